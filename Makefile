@@ -1,0 +1,43 @@
+# Every target sets up what it needs from a clean clone: a virtualenv in .venv, torch
+# (TORCH_SPEC, default the CPU wheel torch==2.13.0, only when no torch is installed),
+# then the project with its dev extras.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+TORCH_SPEC ?= torch==2.13.0
+PORT ?= 5000
+JOBS ?= 2
+STORE ?= $(or $(MLFLOW_TRACKING_URI),sqlite:///$(CURDIR)/mlflow.db)
+
+.PHONY: setup run-all test report ui lint clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/pip install -q "$(TORCH_SPEC)"
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+## every registered experiment's full sweep (skips finished points), then the reports
+run-all: setup
+	$(BIN)/python -m harness.suite --jobs $(JOBS)
+
+## the whole test suite
+test: setup
+	$(BIN)/python -m pytest -q
+
+## rebuild results/ from what MLflow holds, without training
+report: setup
+	$(BIN)/python -m harness.report
+
+## MLflow UI on 127.0.0.1:$(PORT): one worker, no job execution (~0.5 GB instead of ~2.5)
+ui: setup
+	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false $(BIN)/mlflow ui --backend-store-uri "$(STORE)" \
+		--host 127.0.0.1 --port $(PORT) --workers 1
+
+lint: setup
+	$(BIN)/ruff check harness experiments tests
+
+clean:
+	rm -rf logs .pytest_cache .ruff_cache

@@ -1,0 +1,157 @@
+"""Gaussian-mixture datasets, their Bayes ceiling, and per-replicate minibatch indices.
+
+Class 0 ~ N(0, Σ), class 1 ~ N(s, Σ). The Bayes-optimal classifier of such a mixture is
+linear, so its accuracy is known in closed form: every accuracy we report is compared
+with that ceiling rather than with 1.0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from scipy.stats import norm
+from sklearn.model_selection import train_test_split
+
+from harness.schema import Covariance, DataConfig, Sampling
+
+
+def seed_for(base: int, *key: int) -> int:
+    """A 63-bit seed for stream ``key`` of ``base``; streams are independent of each other.
+
+    Replicate r's seed depends only on (base, r), never on how many replicates run, so a
+    replicate gives the same numbers whether it trains alone or inside a batch.
+    """
+    state = np.random.SeedSequence(entropy=base, spawn_key=key).generate_state(2, np.uint32)
+    return int((int(state[0]) << 31) ^ int(state[1]))
+
+
+@dataclass
+class Dataset:
+    """One generated dataset, split into train and test."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    mean: np.ndarray  # class-1 mean s
+    cov: np.ndarray  # shared covariance Σ
+    class1_fraction: float
+
+    @property
+    def bayes_accuracy(self) -> float:
+        return bayes_accuracy(self.mean, self.cov, self.class1_fraction)
+
+
+def class1_mean(cfg: DataConfig) -> np.ndarray:
+    if cfg.mean_vector is not None:
+        return np.asarray(cfg.mean_vector, dtype=np.float64)
+    if cfg.mean_pattern == "inverse":
+        return cfg.mean / np.arange(1, cfg.dim + 1, dtype=np.float64)
+    return np.full(cfg.dim, float(cfg.mean))
+
+
+def bayes_accuracy(mean: np.ndarray, cov: np.ndarray, class1_fraction: float = 0.5) -> float:
+    """Accuracy of the Bayes rule for N(0, Σ) vs N(s, Σ) with prior π1 on class 1.
+
+    With Δ² = sᵀΣ⁻¹s and L = log(π0/π1) the rule thresholds wᵀx (w = Σ⁻¹s) at Δ²/2 + L,
+    so accuracy = π0·Φ(Δ/2 + L/Δ) + π1·Φ(Δ/2 − L/Δ); with equal priors, Φ(Δ/2).
+    """
+    delta = math.sqrt(float(mean @ np.linalg.solve(cov, mean)))
+    p1 = class1_fraction
+    shift = math.log((1 - p1) / p1) / delta
+    return float((1 - p1) * norm.cdf(delta / 2 + shift) + p1 * norm.cdf(delta / 2 - shift))
+
+
+def make_dataset(cfg: DataConfig, index: int) -> Dataset:
+    """Dataset ``index`` of the config: its own Σ (for ``abid``), samples and split."""
+    rng = np.random.default_rng(seed_for(cfg.seed, index))
+    d = cfg.dim
+    if cfg.covariance == Covariance.abid:
+        c = rng.random((d, d)) * cfg.covariance_scale
+        cov = c.T @ c
+    else:
+        cov = np.eye(d)
+    mean = class1_mean(cfg)
+    n1 = int(round(cfg.n * cfg.class1_fraction))
+    n0 = cfg.n - n1
+    chol = np.linalg.cholesky(cov + 1e-12 * np.eye(d))
+    z = rng.standard_normal((cfg.n, d))
+    x = z @ chol.T
+    y = np.concatenate([np.zeros(n0, dtype=np.int64), np.ones(n1, dtype=np.int64)])
+    x[n0:] += mean
+    x_tr, x_te, y_tr, y_te = train_test_split(
+        x, y, test_size=cfg.test_fraction, random_state=int(rng.integers(2**31 - 1))
+    )
+    return Dataset(x_tr, y_tr, x_te, y_te, mean, cov, cfg.class1_fraction)
+
+
+@dataclass
+class ReplicateData:
+    """Train/test tensors stacked per replicate: replicate r holds dataset r mod k."""
+
+    x_train: torch.Tensor  # (R, n_train, d)
+    y_train: torch.Tensor  # (R, n_train)
+    x_test: torch.Tensor  # (R, n_test, d)
+    y_test: torch.Tensor  # (R, n_test)
+    dataset_of: list[int]  # dataset index of each replicate
+    bayes: list[float]  # Bayes accuracy of each dataset
+
+
+def replicate_data(cfg: DataConfig, replicates: int, device: torch.device) -> ReplicateData:
+    """Inputs in torch's default dtype (float32 unless a caller changed it)."""
+    dtype = torch.get_default_dtype()
+    k = min(cfg.num_datasets, replicates)
+    sets = [make_dataset(cfg, i) for i in range(k)]
+    of = [r % k for r in range(replicates)]
+
+    def stack(attr: str, tdtype: torch.dtype) -> torch.Tensor:
+        base = torch.stack([torch.as_tensor(getattr(s, attr)) for s in sets]).to(tdtype)
+        return base[of].to(device)
+
+    return ReplicateData(
+        stack("x_train", dtype), stack("y_train", torch.long),
+        stack("x_test", dtype), stack("y_test", torch.long),
+        of, [s.bayes_accuracy for s in sets],
+    )
+
+
+def minibatch_indices(
+    seed: int, n: int, batch_size: int, steps: int, sampling: Sampling, chunk: int = 512
+) -> Iterator[torch.Tensor]:
+    """Yield (≤chunk, batch_size) index blocks for one replicate, from its own seed.
+
+    ``random``: each step an independent uniform subset without replacement (Abid 2018).
+    ``epoch``: a fresh permutation per epoch, consumed in consecutive batches; a partial
+    last batch is dropped so every step has the same shape across replicates.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    done = 0
+    if sampling == Sampling.random:
+        while done < steps:
+            m = min(chunk, steps - done)
+            if batch_size == 1:
+                block = torch.randint(n, (m, 1), generator=gen)
+            else:
+                block = torch.rand(m, n, generator=gen).argsort(dim=1)[:, :batch_size]
+            done += m
+            yield block
+        return
+    per_epoch = n // batch_size
+    while done < steps:
+        m = min(per_epoch, steps - done)
+        perm = torch.randperm(n, generator=gen)[: per_epoch * batch_size]
+        done += m
+        yield perm.view(per_epoch, batch_size)[:m]
+
+
+def batched_indices(
+    seeds: list[int], n: int, batch_size: int, steps: int, sampling: Sampling
+) -> Iterator[torch.Tensor]:
+    """Per-step (R, batch_size) index tensors: replicate r's row comes from seeds[r]."""
+    streams = [minibatch_indices(s, n, batch_size, steps, sampling) for s in seeds]
+    for blocks in zip(*streams, strict=True):
+        yield from torch.stack(blocks, dim=1)  # (m, R, B) -> m steps

@@ -1,0 +1,128 @@
+"""A batched MLP: R independent replicates of one architecture in one computation.
+
+Every parameter carries a leading replicate dimension, inputs are (R, B, d), and each
+replicate only ever touches its own slice. Summing the replicates' mean losses therefore
+gives every replicate exactly its own gradient, and since every torch.optim optimizer
+used here acts elementwise, one stock optimizer over the stacked parameters trains R
+models exactly as R separate optimizers would (tests/test_trainer.py checks this).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from harness.schema import Activation, BiasInit, Init, ModelConfig
+
+ACTIVATIONS = {
+    Activation.sigmoid: torch.sigmoid,
+    Activation.tanh: torch.tanh,
+    Activation.relu: F.relu,
+    Activation.leaky_relu: F.leaky_relu,
+    Activation.elu: F.elu,
+    Activation.gelu: F.gelu,
+    Activation.identity: lambda x: x,
+}
+
+
+def init_weight_(w: torch.Tensor, scheme: Init, std: float, gen: torch.Generator) -> torch.Tensor:
+    """Fill a torch-layout (out, in) weight in place with ``scheme``, drawing from ``gen``."""
+    if scheme == Init.xavier:
+        return nn.init.xavier_uniform_(w, generator=gen)
+    if scheme == Init.xavier_normal:
+        return nn.init.xavier_normal_(w, generator=gen)
+    if scheme == Init.he:
+        return nn.init.kaiming_normal_(w, nonlinearity="relu", generator=gen)
+    if scheme == Init.he_uniform:
+        return nn.init.kaiming_uniform_(w, nonlinearity="relu", generator=gen)
+    if scheme == Init.orthogonal:
+        return nn.init.orthogonal_(w, generator=gen)
+    if scheme == Init.normal:
+        return nn.init.normal_(w, 0.0, std, generator=gen)
+    if scheme == Init.zeros:
+        return nn.init.zeros_(w)
+    if scheme == Init.ones:
+        return nn.init.ones_(w)
+    raise ValueError(f"model.init={scheme!r}: allowed values are {[i.value for i in Init]}")
+
+
+def init_bias_(b: torch.Tensor, scheme: BiasInit, std: float, gen: torch.Generator) -> torch.Tensor:
+    """Fill a bias in place. ``xavier`` follows TensorFlow 1 on a 1-D variable (fan = n)."""
+    if scheme == BiasInit.zeros:
+        return nn.init.zeros_(b)
+    if scheme == BiasInit.ones:
+        return nn.init.ones_(b)
+    if scheme == BiasInit.normal:
+        return nn.init.normal_(b, 0.0, std, generator=gen)
+    if scheme == BiasInit.xavier:
+        a = math.sqrt(3.0 / b.numel())
+        return nn.init.uniform_(b, -a, a, generator=gen)
+    allowed = [i.value for i in BiasInit]
+    raise ValueError(f"model.bias_init={scheme!r}: allowed values are {allowed}")
+
+
+def layer_sizes(cfg: ModelConfig, d_in: int, n_out: int) -> list[tuple[int, int]]:
+    dims = [d_in, *cfg.widths, n_out]
+    return list(zip(dims[:-1], dims[1:], strict=True))
+
+
+def init_layers(
+    cfg: ModelConfig, d_in: int, n_out: int, gen: torch.Generator
+) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """One replicate's (weight (out, in), bias (out,)) per layer, drawn in a fixed order.
+
+    Shared by the batched model and by the per-seed reference in the tests, so "same
+    seed" means the same initial weights in both.
+    """
+    layers = []
+    for fan_in, fan_out in layer_sizes(cfg, d_in, n_out):
+        w = init_weight_(torch.empty(fan_out, fan_in), cfg.init, cfg.init_std, gen)
+        b = init_bias_(torch.empty(fan_out), cfg.bias_init, cfg.init_std, gen)
+        layers.append((w, b))
+    return layers
+
+
+class BatchedMLP(nn.Module):
+    """R replicate MLPs; weights (R, in, out), biases (R, 1, out), BN stats per replicate."""
+
+    def __init__(self, cfg: ModelConfig, d_in: int, n_out: int, seeds: list[int]) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.replicates = len(seeds)
+        self.act = ACTIVATIONS[cfg.activation]
+        per_rep = [init_layers(cfg, d_in, n_out, torch.Generator().manual_seed(s)) for s in seeds]
+        self.weights = nn.ParameterList()
+        self.biases = nn.ParameterList()
+        for i in range(len(per_rep[0])):
+            self.weights.append(nn.Parameter(torch.stack([p[i][0].T for p in per_rep])))
+            self.biases.append(nn.Parameter(torch.stack([p[i][1] for p in per_rep]).unsqueeze(1)))
+        # BatchNorm on (R, B, F) = BatchNorm1d on (B, R·F): each replicate's features are
+        # separate channels, so batch statistics and running stats stay per replicate.
+        self.norms = nn.ModuleList(
+            nn.BatchNorm1d(self.replicates * w) for w in cfg.widths
+        ) if cfg.batch_norm else None
+
+    def _norm(self, i: int, h: torch.Tensor) -> torch.Tensor:
+        r, b, f = h.shape
+        flat = h.transpose(0, 1).reshape(b, r * f)
+        return self.norms[i](flat).reshape(b, r, f).transpose(0, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(R, B, d) -> (R, B, n_out) logits."""
+        h = x
+        last = len(self.weights) - 1
+        for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
+            h = torch.baddbmm(b, h, w)
+            if i == last:
+                break
+            if self.norms is not None and not self.cfg.bn_after_activation:
+                h = self._norm(i, h)
+            h = self.act(h)
+            if self.norms is not None and self.cfg.bn_after_activation:
+                h = self._norm(i, h)
+            if self.cfg.dropout > 0:
+                h = F.dropout(h, self.cfg.dropout, self.training)
+        return h

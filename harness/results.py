@@ -1,0 +1,122 @@
+"""Read an experiment's declared sweep back out of MLflow, as pandas tables.
+
+A report must describe the runs the experiment declares, not whatever else was logged
+(ad-hoc overrides land in the same MLflow experiment). So the loader composes every
+point of the declared sweep with Hydra's compose API, hashes it exactly as the run did
+(tracking.config_hash), and picks the latest FINISHED run with that hash.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from hydra import compose, initialize_config_dir
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from omegaconf import DictConfig
+
+from harness import tracking
+from harness.schema import register_configs
+
+CONF_DIR = tracking.PROJECT_ROOT / "conf"
+
+
+def _typed(value: str) -> Any:
+    for cast in (int, float):
+        try:
+            return cast(value)
+        except ValueError:
+            pass
+    return value
+
+
+def _column(key: str) -> str:
+    return key.rsplit(".", 1)[-1]
+
+
+@dataclass
+class RunSet:
+    """One experiment's declared sweep as logged: a row per point / replicate / eval."""
+
+    experiment: str
+    axes: list[str]  # column names of the sweep axes (last component of each key)
+    points: pd.DataFrame  # one row per declared point; run_id is None where missing
+    final: pd.DataFrame  # one row per (point, replicate): final and summary metrics
+    curves: pd.DataFrame  # one row per (point, evaluation, replicate)
+    overrides: list[str] = field(default_factory=list)  # extra overrides of every point
+
+    @property
+    def missing(self) -> pd.DataFrame:
+        return self.points[self.points.run_id.isna()]
+
+    def sel(self, frame: str = "final", **where: Any) -> pd.DataFrame:
+        """Rows of ``final``/``curves``/``points`` whose axis columns equal ``where``."""
+        df = getattr(self, frame)
+        for k, v in where.items():
+            df = df[df[k] == v]
+        return df
+
+
+def sweep_points(experiment: str,
+                 extra: list[str] | None = None) -> tuple[list[str], list[list[str]]]:
+    """(sweep keys, one override list per point) of the experiment's declared sweep.
+
+    Sweep-style ``extra`` overrides (``a=1,2``) replace that axis; plain ones apply to
+    every point, the way Hydra's basic sweeper combines them.
+    """
+    register_configs()
+    parser = OverridesParser.create()
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        plain = [o for o in parser.parse_overrides(extra or []) if not o.is_sweep_override()]
+        cfg = compose("config", overrides=[f"experiment={experiment}",
+                                           *[o.input_line for o in plain]],
+                      return_hydra_config=True)
+    axes: dict[str, list[str]] = {}
+    for key, value in (cfg.hydra.sweeper.params or {}).items():
+        axes[key] = list(parser.parse_override(f"{key}={value}").sweep_string_iterator())
+    for o in parser.parse_overrides(extra or []):
+        if o.is_sweep_override():
+            axes[o.key_or_group] = list(o.sweep_string_iterator())
+    keys = list(axes)
+    points = [[f"{k}={v}" for k, v in zip(keys, combo, strict=True)]
+              for combo in itertools.product(*axes.values())]
+    return keys, [[*p, *[o.input_line for o in plain]] for p in points]
+
+
+def compose_point(experiment: str, overrides: list[str]) -> DictConfig:
+    register_configs()
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        return compose("config", overrides=[f"experiment={experiment}", *overrides])
+
+
+def load(experiment: str, uri: str | None = None, extra: list[str] | None = None) -> RunSet:
+    """The declared sweep of ``experiment`` as found in the tracking store at ``uri``."""
+    uri = tracking.tracking_uri(uri)
+    keys, points = sweep_points(experiment, extra)
+    cols = [_column(k) for k in keys]
+    runs = tracking.load_runs(uri, experiment)
+    rows, finals, curves = [], [], []
+    for overrides in points:
+        cfg = compose_point(experiment, overrides)
+        chash = tracking.config_hash(cfg)
+        axis = {c: _typed(o.split("=", 1)[1]) for c, o in zip(cols, overrides, strict=False)}
+        match = runs[runs["tags.config_hash"] == chash] if len(runs) else runs
+        row: dict[str, Any] = {**axis, "config_hash": chash, "run_id": None}
+        if len(match):
+            run = match.sort_values("start_time").iloc[-1]
+            row.update(run_id=run.run_id, start_time=run.start_time,
+                       **{k[5:]: v for k, v in run.items() if k.startswith("tags.")},
+                       **{k[8:]: v for k, v in run.items() if k.startswith("metrics.")
+                          and "/" not in k})
+            for table, sink in (("final.csv", finals), ("curves.csv", curves)):
+                frame = tracking.load_table(uri, run.run_id, table)
+                sink.append(frame.assign(**axis))
+        rows.append(row)
+    return RunSet(
+        experiment=experiment, axes=cols, points=pd.DataFrame(rows),
+        final=pd.concat(finals, ignore_index=True) if finals else pd.DataFrame(columns=cols),
+        curves=pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(columns=cols),
+        overrides=list(extra or []),
+    )

@@ -1,0 +1,83 @@
+"""Entry point: ``python -m harness.run [-m] experiment=NAME [overrides]``.
+
+One call trains one sweep point (R batched replicates) and records it as one MLflow
+run; ``-m`` runs the experiment's declared sweep (``hydra.sweeper.params``) through
+whichever Hydra launcher is configured. Order of work: validate (no run is created for
+bad input) → skip if this exact config already FINISHED → train → log → end the run.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+
+import hydra
+import torch
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig
+
+from harness import tracking
+from harness.schema import ConfigError, register_configs, validate
+from harness.trainer import TrainResult, resolve_device, train
+
+log = logging.getLogger("harness")
+register_configs()
+
+
+def _point_label() -> tuple[str, str]:
+    """(run name, sweep id) from Hydra's runtime: the overrides that define this point."""
+    hc = HydraConfig.get()
+    overrides = [o for o in hc.overrides.task if not o.startswith(("tracking.", "trainer.device"))]
+    name = " ".join(overrides) or "defaults"
+    sweep = hc.sweep.dir if hc.mode.name == "MULTIRUN" else hc.run.dir
+    return name, str(sweep)
+
+
+def _summary(result: TrainResult) -> str:
+    f = result.final
+    return (f"test_acc={f['test_acc'].mean():.3f} train_acc={f['train_acc'].mean():.3f} "
+            f"bayes={f['bayes_acc'].mean():.3f} steps={result.info['total_steps']} "
+            f"train_time/replicate={result.info['runtime_per_replicate_s']:.2f}s")
+
+
+def execute(cfg: DictConfig) -> TrainResult | None:
+    """Run one sweep point; returns None when it was skipped as already finished."""
+    try:
+        validate(cfg)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    name, sweep_id = _point_label()
+    job = HydraConfig.get().job
+    label = f"[{cfg.experiment_name} #{job.get('num', 0)}] {name}"
+    if not cfg.tracking.enabled:
+        result = train(cfg, label)
+        log.info("%s: %s", label, _summary(result))
+        return result
+
+    uri = tracking.tracking_uri(cfg.tracking.uri)
+    client = tracking.init_store(uri)
+    exp_id = tracking.experiment_id(client, cfg.tracking.experiment, uri)
+    chash = tracking.config_hash(cfg)
+    tracking.reap_orphans(client, exp_id, chash)
+    if cfg.tracking.skip_finished and tracking.find_runs(client, exp_id, chash, "FINISHED"):
+        log.info("%s: already FINISHED (config %s), skipped", label, chash)
+        return None
+    tags = {"sweep_id": sweep_id, "device": str(resolve_device(cfg.trainer.device)),
+            "torch_version": torch.__version__}
+    start = time.perf_counter()
+    with tracking.TrackedRun(client, exp_id, cfg, chash, name, tags) as run:
+        result = train(cfg, label)
+        tracking.log_result(client, run.run_id, result)
+    log.info("%s: %s (%.1fs)", label, _summary(result), time.perf_counter() - start)
+    return result
+
+
+@hydra.main(version_base="1.3", config_path="../conf", config_name="config")
+def main(cfg: DictConfig) -> None:
+    execute(cfg)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,324 @@
+"""MLflow tracking: one MLflow experiment per harness experiment, one run per sweep point.
+
+Lessons this module encodes (each seen on these machines):
+- MLflow migrates a fresh SQLite store on first use; several processes doing that at
+  once break it for good, so :func:`init_store` migrates once, under a file lock, before
+  any parallel work (the Hydra callback :class:`TrackingSetup` calls it).
+- ``mlflow.set_experiment`` from many processes at once misroutes runs into "Default",
+  so the experiment is created once and its id passed to every run explicitly.
+- One ``log_metric`` call per value costs ~6 ms on SQLite; everything goes through
+  ``log_batch``.
+- ``import mlflow`` takes seconds, so it is imported lazily, inside functions.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import io
+import json
+import logging
+import os
+import socket
+import subprocess
+import time
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig, OmegaConf
+
+from harness.schema import to_container
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
+
+    from harness.trainer import TrainResult
+
+log = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DB = PROJECT_ROOT / "mlflow.db"
+DEFAULT_ARTIFACTS = PROJECT_ROOT / "mlartifacts"
+# Fields that change how a run is executed or recorded, not what it computes.
+NON_SEMANTIC = ("tracking", "claims", "trainer.device", "trainer.threads", "trainer.progress")
+BATCH_LIMIT = 1000  # MLflow's cap on metrics per log_batch call
+
+
+def tracking_uri(cfg_uri: str | None = None) -> str:
+    """``tracking.uri`` if set, else $MLFLOW_TRACKING_URI, else the repo's SQLite file."""
+    return cfg_uri or os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{DEFAULT_DB}"
+
+
+def _is_default_store(uri: str) -> bool:
+    return uri == f"sqlite:///{DEFAULT_DB}"
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def client_for(uri: str) -> MlflowClient:
+    from mlflow import MlflowClient
+
+    return MlflowClient(tracking_uri=uri)
+
+
+def _lock_path(uri: str) -> Path:
+    if uri.startswith("sqlite:///"):
+        return Path(uri.removeprefix("sqlite:///") + ".lock")
+    return PROJECT_ROOT / "logs" / ".mlflow-init.lock"
+
+
+def init_store(uri: str, timeout_s: float = 10.0) -> MlflowClient:
+    """Create/migrate the store once, serialized by a lock; fail fast if unreachable."""
+    from mlflow.environment_variables import MLFLOW_HTTP_REQUEST_MAX_RETRIES
+
+    if uri.startswith("http"):
+        os.environ.setdefault(MLFLOW_HTTP_REQUEST_MAX_RETRIES.name, "1")
+        os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", str(int(timeout_s)))
+    with _file_lock(_lock_path(uri)):
+        client = client_for(uri)
+        try:
+            client.search_experiments(max_results=1)
+        except Exception as exc:  # any backend failure: say where we tried to connect
+            raise RuntimeError(f"MLflow tracking store {uri!r} is not usable: {exc}") from exc
+    return client
+
+
+def experiment_id(client: MlflowClient, name: str, uri: str) -> str:
+    """The id of experiment ``name``, created (once, under the lock) if missing."""
+    from mlflow.exceptions import MlflowException
+
+    found = client.get_experiment_by_name(name)
+    if found is not None:
+        return found.experiment_id
+    with _file_lock(_lock_path(uri)):
+        found = client.get_experiment_by_name(name)
+        if found is not None:
+            return found.experiment_id
+        location = (DEFAULT_ARTIFACTS / name).as_uri() if _is_default_store(uri) else None
+        try:
+            return client.create_experiment(name, artifact_location=location)
+        except MlflowException:  # created meanwhile by a process on another machine
+            return client.get_experiment_by_name(name).experiment_id
+
+
+class TrackingSetup(Callback):
+    """Hydra callback: prepare store and experiment in the launching process, once."""
+
+    def _setup(self, config: DictConfig) -> None:
+        if not config.tracking.enabled:
+            return
+        uri = tracking_uri(config.tracking.uri)
+        experiment_id(init_store(uri), config.tracking.experiment, uri)
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        self._setup(config)
+
+
+def semantic_config(cfg: DictConfig) -> dict[str, Any]:
+    """The resolved config minus fields that don't change results (see NON_SEMANTIC)."""
+    data = to_container(cfg)
+    data.pop("hydra", None)
+    for dotted in NON_SEMANTIC:
+        *parents, leaf = dotted.split(".")
+        node = data
+        for p in parents:
+            node = node.get(p, {})
+        node.pop(leaf, None)
+    return data
+
+
+def config_hash(cfg: DictConfig) -> str:
+    """Identity of a sweep point: two configs with the same hash compute the same thing."""
+    blob = json.dumps(semantic_config(cfg), sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def flatten(d: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    out: dict[str, str] = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(flatten(v, f"{key}."))
+        else:
+            out[key] = json.dumps(v) if isinstance(v, list) else str(v)
+    return out
+
+
+@cache
+def git_commit() -> str:
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True,
+                             text=True, timeout=5).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=PROJECT_ROOT, capture_output=True, text=True,
+                               timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return (sha or "unknown") + ("-dirty" if dirty else "")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def find_runs(client: MlflowClient, exp_id: str, chash: str, status: str) -> list[Any]:
+    return client.search_runs(
+        [exp_id], f"tags.config_hash = '{chash}' and attributes.status = '{status}'")
+
+
+def reap_orphans(client: MlflowClient, exp_id: str, chash: str) -> None:
+    """Mark RUNNING runs of this point whose process died (e.g. SIGKILL) as KILLED."""
+    host = socket.gethostname()
+    for run in find_runs(client, exp_id, chash, "RUNNING"):
+        tags = run.data.tags
+        if tags.get("host") == host and not _pid_alive(int(tags.get("pid", "0") or 0)):
+            client.set_terminated(run.info.run_id, status="KILLED")
+            log.warning("marked orphaned run %s (pid %s) KILLED", run.info.run_id, tags.get("pid"))
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def log_result(client: MlflowClient, run_id: str, result: TrainResult) -> None:
+    """Curves (mean + every replicate, at each evaluation step) and final summaries.
+
+    Everything goes through log_batch; the same numbers are also stored as two CSV
+    artifacts (curves.csv, final.csv) so a report reads a run in one request.
+    """
+    from mlflow.entities import Metric
+
+    now = int(time.time() * 1000)
+    metrics: list[Metric] = []
+
+    def add(key: str, values: np.ndarray, step: int) -> None:
+        finite = values[np.isfinite(values)]
+        if finite.size:
+            metrics.append(Metric(key, float(finite.mean()), now, step))
+        for r, v in enumerate(values):
+            if np.isfinite(v):
+                metrics.append(Metric(f"{key}/r{r:02d}", float(v), now, step))
+
+    for e, step in enumerate(result.steps):
+        step = int(step)
+        metrics.append(Metric("epoch", float(result.epochs[e]), now, step))
+        metrics.append(Metric("time_s", float(result.time_s[e]), now, step))
+        for name, arr in result.curves.items():
+            add(name, arr[e], step)
+    last = int(result.steps[-1])
+    for name, arr in result.final.items():
+        if name not in result.curves:
+            add(name, arr, last)
+    for key, value in result.info.items():
+        if isinstance(value, int | float):
+            metrics.append(Metric(key, float(value), now, last))
+    for chunk in _chunks(metrics, BATCH_LIMIT):
+        client.log_batch(run_id, metrics=chunk)
+    client.log_text(run_id, curves_frame(result).to_csv(index=False), "curves.csv")
+    client.log_text(run_id, pd.DataFrame(result.final).rename_axis("replicate").to_csv(),
+                    "final.csv")
+
+
+def curves_frame(result: TrainResult) -> pd.DataFrame:
+    """Long table: one row per (evaluation step, replicate)."""
+    e, r = next(iter(result.curves.values())).shape
+    frame = pd.DataFrame({
+        "step": np.repeat(result.steps, r),
+        "epoch": np.repeat(result.epochs, r),
+        "time_s": np.repeat(result.time_s, r),
+        "replicate": np.tile(np.arange(r), e),
+    })
+    for name, arr in result.curves.items():
+        frame[name] = arr.reshape(-1)
+    return frame
+
+
+class TrackedRun:
+    """A run that always ends FINISHED, FAILED (traceback attached) or KILLED (Ctrl-C)."""
+
+    def __init__(self, client: MlflowClient, exp_id: str, cfg: DictConfig, chash: str,
+                 run_name: str, extra_tags: dict[str, str]) -> None:
+        self.client = client
+        tags = {
+            "experiment": cfg.experiment_name,
+            "claims": ",".join(cfg.claims),
+            "preset": cfg.preset,
+            "config_hash": chash,
+            "git_commit": git_commit(),
+            "host": socket.gethostname(),
+            "pid": str(os.getpid()),
+            **extra_tags,
+        }
+        self.run = client.create_run(exp_id, run_name=run_name, tags=tags)
+        self.run_id = self.run.info.run_id
+        from mlflow.entities import Param
+
+        params = [Param(k, v[:6000]) for k, v in flatten(semantic_config(cfg)).items()]
+        for chunk in _chunks(params, 100):
+            client.log_batch(self.run_id, params=chunk)
+        client.log_text(self.run_id, OmegaConf.to_yaml(cfg, resolve=True), "config.yaml")
+
+    def __enter__(self) -> TrackedRun:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: Any) -> bool:
+        if exc_type is None:
+            status = "FINISHED"
+        elif issubclass(exc_type, KeyboardInterrupt):
+            status = "KILLED"
+        else:
+            status = "FAILED"
+            buf = io.StringIO()
+            traceback.print_exception(exc_type, exc, tb, file=buf)
+            try:
+                self.client.set_tag(self.run_id, "error", f"{exc_type.__name__}: {exc}"[:5000])
+                self.client.log_text(self.run_id, buf.getvalue(), "error.txt")
+            except Exception:  # noqa: BLE001 - never mask the original failure
+                log.exception("could not attach the traceback to run %s", self.run_id)
+        self.client.set_terminated(self.run_id, status=status)
+        return False
+
+
+def load_runs(uri: str, experiment: str) -> pd.DataFrame:
+    """All FINISHED runs of a harness experiment: params, tags and latest metrics."""
+    client = client_for(uri)
+    exp = client.get_experiment_by_name(experiment)
+    if exp is None:
+        return pd.DataFrame()
+    import mlflow
+
+    mlflow.set_tracking_uri(uri)
+    return mlflow.search_runs([exp.experiment_id], "attributes.status = 'FINISHED'",
+                              max_results=50000)
+
+
+def load_table(uri: str, run_id: str, name: str) -> pd.DataFrame:
+    """One CSV artifact of a run (curves.csv or final.csv) as a DataFrame."""
+    import mlflow
+
+    mlflow.set_tracking_uri(uri)
+    return pd.read_csv(io.StringIO(mlflow.artifacts.load_text(f"runs:/{run_id}/{name}")))
