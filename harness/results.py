@@ -38,22 +38,46 @@ def _column(key: str) -> str:
 
 @dataclass
 class RunSet:
-    """One experiment's declared sweep as logged: a row per point / replicate / eval."""
+    """One experiment's declared sweep as logged: a row per point, tables per replicate."""
 
     experiment: str
+    uri: str
     axes: list[str]  # column names of the sweep axes (last component of each key)
     points: pd.DataFrame  # one row per declared point; run_id is None where missing
-    final: pd.DataFrame  # one row per (point, replicate): final and summary metrics
-    curves: pd.DataFrame  # one row per (point, evaluation, replicate)
     overrides: list[str] = field(default_factory=list)  # extra overrides of every point
+    _tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @property
     def missing(self) -> pd.DataFrame:
         return self.points[self.points.run_id.isna()]
 
+    def table(self, name: str) -> pd.DataFrame:
+        """Artifact ``<name>.csv`` of every logged point, with the axis columns added.
+
+        ``final`` (a row per point and replicate), ``curves`` (per evaluation and
+        replicate), or a probe's table (e.g. ``loss_trace``). Loaded once, then cached.
+        """
+        if name not in self._tables:
+            frames = [
+                tracking.load_table(self.uri, row.run_id, f"{name}.csv").assign(
+                    **{a: row[a] for a in self.axes})
+                for _, row in self.points.dropna(subset=["run_id"]).iterrows()
+            ]
+            self._tables[name] = (pd.concat(frames, ignore_index=True) if frames
+                                  else pd.DataFrame(columns=[*self.axes, "replicate"]))
+        return self._tables[name]
+
+    @property
+    def final(self) -> pd.DataFrame:
+        return self.table("final")
+
+    @property
+    def curves(self) -> pd.DataFrame:
+        return self.table("curves")
+
     def sel(self, frame: str = "final", **where: Any) -> pd.DataFrame:
-        """Rows of ``final``/``curves``/``points`` whose axis columns equal ``where``."""
-        df = getattr(self, frame)
+        """Rows of table ``frame`` (or ``points``) whose axis columns equal ``where``."""
+        df = self.points if frame == "points" else self.table(frame)
         for k, v in where.items():
             df = df[df[k] == v]
         return df
@@ -97,10 +121,9 @@ def load(experiment: str, uri: str | None = None, extra: list[str] | None = None
     keys, points = sweep_points(experiment, extra)
     cols = [_column(k) for k in keys]
     runs = tracking.load_runs(uri, experiment)
-    rows, finals, curves = [], [], []
+    rows = []
     for overrides in points:
-        cfg = compose_point(experiment, overrides)
-        chash = tracking.config_hash(cfg)
+        chash = tracking.config_hash(compose_point(experiment, overrides))
         axis = {c: _typed(o.split("=", 1)[1]) for c, o in zip(cols, overrides, strict=False)}
         match = runs[runs["tags.config_hash"] == chash] if len(runs) else runs
         row: dict[str, Any] = {**axis, "config_hash": chash, "run_id": None}
@@ -110,13 +133,6 @@ def load(experiment: str, uri: str | None = None, extra: list[str] | None = None
                        **{k[5:]: v for k, v in run.items() if k.startswith("tags.")},
                        **{k[8:]: v for k, v in run.items() if k.startswith("metrics.")
                           and "/" not in k})
-            for table, sink in (("final.csv", finals), ("curves.csv", curves)):
-                frame = tracking.load_table(uri, run.run_id, table)
-                sink.append(frame.assign(**axis))
         rows.append(row)
-    return RunSet(
-        experiment=experiment, axes=cols, points=pd.DataFrame(rows),
-        final=pd.concat(finals, ignore_index=True) if finals else pd.DataFrame(columns=cols),
-        curves=pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(columns=cols),
-        overrides=list(extra or []),
-    )
+    return RunSet(experiment=experiment, uri=uri, axes=cols, points=pd.DataFrame(rows),
+                  overrides=list(extra or []))

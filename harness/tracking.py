@@ -206,8 +206,9 @@ def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
 def log_result(client: MlflowClient, run_id: str, result: TrainResult) -> None:
     """Curves (mean + every replicate, at each evaluation step) and final summaries.
 
-    Everything goes through log_batch; the same numbers are also stored as two CSV
-    artifacts (curves.csv, final.csv) so a report reads a run in one request.
+    Everything goes through log_batch; the same numbers are also stored as CSV
+    artifacts (curves.csv, final.csv, one <probe>.csv per probe table) so a report reads
+    a run in a few requests.
     """
     from mlflow.entities import Metric
 
@@ -240,6 +241,8 @@ def log_result(client: MlflowClient, run_id: str, result: TrainResult) -> None:
     client.log_text(run_id, curves_frame(result).to_csv(index=False), "curves.csv")
     client.log_text(run_id, pd.DataFrame(result.final).rename_axis("replicate").to_csv(),
                     "final.csv")
+    for name, table in result.tables.items():
+        client.log_text(run_id, table.to_csv(index=False), f"{name}.csv")
 
 
 def curves_frame(result: TrainResult) -> pd.DataFrame:
@@ -317,7 +320,7 @@ def load_runs(uri: str, experiment: str) -> pd.DataFrame:
 
 
 def load_table(uri: str, run_id: str, name: str) -> pd.DataFrame:
-    """One CSV artifact of a run (curves.csv or final.csv) as a DataFrame."""
+    """One CSV artifact of a run (curves.csv, final.csv, <probe>.csv) as a DataFrame."""
     import mlflow
 
     mlflow.set_tracking_uri(uri)

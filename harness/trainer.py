@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 import torch
 import torch.nn.functional as F
 from omegaconf import DictConfig
@@ -86,6 +87,7 @@ class TrainResult:
     curves: dict[str, np.ndarray]  # name -> (E, R)
     final: dict[str, np.ndarray]  # name -> (R,)
     info: dict[str, float | int | str] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # probe name -> raw table
     model: BatchedMLP | None = None  # the trained replicates (not logged; for tests, probes)
 
 
@@ -189,8 +191,11 @@ def train(cfg: DictConfig, label: str = "") -> TrainResult:
     final["time_to_target_s"] = np.where(first >= 0, time_s[first], np.nan)
     final["steps_to_target"] = np.where(first >= 0, np.asarray(eval_at)[first], np.nan)
     final["bayes_acc"] = np.asarray([data.bayes[k] for k in data.dataset_of])
+    tables = {}
     for p in probes:
         final.update({k: v.float().cpu().numpy() for k, v in p.summary().items()})
+        if (table := p.table()) is not None:
+            tables[p.name] = table
     epoch_size = t.epoch_size or n_tr
     return TrainResult(
         steps=np.asarray(eval_at),
@@ -201,5 +206,6 @@ def train(cfg: DictConfig, label: str = "") -> TrainResult:
         info={"total_steps": steps, "lr_effective": lr, "device": str(device),
               "n_train": n_tr, "train_time_s": elapsed,
               "runtime_per_replicate_s": elapsed / R},
+        tables=tables,
         model=model,
     )

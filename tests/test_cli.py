@@ -1,0 +1,126 @@
+"""The real entry point: smoke sweeps, bad input, interruption and resume."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+
+import pytest
+from conftest import EXPERIMENTS, run_cli, runs_in
+
+
+def test_smoke_sweep_logs_every_point_once(smoke_store):
+    runs = runs_in(smoke_store)
+    assert len(runs) == 30  # 5 presets × 6 batch sizes
+    assert (runs.status == "FINISHED").all()
+    assert runs["tags.config_hash"].nunique() == 30
+    row = runs.iloc[0]
+    for tag in ("experiment", "claims", "preset", "sweep_id", "git_commit", "device",
+                "torch_version", "config_hash"):
+        assert row[f"tags.{tag}"], tag
+    assert row["tags.claims"] == "BS-1,BS-2,BS-3,BS-4,BS-5"
+    assert row["params.data.n"] == "500" and row["params.optim.name"] == "adam"
+    for metric in ("test_acc", "train_acc", "test_acc/r00", "time_s", "loss_jitter",
+                   "bayes_acc", "diverged"):
+        assert f"metrics.{metric}" in runs, metric
+
+
+def test_metric_curves_have_every_evaluation_step(smoke_store):
+    from mlflow import MlflowClient
+
+    runs = runs_in(smoke_store)
+    run_id = runs.iloc[0].run_id
+    history = MlflowClient(smoke_store).get_metric_history(run_id, "test_acc/r01")
+    assert len(history) >= 3  # step 0 and the evaluations of profile=smoke
+    assert [h.step for h in history] == sorted(h.step for h in history)
+
+
+@pytest.mark.parametrize("experiment", EXPERIMENTS)
+def test_single_run_of_every_experiment(tmp_path, store, experiment):
+    proc = run_cli([f"experiment={experiment}", "profile=smoke"], store, tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    again = run_cli([f"experiment={experiment}", "profile=smoke"], store, tmp_path)
+    assert "already FINISHED" in again.stdout + again.stderr
+    assert len(runs_in(store)) == 1
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [("data.n=-5", "data.n=-5 is invalid: allowed values are integers >= 4"),
+     ("optim.name=adamx", "expected one of [sgd, adam, adamw, rmsprop, adagrad]"),
+     ("trainer.device=tpu", "expected one of [auto, cpu, cuda]")],
+)
+def test_bad_override_fails_before_training_and_creates_no_run(tmp_path, store, override,
+                                                                 message):
+    proc = run_cli(["experiment=batch_size", override], store, tmp_path, timeout=60)
+    assert proc.returncode != 0
+    assert message in proc.stderr + proc.stdout
+    assert override.split("=")[0] in proc.stderr + proc.stdout
+    assert "Traceback" not in proc.stderr
+    runs = runs_in(store)
+    assert len(runs) == 0
+
+
+def test_help_explains_usage(tmp_path, store):
+    proc = run_cli(["--help"], store, tmp_path, timeout=60)
+    assert proc.returncode == 0
+    assert "python -m harness.run -m experiment=batch_size" in proc.stdout
+    assert "experiment: batch_size" in proc.stdout  # the config groups are listed
+
+
+def _wait_for(pred, timeout: float = 120.0) -> None:
+    end = time.time() + timeout
+    while time.time() < end:
+        if pred():
+            return
+        time.sleep(0.2)
+    raise AssertionError("condition not reached in time")
+
+
+def _count(uri: str, status: str | None = None) -> int:
+    """Runs in the store (with ``status``), 0 while the store does not exist yet."""
+    try:
+        runs = runs_in(uri)
+    except Exception:  # noqa: BLE001 - store not created yet
+        return 0
+    if not len(runs):
+        return 0
+    return len(runs) if status is None else int((runs.status == status).sum())
+
+
+SLOW_SWEEP = ["-m", "experiment=batch_size", "profile=smoke", "preset=abid2018",
+              "trainer.batch_size=400,256,1,64", "trainer.epochs=30"]
+
+
+def test_sweep_killed_midway_resumes_without_duplicates(tmp_path, store):
+    proc = run_cli(SLOW_SWEEP, store, tmp_path, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, start_new_session=True)
+    _wait_for(lambda: _count(store, "FINISHED") >= 2)
+    time.sleep(1.0)  # now inside the long batch-1 point
+    import os
+
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    before = runs_in(store)
+    done_before = set(before[before.status == "FINISHED"].run_id)
+    assert 2 <= len(done_before) < 4
+    again = run_cli(SLOW_SWEEP, store, tmp_path)
+    assert again.returncode == 0, again.stderr[-3000:]
+    runs = runs_in(store)
+    finished = runs[runs.status == "FINISHED"]
+    assert len(finished) == 4 and finished["tags.config_hash"].is_unique
+    assert done_before <= set(finished.run_id)  # finished points were not re-trained
+    assert "RUNNING" not in set(runs.status)  # the SIGKILLed orphan was marked KILLED
+
+
+def test_ctrl_c_marks_the_active_run_killed(tmp_path, store):
+    proc = run_cli(["experiment=batch_size", "profile=smoke", "trainer.batch_size=1",
+                    "trainer.epochs=200"], store, tmp_path, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    _wait_for(lambda: _count(store) >= 1)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=60)
+    assert runs_in(store).status.tolist() == ["KILLED"]
+
