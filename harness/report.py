@@ -45,7 +45,7 @@ def _environment(rs: results.RunSet) -> str:
     def uniq(col: str) -> str:
         return ", ".join(sorted({str(v) for v in pts[col].dropna()})) if col in pts else "?"
 
-    spans = pd.to_datetime(pts.start_time)
+    start, end = pd.to_datetime(pts.start_time).min(), pd.to_datetime(pts.end_time).max()
     run_s = pts.get("train_time_s", pd.Series(dtype=float))
     import matplotlib
     import mlflow
@@ -55,9 +55,10 @@ def _environment(rs: results.RunSet) -> str:
     return "\n".join([
         f"- device: {uniq('device')}; torch {uniq('torch_version')}; git commit "
         f"{uniq('git_commit')}",
-        f"- runs: {len(pts)} of {len(rs.points)} declared points, started "
-        f"{spans.min():%Y-%m-%d %H:%M} – {spans.max():%Y-%m-%d %H:%M} UTC; batched training "
-        f"time {run_s.sum():.0f} s in all (every replicate of every point)",
+        f"- runs: {len(pts)} of {len(rs.points)} declared points, {start:%Y-%m-%d %H:%M} – "
+        f"{end:%H:%M} UTC: **{(end - start).total_seconds():.0f} s wall-clock** from the "
+        f"first run's start to the last run's end (launcher: {uniq('launcher')}); "
+        f"batched training time {run_s.sum():.0f} s summed over points",
         f"- report built with Python {platform.python_version()}, torch {torch.__version__}, "
         f"mlflow {mlflow.__version__}, scipy {scipy.__version__}, matplotlib "
         f"{matplotlib.__version__}, pandas {pd.__version__} on {platform.machine()}",

@@ -129,7 +129,7 @@ def load(experiment: str, uri: str | None = None, extra: list[str] | None = None
         row: dict[str, Any] = {**axis, "config_hash": chash, "run_id": None}
         if len(match):
             run = match.sort_values("start_time").iloc[-1]
-            row.update(run_id=run.run_id, start_time=run.start_time,
+            row.update(run_id=run.run_id, start_time=run.start_time, end_time=run.end_time,
                        **{k[5:]: v for k, v in run.items() if k.startswith("tags.")},
                        **{k[8:]: v for k, v in run.items() if k.startswith("metrics.")
                           and "/" not in k})

@@ -25,13 +25,17 @@ log = logging.getLogger("harness")
 register_configs()
 
 
-def _point_label() -> tuple[str, str]:
-    """(run name, sweep id) from Hydra's runtime: the overrides that define this point."""
+def _point_label() -> tuple[str, str, str]:
+    """(run name, sweep id, launcher) from Hydra's runtime for this point."""
     hc = HydraConfig.get()
     overrides = [o for o in hc.overrides.task if not o.startswith(("tracking.", "trainer.device"))]
     name = " ".join(overrides) or "defaults"
-    sweep = hc.sweep.dir if hc.mode.name == "MULTIRUN" else hc.run.dir
-    return name, str(sweep)
+    if hc.mode.name != "MULTIRUN":
+        return name, str(hc.run.dir), "single run"
+    launcher = hc.launcher._target_.rsplit(".", 1)[-1]
+    if "n_jobs" in hc.launcher:
+        launcher += f"(n_jobs={hc.launcher.n_jobs})"
+    return name, str(hc.sweep.dir), launcher
 
 
 def _summary(result: TrainResult) -> str:
@@ -48,7 +52,7 @@ def execute(cfg: DictConfig) -> TrainResult | None:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    name, sweep_id = _point_label()
+    name, sweep_id, launcher = _point_label()
     job = HydraConfig.get().job
     label = f"[{cfg.experiment_name} #{job.get('num', 0)}] {name}"
     if not cfg.tracking.enabled:
@@ -64,8 +68,8 @@ def execute(cfg: DictConfig) -> TrainResult | None:
     if cfg.tracking.skip_finished and tracking.find_runs(client, exp_id, chash, "FINISHED"):
         log.info("%s: already FINISHED (config %s), skipped", label, chash)
         return None
-    tags = {"sweep_id": sweep_id, "device": str(resolve_device(cfg.trainer.device)),
-            "torch_version": torch.__version__}
+    tags = {"sweep_id": sweep_id, "launcher": launcher,
+            "device": str(resolve_device(cfg.trainer.device)), "torch_version": torch.__version__}
     start = time.perf_counter()
     with tracking.TrackedRun(client, exp_id, cfg, chash, name, tags) as run:
         result = train(cfg, label)

@@ -42,6 +42,9 @@ if TYPE_CHECKING:
     from harness.trainer import TrainResult
 
 log = logging.getLogger(__name__)
+# MLflow's usage telemetry would try the network from every worker; these machines and
+# many clusters have none. A user who wants it can set the variable to false.
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB = PROJECT_ROOT / "mlflow.db"
@@ -279,7 +282,9 @@ class TrackedRun:
         self.run_id = self.run.info.run_id
         from mlflow.entities import Param
 
-        params = [Param(k, v[:6000]) for k, v in flatten(semantic_config(cfg)).items()]
+        resolved = to_container(cfg)
+        resolved.pop("hydra", None)
+        params = [Param(k, v[:6000]) for k, v in flatten(resolved).items()]
         for chunk in _chunks(params, 100):
             client.log_batch(self.run_id, params=chunk)
         client.log_text(self.run_id, OmegaConf.to_yaml(cfg, resolve=True), "config.yaml")

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from conftest import EXPERIMENTS
 from hydra.errors import ConfigCompositionException
 from omegaconf.errors import ValidationError
 
-from conftest import EXPERIMENTS
-
 from harness.claims import registry
 from harness.schema import ConfigError, validate
-
 
 
 @pytest.mark.parametrize("experiment", EXPERIMENTS)
