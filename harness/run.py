@@ -61,7 +61,11 @@ def execute(cfg: DictConfig) -> TrainResult | None:
         return result
 
     uri = tracking.tracking_uri(cfg.tracking.uri)
-    client = tracking.init_store(uri)
+    try:
+        client = tracking.init_store(uri)
+    except tracking.TrackingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
     exp_id = tracking.experiment_id(client, cfg.tracking.experiment, uri)
     chash = tracking.config_hash(cfg)
     tracking.reap_orphans(client, exp_id, chash)
@@ -78,7 +82,9 @@ def execute(cfg: DictConfig) -> TrainResult | None:
     return result
 
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="config")
+# An absolute path, so the entry point also works when imported (tests, other launchers).
+@hydra.main(version_base="1.3", config_path=str(tracking.PROJECT_ROOT / "conf"),
+            config_name="config")
 def main(cfg: DictConfig) -> None:
     execute(cfg)
 

@@ -54,6 +54,10 @@ NON_SEMANTIC = ("tracking", "claims", "trainer.device", "trainer.threads", "trai
 BATCH_LIMIT = 1000  # MLflow's cap on metrics per log_batch call
 
 
+class TrackingError(RuntimeError):
+    """The tracking store can't be used; raised before any training starts."""
+
+
 def tracking_uri(cfg_uri: str | None = None) -> str:
     """``tracking.uri`` if set, else $MLFLOW_TRACKING_URI, else the repo's SQLite file."""
     return cfg_uri or os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{DEFAULT_DB}"
@@ -86,19 +90,36 @@ def _lock_path(uri: str) -> Path:
     return PROJECT_ROOT / "logs" / ".mlflow-init.lock"
 
 
-def init_store(uri: str, timeout_s: float = 10.0) -> MlflowClient:
-    """Create/migrate the store once, serialized by a lock; fail fast if unreachable."""
-    from mlflow.environment_variables import MLFLOW_HTTP_REQUEST_MAX_RETRIES
+@contextmanager
+def _env(**values: str) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
-    if uri.startswith("http"):
-        os.environ.setdefault(MLFLOW_HTTP_REQUEST_MAX_RETRIES.name, "1")
-        os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", str(int(timeout_s)))
-    with _file_lock(_lock_path(uri)):
+
+def init_store(uri: str, timeout_s: float = 10.0) -> MlflowClient:
+    """Create/migrate the store once, serialized by a lock; fail fast if unreachable.
+
+    The first request to a server goes out with one retry and a short timeout (MLflow's
+    defaults retry for minutes), so a wrong URI is reported in seconds, before training.
+    """
+    with _file_lock(_lock_path(uri)), _env(MLFLOW_HTTP_REQUEST_MAX_RETRIES="1",
+                                           MLFLOW_HTTP_REQUEST_TIMEOUT=str(int(timeout_s))):
         client = client_for(uri)
         try:
             client.search_experiments(max_results=1)
         except Exception as exc:  # any backend failure: say where we tried to connect
-            raise RuntimeError(f"MLflow tracking store {uri!r} is not usable: {exc}") from exc
+            raise TrackingError(f"MLflow tracking store {uri!r} is not usable: {exc}. Set "
+                                "MLFLOW_TRACKING_URI or tracking.uri to a reachable store, "
+                                "or tracking.enabled=false to train without logging."
+                                ) from exc
     return client
 
 

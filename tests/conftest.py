@@ -60,9 +60,45 @@ def runs_in(uri: str):
 
 @pytest.fixture(scope="session")
 def smoke_store(tmp_path_factory):
-    """The batch_size experiment's whole declared sweep, profile=smoke, through the CLI."""
+    """The batch_size experiment's whole declared sweep, profile=smoke, through the CLI,
+    on Hydra's joblib launcher with 2 parallel jobs (as `make run-all` runs it)."""
     tmp = tmp_path_factory.mktemp("smoke")
     uri = f"sqlite:///{tmp / 'mlflow.db'}"
-    proc = run_cli(["-m", "experiment=batch_size", "profile=smoke"], uri, tmp)
+    proc = run_cli(["-m", "experiment=batch_size", "profile=smoke", "hydra/launcher=joblib",
+                    "hydra.launcher.n_jobs=2"], uri, tmp)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return uri
+
+
+# Bad overrides: well-typed but out of range (caught by schema.validate before training)...
+BAD_VALUES = [
+    ("data.n=-5", "data.n", "integers >= 4"),
+    ("data.n=0", "data.n", "integers >= 4"),
+    ("data.dim=0", "data.dim", ">= 1"),
+    ("data.test_fraction=1.5", "data.test_fraction", "0 < x < 1"),
+    ("data.class1_fraction=0", "data.class1_fraction", "0 < x < 1"),
+    ("data.mean_pattern=wavy", "data.mean_pattern", "'constant', 'inverse'"),
+    ("model.dropout=1.0", "model.dropout", "0 <= p < 1"),
+    ("model.widths=[10,0]", "model.widths", "integers >= 1"),
+    ("optim.lr=0", "optim.lr", "x > 0"),
+    ("optim.lr=-1", "optim.lr", "x > 0"),
+    ("optim.nesterov=true", "optim.nesterov", "optim.momentum > 0"),
+    ("trainer.replicates=0", "trainer.replicates", ">= 1"),
+    ("trainer.batch_size=1000", "trainer.batch_size", "training-set size 400"),
+    ("trainer.batch_size=0", "trainer.batch_size", "1 <= batch_size"),
+    ("trainer.steps=10", "trainer.steps/trainer.epochs", "exactly one"),
+    ("trainer.evals=0", "trainer.evals", ">= 1"),
+    ("trainer.target_acc=2", "trainer.target_acc", "0 < x <= 1"),
+]
+# ... and wrong names or types (caught by Hydra/OmegaConf when composing).
+BAD_NAMES = [
+    ("optim.name=adamx", "optim.name", "sgd, adam, adamw, rmsprop, adagrad"),
+    ("trainer.device=tpu", "trainer.device", "auto, cpu, cuda"),
+    ("model.activation=swishy", "model.activation", "sigmoid, tanh, relu"),
+    ("model.init=glorot", "model.init", "xavier"),
+    ("data.covariance=full", "data.covariance", "identity, abid"),
+    ("trainer.sampling=shuffle", "trainer.sampling", "epoch, random"),
+    ("trainer.loss=hinge", "trainer.loss", "cross_entropy, mse"),
+    ("data.n=abc", "data.n", "Integer"),
+    ("optim.lr=fast", "optim.lr", "Float"),
+]

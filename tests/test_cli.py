@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
-from conftest import EXPERIMENTS, run_cli, runs_in
+from conftest import BAD_NAMES, BAD_VALUES, EXPERIMENTS, run_cli, runs_in
 
 
 def test_smoke_sweep_logs_every_point_once(smoke_store):
@@ -20,6 +21,8 @@ def test_smoke_sweep_logs_every_point_once(smoke_store):
                 "torch_version", "config_hash"):
         assert row[f"tags.{tag}"], tag
     assert row["tags.claims"] == "BS-1,BS-2,BS-3,BS-4,BS-5"
+    assert set(runs["tags.launcher"]) == {"JoblibLauncher(n_jobs=2)"}
+    assert runs["tags.pid"].nunique() == 2  # really two worker processes
     assert row["params.data.n"] == "500" and row["params.optim.name"] == "adam"
     for metric in ("test_acc", "train_acc", "test_acc/r00", "time_s", "loss_jitter",
                    "bayes_acc", "diverged"):
@@ -60,6 +63,24 @@ def test_bad_override_fails_before_training_and_creates_no_run(tmp_path, store, 
     assert "Traceback" not in proc.stderr
     runs = runs_in(store)
     assert len(runs) == 0
+
+
+@pytest.mark.parametrize(("override", "field", "allowed"), BAD_VALUES + BAD_NAMES)
+def test_every_bad_override_fails_in_the_entry_point_without_a_run(
+        tmp_path, store, monkeypatch, capsys, override, field, allowed):
+    """The real hydra.main entry point, in-process (fast): non-zero exit, the field and
+    the allowed values on the terminal, and no MLflow store or run created."""
+    from harness import run
+
+    monkeypatch.setattr(sys, "argv", ["harness.run", "experiment=batch_size", override,
+                                      f"hydra.run.dir={tmp_path}/run"])
+    with pytest.raises(SystemExit) as exit_info:
+        run.main()
+    assert exit_info.value.code not in (0, None)
+    out = capsys.readouterr()
+    text = out.err + out.out
+    assert field in text and allowed in text
+    assert not (tmp_path / "mlflow.db").exists()
 
 
 def test_help_explains_usage(tmp_path, store):

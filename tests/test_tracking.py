@@ -84,6 +84,6 @@ def test_unreachable_server_fails_fast():
     import time
 
     start = time.perf_counter()
-    with pytest.raises(RuntimeError, match="not usable"):
+    with pytest.raises(tracking.TrackingError, match="not usable"):
         tracking.init_store("http://127.0.0.1:9", timeout_s=2)
     assert time.perf_counter() - start < 30
