@@ -9,7 +9,7 @@ PORT ?= 5000
 JOBS ?= 2
 STORE ?= $(or $(MLFLOW_TRACKING_URI),sqlite:///$(CURDIR)/mlflow.db)
 
-.PHONY: setup run-all test report ui lint clean
+.PHONY: setup run-all test report ui bench lint clean
 
 setup: $(VENV)/.installed
 
@@ -35,6 +35,10 @@ report: setup
 ui: setup
 	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false $(BIN)/mlflow ui --backend-store-uri "$(STORE)" \
 		--host 127.0.0.1 --port $(PORT) --workers 1
+
+## throughput (batched vs one seed at a time) and tracking overhead -> results/bench.md
+bench: setup
+	$(BIN)/python -m harness.bench
 
 lint: setup
 	$(BIN)/ruff check harness experiments tests

@@ -47,6 +47,8 @@ def _environment(rs: results.RunSet) -> str:
 
     start, end = pd.to_datetime(pts.start_time).min(), pd.to_datetime(pts.end_time).max()
     run_s = pts.get("train_time_s", pd.Series(dtype=float))
+    final = rs.final
+    diverged = int(final.diverged.sum()) if "diverged" in final else 0
     import matplotlib
     import mlflow
     import scipy
@@ -59,6 +61,8 @@ def _environment(rs: results.RunSet) -> str:
         f"{end:%H:%M} UTC: **{(end - start).total_seconds():.0f} s wall-clock** from the "
         f"first run's start to the last run's end (launcher: {uniq('launcher')}); "
         f"batched training time {run_s.sum():.0f} s summed over points",
+        f"- diverged replicates (non-finite loss): {diverged} of {len(final)}; their "
+        "accuracies are NaN and every statistic excludes them (n counts what remains)",
         f"- report built with Python {platform.python_version()}, torch {torch.__version__}, "
         f"mlflow {mlflow.__version__}, scipy {scipy.__version__}, matplotlib "
         f"{matplotlib.__version__}, pandas {pd.__version__} on {platform.machine()}",

@@ -8,6 +8,7 @@ bad input) → skip if this exact config already FINISHED → train → log → 
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 import time
@@ -74,6 +75,10 @@ def execute(cfg: DictConfig) -> TrainResult | None:
         return None
     tags = {"sweep_id": sweep_id, "launcher": launcher,
             "device": str(resolve_device(cfg.trainer.device)), "torch_version": torch.__version__}
+    # Everything imported so far (torch, mlflow, SQLAlchemy: ~10^6 objects) lives for the
+    # whole process; freezing it keeps Python's full collections, triggered by the many
+    # small objects of metric logging, from rescanning it (0.3 s spikes per point).
+    gc.freeze()
     start = time.perf_counter()
     with tracking.TrackedRun(client, exp_id, cfg, chash, name, tags) as run:
         result = train(cfg, label)

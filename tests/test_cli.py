@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 from conftest import BAD_NAMES, BAD_VALUES, EXPERIMENTS, run_cli, runs_in
 
@@ -81,6 +82,18 @@ def test_every_bad_override_fails_in_the_entry_point_without_a_run(
     text = out.err + out.out
     assert field in text and allowed in text
     assert not (tmp_path / "mlflow.db").exists()
+
+
+def test_diverging_point_is_recorded_and_the_sweep_goes_on(tmp_path, store):
+    proc = run_cli(["-m", "experiment=batch_size", "profile=smoke", "preset=abid2018",
+                    "trainer.batch_size=64", "optim.name=sgd", "model.activation=relu",
+                    "model.init=he", "optim.lr=1e6,0.01"], store, tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    runs = runs_in(store).set_index("params.optim.lr")
+    assert (runs.status == "FINISHED").all() and len(runs) == 2
+    assert runs.loc["1000000.0", "metrics.diverged"] == 1.0  # every replicate diverged
+    assert runs.loc["0.01", "metrics.diverged"] == 0.0
+    assert np.isnan(runs.loc["1000000.0", "metrics.test_acc/r00"])  # not a stale value
 
 
 def test_help_explains_usage(tmp_path, store):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -41,7 +43,8 @@ def test_finished_run_has_params_tags_config_and_batched_metrics(store, compose_
     assert got.data.tags["config_hash"] == "abc" and got.data.tags["sweep_id"] == "s"
     hist = client.get_metric_history(run.run_id, "test_acc")
     assert [(h.step, round(h.value, 6)) for h in hist] == [(0, 0.45), (5, 0.7), (10, 0.85)]
-    assert len(client.get_metric_history(run.run_id, "test_acc/r01")) == 2  # NaN skipped
+    r01 = client.get_metric_history(run.run_id, "test_acc/r01")
+    assert len(r01) == 3 and math.isnan(r01[1].value)  # NaN logged as NaN, not skipped
     assert got.data.metrics["diverged/r01"] == 1.0
     curves = tracking.load_table(store, run.run_id, "curves.csv")
     assert len(curves) == 6 and set(curves.replicate) == {0, 1}

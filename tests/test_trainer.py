@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -133,5 +134,5 @@ def test_diverging_replicate_is_recorded_and_others_continue(compose_cfg):
                        "optim.name=sgd", "optim.lr=1e6", "model.activation=relu",
                        "model.init=he"])
     result = train(cfg)
-    assert result.final["diverged"].shape == (2,)
-    assert set(result.final["diverged"]) <= {0.0, 1.0}
+    assert result.final["diverged"].tolist() == [1.0, 1.0]
+    assert np.isnan(result.final["test_acc"]).all()  # not a fake accuracy from NaN logits
