@@ -13,7 +13,7 @@ import importlib
 import math
 import pkgutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -64,7 +64,6 @@ class Experiment:
     # writes figures into the folder and returns the page's experiment-specific markdown
     report: Callable[[RunSet, list[Verdict], Path], str]
     original: str = ""  # what the original work reported, as markdown
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 def registry() -> dict[str, Experiment]:

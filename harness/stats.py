@@ -9,6 +9,7 @@ claims test every adjacent pair.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -62,11 +63,16 @@ def bootstrap_ci(data: Sequence[np.ndarray], statistic: Callable[..., float],
     arrays = [np.asarray(a, dtype=float) for a in data]
     point = float(statistic(*arrays))
     n = arrays[0].size
+    if not np.isfinite(point):  # e.g. a median of "never reached" (inf): no interval
+        return Effect(point, np.nan, np.nan, n)
     if n < 3 or all(np.ptp(a) == 0 for a in arrays):
         return Effect(point, point, point, n)
-    res = stats.bootstrap(arrays, statistic, paired=True, vectorized=False,
-                          confidence_level=confidence, n_resamples=4999,
-                          method="percentile", rng=np.random.default_rng(seed))
+    with warnings.catch_warnings():  # resamples with undefined statistics: CI is NaN
+        warnings.simplefilter("ignore", stats.DegenerateDataWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = stats.bootstrap(arrays, statistic, paired=True, vectorized=False,
+                              confidence_level=confidence, n_resamples=4999,
+                              method="percentile", rng=np.random.default_rng(seed))
     return Effect(point, float(res.confidence_interval.low),
                   float(res.confidence_interval.high), n)
 
@@ -81,10 +87,13 @@ def welch_pvalue(a: np.ndarray, b: np.ndarray, alternative: str) -> float:
 
 
 def sign_pvalue(a: np.ndarray, b: np.ndarray, alternative: str) -> float:
-    """One-sided paired sign test on a − b; handles infinities (e.g. 'never reached')."""
-    d = np.asarray(a, float) - np.asarray(b, float)
-    both_inf = np.isinf(np.asarray(a, float)) & np.isinf(np.asarray(b, float))
-    d = d[~both_inf & ~np.isnan(d)]
+    """One-sided paired sign test on a − b; handles infinities (e.g. 'never reached'):
+    a pair where both are +inf is a tie."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    tie = np.isinf(a) & np.isinf(b) & (np.sign(a) == np.sign(b))
+    with np.errstate(invalid="ignore"):
+        d = a[~tie] - b[~tie]
+    d = d[~np.isnan(d)]
     pos, neg = int((d > 0).sum()), int((d < 0).sum())
     if pos + neg == 0:
         return 1.0

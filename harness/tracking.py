@@ -307,14 +307,18 @@ class TrackedRun:
         }
         self.run = client.create_run(exp_id, run_name=run_name, tags=tags)
         self.run_id = self.run.info.run_id
-        from mlflow.entities import Param
+        try:  # a Ctrl-C or error while recording the config must not leave it RUNNING
+            from mlflow.entities import Param
 
-        resolved = to_container(cfg)
-        resolved.pop("hydra", None)
-        params = [Param(k, v[:6000]) for k, v in flatten(resolved).items()]
-        for chunk in _chunks(params, 100):
-            client.log_batch(self.run_id, params=chunk)
-        client.log_text(self.run_id, OmegaConf.to_yaml(cfg, resolve=True), "config.yaml")
+            resolved = to_container(cfg)
+            resolved.pop("hydra", None)
+            params = [Param(k, v[:6000]) for k, v in flatten(resolved).items()]
+            for chunk in _chunks(params, 100):
+                client.log_batch(self.run_id, params=chunk)
+            client.log_text(self.run_id, OmegaConf.to_yaml(cfg, resolve=True), "config.yaml")
+        except BaseException as exc:
+            self.__exit__(type(exc), exc, exc.__traceback__)
+            raise
 
     def __enter__(self) -> TrackedRun:
         return self
