@@ -110,8 +110,9 @@ class BatchedMLP(nn.Module):
         flat = h.transpose(0, 1).reshape(b, r * f)
         return self.norms[i](flat).reshape(b, r, f).transpose(0, 1)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(R, B, d) -> (R, B, n_out) logits."""
+    def forward(self, x: torch.Tensor, hidden: list[torch.Tensor] | None = None) -> torch.Tensor:
+        """(R, B, d) -> (R, B, n_out) logits; each hidden block's output is appended to
+        ``hidden`` when a list is given (for probes)."""
         h = x
         last = len(self.weights) - 1
         for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
@@ -125,4 +126,6 @@ class BatchedMLP(nn.Module):
                 h = self._norm(i, h)
             if self.cfg.dropout > 0:
                 h = F.dropout(h, self.cfg.dropout, self.training)
+            if hidden is not None:
+                hidden.append(h)
         return h

@@ -1,23 +1,31 @@
 """Probes: measurements taken during training without the trainer knowing what they are.
 
-A probe sees every step (the per-replicate minibatch loss and the model). At the end it
-returns per-replicate summary values (logged as metrics, for the UI) and, optionally, a
-raw table (logged as ``<name>.csv``). Claims should decide from the raw table, so that a
-metric's definition lives in the experiment's analysis code and can be read, tested and
-changed without retraining. Experiments turn probes on through the config; new probes
-register in :func:`build_probes`.
+A probe sees the replicates at every evaluation (step 0, before any update, included)
+and after every step. At the end it returns per-replicate summary values (logged as
+metrics, for the UI) and, optionally, a raw table (logged as ``<name>.csv``). Claims
+should decide from the raw table, so that a metric's definition lives in the
+experiment's analysis code and can be read, tested and changed without retraining.
+Experiments turn probes on through the config (``trainer.probes``, or
+``trainer.jitter_window`` for the loss trace); new probes register in ``PROBES``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import torch
 
 from harness.schema import TrainerConfig
+
+if TYPE_CHECKING:
+    from harness.data import ReplicateData
+    from harness.models import BatchedMLP
+
+PROBE_BATCH = 256  # training samples per replicate that layer probes look at
 
 
 @dataclass
@@ -28,6 +36,14 @@ class StepContext:
     train_loss: Callable[[], torch.Tensor]  # (R,) full-training-set loss, computed on demand
 
 
+@dataclass
+class EvalContext:
+    step: int  # steps taken so far (0 = at initialization)
+    model: BatchedMLP
+    data: ReplicateData
+    loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (logits, y) -> (R,) loss
+
+
 class Probe:
     """Base class: override what you need. Summary tensors are (R,)."""
 
@@ -36,11 +52,30 @@ class Probe:
     def on_step(self, ctx: StepContext) -> None:  # noqa: B027 - optional hook
         pass
 
+    def on_eval(self, ctx: EvalContext) -> None:  # noqa: B027 - optional hook
+        pass
+
     def summary(self) -> dict[str, torch.Tensor]:
         return {}
 
     def table(self) -> pd.DataFrame | None:
         return None
+
+
+def _long(step: list[int], values: dict[str, list[torch.Tensor]], layer: bool) -> pd.DataFrame:
+    """Rows (step, replicate[, layer]) from per-eval tensors shaped (R,) or (R, L)."""
+    frames = []
+    for i, s in enumerate(step):
+        cols = {k: torch.as_tensor(v[i]).cpu().numpy() for k, v in values.items()}
+        first = next(iter(cols.values()))
+        r = first.shape[0]
+        frame = {"step": s, "replicate": np.arange(r)}
+        if layer:
+            n_layers = first.shape[1]
+            frame = {"step": s, "replicate": np.repeat(np.arange(r), n_layers),
+                     "layer": np.tile(np.arange(1, n_layers + 1), r)}
+        frames.append(pd.DataFrame({**frame, **{k: c.reshape(-1) for k, c in cols.items()}}))
+    return pd.concat(frames, ignore_index=True)
 
 
 class LossTrace(Probe):
@@ -72,18 +107,100 @@ class LossTrace(Probe):
         return {"loss_jitter": full.diff(dim=0).std(dim=0), "batch_loss_std": batch.std(dim=0)}
 
     def table(self) -> pd.DataFrame:
-        full = torch.stack(self.full).cpu().numpy()
-        k, r = full.shape
-        return pd.DataFrame({
-            "step": np.repeat(self.steps, r),
-            "replicate": np.tile(np.arange(r), k),
-            "train_loss": full.reshape(-1),
-            "batch_loss": torch.stack(self.batch).cpu().numpy().reshape(-1),
-        })
+        return _long(self.steps, {"train_loss": self.full, "batch_loss": self.batch},
+                     layer=False)
+
+
+class LayerStats(Probe):
+    """Per-layer signal and gradient scale, at initialization and at every evaluation.
+
+    On a fixed probe batch (the first ``PROBE_BATCH`` training samples of each replicate,
+    eval mode so BN uses running statistics and dropout is off): the standard deviation
+    and root mean square of each hidden block's output (``act_std``, ``act_rms``; the
+    last layer is the logits), and the Frobenius norm of the loss gradient with respect
+    to each layer's weight matrix (``grad_norm``). Computed with torch.autograd.grad, so
+    training's own gradients are untouched. Summary: ``grad_ratio_init``, first-layer
+    over last-layer gradient norm at step 0 (vanishing < 1 < exploding).
+    """
+
+    name = "layer_stats"
+
+    def __init__(self) -> None:
+        self.steps: list[int] = []
+        self.values: dict[str, list[torch.Tensor]] = {"act_std": [], "act_rms": [],
+                                                      "grad_norm": []}
+
+    def on_eval(self, ctx: EvalContext) -> None:
+        model, data = ctx.model, ctx.data
+        x, y = data.x_train[:, :PROBE_BATCH], data.y_train[:, :PROBE_BATCH]
+        was_training = model.training
+        model.eval()
+        hidden: list[torch.Tensor] = []
+        logits = model(x, hidden)
+        grads = torch.autograd.grad(ctx.loss(logits, y).sum(), list(model.weights),
+                                    allow_unused=True)
+        model.train(was_training)
+        outs = [*hidden, logits]
+        self.steps.append(ctx.step)
+        self.values["act_std"].append(torch.stack([h.detach().std(dim=(1, 2)) for h in outs], 1))
+        self.values["act_rms"].append(
+            torch.stack([h.detach().pow(2).mean(dim=(1, 2)).sqrt() for h in outs], 1))
+        self.values["grad_norm"].append(torch.stack(
+            [g.flatten(1).norm(dim=1) if g is not None else torch.zeros(x.shape[0])
+             for g in grads], 1))
+
+    def summary(self) -> dict[str, torch.Tensor]:
+        g0 = self.values["grad_norm"][0]
+        return {"grad_ratio_init": g0[:, 0] / g0[:, -1]}
+
+    def table(self) -> pd.DataFrame:
+        return _long(self.steps, self.values, layer=True)
+
+
+class Symmetry(Probe):
+    """Are the first hidden layer's units still copies of each other?
+
+    Each unit's incoming weights and bias form a vector. ``unit_cosine``: mean pairwise
+    cosine similarity of those vectors (1 = all units identical in direction; a zero
+    vector counts as identical to another zero vector). ``unit_rank``: numerical rank of
+    the units × inputs matrix (1 or 0 when every unit is the same). Recorded at every
+    evaluation; summaries are the final values.
+    """
+
+    name = "symmetry"
+
+    def __init__(self) -> None:
+        self.steps: list[int] = []
+        self.values: dict[str, list[torch.Tensor]] = {"unit_cosine": [], "unit_rank": []}
+
+    def on_eval(self, ctx: EvalContext) -> None:
+        w = ctx.model.weights[0].detach()  # (R, in, units)
+        b = ctx.model.biases[0].detach()  # (R, 1, units)
+        units = torch.cat([w, b], dim=1).transpose(1, 2)  # (R, units, in + 1)
+        norms = units.norm(dim=2, keepdim=True)
+        unit_dir = torch.where(norms > 0, units / norms.clamp_min(1e-30),
+                               torch.ones_like(units) / units.shape[2] ** 0.5)
+        cos = unit_dir @ unit_dir.transpose(1, 2)  # (R, units, units)
+        n = cos.shape[1]
+        mean_off_diag = (cos.sum(dim=(1, 2)) - cos.diagonal(dim1=1, dim2=2).sum(1)) / max(
+            n * (n - 1), 1)
+        self.steps.append(ctx.step)
+        self.values["unit_cosine"].append(mean_off_diag)
+        self.values["unit_rank"].append(torch.linalg.matrix_rank(units).to(units.dtype))
+
+    def summary(self) -> dict[str, torch.Tensor]:
+        return {k: v[-1] for k, v in self.values.items()}
+
+    def table(self) -> pd.DataFrame:
+        return _long(self.steps, self.values, layer=False)
+
+
+PROBES: dict[str, type[Probe]] = {"layer_stats": LayerStats, "symmetry": Symmetry}
 
 
 def build_probes(cfg: TrainerConfig) -> list[Probe]:
-    probes: list[Probe] = []
+    probes: list[Probe] = [PROBES[name]() for name in cfg.probes]
     if cfg.jitter_window > 0:
         probes.append(LossTrace(cfg.jitter_window))
     return probes
+

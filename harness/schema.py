@@ -135,6 +135,8 @@ class TrainerConfig:
     evals: int = 50  # evaluation points, evenly spaced over the budget (plus step 0)
     target_acc: float = 0.8  # test accuracy for the time-to-accuracy metric
     jitter_window: int = 0  # last K steps on which full-training-set loss is traced (0 = off)
+    # probes run at every evaluation (harness/probes.py): layer_stats, symmetry
+    probes: list[str] = field(default_factory=list)
     device: Device = Device.auto
     threads: int = 1  # torch CPU threads; tiny models run fastest on one
     progress: bool = True  # live progress line on a terminal
@@ -223,6 +225,10 @@ def validate(cfg: DictConfig) -> None:
     _check(t.evals >= 1, "trainer.evals", t.evals, "integers >= 1")
     _check(0 < t.target_acc <= 1, "trainer.target_acc", t.target_acc, "0 < x <= 1")
     _check(t.jitter_window >= 0, "trainer.jitter_window", t.jitter_window, "integers >= 0")
+    from harness.probes import PROBES
+
+    unknown = [p for p in t.probes if p not in PROBES]
+    _check(not unknown, "trainer.probes", unknown, f"a list of {sorted(PROBES)}")
     _check(t.threads >= 1, "trainer.threads", t.threads, "integers >= 1")
     if t.device == Device.cuda:
         import torch

@@ -49,7 +49,6 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB = PROJECT_ROOT / "mlflow.db"
-DEFAULT_ARTIFACTS = PROJECT_ROOT / "mlartifacts"
 # Fields that change how a run is executed or recorded, not what it computes.
 NON_SEMANTIC = ("tracking", "claims", "trainer.device", "trainer.threads", "trainer.progress")
 BATCH_LIMIT = 1000  # MLflow's cap on metrics per log_batch call
@@ -68,8 +67,12 @@ def tracking_uri(cfg_uri: str | None = None) -> str:
     return cfg_uri or os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{DEFAULT_DB}"
 
 
-def _is_default_store(uri: str) -> bool:
-    return uri == f"sqlite:///{DEFAULT_DB}"
+def _artifact_location(uri: str, name: str) -> str | None:
+    """Artifacts of a SQLite store live beside the database file (``mlartifacts/``), not
+    in whatever directory the process happens to run in; a server decides for itself."""
+    if uri.startswith("sqlite:///"):
+        return (Path(uri.removeprefix("sqlite:///")).parent / "mlartifacts" / name).as_uri()
+    return None
 
 
 @contextmanager
@@ -139,9 +142,8 @@ def experiment_id(client: MlflowClient, name: str, uri: str) -> str:
         found = client.get_experiment_by_name(name)
         if found is not None:
             return found.experiment_id
-        location = (DEFAULT_ARTIFACTS / name).as_uri() if _is_default_store(uri) else None
         try:
-            return client.create_experiment(name, artifact_location=location)
+            return client.create_experiment(name, artifact_location=_artifact_location(uri, name))
         except MlflowException:  # created meanwhile by a process on another machine
             return client.get_experiment_by_name(name).experiment_id
 

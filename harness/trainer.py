@@ -23,7 +23,7 @@ from omegaconf import DictConfig
 
 from harness.data import ReplicateData, batched_indices, replicate_data, seed_for
 from harness.models import BatchedMLP
-from harness.probes import StepContext, build_probes
+from harness.probes import EvalContext, StepContext, build_probes
 from harness.schema import Device, Loss, OptimConfig, OptimName, TrainerConfig, n_train
 
 N_CLASSES = 2
@@ -129,11 +129,14 @@ def train(cfg: DictConfig, label: str = "") -> TrainResult:
     opt = make_optimizer(model.parameters(), cfg.optim, lr)
     probes = build_probes(t)
 
+    def objective(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return replicate_loss(logits, y, t.loss)
+
     def evaluate(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         model.eval()
         with torch.no_grad():
             logits = model(x)
-            loss = replicate_loss(logits, y, t.loss)
+            loss = objective(logits, y)
             acc = (logits.argmax(-1) == y).float().mean(1)
         model.train()
         return acc, loss
@@ -147,7 +150,7 @@ def train(cfg: DictConfig, label: str = "") -> TrainResult:
     times: list[float] = []
     diverged = torch.zeros(R, dtype=torch.bool, device=device)
 
-    def record(elapsed: float) -> None:
+    def record(step: int, elapsed: float) -> None:
         for split, x, y in (("train", data.x_train, data.y_train),
                             ("test", data.x_test, data.y_test)):
             acc, loss = evaluate(x, y)
@@ -155,15 +158,17 @@ def train(cfg: DictConfig, label: str = "") -> TrainResult:
             rows[f"{split}_acc"].append(acc.masked_fill(bad, math.nan))
             rows[f"{split}_loss"].append(loss.masked_fill(bad, math.nan))
         times.append(elapsed / R)
+        for p in probes:
+            p.on_eval(EvalContext(step, model, data, objective))
 
     rep = torch.arange(R, device=device).unsqueeze(1)
     progress = Progress(t.progress, steps, label)
-    record(0.0)
+    record(0, 0.0)
     elapsed, step = 0.0, 0
     tic = time.perf_counter()
     for idx in batched_indices(seeds, n_tr, t.batch_size, steps, t.sampling):
         idx = idx.to(device, non_blocking=True)
-        per_rep = replicate_loss(model(data.x_train[rep, idx]), data.y_train[rep, idx], t.loss)
+        per_rep = objective(model(data.x_train[rep, idx]), data.y_train[rep, idx])
         opt.zero_grad(set_to_none=True)
         per_rep.sum().backward()
         opt.step()
@@ -177,7 +182,7 @@ def train(cfg: DictConfig, label: str = "") -> TrainResult:
             if device.type == "cuda":
                 torch.cuda.synchronize()
             elapsed += time.perf_counter() - tic
-            record(elapsed)
+            record(step, elapsed)
             progress.update(step, f"test_acc={float(rows['test_acc'][-1].nanmean()):.3f}")
             tic = time.perf_counter()
     progress.close()

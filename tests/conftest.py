@@ -89,6 +89,7 @@ BAD_VALUES = [
     ("trainer.steps=10", "trainer.steps/trainer.epochs", "exactly one"),
     ("trainer.evals=0", "trainer.evals", ">= 1"),
     ("trainer.target_acc=2", "trainer.target_acc", "0 < x <= 1"),
+    ("trainer.probes=[gradz]", "trainer.probes", "['layer_stats', 'symmetry']"),
 ]
 # ... and wrong names or types (caught by Hydra/OmegaConf when composing).
 BAD_NAMES = [

@@ -1,0 +1,66 @@
+"""Probes on cases whose answers are known in advance."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from harness.data import replicate_data
+from harness.probes import PROBE_BATCH
+from harness.trainer import train
+
+
+def _run(compose_cfg, *overrides: str):
+    return train(compose_cfg(["trainer.replicates=3", "trainer.epochs=null", "trainer.evals=2",
+                              *overrides]))
+
+
+def test_orthogonal_linear_net_preserves_the_signal_norm(compose_cfg):
+    """Square orthogonal layers, identity activation, zero biases: ‖Wx‖ = ‖x‖, so every
+    layer's output has the input's root mean square, exactly."""
+    result = _run(compose_cfg, "trainer.steps=1", "trainer.probes=[layer_stats]",
+                  "model.widths=[12,12,12,12]", "model.activation=identity",
+                  "model.init=orthogonal", "model.bias_init=zeros")
+    table = result.tables["layer_stats"]
+    at_init = table[(table.step == 0) & (table.layer <= 4)]
+    data = replicate_data(compose_cfg([]).data, 3, torch.device("cpu"))
+    rms_in = data.x_train[:, :PROBE_BATCH].pow(2).mean(dim=(1, 2)).sqrt().numpy()
+    for r in range(3):
+        got = at_init[at_init.replicate == r].act_rms.to_numpy()
+        assert got == pytest.approx([rms_in[r]] * 4, rel=1e-5)
+
+
+def test_zero_init_keeps_hidden_units_identical(compose_cfg):
+    result = _run(compose_cfg, "trainer.steps=50", "trainer.probes=[symmetry,layer_stats]",
+                  "model.init=zeros", "model.bias_init=zeros", "optim.name=sgd",
+                  "optim.lr=0.5")
+    sym = result.tables["symmetry"]
+    assert (sym.unit_cosine > 1 - 1e-5).all()  # at init and after training
+    assert (result.final["unit_rank"] <= 1).all()
+    grads = result.tables["layer_stats"]
+    at_init = grads[grads.step == 0]
+    # all weights zero: no gradient reaches the first layer, only the last one learns
+    assert (at_init[at_init.layer == 1].grad_norm == 0).all()
+    assert (at_init[at_init.layer == 3].grad_norm > 0).all()
+    assert (result.final["grad_ratio_init"] == 0).all()
+
+
+def test_random_init_breaks_symmetry(compose_cfg):
+    result = _run(compose_cfg, "trainer.steps=1", "trainer.probes=[symmetry]",
+                  "model.widths=[8,8]")
+    assert (result.final["unit_rank"] == 8).all()  # 8 units, 13-dim incoming vectors
+    assert (abs(result.final["unit_cosine"]) < 0.5).all()
+
+
+def test_layer_probe_does_not_change_training(compose_cfg):
+    plain = _run(compose_cfg, "trainer.steps=40")
+    probed = _run(compose_cfg, "trainer.steps=40", "trainer.probes=[layer_stats,symmetry]")
+    for a, b in zip(plain.model.weights, probed.model.weights, strict=True):
+        assert torch.equal(a, b)
+
+
+def test_unknown_probe_is_a_config_error(compose_cfg):
+    from harness.schema import ConfigError, validate
+
+    with pytest.raises(ConfigError, match=r"trainer.probes.*\['layer_stats', 'symmetry'\]"):
+        validate(compose_cfg(["trainer.probes=[gradz]"]))
