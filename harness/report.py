@@ -155,7 +155,8 @@ def _index(out: Path, exps: dict[str, Experiment], verdicts: list[dict]) -> None
                 continue
             ci = f"[{_fmt(v['ci_low'])}, {_fmt(v['ci_high'])}]"
             rows.append(f"| [{c.id}]({name}/README.md#{c.id.lower()}-{v['verdict']}) | "
-                        f"{c.quote} | **{v['verdict']}** | {_fmt(v['effect'])} | {ci} | "
+                        f"{c.quote} | {c.hypothesis} | **{v['verdict']}** | "
+                        f"{_fmt(v['effect'])} | {ci} | "
                         f"{v['effect_label']} | [{name}]({name}/README.md) |")
     (out / "README.md").write_text("\n".join([
         "# Verdicts", "",
@@ -167,8 +168,8 @@ def _index(out: Path, exps: dict[str, Experiment], verdicts: list[dict]) -> None
         "that direction; **inconclusive** means the data could not decide. The effect "
         "and its 95% CI are over replicates (independent seeds), in the units the last "
         "column names.", "",
-        "| claim | quote | verdict | effect | 95% CI | effect measures | experiment |",
-        "|---|---|---|---|---|---|---|", *rows, ""]))
+        "| claim | quote | restated as | verdict | effect | 95% CI | effect measures | "
+        "experiment |", "|---|---|---|---|---|---|---|---|", *rows, ""]))
 
 
 def main(argv: list[str] | None = None) -> None:
