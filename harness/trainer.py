@@ -174,10 +174,14 @@ def train(cfg: DictConfig, label: str = "") -> TrainResult:
         opt.step()
         step += 1
         diverged |= ~torch.isfinite(per_rep.detach())
-        if probes:
+        if probes:  # measuring is not training: its time is kept off the clock
+            paused = time.perf_counter()
             ctx = StepContext(step, steps, per_rep, full_train_loss)
             for p in probes:
                 p.on_step(ctx)
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            tic += time.perf_counter() - paused
         if step == eval_at[len(times)]:
             if device.type == "cuda":
                 torch.cuda.synchronize()

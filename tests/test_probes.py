@@ -64,3 +64,22 @@ def test_unknown_probe_is_a_config_error(compose_cfg):
 
     with pytest.raises(ConfigError, match=r"trainer.probes.*\['layer_stats', 'symmetry'\]"):
         validate(compose_cfg(["trainer.probes=[gradz]"]))
+
+
+def test_probe_time_is_not_training_time(compose_cfg, monkeypatch):
+    """A slow probe must not change the runtime a run reports (claim BS-1 reads it)."""
+    import time
+
+    from harness import probes
+
+    base = ["trainer.steps=30", "trainer.batch_size=400", "trainer.jitter_window=30"]
+    fast = _run(compose_cfg, *base).info["train_time_s"]
+    real_on_step = probes.LossTrace.on_step
+
+    def slow_on_step(self, ctx):
+        time.sleep(0.02)
+        real_on_step(self, ctx)
+
+    monkeypatch.setattr(probes.LossTrace, "on_step", slow_on_step)
+    slow = _run(compose_cfg, *base).info["train_time_s"]
+    assert slow < fast + 0.2  # 30 × 20 ms = 0.6 s of probing stayed off the clock
