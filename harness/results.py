@@ -15,7 +15,6 @@ from typing import Any
 import pandas as pd
 from hydra import compose, initialize_config_dir
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from omegaconf import DictConfig
 
 from harness import tracking
 from harness.schema import register_configs
@@ -109,21 +108,17 @@ def sweep_points(experiment: str,
     return keys, [[*p, *[o.input_line for o in plain]] for p in points]
 
 
-def compose_point(experiment: str, overrides: list[str]) -> DictConfig:
-    register_configs()
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        return compose("config", overrides=[f"experiment={experiment}", *overrides])
-
-
 def load(experiment: str, uri: str | None = None, extra: list[str] | None = None) -> RunSet:
     """The declared sweep of ``experiment`` as found in the tracking store at ``uri``."""
     uri = tracking.tracking_uri(uri)
     keys, points = sweep_points(experiment, extra)
     cols = [_column(k) for k in keys]
     runs = tracking.load_runs(uri, experiment)
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        hashes = [tracking.config_hash(compose("config", overrides=[f"experiment={experiment}",
+                                                                     *o])) for o in points]
     rows = []
-    for overrides in points:
-        chash = tracking.config_hash(compose_point(experiment, overrides))
+    for overrides, chash in zip(points, hashes, strict=True):
         axis = {c: _typed(o.split("=", 1)[1]) for c, o in zip(cols, overrides, strict=False)}
         match = runs[runs["tags.config_hash"] == chash] if len(runs) else runs
         row: dict[str, Any] = {**axis, "config_hash": chash, "run_id": None}
