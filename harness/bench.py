@@ -20,15 +20,14 @@ import time
 from pathlib import Path
 
 import torch
-from hydra import compose, initialize_config_dir
+from hydra import compose
 from omegaconf import DictConfig
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from harness import tracking
 from harness.data import make_dataset
-from harness.results import CONF_DIR
-from harness.schema import register_configs
+from harness.results import hydra_context
 from harness.trainer import resolve_device, train
 
 TARGETS = {"cpu": (10, 5.0), "cuda": (100, 50.0)}  # device -> (R, minimum ratio)
@@ -36,8 +35,7 @@ DEFAULT_THREADS = torch.get_num_threads()  # what a user's script gets (train() 
 
 
 def config(overrides: list[str]) -> DictConfig:
-    register_configs()
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+    with hydra_context():
         return compose("config", overrides=["experiment=batch_size", "tracking.enabled=false",
                                             "trainer.progress=false", *overrides])
 

@@ -68,12 +68,10 @@ def _long(step: list[int], values: dict[str, list[torch.Tensor]], layer: bool) -
     for i, s in enumerate(step):
         cols = {k: torch.as_tensor(v[i]).cpu().numpy() for k, v in values.items()}
         first = next(iter(cols.values()))
-        r = first.shape[0]
-        frame = {"step": s, "replicate": np.arange(r)}
+        r, n_layers = first.shape[0], first.shape[1] if layer else 1
+        frame = {"step": s, "replicate": np.repeat(np.arange(r), n_layers)}
         if layer:
-            n_layers = first.shape[1]
-            frame = {"step": s, "replicate": np.repeat(np.arange(r), n_layers),
-                     "layer": np.tile(np.arange(1, n_layers + 1), r)}
+            frame["layer"] = np.tile(np.arange(1, n_layers + 1), r)
         frames.append(pd.DataFrame({**frame, **{k: c.reshape(-1) for k, c in cols.items()}}))
     return pd.concat(frames, ignore_index=True)
 
@@ -137,17 +135,14 @@ class LayerStats(Probe):
         model.eval()
         hidden: list[torch.Tensor] = []
         logits = model(x, hidden)
-        grads = torch.autograd.grad(ctx.loss(logits, y).sum(), list(model.weights),
-                                    allow_unused=True)
+        grads = torch.autograd.grad(ctx.loss(logits, y).sum(), list(model.weights))
         model.train(was_training)
         outs = [*hidden, logits]
         self.steps.append(ctx.step)
         self.values["act_std"].append(torch.stack([h.detach().std(dim=(1, 2)) for h in outs], 1))
         self.values["act_rms"].append(
             torch.stack([h.detach().pow(2).mean(dim=(1, 2)).sqrt() for h in outs], 1))
-        self.values["grad_norm"].append(torch.stack(
-            [g.flatten(1).norm(dim=1) if g is not None else torch.zeros(x.shape[0])
-             for g in grads], 1))
+        self.values["grad_norm"].append(torch.stack([g.flatten(1).norm(dim=1) for g in grads], 1))
 
     def summary(self) -> dict[str, torch.Tensor]:
         g0 = self.values["grad_norm"][0]

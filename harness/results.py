@@ -9,6 +9,8 @@ point of the declared sweep with Hydra's compose API, hashes it exactly as the r
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +22,14 @@ from harness import tracking
 from harness.schema import register_configs
 
 CONF_DIR = tracking.PROJECT_ROOT / "conf"
+
+
+@contextmanager
+def hydra_context() -> Iterator[None]:
+    """Hydra's compose API over conf/, with the schemas registered; compose inside it."""
+    register_configs()
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        yield
 
 
 def _typed(value: str) -> Any:
@@ -89,9 +99,8 @@ def sweep_points(experiment: str,
     Sweep-style ``extra`` overrides (``a=1,2``) replace that axis; plain ones apply to
     every point, the way Hydra's basic sweeper combines them.
     """
-    register_configs()
     parser = OverridesParser.create()
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+    with hydra_context():
         plain = [o for o in parser.parse_overrides(extra or []) if not o.is_sweep_override()]
         cfg = compose("config", overrides=[f"experiment={experiment}",
                                            *[o.input_line for o in plain]],
@@ -114,7 +123,7 @@ def load(experiment: str, uri: str | None = None, extra: list[str] | None = None
     keys, points = sweep_points(experiment, extra)
     cols = [_column(k) for k in keys]
     runs = tracking.load_runs(uri, experiment)
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+    with hydra_context():
         hashes = [tracking.config_hash(compose("config", overrides=[f"experiment={experiment}",
                                                                      *o])) for o in points]
     rows = []

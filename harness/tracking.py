@@ -161,10 +161,16 @@ class TrackingSetup(Callback):
         self._setup(config)
 
 
-def semantic_config(cfg: DictConfig) -> dict[str, Any]:
-    """The resolved config minus fields that don't change results (see NON_SEMANTIC)."""
+def resolved_config(cfg: DictConfig) -> dict[str, Any]:
+    """The resolved config as plain data, without Hydra's own node."""
     data = to_container(cfg)
     data.pop("hydra", None)
+    return data
+
+
+def semantic_config(cfg: DictConfig) -> dict[str, Any]:
+    """The resolved config minus fields that don't change results (see NON_SEMANTIC)."""
+    data = resolved_config(cfg)
     for dotted in NON_SEMANTIC:
         *parents, leaf = dotted.split(".")
         node = data
@@ -312,9 +318,7 @@ class TrackedRun:
         try:  # a Ctrl-C or error while recording the config must not leave it RUNNING
             from mlflow.entities import Param
 
-            resolved = to_container(cfg)
-            resolved.pop("hydra", None)
-            params = [Param(k, v[:6000]) for k, v in flatten(resolved).items()]
+            params = [Param(k, v[:6000]) for k, v in flatten(resolved_config(cfg)).items()]
             for chunk in _chunks(params, 100):
                 client.log_batch(self.run_id, params=chunk)
             client.log_text(self.run_id, OmegaConf.to_yaml(cfg, resolve=True), "config.yaml")

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from hydra import compose, initialize_config_dir
+from hydra import compose
 
-from harness.results import CONF_DIR
-from harness.schema import register_configs
+from harness.results import CONF_DIR, hydra_context
 
 
 @pytest.fixture
 def compose_cfg():
     """compose_cfg(overrides, experiment=None) -> DictConfig, small and tracking-free."""
-    register_configs()
-
     def _compose(overrides: list[str] = (), experiment: str | None = None):
         base = [f"experiment={experiment}"] if experiment else []
-        with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        with hydra_context():
             return compose("config", overrides=[*base, "trainer.progress=false",
                                                  "tracking.enabled=false", *overrides])
 
