@@ -8,18 +8,20 @@ point of the declared sweep with Hydra's compose API, hashes it exactly as the r
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
 import pandas as pd
 from hydra import compose, initialize_config_dir
 from hydra.core.override_parser.overrides_parser import OverridesParser
+from omegaconf import ListConfig, OmegaConf
 
 from harness import tracking
 from harness.schema import register_configs
+from hydra_plugins.harness_grids.grids_sweeper import grid_points
 
 CONF_DIR = tracking.PROJECT_ROOT / "conf"
 
@@ -32,17 +34,17 @@ def hydra_context() -> Iterator[None]:
         yield
 
 
-def _typed(value: str) -> Any:
-    for cast in (int, float):
-        try:
-            return cast(value)
-        except ValueError:
-            pass
-    return value
-
-
 def _column(key: str) -> str:
     return key.rsplit(".", 1)[-1]
+
+
+def _plain(value: Any) -> Any:
+    """A config value as a table cell: enums by name, lists as text."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, ListConfig | list):
+        return str(list(value))
+    return value
 
 
 @dataclass
@@ -52,7 +54,10 @@ class RunSet:
     experiment: str
     uri: str
     axes: list[str]  # column names of the sweep axes (last component of each key)
-    points: pd.DataFrame  # one row per declared point; run_id is None where missing
+    # one row per declared point: its grid, every axis's value (from the composed config,
+    # so axes a grid does not sweep still have values), config_hash, run_id (None where
+    # missing) and the run's tags and final metrics
+    points: pd.DataFrame
     overrides: list[str] = field(default_factory=list)  # extra overrides of every point
     _tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
@@ -69,11 +74,11 @@ class RunSet:
         if name not in self._tables:
             frames = [
                 tracking.load_table(self.uri, row.run_id, f"{name}.csv").assign(
-                    **{a: row[a] for a in self.axes})
+                    **{a: row[a] for a in ["grid", *self.axes]})
                 for _, row in self.points.dropna(subset=["run_id"]).iterrows()
             ]
-            self._tables[name] = (pd.concat(frames, ignore_index=True) if frames
-                                  else pd.DataFrame(columns=[*self.axes, "replicate"]))
+            self._tables[name] = (pd.concat(frames, ignore_index=True) if frames else
+                                  pd.DataFrame(columns=["grid", *self.axes, "replicate"]))
         return self._tables[name]
 
     @property
@@ -92,29 +97,28 @@ class RunSet:
         return df
 
 
-def sweep_points(experiment: str,
-                 extra: list[str] | None = None) -> tuple[list[str], list[list[str]]]:
-    """(sweep keys, one override list per point) of the experiment's declared sweep.
+def sweep_points(experiment: str, extra: list[str] | None = None,
+                 ) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """(axis keys, (grid name, overrides) per point) of the experiment's declared sweep.
 
-    Sweep-style ``extra`` overrides (``a=1,2``) replace that axis; plain ones apply to
-    every point, the way Hydra's basic sweeper combines them.
+    Expanded exactly as ``python -m harness.run -m experiment=NAME EXTRA...`` would:
+    ``hydra.sweeper.params`` (basic sweeper) and, for the grids sweeper, each of
+    ``hydra.sweeper.grids``; sweep-style ``extra`` overrides (``a=1,2``) replace that
+    axis, plain ones apply to every point.
     """
     parser = OverridesParser.create()
+    extra_overrides = parser.parse_overrides(extra or [])
     with hydra_context():
-        plain = [o for o in parser.parse_overrides(extra or []) if not o.is_sweep_override()]
-        cfg = compose("config", overrides=[f"experiment={experiment}",
-                                           *[o.input_line for o in plain]],
+        plain = [o.input_line for o in extra_overrides if not o.is_sweep_override()]
+        cfg = compose("config", overrides=[f"experiment={experiment}", *plain],
                       return_hydra_config=True)
-    axes: dict[str, list[str]] = {}
-    for key, value in (cfg.hydra.sweeper.params or {}).items():
-        axes[key] = list(parser.parse_override(f"{key}={value}").sweep_string_iterator())
-    for o in parser.parse_overrides(extra or []):
-        if o.is_sweep_override():
-            axes[o.key_or_group] = list(o.sweep_string_iterator())
-    keys = list(axes)
-    points = [[f"{k}={v}" for k, v in zip(keys, combo, strict=True)]
-              for combo in itertools.product(*axes.values())]
-    return keys, [[*p, *[o.input_line for o in plain]] for p in points]
+    sweeper = OmegaConf.to_container(cfg.hydra.sweeper)
+    grids = sweeper.get("grids")
+    keys = list(dict.fromkeys([*(sweeper.get("params") or {}),
+                               *[k for axes in (grids or {}).values() for k in axes],
+                               *[o.key_or_group for o in extra_overrides
+                                 if o.is_sweep_override()]]))
+    return keys, grid_points(sweeper.get("params"), grids, extra_overrides, parser)
 
 
 def load(experiment: str, uri: str | None = None, extra: list[str] | None = None) -> RunSet:
@@ -123,14 +127,15 @@ def load(experiment: str, uri: str | None = None, extra: list[str] | None = None
     keys, points = sweep_points(experiment, extra)
     cols = [_column(k) for k in keys]
     runs = tracking.load_runs(uri, experiment)
-    with hydra_context():
-        hashes = [tracking.config_hash(compose("config", overrides=[f"experiment={experiment}",
-                                                                     *o])) for o in points]
     rows = []
-    for overrides, chash in zip(points, hashes, strict=True):
-        axis = {c: _typed(o.split("=", 1)[1]) for c, o in zip(cols, overrides, strict=False)}
+    with hydra_context():
+        composed = [compose("config", overrides=[f"experiment={experiment}", *o])
+                    for _, o in points]
+    for (grid, _), cfg in zip(points, composed, strict=True):
+        chash = tracking.config_hash(cfg)
+        axis = {c: _plain(OmegaConf.select(cfg, k)) for c, k in zip(cols, keys, strict=True)}
         match = runs[runs["tags.config_hash"] == chash] if len(runs) else runs
-        row: dict[str, Any] = {**axis, "config_hash": chash, "run_id": None}
+        row: dict[str, Any] = {"grid": grid, **axis, "config_hash": chash, "run_id": None}
         if len(match):
             run = match.sort_values("start_time").iloc[-1]
             row.update(run_id=run.run_id, start_time=run.start_time, end_time=run.end_time,

@@ -1,0 +1,86 @@
+"""A Hydra sweeper for a union of cartesian grids (``hydra/sweeper=grids``).
+
+Hydra's basic sweeper runs one cartesian product. A claim often needs several: the
+original's five inits on its own data, a convex control with three, a depth × activation
+× init grid on another preset. Writing each as its own product keeps them from being
+multiplied together. Config::
+
+    defaults:
+      - override /hydra/sweeper: grids
+    hydra:
+      sweeper:
+        params: {trainer.replicates: 12}     # axes shared by every grid (optional)
+        grids:                               # name -> axes; a grid's axes replace params'
+          abid: {preset: abid2018, model.init: "xavier,zeros,ones"}
+          deep: {preset: deep, model.depth: "2,5,10,20"}
+
+Command-line overrides act as with the basic sweeper: ``a=1,2`` replaces axis ``a`` in
+every grid, ``a=1`` fixes it everywhere. A point reached by two grids runs once. The
+launch loop is the basic sweeper's own (batching, validation, launcher), unchanged.
+
+It lives in the ``hydra_plugins`` namespace package because Hydra only instantiates
+sweepers it discovered there. Hydra loads plugin modules outside ``sys.modules``, which
+is why this file has no ``from __future__ import annotations`` (dataclasses would fail).
+"""
+
+from dataclasses import dataclass
+from typing import Any, Optional  # noqa: UP035 - OmegaConf reads these
+
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra.core.config_store import ConfigStore
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Override
+
+
+@dataclass
+class GridsSweeperConf:
+    _target_: str = "hydra_plugins.harness_grids.grids_sweeper.GridsSweeper"
+    max_batch_size: Optional[int] = None  # noqa: UP045 - jobs per launch (None = all)
+    params: Optional[dict[str, str]] = None  # noqa: UP045 - axes shared by every grid
+    grids: Optional[dict[str, dict[str, str]]] = None  # noqa: UP045 - name -> its own axes
+
+
+ConfigStore.instance().store(group="hydra/sweeper", name="grids", node=GridsSweeperConf,
+                             provider="harness")
+
+
+def grid_points(params: dict[str, Any] | None, grids: dict[str, dict[str, Any]] | None,
+                arguments: list[Override], parser: OverridesParser | None = None,
+                ) -> list[tuple[str, list[str]]]:
+    """(grid name, override list) for every point, in grid order, duplicates dropped.
+
+    ``arguments`` (the command line) come last, so they replace a grid's axis the way
+    they replace a params axis in the basic sweeper. Without grids: one grid, ``""``.
+    """
+    parser = parser or OverridesParser.create()
+    points: list[tuple[str, list[str]]] = []
+    seen: set[tuple[str, ...]] = set()
+    for name, axes in (grids or {"": {}}).items():
+        lines = [f"{k}={v}" for k, v in {**(params or {}), **(axes or {})}.items()]
+        for point in BasicSweeper.split_arguments(
+                [*parser.parse_overrides(lines), *arguments], None)[0]:
+            key = tuple(sorted(point))
+            if key not in seen:
+                seen.add(key)
+                points.append((name, point))
+    return points
+
+
+class GridsSweeper(BasicSweeper):
+    """The basic sweeper, expanding ``grids`` (each combined with ``params``) into jobs."""
+
+    def __init__(self, max_batch_size: int | None, params: dict[str, str] | None = None,
+                 grids: dict[str, dict[str, str]] | None = None) -> None:
+        super().__init__(max_batch_size, params)
+        self.grids = grids
+
+    def _parse_config(self) -> list[str]:
+        return []  # params are combined per grid in split_arguments
+
+    def split_arguments(self, overrides: list[Override],  # type: ignore[override]
+                        max_batch_size: int | None) -> list[list[list[str]]]:
+        """Called by BasicSweeper.sweep with the parsed command-line sweep arguments."""
+        loader = self.hydra_context.config_loader if self.hydra_context else None
+        parser = OverridesParser.create(config_loader=loader)
+        jobs = [p for _, p in grid_points(self.params, self.grids, overrides, parser)]
+        return list(self.split_overrides_to_chunks(jobs, max_batch_size))
