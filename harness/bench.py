@@ -27,6 +27,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from harness import tracking
 from harness.data import make_dataset
+from harness.models import hidden_widths
 from harness.results import hydra_context
 from harness.trainer import resolve_device, train
 
@@ -57,7 +58,7 @@ def naive_rate(cfg: DictConfig, seeds: int, steps: int) -> float:
         data = TensorDataset(torch.as_tensor(ds.x_train, dtype=torch.float32),
                              torch.as_tensor(ds.y_train))
         loader = DataLoader(data, batch_size=t.batch_size, shuffle=True, drop_last=True)
-        widths = [cfg.data.dim, *cfg.model.widths]
+        widths = [cfg.data.dim, *hidden_widths(cfg.model)]
         layers: list[nn.Module] = []
         for fan_in, fan_out in zip(widths[:-1], widths[1:], strict=True):
             layers += [nn.Linear(fan_in, fan_out), nn.Sigmoid()]

@@ -34,6 +34,7 @@ class Verdict:
     n_replicates: int
     effect_label: str = ""
     detail: str = ""  # markdown: the numbers the rule looked at
+    ci_level: float = 0.95  # 0.90 where the rule is an equivalence test (TOST)
 
     def as_json(self) -> dict[str, object]:
         def num(x: float) -> float | None:
@@ -41,7 +42,8 @@ class Verdict:
 
         return {"claim": self.claim, "experiment": self.experiment, "verdict": self.verdict,
                 "effect": num(self.effect), "ci_low": num(self.ci_low),
-                "ci_high": num(self.ci_high), "n_replicates": int(self.n_replicates),
+                "ci_high": num(self.ci_high), "ci_level": self.ci_level,
+                "n_replicates": int(self.n_replicates),
                 "effect_label": self.effect_label}
 
 

@@ -1,8 +1,10 @@
-"""Gaussian-mixture datasets, their Bayes ceiling, and per-replicate minibatch indices.
+"""Datasets, their Bayes ceiling, and per-replicate minibatch indices.
 
-Class 0 ~ N(0, Σ), class 1 ~ N(s, Σ). The Bayes-optimal classifier of such a mixture is
-linear, so its accuracy is known in closed form: every accuracy we report is compared
-with that ceiling rather than with 1.0.
+The default task is a Gaussian mixture, class 0 ~ N(0, Σ), class 1 ~ N(s, Σ). Its
+Bayes-optimal classifier is linear, so its accuracy is known in closed form: every
+accuracy we report on it is compared with that ceiling rather than with 1.0. Two
+nonlinear tasks from scikit-learn (no download) cover what a linear boundary hides:
+``moons`` and the bundled 8×8 ``digits`` (10 classes); their ceiling is unknown (NaN).
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from scipy.stats import norm
+from sklearn.datasets import load_digits, make_moons
 from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
 
-from harness.schema import Covariance, DataConfig, Sampling
+from harness.schema import Covariance, DataConfig, DataKind, Sampling
 
 
 def seed_for(base: int, *key: int) -> int:
@@ -37,12 +41,16 @@ class Dataset:
     y_train: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
-    mean: np.ndarray  # class-1 mean s
-    cov: np.ndarray  # shared covariance Σ
-    class1_fraction: float
+    n_classes: int = 2
+    mean: np.ndarray | None = None  # gaussian: class-1 mean s
+    cov: np.ndarray | None = None  # gaussian: shared covariance Σ
+    class1_fraction: float = 0.5
 
     @property
     def bayes_accuracy(self) -> float:
+        """Closed form for the Gaussian mixture; NaN (unknown) for the other tasks."""
+        if self.mean is None or self.cov is None:
+            return math.nan
         return bayes_accuracy(self.mean, self.cov, self.class1_fraction)
 
 
@@ -66,9 +74,27 @@ def bayes_accuracy(mean: np.ndarray, cov: np.ndarray, class1_fraction: float = 0
     return float((1 - p1) * norm.cdf(delta / 2 + shift) + p1 * norm.cdf(delta / 2 - shift))
 
 
+def _split(x: np.ndarray, y: np.ndarray, cfg: DataConfig, rng: np.random.Generator):
+    """(x_train, y_train, x_test, y_test): sklearn's shuffled split, seeded from ``rng``."""
+    x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=cfg.test_fraction,
+                                              random_state=int(rng.integers(2**31 - 1)))
+    return x_tr, y_tr, x_te, y_te
+
+
 def make_dataset(cfg: DataConfig, index: int) -> Dataset:
-    """Dataset ``index`` of the config: its own Σ (for ``abid``), samples and split."""
+    """Dataset ``index`` of the config: its own samples and split (and Σ, for ``abid``)."""
     rng = np.random.default_rng(seed_for(cfg.seed, index))
+    if cfg.kind == DataKind.moons:
+        x, y = make_moons(cfg.n, noise=cfg.noise, random_state=int(rng.integers(2**31 - 1)))
+        return Dataset(*_split(x, y.astype(np.int64), cfg, rng))
+    if cfg.kind == DataKind.digits:
+        # a random subset of n; standardized with the training split's statistics
+        digits = load_digits()
+        pick = rng.permutation(len(digits.target))[: cfg.n]
+        x_tr, y_tr, x_te, y_te = _split(digits.data[pick], digits.target[pick], cfg, rng)
+        scaler = StandardScaler().fit(x_tr)
+        return Dataset(scaler.transform(x_tr), y_tr.astype(np.int64), scaler.transform(x_te),
+                       y_te.astype(np.int64), n_classes=10)
     d = cfg.dim
     if cfg.covariance == Covariance.abid:
         c = rng.random((d, d)) * cfg.covariance_scale
@@ -83,10 +109,8 @@ def make_dataset(cfg: DataConfig, index: int) -> Dataset:
     x = z @ chol.T
     y = np.concatenate([np.zeros(n0, dtype=np.int64), np.ones(n1, dtype=np.int64)])
     x[n0:] += mean
-    x_tr, x_te, y_tr, y_te = train_test_split(
-        x, y, test_size=cfg.test_fraction, random_state=int(rng.integers(2**31 - 1))
-    )
-    return Dataset(x_tr, y_tr, x_te, y_te, mean, cov, cfg.class1_fraction)
+    return Dataset(*_split(x, y, cfg, rng), mean=mean, cov=cov,
+                   class1_fraction=cfg.class1_fraction)
 
 
 @dataclass
@@ -98,7 +122,8 @@ class ReplicateData:
     x_test: torch.Tensor  # (R, n_test, d)
     y_test: torch.Tensor  # (R, n_test)
     dataset_of: list[int]  # dataset index of each replicate
-    bayes: list[float]  # Bayes accuracy of each dataset
+    bayes: list[float]  # Bayes accuracy of each dataset (NaN where unknown)
+    n_classes: int = 2
 
 
 def replicate_data(cfg: DataConfig, replicates: int, device: torch.device) -> ReplicateData:
@@ -115,7 +140,7 @@ def replicate_data(cfg: DataConfig, replicates: int, device: torch.device) -> Re
     return ReplicateData(
         stack("x_train", dtype), stack("y_train", torch.long),
         stack("x_test", dtype), stack("y_test", torch.long),
-        of, [s.bayes_accuracy for s in sets],
+        of, [s.bayes_accuracy for s in sets], sets[0].n_classes,
     )
 
 

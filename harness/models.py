@@ -49,8 +49,16 @@ def init_weight_(w: torch.Tensor, scheme: Init, std: float, gen: torch.Generator
     raise ValueError(f"model.init={scheme!r}: allowed values are {[i.value for i in Init]}")
 
 
-def init_bias_(b: torch.Tensor, scheme: BiasInit, std: float, gen: torch.Generator) -> torch.Tensor:
-    """Fill a bias in place. ``xavier`` follows TensorFlow 1 on a 1-D variable (fan = n)."""
+SAME_BIAS = {Init.xavier: BiasInit.xavier, Init.normal: BiasInit.normal,
+             Init.zeros: BiasInit.zeros, Init.ones: BiasInit.ones}  # bias_init=same
+
+
+def init_bias_(b: torch.Tensor, scheme: BiasInit, std: float, gen: torch.Generator,
+               weight_scheme: Init = Init.xavier) -> torch.Tensor:
+    """Fill a bias in place. ``xavier`` follows TensorFlow 1 on a 1-D variable (fan = n);
+    ``same`` applies ``weight_scheme`` where it has a 1-D meaning, else zeros."""
+    if scheme == BiasInit.same:
+        scheme = SAME_BIAS.get(Init(weight_scheme), BiasInit.zeros)
     if scheme == BiasInit.zeros:
         return nn.init.zeros_(b)
     if scheme == BiasInit.ones:
@@ -64,8 +72,13 @@ def init_bias_(b: torch.Tensor, scheme: BiasInit, std: float, gen: torch.Generat
     raise ValueError(f"model.bias_init={scheme!r}: allowed values are {allowed}")
 
 
+def hidden_widths(cfg: ModelConfig) -> list[int]:
+    """``depth`` layers of ``width`` when depth is set, else ``widths``."""
+    return [cfg.width] * cfg.depth if cfg.depth is not None else list(cfg.widths)
+
+
 def layer_sizes(cfg: ModelConfig, d_in: int, n_out: int) -> list[tuple[int, int]]:
-    dims = [d_in, *cfg.widths, n_out]
+    dims = [d_in, *hidden_widths(cfg), n_out]
     return list(zip(dims[:-1], dims[1:], strict=True))
 
 
@@ -80,7 +93,7 @@ def init_layers(
     layers = []
     for fan_in, fan_out in layer_sizes(cfg, d_in, n_out):
         w = init_weight_(torch.empty(fan_out, fan_in), cfg.init, cfg.init_std, gen)
-        b = init_bias_(torch.empty(fan_out), cfg.bias_init, cfg.init_std, gen)
+        b = init_bias_(torch.empty(fan_out), cfg.bias_init, cfg.init_std, gen, cfg.init)
         layers.append((w, b))
     return layers
 
@@ -102,7 +115,7 @@ class BatchedMLP(nn.Module):
         # BatchNorm on (R, B, F) = BatchNorm1d on (B, R·F): each replicate's features are
         # separate channels, so batch statistics and running stats stay per replicate.
         self.norms = nn.ModuleList(
-            nn.BatchNorm1d(self.replicates * w) for w in cfg.widths
+            nn.BatchNorm1d(self.replicates * w) for w in hidden_widths(cfg)
         ) if cfg.batch_norm else None
 
     def _norm(self, i: int, h: torch.Tensor) -> torch.Tensor:

@@ -113,20 +113,24 @@ class LayerStats(Probe):
     """Per-layer signal and gradient scale, at initialization and at every evaluation.
 
     On a fixed probe batch (the first ``PROBE_BATCH`` training samples of each replicate,
-    eval mode so BN uses running statistics and dropout is off): the standard deviation
-    and root mean square of each hidden block's output (``act_std``, ``act_rms``; the
-    last layer is the logits), and the Frobenius norm of the loss gradient with respect
-    to each layer's weight matrix (``grad_norm``). Computed with torch.autograd.grad, so
+    eval mode so BN uses running statistics and dropout is off), per layer l (the last
+    layer is the logits): ``act_std`` and ``act_rms``, the standard deviation and root
+    mean square of the layer's output; ``grad_norm``, the Frobenius norm of the loss
+    gradient with respect to the layer's weight matrix; ``grad_out_norm``, the norm of
+    the gradient with respect to the layer's output, i.e. the backpropagated signal
+    whose growth or decay across layers is what "exploding/vanishing gradients" means.
+    (The weight gradient multiplies it by the layer's input, so a signal that explodes
+    forward can mask one that vanishes backward.) Computed with torch.autograd.grad, so
     training's own gradients are untouched. Summary: ``grad_ratio_init``, first-layer
-    over last-layer gradient norm at step 0 (vanishing < 1 < exploding).
+    over last-layer weight-gradient norm at step 0 (vanishing < 1 < exploding).
     """
 
     name = "layer_stats"
 
     def __init__(self) -> None:
         self.steps: list[int] = []
-        self.values: dict[str, list[torch.Tensor]] = {"act_std": [], "act_rms": [],
-                                                      "grad_norm": []}
+        self.values: dict[str, list[torch.Tensor]] = {
+            "act_std": [], "act_rms": [], "grad_norm": [], "grad_out_norm": []}
 
     def on_eval(self, ctx: EvalContext) -> None:
         model, data = ctx.model, ctx.data
@@ -135,14 +139,22 @@ class LayerStats(Probe):
         model.eval()
         hidden: list[torch.Tensor] = []
         logits = model(x, hidden)
-        grads = torch.autograd.grad(ctx.loss(logits, y).sum(), list(model.weights))
-        model.train(was_training)
         outs = [*hidden, logits]
+        grads = torch.autograd.grad(ctx.loss(logits, y).sum(), [*model.weights, *outs])
+        model.train(was_training)
+        n = len(outs)
+
+        def per_layer(tensors: list[torch.Tensor], f) -> torch.Tensor:
+            return torch.stack([f(t.detach()) for t in tensors], 1)  # (R, L)
+
+        def norm(t: torch.Tensor) -> torch.Tensor:
+            return t.flatten(1).norm(dim=1)
+
         self.steps.append(ctx.step)
-        self.values["act_std"].append(torch.stack([h.detach().std(dim=(1, 2)) for h in outs], 1))
-        self.values["act_rms"].append(
-            torch.stack([h.detach().pow(2).mean(dim=(1, 2)).sqrt() for h in outs], 1))
-        self.values["grad_norm"].append(torch.stack([g.flatten(1).norm(dim=1) for g in grads], 1))
+        self.values["act_std"].append(per_layer(outs, lambda h: h.std(dim=(1, 2))))
+        self.values["act_rms"].append(per_layer(outs, lambda h: h.pow(2).mean(dim=(1, 2)).sqrt()))
+        self.values["grad_norm"].append(per_layer(list(grads[:n]), norm))
+        self.values["grad_out_norm"].append(per_layer(list(grads[n:]), norm))
 
     def summary(self) -> dict[str, torch.Tensor]:
         g0 = self.values["grad_norm"][0]

@@ -18,6 +18,14 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
 
+class DataKind(str, Enum):
+    """Which task generates the data (harness/data.py)."""
+
+    gaussian = "gaussian"  # two-class Gaussian mixture: linear Bayes boundary, known ceiling
+    moons = "moons"  # sklearn make_moons: 2-D, two interleaved half circles (nonlinear)
+    digits = "digits"  # sklearn's bundled 8×8 digits: 64-D, 10 classes, no download
+
+
 class Covariance(str, Enum):
     """Shared class covariance of the Gaussian mixture."""
 
@@ -53,6 +61,11 @@ class BiasInit(str, Enum):
     ones = "ones"
     normal = "normal"  # N(0, init_std²)
     xavier = "xavier"  # TensorFlow-1 Glorot uniform on a 1-D variable: U[±√(3/n)] (Abid 2018)
+    # model.init applied to the bias vector too, as a TensorFlow-1 variable-scope
+    # initializer does (Abid 2018): xavier -> U[±√(3/n)], normal -> N(0, init_std²),
+    # zeros, ones; schemes with no 1-D meaning (xavier_normal, he, he_uniform,
+    # orthogonal) -> zeros
+    same = "same"
 
 
 class Loss(str, Enum):
@@ -81,11 +94,14 @@ class Device(str, Enum):
 
 @dataclass
 class DataConfig:
-    """Two-class Gaussian mixture: class 0 ~ N(0, Σ), class 1 ~ N(s, Σ)."""
+    """The task. ``gaussian``: class 0 ~ N(0, Σ), class 1 ~ N(s, Σ) (the fields from
+    ``mean`` to ``class1_fraction`` apply to it alone); ``moons``; ``digits``."""
 
-    dim: int = 12  # input dimension d
-    n: int = 500  # total samples before the train/test split
+    kind: DataKind = DataKind.gaussian
+    dim: int = 12  # input dimension d (moons: 2, digits: 64)
+    n: int = 500  # total samples before the train/test split (digits: a subset of 1797)
     test_fraction: float = 0.2  # held-out share (Abid: sklearn train_test_split, 80/20)
+    noise: float = 0.2  # moons: std of the Gaussian noise added to the points
     mean: float = 1.0  # class-1 mean s: this scalar in every dimension ...
     mean_pattern: str = "constant"  # ... "constant" (s_i = mean) or "inverse" (s_i = mean/i)
     mean_vector: list[float] | None = None  # explicit per-dimension mean; overrides the two above
@@ -98,9 +114,11 @@ class DataConfig:
 
 @dataclass
 class ModelConfig:
-    """MLP: input -> hidden widths (activation) -> 2 logits."""
+    """MLP: input -> hidden layers (activation) -> one logit per class."""
 
-    widths: list[int] = field(default_factory=lambda: [100, 100])
+    widths: list[int] = field(default_factory=lambda: [100, 100])  # hidden layer widths
+    depth: int | None = None  # if set: this many hidden layers of `width` (replaces widths)
+    width: int = 100  # hidden width used with depth
     activation: Activation = Activation.sigmoid
     init: Init = Init.xavier
     init_std: float = 0.01  # std for init=normal / bias_init=normal
@@ -172,6 +190,10 @@ class ConfigError(ValueError):
     """A config value that is well-typed but out of range; names the field."""
 
 
+FIXED_DIM = {DataKind.moons: 2, DataKind.digits: 64}  # input size the task imposes
+DIGITS_N = 1797  # samples in sklearn's bundled digits
+
+
 def _check(ok: bool, key: str, value: Any, allowed: str) -> None:
     if not ok:
         raise ConfigError(f"{key}={value!r} is invalid: allowed values are {allowed}")
@@ -187,6 +209,12 @@ def validate(cfg: DictConfig) -> None:
     d, m, o, t = cfg.data, cfg.model, cfg.optim, cfg.trainer
     _check(d.dim >= 1, "data.dim", d.dim, "integers >= 1")
     _check(d.n >= 4, "data.n", d.n, "integers >= 4")
+    if d.kind in FIXED_DIM:
+        _check(d.dim == FIXED_DIM[d.kind], "data.dim", d.dim,
+               f"{FIXED_DIM[d.kind]} (the input size of data.kind={DataKind(d.kind).value})")
+    if d.kind == DataKind.digits:
+        _check(d.n <= DIGITS_N, "data.n", d.n, f"4 <= n <= {DIGITS_N} (samples in digits)")
+    _check(d.noise >= 0, "data.noise", d.noise, "x >= 0")
     _check(0 < d.test_fraction < 1, "data.test_fraction", d.test_fraction, "0 < x < 1")
     _check(d.mean_pattern in ("constant", "inverse"), "data.mean_pattern", d.mean_pattern,
            "'constant', 'inverse'")
@@ -198,6 +226,9 @@ def validate(cfg: DictConfig) -> None:
     _check(d.num_datasets >= 1, "data.num_datasets", d.num_datasets, "integers >= 1")
     _check(len(m.widths) >= 0 and all(w >= 1 for w in m.widths), "model.widths",
            list(m.widths), "a list of integers >= 1 (empty list = linear model)")
+    if m.depth is not None:
+        _check(m.depth >= 0, "model.depth", m.depth, "integers >= 0 or null")
+    _check(m.width >= 1, "model.width", m.width, "integers >= 1")
     _check(m.init_std > 0, "model.init_std", m.init_std, "x > 0")
     _check(0 <= m.dropout < 1, "model.dropout", m.dropout, "0 <= p < 1")
     _check(o.lr > 0 and math.isfinite(o.lr), "optim.lr", o.lr, "finite x > 0")

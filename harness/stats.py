@@ -19,6 +19,8 @@ from statsmodels.stats.multitest import multipletests
 
 ALPHA = 0.05
 SUPPORTED, REFUTED, INCONCLUSIVE = "supported", "refuted", "inconclusive"
+# a claim stated generally that holds in some declared settings and fails in others
+MIXED = "mixed"
 
 
 @dataclass

@@ -26,8 +26,6 @@ from harness.models import BatchedMLP
 from harness.probes import EvalContext, StepContext, build_probes
 from harness.schema import Device, Loss, OptimConfig, OptimName, TrainerConfig, n_train
 
-N_CLASSES = 2
-
 
 def resolve_device(device: Device | str) -> torch.device:
     if Device(device) == Device.auto:
@@ -124,7 +122,7 @@ def train(cfg: DictConfig, label: str = "") -> TrainResult:
     assert n_tr == n_train(cfg), "split size disagrees with schema.n_train"
     steps = total_steps(t, n_tr)
     seeds = [seed_for(t.seed, r) for r in range(R)]
-    model = BatchedMLP(cfg.model, cfg.data.dim, N_CLASSES, seeds).to(device)
+    model = BatchedMLP(cfg.model, cfg.data.dim, data.n_classes, seeds).to(device)
     lr = effective_lr(cfg.optim, t.batch_size)
     opt = make_optimizer(model.parameters(), cfg.optim, lr)
     probes = build_probes(t)

@@ -56,6 +56,18 @@ def runs_in(uri: str):
 
 
 @pytest.fixture(scope="session")
+def init_smoke_store(tmp_path_factory):
+    """The initialization experiment's whole declared sweep (the union of its grids),
+    profile=smoke, through the CLI on 2 joblib workers."""
+    tmp = tmp_path_factory.mktemp("init_smoke")
+    uri = f"sqlite:///{tmp / 'mlflow.db'}"
+    proc = run_cli(["-m", "experiment=initialization", "profile=smoke",
+                    "hydra/launcher=joblib", "hydra.launcher.n_jobs=2"], uri, tmp)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return uri
+
+
+@pytest.fixture(scope="session")
 def smoke_store(tmp_path_factory):
     """The batch_size experiment's whole declared sweep, profile=smoke, through the CLI,
     on Hydra's joblib launcher with 2 parallel jobs (as `make run-all` runs it)."""
@@ -87,6 +99,9 @@ BAD_VALUES = [
     ("trainer.evals=0", "trainer.evals", ">= 1"),
     ("trainer.target_acc=2", "trainer.target_acc", "0 < x <= 1"),
     ("trainer.probes=[gradz]", "trainer.probes", "['layer_stats', 'symmetry']"),
+    ("data.kind=moons", "data.dim", "2 (the input size of data.kind=moons)"),
+    ("data.kind=digits", "data.dim", "64 (the input size of data.kind=digits)"),
+    ("model.depth=-1", "model.depth", "integers >= 0 or null"),
 ]
 # ... and wrong names or types (caught by Hydra/OmegaConf when composing).
 BAD_NAMES = [
@@ -95,6 +110,8 @@ BAD_NAMES = [
     ("model.activation=swishy", "model.activation", "sigmoid, tanh, relu"),
     ("model.init=glorot", "model.init", "xavier"),
     ("data.covariance=full", "data.covariance", "identity, abid"),
+    ("data.kind=mnist", "data.kind", "gaussian, moons, digits"),
+    ("model.bias_init=glorot", "model.bias_init", "same"),
     ("trainer.sampling=shuffle", "trainer.sampling", "epoch, random"),
     ("trainer.loss=hinge", "trainer.loss", "cross_entropy, mse"),
     ("data.n=abc", "data.n", "Integer"),

@@ -86,7 +86,7 @@ def test_every_bad_override_fails_in_the_entry_point_without_a_run(
 
 def test_diverging_point_is_recorded_and_the_sweep_goes_on(tmp_path, store):
     proc = run_cli(["-m", "experiment=batch_size", "profile=smoke", "preset=abid2018",
-                    "trainer.batch_size=64", "optim.name=sgd", "model.activation=relu",
+                    "trainer.batch_size=64", "optim.name=sgd", "model.activation=identity",
                     "model.init=he", "optim.lr=1e6,0.01"], store, tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     runs = runs_in(store).set_index("params.optim.lr")
@@ -158,3 +158,11 @@ def test_ctrl_c_marks_the_active_run_killed(tmp_path, store):
     proc.wait(timeout=60)
     assert runs_in(store).status.tolist() == ["KILLED"]
 
+
+
+def test_initialization_grids_run_as_one_sweep(init_smoke_store):
+    runs = runs_in(init_smoke_store)
+    assert len(runs) == 86 and (runs.status == "FINISHED").all()
+    assert runs["tags.config_hash"].is_unique
+    counts = runs["tags.preset"].value_counts().to_dict()
+    assert counts == {"abid2018": 5, "logreg": 4, "moons": 5, "deep": 72}

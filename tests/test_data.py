@@ -81,3 +81,21 @@ def test_epoch_minibatches_cover_each_sample_once_per_epoch():
     first_epoch = blocks[:5].flatten().sort().values
     assert torch.equal(first_epoch, torch.arange(40))
     assert not torch.equal(blocks[:5], blocks[5:])  # reshuffled
+
+
+def test_moons_is_two_dimensional_binary_without_a_known_ceiling():
+    ds = make_dataset(data_cfg(kind="moons", dim=2, n=200), 0)
+    assert ds.x_train.shape == (160, 2) and ds.x_test.shape == (40, 2)
+    assert set(np.unique(ds.y_train)) == {0, 1} and ds.n_classes == 2
+    assert math.isnan(ds.bayes_accuracy)
+    assert not np.allclose(ds.x_train, make_dataset(data_cfg(kind="moons", dim=2, n=200),
+                                                    1).x_train)
+
+
+def test_digits_subset_has_ten_classes_standardized_on_the_training_split():
+    ds = make_dataset(data_cfg(kind="digits", dim=64, n=600), 0)
+    assert ds.x_train.shape == (480, 64) and ds.n_classes == 10
+    assert set(np.unique(ds.y_train)) == set(range(10))
+    used = ds.x_train[:, ds.x_train.std(0) > 0]  # constant border pixels stay 0
+    np.testing.assert_allclose(used.mean(0), 0, atol=1e-9)
+    np.testing.assert_allclose(used.std(0), 1, atol=1e-9)

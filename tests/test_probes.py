@@ -83,3 +83,44 @@ def test_probe_time_is_not_training_time(compose_cfg, monkeypatch):
     monkeypatch.setattr(probes.LossTrace, "on_step", slow_on_step)
     slow = _run(compose_cfg, *base).info["train_time_s"]
     assert slow < fast + 0.2  # 30 × 20 ms = 0.6 s of probing stayed off the clock
+
+
+def test_orthogonal_linear_net_preserves_the_backpropagated_gradient(compose_cfg):
+    """With orthogonal layers and identity activations, ‖Wᵀδ‖ = ‖δ‖: the gradient with
+    respect to every layer's output has the same norm (exploding/vanishing = 0)."""
+    result = _run(compose_cfg, "trainer.steps=1", "trainer.probes=[layer_stats]",
+                  "model.depth=5", "model.width=12", "model.activation=identity",
+                  "model.init=orthogonal", "model.bias_init=zeros")
+    table = result.tables["layer_stats"]
+    at_init = table[table.step == 0]
+    assert sorted(at_init.layer.unique()) == [1, 2, 3, 4, 5, 6]  # 5 hidden + logits
+    for _, rep in at_init.groupby("replicate"):
+        g = rep.sort_values("layer").grad_out_norm.to_numpy()
+        assert g == pytest.approx([g[-1]] * 6, rel=1e-4)
+
+
+def test_deep_sigmoid_gradient_vanishes_towards_the_input(compose_cfg):
+    """σ'(z) ≤ 1/4: with Xavier weights the backpropagated gradient shrinks layer by
+    layer in a deep sigmoid net, so the first layer's is orders of magnitude smaller."""
+    result = _run(compose_cfg, "trainer.steps=1", "trainer.probes=[layer_stats]",
+                  "model.depth=10", "model.width=64", "model.bias_init=zeros")
+    at_init = result.tables["layer_stats"].query("step == 0")
+    first = at_init[at_init.layer == 1].grad_out_norm.to_numpy()
+    last_hidden = at_init[at_init.layer == 10].grad_out_norm.to_numpy()
+    assert (first < last_hidden / 100).all()
+
+
+@pytest.mark.parametrize(("init", "bias"), [("xavier", "uniform"), ("zeros", 0.0),
+                                            ("ones", 1.0), ("he", 0.0), ("normal", "normal")])
+def test_bias_init_same_applies_the_weight_scheme_to_biases(init, bias):
+    from harness.models import init_bias_
+    from harness.schema import BiasInit, Init
+
+    b = init_bias_(torch.empty(10_000), BiasInit.same, 0.5, torch.Generator().manual_seed(0),
+                   Init(init))
+    if bias == "uniform":  # TF1 Glorot on a 1-D variable: U[±√(3/n)]
+        assert b.abs().max() <= (3 / 10_000) ** 0.5 and b.std() > 0
+    elif bias == "normal":
+        assert b.std() == pytest.approx(0.5, rel=0.05)
+    else:
+        assert (b == bias).all()

@@ -15,7 +15,7 @@ def test_report_writes_pages_figures_and_verdicts(smoke_store, tmp_path):
     for d in data:
         assert set(d) >= {"claim", "experiment", "verdict", "effect", "ci_low", "ci_high",
                           "n_replicates"}
-        assert d["verdict"] in {"supported", "refuted", "inconclusive"}
+        assert d["verdict"] in {"supported", "refuted", "mixed", "inconclusive"}
     page = (tmp_path / "batch_size" / "README.md").read_text()
     assert "python -m harness.run -m experiment=batch_size profile=smoke" in page
     assert "Missing points" not in page
@@ -32,3 +32,17 @@ def test_report_without_runs_says_so(tmp_path, store):
     assert {v.verdict for v in verdicts} == {"inconclusive"}
     page = (tmp_path / "batch_size" / "README.md").read_text()
     assert "No finished runs yet" in page and "Missing points" in page
+
+
+def test_initialization_report_decides_every_claim_from_the_grids(init_smoke_store,
+                                                                  tmp_path):
+    verdicts = report.build(tmp_path, ["initialization"], ["profile=smoke"],
+                            init_smoke_store)
+    assert [v.claim for v in verdicts] == ["IN-1", "IN-2", "IN-3", "IN-4"]
+    assert all(v.n_replicates == 3 for v in verdicts)  # every rule found its runs
+    assert all(v.verdict in {"supported", "refuted", "mixed", "inconclusive"}
+               for v in verdicts)
+    page = (tmp_path / "initialization" / "README.md").read_text()
+    assert "Missing points" not in page and "scikit-learn's optimum" in page
+    for fig in ("accuracy_by_init.png", "symmetry.png", "layer_profiles.png", "depth.png"):
+        assert (tmp_path / "initialization" / fig).stat().st_size > 10_000
