@@ -202,7 +202,79 @@ class Symmetry(Probe):
         return _long(self.steps, self.values, layer=False)
 
 
-PROBES: dict[str, type[Probe]] = {"layer_stats": LayerStats, "symmetry": Symmetry}
+class WeightStats(Probe):
+    """Size and sparsity of each weight matrix (biases excluded), at every evaluation.
+
+    Per layer: ``l1_mean`` (mean |w|), ``l2_norm`` (Frobenius norm), ``frac_lt_1e-4``,
+    ``frac_lt_1e-3``, ``frac_lt_1e-2`` (share of entries with |w| below the threshold)
+    and ``frac_zero`` (exactly 0). Summaries at the end, over all weight matrices
+    together: ``weight_l2`` (their norm), ``weight_frac_lt_1e-03`` (and the other
+    thresholds), ``weight_frac_zero``.
+    """
+
+    name = "weights"
+    THRESHOLDS = (1e-4, 1e-3, 1e-2)
+
+    def __init__(self) -> None:
+        self.steps: list[int] = []
+        cols = ["l1_mean", "l2_norm", *[f"frac_lt_{t:.0e}" for t in self.THRESHOLDS],
+                "frac_zero"]
+        self.values: dict[str, list[torch.Tensor]] = {c: [] for c in cols}
+        self.last: list[torch.Tensor] = []
+
+    def on_eval(self, ctx: EvalContext) -> None:
+        ws = [w.detach() for w in ctx.model.weights]
+        absw = [w.abs().flatten(1) for w in ws]  # (R, entries) per layer
+
+        def per_layer(f) -> torch.Tensor:
+            return torch.stack([f(a) for a in absw], 1)  # (R, L)
+
+        self.steps.append(ctx.step)
+        self.values["l1_mean"].append(per_layer(lambda a: a.mean(1)))
+        self.values["l2_norm"].append(per_layer(lambda a: a.norm(dim=1)))
+        for t in self.THRESHOLDS:
+            self.values[f"frac_lt_{t:.0e}"].append(per_layer(lambda a, t=t: (a < t).float()
+                                                             .mean(1)))
+        self.values["frac_zero"].append(per_layer(lambda a: (a == 0).float().mean(1)))
+        self.last = absw
+
+    def summary(self) -> dict[str, torch.Tensor]:
+        every = torch.cat(self.last, dim=1)
+        out = {"weight_l2": every.norm(dim=1), "weight_frac_zero": (every == 0).float().mean(1)}
+        for t in self.THRESHOLDS:
+            out[f"weight_frac_lt_{t:.0e}"] = (every < t).float().mean(1)
+        return out
+
+    def table(self) -> pd.DataFrame:
+        return _long(self.steps, self.values, layer=True)
+
+
+class FirstLayer(Probe):
+    """The first weight matrix's entries at initialization and at the last evaluation:
+    columns step, replicate, index (row-major over inputs × units), value. For weight
+    histograms, and for comparing two runs' trajectories entry by entry."""
+
+    name = "first_layer"
+
+    def __init__(self) -> None:
+        self.snapshots: list[tuple[int, torch.Tensor]] = []
+
+    def on_eval(self, ctx: EvalContext) -> None:
+        w = ctx.model.weights[0].detach().flatten(1).cpu().clone()  # (R, in·units)
+        self.snapshots = [*self.snapshots[:1], (ctx.step, w)]
+
+    def table(self) -> pd.DataFrame:
+        frames = []
+        for step, w in self.snapshots:
+            r, n = w.shape
+            frames.append(pd.DataFrame({"step": step, "replicate": np.repeat(np.arange(r), n),
+                                        "index": np.tile(np.arange(n), r),
+                                        "value": w.reshape(-1).numpy()}))
+        return pd.concat(frames, ignore_index=True)
+
+
+PROBES: dict[str, type[Probe]] = {"layer_stats": LayerStats, "symmetry": Symmetry,
+                                  "weights": WeightStats, "first_layer": FirstLayer}
 
 
 def build_probes(cfg: TrainerConfig) -> list[Probe]:

@@ -86,6 +86,13 @@ class Sampling(str, Enum):
     random = "random"  # each step a fresh random subset (Abid 2018)
 
 
+class Reduction(str, Enum):
+    """How a penalty aggregates one weight matrix's entries."""
+
+    mean = "mean"  # λ·mean(|W|), λ·mean(W²) per matrix, summed over matrices (Abid 2018)
+    sum = "sum"  # λ·Σ|w|, λ·Σw²: the textbook form; gradient of λΣw² is 2λw
+
+
 class Device(str, Enum):
     auto = "auto"  # cuda when available, else cpu
     cpu = "cpu"
@@ -135,9 +142,28 @@ class OptimConfig:
     lr_ref_batch: int | None = None  # if set: lr scales linearly, lr·batch_size/lr_ref_batch
     momentum: float = 0.0  # sgd, rmsprop
     nesterov: bool = False  # sgd
-    weight_decay: float = 0.0  # as each torch.optim class defines it (AdamW: decoupled)
+    # weight matrices only (not biases or BN parameters), as torch.optim defines it:
+    # sgd/adam/rmsprop/adagrad add wd·w to the gradient (coupled), adamw shrinks w by
+    # lr·wd·w beside the adaptive update (decoupled, Loshchilov & Hutter 2019)
+    weight_decay: float = 0.0
     betas: list[float] = field(default_factory=lambda: [0.9, 0.999])  # adam, adamw
     eps: float = 1e-8  # adam, adamw, rmsprop, adagrad
+
+
+@dataclass
+class RegConfig:
+    """Penalties on the weight matrices (biases and BN parameters are not penalized).
+
+    The training loss is data loss + l1·Σ_l agg|W_l| + l2·Σ_l agg(W_l²), agg per
+    ``reduction``; logged losses are the data loss alone.
+    """
+
+    l1: float = 0.0  # L1 strength λ1 (a subgradient in the loss, or the prox step below)
+    l2: float = 0.0  # L2 strength λ2
+    reduction: Reduction = Reduction.mean
+    # L1 as a proximal step instead of a subgradient: after each optimizer step,
+    # w <- sign(w)·max(|w| - lr·λ1·c, 0), c = 1/entries (mean) or 1 (sum): exact zeros
+    proximal: bool = False
 
 
 @dataclass
@@ -176,6 +202,7 @@ class Config:
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
+    reg: RegConfig = field(default_factory=RegConfig)
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
     tracking: TrackingConfig = field(default_factory=TrackingConfig)
 
@@ -241,6 +268,9 @@ def validate(cfg: DictConfig) -> None:
     _check(len(o.betas) == 2 and all(0 <= b < 1 for b in o.betas), "optim.betas",
            list(o.betas), "two numbers in [0, 1)")
     _check(o.eps > 0, "optim.eps", o.eps, "x > 0")
+    for key in ("l1", "l2"):
+        value = cfg.reg[key]
+        _check(value >= 0 and math.isfinite(value), f"reg.{key}", value, "finite x >= 0")
     _check(t.replicates >= 1, "trainer.replicates", t.replicates, "integers >= 1")
     ntr = n_train(cfg)
     _check(1 <= t.batch_size <= ntr, "trainer.batch_size", t.batch_size,

@@ -23,6 +23,7 @@ from omegaconf import DictConfig
 
 from harness.data import ReplicateData, batched_indices, replicate_data, seed_for
 from harness.models import BatchedMLP
+from harness.penalties import active, penalty, soft_threshold_
 from harness.probes import EvalContext, StepContext, build_probes
 from harness.schema import Device, Loss, OptimConfig, OptimName, TrainerConfig, n_train
 
@@ -45,9 +46,12 @@ def effective_lr(o: OptimConfig, batch_size: int) -> float:
     return o.lr * batch_size / o.lr_ref_batch if o.lr_ref_batch else o.lr
 
 
-def make_optimizer(params: Iterable[torch.nn.Parameter], o: OptimConfig, lr: float):
-    """A stock torch.optim optimizer; all of these update each element independently."""
+def make_optimizer(weights: Iterable[torch.nn.Parameter], others: Iterable[torch.nn.Parameter],
+                   o: OptimConfig, lr: float):
+    """A stock torch.optim optimizer; all of these update each element independently.
+    Weight decay applies to the weight matrices only, not to ``others`` (biases, BN)."""
     name = OptimName(o.name)
+    params = [{"params": list(weights)}, {"params": list(others), "weight_decay": 0.0}]
     wd = o.weight_decay
     # fused kernels: one call per step instead of a dozen per tensor (3x faster on CPU)
     if name == OptimName.sgd:
@@ -124,8 +128,12 @@ def train(cfg: DictConfig, label: str = "") -> TrainResult:
     seeds = [seed_for(t.seed, r) for r in range(R)]
     model = BatchedMLP(cfg.model, cfg.data.dim, data.n_classes, seeds).to(device)
     lr = effective_lr(cfg.optim, t.batch_size)
-    opt = make_optimizer(model.parameters(), cfg.optim, lr)
+    weight_ids = {id(w) for w in model.weights}
+    opt = make_optimizer(model.weights, [p for p in model.parameters()
+                                         if id(p) not in weight_ids], cfg.optim, lr)
     probes = build_probes(t)
+    regularized = active(cfg.reg)
+    proximal = cfg.reg.proximal and cfg.reg.l1 > 0
 
     def objective(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return replicate_loss(logits, y, t.loss)
@@ -168,8 +176,10 @@ def train(cfg: DictConfig, label: str = "") -> TrainResult:
         idx = idx.to(device, non_blocking=True)
         per_rep = objective(model(data.x_train[rep, idx]), data.y_train[rep, idx])
         opt.zero_grad(set_to_none=True)
-        per_rep.sum().backward()
+        (per_rep + penalty(model.weights, cfg.reg) if regularized else per_rep).sum().backward()
         opt.step()
+        if proximal:
+            soft_threshold_(model.weights, cfg.reg, lr)
         step += 1
         diverged |= ~torch.isfinite(per_rep.detach())
         if probes:  # measuring is not training: its time is kept off the clock

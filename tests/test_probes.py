@@ -62,7 +62,8 @@ def test_layer_probe_does_not_change_training(compose_cfg):
 def test_unknown_probe_is_a_config_error(compose_cfg):
     from harness.schema import ConfigError, validate
 
-    with pytest.raises(ConfigError, match=r"trainer.probes.*\['layer_stats', 'symmetry'\]"):
+    allowed = r"\['first_layer', 'layer_stats', 'symmetry', 'weights'\]"
+    with pytest.raises(ConfigError, match=r"trainer.probes.*" + allowed):
         validate(compose_cfg(["trainer.probes=[gradz]"]))
 
 

@@ -30,7 +30,9 @@ def reference(cfg, r: int) -> tuple[list[torch.Tensor], float]:
         if i < len(layers) - 1:
             mods.append(nn.Sigmoid() if cfg.model.activation == "sigmoid" else nn.ReLU())
     net = nn.Sequential(*mods)
-    opt = make_optimizer(net.parameters(), cfg.optim, cfg.optim.lr)
+    linears = [m for m in net if isinstance(m, nn.Linear)]
+    opt = make_optimizer([m.weight for m in linears], [m.bias for m in linears], cfg.optim,
+                         cfg.optim.lr)
     loss_fn = nn.CrossEntropyLoss() if cfg.trainer.loss == "cross_entropy" else None
     for block in minibatch_indices(seed, len(x), t.batch_size, t.steps, t.sampling):
         for idx in block:
