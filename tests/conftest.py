@@ -55,16 +55,25 @@ def runs_in(uri: str):
     return mlflow.search_runs(search_all_experiments=True)
 
 
-@pytest.fixture(scope="session")
-def init_smoke_store(tmp_path_factory):
-    """The initialization experiment's whole declared sweep (the union of its grids),
-    profile=smoke, through the CLI on 2 joblib workers."""
-    tmp = tmp_path_factory.mktemp("init_smoke")
+def smoke_sweep(tmp_path_factory, experiment: str) -> str:
+    """``experiment``'s whole declared sweep (every grid), profile=smoke, through the CLI
+    on 2 joblib workers; returns the tracking URI."""
+    tmp = tmp_path_factory.mktemp(experiment)
     uri = f"sqlite:///{tmp / 'mlflow.db'}"
-    proc = run_cli(["-m", "experiment=initialization", "profile=smoke",
+    proc = run_cli(["-m", f"experiment={experiment}", "profile=smoke",
                     "hydra/launcher=joblib", "hydra.launcher.n_jobs=2"], uri, tmp)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return uri
+
+
+@pytest.fixture(scope="session")
+def init_smoke_store(tmp_path_factory):
+    return smoke_sweep(tmp_path_factory, "initialization")
+
+
+@pytest.fixture(scope="session")
+def reg_smoke_store(tmp_path_factory):
+    return smoke_sweep(tmp_path_factory, "regularization")
 
 
 @pytest.fixture(scope="session")
@@ -98,10 +107,11 @@ BAD_VALUES = [
     ("trainer.steps=10", "trainer.steps/trainer.epochs", "exactly one"),
     ("trainer.evals=0", "trainer.evals", ">= 1"),
     ("trainer.target_acc=2", "trainer.target_acc", "0 < x <= 1"),
-    ("trainer.probes=[gradz]", "trainer.probes", "['layer_stats', 'symmetry']"),
+    ("trainer.probes=[gradz]", "trainer.probes", "['first_layer', 'layer_stats', 'symmetry'"),
     ("data.kind=moons", "data.dim", "2 (the input size of data.kind=moons)"),
     ("data.kind=digits", "data.dim", "64 (the input size of data.kind=digits)"),
     ("model.depth=-1", "model.depth", "integers >= 0 or null"),
+    ("reg.l1=-0.1", "reg.l1", "finite x >= 0"),
 ]
 # ... and wrong names or types (caught by Hydra/OmegaConf when composing).
 BAD_NAMES = [

@@ -46,3 +46,15 @@ def test_initialization_report_decides_every_claim_from_the_grids(init_smoke_sto
     assert "Missing points" not in page and "scikit-learn's optimum" in page
     for fig in ("accuracy_by_init.png", "symmetry.png", "layer_profiles.png", "depth.png"):
         assert (tmp_path / "initialization" / fig).stat().st_size > 10_000
+
+
+def test_regularization_report_decides_every_claim_from_the_grids(reg_smoke_store,
+                                                                  tmp_path):
+    verdicts = report.build(tmp_path, ["regularization"], ["profile=smoke"],
+                            reg_smoke_store)
+    assert [v.claim for v in verdicts] == ["RG-1", "RG-2", "RG-3", "RG-4"]
+    assert all(v.n_replicates == 3 for v in verdicts)  # every rule found its runs
+    page = (tmp_path / "regularization" / "README.md").read_text()
+    assert "Missing points" not in page and "Abid 2018 accuracy" in page
+    for fig in ("paths.png", "histograms.png", "decay.png", "overfit.png"):
+        assert (tmp_path / "regularization" / fig).stat().st_size > 10_000

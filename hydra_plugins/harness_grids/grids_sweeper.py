@@ -36,8 +36,9 @@ from hydra.core.override_parser.types import Override
 class GridsSweeperConf:
     _target_: str = "hydra_plugins.harness_grids.grids_sweeper.GridsSweeper"
     max_batch_size: Optional[int] = None  # noqa: UP045 - jobs per launch (None = all)
-    params: Optional[dict[str, str]] = None  # noqa: UP045 - axes shared by every grid
-    grids: Optional[dict[str, dict[str, str]]] = None  # noqa: UP045 - name -> its own axes
+    # axis values are sweep strings ("1,2,3") or single values of any type
+    params: Optional[dict[str, Any]] = None  # noqa: UP045 - axes shared by every grid
+    grids: Optional[dict[str, dict[str, Any]]] = None  # noqa: UP045 - name -> its own axes
 
 
 ConfigStore.instance().store(group="hydra/sweeper", name="grids", node=GridsSweeperConf,
