@@ -129,16 +129,17 @@ class BatchedMLP(nn.Module):
         h = x
         last = len(self.weights) - 1
         for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
-            h = torch.baddbmm(b, h, w)
+            z = torch.baddbmm(b, h, w)
             if i == last:
-                break
+                return z
             if self.norms is not None and not self.cfg.bn_after_activation:
-                h = self._norm(i, h)
-            h = self.act(h)
+                z = self._norm(i, z)
+            z = self.act(z)
             if self.norms is not None and self.cfg.bn_after_activation:
-                h = self._norm(i, h)
+                z = self._norm(i, z)
             if self.cfg.dropout > 0:
-                h = F.dropout(h, self.cfg.dropout, self.training)
+                z = F.dropout(z, self.cfg.dropout, self.training)
+            h = h + z if self.cfg.residual and z.shape == h.shape else z
             if hidden is not None:
                 hidden.append(h)
         return h

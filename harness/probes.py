@@ -34,6 +34,7 @@ class StepContext:
     total_steps: int
     batch_loss: torch.Tensor  # (R,) minibatch loss of each replicate at this step
     train_loss: Callable[[], torch.Tensor]  # (R,) full-training-set loss, computed on demand
+    model: BatchedMLP  # the replicates, after the step
 
 
 @dataclass
@@ -60,6 +61,11 @@ class Probe:
 
     def table(self) -> pd.DataFrame | None:
         return None
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Raw tables, logged as ``<key>.csv``; by default ``table()`` under the name."""
+        table = self.table()
+        return {} if table is None else {self.name: table}
 
 
 def _long(step: list[int], values: dict[str, list[torch.Tensor]], layer: bool) -> pd.DataFrame:
@@ -273,8 +279,93 @@ class FirstLayer(Probe):
         return pd.concat(frames, ignore_index=True)
 
 
+def linear_cka(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Linear CKA (Kornblith et al. 2019) of (R, n, p) and (R, n, q) -> (R,).
+
+    Columns centred; ‖YᵀX‖²_F / (‖XᵀX‖_F ‖YᵀY‖_F): 1 for X = Y, invariant to orthogonal
+    transforms and isotropic scaling of either side; NaN for a constant representation.
+    """
+    x = x - x.mean(dim=1, keepdim=True)
+    y = y - y.mean(dim=1, keepdim=True)
+
+    def fro(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return (a.transpose(1, 2) @ b).flatten(1).norm(dim=1)
+
+    den = fro(x, x) * fro(y, y)
+    return torch.where(den > 0, fro(y, x).pow(2) / den.clamp_min(1e-300),
+                       torch.full_like(den, float("nan")))
+
+
+class Convergence(Probe):
+    """How fast each layer's weights and representation reach their final state.
+
+    Every ``EVERY`` steps, per layer: ``slice_change``, the norm of the change of the
+    first ``SLICE`` entries of the weight matrix since the last snapshot (Abid 2018's
+    metric, table ``convergence_steps``), and ``update_ratio`` = ‖ΔW‖/‖W‖ over the same
+    interval. At every evaluation the weights and each layer's output on a fixed batch
+    (the first ``CKA_BATCH`` training samples, eval mode) are kept; at the end, table
+    ``convergence`` gives per evaluation and layer ``dist_final`` = ‖W_t − W_T‖/‖W_T‖,
+    ``dist_init`` = ‖W_t − W_0‖/‖W_0‖ and ``cka_final``, the linear CKA of the layer's
+    representation at t with its final one (Raghu et al. 2017 read convergence this way).
+    """
+
+    name = "convergence"
+    SLICE, EVERY, CKA_BATCH = 50, 2, 64
+
+    def __init__(self) -> None:
+        self.prev: list[torch.Tensor] = []
+        self.step_rows: list[tuple[int, torch.Tensor, torch.Tensor]] = []
+        self.snaps: list[tuple[int, list[torch.Tensor], list[torch.Tensor]]] = []
+
+    def on_step(self, ctx: StepContext) -> None:
+        if ctx.step % self.EVERY:
+            return
+        ws = [w.detach().flatten(1).clone() for w in ctx.model.weights]  # (R, entries)
+        change = [(w[:, :self.SLICE] - p[:, :self.SLICE]).norm(dim=1)
+                  for w, p in zip(ws, self.prev, strict=True)]
+        ratio = [(w - p).norm(dim=1) / w.norm(dim=1) for w, p in zip(ws, self.prev,
+                                                                     strict=True)]
+        self.step_rows.append((ctx.step, torch.stack(change, 1).cpu(),
+                               torch.stack(ratio, 1).cpu()))
+        self.prev = ws
+
+    def on_eval(self, ctx: EvalContext) -> None:
+        model = ctx.model
+        if not self.prev:
+            self.prev = [w.detach().flatten(1).clone() for w in model.weights]
+        was_training = model.training
+        model.eval()
+        hidden: list[torch.Tensor] = []
+        with torch.no_grad():
+            logits = model(ctx.data.x_train[:, :self.CKA_BATCH], hidden)
+        model.train(was_training)
+        self.snaps.append((ctx.step, [w.detach().flatten(1).cpu().clone() for w in
+                                      model.weights],
+                           [h.cpu() for h in (*hidden, logits)]))
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        w0, wT, hT = self.snaps[0][1], self.snaps[-1][1], self.snaps[-1][2]
+        values: dict[str, list[torch.Tensor]] = {"dist_final": [], "dist_init": [],
+                                                 "cka_final": []}
+        for _, ws, hs in self.snaps:
+            values["dist_final"].append(torch.stack(
+                [(w - f).norm(dim=1) / f.norm(dim=1) for w, f in zip(ws, wT, strict=True)], 1))
+            values["dist_init"].append(torch.stack(
+                [(w - i).norm(dim=1) / i.norm(dim=1) for w, i in zip(ws, w0, strict=True)], 1))
+            values["cka_final"].append(torch.stack(
+                [linear_cka(h, f) for h, f in zip(hs, hT, strict=True)], 1))
+        out = {self.name: _long([s for s, _, _ in self.snaps], values, layer=True)}
+        if self.step_rows:
+            out["convergence_steps"] = _long(
+                [s for s, _, _ in self.step_rows],
+                {"slice_change": [c for _, c, _ in self.step_rows],
+                 "update_ratio": [r for _, _, r in self.step_rows]}, layer=True)
+        return out
+
+
 PROBES: dict[str, type[Probe]] = {"layer_stats": LayerStats, "symmetry": Symmetry,
-                                  "weights": WeightStats, "first_layer": FirstLayer}
+                                  "weights": WeightStats, "first_layer": FirstLayer,
+                                  "convergence": Convergence}
 
 
 def build_probes(cfg: TrainerConfig) -> list[Probe]:

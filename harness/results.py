@@ -66,17 +66,18 @@ class RunSet:
         return self.points[self.points.run_id.isna()]
 
     def table(self, name: str) -> pd.DataFrame:
-        """Artifact ``<name>.csv`` of every logged point, with the axis columns added.
+        """Artifact ``<name>.csv`` of every logged point that has it, with the grid and
+        axis columns added.
 
         ``final`` (a row per point and replicate), ``curves`` (per evaluation and
         replicate), or a probe's table (e.g. ``loss_trace``). Loaded once, then cached.
         """
         if name not in self._tables:
-            frames = [
-                tracking.load_table(self.uri, row.run_id, f"{name}.csv").assign(
-                    **{a: row[a] for a in ["grid", *self.axes]})
-                for _, row in self.points.dropna(subset=["run_id"]).iterrows()
-            ]
+            frames = []
+            for _, row in self.points.dropna(subset=["run_id"]).iterrows():
+                frame = tracking.load_table(self.uri, row.run_id, f"{name}.csv")
+                if frame is not None:  # runs without that probe add no rows
+                    frames.append(frame.assign(**{a: row[a] for a in ["grid", *self.axes]}))
             self._tables[name] = (pd.concat(frames, ignore_index=True) if frames else
                                   pd.DataFrame(columns=["grid", *self.axes, "replicate"]))
         return self._tables[name]

@@ -133,6 +133,9 @@ class ModelConfig:
     batch_norm: bool = False  # BatchNorm1d after each hidden linear layer
     bn_after_activation: bool = False  # place BN after the activation instead of before
     dropout: float = 0.0  # inverted dropout after each hidden block (0 = off)
+    # identity skip around every hidden block whose input and output widths match:
+    # h_l = h_{l-1} + block_l(h_{l-1}) (He et al. 2016)
+    residual: bool = False
 
 
 @dataclass

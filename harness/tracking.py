@@ -361,9 +361,15 @@ def load_runs(uri: str, experiment: str) -> pd.DataFrame:
                               max_results=50000)
 
 
-def load_table(uri: str, run_id: str, name: str) -> pd.DataFrame:
-    """One CSV artifact of a run (curves.csv, final.csv, <probe>.csv) as a DataFrame."""
+def load_table(uri: str, run_id: str, name: str) -> pd.DataFrame | None:
+    """One CSV artifact of a run (curves.csv, final.csv, <probe>.csv) as a DataFrame;
+    None when the run did not log it (its config had that probe off)."""
     import mlflow
+    from mlflow.exceptions import MlflowException
 
     mlflow.set_tracking_uri(uri)
-    return pd.read_csv(io.StringIO(mlflow.artifacts.load_text(f"runs:/{run_id}/{name}")))
+    try:
+        text = mlflow.artifacts.load_text(f"runs:/{run_id}/{name}")
+    except MlflowException:
+        return None
+    return pd.read_csv(io.StringIO(text))

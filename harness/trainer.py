@@ -184,7 +184,7 @@ def train(cfg: DictConfig, label: str = "") -> TrainResult:
         diverged |= ~torch.isfinite(per_rep.detach())
         if probes:  # measuring is not training: its time is kept off the clock
             paused = time.perf_counter()
-            ctx = StepContext(step, steps, per_rep, full_train_loss)
+            ctx = StepContext(step, steps, per_rep, full_train_loss, model)
             for p in probes:
                 p.on_step(ctx)
             if device.type == "cuda":
@@ -211,8 +211,7 @@ def train(cfg: DictConfig, label: str = "") -> TrainResult:
     tables = {}
     for p in probes:
         final.update({k: v.float().cpu().numpy() for k, v in p.summary().items()})
-        if (table := p.table()) is not None:
-            tables[p.name] = table
+        tables.update(p.tables())
     epoch_size = t.epoch_size or n_tr
     return TrainResult(
         steps=np.asarray(eval_at),

@@ -62,7 +62,7 @@ def test_layer_probe_does_not_change_training(compose_cfg):
 def test_unknown_probe_is_a_config_error(compose_cfg):
     from harness.schema import ConfigError, validate
 
-    allowed = r"\['first_layer', 'layer_stats', 'symmetry', 'weights'\]"
+    allowed = r"\['convergence', 'first_layer', 'layer_stats', 'symmetry', 'weights'\]"
     with pytest.raises(ConfigError, match=r"trainer.probes.*" + allowed):
         validate(compose_cfg(["trainer.probes=[gradz]"]))
 
@@ -125,3 +125,45 @@ def test_bias_init_same_applies_the_weight_scheme_to_biases(init, bias):
         assert b.std() == pytest.approx(0.5, rel=0.05)
     else:
         assert (b == bias).all()
+
+
+def test_linear_cka_known_values():
+    from harness.probes import linear_cka
+
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(3, 64, 10, generator=gen, dtype=torch.float64)
+    q, _ = torch.linalg.qr(torch.randn(10, 10, generator=gen, dtype=torch.float64))
+    assert linear_cka(x, x).tolist() == pytest.approx([1.0] * 3)
+    assert linear_cka(x, x @ q).tolist() == pytest.approx([1.0] * 3)  # orthogonal
+    assert linear_cka(x, 7.5 * x).tolist() == pytest.approx([1.0] * 3)  # isotropic scale
+    y = torch.randn(3, 64, 4, generator=gen, dtype=torch.float64)
+    assert linear_cka(x, y).tolist() == pytest.approx(linear_cka(y, x).tolist())  # symmetric
+    assert (linear_cka(x, y) < 0.5).all()  # independent noise: far from 1
+    assert torch.isnan(linear_cka(x, torch.ones(3, 64, 2, dtype=torch.float64))).all()
+
+
+def test_convergence_probe_reaches_its_own_final_state(compose_cfg):
+    result = _run(compose_cfg, "trainer.steps=20", "trainer.evals=5",
+                  "trainer.probes=[convergence]", "model.widths=[8,8]")
+    conv, steps = result.tables["convergence"], result.tables["convergence_steps"]
+    last, first = conv[conv.step == conv.step.max()], conv[conv.step == 0]
+    assert (last.dist_final == 0).all() and last.cka_final.to_numpy() == pytest.approx(1.0)
+    assert (first.dist_init == 0).all() and (first.dist_final > 0).all()
+    assert sorted(steps.step.unique()) == list(range(2, 21, 2))  # Abid: every 2 steps
+    assert (steps.slice_change > 0).all() and sorted(conv.layer.unique()) == [1, 2, 3]
+
+
+def test_residual_blocks_skip_only_where_widths_match(compose_cfg):
+    """Zero weights and identity activation: each residual block adds 0, so every hidden
+    layer after the first repeats the first one's output (the 12 -> 8 layer has no skip)."""
+    from harness.models import BatchedMLP
+
+    cfg = compose_cfg(["model.depth=4", "model.width=8", "model.residual=true",
+                       "model.activation=identity", "model.init=zeros",
+                       "model.bias_init=ones"])
+    model = BatchedMLP(cfg.model, 12, 2, [1, 2])
+    hidden: list[torch.Tensor] = []
+    model(torch.randn(2, 5, 12), hidden)
+    assert hidden[0].eq(1).all()  # first layer: 0·x + 1, no skip (12 != 8)
+    for i, h in enumerate(hidden[1:], start=2):
+        assert h.eq(i).all()  # h_l = h_{l-1} + (0·h + 1)
