@@ -77,6 +77,11 @@ def reg_smoke_store(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def lc_smoke_store(tmp_path_factory):
+    return smoke_sweep(tmp_path_factory, "layer_convergence")
+
+
+@pytest.fixture(scope="session")
 def smoke_store(tmp_path_factory):
     """The batch_size experiment's whole declared sweep, profile=smoke, through the CLI,
     on Hydra's joblib launcher with 2 parallel jobs (as `make run-all` runs it)."""
@@ -107,7 +112,7 @@ BAD_VALUES = [
     ("trainer.steps=10", "trainer.steps/trainer.epochs", "exactly one"),
     ("trainer.evals=0", "trainer.evals", ">= 1"),
     ("trainer.target_acc=2", "trainer.target_acc", "0 < x <= 1"),
-    ("trainer.probes=[gradz]", "trainer.probes", "['first_layer', 'layer_stats', 'symmetry'"),
+    ("trainer.probes=[gradz]", "trainer.probes", "['convergence', 'first_layer', 'layer_st"),
     ("data.kind=moons", "data.dim", "2 (the input size of data.kind=moons)"),
     ("data.kind=digits", "data.dim", "64 (the input size of data.kind=digits)"),
     ("model.depth=-1", "model.depth", "integers >= 0 or null"),

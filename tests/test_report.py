@@ -58,3 +58,14 @@ def test_regularization_report_decides_every_claim_from_the_grids(reg_smoke_stor
     assert "Missing points" not in page and "Abid 2018 accuracy" in page
     for fig in ("paths.png", "histograms.png", "decay.png", "overfit.png"):
         assert (tmp_path / "regularization" / fig).stat().st_size > 10_000
+
+
+def test_layer_convergence_report_decides_every_claim(lc_smoke_store, tmp_path):
+    verdicts = report.build(tmp_path, ["layer_convergence"], ["profile=smoke"],
+                            lc_smoke_store)
+    assert [v.claim for v in verdicts] == ["LC-1", "LC-2", "LC-3", "LC-4"]
+    assert all(v.n_replicates == 3 for v in verdicts)
+    page = (tmp_path / "layer_convergence" / "README.md").read_text()
+    assert "Missing points" not in page
+    for fig in ("layer_curves.png", "settling.png", "gradient_ratio.png"):
+        assert (tmp_path / "layer_convergence" / fig).stat().st_size > 10_000
