@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from harness.schema import Activation, BiasInit, Init, ModelConfig
+from harness.schema import Activation, BiasInit, DropoutPlacement, Init, ModelConfig
 
 ACTIVATIONS = {
     Activation.sigmoid: torch.sigmoid,
@@ -118,14 +118,18 @@ class BatchedMLP(nn.Module):
             nn.BatchNorm1d(self.replicates * w) for w in hidden_widths(cfg)
         ) if cfg.batch_norm else None
 
-    def _norm(self, i: int, h: torch.Tensor) -> torch.Tensor:
+    def _norm(self, i: int, h: torch.Tensor,
+              inputs: list[torch.Tensor] | None = None) -> torch.Tensor:
+        if inputs is not None:
+            inputs.append(h)
         r, b, f = h.shape
         flat = h.transpose(0, 1).reshape(b, r * f)
         return self.norms[i](flat).reshape(b, r, f).transpose(0, 1)
 
-    def forward(self, x: torch.Tensor, hidden: list[torch.Tensor] | None = None) -> torch.Tensor:
-        """(R, B, d) -> (R, B, n_out) logits; each hidden block's output is appended to
-        ``hidden`` when a list is given (for probes)."""
+    def forward(self, x: torch.Tensor, hidden: list[torch.Tensor] | None = None,
+                bn_inputs: list[torch.Tensor] | None = None) -> torch.Tensor:
+        """(R, B, d) -> (R, B, n_out) logits. For probes: each hidden block's output is
+        appended to ``hidden``, and each BN layer's input to ``bn_inputs``, when given."""
         h = x
         last = len(self.weights) - 1
         for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
@@ -133,11 +137,12 @@ class BatchedMLP(nn.Module):
             if i == last:
                 return z
             if self.norms is not None and not self.cfg.bn_after_activation:
-                z = self._norm(i, z)
+                z = self._norm(i, z, bn_inputs)
             z = self.act(z)
             if self.norms is not None and self.cfg.bn_after_activation:
-                z = self._norm(i, z)
-            if self.cfg.dropout > 0:
+                z = self._norm(i, z, bn_inputs)
+            if self.cfg.dropout > 0 and (self.cfg.dropout_placement == DropoutPlacement.every
+                                         or i == last - 1):
                 z = F.dropout(z, self.cfg.dropout, self.training)
             h = h + z if self.cfg.residual and z.shape == h.shape else z
             if hidden is not None:

@@ -363,9 +363,114 @@ class Convergence(Probe):
         return out
 
 
+class BatchNormStats(Probe):
+    """What each BN layer does at test time (Li et al. 2019; claims BD-3, BD-4).
+
+    On the probe batch in eval mode (no dropout), per BN layer: ``var_shift``, the
+    running variance BN accumulated in training divided by the variance of the same
+    layer's inputs now, averaged over channels (1 = no shift; dropout feeding BN makes
+    it depart from 1); ``eval_vs_running``, the largest difference between BN's eval
+    output and the normalization by its running statistics written out by hand (0 if
+    eval mode uses them); ``eval_vs_batch``, the mean difference between the eval
+    output and a normalization by this batch's own statistics, over their std.
+    Summary: ``var_shift`` of the last BN layer at the end. Nothing without BN.
+    """
+
+    name = "batch_norm"
+
+    def __init__(self) -> None:
+        self.steps: list[int] = []
+        self.values: dict[str, list[torch.Tensor]] = {
+            "var_shift": [], "eval_vs_running": [], "eval_vs_batch": []}
+
+    def on_eval(self, ctx: EvalContext) -> None:
+        model = ctx.model
+        if model.norms is None:
+            return
+        was_training = model.training
+        model.eval()
+        inputs: list[torch.Tensor] = []
+        cols: dict[str, list[torch.Tensor]] = {k: [] for k in self.values}
+        with torch.no_grad():
+            model(ctx.data.x_train[:, :PROBE_BATCH], bn_inputs=inputs)
+            for z, bn in zip(inputs, model.norms, strict=True):
+                r, b, f = z.shape
+                flat = z.transpose(0, 1).reshape(b, r * f)
+                out = bn(flat)
+                by_hand = ((flat - bn.running_mean) / (bn.running_var + bn.eps).sqrt()
+                           * bn.weight + bn.bias)
+                batch = torch.nn.functional.batch_norm(flat, None, None, bn.weight, bn.bias,
+                                                       training=True, eps=bn.eps)
+
+                def per_rep(t: torch.Tensor, shape=(b, r, f)) -> torch.Tensor:
+                    return t.reshape(shape).transpose(0, 1)  # (R, B, F)
+
+                shift = bn.running_var.view(r, f) / flat.var(0).view(r, f).clamp_min(1e-12)
+                cols["var_shift"].append(shift.mean(1))
+                cols["eval_vs_running"].append(per_rep((out - by_hand).abs()).amax(dim=(1, 2)))
+                cols["eval_vs_batch"].append(per_rep((out - batch).abs()).mean(dim=(1, 2))
+                                             / per_rep(batch).std(dim=(1, 2)))
+        model.train(was_training)
+        self.steps.append(ctx.step)
+        for k, v in cols.items():
+            self.values[k].append(torch.stack(v, 1))
+
+    def summary(self) -> dict[str, torch.Tensor]:
+        return {"var_shift": self.values["var_shift"][-1][:, -1]} if self.steps else {}
+
+    def table(self) -> pd.DataFrame | None:
+        return _long(self.steps, self.values, layer=True) if self.steps else None
+
+
+class DropoutMean(Probe):
+    """Does inverted dropout keep the expected output equal to the eval output (BD-5)?
+
+    At every evaluation, on the last hidden block's eval-mode output h (probe batch):
+    ``rel_error`` = ‖mean over ``MASKS`` train-mode dropout draws − h‖ / ‖h‖, beside
+    ``mc_error``, what Monte-Carlo noise alone gives, √(p / ((1 − p)·MASKS)). The draws
+    use torch's own dropout on a forked RNG, so training's masks are unchanged.
+    Nothing when model.dropout is 0.
+    """
+
+    name = "dropout"
+    MASKS, BATCH = 100, 64
+
+    def __init__(self) -> None:
+        self.steps: list[int] = []
+        self.values: dict[str, list[torch.Tensor]] = {"rel_error": [], "mc_error": []}
+
+    def on_eval(self, ctx: EvalContext) -> None:
+        model, p = ctx.model, float(ctx.model.cfg.dropout)
+        if p <= 0:
+            return
+        was_training = model.training
+        model.eval()
+        hidden: list[torch.Tensor] = []
+        with torch.no_grad():
+            model(ctx.data.x_train[:, :self.BATCH], hidden)
+            h = hidden[-1]
+            devices = [h.device] if h.device.type == "cuda" else []
+            with torch.random.fork_rng(devices=devices):
+                mean = torch.nn.functional.dropout(
+                    h.unsqueeze(0).expand(self.MASKS, *h.shape), p, training=True).mean(0)
+        model.train(was_training)
+        err = (mean - h).flatten(1).norm(dim=1) / h.flatten(1).norm(dim=1).clamp_min(1e-30)
+        self.steps.append(ctx.step)
+        self.values["rel_error"].append(err)
+        self.values["mc_error"].append(torch.full_like(err, (p / ((1 - p) * self.MASKS))
+                                                       ** 0.5))
+
+    def summary(self) -> dict[str, torch.Tensor]:
+        return {"dropout_rel_error": self.values["rel_error"][-1]} if self.steps else {}
+
+    def table(self) -> pd.DataFrame | None:
+        return _long(self.steps, self.values, layer=False) if self.steps else None
+
+
 PROBES: dict[str, type[Probe]] = {"layer_stats": LayerStats, "symmetry": Symmetry,
                                   "weights": WeightStats, "first_layer": FirstLayer,
-                                  "convergence": Convergence}
+                                  "convergence": Convergence, "batch_norm": BatchNormStats,
+                                  "dropout": DropoutMean}
 
 
 def build_probes(cfg: TrainerConfig) -> list[Probe]:

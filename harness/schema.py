@@ -73,6 +73,13 @@ class Loss(str, Enum):
     mse = "mse"  # mean squared error of the logits against one-hot labels
 
 
+class DropoutPlacement(str, Enum):
+    """Where inverted dropout acts (model.dropout > 0)."""
+
+    every = "every"  # after every hidden block, so it feeds the next block's BN
+    last = "last"  # only after the last hidden block: after the last BN (Li et al. 2019)
+
+
 class OptimName(str, Enum):
     sgd = "sgd"
     adam = "adam"
@@ -132,7 +139,8 @@ class ModelConfig:
     bias_init: BiasInit = BiasInit.zeros
     batch_norm: bool = False  # BatchNorm1d after each hidden linear layer
     bn_after_activation: bool = False  # place BN after the activation instead of before
-    dropout: float = 0.0  # inverted dropout after each hidden block (0 = off)
+    dropout: float = 0.0  # inverted dropout rate p (0 = off) ...
+    dropout_placement: DropoutPlacement = DropoutPlacement.every  # ... after which blocks
     # identity skip around every hidden block whose input and output widths match:
     # h_l = h_{l-1} + block_l(h_{l-1}) (He et al. 2016)
     residual: bool = False

@@ -62,7 +62,8 @@ def test_layer_probe_does_not_change_training(compose_cfg):
 def test_unknown_probe_is_a_config_error(compose_cfg):
     from harness.schema import ConfigError, validate
 
-    allowed = r"\['convergence', 'first_layer', 'layer_stats', 'symmetry', 'weights'\]"
+    allowed = (r"\['batch_norm', 'convergence', 'dropout', 'first_layer', 'layer_stats', "
+               r"'symmetry', 'weights'\]")
     with pytest.raises(ConfigError, match=r"trainer.probes.*" + allowed):
         validate(compose_cfg(["trainer.probes=[gradz]"]))
 

@@ -1,0 +1,96 @@
+"""Batched BN and dropout against per-model torch.nn behaviour, and their probes."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from harness.models import BatchedMLP
+from harness.trainer import train
+
+
+def _model(compose_cfg, *overrides, replicates: int = 3) -> BatchedMLP:
+    cfg = compose_cfg(["model.widths=[6,5]", *overrides])
+    return BatchedMLP(cfg.model, 4, 2, list(range(replicates)))
+
+
+def test_batched_bn_keeps_each_replicates_running_stats_like_batchnorm1d(compose_cfg):
+    model = _model(compose_cfg, "model.batch_norm=true")
+    bn = model.norms[0]
+    with torch.no_grad():  # make the affine parameters non-trivial
+        bn.weight.uniform_(0.5, 2.0)
+        bn.bias.uniform_(-1.0, 1.0)
+    refs = [nn.BatchNorm1d(6) for _ in range(3)]
+    for r, ref in enumerate(refs):
+        with torch.no_grad():
+            ref.weight.copy_(bn.weight.view(3, 6)[r])
+            ref.bias.copy_(bn.bias.view(3, 6)[r])
+    gen = torch.Generator().manual_seed(0)
+    for _ in range(4):  # train-mode batches update the running statistics
+        h = torch.randn(3, 16, 6, generator=gen) * torch.tensor([1.0, 3.0, 0.2]).view(3, 1, 1)
+        out = model._norm(0, h)
+        for r, ref in enumerate(refs):
+            torch.testing.assert_close(out[r], ref(h[r]))
+    model.eval()
+    h = torch.randn(3, 8, 6, generator=gen)
+    out = model._norm(0, h)
+    for r, ref in enumerate(refs):
+        ref.eval()
+        torch.testing.assert_close(bn.running_mean.view(3, 6)[r], ref.running_mean)
+        torch.testing.assert_close(bn.running_var.view(3, 6)[r], ref.running_var)
+        torch.testing.assert_close(out[r], ref(h[r]))
+
+
+def test_batched_dropout_draws_its_own_mask_per_replicate(compose_cfg):
+    """Same input in every replicate: inverted dropout as nn.Dropout does it (kept units
+    scaled by 1/(1−p), about p of them zeroed), with different masks per replicate."""
+    model = _model(compose_cfg, "model.dropout=0.5", "model.activation=identity",
+                   "model.init=ones", "model.bias_init=zeros", replicates=4)
+    x = torch.ones(4, 2000, 4)
+    hidden: list[torch.Tensor] = []
+    model.train()
+    model(x, hidden)
+    h = hidden[0]  # clean value 4 everywhere (4 inputs × weight 1)
+    assert set(h.unique().tolist()) <= {0.0, 8.0}  # nn.Dropout(0.5): 0 or 4 / (1 − 0.5)
+    assert (h == 0).float().mean().item() == pytest.approx(0.5, abs=0.02)
+    masks = (h == 0).flatten(1)
+    assert all(not torch.equal(masks[0], masks[r]) for r in range(1, 4))
+    model.eval()
+    hidden.clear()
+    model(x, hidden)
+    assert (hidden[0] == 4).all()  # eval mode: identity, like nn.Dropout.eval()
+
+
+def test_dropout_placement_last_acts_only_after_the_last_block(compose_cfg):
+    model = _model(compose_cfg, "model.dropout=0.5", "model.dropout_placement=last",
+                   "model.activation=identity", "model.init=ones", "model.bias_init=ones")
+    hidden: list[torch.Tensor] = []
+    model.train()
+    model(torch.ones(3, 500, 4), hidden)
+    assert (hidden[0] == 5).all()  # first block: no dropout
+    assert (hidden[1] == 0).any() and (hidden[1] > 0).any()  # last block: dropout
+
+
+def test_batch_norm_and_dropout_probes(compose_cfg):
+    cfg = compose_cfg(["model.widths=[16,16]", "model.batch_norm=true", "model.dropout=0.3",
+                       "trainer.replicates=3", "trainer.steps=40", "trainer.epochs=null",
+                       "trainer.evals=2", "trainer.probes=[batch_norm,dropout]"])
+    result = train(cfg)
+    bn, do = result.tables["batch_norm"], result.tables["dropout"]
+    assert (bn.eval_vs_running < 1e-5).all()  # eval mode normalizes by running stats
+    assert (bn.eval_vs_batch > 0).all()
+    last = bn[bn.step == bn.step.max()]
+    assert (last[last.layer == 2].var_shift > 1).all()  # dropout feeds BN 2: shifted
+    ratio = do.rel_error / do.mc_error
+    assert ratio.between(0.5, 2.0).all()  # E[train output] = eval output, up to MC noise
+
+
+def test_probes_do_not_change_training_with_dropout(compose_cfg):
+    base = ["model.widths=[8,8]", "model.dropout=0.3", "model.batch_norm=true",
+            "trainer.replicates=2", "trainer.steps=20", "trainer.epochs=null",
+            "trainer.evals=2"]
+    plain = train(compose_cfg(base)).model
+    probed = train(compose_cfg([*base, "trainer.probes=[batch_norm,dropout]"])).model
+    for a, b in zip(plain.weights, probed.weights, strict=True):
+        assert torch.equal(a, b)
