@@ -82,6 +82,11 @@ def lc_smoke_store(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def bd_smoke_store(tmp_path_factory):
+    return smoke_sweep(tmp_path_factory, "bn_dropout")
+
+
+@pytest.fixture(scope="session")
 def smoke_store(tmp_path_factory):
     """The batch_size experiment's whole declared sweep, profile=smoke, through the CLI,
     on Hydra's joblib launcher with 2 parallel jobs (as `make run-all` runs it)."""
@@ -112,7 +117,7 @@ BAD_VALUES = [
     ("trainer.steps=10", "trainer.steps/trainer.epochs", "exactly one"),
     ("trainer.evals=0", "trainer.evals", ">= 1"),
     ("trainer.target_acc=2", "trainer.target_acc", "0 < x <= 1"),
-    ("trainer.probes=[gradz]", "trainer.probes", "['convergence', 'first_layer', 'layer_st"),
+    ("trainer.probes=[gradz]", "trainer.probes", "['batch_norm', 'convergence', 'dropout'"),
     ("data.kind=moons", "data.dim", "2 (the input size of data.kind=moons)"),
     ("data.kind=digits", "data.dim", "64 (the input size of data.kind=digits)"),
     ("model.depth=-1", "model.depth", "integers >= 0 or null"),
@@ -127,6 +132,7 @@ BAD_NAMES = [
     ("data.covariance=full", "data.covariance", "identity, abid"),
     ("data.kind=mnist", "data.kind", "gaussian, moons, digits"),
     ("model.bias_init=glorot", "model.bias_init", "same"),
+    ("model.dropout_placement=first", "model.dropout_placement", "every, last"),
     ("trainer.sampling=shuffle", "trainer.sampling", "epoch, random"),
     ("trainer.loss=hinge", "trainer.loss", "cross_entropy, mse"),
     ("data.n=abc", "data.n", "Integer"),

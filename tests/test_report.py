@@ -69,3 +69,13 @@ def test_layer_convergence_report_decides_every_claim(lc_smoke_store, tmp_path):
     assert "Missing points" not in page
     for fig in ("layer_curves.png", "settling.png", "gradient_ratio.png"):
         assert (tmp_path / "layer_convergence" / fig).stat().st_size > 10_000
+
+
+def test_bn_dropout_report_decides_every_claim(bd_smoke_store, tmp_path):
+    verdicts = report.build(tmp_path, ["bn_dropout"], ["profile=smoke"], bd_smoke_store)
+    assert [v.claim for v in verdicts] == ["BD-1", "BD-2", "BD-3", "BD-4", "BD-5", "BD-6"]
+    assert all(v.n_replicates == 3 for v in verdicts)
+    page = (tmp_path / "bn_dropout" / "README.md").read_text()
+    assert "Missing points" not in page and "ANOVA" in page
+    for fig in ("interaction.png", "variance_shift.png", "learning_curves.png"):
+        assert (tmp_path / "bn_dropout" / fig).stat().st_size > 10_000
