@@ -18,7 +18,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from harness import stats  # noqa: E402
-from harness.claims import Claim, Experiment, Verdict  # noqa: E402
+from harness.claims import Claim, Experiment, Verdict, missing  # noqa: E402
+from harness.plots import band  # noqa: E402
 from harness.results import RunSet  # noqa: E402
 
 NAME = "batch_size"
@@ -88,11 +89,6 @@ def segment_rates(rs: RunSet, preset: str = PRIMARY) -> dict[int, np.ndarray]:
     return out
 
 
-def _missing(claim: str, why: str) -> Verdict:
-    return Verdict(claim, NAME, stats.INCONCLUSIVE, np.nan, np.nan, np.nan, 0,
-                   detail=f"Not enough runs: {why}")
-
-
 def _pairs_table(pairs: list[dict], unit: str = "") -> str:
     lines = ["| pair | difference (smaller − larger batch) | 95% CI | Holm p (claimed) | "
              "Holm p (opposite) |", "|---|---|---|---|---|"]
@@ -106,7 +102,7 @@ def decide_bs1(rs: RunSet) -> Verdict:
     rates = segment_rates(rs)
     levels = batches(rs)
     if len(levels) < 2:
-        return _missing("BS-1", "needs at least two batch sizes under abid2018")
+        return missing("BS-1", NAME, "needs at least two batch sizes under abid2018")
     res = stats.monotone(levels, [rates[b] for b in levels], "decreasing", paired=False)
     lo, hi = levels[0], levels[-1]
     diff = stats.welch_diff_ci(rates[lo], rates[hi])
@@ -129,7 +125,7 @@ def _monotone_acc(rs: RunSet, metric: str, preset: str) -> tuple[stats.MonotoneR
 def decide_bs2(rs: RunSet) -> Verdict:
     levels = batches(rs)
     if len(levels) < 2:
-        return _missing("BS-2", "needs at least two batch sizes under abid2018")
+        return missing("BS-2", NAME, "needs at least two batch sizes under abid2018")
     res, levels = _monotone_acc(rs, "test_acc", PRIMARY)
     acc = per_replicate(rs, "test_acc")
     eff = stats.mean_ci(acc[levels[0]] - acc[levels[-1]])
@@ -142,7 +138,7 @@ def decide_bs2(rs: RunSet) -> Verdict:
 def decide_bs3(rs: RunSet) -> Verdict:
     ttt = time_to_target(rs)
     if 64 not in ttt or len(ttt) < 2:
-        return _missing("BS-3", "needs batch 64 and another batch size under abid2018")
+        return missing("BS-3", NAME, "needs batch 64 and another batch size under abid2018")
     others = [b for b in sorted(ttt) if b != 64]
     p_faster = [stats.sign_pvalue(ttt[b], ttt[64], "less") for b in others]  # b faster
     p_slower = [stats.sign_pvalue(ttt[b], ttt[64], "greater") for b in others]  # 64 faster
@@ -186,7 +182,7 @@ def decide_bs4(rs: RunSet) -> Verdict:
     acc = {p: per_replicate(rs, "test_acc", p) for p in (PRIMARY, *CONTROLS)}
     levels = batches(rs)
     if len(levels) < 2 or any(not acc[p] for p in CONTROLS):
-        return _missing("BS-4", "needs abid2018, same_steps and lr_scaled runs")
+        return missing("BS-4", NAME, "needs abid2018, same_steps and lr_scaled runs")
     lo, hi = levels[0], levels[-1]
     gaps = {p: acc[p][lo] - acc[p][hi] for p in acc}
     p_gap = stats.paired_pvalue(acc[PRIMARY][lo], acc[PRIMARY][hi], "greater")
@@ -226,7 +222,7 @@ def _monotone_jitter(rs: RunSet, preset: str) -> tuple[stats.MonotoneResult, dic
 
 def decide_bs5(rs: RunSet) -> Verdict:
     if len(batches(rs)) < 2:
-        return _missing("BS-5", "needs at least two batch sizes under abid2018")
+        return missing("BS-5", NAME, "needs at least two batch sizes under abid2018")
     res, logj = _monotone_jitter(rs, PRIMARY)
     levels = sorted(logj)
     eff = stats.mean_ci(logj[levels[0]] - logj[levels[-1]])
@@ -241,20 +237,11 @@ def decide_bs5(rs: RunSet) -> Verdict:
 # ---------------------------------------------------------------- report page
 
 
-def _band(ax: plt.Axes, x: list[int], samples: dict[int, np.ndarray], label: str,
-          **kw: object) -> None:
-    eff = [stats.mean_ci(samples[b]) for b in x]
-    m = [e.mean for e in eff]
-    line, = ax.plot(x, m, marker="o", label=label, **kw)
-    ax.fill_between(x, [e.ci_low for e in eff], [e.ci_high for e in eff], alpha=0.2,
-                    color=line.get_color())
-
-
 def _fig_accuracy(rs: RunSet, out: Path) -> None:
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5), sharey=True)
     te, tr = per_replicate(rs, "test_acc"), per_replicate(rs, "train_acc")
-    _band(left, sorted(te), te, "ours: held-out test accuracy")
-    _band(left, sorted(tr), tr, "ours: training accuracy", ls="--", color="black")
+    band(left, sorted(te), te, "ours: held-out test accuracy")
+    band(left, sorted(tr), tr, "ours: training accuracy", ls="--", color="black")
     left.plot(ORIGINAL.batch_size, ORIGINAL.accuracy, "k*", ms=10,
               label="Abid 2018 \"test\" accuracy (computed on the training set)")
     bayes = rs.final.groupby("preset").bayes_acc.mean()
@@ -265,7 +252,7 @@ def _fig_accuracy(rs: RunSet, out: Path) -> None:
     left.legend(fontsize=7, loc="lower left")
     for preset in rs.final.preset.unique():
         acc = per_replicate(rs, "test_acc", preset)
-        _band(right, sorted(acc), acc, preset)
+        band(right, sorted(acc), acc, preset)
     if "identity_cov" in bayes:
         right.axhline(bayes["identity_cov"], color="tab:purple", ls=":",
                       label=f"Bayes ceiling, identity_cov {bayes['identity_cov']:.3f}")
@@ -326,11 +313,11 @@ def _fig_ttt_jitter(rs: RunSet, out: Path) -> None:
     for preset in rs.final.preset.unique():
         jit = loss_jitter(rs, preset)
         if jit and all((v > 0).any() for v in jit.values()):
-            _band(axes[1], sorted(jit), jit, preset)
+            band(axes[1], sorted(jit), jit, preset)
             axes[1].set_yscale("log")
     mini = loss_jitter(rs, PRIMARY, "batch_loss")
     if mini and all((v > 0).any() for v in mini.values()):
-        _band(axes[1], sorted(mini), mini, "abid2018: std of minibatch losses", ls="--",
+        band(axes[1], sorted(mini), mini, "abid2018: std of minibatch losses", ls="--",
               color="black")
     axes[1].set(xscale="log", xlabel="batch size",
                 ylabel="std of step-to-step change of the full training loss",

@@ -23,7 +23,8 @@ import statsmodels.formula.api as smf  # noqa: E402
 from statsmodels.stats.anova import anova_lm  # noqa: E402
 
 from harness import stats  # noqa: E402
-from harness.claims import Claim, Experiment, Verdict  # noqa: E402
+from harness.claims import Claim, Experiment, Verdict, missing  # noqa: E402
+from harness.plots import band_frame  # noqa: E402
 from harness.results import RunSet  # noqa: E402
 
 NAME = "bn_dropout"
@@ -70,21 +71,6 @@ def rates(rs: RunSet, setting) -> list[float]:
     return sorted(float(p) for p in df[(df.width == setting[1])].dropout.unique() if p > 0)
 
 
-def _missing(claim: str, why: str) -> Verdict:
-    return Verdict(claim, NAME, stats.INCONCLUSIVE, np.nan, np.nan, np.nan, 0,
-                   detail=f"Not enough runs: {why}")
-
-
-def _combine(verdicts: list[str]) -> str:
-    if verdicts and all(v == stats.SUPPORTED for v in verdicts):
-        return stats.SUPPORTED
-    if verdicts and all(v == stats.REFUTED for v in verdicts):
-        return stats.REFUTED
-    if stats.SUPPORTED in verdicts and stats.REFUTED in verdicts:
-        return stats.MIXED
-    return stats.INCONCLUSIVE
-
-
 def _per_setting(rows: list[str], verdicts: dict[str, str]) -> str:
     return "\n".join([*rows, "", "Per setting: " + "; ".join(
         f"{k} **{v}**" for k, v in verdicts.items()) + "."])
@@ -115,12 +101,12 @@ def decide_bd1(rs: RunSet) -> Verdict:
                     f"{verdicts[label(s)]} |")
         effect = effect or red
     if effect is None:
-        return _missing("BD-1", "needs plain and BN-only runs")
+        return missing("BD-1", NAME, "needs plain and BN-only runs")
     detail = _per_setting([
         "| setting | median steps to target, plain → BN | sign p (BN faster / slower) | "
         "gap, plain → BN | gap reduction [95% CI] | verdict |", "|---|---|---|---|---|---|",
         *rows], verdicts)
-    return Verdict("BD-1", NAME, _combine(list(verdicts.values())), effect.mean,
+    return Verdict("BD-1", NAME, stats.combine(list(verdicts.values())), effect.mean,
                    effect.ci_low, effect.ci_high, effect.n,
                    f"train–test gap reduction by BN alone ({label(PRIMARY)})", detail)
 
@@ -145,12 +131,12 @@ def decide_bd2(rs: RunSet) -> Verdict:
                 effect = red
         effect = effect or stats.mean_ci(base - gaps[max(ps)])
     if effect is None:
-        return _missing("BD-2", "needs plain and dropout-only runs")
+        return missing("BD-2", NAME, "needs plain and dropout-only runs")
     detail = _per_setting([
         "Dropout after every block, no BN. Gap = train − test accuracy.", "",
         "| setting | p | gap, plain → dropout | reduction [95% CI] | Holm p (reduces) | "
         "Holm p (widens) |", "|---|---|---|---|---|---|", *rows], verdicts)
-    return Verdict("BD-2", NAME, _combine(list(verdicts.values())), effect.mean,
+    return Verdict("BD-2", NAME, stats.combine(list(verdicts.values())), effect.mean,
                    effect.ci_low, effect.ci_high, effect.n,
                    f"train–test gap reduction by dropout p={MAX_P} alone ({label(PRIMARY)})",
                    detail)
@@ -213,7 +199,7 @@ def decide_bd3(rs: RunSet) -> Verdict:
                 effect = c["contrast"]
         effect = effect or cells[-1]["contrast"]
     if effect is None:
-        return _missing("BD-3", "needs the 2×2 cells")
+        return missing("BD-3", NAME, "needs the 2×2 cells")
     detail = _per_setting([
         "Test accuracy. Combination = BN + dropout; better single = whichever of BN alone "
         "and dropout alone has the higher mean; contrast = acc(BN+DO) − acc(BN) − acc(DO) + "
@@ -221,7 +207,7 @@ def decide_bd3(rs: RunSet) -> Verdict:
         "| dropout placement | setting | p | BN+DO | better single | BN+DO − better [95% CI] "
         "| Holm p (BN+DO better) | interaction contrast [95% CI] | ANOVA p (interaction) | "
         "no better? |", "|---|---|---|---|---|---|---|---|---|---|", *rows], verdicts)
-    return Verdict("BD-3", NAME, _combine(list(verdicts.values())), effect.mean,
+    return Verdict("BD-3", NAME, stats.combine(list(verdicts.values())), effect.mean,
                    effect.ci_low, effect.ci_high, effect.n,
                    f"interaction contrast, dropout before BN, p={MAX_P} ({label(PRIMARY)})",
                    detail)
@@ -232,7 +218,7 @@ def decide_bd3(rs: RunSet) -> Verdict:
 def decide_bd4(rs: RunSet) -> Verdict:
     bn = rs.table("batch_norm")
     if bn.empty:
-        return _missing("BD-4", "needs BN runs with the batch_norm probe")
+        return missing("BD-4", NAME, "needs BN runs with the batch_norm probe")
     last = bn[bn.step == bn.groupby("grid").step.transform("max")]
     running = float(last.eval_vs_running.max())
     per_rep = last.groupby("replicate").eval_vs_batch.mean().to_numpy(float)
@@ -256,7 +242,7 @@ def decide_bd4(rs: RunSet) -> Verdict:
 def decide_bd5(rs: RunSet) -> Verdict:
     do = rs.table("dropout")
     if do.empty:
-        return _missing("BD-5", "needs dropout runs with the dropout probe")
+        return missing("BD-5", NAME, "needs dropout runs with the dropout probe")
     last = do[do.step == do.groupby(["grid", "batch_norm", "width", "dropout",
                                      "dropout_placement"]).step.transform("max")]
     ratio = last.rel_error / last.mc_error
@@ -296,11 +282,11 @@ def decide_bd6(rs: RunSet) -> Verdict:
                     f"{d.fmt(3)} | {up:.3g} | {down:.3g} |")
         effect = effect or d
     if effect is None:
-        return _missing("BD-6", "needs BN before and after the activation")
+        return missing("BD-6", NAME, "needs BN before and after the activation")
     detail = _per_setting([
         "| setting | BN before ReLU | BN after ReLU | after − before [95% CI] | p (after "
         "better) | p (before better) |", "|---|---|---|---|---|---|", *rows], verdicts)
-    return Verdict("BD-6", NAME, _combine(list(verdicts.values())), effect.mean,
+    return Verdict("BD-6", NAME, stats.combine(list(verdicts.values())), effect.mean,
                    effect.ci_low, effect.ci_high, effect.n,
                    f"test accuracy, BN after − before ReLU ({label(PRIMARY)})", detail)
 
@@ -361,13 +347,8 @@ def _fig_curves(rs: RunSet, out: Path) -> None:
                          (f"dropout {MAX_P}", {"bn": False, "p": MAX_P}),
                          (f"BN + dropout {MAX_P}", {"bn": True, "p": MAX_P})):
             c = cell(rs, PRIMARY, table="curves", **kw)
-            if c.empty:
-                continue
-            s = c.groupby("step")[metric].agg(["mean", "std", "count"])
-            half = 1.96 * s["std"] / np.sqrt(s["count"])
-            line, = ax.plot(s.index, s["mean"], label=name)
-            ax.fill_between(s.index, s["mean"] - half, s["mean"] + half, alpha=0.15,
-                            color=line.get_color())
+            if not c.empty:
+                band_frame(ax, c, "step", metric, name)
         ax.set(title=f"{label(PRIMARY)}: {metric.replace('_', ' ')}", xlabel="step")
         ax.legend(fontsize=8)
     fig.tight_layout()

@@ -21,8 +21,9 @@ from hydra import compose  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 from harness import stats  # noqa: E402
-from harness.claims import Claim, Experiment, Verdict  # noqa: E402
+from harness.claims import Claim, Experiment, Verdict, missing  # noqa: E402
 from harness.data import make_dataset  # noqa: E402
+from harness.plots import band_frame  # noqa: E402
 from harness.results import RunSet, hydra_context  # noqa: E402
 
 NAME = "initialization"
@@ -55,22 +56,6 @@ def by_scheme(rs: RunSet, metric: str, **where) -> dict[str, np.ndarray]:
     return {s: g[metric].to_numpy(float) for s, g in df.groupby("scheme")}
 
 
-def combine(verdicts: list[str]) -> str:
-    """One verdict over settings: all agree, or MIXED when some support and some refute."""
-    if verdicts and all(v == stats.SUPPORTED for v in verdicts):
-        return stats.SUPPORTED
-    if verdicts and all(v == stats.REFUTED for v in verdicts):
-        return stats.REFUTED
-    if stats.SUPPORTED in verdicts and stats.REFUTED in verdicts:
-        return stats.MIXED
-    return stats.INCONCLUSIVE
-
-
-def _missing(claim: str, why: str) -> Verdict:
-    return Verdict(claim, NAME, stats.INCONCLUSIVE, np.nan, np.nan, np.nan, 0,
-                   detail=f"Not enough runs: {why}")
-
-
 # ---------------------------------------------------------------- IN-1: convex model
 
 def sklearn_optimum(rs: RunSet) -> np.ndarray:
@@ -92,7 +77,7 @@ def decide_in1(rs: RunSet) -> Verdict:
     acc = by_scheme(rs, "test_acc", preset="logreg")
     others = [s for s in acc if s != "zeros"]
     if "zeros" not in acc or not others:
-        return _missing("IN-1", "needs zero init and a random init under preset logreg")
+        return missing("IN-1", NAME, "needs zero init and a random init under preset logreg")
     rows, verdicts, worst = [], [], None
     for s in others:
         d = stats.mean_ci(acc[s] - acc["zeros"], confidence=0.90)
@@ -163,8 +148,8 @@ def decide_in2(rs: RunSet) -> Verdict:
     results = {t: in2_task(rs, t) for t in TASKS}
     ran = {t: r for t, r in results.items() if r[2] is not None}
     if not ran:
-        return _missing("IN-2", "needs xavier and its rivals under abid2018 or moons")
-    verdict = combine([r[0] for r in ran.values()])
+        return missing("IN-2", NAME, "needs xavier and its rivals under abid2018 or moons")
+    verdict = stats.combine([r[0] for r in ran.values()])
     eff = ran.get("abid2018", next(iter(ran.values())))[2]
     detail = "\n".join([
         "| task | comparison | mean [95% CI] | Holm p (Xavier better) | Xavier better? |",
@@ -213,7 +198,7 @@ def _slope(sl: pd.DataFrame, activation: str, init: str, col: str,
 def decide_in3(rs: RunSet) -> Verdict:
     sl = layer_slopes(rs)
     if sl.empty:
-        return _missing("IN-3", "needs the deep grid's layer_stats")
+        return missing("IN-3", NAME, "needs the deep grid's layer_stats")
     depth = int(sl.depth.max())
     sl = sl[sl.depth == depth]
     rows, verdicts, weakest = [], [], None
@@ -235,14 +220,14 @@ def decide_in3(rs: RunSet) -> Verdict:
         if weakest is None or big.mean < weakest.mean:
             weakest = big
     if weakest is None:
-        return _missing("IN-3", "needs N(0, 1) and N(0, 0.01²) in the deep grid")
+        return missing("IN-3", NAME, "needs N(0, 1) and N(0, 0.01²) in the deep grid")
     detail = "\n".join([
         f"Depth {depth}, at initialization, log10 units per layer (threshold ±{TAU}: a 4× "
         "change over 20 layers), mean [95% CI] over replicates.", "",
         "| activation | N(0,1): gradient growth per layer towards the input | N(0,0.01²): "
         "activation-std slope | N(0,0.01²): gradient growth | reading | verdict |",
         "|---|---|---|---|---|---|", *rows])
-    return Verdict("IN-3", NAME, combine(verdicts), weakest.mean, weakest.ci_low,
+    return Verdict("IN-3", NAME, stats.combine(verdicts), weakest.mean, weakest.ci_low,
                    weakest.ci_high, weakest.n,
                    f"smallest gradient growth per layer under N(0,1) at depth {depth} "
                    f"(log10/layer; > {TAU} explodes)", detail)
@@ -251,7 +236,7 @@ def decide_in3(rs: RunSet) -> Verdict:
 def decide_in4(rs: RunSet) -> Verdict:
     sl = layer_slopes(rs)
     if sl.empty:
-        return _missing("IN-4", "needs the deep grid's layer_stats")
+        return missing("IN-4", NAME, "needs the deep grid's layer_stats")
     depth = int(sl.depth.max())
     sl = sl[sl.depth == depth]
     rows, verdicts, worst = [], [], None
@@ -269,13 +254,13 @@ def decide_in4(rs: RunSet) -> Verdict:
             if worst is None or abs(e.mean) > abs(worst.mean):
                 worst = e
     if worst is None:
-        return _missing("IN-4", "needs the matched inits in the deep grid")
+        return missing("IN-4", NAME, "needs the matched inits in the deep grid")
     detail = "\n".join([
         f"Depth {depth}, at initialization, log10 units per layer, mean [90% CI] "
         f"(equivalence: both slopes within ±{TAU}).", "",
         "| activation + init | activation-std slope | gradient growth | verdict |",
         "|---|---|---|---|", *rows])
-    return Verdict("IN-4", NAME, combine(verdicts), worst.mean, worst.ci_low, worst.ci_high,
+    return Verdict("IN-4", NAME, stats.combine(verdicts), worst.mean, worst.ci_low, worst.ci_high,
                    worst.n, f"largest per-layer log10 drift of activation std or gradient "
                    f"under the matched init at depth {depth} (±{TAU} = flat)", detail,
                    ci_level=0.90)
@@ -283,20 +268,12 @@ def decide_in4(rs: RunSet) -> Verdict:
 
 # ---------------------------------------------------------------- figures and page
 
-def _band(ax, frame: pd.DataFrame, x: str, y: str, label: str, **kw) -> None:
-    s = frame.groupby(x)[y].agg(["mean", "std", "count"])
-    half = 1.96 * s["std"] / np.sqrt(s["count"])
-    line, = ax.plot(s.index, s["mean"], label=label, **kw)
-    ax.fill_between(s.index, s["mean"] - half, s["mean"] + half, alpha=0.15,
-                    color=line.get_color())
-
-
 def _fig_accuracy(rs: RunSet, out: Path) -> None:
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2), sharey=True)
     for ax, preset in zip(axes, ("abid2018", "moons", "logreg"), strict=True):
         cur = with_scheme(rs.sel("curves", preset=preset))
         for s, g in cur.groupby("scheme"):
-            _band(ax, g, "step", "test_acc", s)
+            band_frame(ax, g, "step", "test_acc", s)
             if preset == "abid2018" and s in ORIGINAL:
                 ax.plot(g.step.max(), ORIGINAL[s], "*", ms=11, color=ax.lines[-1].get_color())
         ax.set(title=f"{preset}: held-out test accuracy", xlabel="step")
@@ -317,7 +294,7 @@ def _fig_symmetry(rs: RunSet, out: Path) -> None:
     sym = with_scheme(rs.table("symmetry"))
     for ax, preset in zip(axes, TASKS, strict=True):
         for s, g in sym[sym.preset == preset].groupby("scheme"):
-            _band(ax, g, "step", "unit_cosine", s)
+            band_frame(ax, g, "step", "unit_cosine", s)
         ax.set(title=f"{TASKS[preset]}: are the first-layer units copies?", xlabel="step")
         ax.legend(fontsize=7)
     axes[0].set_ylabel("mean pairwise cosine of first-layer units")
@@ -335,8 +312,8 @@ def _fig_profiles(rs: RunSet, out: Path) -> None:
         for s, g in ls[ls.activation == act].groupby("scheme"):
             g = g.assign(log_act=np.log10(g.act_std.clip(lower=1e-45)),
                          log_grad=np.log10(g.grad_out_norm.clip(lower=1e-45)))
-            _band(axes[0, j], g, "layer", "log_act", s)
-            _band(axes[1, j], g, "layer", "log_grad", s)
+            band_frame(axes[0, j], g, "layer", "log_act", s)
+            band_frame(axes[1, j], g, "layer", "log_grad", s)
         axes[0, j].set(title=f"{act}: activation std per layer", ylabel="log10 std")
         axes[1, j].set(title=f"{act}: gradient w.r.t. layer output", xlabel="layer",
                        ylabel="log10 norm")
@@ -355,9 +332,9 @@ def _fig_depth(rs: RunSet, out: Path) -> None:
     fig, axes = plt.subplots(2, len(acts), figsize=(5 * len(acts), 8), squeeze=False)
     for j, act in enumerate(acts):
         for s, g in sl[sl.activation == act].groupby("scheme"):
-            _band(axes[0, j], g, "depth", "grad_growth", s, marker="o")
+            band_frame(axes[0, j], g, "depth", "grad_growth", s, marker="o")
         for s, g in fin[fin.activation == act].groupby("scheme"):
-            _band(axes[1, j], g, "depth", "test_acc", s, marker="o")
+            band_frame(axes[1, j], g, "depth", "test_acc", s, marker="o")
         axes[0, j].axhspan(-TAU, TAU, color="grey", alpha=0.15)
         axes[0, j].set(title=f"{act}: gradient growth per layer at init", xscale="log",
                        ylabel="log10 per layer (> 0 explodes)")

@@ -20,7 +20,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from harness import stats  # noqa: E402
-from harness.claims import Claim, Experiment, Verdict  # noqa: E402
+from harness.claims import Claim, Experiment, Verdict, missing  # noqa: E402
+from harness.plots import band_frame  # noqa: E402
 from harness.results import RunSet  # noqa: E402
 
 NAME = "layer_convergence"
@@ -52,21 +53,6 @@ def settling_steps(frame: pd.DataFrame, column: str, below: float | None = None,
     return pd.DataFrame(rows)
 
 
-def _missing(claim: str, why: str) -> Verdict:
-    return Verdict(claim, NAME, stats.INCONCLUSIVE, np.nan, np.nan, np.nan, 0,
-                   detail=f"Not enough runs: {why}")
-
-
-def _combine(verdicts: list[str]) -> str:
-    if verdicts and all(v == stats.SUPPORTED for v in verdicts):
-        return stats.SUPPORTED
-    if verdicts and all(v == stats.REFUTED for v in verdicts):
-        return stats.REFUTED
-    if stats.SUPPORTED in verdicts and stats.REFUTED in verdicts:
-        return stats.MIXED
-    return stats.INCONCLUSIVE
-
-
 def _pairs(res: stats.MonotoneResult, what: str) -> list[str]:
     return [f"| {what} | {p['pair']} | {p['diff']:+.3f} | [{p['ci_low']:+.3f}, "
             f"{p['ci_high']:+.3f}] | {p['p_claimed']:.3g} | {p['p_opposite']:.3g} |"
@@ -82,7 +68,7 @@ PAIR_HEAD = ["| measure | pair | difference | 95% CI | Holm p (claimed) | Holm p
 def decide_lc1(rs: RunSet) -> Verdict:
     conv = rs.sel("convergence", grid="abid")
     if conv.empty:
-        return _missing("LC-1", "needs the abid run's convergence table")
+        return missing("LC-1", NAME, "needs the abid run's convergence table")
     settle = settling_steps(conv, "dist_final", below=SETTLE)
     layers = sorted(settle.layer.unique())
     by_layer = [settle[settle.layer == lay].sort_values("replicate").settle.to_numpy(float)
@@ -143,7 +129,7 @@ def _per_depth(gr: pd.DataFrame, activation: str, variant: str) -> dict[int, np.
 def decide_lc2(rs: RunSet) -> Verdict:
     gr = grad_ratio(rs)
     if gr.empty:
-        return _missing("LC-2", "needs the variant grids")
+        return missing("LC-2", NAME, "needs the variant grids")
     per = _per_depth(gr, "sigmoid", "plain")
     depths = sorted(per)
     below = [stats.mean_ci(per[d]) for d in depths]
@@ -170,7 +156,7 @@ def decide_lc2(rs: RunSet) -> Verdict:
 def decide_lc3(rs: RunSet) -> Verdict:
     gr = grad_ratio(rs)
     if gr.empty:
-        return _missing("LC-3", "needs the variant grids")
+        return missing("LC-3", NAME, "needs the variant grids")
     base = _per_depth(gr, "sigmoid", "plain")
     verdicts, rows, effects = [], [], {}
     for name, (act, var) in VARIANTS.items():
@@ -192,7 +178,7 @@ def decide_lc3(rs: RunSet) -> Verdict:
         effects[name] = stats.mean_ci(np.abs(base[depths[-1]]) - np.abs(alt[depths[-1]]))
         rows.append(f"| {name} | **{verdicts[-1]}** | | | | | |")
     if not verdicts:
-        return _missing("LC-3", "needs relu, batch-norm and residual variants")
+        return missing("LC-3", NAME, "needs relu, batch-norm and residual variants")
     eff = min(effects.values(), key=lambda e: e.mean)
     detail = "\n".join([
         "Imbalance = |log10(first / last weight-gradient norm)|, lower is better; "
@@ -200,7 +186,7 @@ def decide_lc3(rs: RunSet) -> Verdict:
         "| variant | depth | variant log10 ratio | plain sigmoid log10 ratio | improvement "
         "[95% CI] | Holm p (improves) | Holm p (worsens) |", "|---|---|---|---|---|---|---|",
         *rows])
-    return Verdict("LC-3", NAME, _combine(verdicts), eff.mean, eff.ci_low, eff.ci_high, eff.n,
+    return Verdict("LC-3", NAME, stats.combine(verdicts), eff.mean, eff.ci_low, eff.ci_high, eff.n,
                    "smallest improvement of the gradient imbalance at the largest depth "
                    "(log10 units, over the three variants)", detail)
 
@@ -208,7 +194,7 @@ def decide_lc3(rs: RunSet) -> Verdict:
 def decide_lc4(rs: RunSet) -> Verdict:
     fin = rs.sel(preset="variants")
     if fin.empty:
-        return _missing("LC-4", "needs the variant grids")
+        return missing("LC-4", NAME, "needs the variant grids")
     fin = fin.assign(variant=variant_of(fin))
     sel = fin[(fin.activation == "sigmoid") & (fin.variant == "plain")].sort_values(
         "replicate")
@@ -226,23 +212,15 @@ def decide_lc4(rs: RunSet) -> Verdict:
 
 # ---------------------------------------------------------------- figures and page
 
-def _band(ax, frame: pd.DataFrame, x: str, y: str, label: str, **kw) -> None:
-    s = frame.groupby(x)[y].agg(["mean", "std", "count"])
-    half = 1.96 * s["std"] / np.sqrt(s["count"])
-    line, = ax.plot(s.index, s["mean"], label=label, **kw)
-    ax.fill_between(s.index, s["mean"] - half, s["mean"] + half, alpha=0.15,
-                    color=line.get_color())
-
-
 def _fig_curves(rs: RunSet, out: Path) -> None:
     conv = rs.sel("convergence", grid="abid")
     steps = rs.sel("convergence_steps", grid="abid")
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.2))
     for lay, g in steps.groupby("layer"):
-        _band(axes[0], g, "step", "slice_change", f"layer {lay}")
+        band_frame(axes[0], g, "step", "slice_change", f"layer {lay}")
     for lay, g in conv.groupby("layer"):
-        _band(axes[1], g, "step", "dist_final", f"layer {lay}")
-        _band(axes[2], g, "step", "cka_final", f"layer {lay}")
+        band_frame(axes[1], g, "step", "dist_final", f"layer {lay}")
+        band_frame(axes[2], g, "step", "cka_final", f"layer {lay}")
     axes[0].set(title="Abid's metric: change of 50 weights per 2 steps", xlabel="step",
                 yscale="log")
     axes[1].axhline(SETTLE, color="grey", ls=":", label=f"settled ({SETTLE})")
@@ -266,7 +244,7 @@ def _fig_settling(rs: RunSet, out: Path) -> None:
                           settling_steps(conv, "dist_final", below=SETTLE)),
                          (f"representation: CKA with final > {CKA_SETTLE}",
                           settling_steps(conv, "cka_final", above=CKA_SETTLE))):
-        _band(ax, frame, "layer", "settle", label, marker="o")
+        band_frame(ax, frame, "layer", "settle", label, marker="o")
     ax.set(xlabel="layer (last = output)", ylabel="settling step",
            title="When does each layer settle? (abid2018)")
     ax.legend(fontsize=8)
@@ -283,9 +261,9 @@ def _fig_ratio(rs: RunSet, out: Path) -> None:
     fig, axes = plt.subplots(2, len(acts), figsize=(5 * len(acts), 8), squeeze=False)
     for j, act in enumerate(acts):
         for var, g in gr[gr.activation == act].groupby("variant"):
-            _band(axes[0, j], g, "depth", "log_ratio", var, marker="o")
+            band_frame(axes[0, j], g, "depth", "log_ratio", var, marker="o")
         for var, g in fin[fin.activation == act].groupby("variant"):
-            _band(axes[1, j], g, "depth", "test_acc", var, marker="o")
+            band_frame(axes[1, j], g, "depth", "test_acc", var, marker="o")
         axes[0, j].axhline(0, color="grey", ls=":")
         axes[0, j].set(title=f"{act}: log10 first/last layer gradient norm",
                        xlabel="hidden layers")

@@ -21,7 +21,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from harness import stats  # noqa: E402
-from harness.claims import Claim, Experiment, Verdict  # noqa: E402
+from harness.claims import Claim, Experiment, Verdict, missing  # noqa: E402
+from harness.plots import band  # noqa: E402
 from harness.results import RunSet  # noqa: E402
 
 NAME = "regularization"
@@ -65,21 +66,6 @@ def path(rs: RunSet, penalty: str, metric: str, preset: str = "abid2018",
     return {float(lam): g[metric].to_numpy(float) for lam, g in df.groupby("lam")}
 
 
-def _missing(claim: str, why: str) -> Verdict:
-    return Verdict(claim, NAME, stats.INCONCLUSIVE, np.nan, np.nan, np.nan, 0,
-                   detail=f"Not enough runs: {why}")
-
-
-def _combine(verdicts: list[str]) -> str:
-    if all(v == stats.SUPPORTED for v in verdicts):
-        return stats.SUPPORTED
-    if all(v == stats.REFUTED for v in verdicts):
-        return stats.REFUTED
-    if stats.SUPPORTED in verdicts and stats.REFUTED in verdicts:
-        return stats.MIXED
-    return stats.INCONCLUSIVE
-
-
 # ---------------------------------------------------------------- RG-1
 
 def decide_rg1(rs: RunSet) -> Verdict:
@@ -97,12 +83,12 @@ def decide_rg1(rs: RunSet) -> Verdict:
         if pen == "l2":
             effect = stats.mean_ci(norms[lams[-1]] / norms[lams[0]])
     if not verdicts or effect is None:
-        return _missing("RG-1", "needs the λ paths for L1 and L2 under abid2018")
+        return missing("RG-1", NAME, "needs the λ paths for L1 and L2 under abid2018")
     detail = "\n".join([
         "Final norm of all weight matrices together, adjacent λ pairs (smaller − larger λ):",
         "", "| penalty | λ pair | difference | 95% CI | Holm p (decreases) | Holm p (increases) |",
         "|---|---|---|---|---|---|", *rows])
-    return Verdict("RG-1", NAME, _combine(verdicts), effect.mean, effect.ci_low,
+    return Verdict("RG-1", NAME, stats.combine(verdicts), effect.mean, effect.ci_low,
                    effect.ci_high, effect.n, "L2: weight norm at the largest λ / at λ = 0",
                    detail)
 
@@ -114,7 +100,7 @@ def decide_rg2(rs: RunSet) -> Verdict:
     zeros_l2 = path(rs, "l2", "weight_frac_zero")
     lams = [lam for lam in RG2_LAMBDAS if lam in l1 and lam in l2]
     if not lams:
-        return _missing("RG-2", "needs L1 and L2 at matched λ under abid2018")
+        return missing("RG-2", NAME, "needs L1 and L2 at matched λ under abid2018")
     p_more = [stats.paired_pvalue(l1[lam] - SPARSE_MARGIN, l2[lam], "greater") for lam in lams]
     p_less = [stats.paired_pvalue(l1[lam] - SPARSE_MARGIN, l2[lam], "less") for lam in lams]
     more, p_more_adj = stats.holm(p_more)
@@ -165,7 +151,7 @@ def decide_rg3(rs: RunSet) -> Verdict:
     w = {g: final_first_layer(rs, g) for g in ("rg3_sgd_penalty", "rg3_sgd_decay",
                                                 "rg3_adam_penalty", "rg3_adamw_decay")}
     if any(v is None for v in w.values()):
-        return _missing("RG-3", "needs the four rg3_* runs")
+        return missing("RG-3", NAME, "needs the four rg3_* runs")
     sgd = relative_difference(w["rg3_sgd_penalty"], w["rg3_sgd_decay"])
     adam = relative_difference(w["rg3_adam_penalty"], w["rg3_adamw_decay"])
     sgd_same = sgd.max() <= SAME_TOL
@@ -200,7 +186,7 @@ def decide_rg3(rs: RunSet) -> Verdict:
 def decide_rg4(rs: RunSet) -> Verdict:
     df = labelled(rs.sel(preset="overfit")).sort_values("replicate")
     if df.empty or not (df.penalty == "none").any():
-        return _missing("RG-4", "needs the overfit grid")
+        return missing("RG-4", NAME, "needs the overfit grid")
     df = df.assign(gap=df.train_acc - df.test_acc)
     base = df[df.penalty == "none"]
     gap0, test0 = base.gap.to_numpy(float), base.test_acc.to_numpy(float)
@@ -239,13 +225,6 @@ def decide_rg4(rs: RunSet) -> Verdict:
 
 # ---------------------------------------------------------------- figures and page
 
-def _band(ax, xs: list[float], ys: dict[float, np.ndarray], label: str, **kw) -> None:
-    eff = [stats.mean_ci(ys[x]) for x in xs]
-    line, = ax.plot(xs, [e.mean for e in eff], marker="o", label=label, **kw)
-    ax.fill_between(xs, [e.ci_low for e in eff], [e.ci_high for e in eff], alpha=0.15,
-                    color=line.get_color())
-
-
 def _fig_paths(rs: RunSet, out: Path) -> None:
     fig, axes = plt.subplots(1, 3, figsize=(15, 4))
     for pen in ("l1", "l2", "prox"):
@@ -253,7 +232,7 @@ def _fig_paths(rs: RunSet, out: Path) -> None:
             ys = path(rs, pen, metric)
             xs = [lam for lam in sorted(ys) if lam > 0]
             if xs:
-                _band(ax, xs, ys, {"prox": "L1, proximal step"}.get(pen, pen.upper()))
+                band(ax, xs, ys, {"prox": "L1, proximal step"}.get(pen, pen.upper()))
     for ax, metric in zip(axes, ("weight_l2", SPARSE, "test_acc"), strict=True):
         none = path(rs, "l1", metric).get(0.0)
         if none is not None:
@@ -313,7 +292,7 @@ def _fig_overfit(rs: RunSet, out: Path) -> None:
             ys = path(rs, pen, metric, preset="overfit")
             xs = [lam for lam in sorted(ys) if lam > 0]
             if xs:
-                _band(ax, xs, ys, metric.replace("_acc", ""), ls=ls)
+                band(ax, xs, ys, metric.replace("_acc", ""), ls=ls)
                 ax.axhline(np.mean(ys[0.0]), color="grey", ls=ls, lw=0.8)
         ax.set(xscale="log", xlabel="λ (sum-reduced)", title=f"digits, {pen.upper()}: "
                "train vs test accuracy (grey: λ = 0)")

@@ -47,6 +47,12 @@ class Verdict:
                 "effect_label": self.effect_label}
 
 
+def missing(claim: str, experiment: str, why: str) -> Verdict:
+    """The verdict of a rule whose runs are not (all) there: inconclusive, n = 0."""
+    return Verdict(claim, experiment, "inconclusive", math.nan, math.nan, math.nan, 0,
+                   detail=f"Not enough runs: {why}")
+
+
 @dataclass
 class Claim:
     id: str

@@ -95,7 +95,8 @@ def experiment_page(exp: Experiment, rs: results.RunSet, verdicts: list[Verdict]
                       f"\n\n{v.detail}\n")
     missing = ""
     if len(rs.missing):
-        axes = rs.missing[rs.axes].astype(str).agg(" ".join, axis=1)
+        axes = rs.missing.apply(lambda r: " ".join(
+            f"{a}={r[a]}" for a in rs.axes if r[a] is not None and not pd.isna(r[a])), axis=1)
         missing = ("\n**Missing points** (not yet FINISHED in MLflow; verdicts use what "
                    "exists): " + "; ".join(axes) + "\n")
     return "\n".join([

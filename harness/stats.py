@@ -162,3 +162,15 @@ def monotone(levels: Sequence[object], samples: Sequence[np.ndarray], direction:
     else:
         verdict = INCONCLUSIVE
     return MonotoneResult(verdict, pairs)
+
+
+def combine(verdicts: Sequence[str]) -> str:
+    """One verdict for a claim decided per setting: supported or refuted when every
+    setting says so, MIXED when some support and some refute, else inconclusive."""
+    if verdicts and all(v == SUPPORTED for v in verdicts):
+        return SUPPORTED
+    if verdicts and all(v == REFUTED for v in verdicts):
+        return REFUTED
+    if SUPPORTED in verdicts and REFUTED in verdicts:
+        return MIXED
+    return INCONCLUSIVE
