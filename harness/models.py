@@ -103,7 +103,11 @@ class BatchedMLP(nn.Module):
 
     def __init__(self, cfg: ModelConfig, d_in: int, n_out: int, seeds: list[int]) -> None:
         super().__init__()
-        self.cfg = cfg
+        # plain attributes: read on every layer of every step, and DictConfig access is slow
+        self.bn_after = bool(cfg.bn_after_activation)
+        self.dropout = float(cfg.dropout)
+        self.dropout_every = DropoutPlacement(cfg.dropout_placement) == DropoutPlacement.every
+        self.residual = bool(cfg.residual)
         self.replicates = len(seeds)
         self.act = ACTIVATIONS[cfg.activation]
         per_rep = [init_layers(cfg, d_in, n_out, torch.Generator().manual_seed(s)) for s in seeds]
@@ -136,15 +140,14 @@ class BatchedMLP(nn.Module):
             z = torch.baddbmm(b, h, w)
             if i == last:
                 return z
-            if self.norms is not None and not self.cfg.bn_after_activation:
+            if self.norms is not None and not self.bn_after:
                 z = self._norm(i, z, bn_inputs)
             z = self.act(z)
-            if self.norms is not None and self.cfg.bn_after_activation:
+            if self.norms is not None and self.bn_after:
                 z = self._norm(i, z, bn_inputs)
-            if self.cfg.dropout > 0 and (self.cfg.dropout_placement == DropoutPlacement.every
-                                         or i == last - 1):
-                z = F.dropout(z, self.cfg.dropout, self.training)
-            h = h + z if self.cfg.residual and z.shape == h.shape else z
+            if self.dropout > 0 and (self.dropout_every or i == last - 1):
+                z = F.dropout(z, self.dropout, self.training)
+            h = h + z if self.residual and z.shape == h.shape else z
             if hidden is not None:
                 hidden.append(h)
         return h

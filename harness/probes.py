@@ -440,7 +440,7 @@ class DropoutMean(Probe):
         self.values: dict[str, list[torch.Tensor]] = {"rel_error": [], "mc_error": []}
 
     def on_eval(self, ctx: EvalContext) -> None:
-        model, p = ctx.model, float(ctx.model.cfg.dropout)
+        model, p = ctx.model, ctx.model.dropout
         if p <= 0:
             return
         was_training = model.training

@@ -25,7 +25,16 @@ from harness.data import ReplicateData, batched_indices, replicate_data, seed_fo
 from harness.models import BatchedMLP
 from harness.penalties import active, penalty, soft_threshold_
 from harness.probes import EvalContext, StepContext, build_probes
-from harness.schema import Device, Loss, OptimConfig, OptimName, TrainerConfig, n_train
+from harness.schema import (
+    Device,
+    Loss,
+    OptimConfig,
+    OptimName,
+    RegConfig,
+    TrainerConfig,
+    n_train,
+    to_container,
+)
 
 
 def resolve_device(device: Device | str) -> torch.device:
@@ -51,8 +60,10 @@ def make_optimizer(weights: Iterable[torch.nn.Parameter], others: Iterable[torch
     """A stock torch.optim optimizer; all of these update each element independently.
     Weight decay applies to the weight matrices only, not to ``others`` (biases, BN)."""
     name = OptimName(o.name)
-    params = [{"params": list(weights)}, {"params": list(others), "weight_decay": 0.0}]
     wd = o.weight_decay
+    # one group when there is no decay: a fused optimizer launches one kernel per group
+    params = ([*weights, *others] if wd == 0 else
+              [{"params": list(weights)}, {"params": list(others), "weight_decay": 0.0}])
     # fused kernels: one call per step instead of a dozen per tensor (3x faster on CPU)
     if name == OptimName.sgd:
         return torch.optim.SGD(params, lr, momentum=o.momentum, nesterov=o.nesterov,
@@ -132,11 +143,14 @@ def train(cfg: DictConfig, label: str = "") -> TrainResult:
     opt = make_optimizer(model.weights, [p for p in model.parameters()
                                          if id(p) not in weight_ids], cfg.optim, lr)
     probes = build_probes(t)
-    regularized = active(cfg.reg)
-    proximal = cfg.reg.proximal and cfg.reg.l1 > 0
+    reg = RegConfig(**to_container(cfg.reg))  # a plain dataclass: read on every step
+    regularized = active(reg)
+    proximal = regularized and reg.proximal and reg.l1 > 0
+
+    loss_kind = Loss(t.loss)  # read once: DictConfig access costs microseconds per step
 
     def objective(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return replicate_loss(logits, y, t.loss)
+        return replicate_loss(logits, y, loss_kind)
 
     def evaluate(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         model.eval()
@@ -176,10 +190,10 @@ def train(cfg: DictConfig, label: str = "") -> TrainResult:
         idx = idx.to(device, non_blocking=True)
         per_rep = objective(model(data.x_train[rep, idx]), data.y_train[rep, idx])
         opt.zero_grad(set_to_none=True)
-        (per_rep + penalty(model.weights, cfg.reg) if regularized else per_rep).sum().backward()
+        (per_rep + penalty(model.weights, reg) if regularized else per_rep).sum().backward()
         opt.step()
         if proximal:
-            soft_threshold_(model.weights, cfg.reg, lr)
+            soft_threshold_(model.weights, reg, lr)
         step += 1
         diverged |= ~torch.isfinite(per_rep.detach())
         if probes:  # measuring is not training: its time is kept off the clock
