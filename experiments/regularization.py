@@ -326,7 +326,7 @@ def _elastic_table(rs: RunSet) -> str:
     if fin.empty:
         return "No elastic-net runs."
     tab = fin.groupby(["l1", "l2"])[[SPARSE, "test_acc"]].mean().reset_index()
-    lines = ["| λ1 (L1) | λ2 (L2) | share |w| < 1e-3 | test acc |", "|---|---|---|---|"]
+    lines = ["| λ1 (L1) | λ2 (L2) | share \\|w\\| < 1e-3 | test acc |", "|---|---|---|---|"]
     lines += [f"| {r.l1:g} | {r.l2:g} | {r[SPARSE]:.3f} | {r.test_acc:.3f} |"
               for _, r in tab.iterrows()]
     return "\n".join(lines)

@@ -71,7 +71,12 @@ def _environment(rs: results.RunSet) -> str:
 
 def _verdict_rows(verdicts: list[Verdict], link: str = "") -> list[str]:
     return [f"| {v.claim} | **{v.verdict}** | {_fmt(v.effect)} | {_ci(v.as_json())} | "
-            f"{v.n_replicates} | {v.effect_label}{link} |" for v in verdicts]
+            f"{v.n_replicates} | {_cell(v.effect_label)}{link} |" for v in verdicts]
+
+
+def _cell(text: str) -> str:
+    """Text for a markdown table cell: a literal | (as in |w|) would split the cell."""
+    return text.replace("|", "\\|")
 
 
 def _ci(v: dict) -> str:
@@ -164,9 +169,9 @@ def _index(out: Path, exps: dict[str, Experiment], verdicts: list[dict]) -> None
                 continue
             ci = _ci(v)
             rows.append(f"| [{c.id}]({name}/README.md#{c.id.lower()}-{v['verdict']}) | "
-                        f"{c.quote} | {c.hypothesis} | **{v['verdict']}** | "
+                        f"{_cell(c.quote)} | {_cell(c.hypothesis)} | **{v['verdict']}** | "
                         f"{_fmt(v['effect'])} | {ci} | "
-                        f"{v['effect_label']} | [{name}]({name}/README.md) |")
+                        f"{_cell(v['effect_label'])} | [{name}]({name}/README.md) |")
     (out / "README.md").write_text("\n".join([
         "# Verdicts", "",
         "Every registered claim, decided from logged runs by the rule declared in its "
