@@ -85,8 +85,9 @@ def decide_in1(rs: RunSet) -> Verdict:
         outside = d.ci_low > MARGIN or d.ci_high < -MARGIN
         verdicts.append(stats.SUPPORTED if inside else stats.REFUTED if outside
                         else stats.INCONCLUSIVE)
+        answer = "yes" if inside else "no" if outside else "undecided"
         rows.append(f"| {s} − zeros | {d.mean:+.4f} | [{d.ci_low:+.4f}, {d.ci_high:+.4f}] | "
-                    f"{verdicts[-1]} |")
+                    f"{answer} |")
         if worst is None or abs(d.mean) > abs(worst.mean):
             worst = d
     verdict = (stats.SUPPORTED if all(v == stats.SUPPORTED for v in verdicts) else

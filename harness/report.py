@@ -74,6 +74,11 @@ def _verdict_rows(verdicts: list[Verdict], link: str = "") -> list[str]:
             f"{v.n_replicates} | {_cell(v.effect_label)}{link} |" for v in verdicts]
 
 
+def _presets(rs: results.RunSet) -> str:
+    names = list(dict.fromkeys(rs.points.preset)) if "preset" in rs.points else []
+    return ", ".join(f"`{n}`" for n in names) or "none"
+
+
 def _cell(text: str) -> str:
     """Text for a markdown table cell: a literal | (as in |w|) would split the cell."""
     return text.replace("|", "\\|")
@@ -112,8 +117,9 @@ def experiment_page(exp: Experiment, rs: results.RunSet, verdicts: list[Verdict]
         "| claim | verdict | effect | CI | n | effect measures |", "|---|---|---|---|---|---|",
         *_verdict_rows(verdicts), missing,
         "## Setup", "", exp.original, "",
-        "Our reproduction (preset `abid2018`) and its controls are Hydra presets in "
-        "`conf/preset/`; the experiment is `conf/experiment/" + exp.name + ".yaml`.", "",
+        f"The experiment is `conf/experiment/{exp.name}.yaml`; the presets it sweeps "
+        f"({_presets(rs)}) are in `conf/preset/`, each file saying what it reproduces or "
+        "changes.", "",
         "## Commands that produced this page", "", _commands(exp, rs.overrides), "",
         "## Claims", "", *claims,
         body, "",
