@@ -92,8 +92,7 @@ def decide_bd1(rs: RunSet) -> Verdict:
         wider = stats.paired_pvalue(gaps[False], gaps[True], "less")
         (f_ok, g_ok), _ = stats.holm([faster, narrower])
         (f_bad, g_bad), _ = stats.holm([slower, wider])
-        verdicts[label(s)] = (stats.SUPPORTED if f_ok and g_ok else stats.REFUTED
-                              if f_bad or g_bad else stats.INCONCLUSIVE)
+        verdicts[label(s)] = stats.decide(f_ok and g_ok, f_bad or g_bad)
         red = stats.mean_ci(gaps[False] - gaps[True])
         med = [np.median(steps[b]) for b in (False, True)]
         rows.append(f"| {label(s)} | {med[0]:g} → {med[1]:g} | {faster:.3g} / {slower:.3g} | "
@@ -121,8 +120,7 @@ def decide_bd2(rs: RunSet) -> Verdict:
             continue
         ok, p_ok = stats.holm([stats.paired_pvalue(base, gaps[p], "greater") for p in ps])
         bad, p_bad = stats.holm([stats.paired_pvalue(base, gaps[p], "less") for p in ps])
-        verdicts[label(s)] = (stats.SUPPORTED if ok.all() else stats.REFUTED if bad.any()
-                              else stats.INCONCLUSIVE)
+        verdicts[label(s)] = stats.decide(ok.all(), bad.any())
         for p, a, b in zip(ps, p_ok, p_bad, strict=True):
             red = stats.mean_ci(base - gaps[p])
             rows.append(f"| {label(s)} | {p:g} | {np.mean(base):.3f} → {np.mean(gaps[p]):.3f} "
@@ -188,8 +186,7 @@ def decide_bd3(rs: RunSet) -> Verdict:
             continue
         better, p_adj = stats.holm([c["p_better"] for c in cells])
         no_better = [c["diff"].ci_high < MARGIN for c in cells]
-        verdicts[placement] = (stats.SUPPORTED if all(no_better) else stats.REFUTED
-                               if better.any() else stats.INCONCLUSIVE)
+        verdicts[placement] = stats.decide(all(no_better), better.any())
         for c, pa, nb in zip(cells, p_adj, no_better, strict=True):
             rows.append(f"| {placement} | {label(c['setting'])} | {c['p']:g} | "
                         f"{np.mean(c['both']):.3f} | {c['best_name']} {np.mean(c['best']):.3f}"
@@ -223,12 +220,8 @@ def decide_bd4(rs: RunSet) -> Verdict:
     running = float(last.eval_vs_running.max())
     per_rep = last.groupby("replicate").eval_vs_batch.mean().to_numpy(float)
     eff = stats.mean_ci(per_rep)
-    if running <= RUNNING_TOL and eff.ci_low > BATCH_MIN:
-        verdict = stats.SUPPORTED
-    elif running > BATCH_MIN or eff.ci_high < RUNNING_TOL:
-        verdict = stats.REFUTED
-    else:
-        verdict = stats.INCONCLUSIVE
+    verdict = stats.decide(running <= RUNNING_TOL and eff.ci_low > BATCH_MIN,
+                           running > BATCH_MIN or eff.ci_high < RUNNING_TOL)
     detail = (f"Over every BN layer of every BN run at its last evaluation: the eval-mode "
               f"output differs from a normalization by the running statistics written out "
               f"by hand by at most **{running:.2e}** (float32 rounding: ≤ {RUNNING_TOL:g}), "
@@ -249,12 +242,7 @@ def decide_bd5(rs: RunSet) -> Verdict:
     per_run = ratio.groupby([last.preset, last.width, last.batch_norm, last.dropout,
                              last.dropout_placement]).mean()
     eff = stats.mean_ci(ratio.groupby(last.replicate).mean().to_numpy(float))
-    if (per_run <= MC_OK).all():
-        verdict = stats.SUPPORTED
-    elif (per_run > MC_BAD).any():
-        verdict = stats.REFUTED
-    else:
-        verdict = stats.INCONCLUSIVE
+    verdict = stats.decide((per_run <= MC_OK).all(), (per_run > MC_BAD).any())
     detail = (f"Per dropout run, at its last evaluation: the mean of {100} train-mode "
               "dropout draws of the last hidden block's output vs its eval output, relative "
               "error in units of the Monte-Carlo error √(p/((1−p)·draws)): "
@@ -276,8 +264,7 @@ def decide_bd6(rs: RunSet) -> Verdict:
         d = stats.mean_ci(after - before)
         up = stats.paired_pvalue(after, before, "greater")
         down = stats.paired_pvalue(after, before, "less")
-        verdicts[label(s)] = (stats.SUPPORTED if up < stats.ALPHA else stats.REFUTED
-                              if down < stats.ALPHA else stats.INCONCLUSIVE)
+        verdicts[label(s)] = stats.decide(up < stats.ALPHA, down < stats.ALPHA)
         rows.append(f"| {label(s)} | {np.mean(before):.3f} | {np.mean(after):.3f} | "
                     f"{d.fmt(3)} | {up:.3g} | {down:.3g} |")
         effect = effect or d

@@ -83,15 +83,14 @@ def decide_in1(rs: RunSet) -> Verdict:
         d = stats.mean_ci(acc[s] - acc["zeros"], confidence=0.90)
         inside = -MARGIN <= d.ci_low and d.ci_high <= MARGIN
         outside = d.ci_low > MARGIN or d.ci_high < -MARGIN
-        verdicts.append(stats.SUPPORTED if inside else stats.REFUTED if outside
-                        else stats.INCONCLUSIVE)
+        verdicts.append(stats.decide(inside, outside))
         answer = "yes" if inside else "no" if outside else "undecided"
         rows.append(f"| {s} − zeros | {d.mean:+.4f} | [{d.ci_low:+.4f}, {d.ci_high:+.4f}] | "
                     f"{answer} |")
         if worst is None or abs(d.mean) > abs(worst.mean):
             worst = d
-    verdict = (stats.SUPPORTED if all(v == stats.SUPPORTED for v in verdicts) else
-               stats.REFUTED if stats.REFUTED in verdicts else stats.INCONCLUSIVE)
+    verdict = stats.decide(all(v == stats.SUPPORTED for v in verdicts),
+                           stats.REFUTED in verdicts)
     sk = sklearn_optimum(rs)
     ours = {s: float(np.nanmean(v)) for s, v in acc.items()}
     detail = "\n".join([
@@ -136,12 +135,7 @@ def in2_task(rs: RunSet, preset: str) -> tuple[str, list[str], stats.Effect | No
             rows.append(f"| {TASKS[preset]} | {s}: first-layer unit cosine at the end | "
                         f"min {c.min():.6f}, mean {c.mean():.6f} | – | "
                         f"{'identical' if symmetric[-1] else 'broken' if broken[-1] else '?'} |")
-    if all(beat) and symmetric and all(symmetric):
-        verdict = stats.SUPPORTED
-    elif fails or any(broken):
-        verdict = stats.REFUTED
-    else:
-        verdict = stats.INCONCLUSIVE
+    verdict = stats.decide(all(beat) and symmetric and all(symmetric), fails or any(broken))
     return verdict, rows, smallest
 
 
@@ -196,12 +190,17 @@ def _slope(sl: pd.DataFrame, activation: str, init: str, col: str,
     return stats.mean_ci(v[col].to_numpy(float), confidence)
 
 
-def decide_in3(rs: RunSet) -> Verdict:
+def deepest_slopes(rs: RunSet) -> tuple[pd.DataFrame, int]:
+    """layer_slopes of the deepest nets of the deep grid (IN-3 and IN-4 read those)."""
     sl = layer_slopes(rs)
+    depth = int(sl.depth.max()) if len(sl) else 0
+    return sl[sl.depth == depth] if len(sl) else sl, depth
+
+
+def decide_in3(rs: RunSet) -> Verdict:
+    sl, depth = deepest_slopes(rs)
     if sl.empty:
         return missing("IN-3", NAME, "needs the deep grid's layer_stats")
-    depth = int(sl.depth.max())
-    sl = sl[sl.depth == depth]
     rows, verdicts, weakest = [], [], None
     for act in sorted(sl.activation.unique()):
         big = _slope(sl, act, "normal σ=1", "grad_growth")
@@ -212,8 +211,7 @@ def decide_in3(rs: RunSet) -> Verdict:
         explode, no_explode = big.ci_low > TAU, big.ci_high < TAU
         vanish = small_g.ci_high < -TAU and small_a.ci_high < -TAU
         no_vanish = small_g.ci_low > -TAU or small_a.ci_low > -TAU
-        verdicts.append(stats.SUPPORTED if explode and vanish else
-                        stats.REFUTED if no_explode or no_vanish else stats.INCONCLUSIVE)
+        verdicts.append(stats.decide(explode and vanish, no_explode or no_vanish))
         rows.append(f"| {act} | {big.fmt(3)} | {small_a.fmt(3)} | {small_g.fmt(3)} | "
                     f"{'explodes' if explode else 'does not explode' if no_explode else '?'}"
                     f"; {'vanishes' if vanish else 'does not vanish' if no_vanish else '?'}"
@@ -235,11 +233,9 @@ def decide_in3(rs: RunSet) -> Verdict:
 
 
 def decide_in4(rs: RunSet) -> Verdict:
-    sl = layer_slopes(rs)
+    sl, depth = deepest_slopes(rs)
     if sl.empty:
         return missing("IN-4", NAME, "needs the deep grid's layer_stats")
-    depth = int(sl.depth.max())
-    sl = sl[sl.depth == depth]
     rows, verdicts, worst = [], [], None
     for act, init in MATCHED.items():
         eff = {c: _slope(sl, act, init, c, 0.90) for c in ("act_slope", "grad_growth")}
@@ -247,8 +243,7 @@ def decide_in4(rs: RunSet) -> Verdict:
             continue
         flat = all(-TAU <= e.ci_low and e.ci_high <= TAU for e in eff.values())
         drifts = any(e.ci_low > TAU or e.ci_high < -TAU for e in eff.values())
-        verdicts.append(stats.SUPPORTED if flat else stats.REFUTED if drifts
-                        else stats.INCONCLUSIVE)
+        verdicts.append(stats.decide(flat, drifts))
         rows.append(f"| {act} + {init} | {eff['act_slope'].fmt(3)} | "
                     f"{eff['grad_growth'].fmt(3)} | **{verdicts[-1]}** |")
         for e in eff.values():

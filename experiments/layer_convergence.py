@@ -136,12 +136,8 @@ def decide_lc2(rs: RunSet) -> Verdict:
     vanish = all(e.ci_high < 0 for e in below)
     not_vanish = any(e.ci_low > 0 for e in below)
     trend = stats.monotone(depths, [per[d] for d in depths], "decreasing")
-    if vanish and trend.verdict == stats.SUPPORTED:
-        verdict = stats.SUPPORTED
-    elif not_vanish or trend.verdict == stats.REFUTED:
-        verdict = stats.REFUTED
-    else:
-        verdict = stats.INCONCLUSIVE
+    verdict = stats.decide(vanish and trend.verdict == stats.SUPPORTED,
+                           not_vanish or trend.verdict == stats.REFUTED)
     eff = below[-1]
     detail = "\n".join([
         "Plain sigmoid nets, log10(first / last weight-gradient norm) averaged over the "
@@ -169,8 +165,7 @@ def decide_lc3(rs: RunSet) -> Verdict:
         worse = [stats.paired_pvalue(np.abs(base[d]), np.abs(alt[d]), "less") for d in depths]
         rb, pb = stats.holm(better)
         rw, pw = stats.holm(worse)
-        verdicts.append(stats.SUPPORTED if rb.all() else stats.REFUTED if rw.any()
-                        else stats.INCONCLUSIVE)
+        verdicts.append(stats.decide(rb.all(), rw.any()))
         for d, p1, p2 in zip(depths, pb, pw, strict=True):
             e = stats.mean_ci(np.abs(base[d]) - np.abs(alt[d]))
             rows.append(f"| {name} | {d} | {np.mean(alt[d]):+.2f} | {np.mean(base[d]):+.2f} | "

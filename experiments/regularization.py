@@ -111,12 +111,7 @@ def decide_rg2(rs: RunSet) -> Verdict:
         d = stats.mean_ci(l1[lam] - l2[lam])
         rows.append(f"| {lam:g} | {np.mean(l1[lam]):.3f} | {np.mean(l2[lam]):.3f} | "
                     f"{d.fmt(3)} | {p_more_adj[i]:.3g} | {p_less_adj[i]:.3g} |")
-    if more.all() and not l2_zeros:
-        verdict = stats.SUPPORTED
-    elif less.any() or l2_zeros:
-        verdict = stats.REFUTED
-    else:
-        verdict = stats.INCONCLUSIVE
+    verdict = stats.decide(more.all() and not l2_zeros, less.any() or l2_zeros)
     ref = 1.0 if 1.0 in lams else lams[0]
     eff = stats.mean_ci(l1[ref] - l2[ref])
     prox = path(rs, "prox", "weight_frac_zero")
@@ -156,12 +151,7 @@ def decide_rg3(rs: RunSet) -> Verdict:
     adam = relative_difference(w["rg3_adam_penalty"], w["rg3_adamw_decay"])
     sgd_same = sgd.max() <= SAME_TOL
     adam_differs, adam_same = adam.min() >= DIFF_TOL, adam.max() <= SAME_TOL
-    if sgd_same and adam_differs:
-        verdict = stats.SUPPORTED
-    elif not sgd_same or adam_same:
-        verdict = stats.REFUTED
-    else:
-        verdict = stats.INCONCLUSIVE
+    verdict = stats.decide(sgd_same and adam_differs, not sgd_same or adam_same)
     fin = rs.final.set_index("grid")
     rows = []
     for g in w:
@@ -205,14 +195,8 @@ def decide_rg4(rs: RunSet) -> Verdict:
             best = red
         rows.append(f"| {p} | {lam:g} | {stats.mean_ci(g.gap).fmt(3)} | {red.fmt(3)} | "
                     f"{padj:.3g} | {stats.mean_ci(g.test_acc).fmt(3)} | {harm_p:.3g} |")
-    if base_gap.ci_low <= 0:
-        verdict = stats.INCONCLUSIVE
-    elif good:
-        verdict = stats.SUPPORTED
-    elif none_helps:
-        verdict = stats.REFUTED
-    else:
-        verdict = stats.INCONCLUSIVE
+    # without a baseline gap there is nothing for regularization to reduce
+    verdict = stats.INCONCLUSIVE if base_gap.ci_low <= 0 else stats.decide(good, none_helps)
     detail = "\n".join([
         f"Unregularized: gap (train − test accuracy) {base_gap.fmt(3)}, test accuracy "
         f"{stats.mean_ci(test0).fmt(3)}.", "",

@@ -164,6 +164,14 @@ def monotone(levels: Sequence[object], samples: Sequence[np.ndarray], direction:
     return MonotoneResult(verdict, pairs)
 
 
+def decide(supported: bool, refuted: bool) -> str:
+    """A declared rule's outcome: SUPPORTED when its support condition holds, else
+    REFUTED when its refutation condition holds, else INCONCLUSIVE."""
+    if supported:
+        return SUPPORTED
+    return REFUTED if refuted else INCONCLUSIVE
+
+
 def combine(verdicts: Sequence[str]) -> str:
     """One verdict for a claim decided per setting: supported or refuted when every
     setting says so, MIXED when some support and some refute, else inconclusive."""
