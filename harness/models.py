@@ -98,6 +98,17 @@ def init_layers(
     return layers
 
 
+def to_channels(h: torch.Tensor) -> torch.Tensor:
+    """(R, B, F) -> (B, R·F): every replicate's features become separate BN channels."""
+    r, b, f = h.shape
+    return h.transpose(0, 1).reshape(b, r * f)
+
+
+def from_channels(flat: torch.Tensor, replicates: int) -> torch.Tensor:
+    """(B, R·F) -> (R, B, F), the inverse of :func:`to_channels`."""
+    return flat.reshape(flat.shape[0], replicates, -1).transpose(0, 1)
+
+
 class BatchedMLP(nn.Module):
     """R replicate MLPs; weights (R, in, out), biases (R, 1, out), BN stats per replicate."""
 
@@ -126,9 +137,7 @@ class BatchedMLP(nn.Module):
               inputs: list[torch.Tensor] | None = None) -> torch.Tensor:
         if inputs is not None:
             inputs.append(h)
-        r, b, f = h.shape
-        flat = h.transpose(0, 1).reshape(b, r * f)
-        return self.norms[i](flat).reshape(b, r, f).transpose(0, 1)
+        return from_channels(self.norms[i](to_channels(h)), h.shape[0])
 
     def forward(self, x: torch.Tensor, hidden: list[torch.Tensor] | None = None,
                 bn_inputs: list[torch.Tensor] | None = None) -> torch.Tensor:

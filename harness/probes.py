@@ -19,11 +19,11 @@ import numpy as np
 import pandas as pd
 import torch
 
+from harness.models import BatchedMLP, from_channels, to_channels
 from harness.schema import TrainerConfig
 
 if TYPE_CHECKING:
     from harness.data import ReplicateData
-    from harness.models import BatchedMLP
 
 PROBE_BATCH = 256  # training samples per replicate that layer probes look at
 
@@ -394,22 +394,20 @@ class BatchNormStats(Probe):
         with torch.no_grad():
             model(ctx.data.x_train[:, :PROBE_BATCH], bn_inputs=inputs)
             for z, bn in zip(inputs, model.norms, strict=True):
-                r, b, f = z.shape
-                flat = z.transpose(0, 1).reshape(b, r * f)
+                r, f = z.shape[0], z.shape[2]
+                flat = to_channels(z)
                 out = bn(flat)
                 by_hand = ((flat - bn.running_mean) / (bn.running_var + bn.eps).sqrt()
                            * bn.weight + bn.bias)
                 batch = torch.nn.functional.batch_norm(flat, None, None, bn.weight, bn.bias,
                                                        training=True, eps=bn.eps)
-
-                def per_rep(t: torch.Tensor, shape=(b, r, f)) -> torch.Tensor:
-                    return t.reshape(shape).transpose(0, 1)  # (R, B, F)
-
                 shift = bn.running_var.view(r, f) / flat.var(0).view(r, f).clamp_min(1e-12)
                 cols["var_shift"].append(shift.mean(1))
-                cols["eval_vs_running"].append(per_rep((out - by_hand).abs()).amax(dim=(1, 2)))
-                cols["eval_vs_batch"].append(per_rep((out - batch).abs()).mean(dim=(1, 2))
-                                             / per_rep(batch).std(dim=(1, 2)))
+                cols["eval_vs_running"].append(
+                    from_channels((out - by_hand).abs(), r).amax(dim=(1, 2)))
+                cols["eval_vs_batch"].append(
+                    from_channels((out - batch).abs(), r).mean(dim=(1, 2))
+                    / from_channels(batch, r).std(dim=(1, 2)))
         model.train(was_training)
         self.steps.append(ctx.step)
         for k, v in cols.items():
