@@ -55,47 +55,29 @@ def runs_in(uri: str):
     return mlflow.search_runs(search_all_experiments=True)
 
 
-def smoke_sweep(tmp_path_factory, experiment: str) -> str:
-    """``experiment``'s whole declared sweep (every grid), profile=smoke, through the CLI
-    on 2 joblib workers; returns the tracking URI."""
-    tmp = tmp_path_factory.mktemp(experiment)
-    uri = f"sqlite:///{tmp / 'mlflow.db'}"
-    proc = run_cli(["-m", f"experiment={experiment}", "profile=smoke",
-                    "hydra/launcher=joblib", "hydra.launcher.n_jobs=2"], uri, tmp)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return uri
+@pytest.fixture(scope="session")
+def smoke_stores(tmp_path_factory):
+    """smoke_stores(experiment) -> tracking URI of that experiment's whole declared sweep
+    (every grid), profile=smoke, run once per session through the CLI on 2 joblib
+    workers, as `make run-all` runs it."""
+    uris: dict[str, str] = {}
+
+    def get(experiment: str) -> str:
+        if experiment not in uris:
+            tmp = tmp_path_factory.mktemp(experiment)
+            uri = f"sqlite:///{tmp / 'mlflow.db'}"
+            proc = run_cli(["-m", f"experiment={experiment}", "profile=smoke",
+                            "hydra/launcher=joblib", "hydra.launcher.n_jobs=2"], uri, tmp)
+            assert proc.returncode == 0, proc.stderr[-3000:]
+            uris[experiment] = uri
+        return uris[experiment]
+
+    return get
 
 
 @pytest.fixture(scope="session")
-def init_smoke_store(tmp_path_factory):
-    return smoke_sweep(tmp_path_factory, "initialization")
-
-
-@pytest.fixture(scope="session")
-def reg_smoke_store(tmp_path_factory):
-    return smoke_sweep(tmp_path_factory, "regularization")
-
-
-@pytest.fixture(scope="session")
-def lc_smoke_store(tmp_path_factory):
-    return smoke_sweep(tmp_path_factory, "layer_convergence")
-
-
-@pytest.fixture(scope="session")
-def bd_smoke_store(tmp_path_factory):
-    return smoke_sweep(tmp_path_factory, "bn_dropout")
-
-
-@pytest.fixture(scope="session")
-def smoke_store(tmp_path_factory):
-    """The batch_size experiment's whole declared sweep, profile=smoke, through the CLI,
-    on Hydra's joblib launcher with 2 parallel jobs (as `make run-all` runs it)."""
-    tmp = tmp_path_factory.mktemp("smoke")
-    uri = f"sqlite:///{tmp / 'mlflow.db'}"
-    proc = run_cli(["-m", "experiment=batch_size", "profile=smoke", "hydra/launcher=joblib",
-                    "hydra.launcher.n_jobs=2"], uri, tmp)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return uri
+def smoke_store(smoke_stores):
+    return smoke_stores("batch_size")
 
 
 # Bad overrides: well-typed but out of range (caught by schema.validate before training)...

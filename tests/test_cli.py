@@ -160,8 +160,8 @@ def test_ctrl_c_marks_the_active_run_killed(tmp_path, store):
 
 
 
-def test_initialization_grids_run_as_one_sweep(init_smoke_store):
-    runs = runs_in(init_smoke_store)
+def test_initialization_grids_run_as_one_sweep(smoke_stores):
+    runs = runs_in(smoke_stores("initialization"))
     assert len(runs) == 86 and (runs.status == "FINISHED").all()
     assert runs["tags.config_hash"].is_unique
     counts = runs["tags.preset"].value_counts().to_dict()

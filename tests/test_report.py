@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from harness import report
 
 
@@ -34,48 +36,25 @@ def test_report_without_runs_says_so(tmp_path, store):
     assert "No finished runs yet" in page and "Missing points" in page
 
 
-def test_initialization_report_decides_every_claim_from_the_grids(init_smoke_store,
-                                                                  tmp_path):
-    verdicts = report.build(tmp_path, ["initialization"], ["profile=smoke"],
-                            init_smoke_store)
-    assert [v.claim for v in verdicts] == ["IN-1", "IN-2", "IN-3", "IN-4"]
+@pytest.mark.parametrize(("experiment", "claims", "text", "figures"), [
+    ("initialization", ["IN-1", "IN-2", "IN-3", "IN-4"], "scikit-learn's optimum",
+     ["accuracy_by_init.png", "symmetry.png", "layer_profiles.png", "depth.png"]),
+    ("regularization", ["RG-1", "RG-2", "RG-3", "RG-4"], "Abid 2018 accuracy",
+     ["paths.png", "histograms.png", "decay.png", "overfit.png"]),
+    ("layer_convergence", ["LC-1", "LC-2", "LC-3", "LC-4"], "Abid 2018 (slice of 50",
+     ["layer_curves.png", "settling.png", "gradient_ratio.png"]),
+    ("bn_dropout", ["BD-1", "BD-2", "BD-3", "BD-4", "BD-5", "BD-6"], "ANOVA",
+     ["interaction.png", "variance_shift.png", "learning_curves.png"]),
+])
+def test_grid_experiment_report_decides_every_claim(smoke_stores, tmp_path, experiment,
+                                                    claims, text, figures):
+    verdicts = report.build(tmp_path, [experiment], ["profile=smoke"],
+                            smoke_stores(experiment))
+    assert [v.claim for v in verdicts] == claims
     assert all(v.n_replicates == 3 for v in verdicts)  # every rule found its runs
     assert all(v.verdict in {"supported", "refuted", "mixed", "inconclusive"}
                for v in verdicts)
-    page = (tmp_path / "initialization" / "README.md").read_text()
-    assert "Missing points" not in page and "scikit-learn's optimum" in page
-    for fig in ("accuracy_by_init.png", "symmetry.png", "layer_profiles.png", "depth.png"):
-        assert (tmp_path / "initialization" / fig).stat().st_size > 10_000
-
-
-def test_regularization_report_decides_every_claim_from_the_grids(reg_smoke_store,
-                                                                  tmp_path):
-    verdicts = report.build(tmp_path, ["regularization"], ["profile=smoke"],
-                            reg_smoke_store)
-    assert [v.claim for v in verdicts] == ["RG-1", "RG-2", "RG-3", "RG-4"]
-    assert all(v.n_replicates == 3 for v in verdicts)  # every rule found its runs
-    page = (tmp_path / "regularization" / "README.md").read_text()
-    assert "Missing points" not in page and "Abid 2018 accuracy" in page
-    for fig in ("paths.png", "histograms.png", "decay.png", "overfit.png"):
-        assert (tmp_path / "regularization" / fig).stat().st_size > 10_000
-
-
-def test_layer_convergence_report_decides_every_claim(lc_smoke_store, tmp_path):
-    verdicts = report.build(tmp_path, ["layer_convergence"], ["profile=smoke"],
-                            lc_smoke_store)
-    assert [v.claim for v in verdicts] == ["LC-1", "LC-2", "LC-3", "LC-4"]
-    assert all(v.n_replicates == 3 for v in verdicts)
-    page = (tmp_path / "layer_convergence" / "README.md").read_text()
-    assert "Missing points" not in page
-    for fig in ("layer_curves.png", "settling.png", "gradient_ratio.png"):
-        assert (tmp_path / "layer_convergence" / fig).stat().st_size > 10_000
-
-
-def test_bn_dropout_report_decides_every_claim(bd_smoke_store, tmp_path):
-    verdicts = report.build(tmp_path, ["bn_dropout"], ["profile=smoke"], bd_smoke_store)
-    assert [v.claim for v in verdicts] == ["BD-1", "BD-2", "BD-3", "BD-4", "BD-5", "BD-6"]
-    assert all(v.n_replicates == 3 for v in verdicts)
-    page = (tmp_path / "bn_dropout" / "README.md").read_text()
-    assert "Missing points" not in page and "ANOVA" in page
-    for fig in ("interaction.png", "variance_shift.png", "learning_curves.png"):
-        assert (tmp_path / "bn_dropout" / fig).stat().st_size > 10_000
+    page = (tmp_path / experiment / "README.md").read_text()
+    assert "Missing points" not in page and text in page
+    for fig in figures:
+        assert (tmp_path / experiment / fig).stat().st_size > 10_000
