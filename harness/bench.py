@@ -54,7 +54,7 @@ def naive_rate(cfg: DictConfig, seeds: int, steps: int) -> float:
     start = time.perf_counter()
     for seed in range(seeds):
         torch.manual_seed(seed)
-        ds = make_dataset(cfg.data, seed % cfg.data.num_datasets)
+        ds = make_dataset(cfg.data, seed)
         data = TensorDataset(torch.as_tensor(ds.x_train, dtype=torch.float32),
                              torch.as_tensor(ds.y_train))
         loader = DataLoader(data, batch_size=t.batch_size, shuffle=True, drop_last=True)

@@ -1,10 +1,14 @@
 """Claims and experiments as registered objects, and the registry that finds them.
 
 A claim carries its provenance (seed file and verbatim quote), a measurable restatement,
-the runs it needs, and a decision rule written down before any data is seen: a function
-from logged runs to a :class:`Verdict`. An experiment module in ``experiments/`` defines
-one :class:`Experiment` named ``EXPERIMENT``; :func:`registry` discovers it, so adding an
-experiment is one YAML file in conf/experiment/ plus one module, nothing else.
+its declared settings (the primary one the quote is about, and robustness settings),
+the smallest effect worth reporting, and a decision rule written down before any data
+is seen: a function from logged runs to an :class:`Outcome`, one :class:`Setting`
+verdict per setting plus the tables behind them. :func:`judge` turns an outcome into the
+claim's :class:`Verdict` by one rule for every claim (:func:`harness.stats.overall`),
+with the primary setting's deciding statistic as the headline. An experiment module in
+``experiments/`` defines one :class:`Experiment` named ``EXPERIMENT``; :func:`registry`
+discovers it, so adding an experiment is one YAML file plus one module, nothing else.
 """
 
 from __future__ import annotations
@@ -13,44 +17,98 @@ import importlib
 import math
 import pkgutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from harness import stats
 
 if TYPE_CHECKING:
     from harness.results import RunSet
 
+EMPIRICAL, IMPLEMENTATION = "empirical", "implementation check"
+
+
+@dataclass
+class Setting:
+    """One setting's verdict and the statistic that decided it."""
+
+    setting: str  # a declared setting name, e.g. "abid2018", "digits w128", "relu"
+    verdict: str
+    effect: stats.Effect
+    decided_by: str = ""  # which member decided, e.g. "pair 64 → 256"
+    ci_level: float = 0.95
+
+    def as_json(self) -> dict[str, object]:
+        e = self.effect
+        return {"setting": self.setting, "verdict": self.verdict, "effect": _num(e.mean),
+                "ci_low": _num(e.ci_low), "ci_high": _num(e.ci_high),
+                "p_value": _num(e.p), "n_replicates": int(e.n),
+                "n_datasets": int(e.n_datasets), "decided_by": self.decided_by}
+
+
+@dataclass
+class Outcome:
+    """What a claim's rule returns: per-setting verdicts and the data behind them."""
+
+    settings: list[Setting]
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # title -> table
+    notes: list[str] = field(default_factory=list)  # markdown paragraphs
+
+
+def missing(why: str) -> Outcome:
+    """The outcome of a rule whose runs are not (all) there: no setting decided."""
+    return Outcome([], notes=[f"Not enough runs: {why}"])
+
+
+def _num(x: float | None) -> float | None:
+    return None if x is None or not math.isfinite(x) else round(float(x), 6)
+
 
 @dataclass
 class Verdict:
-    """The outcome of one claim's rule; ``effect`` is described by ``effect_label``."""
+    """A claim's verdict: the overall label, the headline (the statistic that decided,
+    in the primary setting) and the per-setting map."""
 
     claim: str
     experiment: str
-    verdict: str  # supported / refuted / inconclusive
+    verdict: str  # supported / refuted / mixed / inconclusive
     effect: float
     ci_low: float
     ci_high: float
     n_replicates: int
     effect_label: str = ""
-    detail: str = ""  # markdown: the numbers the rule looked at
     ci_level: float = 0.95  # 0.90 where the rule is an equivalence test (TOST)
+    null_value: float | None = 0.0
+    equivalence_margin: float | None = None
+    decided_by: str = ""  # the test that decided, in words
+    category: str = EMPIRICAL
+    n_datasets: int = 0
+    primary_setting: str = ""
+    settings: list[Setting] = field(default_factory=list)
+    p_value: float = math.nan
+    mde: float = math.nan  # minimum detectable effect at 80% power (headline's units)
+    min_effect: float | None = None  # smallest effect worth reporting, as declared
+    scope: str = ""
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    run_ids: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, object]:
-        def num(x: float) -> float | None:
-            return None if x is None or not math.isfinite(x) else round(float(x), 6)
-
         return {"claim": self.claim, "experiment": self.experiment, "verdict": self.verdict,
-                "effect": num(self.effect), "ci_low": num(self.ci_low),
-                "ci_high": num(self.ci_high), "ci_level": self.ci_level,
-                "n_replicates": int(self.n_replicates),
-                "effect_label": self.effect_label}
-
-
-def missing(claim: str, experiment: str, why: str) -> Verdict:
-    """The verdict of a rule whose runs are not (all) there: inconclusive, n = 0."""
-    return Verdict(claim, experiment, "inconclusive", math.nan, math.nan, math.nan, 0,
-                   detail=f"Not enough runs: {why}")
+                "effect": _num(self.effect), "ci_low": _num(self.ci_low),
+                "ci_high": _num(self.ci_high), "ci_level": self.ci_level,
+                "n_replicates": int(self.n_replicates), "effect_label": self.effect_label,
+                "null_value": _num(self.null_value), "equivalence_margin":
+                    _num(self.equivalence_margin), "decided_by": self.decided_by,
+                "category": self.category, "n_datasets": int(self.n_datasets),
+                "primary_setting": self.primary_setting, "p_value": _num(self.p_value),
+                "mde": _num(self.mde), "min_effect": _num(self.min_effect),
+                "scope": self.scope, "settings": [s.as_json() for s in self.settings]}
 
 
 @dataclass
@@ -61,7 +119,78 @@ class Claim:
     hypothesis: str  # the measurable restatement we test
     runs: str  # which runs of the experiment the rule reads
     rule: str  # the decision rule, in words, declared before the data
-    decide: Callable[[RunSet], Verdict]
+    decide: Callable[[RunSet], Outcome]
+    primary: str  # the setting the quote is about (faithful where there is an original)
+    effect_label: str  # what the headline effect measures, in its units
+    min_effect: float  # smallest effect worth reporting (headline units), declared
+    # SD of the headline's per-replicate statistic in a pilot run (stated with its
+    # source in the module): with min_effect it fixes the replicates the claim needs
+    pilot_sd: float | None = None
+    null_value: float | None = 0.0  # what the headline is tested against
+    equivalence_margin: float | None = None  # TOST margin; the headline CI is then 90%
+    category: str = EMPIRICAL
+    parent: str | None = None  # catalogue id when this claim is part of a split quote
+    # synthetic runs for calibration (harness.calibrate): simulate(rng, planted) builds
+    # the tables the rule reads (RunSet.from_tables), with the claim false at its
+    # boundary (planted=False: no effect, or an effect at the equivalence margin) or
+    # true by the declared smallest effect (planted=True) in every setting
+    simulate: Callable[[np.random.Generator, bool], RunSet] | None = None
+
+    @property
+    def ci_level(self) -> float:
+        return 0.90 if self.equivalence_margin is not None else 0.95
+
+    @property
+    def replicates_needed(self) -> int | None:
+        """Replicates for 80% power at min_effect (two-sided paired t, α = 0.05)."""
+        if not self.pilot_sd:
+            return None
+        return stats.replicates_for(self.min_effect, self.pilot_sd)
+
+
+def mde_of(effect: stats.Effect, ci_level: float) -> float:
+    """The minimum detectable effect at 80% power implied by a headline CI: its SD is
+    read back from the half-width (t-based, over the independent units)."""
+    k = effect.n_datasets or effect.n
+    half = (effect.ci_high - effect.ci_low) / 2
+    if k < 2 or not np.isfinite(half):
+        return math.nan
+    sd = half / sps.t.ppf(0.5 + ci_level / 2, k - 1) * math.sqrt(k)
+    return stats.mde(sd, k)
+
+
+def judge(claim: Claim, experiment: str, outcome: Outcome) -> Verdict:
+    """The claim's verdict from its per-setting outcome, by one rule for every claim.
+
+    Headline: the primary setting's deciding statistic; when the primary is undecided
+    and another setting refuted the claim, that refutation (it decided the label).
+    """
+    by_name = {s.setting: s for s in outcome.settings}
+    base = Verdict(claim.id, experiment, stats.INCONCLUSIVE, math.nan, math.nan, math.nan, 0,
+                   claim.effect_label, claim.ci_level, claim.null_value,
+                   claim.equivalence_margin, category=claim.category,
+                   primary_setting=claim.primary, min_effect=claim.min_effect,
+                   tables=outcome.tables, notes=outcome.notes, settings=outcome.settings)
+    primary = by_name.get(claim.primary)
+    if primary is None:
+        base.decided_by = "not decided: the primary setting has no runs"
+        base.scope = stats.scope(claim.primary, {s.setting: s.verdict
+                                                 for s in outcome.settings})
+        return base
+    others = {s.setting: s.verdict for s in outcome.settings if s.setting != claim.primary}
+    label = stats.overall(primary.verdict, others)
+    head = primary
+    if primary.verdict == stats.INCONCLUSIVE and label == stats.REFUTED:
+        head = next(s for s in outcome.settings if s.verdict == stats.REFUTED)
+    e = head.effect
+    base.verdict = label
+    base.effect, base.ci_low, base.ci_high = e.mean, e.ci_low, e.ci_high
+    base.n_replicates, base.n_datasets, base.p_value = e.n, e.n_datasets, e.p
+    base.ci_level = head.ci_level
+    base.decided_by = f"{head.setting}: {head.decided_by}" if head.decided_by else head.setting
+    base.mde = mde_of(e, head.ci_level)
+    base.scope = stats.scope(claim.primary, {s.setting: s.verdict for s in outcome.settings})
+    return base
 
 
 @dataclass

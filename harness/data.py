@@ -10,6 +10,7 @@ nonlinear tasks from scikit-learn (no download) cover what a linear boundary hid
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -81,9 +82,15 @@ def _split(x: np.ndarray, y: np.ndarray, cfg: DataConfig, rng: np.random.Generat
     return x_tr, y_tr, x_te, y_te
 
 
+def stream_key(stream: str) -> int:
+    """A stable integer for a data-seed stream name (CRC-32: the same on every machine)."""
+    return zlib.crc32(stream.encode())
+
+
 def make_dataset(cfg: DataConfig, index: int) -> Dataset:
-    """Dataset ``index`` of the config: its own samples and split (and Σ, for ``abid``)."""
-    rng = np.random.default_rng(seed_for(cfg.seed, index))
+    """Dataset ``index`` of the config's stream: its own samples and split (and its own Σ,
+    for ``abid``), drawn from seed (data.seed, data.stream, index)."""
+    rng = np.random.default_rng(seed_for(cfg.seed, stream_key(cfg.stream), index))
     if cfg.kind == DataKind.moons:
         x, y = make_moons(cfg.n, noise=cfg.noise, random_state=int(rng.integers(2**31 - 1)))
         return Dataset(*_split(x, y.astype(np.int64), cfg, rng))
@@ -115,7 +122,8 @@ def make_dataset(cfg: DataConfig, index: int) -> Dataset:
 
 @dataclass
 class ReplicateData:
-    """Train/test tensors stacked per replicate: replicate r holds dataset r mod k."""
+    """Train/test tensors stacked per replicate: replicate r holds its own dataset r, or
+    dataset r mod k when ``data.num_datasets`` = k shares them."""
 
     x_train: torch.Tensor  # (R, n_train, d)
     y_train: torch.Tensor  # (R, n_train)
@@ -129,7 +137,7 @@ class ReplicateData:
 def replicate_data(cfg: DataConfig, replicates: int, device: torch.device) -> ReplicateData:
     """Inputs in torch's default dtype (float32 unless a caller changed it)."""
     dtype = torch.get_default_dtype()
-    k = min(cfg.num_datasets, replicates)
+    k = replicates if cfg.num_datasets is None else min(cfg.num_datasets, replicates)
     sets = [make_dataset(cfg, i) for i in range(k)]
     of = [r % k for r in range(replicates)]
 

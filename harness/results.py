@@ -61,6 +61,17 @@ class RunSet:
     overrides: list[str] = field(default_factory=list)  # extra overrides of every point
     _tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
+    @classmethod
+    def from_tables(cls, experiment: str, axes: list[str], final: pd.DataFrame,
+                    **tables: pd.DataFrame) -> RunSet:
+        """A RunSet over given tables instead of a tracking store: calibration feeds the
+        decision rules synthetic runs this way. ``final`` has a row per point and
+        replicate with ``grid``, the ``axes`` columns, ``replicate`` and ``dataset``."""
+        points = final[["grid", *axes]].drop_duplicates().reset_index(drop=True)
+        points = points.assign(run_id=[f"synthetic-{i}" for i in range(len(points))],
+                               config_hash="")
+        return cls(experiment, "", list(axes), points, _tables={"final": final, **tables})
+
     @property
     def missing(self) -> pd.DataFrame:
         return self.points[self.points.run_id.isna()]

@@ -122,8 +122,15 @@ class DataConfig:
     covariance: Covariance = Covariance.abid
     covariance_scale: float = 1.0  # c is multiplied by this before Σ = cᵀc
     class1_fraction: float = 0.5  # prior of class 1
-    seed: int = 0  # base seed for datasets; dataset k uses (seed, k)
-    num_datasets: int = 4  # replicate r trains on dataset r mod num_datasets
+    # base seed for datasets: dataset k is drawn from the stream (seed, stream, k)
+    seed: int = 0
+    # the data-seed stream: each experiment draws its own datasets (none reuses
+    # another's) unless it names a shared stream on purpose
+    stream: str = "${experiment_name}"
+    # null (default): every replicate draws its own dataset, so replicates are
+    # independent draws of everything random. k: replicates share k datasets (replicate
+    # r trains on dataset r mod k) and inference must be clustered by dataset.
+    num_datasets: int | None = None
 
 
 @dataclass
@@ -261,7 +268,9 @@ def validate(cfg: DictConfig) -> None:
                f"a list of data.dim={d.dim} numbers")
     _check(d.covariance_scale > 0, "data.covariance_scale", d.covariance_scale, "x > 0")
     _check(0 < d.class1_fraction < 1, "data.class1_fraction", d.class1_fraction, "0 < x < 1")
-    _check(d.num_datasets >= 1, "data.num_datasets", d.num_datasets, "integers >= 1")
+    if d.num_datasets is not None:
+        _check(d.num_datasets >= 1, "data.num_datasets", d.num_datasets,
+               "integers >= 1, or null (one dataset per replicate)")
     _check(len(m.widths) >= 0 and all(w >= 1 for w in m.widths), "model.widths",
            list(m.widths), "a list of integers >= 1 (empty list = linear model)")
     if m.depth is not None:

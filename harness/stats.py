@@ -1,16 +1,26 @@
-"""Statistics behind verdicts: paired effects with 95% CIs and multiplicity-corrected tests.
+"""Statistics behind verdicts: effects with CIs, tests that decide, and the overall label.
 
-Replicates are paired across the conditions of a claim (replicate r has the same data
-seed and init seed in every condition), so comparisons are paired t-tests on per-
-replicate differences; families of tests are Holm-corrected (statsmodels). A trend test
-alone cannot show monotonicity (it is significant on an inverted U too), so monotonic
-claims test every adjacent pair.
+The unit of evidence is an independent replicate: its own dataset draw, init and
+minibatch order. Conditions of a claim are paired by replicate (replicate r sees the
+same dataset and init seed in every condition), so comparisons are paired. Where a
+design shares a dataset across replicates, ``clusters`` names each replicate's dataset
+and inference runs on per-dataset means (the cluster-level analysis of a balanced
+random-effects design), never on the pooled replicates.
+
+Every directional decision is two-sided at α = 0.05 and reported with the 95% CI dual
+to its test, so a decided headline's CI always excludes its null value:
+- "every pair holds" (a monotone trend, "beats every rival") is an intersection-union
+  test: each member must hold at level α on its own, no correction needed;
+- "some pair goes the other way" (a refutation) is a union: Holm-corrected
+  (statsmodels), and the member that decided is reported.
+Equivalence is TOST: the 90% CI inside a margin declared before the data.
 """
 
 from __future__ import annotations
 
+import math
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,166 +29,307 @@ from statsmodels.stats.multitest import multipletests
 
 ALPHA = 0.05
 SUPPORTED, REFUTED, INCONCLUSIVE = "supported", "refuted", "inconclusive"
-# a claim stated generally that holds in some declared settings and fails in others
+# a claim that holds in some declared settings and fails in others (named)
 MIXED = "mixed"
+VERDICTS = (SUPPORTED, REFUTED, MIXED, INCONCLUSIVE)
 
 
 @dataclass
 class Effect:
-    """A mean with its 95% CI and the number of replicates it rests on."""
+    """An estimate with its CI, the test of it against ``null`` and what it rests on."""
 
     mean: float
     ci_low: float
     ci_high: float
-    n: int
+    n: int  # replicates
+    p: float = math.nan  # two-sided p-value against ``null`` (NaN: no test)
+    n_datasets: int = 0  # independent datasets behind it (= n unless clustered)
+    null: float = 0.0
 
     def fmt(self, digits: int = 3) -> str:
         return f"{self.mean:.{digits}f} [{self.ci_low:.{digits}f}, {self.ci_high:.{digits}f}]"
 
+    def excludes(self, value: float | None = None) -> bool:
+        """Does the CI lie wholly on one side of ``value`` (default: the null)?"""
+        v = self.null if value is None else value
+        return bool(self.ci_low > v or self.ci_high < v)
 
-def mean_ci(x: Sequence[float] | np.ndarray, confidence: float = 0.95) -> Effect:
-    """Mean and t-based CI of finite values; a zero-variance sample has a zero-width CI."""
+    def direction(self) -> int:
+        return int(np.sign(self.mean - self.null))
+
+
+def _finite(x: Sequence[float] | np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=float)
-    x = x[np.isfinite(x)]
-    n = x.size
-    if n == 0:
-        return Effect(np.nan, np.nan, np.nan, 0)
-    m = float(x.mean())
-    if n < 2 or np.ptp(x) == 0:
-        return Effect(m, m, m, n)
-    half = stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / np.sqrt(n)
-    return Effect(m, m - half, m + half, n)
+    return x[np.isfinite(x)]
 
 
-def welch_diff_ci(a: np.ndarray, b: np.ndarray, confidence: float = 0.95) -> Effect:
-    """mean(a) − mean(b) with a Welch CI, for unpaired samples."""
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+def _cluster_means(x: np.ndarray, clusters: Sequence[object] | np.ndarray | None
+                   ) -> tuple[np.ndarray, int]:
+    """(units of inference, replicates behind them): per-dataset means when clustered."""
+    if clusters is None:
+        x = np.asarray(x, float)
+        ok = np.isfinite(x)
+        return x[ok], int(ok.sum())
+    x, c = np.asarray(x, float), np.asarray(clusters)
+    ok = np.isfinite(x)
+    x, c = x[ok], c[ok]
+    keys = list(dict.fromkeys(c.tolist()))
+    return np.asarray([x[c == k].mean() for k in keys]), int(ok.sum())
+
+
+def mean_ci(x: Sequence[float] | np.ndarray, confidence: float = 0.95, null: float = 0.0,
+            clusters: Sequence[object] | np.ndarray | None = None) -> Effect:
+    """Mean, t-based CI and two-sided one-sample t-test against ``null``.
+
+    With ``clusters`` (each value's dataset), the test and CI are over dataset means.
+    A zero-variance sample has a zero-width CI; its p is 0 if it differs from the null,
+    else 1.
+    """
+    units, n = _cluster_means(np.asarray(x, float), clusters)
+    k = units.size
+    if k == 0:
+        return Effect(math.nan, math.nan, math.nan, 0, math.nan, 0, null)
+    m = float(units.mean())
+    if k < 2 or np.ptp(units) == 0:
+        p = 1.0 if m == null or k < 2 else 0.0
+        return Effect(m, m, m, n, p, k, null)
+    se = units.std(ddof=1) / math.sqrt(k)
+    half = stats.t.ppf(0.5 + confidence / 2, k - 1) * se
+    p = float(2 * stats.t.sf(abs(m - null) / se, k - 1))
+    return Effect(m, m - half, m + half, n, p, k, null)
+
+
+def paired(a: np.ndarray, b: np.ndarray, confidence: float = 0.95, null: float = 0.0,
+           clusters: Sequence[object] | np.ndarray | None = None) -> Effect:
+    """mean(a − b) over replicates paired by position: CI and two-sided paired t-test."""
+    return mean_ci(np.asarray(a, float) - np.asarray(b, float), confidence, null, clusters)
+
+
+def welch(a: np.ndarray, b: np.ndarray, confidence: float = 0.95) -> Effect:
+    """mean(a) − mean(b) for unpaired samples (e.g. timing repeats): Welch CI and p."""
+    a, b = _finite(a), _finite(b)
+    if a.size < 2 or b.size < 2:
+        m = float(a.mean() - b.mean()) if a.size and b.size else math.nan
+        return Effect(m, math.nan, math.nan, min(a.size, b.size), 1.0, min(a.size, b.size))
     res = stats.ttest_ind(a, b, equal_var=False)
     ci = res.confidence_interval(confidence)
-    return Effect(float(a.mean() - b.mean()), float(ci.low), float(ci.high), min(a.size, b.size))
+    n = min(a.size, b.size)
+    return Effect(float(a.mean() - b.mean()), float(ci.low), float(ci.high), n,
+                  float(res.pvalue), n)
 
 
 def bootstrap_ci(data: Sequence[np.ndarray], statistic: Callable[..., float],
-                 confidence: float = 0.95, seed: int = 0) -> Effect:
-    """Paired percentile bootstrap CI of ``statistic(*samples)`` (scipy.stats.bootstrap)."""
+                 confidence: float = 0.95, seed: int = 0, null: float = 0.0) -> Effect:
+    """Paired percentile bootstrap CI of ``statistic(*samples)`` (scipy.stats.bootstrap).
+    No p-value: a rule that uses it decides by where the CI lies."""
     arrays = [np.asarray(a, dtype=float) for a in data]
     point = float(statistic(*arrays))
     n = arrays[0].size
     if not np.isfinite(point):  # e.g. a median of "never reached" (inf): no interval
-        return Effect(point, np.nan, np.nan, n)
+        return Effect(point, math.nan, math.nan, n, math.nan, n, null)
     if n < 3 or all(np.ptp(a) == 0 for a in arrays):
-        return Effect(point, point, point, n)
+        return Effect(point, point, point, n, math.nan, n, null)
     with warnings.catch_warnings():  # resamples with undefined statistics: CI is NaN
         warnings.simplefilter("ignore", stats.DegenerateDataWarning)
         warnings.simplefilter("ignore", RuntimeWarning)
         res = stats.bootstrap(arrays, statistic, paired=True, vectorized=False,
-                              confidence_level=confidence, n_resamples=4999,
+                              confidence_level=confidence, n_resamples=1999,
                               method="percentile", rng=np.random.default_rng(seed))
     return Effect(point, float(res.confidence_interval.low),
-                  float(res.confidence_interval.high), n)
+                  float(res.confidence_interval.high), n, math.nan, n, null)
 
 
-def welch_pvalue(a: np.ndarray, b: np.ndarray, alternative: str) -> float:
-    """One-sided Welch t-test p-value for mean(a) − mean(b) (unpaired samples)."""
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
-    if a.size < 2 or b.size < 2:
-        return 1.0
-    return float(stats.ttest_ind(a, b, equal_var=False, alternative=alternative).pvalue)
-
-
-def sign_pvalue(a: np.ndarray, b: np.ndarray, alternative: str) -> float:
-    """One-sided paired sign test on a − b; handles infinities (e.g. 'never reached'):
-    a pair where both are +inf is a tie."""
+def sign_test(a: np.ndarray, b: np.ndarray) -> Effect:
+    """Paired sign test on a − b that handles infinities ('never reached'): the effect is
+    the median difference, p two-sided (binomial), CI the order-statistic CI of the
+    median difference (distribution-free, ≥ 95%). A pair where both are +inf is a tie."""
     a, b = np.asarray(a, float), np.asarray(b, float)
     tie = np.isinf(a) & np.isinf(b) & (np.sign(a) == np.sign(b))
     with np.errstate(invalid="ignore"):
         d = a[~tie] - b[~tie]
-    d = d[~np.isnan(d)]
-    pos, neg = int((d > 0).sum()), int((d < 0).sum())
+    d = np.sort(d[~np.isnan(d)])
+    pos, neg, n = int((d > 0).sum()), int((d < 0).sum()), int(a.size)
     if pos + neg == 0:
-        return 1.0
-    k = pos if alternative == "greater" else neg
-    return float(stats.binomtest(k, pos + neg, 0.5, alternative="greater").pvalue)
-
-
-def paired_pvalue(a: np.ndarray, b: np.ndarray, alternative: str) -> float:
-    """One-sided paired t-test p-value for mean(a − b) (``greater`` or ``less`` than 0).
-
-    Identical samples (zero-variance differences) carry no evidence: p = 1 unless every
-    difference is non-zero in the tested direction, when p = 0.
-    """
-    d = np.asarray(a, float) - np.asarray(b, float)
-    d = d[np.isfinite(d)]
-    if d.size < 2:
-        return 1.0
-    if np.ptp(d) == 0:
-        sign = np.sign(d[0])
-        hit = (sign > 0 and alternative == "greater") or (sign < 0 and alternative == "less")
-        return 0.0 if hit else 1.0
-    return float(stats.ttest_rel(d, np.zeros_like(d), alternative=alternative).pvalue)
+        return Effect(0.0, 0.0, 0.0, n, 1.0, n)
+    p = float(stats.binomtest(pos, pos + neg, 0.5).pvalue)
+    m = d.size
+    j = int(stats.binom.ppf(ALPHA / 2, m, 0.5))  # order statistics d_(j), d_(m-1-j)
+    lo, hi = (d[j], d[m - 1 - j]) if 0 <= j < m - 1 - j else (-math.inf, math.inf)
+    return Effect(float(np.median(d)), float(lo), float(hi), n, p, n)
 
 
 def holm(pvalues: Sequence[float], alpha: float = ALPHA) -> tuple[np.ndarray, np.ndarray]:
     """Holm step-down: (reject, adjusted p) for a family of tests."""
-    reject, adjusted, _, _ = multipletests(np.asarray(pvalues, float), alpha, method="holm")
+    p = np.nan_to_num(np.asarray(pvalues, float), nan=1.0)
+    if p.size == 0:
+        return np.zeros(0, bool), p
+    reject, adjusted, _, _ = multipletests(p, alpha, method="holm")
     return reject, adjusted
+
+
+@dataclass
+class Family:
+    """A family of directional effects (e.g. adjacent pairs) and what they decided.
+
+    ``holds[i]``: effect i is significant in the claimed direction on its own (α,
+    two-sided: the intersection-union test needs no correction); ``against[i]``:
+    significant the other way after Holm over the family. ``deciding``: the index of
+    the effect that decided (the weakest claimed one when all hold, the strongest
+    opposite one when refuted, the weakest one otherwise).
+    """
+
+    verdict: str
+    effects: list[Effect]
+    holds: list[bool]
+    against: list[bool]
+    p_against: list[float]  # Holm-adjusted two-sided p of the members
+    deciding: int
+
+    @property
+    def effect(self) -> Effect:
+        return self.effects[self.deciding]
+
+
+def family(effects: Sequence[Effect], claimed: int, need: str = "all",
+           alpha: float = ALPHA) -> Family:
+    """Decide ``claimed`` (+1: every effect > null, −1: < null) over a family.
+
+    need="all": supported when every member holds (intersection-union); need="any":
+    supported when some member holds after Holm. Refuted when any member is
+    significantly opposite after Holm. Refutation wins over support (it can't be
+    hidden); the label for a partly-supported, partly-refuted family is ``refuted``
+    because the claim is about every member.
+    """
+    effects = list(effects)
+    p = [e.p if np.isfinite(e.p) else 1.0 for e in effects]
+    sign = [e.direction() for e in effects]
+    _, adj = holm(p, alpha)
+    against = [bool(a < alpha and s == -claimed) for a, s in zip(adj, sign, strict=True)]
+    if need == "all":
+        holds = [bool(q < alpha and s == claimed) for q, s in zip(p, sign, strict=True)]
+        ok = all(holds)
+    else:
+        holds = [bool(a < alpha and s == claimed) for a, s in zip(adj, sign, strict=True)]
+        ok = any(holds)
+    if any(against):
+        verdict = REFUTED
+        deciding = min((i for i, a in enumerate(against) if a), key=lambda i: adj[i])
+    elif ok:
+        verdict = SUPPORTED
+        members = range(len(effects)) if need == "all" else [i for i, h in enumerate(holds)
+                                                                if h]
+        pick = max if need == "all" else min
+        deciding = pick(members, key=lambda i: p[i])
+    else:
+        verdict = INCONCLUSIVE
+        deciding = max(range(len(effects)), key=lambda i: (not holds[i], p[i]))
+    return Family(verdict, effects, holds, against, [float(a) for a in adj], deciding)
 
 
 @dataclass
 class MonotoneResult:
     verdict: str
-    pairs: list[dict[str, float | str | bool]] = field(default_factory=list)
+    levels: list[object]
+    family: Family
+    pairs: list[dict[str, object]] = field(default_factory=list)
+
+    @property
+    def effect(self) -> Effect:
+        return self.family.effect
+
+    @property
+    def deciding_pair(self) -> str:
+        return str(self.pairs[self.family.deciding]["pair"])
 
 
 def monotone(levels: Sequence[object], samples: Sequence[np.ndarray], direction: str,
-             paired: bool = True, alpha: float = ALPHA) -> MonotoneResult:
-    """Is y strictly monotone over ordered ``levels``? Adjacent pairs, one-sided, Holm.
+             paired_samples: bool = True,
+             clusters: Sequence[object] | np.ndarray | None = None) -> MonotoneResult:
+    """Is y strictly monotone over ordered ``levels``? Every adjacent pair, two-sided.
 
-    ``direction="decreasing"``: supported when every adjacent pair y[i] > y[i+1] is
-    significant; refuted when any pair goes significantly the other way (both families
-    Holm-corrected); otherwise inconclusive. Paired t-tests, or Welch when not paired.
+    Differences are y[i] − y[i+1]; ``direction="decreasing"`` claims them > 0. Supported
+    when every pair holds (intersection-union), refuted when some pair goes
+    significantly the other way (Holm), else inconclusive. Paired t-tests (clustered by
+    dataset when ``clusters`` is given), or Welch when not paired.
     """
-    claim_alt = "greater" if direction == "decreasing" else "less"
-    other_alt = "less" if claim_alt == "greater" else "greater"
-    test = paired_pvalue if paired else welch_pvalue
-    p_claim = [test(samples[i], samples[i + 1], claim_alt) for i in range(len(levels) - 1)]
-    p_other = [test(samples[i], samples[i + 1], other_alt) for i in range(len(levels) - 1)]
-    rej_claim, adj_claim = holm(p_claim, alpha)
-    rej_other, adj_other = holm(p_other, alpha)
-    pairs = []
+    claimed = 1 if direction == "decreasing" else -1
+    effects = []
     for i in range(len(levels) - 1):
         a, b = np.asarray(samples[i], float), np.asarray(samples[i + 1], float)
-        diff = mean_ci(a - b) if paired else welch_diff_ci(a, b)
-        pairs.append({"pair": f"{levels[i]} → {levels[i + 1]}", "diff": diff.mean,
-                      "ci_low": diff.ci_low, "ci_high": diff.ci_high,
-                      "p_claimed": adj_claim[i], "p_opposite": adj_other[i],
-                      "claimed": bool(rej_claim[i]), "opposite": bool(rej_other[i])})
-    if rej_other.any():
-        verdict = REFUTED
-    elif rej_claim.all():
-        verdict = SUPPORTED
-    else:
-        verdict = INCONCLUSIVE
-    return MonotoneResult(verdict, pairs)
+        effects.append(paired(a, b, clusters=clusters) if paired_samples else welch(a, b))
+    fam = family(effects, claimed, "all")
+    pairs = [{"pair": f"{levels[i]} → {levels[i + 1]}", "diff": e.mean, "ci_low": e.ci_low,
+              "ci_high": e.ci_high, "p": e.p, "p_holm_opposite": fam.p_against[i],
+              "holds": fam.holds[i], "opposite": fam.against[i]}
+             for i, e in enumerate(effects)]
+    return MonotoneResult(fam.verdict, list(levels), fam, pairs)
+
+
+def tost(effect90: Effect, margin: float) -> str:
+    """Equivalence by the 90% CI: SUPPORTED inside ±margin, REFUTED wholly outside."""
+    if -margin <= effect90.ci_low and effect90.ci_high <= margin:
+        return SUPPORTED
+    if effect90.ci_low > margin or effect90.ci_high < -margin:
+        return REFUTED
+    return INCONCLUSIVE
 
 
 def decide(supported: bool, refuted: bool) -> str:
-    """A declared rule's outcome: SUPPORTED when its support condition holds, else
-    REFUTED when its refutation condition holds, else INCONCLUSIVE."""
-    if supported:
-        return SUPPORTED
-    return REFUTED if refuted else INCONCLUSIVE
-
-
-def combine(verdicts: Sequence[str]) -> str:
-    """One verdict for a claim decided per setting: supported or refuted when every
-    setting says so, MIXED when some support and some refute, else inconclusive."""
-    if verdicts and all(v == SUPPORTED for v in verdicts):
-        return SUPPORTED
-    if verdicts and all(v == REFUTED for v in verdicts):
+    """A declared rule's outcome: REFUTED when its refutation condition holds (it is
+    never hidden), else SUPPORTED when its support condition holds, else INCONCLUSIVE."""
+    if refuted:
         return REFUTED
-    if SUPPORTED in verdicts and REFUTED in verdicts:
+    return SUPPORTED if supported else INCONCLUSIVE
+
+
+def overall(primary: str, others: Mapping[str, str]) -> str:
+    """The claim's label from its per-setting verdicts; a refutation never disappears.
+
+    - mixed: supported in some setting and refuted in another (both are named);
+    - refuted: refuted in some setting (the primary or a robustness one) and supported
+      in none;
+    - supported: supported in the primary and refuted nowhere;
+    - inconclusive: undecided in the primary and refuted nowhere (support in a
+      robustness setting alone does not decide the quote's own setting; the scope map
+      names it).
+    """
+    every = [primary, *others.values()]
+    if SUPPORTED in every and REFUTED in every:
         return MIXED
-    return INCONCLUSIVE
+    if REFUTED in every:
+        return REFUTED
+    return SUPPORTED if primary == SUPPORTED else INCONCLUSIVE
+
+
+def scope(primary: str, verdicts: Mapping[str, str]) -> str:
+    """'holds in A, B; fails in C; undecided in D' over the named settings."""
+    parts = []
+    for word, label in ((SUPPORTED, "holds in"), (REFUTED, "fails in"),
+                        (INCONCLUSIVE, "undecided in")):
+        names = [f"{s} (primary)" if s == primary else s for s, v in verdicts.items()
+                 if v == word]
+        if names:
+            parts.append(f"{label} {', '.join(names)}")
+    return "; ".join(parts)
+
+
+def replicates_for(effect: float, sd: float, alpha: float = ALPHA, power: float = 0.8
+                   ) -> int:
+    """Replicates a two-sided paired t-test needs to detect ``effect`` (raw units) with
+    ``power``, given the SD of the paired differences (statsmodels TTestPower)."""
+    from statsmodels.stats.power import TTestPower
+
+    n = TTestPower().solve_power(effect_size=abs(effect) / sd, alpha=alpha, power=power,
+                                 alternative="two-sided")
+    return max(2, math.ceil(n))
+
+
+def mde(sd: float, n: int, alpha: float = ALPHA, power: float = 0.8) -> float:
+    """Minimum detectable effect (raw units) of a two-sided paired t-test on ``n``
+    independent units with SD ``sd``, at ``power``."""
+    if n < 2 or not np.isfinite(sd):
+        return math.nan
+    from statsmodels.stats.power import TTestPower
+
+    d = TTestPower().solve_power(nobs=n, alpha=alpha, power=power, alternative="two-sided")
+    return float(d * sd)

@@ -222,6 +222,7 @@ def train(cfg: DictConfig, label: str = "") -> TrainResult:
     final["time_to_target_s"] = np.where(first >= 0, time_s[first], np.nan)
     final["steps_to_target"] = np.where(first >= 0, np.asarray(eval_at)[first], np.nan)
     final["bayes_acc"] = np.asarray([data.bayes[k] for k in data.dataset_of])
+    final["dataset"] = np.asarray(data.dataset_of, dtype=float)  # clusters for inference
     tables = {}
     for p in probes:
         final.update({k: v.float().cpu().numpy() for k, v in p.summary().items()})

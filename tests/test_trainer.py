@@ -15,7 +15,8 @@ from harness.trainer import make_optimizer, replicate_loss, train
 def reference(cfg, r: int) -> tuple[list[torch.Tensor], float]:
     """Replicate r trained alone: nn.Sequential, nn losses, the same seeds."""
     t = cfg.trainer
-    ds = make_dataset(cfg.data, r % min(cfg.data.num_datasets, t.replicates))
+    k = cfg.data.num_datasets
+    ds = make_dataset(cfg.data, r if k is None else r % min(k, t.replicates))
     x, y = torch.as_tensor(ds.x_train, dtype=torch.get_default_dtype()), torch.as_tensor(ds.y_train)
     xt, yt = torch.as_tensor(ds.x_test, dtype=torch.get_default_dtype()), torch.as_tensor(ds.y_test)
     seed = seed_for(t.seed, r)
