@@ -9,7 +9,7 @@ PORT ?= 5000
 JOBS ?= 2
 STORE ?= $(or $(MLFLOW_TRACKING_URI),sqlite:///$(CURDIR)/mlflow.db)
 
-.PHONY: setup run-all test report ui bench lint clean
+.PHONY: setup run-all test report calibrate ui bench lint clean
 
 setup: $(VENV)/.installed
 
@@ -30,6 +30,10 @@ test: setup
 ## rebuild results/ from what MLflow holds, without training
 report: setup
 	$(BIN)/python -m harness.report
+
+## every decision rule on simulated runs (no training) -> results/calibration.md
+calibrate: setup
+	$(BIN)/python -m harness.calibrate
 
 ## MLflow UI on 127.0.0.1:$(PORT): one worker, no job execution (~0.5 GB instead of ~2.5)
 ui: setup

@@ -187,6 +187,8 @@ def judge(claim: Claim, experiment: str, outcome: Outcome) -> Verdict:
     base.effect, base.ci_low, base.ci_high = e.mean, e.ci_low, e.ci_high
     base.n_replicates, base.n_datasets, base.p_value = e.n, e.n_datasets, e.p
     base.ci_level = head.ci_level
+    if claim.null_value is not None:  # a setting may test against its own threshold
+        base.null_value = e.null
     base.decided_by = f"{head.setting}: {head.decided_by}" if head.decided_by else head.setting
     base.mde = mde_of(e, head.ci_level)
     base.scope = stats.scope(claim.primary, {s.setting: s.verdict for s in outcome.settings})

@@ -19,8 +19,7 @@ import numpy as np
 import pandas as pd
 
 from harness import results, tracking
-from harness.claims import Experiment, Verdict, registry
-from harness.stats import INCONCLUSIVE
+from harness.claims import Claim, Experiment, Verdict, judge, missing, registry
 
 log = logging.getLogger("harness.report")
 
@@ -69,19 +68,13 @@ def _environment(rs: results.RunSet) -> str:
     ])
 
 
-def _verdict_rows(verdicts: list[Verdict], link: str = "") -> list[str]:
-    return [f"| {v.claim} | **{v.verdict}** | {_fmt(v.effect)} | {_ci(v.as_json())} | "
-            f"{v.n_replicates} | {_cell(v.effect_label)}{link} |" for v in verdicts]
-
-
-def _presets(rs: results.RunSet) -> str:
-    names = list(dict.fromkeys(rs.points.preset)) if "preset" in rs.points else []
-    return ", ".join(f"`{n}`" for n in names) or "none"
-
-
-def _cell(text: str) -> str:
-    """Text for a markdown table cell: a literal | (as in |w|) would split the cell."""
-    return text.replace("|", "\\|")
+def _headline(v: Verdict) -> str:
+    """'0.012 [0.004, 0.020] (95% CI; null 0, p = 0.003)' for a verdict or setting."""
+    level = "" if v.ci_level == 0.95 else f"{v.ci_level:.0%} CI, TOST; "
+    null = (f"margin ±{_fmt(v.equivalence_margin)}" if v.equivalence_margin is not None
+            else f"null {_fmt(v.null_value)}" if v.null_value is not None else "")
+    p = f", p = {v.p_value:.3g}" if v.p_value is not None and np.isfinite(v.p_value) else ""
+    return f"{_fmt(v.effect)} [{_fmt(v.ci_low)}, {_fmt(v.ci_high)}] ({level}{null}{p})"
 
 
 def _ci(v: dict) -> str:
@@ -91,18 +84,79 @@ def _ci(v: dict) -> str:
     return f"[{_fmt(v['ci_low'])}, {_fmt(v['ci_high'])}]{mark}"
 
 
+def _verdict_rows(verdicts: list[Verdict]) -> list[str]:
+    return [f"| [{v.claim}](#{_anchor(v)}) | **{v.verdict}** | {_headline(v)} | "
+            f"{v.n_replicates} / {v.n_datasets} | {_cell(v.effect_label)} | "
+            f"{_cell(v.scope)} |" for v in verdicts]
+
+
+def _anchor(v: Verdict) -> str:
+    return f"{v.claim.lower()}-{v.verdict}"
+
+
+def _presets(rs: results.RunSet) -> str:
+    names = list(dict.fromkeys(rs.points.preset)) if "preset" in rs.points else []
+    return ", ".join(f"`{n}`" for n in names) or "none"
+
+
+def _cell(text: object) -> str:
+    """Text for a markdown table cell: a literal | (as in |w|) would split the cell."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _value(x: object) -> str:
+    """A table cell: numbers to 4 significant digits, NaN as –, booleans as yes/no."""
+    if isinstance(x, bool | np.bool_):
+        return "yes" if x else "no"
+    if isinstance(x, int | np.integer):
+        return str(x)
+    if isinstance(x, float | np.floating):
+        return "–" if not np.isfinite(x) else f"{x:.4g}"
+    return "–" if x is None else _cell(x)
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """Any DataFrame as a markdown table (the generic renderer of rule outputs)."""
+    head = "| " + " | ".join(_cell(c) for c in frame.columns) + " |"
+    rule = "|" + "---|" * len(frame.columns)
+    rows = ["| " + " | ".join(_value(x) for x in row) + " |"
+            for row in frame.itertuples(index=False)]
+    return "\n".join([head, rule, *rows])
+
+
+def settings_table(v: Verdict) -> pd.DataFrame:
+    """One row per declared setting: its verdict and the statistic that decided it."""
+    return pd.DataFrame([{
+        "setting": s.setting + (" (primary)" if s.setting == v.primary_setting else ""),
+        "verdict": s.verdict, "effect": s.effect.mean, "CI low": s.effect.ci_low,
+        "CI high": s.effect.ci_high, "p": s.effect.p, "replicates": s.effect.n,
+        "datasets": s.effect.n_datasets, "decided by": s.decided_by} for s in v.settings])
+
+
+def claim_section(c: Claim, v: Verdict) -> str:
+    parts = [f"### {c.id}: {v.verdict}", "", f"> {c.quote} (seed {c.seed})", "",
+             f"**Hypothesis.** {c.hypothesis}", "", f"**Runs.** {c.runs}", "",
+             f"**Rule (declared before the data).** {c.rule}", "",
+             f"**Category.** {v.category}." + (f" Part of catalogue claim {c.parent}."
+                                                if c.parent else ""), ""]
+    if v.settings:
+        parts += ["**Per setting.**", "", markdown_table(settings_table(v)), ""]
+    mde = (f" Minimum detectable effect at 80% power with these replicates: "
+           f"{_fmt(v.mde)}; smallest effect worth reporting (declared): "
+           f"{_fmt(v.min_effect)}." if np.isfinite(v.mde) else "")
+    parts += [f"**Headline** ({v.effect_label}): {_headline(v)}, n = {v.n_replicates} "
+              f"replicates on {v.n_datasets} independent datasets; decided by "
+              f"{v.decided_by or '–'}. Scope: {v.scope or '–'}.{mde}", ""]
+    for title, table in v.tables.items():
+        parts += [f"**{title}**", "", markdown_table(table), ""]
+    parts += [*[f"{n}\n" for n in v.notes]]
+    return "\n".join(parts)
+
+
 def experiment_page(exp: Experiment, rs: results.RunSet, verdicts: list[Verdict],
                     out: Path) -> str:
     body = exp.report(rs, verdicts, out)
-    claims = []
-    for c, v in zip(exp.claims, verdicts, strict=True):
-        claims.append(f"### {c.id}: {v.verdict}\n\n> {c.quote} (seed {c.seed})\n\n"
-                      f"**Hypothesis.** {c.hypothesis}\n\n**Runs.** {c.runs}\n\n"
-                      f"**Rule (declared before the data).** {c.rule}\n\n"
-                      f"**Effect.** {v.effect_label}: {_fmt(v.effect)} "
-                      f"({v.ci_level:.0%} CI [{_fmt(v.ci_low)}, {_fmt(v.ci_high)}], "
-                      f"n = {v.n_replicates})"
-                      f"\n\n{v.detail}\n")
+    claims = [claim_section(c, v) for c, v in zip(exp.claims, verdicts, strict=True)]
     missing = ""
     if len(rs.missing):
         axes = rs.missing.apply(lambda r: " ".join(
@@ -114,17 +168,32 @@ def experiment_page(exp: Experiment, rs: results.RunSet, verdicts: list[Verdict]
         "Generated by `python -m harness.report` from the runs in MLflow; do not edit by "
         "hand.", "",
         "## Verdicts", "",
-        "| claim | verdict | effect | CI | n | effect measures |", "|---|---|---|---|---|---|",
-        *_verdict_rows(verdicts), missing,
+        "Headline: the statistic that decided, in the claim's primary setting, with the CI "
+        "dual to its test (95%, or 90% for an equivalence test) and its null value. "
+        "n = replicates / independent datasets.", "",
+        "| claim | verdict | headline | n | headline measures | scope |",
+        "|---|---|---|---|---|---|", *_verdict_rows(verdicts), missing,
         "## Setup", "", exp.original, "",
         f"The experiment is `conf/experiment/{exp.name}.yaml`; the presets it sweeps "
         f"({_presets(rs)}) are in `conf/preset/`, each file saying what it reproduces or "
-        "changes.", "",
+        "changes. Every replicate draws its own dataset (Σ, sample and split) from the "
+        f"experiment's own data-seed stream, its own initial weights and its own minibatch "
+        "order; replicate r is the same draw in every condition, so conditions are "
+        "compared paired.", "",
         "## Commands that produced this page", "", _commands(exp, rs.overrides), "",
         "## Claims", "", *claims,
         body, "",
         "## Environment", "", _environment(rs), "",
     ])
+
+
+def decide_all(exp: Experiment, rs: results.RunSet) -> list[Verdict]:
+    """Every claim of the experiment judged on its runs (no runs: inconclusive, n = 0)."""
+    verdicts = []
+    for claim in exp.claims:
+        outcome = claim.decide(rs) if not rs.final.empty else missing("no finished runs")
+        verdicts.append(judge(claim, exp.name, outcome))
+    return verdicts
 
 
 def build(out: Path, names: list[str] | None = None, overrides: list[str] | None = None,
@@ -145,14 +214,7 @@ def build(out: Path, names: list[str] | None = None, overrides: list[str] | None
         rs = results.load(name, uri, overrides)
         folder = out / name
         folder.mkdir(exist_ok=True)
-        verdicts = []
-        for claim in exp.claims:
-            if rs.final.empty:
-                v = Verdict(claim.id, name, INCONCLUSIVE, np.nan, np.nan, np.nan, 0,
-                            detail="No finished runs.")
-            else:
-                v = claim.decide(rs)
-            verdicts.append(v)
+        verdicts = decide_all(exp, rs)
         (folder / "README.md").write_text(experiment_page(exp, rs, verdicts, folder))
         all_verdicts[name] = verdicts
         log.info("%s: %s", name, ", ".join(f"{v.claim} {v.verdict}" for v in verdicts))
@@ -165,33 +227,134 @@ def build(out: Path, names: list[str] | None = None, overrides: list[str] | None
     return [v for vs in all_verdicts.values() for v in vs]
 
 
+VERDICT_COLORS = {"supported": "tab:green", "refuted": "tab:red", "mixed": "tab:purple",
+                  "inconclusive": "tab:gray"}
+
+
+def overview_figure(verdicts: list[dict], path: Path) -> None:
+    """Every claim's settings: effect and CI, scaled per claim so its largest distance
+    from the null is 1 (null at 0), coloured by the setting's verdict."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [(v, s) for v in verdicts for s in v.get("settings", [])]
+    fig, ax = plt.subplots(figsize=(9, 0.28 * max(len(rows), 4) + 1.2))
+    y, pos, labels = 0.0, [], []
+    for v in verdicts:
+        settings = v.get("settings", [])
+        null = v.get("null_value") or 0.0
+        spans = [abs(x - null) for s in settings for x in (s["effect"], s["ci_low"],
+                                                            s["ci_high"])
+                 if x is not None and np.isfinite(x)]
+        scale = max(spans, default=1.0) or 1.0
+        for s in settings:
+            colour = VERDICT_COLORS.get(s["verdict"], "black")
+            if s["effect"] is not None:
+                lo = (s["ci_low"] if s["ci_low"] is not None else s["effect"]) - null
+                hi = (s["ci_high"] if s["ci_high"] is not None else s["effect"]) - null
+                ax.plot([lo / scale, hi / scale], [y, y], color=colour, lw=2)
+                ax.plot((s["effect"] - null) / scale, y, "o", color=colour, ms=4)
+            primary = " *" if s["setting"] == v.get("primary_setting") else ""
+            labels.append(f"{v['claim']} · {s['setting']}{primary}")
+            pos.append(y)
+            y -= 1
+        y -= 0.5 if settings else 0
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(pos, labels, fontsize=6)
+    ax.set_xlabel("effect − null, scaled per claim (CI dual to the deciding test)")
+    ax.set_title("Every claim by setting (* = primary), coloured by the setting's verdict")
+    for word, colour in VERDICT_COLORS.items():
+        ax.plot([], [], color=colour, lw=2, label=word)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def seed_comparison(a: list[dict], b: list[dict], seeds: tuple[int, int]) -> str:
+    """Claim by claim: the verdicts and headlines under two master seeds."""
+    other = {v["claim"]: v for v in b}
+    rows = []
+    for v in a:
+        w = other.get(v["claim"])
+        if w is None:
+            continue
+        pair = {v["verdict"], w["verdict"]}
+        if pair == {"supported", "refuted"}:
+            change = "**FLIP**"
+        elif v["verdict"] == w["verdict"]:
+            change = "same"
+        elif "inconclusive" in pair:
+            change = "decided under one seed only"
+        else:
+            change = "changed"
+        rows.append({"claim": v["claim"], f"seed {seeds[0]}": v["verdict"],
+                     f"effect {seeds[0]}": v["effect"], f"p {seeds[0]}": v.get("p_value"),
+                     f"seed {seeds[1]}": w["verdict"], f"effect {seeds[1]}": w["effect"],
+                     f"p {seeds[1]}": w.get("p_value"), "comparison": change})
+    frame = pd.DataFrame(rows).astype(object).where(lambda f: f.notna(), None)
+    flips = sum(r["comparison"] == "**FLIP**" for r in rows)
+    one = [r["claim"] for r in rows if r["comparison"] == "decided under one seed only"]
+    summary = (f"{len(rows)} claims compared: {flips} supported↔refuted flips; decided under "
+               f"one seed and inconclusive under the other: {', '.join(one) or 'none'}.")
+    return "\n".join([summary, "", markdown_table(frame)])
+
+
 def _index(out: Path, exps: dict[str, Experiment], verdicts: list[dict]) -> None:
     by_id = {v["claim"]: v for v in verdicts}
-    rows = []
+    rows, grid = [], []
     for name, exp in exps.items():
         for c in exp.claims:
             v = by_id.get(c.id)
             if v is None:
                 continue
             ci = _ci(v)
+            kind = "" if v.get("category", "empirical") == "empirical" else " (impl. check)"
             rows.append(f"| [{c.id}]({name}/README.md#{c.id.lower()}-{v['verdict']}) | "
-                        f"{_cell(c.quote)} | {_cell(c.hypothesis)} | **{v['verdict']}** | "
-                        f"{_fmt(v['effect'])} | {ci} | "
-                        f"{_cell(v['effect_label'])} | [{name}]({name}/README.md) |")
+                        f"{_cell(c.quote)} | {_cell(c.hypothesis)} | **{v['verdict']}**{kind} | "
+                        f"{_fmt(v['effect'])} | {ci} | {_cell(v['effect_label'])} | "
+                        f"{_cell(v.get('scope', ''))} |")
+            for s in v.get("settings", []):
+                grid.append({"claim": c.id, "setting": s["setting"] + (
+                    " (primary)" if s["setting"] == v.get("primary_setting") else ""),
+                    "verdict": s["verdict"], "effect": s["effect"], "CI low": s["ci_low"],
+                    "CI high": s["ci_high"], "p": s["p_value"],
+                    "replicates": s["n_replicates"], "datasets": s["n_datasets"]})
+    ordered = [by_id[c.id] for exp in exps.values() for c in exp.claims if c.id in by_id]
+    overview_figure(ordered, out / "overview.png")
+    grid_frame = pd.DataFrame(grid).astype(object).where(lambda f: f.notna(), None)
+    seeds_md = ""
+    seed1 = out / "seeds" / "1" / "verdicts.json"
+    if seed1.exists():
+        seeds_md = "\n".join([
+            "## Stability under another master seed", "",
+            "The whole suite re-run with `python -m harness.suite --seed 1` (its own store "
+            "and folder, [seeds/1/](seeds/1/README.md)): every dataset, initialization and "
+            "minibatch order drawn anew. A supported claim must never turn refuted or back.",
+            "", seed_comparison(verdicts, json.loads(seed1.read_text()), (0, 1)), ""])
     (out / "README.md").write_text("\n".join([
         "# Verdicts", "",
+        "![every claim's effect by setting](overview.png)", "",
         "Every registered claim, decided from logged runs by the rule declared in its "
         "experiment page. Generated by `python -m harness.report` (`make report`); the "
         "machine-readable form is [verdicts.json](verdicts.json).", "",
-        "How to read: **supported** / **refuted** mean the pre-declared test decided "
-        "at α = 0.05 (Holm-corrected where a claim needs several tests; equivalence "
-        "claims by TOST within a stated margin) in that direction; **mixed** means a "
-        "claim stated generally holds in some declared settings and fails in others (the "
-        "experiment page shows which); **inconclusive** means the data could not decide. "
-        "The effect and its CI (95%, or 90% where marked: the TOST interval) "
-        "are over replicates (independent seeds), in the units that column names.", "",
-        "| claim | quote | restated as | verdict | effect | CI | effect measures | "
-        "experiment |", "|---|---|---|---|---|---|---|---|", *rows, ""]))
+        "How to read: each claim is tested in its declared settings: a **primary** one (the "
+        "setting the quote is about, faithful to the original where there is one) and "
+        "robustness settings. Each setting gets its own verdict at α = 0.05 (two-sided "
+        "tests; every member of an 'all' claim must hold on its own, refutations are "
+        "Holm-corrected; equivalence claims by TOST within a declared margin). The claim's "
+        "label: **supported** = supported in the primary setting and refuted nowhere; "
+        "**refuted** = refuted somewhere and supported nowhere; **mixed** = supported in "
+        "some setting and refuted in another (the scope column names them); "
+        "**inconclusive** = undecided in the primary setting and refuted nowhere. The "
+        "headline is the statistic that decided, with the CI dual to its test (95%, or 90% "
+        "where marked: TOST), over independent replicates (each with its own dataset).", "",
+        "| claim | quote | restated as | verdict | headline | CI | headline measures | "
+        "scope |", "|---|---|---|---|---|---|---|---|", *rows, "",
+        "## Every claim × setting", "", markdown_table(grid_frame) if len(grid_frame) else "",
+        "", seeds_md]))
 
 
 def main(argv: list[str] | None = None) -> None:

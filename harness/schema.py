@@ -199,6 +199,9 @@ class TrainerConfig:
     jitter_window: int = 0  # last K steps on which full-training-set loss is traced (0 = off)
     # probes run at every evaluation (harness/probes.py): layer_stats, symmetry
     probes: list[str] = field(default_factory=list)
+    # index of an independent repeat of the same point (the timing phase): its own run
+    # and process, the same numbers
+    repeat: int = 0
     device: Device = Device.auto
     threads: int = 1  # torch CPU threads; tiny models run fastest on one
     progress: bool = True  # live progress line on a terminal

@@ -152,9 +152,14 @@ def sign_test(a: np.ndarray, b: np.ndarray) -> Effect:
     if pos + neg == 0:
         return Effect(0.0, 0.0, 0.0, n, 1.0, n)
     p = float(stats.binomtest(pos, pos + neg, 0.5).pvalue)
-    m = d.size
-    j = int(stats.binom.ppf(ALPHA / 2, m, 0.5))  # order statistics d_(j), d_(m-1-j)
-    lo, hi = (d[j], d[m - 1 - j]) if 0 <= j < m - 1 - j else (-math.inf, math.inf)
+    # order statistics nz_(j), nz_(m-1-j) of the non-zero differences (the ones the test
+    # counts), j the largest k with P(B <= k) <= α/2: the CI excludes 0 iff p < α
+    nz = d[d != 0]
+    m = nz.size
+    j = int(stats.binom.ppf(ALPHA / 2, m, 0.5))
+    if stats.binom.cdf(j, m, 0.5) > ALPHA / 2:
+        j -= 1
+    lo, hi = (nz[j], nz[m - 1 - j]) if 0 <= j < m - 1 - j else (-math.inf, math.inf)
     return Effect(float(np.median(d)), float(lo), float(hi), n, p, n)
 
 

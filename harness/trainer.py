@@ -10,6 +10,7 @@ per-replicate summaries, and probes add their own measurements.
 from __future__ import annotations
 
 import math
+import os
 import sys
 import time
 from collections.abc import Iterable
@@ -127,6 +128,7 @@ class Progress:
 def train(cfg: DictConfig, label: str = "") -> TrainResult:
     """Train ``trainer.replicates`` replicates of ``cfg`` and evaluate on held-out data."""
     t = cfg.trainer
+    load_start = os.getloadavg()[0]  # machine load: runtime claims must see it
     device = resolve_device(t.device)
     if device.type == "cpu":
         torch.set_num_threads(t.threads)
@@ -165,6 +167,7 @@ def train(cfg: DictConfig, label: str = "") -> TrainResult:
         return evaluate(data.x_train, data.y_train)[1]
 
     eval_at = sorted({round(i * steps / t.evals) for i in range(t.evals + 1)})
+    epoch_size = t.epoch_size or n_tr
     rows: dict[str, list[torch.Tensor]] = {k: [] for k in
                                             ("train_acc", "train_loss", "test_acc", "test_loss")}
     times: list[float] = []
@@ -227,7 +230,6 @@ def train(cfg: DictConfig, label: str = "") -> TrainResult:
     for p in probes:
         final.update({k: v.float().cpu().numpy() for k, v in p.summary().items()})
         tables.update(p.tables())
-    epoch_size = t.epoch_size or n_tr
     return TrainResult(
         steps=np.asarray(eval_at),
         epochs=np.asarray(eval_at) * t.batch_size / epoch_size,
@@ -236,6 +238,8 @@ def train(cfg: DictConfig, label: str = "") -> TrainResult:
         final=final,
         info={"total_steps": steps, "lr_effective": lr, "device": str(device),
               "n_train": n_tr, "train_time_s": elapsed,
+              "epochs_trained": steps * t.batch_size / epoch_size,
+              "load_avg_start": load_start, "load_avg_1m": os.getloadavg()[0],
               "runtime_per_replicate_s": elapsed / R},
         tables=tables,
         model=model,

@@ -15,6 +15,7 @@ from harness.schema import DataConfig, Sampling
 
 
 def data_cfg(**kw) -> DataConfig:
+    kw.setdefault("stream", "tests")  # outside a composed config: no experiment_name
     return OmegaConf.structured(DataConfig(**kw))
 
 

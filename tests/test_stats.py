@@ -1,4 +1,4 @@
-"""Statistics on inputs with known answers."""
+"""Statistics on inputs with known answers, and the overall-label rule."""
 
 from __future__ import annotations
 
@@ -9,16 +9,37 @@ from scipy import stats as sps
 from harness import stats
 
 
-def test_mean_ci_is_the_t_interval():
+def test_mean_ci_is_the_t_interval_and_test():
     x = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
     e = stats.mean_ci(x)
     lo, hi = sps.t.interval(0.95, 4, loc=3, scale=sps.sem(x))
-    assert (e.mean, e.ci_low, e.ci_high, e.n) == pytest.approx((3.0, lo, hi, 5))
+    assert (e.mean, e.ci_low, e.ci_high, e.n, e.n_datasets) == pytest.approx((3.0, lo, hi, 5, 5))
+    assert e.p == pytest.approx(sps.ttest_1samp(x, 0).pvalue)
 
 
 def test_mean_ci_ignores_nan_and_handles_constants():
     assert stats.mean_ci([np.nan, 2.0, 2.0]).ci_low == 2.0
     assert stats.mean_ci([]).n == 0
+    assert stats.mean_ci([0.0, 0.0, 0.0]).p == 1.0
+
+
+def test_clustered_inference_uses_dataset_means():
+    """12 replicates on 3 datasets: the test has 3 units, not 12."""
+    rng = np.random.default_rng(0)
+    clusters = np.repeat([0, 1, 2], 4)
+    x = np.repeat(rng.normal(0, 1, 3), 4) + rng.normal(0, 0.01, 12)
+    e = stats.mean_ci(x, clusters=clusters)
+    means = [x[clusters == k].mean() for k in range(3)]
+    assert (e.n, e.n_datasets) == (12, 3)
+    assert e.p == pytest.approx(sps.ttest_1samp(means, 0).pvalue)
+    assert stats.mean_ci(x).p < e.p  # pooling would overstate the evidence
+
+
+def test_decided_ci_excludes_the_null():
+    rng = np.random.default_rng(1)
+    for _ in range(50):
+        e = stats.paired(rng.normal(0.3, 1, 20), rng.normal(0, 1, 20))
+        assert (e.p < stats.ALPHA) == e.excludes()
 
 
 def test_holm_known_values():
@@ -27,47 +48,84 @@ def test_holm_known_values():
     assert reject.tolist() == [True, False, False]
 
 
-def test_monotone_decreasing_is_supported():
+def test_monotone_decreasing_is_supported_and_reports_the_weakest_pair():
     rng = np.random.default_rng(0)
     base = rng.normal(0, 0.01, 12)
     samples = [base + 1.0 - 0.1 * i + rng.normal(0, 0.005, 12) for i in range(5)]
     res = stats.monotone(range(5), samples, "decreasing")
     assert res.verdict == stats.SUPPORTED
-    assert all(p["claimed"] for p in res.pairs)
+    assert res.effect.p == max(p["p"] for p in res.pairs)
+    assert res.effect.excludes()
 
 
-def test_inverted_u_is_refuted_even_though_a_trend_test_might_pass():
+def test_inverted_u_is_refuted_by_the_opposite_pair():
     rng = np.random.default_rng(1)
     means = [0.90, 0.95, 0.93, 0.88, 0.80]
     samples = [m + rng.normal(0, 0.005, 12) for m in means]
-    assert stats.monotone(range(5), samples, "decreasing").verdict == stats.REFUTED
+    res = stats.monotone(range(5), samples, "decreasing")
+    assert res.verdict == stats.REFUTED
+    assert res.deciding_pair == "0 → 1" and res.effect.mean < 0 and res.effect.excludes()
 
 
 def test_pure_noise_is_inconclusive():
     rng = np.random.default_rng(2)
     samples = [rng.normal(0, 1, 12) for _ in range(4)]
-    assert stats.monotone(range(4), samples, "decreasing").verdict == stats.INCONCLUSIVE
-
-
-def test_ties_carry_no_evidence():
-    same = np.full(10, 0.9)
-    assert stats.paired_pvalue(same, same, "greater") == 1.0
-    assert stats.paired_pvalue(same + 0.1, same, "greater") == 0.0
-
-
-def test_sign_test_handles_never_reached():
-    a = np.array([1.0, 2.0, 1.5, 1.0, 2.0, 1.0, 1.0, 1.2, 1.1, 1.3])
-    b = np.full(10, np.inf)
-    assert stats.sign_pvalue(a, b, "less") == pytest.approx(0.5**10)
-    assert stats.sign_pvalue(b, b, "less") == 1.0
+    res = stats.monotone(range(4), samples, "decreasing")
+    assert res.verdict == stats.INCONCLUSIVE and not res.effect.excludes()
 
 
 def test_unpaired_monotone_uses_welch():
     rng = np.random.default_rng(3)
     samples = [rng.normal(m, 0.01, 40) for m in (3.0, 2.0, 1.0)]
-    res = stats.monotone([1, 2, 3], samples, "decreasing", paired=False)
+    res = stats.monotone([1, 2, 3], samples, "decreasing", paired_samples=False)
     assert res.verdict == stats.SUPPORTED
     assert res.pairs[0]["diff"] == pytest.approx(1.0, abs=0.02)
+
+
+def test_family_any_needs_holm_and_refutation_wins():
+    e = [stats.Effect(1, 0.5, 1.5, 10, 0.001, 10), stats.Effect(-1, -1.5, -0.5, 10, 0.001, 10)]
+    fam = stats.family(e, claimed=1, need="any")
+    assert fam.verdict == stats.REFUTED and fam.deciding == 1
+
+
+def test_sign_test_handles_never_reached():
+    a = np.array([1.0, 2.0, 1.5, 1.0, 2.0, 1.0, 1.0, 1.2, 1.1, 1.3])
+    b = np.full(10, np.inf)
+    e = stats.sign_test(a, b)
+    assert e.p == pytest.approx(2 * 0.5**10) and e.mean == -np.inf
+    assert stats.sign_test(b, b).p == 1.0
+
+
+def test_tost():
+    assert stats.tost(stats.Effect(0, -0.005, 0.005, 20), 0.01) == stats.SUPPORTED
+    assert stats.tost(stats.Effect(0.05, 0.02, 0.08, 20), 0.01) == stats.REFUTED
+    assert stats.tost(stats.Effect(0.01, -0.005, 0.02, 20), 0.01) == stats.INCONCLUSIVE
+
+
+@pytest.mark.parametrize(("primary", "others", "label"), [
+    ("supported", {}, "supported"),
+    ("supported", {"b": "inconclusive"}, "supported"),
+    ("supported", {"b": "refuted"}, "mixed"),
+    ("refuted", {"b": "supported"}, "mixed"),
+    ("refuted", {"b": "inconclusive"}, "refuted"),
+    ("inconclusive", {"b": "refuted"}, "refuted"),  # a refutation never disappears
+    ("inconclusive", {"b": "supported", "c": "refuted"}, "mixed"),
+    ("inconclusive", {"b": "supported"}, "inconclusive"),  # the quote's setting undecided
+    ("inconclusive", {}, "inconclusive"),
+])
+def test_overall_label_rule(primary, others, label):
+    assert stats.overall(primary, others) == label
+
+
+def test_scope_names_the_settings():
+    text = stats.scope("a", {"a": "supported", "b": "refuted", "c": "inconclusive"})
+    assert text == "holds in a (primary); fails in b; undecided in c"
+
+
+def test_power_calculation_round_trips():
+    n = stats.replicates_for(0.5, 1.0)
+    assert 30 <= n <= 40  # d = 0.5, α = 0.05 two-sided, 80% power: 34
+    assert stats.mde(1.0, n) <= 0.5
 
 
 def test_bootstrap_ci_covers_a_known_ratio():

@@ -51,3 +51,13 @@ def test_declared_sweep_of_initialization_is_the_union_of_its_grids():
     # a sweep override replaces the axis in every grid that has it, and adds it elsewhere
     _, fewer = sweep_points("initialization", ["model.init=xavier,zeros"])
     assert all("model.init=xavier" in p or "model.init=zeros" in p for _, p in fewer)
+
+
+def test_exclusive_grids_run_last_one_job_per_launch():
+    from hydra_plugins.harness_grids.grids_sweeper import GridsSweeper
+
+    sweeper = GridsSweeper(None, None, {"main": {"a": "1,2"}, "timing": {"t": "x,y"}},
+                           exclusive=["timing"])
+    parser = OverridesParser.create()
+    chunks = sweeper.split_arguments(parser.parse_overrides([]), None)
+    assert chunks == [[["a=1"], ["a=2"]], [["t=x"]], [["t=y"]]]

@@ -18,6 +18,10 @@ Command-line overrides act as with the basic sweeper: ``a=1,2`` replaces axis ``
 every grid, ``a=1`` fixes it everywhere. A point reached by two grids runs once. The
 launch loop is the basic sweeper's own (batching, validation, launcher), unchanged.
 
+``exclusive: [timing]`` names grids whose points must run alone: they are launched last,
+one job per launch, so with any launcher (joblib, SLURM, Ray) nothing else of the sweep
+runs beside them. Timing measurements need that; parallel points share the cores.
+
 It lives in the ``hydra_plugins`` namespace package because Hydra only instantiates
 sweepers it discovered there. Hydra loads plugin modules outside ``sys.modules``, which
 is why this file has no ``from __future__ import annotations`` (dataclasses would fail).
@@ -39,6 +43,8 @@ class GridsSweeperConf:
     # axis values are sweep strings ("1,2,3") or single values of any type
     params: Optional[dict[str, Any]] = None  # noqa: UP045 - axes shared by every grid
     grids: Optional[dict[str, dict[str, Any]]] = None  # noqa: UP045 - name -> its own axes
+    # grids whose points run alone, after the others, one job per launch (timing)
+    exclusive: Optional[list[str]] = None  # noqa: UP045
 
 
 ConfigStore.instance().store(group="hydra/sweeper", name="grids", node=GridsSweeperConf,
@@ -71,9 +77,15 @@ class GridsSweeper(BasicSweeper):
     """The basic sweeper, expanding ``grids`` (each combined with ``params``) into jobs."""
 
     def __init__(self, max_batch_size: int | None, params: dict[str, str] | None = None,
-                 grids: dict[str, dict[str, str]] | None = None) -> None:
+                 grids: dict[str, dict[str, str]] | None = None,
+                 exclusive: list[str] | None = None) -> None:
         super().__init__(max_batch_size, params)
         self.grids = grids
+        self.exclusive = set(exclusive or [])
+        unknown = self.exclusive - set(grids or {})
+        if unknown:
+            raise ValueError(f"hydra.sweeper.exclusive={sorted(unknown)} is invalid: allowed "
+                             f"values are grid names {sorted(grids or {})}")
 
     def _parse_config(self) -> list[str]:
         return []  # params are combined per grid in split_arguments
@@ -83,5 +95,8 @@ class GridsSweeper(BasicSweeper):
         """Called by BasicSweeper.sweep with the parsed command-line sweep arguments."""
         loader = self.hydra_context.config_loader if self.hydra_context else None
         parser = OverridesParser.create(config_loader=loader)
-        jobs = [p for _, p in grid_points(self.params, self.grids, overrides, parser)]
-        return list(self.split_overrides_to_chunks(jobs, max_batch_size))
+        points = grid_points(self.params, self.grids, overrides, parser)
+        shared = [p for g, p in points if g not in self.exclusive]
+        alone = [[p] for g, p in points if g in self.exclusive]
+        chunks = list(self.split_overrides_to_chunks(shared, max_batch_size)) if shared else []
+        return [*chunks, *alone]

@@ -1,0 +1,80 @@
+"""The claim-level verdict: one label rule, the headline that decided, and the committed
+results obey both."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from harness import stats
+from harness.claims import Claim, Outcome, Setting, judge, missing
+from harness.tracking import PROJECT_ROOT
+
+
+def _claim(**kw) -> Claim:
+    return Claim("X-1", "000", "quote", "hypothesis", "runs", "rule", decide=lambda rs: None,
+                 primary="a", effect_label="difference", min_effect=0.01, **kw)
+
+
+def _setting(name: str, verdict: str, mean: float, p: float) -> Setting:
+    half = 0.01
+    return Setting(name, verdict, stats.Effect(mean, mean - half, mean + half, 20, p, 20),
+                   decided_by=f"{name}'s test")
+
+
+def test_headline_is_the_primary_setting_and_the_label_keeps_a_refutation():
+    out = Outcome([_setting("a", "supported", 0.05, 0.001),
+                   _setting("b", "refuted", -0.05, 0.001)])
+    v = judge(_claim(), "exp", out)
+    assert v.verdict == "mixed" and v.effect == 0.05 and v.decided_by == "a: a's test"
+    assert v.scope == "holds in a (primary); fails in b"
+    assert [s["setting"] for s in v.as_json()["settings"]] == ["a", "b"]
+
+
+def test_an_undecided_primary_takes_the_refutation_as_headline():
+    out = Outcome([_setting("a", "inconclusive", 0.001, 0.8),
+                   _setting("b", "refuted", -0.05, 0.001)])
+    v = judge(_claim(), "exp", out)
+    assert v.verdict == "refuted" and v.effect == -0.05 and v.decided_by.startswith("b")
+
+
+def test_missing_runs_are_inconclusive_with_no_replicates():
+    v = judge(_claim(), "exp", missing("no runs"))
+    assert v.verdict == "inconclusive" and v.n_replicates == 0
+    assert math.isnan(v.effect) and v.notes == ["Not enough runs: no runs"]
+
+
+def test_equivalence_claims_report_their_margin_and_90_percent():
+    v = judge(_claim(equivalence_margin=0.01), "exp", Outcome([Setting(
+        "a", "supported", stats.Effect(0.0, -0.004, 0.004, 30, math.nan, 30), ci_level=0.9)]))
+    data = v.as_json()
+    assert data["ci_level"] == 0.9 and data["equivalence_margin"] == 0.01
+
+
+VERDICTS = PROJECT_ROOT / "results" / "verdicts.json"
+FIELDS = {"claim", "experiment", "verdict", "effect", "ci_low", "ci_high", "ci_level",
+          "n_replicates", "effect_label", "null_value", "equivalence_margin", "decided_by",
+          "category", "n_datasets", "primary_setting", "settings"}
+
+
+@pytest.mark.skipif(not VERDICTS.exists(), reason="no committed results")
+def test_committed_verdicts_are_consistent():
+    for v in json.loads(VERDICTS.read_text()):
+        assert FIELDS <= set(v), v["claim"]
+        assert v["verdict"] in stats.VERDICTS
+        assert v["category"] in ("empirical", "implementation check")
+        for s in v["settings"]:
+            assert {"setting", "verdict", "effect", "ci_low", "ci_high", "n_replicates",
+                    "n_datasets"} <= set(s)
+        if v["verdict"] not in ("supported", "refuted") or v["ci_low"] is None:
+            continue
+        low, high = v["ci_low"], v["ci_high"]
+        if v["equivalence_margin"] is not None:
+            m = v["equivalence_margin"]
+            inside = -m <= low and high <= m
+            outside = low > m or high < -m
+            assert inside or outside, v["claim"]
+        elif v["null_value"] is not None:
+            assert not low <= v["null_value"] <= high, v["claim"]
