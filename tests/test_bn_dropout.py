@@ -1,11 +1,16 @@
-"""Batched BN and dropout against per-model torch.nn behaviour, and their probes."""
+"""Batched BN and dropout against per-model torch.nn behaviour, their probes, and the
+experiment's decision rules on simulated runs."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
 
+from experiments import bn_dropout
+from harness import stats
+from harness.claims import judge
 from harness.models import BatchedMLP
 from harness.trainer import train
 
@@ -94,3 +99,72 @@ def test_probes_do_not_change_training_with_dropout(compose_cfg):
     probed = train(compose_cfg([*base, "trainer.probes=[batch_norm,dropout]"])).model
     for a, b in zip(plain.weights, probed.weights, strict=True):
         assert torch.equal(a, b)
+
+
+# ---------------------------------------------------------------- decision rules
+
+CLAIMS = {c.id: c for c in bn_dropout.EXPERIMENT.claims}
+
+
+def _verdict(claim_id: str, planted: bool, effect: float | None = None, seed: int = 0):
+    claim = CLAIMS[claim_id]
+    extra = () if effect is None else (effect,)  # tests only: an effect of this size
+    runs = claim.simulate(np.random.default_rng(seed), planted, *extra)
+    return judge(claim, bn_dropout.NAME, claim.decide(runs))
+
+
+def test_replicates_match_the_experiment_yaml(compose_cfg):
+    cfg = compose_cfg(experiment="bn_dropout")
+    assert cfg.trainer.replicates == bn_dropout.REPLICATES
+    needed = [c.replicates_needed for c in CLAIMS.values() if c.replicates_needed]
+    assert bn_dropout.REPLICATES == min(64, -(-max(needed) // 8) * 8)
+    assert list(cfg.claims) == list(CLAIMS)
+
+
+@pytest.mark.parametrize(("claim_id", "obvious", "opposite"), [
+    ("BD-1", 0.1, -0.1),  # gap reduction by BN (and 100 steps saved / lost)
+    ("BD-2", 0.1, -0.1),  # gap reduction by dropout at every p
+    ("BD-3", 0.05, -0.1),  # BN+DO this far below the +0.01 margin / above it
+    ("BD-6", 0.05, -0.05),  # BN after − before ReLU
+])
+def test_empirical_rules_find_an_obvious_effect_and_refute_its_opposite(claim_id, obvious,
+                                                                        opposite):
+    claim = CLAIMS[claim_id]
+    v = _verdict(claim_id, True, obvious)
+    assert v.verdict == stats.SUPPORTED
+    assert {s.verdict for s in v.settings} == {stats.SUPPORTED}
+    assert v.primary_setting == claim.primary and claim.primary in {s.setting
+                                                                    for s in v.settings}
+    null = claim.null_value or 0.0
+    # the headline CI excludes its null, on the claimed side (BD-3 claims "below +0.01")
+    assert v.ci_high < null if claim_id == "BD-3" else v.ci_low > null
+    v = _verdict(claim_id, True, opposite)
+    assert v.verdict == stats.REFUTED
+    assert v.ci_low > null if claim_id == "BD-3" else v.ci_high < null
+
+
+def test_bd3_settings_are_task_by_placement_and_the_headline_is_bn_do_minus_a_single():
+    v = _verdict("BD-3", True, 0.05)
+    assert v.primary_setting == "digits w128 / dropout before BN (every)"
+    assert len(v.settings) == 6
+    assert "vs " in v.decided_by  # BN+DO against the stronger single, not the contrast
+    contrast = next(t for title, t in v.tables.items() if "Interaction contrast" in title)
+    assert len(contrast) == 2 * 2 * 3 + 2  # digits w128, w32 × 2 placements × 3 p; gaussian
+
+
+@pytest.mark.parametrize("claim_id", ["BD-4", "BD-5"])
+def test_implementation_checks_pass_torch_and_fail_a_broken_implementation(claim_id):
+    v = _verdict(claim_id, True)
+    assert v.verdict == stats.SUPPORTED and v.category == "implementation check"
+    assert _verdict(claim_id, False).verdict == stats.REFUTED
+
+
+def test_decisions_are_fast_enough_to_calibrate():
+    import time
+
+    for claim in CLAIMS.values():
+        runs = claim.simulate(np.random.default_rng(1), True)
+        claim.decide(runs)
+        start = time.perf_counter()
+        claim.decide(runs)
+        assert time.perf_counter() - start < 0.2, claim.id

@@ -14,9 +14,9 @@ from conftest import BAD_NAMES, BAD_VALUES, EXPERIMENTS, run_cli, runs_in
 
 def test_smoke_sweep_logs_every_point_once(smoke_store):
     runs = runs_in(smoke_store)
-    assert len(runs) == 30  # 5 presets × 6 batch sizes
+    assert len(runs) == 90  # 5 presets × 6 batch sizes, + 6 batch sizes × 10 timing repeats
     assert (runs.status == "FINISHED").all()
-    assert runs["tags.config_hash"].nunique() == 30
+    assert runs["tags.config_hash"].nunique() == 90
     row = runs.iloc[0]
     for tag in ("experiment", "claims", "preset", "sweep_id", "git_commit", "device",
                 "torch_version", "config_hash"):
@@ -28,6 +28,18 @@ def test_smoke_sweep_logs_every_point_once(smoke_store):
     for metric in ("test_acc", "train_acc", "test_acc/r00", "time_s", "loss_jitter",
                    "bayes_acc", "diverged"):
         assert f"metrics.{metric}" in runs, metric
+
+
+def test_timing_points_run_alone_after_the_others(smoke_store):
+    """hydra.sweeper.exclusive: timing runs start after every other point ended, one at a
+    time, and record the machine's load."""
+    runs = runs_in(smoke_store).sort_values("start_time")
+    timing = runs[runs["tags.preset"] == "timing"]
+    others = runs[runs["tags.preset"] != "timing"]
+    assert len(timing) == 60
+    assert timing.start_time.min() >= others.end_time.max()
+    assert (timing.start_time.to_numpy()[1:] >= timing.end_time.to_numpy()[:-1]).all()
+    assert timing["metrics.load_avg_1m"].notna().all()
 
 
 def test_metric_curves_have_every_evaluation_step(smoke_store):

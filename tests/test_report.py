@@ -12,6 +12,11 @@ from harness import report
 def test_report_writes_pages_figures_and_verdicts(smoke_store, tmp_path):
     verdicts = report.build(tmp_path, ["batch_size"], ["profile=smoke"], smoke_store)
     assert [v.claim for v in verdicts] == ["BS-1", "BS-2", "BS-3", "BS-4", "BS-5"]
+    # every rule found its runs: BS-1 counts the timing grid's repeats, the rest replicates
+    assert [v.n_replicates for v in verdicts] == [5, 3, 3, 3, 3]
+    assert all(v.primary_setting == "abid2018" and v.settings for v in verdicts)
+    assert [s.setting for s in verdicts[1].settings] == ["abid2018", "same_steps", "sgd",
+                                                          "identity_cov"]
     data = json.loads((tmp_path / "verdicts.json").read_text())
     assert {d["claim"] for d in data} == {"BS-1", "BS-2", "BS-3", "BS-4", "BS-5"}
     for d in data:
@@ -20,7 +25,8 @@ def test_report_writes_pages_figures_and_verdicts(smoke_store, tmp_path):
         assert d["verdict"] in {"supported", "refuted", "mixed", "inconclusive"}
     page = (tmp_path / "batch_size" / "README.md").read_text()
     assert "python -m harness.run -m experiment=batch_size profile=smoke" in page
-    assert "Missing points" not in page
+    assert "Missing points" not in page and "over the 4 datasets" not in page
+    assert "Timing runs per batch size" in page and "load_avg_1m" in page
     for fig in ("accuracy_vs_batch.png", "runtime_vs_batch.png", "learning_curves.png",
                 "time_to_target_and_jitter.png"):
         assert (tmp_path / "batch_size" / fig).stat().st_size > 10_000
@@ -43,7 +49,8 @@ def test_report_without_runs_says_so(tmp_path, store):
      ["paths.png", "histograms.png", "decay.png", "overfit.png"]),
     ("layer_convergence", ["LC-1", "LC-2", "LC-3", "LC-4"], "Abid 2018 (slice of 50",
      ["layer_curves.png", "settling.png", "gradient_ratio.png"]),
-    ("bn_dropout", ["BD-1", "BD-2", "BD-3", "BD-4", "BD-5", "BD-6"], "ANOVA",
+    ("bn_dropout", ["BD-1", "BD-2", "BD-3", "BD-4", "BD-5", "BD-6"],
+     "Two-way ANOVA per 2×2 cell",
      ["interaction.png", "variance_shift.png", "learning_curves.png"]),
 ])
 def test_grid_experiment_report_decides_every_claim(smoke_stores, tmp_path, experiment,
@@ -58,3 +65,25 @@ def test_grid_experiment_report_decides_every_claim(smoke_stores, tmp_path, expe
     assert "Missing points" not in page and text in page
     for fig in figures:
         assert (tmp_path / experiment / fig).stat().st_size > 10_000
+
+
+def test_seed_comparison_names_flips_and_one_sided_decisions():
+    a = [{"claim": "A", "verdict": "supported", "effect": 1.0, "p_value": 0.01},
+         {"claim": "B", "verdict": "refuted", "effect": -1.0, "p_value": 0.01},
+         {"claim": "C", "verdict": "supported", "effect": 1.0, "p_value": 0.01}]
+    b = [{"claim": "A", "verdict": "supported", "effect": 0.9, "p_value": 0.02},
+         {"claim": "B", "verdict": "supported", "effect": 1.0, "p_value": 0.01},
+         {"claim": "C", "verdict": "inconclusive", "effect": 0.2, "p_value": 0.4}]
+    text = report.seed_comparison(a, b, (0, 1))
+    assert text.startswith("3 claims compared: 1 supported↔refuted flips; decided under one "
+                           "seed and inconclusive under the other: C.")
+    assert "**FLIP**" in text
+
+
+def test_markdown_table_formats_numbers_and_escapes_pipes():
+    import pandas as pd
+
+    text = report.markdown_table(pd.DataFrame({"a |w|": [0.123456, float("nan")],
+                                               "ok": [True, False]}))
+    assert text.splitlines() == ["| a \\|w\\| | ok |", "|---|---|", "| 0.1235 | yes |",
+                                 "| – | no |"]

@@ -42,6 +42,18 @@ def test_decided_ci_excludes_the_null():
         assert (e.p < stats.ALPHA) == e.excludes()
 
 
+def test_holm_matches_statsmodels():
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(5)
+    for k in (1, 2, 5, 12):
+        p = rng.uniform(0, 0.2, k)
+        reject, adj, _, _ = multipletests(p, stats.ALPHA, method="holm")
+        got_reject, got_adj = stats.holm(p)
+        np.testing.assert_allclose(got_adj, adj)
+        assert got_reject.tolist() == reject.tolist()
+
+
 def test_holm_known_values():
     reject, adj = stats.holm([0.01, 0.04, 0.03])
     np.testing.assert_allclose(adj, [0.03, 0.06, 0.06])

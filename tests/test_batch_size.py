@@ -1,0 +1,113 @@
+"""Batch-size claims (BS-1 ... BS-5): decision rules on synthetic runs, their helpers, and
+the module's constants against conf/experiment/batch_size.yaml."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hydra import compose
+
+import experiments.batch_size as bs
+from harness import stats
+from harness.claims import judge
+from harness.results import RunSet, hydra_context, sweep_points
+
+SIMULATE = {"BS-1": bs.simulate_bs1, "BS-2": bs.simulate_bs2, "BS-3": bs.simulate_bs3,
+            "BS-4": bs.simulate_bs4, "BS-5": bs.simulate_bs5}
+CLAIMS = {c.id: c for c in bs.EXPERIMENT.claims}
+
+
+def test_constants_match_the_experiment_yaml():
+    with hydra_context():
+        cfg = compose("config", overrides=["experiment=batch_size"])
+    assert cfg.trainer.replicates == bs.REPLICATES
+    assert sorted(CLAIMS) == list(cfg.claims)
+    _, points = sweep_points("batch_size")
+    timing = [dict(o.split("=") for o in ov) for grid, ov in points if grid == "timing"]
+    assert {int(p["trainer.repeat"]) for p in timing} == set(range(bs.TIMING_REPEATS))
+    assert sorted({int(p["trainer.batch_size"]) for p in timing}) == list(bs.BATCHES)
+
+
+@pytest.mark.parametrize("claim", sorted(SIMULATE))
+@pytest.mark.parametrize(("scale", "label"), [(5.0, stats.SUPPORTED), (-5.0, stats.REFUTED)])
+def test_obvious_effects_get_the_right_label(claim, scale, label):
+    """An obvious planted effect is supported, a strong opposite one refuted, and every
+    decided setting's CI excludes its null (the CI is dual to the test)."""
+    extra = {"gap": 0.2} if claim == "BS-4" else {}  # a baseline drop worth explaining
+    for seed in range(3):
+        rs = SIMULATE[claim](np.random.default_rng(seed), True, scale=scale, **extra)
+        outcome = CLAIMS[claim].decide(rs)
+        verdict = judge(CLAIMS[claim], "batch_size", outcome)
+        assert verdict.verdict == label, (claim, seed, verdict.decided_by)
+        for s in outcome.settings:
+            if s.verdict in (stats.SUPPORTED, stats.REFUTED):
+                assert s.effect.excludes(), (claim, s)
+
+
+@pytest.mark.parametrize("claim", sorted(SIMULATE))
+def test_no_effect_is_rarely_supported(claim):
+    labels = [judge(CLAIMS[claim], "batch_size",
+                    CLAIMS[claim].decide(CLAIMS[claim].simulate(np.random.default_rng(s),
+                                                                False))).verdict
+              for s in range(20)]
+    assert labels.count(stats.SUPPORTED) <= 2
+
+
+def test_bs2_and_bs5_judge_only_fixed_learning_rate_settings():
+    final = bs._monotone_final(np.random.default_rng(0), "test_acc", 0.85, 0.1, 0.01)
+    scaled = final[final.preset == bs.PRIMARY].assign(preset="lr_scaled")
+    rs = RunSet.from_tables("batch_size", bs.AXES, pd.concat([final, scaled]))
+    outcome = bs.decide_bs2(rs)
+    assert [s.setting for s in outcome.settings] == list(bs.FIXED_LR)
+    pairs = next(t for k, t in outcome.tables.items() if k.startswith("Adjacent"))
+    assert set(pairs[~pairs.judged].setting) == {"lr_scaled"}
+
+
+def _timing_only_main_grid() -> RunSet:
+    """A main grid with curves whose times say nothing, and no timing runs."""
+    rs = bs.simulate_bs1(np.random.default_rng(0), True, scale=5.0)
+    rs.points = rs.points[rs.points.grid != "timing"]
+    return rs
+
+
+def test_bs1_reads_only_the_timing_grid():
+    assert bs.decide_bs1(_timing_only_main_grid()).settings == []
+    rs = bs.simulate_bs1(np.random.default_rng(0), True, scale=5.0)
+    rs.points.loc[rs.points.grid == "timing", "load_avg_1m"] = 0.5
+    outcome = bs.decide_bs1(rs)
+    (setting,) = outcome.settings
+    assert setting.verdict == stats.SUPPORTED and setting.effect.n == bs.TIMING_REPEATS
+    per_batch = next(iter(outcome.tables.values()))
+    assert "load_avg_1m_mean" in per_batch and len(per_batch) == len(bs.BATCHES)
+
+
+def test_steps_to_target_is_relative_to_each_replicates_bayes_accuracy():
+    final = pd.DataFrame({"grid": "main", "preset": bs.PRIMARY, "batch_size": 64, "repeat": 0,
+                          "replicate": [0, 1, 2], "dataset": [0.0, 1.0, 2.0],
+                          "bayes_acc": [0.7, 1.0, 0.9], "test_acc": 0.6})
+    curves = pd.DataFrame({"grid": "main", "preset": bs.PRIMARY, "batch_size": 64,
+                           "repeat": 0, "replicate": [0, 0, 0, 1, 1, 2, 2],
+                           "step": [0, 10, 20, 0, 10, 0, 10],
+                           "test_acc": [0.5, 0.67, 0.9, 0.5, 0.9, 0.5, 0.86]})
+    rs = RunSet.from_tables("batch_size", bs.AXES, final, curves=curves)
+    steps = bs.steps_to_target(rs)[64].tolist()
+    assert steps == [10.0, math.inf, 10.0]  # 0.95·0.7 = 0.665; 0.95 never; 0.855
+    absolute = bs.steps_to_target(rs, target=0.8)[64].tolist()
+    assert absolute == [20.0, 10.0, 10.0]
+
+
+def test_fraction_removed_fieller_ci_is_dual_to_its_test():
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        n = int(rng.integers(5, 40))
+        base = rng.normal(rng.uniform(0.02, 0.2), 0.05, n)
+        ctrl = 0.5 * base + rng.normal(rng.normal(0, 0.03), 0.05, n)
+        e = bs.fraction_removed(base, ctrl, np.arange(n))
+        assert math.isclose(e.mean, 1 - ctrl.mean() / base.mean())
+        if np.isfinite(e.ci_low) and np.isfinite(e.ci_high):
+            assert e.excludes(0.5) == (e.p < stats.ALPHA)
+        else:  # unbounded: the ratio is not identified, nothing is tested
+            assert math.isnan(e.p)

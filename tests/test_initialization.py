@@ -1,0 +1,104 @@
+"""Initialization rules (IN-1..IN-4) on synthetic runs, and the helpers they read."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from experiments import initialization as mod
+from harness import stats
+from harness.claims import judge
+from harness.data import make_dataset
+from harness.results import RunSet
+
+CLAIMS = {c.id: c for c in mod.EXPERIMENT.claims}
+# an effect well beyond the declared one, and a strong one the other way, per claim
+# (for the equivalence claims IN-1/IN-4: equal vs far outside the margin)
+OBVIOUS = {"IN-1": (0.0, 0.1), "IN-2": (0.3, -0.3), "IN-3": (0.3, -0.3),
+           "IN-4": (0.0, 0.3)}
+
+
+def test_replicates_match_the_experiment_yaml(compose_cfg):
+    cfg = compose_cfg(experiment="initialization")
+    assert cfg.trainer.replicates == mod.REPLICATES
+    assert cfg.data.num_datasets is None  # every replicate on its own dataset
+
+
+def _label(claim_id: str, effect: float, seed: int = 0) -> tuple[str, object]:
+    claim = CLAIMS[claim_id]
+    outcome = claim.decide(claim.simulate(np.random.default_rng(seed), True, effect=effect))
+    return judge(claim, mod.NAME, outcome).verdict, outcome
+
+
+@pytest.mark.parametrize("claim_id", sorted(CLAIMS))
+def test_obvious_effect_is_supported_and_the_opposite_refuted(claim_id):
+    good, bad = OBVIOUS[claim_id]
+    label, outcome = _label(claim_id, good)
+    assert label == stats.SUPPORTED
+    assert {s.verdict for s in outcome.settings} == {stats.SUPPORTED}
+    label, outcome = _label(claim_id, bad)
+    assert label == stats.REFUTED
+    assert {s.verdict for s in outcome.settings} == {stats.REFUTED}
+
+
+@pytest.mark.parametrize("claim_id", sorted(CLAIMS))
+def test_decided_settings_report_a_consistent_effect(claim_id):
+    """Supported/refuted => the reported CI excludes its null (TOST: the 90% CI lies
+    inside / wholly outside the margin)."""
+    claim = CLAIMS[claim_id]
+    for effect in OBVIOUS[claim_id]:
+        _, outcome = _label(claim_id, effect, seed=3)
+        for s in outcome.settings:
+            e = s.effect
+            if claim.equivalence_margin is not None:
+                assert s.ci_level == 0.90
+                assert stats.tost(e, claim.equivalence_margin) == s.verdict
+            else:
+                assert e.excludes() and e.direction() == (
+                    1 if s.verdict == stats.SUPPORTED else -1)
+
+
+def test_every_declared_setting_is_decided_and_the_primary_is_one():
+    for claim_id, claim in CLAIMS.items():
+        _, outcome = _label(claim_id, OBVIOUS[claim_id][0])
+        names = [s.setting for s in outcome.settings]
+        assert claim.primary in names
+        assert len(names) == len(set(names))
+
+
+def test_layer_slopes_recover_an_exact_log_linear_profile():
+    rs = mod._layer_table(np.random.default_rng(0), {("tanh", "normal σ=1"): (-0.2, 0.5)},
+                          sd=0.0)
+    sl = mod.layer_slopes(rs)
+    assert len(sl) == mod.REPLICATES
+    np.testing.assert_allclose(sl.act_slope, -0.2, atol=1e-9)
+    np.testing.assert_allclose(sl.grad_growth, 0.5, atol=1e-9)
+    assert (sl.dataset == sl.replicate).all()
+
+
+def test_tost_family_refutes_by_holm_and_supports_by_intersection_union():
+    inside = stats.Effect(0.0, -0.005, 0.005, 10, n_datasets=10)
+    far = stats.Effect(0.1, 0.09, 0.11, 10, n_datasets=10)
+    edge = stats.Effect(0.0, -0.02, 0.005, 10, n_datasets=10)
+    assert mod.tost_family([inside, inside], 0.01)[0] == stats.SUPPORTED
+    verdict, i, _, _ = mod.tost_family([inside, far], 0.01)
+    assert (verdict, i) == (stats.REFUTED, 1)
+    verdict, i, _, _ = mod.tost_family([inside, edge], 0.01)
+    assert (verdict, i) == (stats.INCONCLUSIVE, 1)
+
+
+def test_sklearn_optimum_refits_each_replicates_own_dataset(compose_cfg):
+    cfg = compose_cfg(["preset=logreg"], experiment="initialization")
+    final = pd.DataFrame({"grid": "logreg", "preset": "logreg", "init": "zeros",
+                          "init_std": 0.01, "replicate": [0, 1, 2],
+                          "dataset": [0.0, 1.0, 2.0], "test_acc": 0.7})
+    got = mod.sklearn_optimum(RunSet.from_tables(mod.NAME, ["preset", "init", "init_std"],
+                                                 final))
+    want = []
+    for d in range(3):
+        ds = make_dataset(cfg.data, d)
+        want.append(LogisticRegression(C=np.inf, max_iter=10_000)
+                    .fit(ds.x_train, ds.y_train).score(ds.x_test, ds.y_test))
+    np.testing.assert_allclose(got.loc[[0, 1, 2]].to_numpy(), want)

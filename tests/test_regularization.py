@@ -1,0 +1,75 @@
+"""Regularization's decision rules on simulated runs (no training): the declared
+replicate count, and the right label for an obvious effect and a strong opposite one."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from experiments import regularization as reg
+from harness import stats
+from harness.claims import judge
+
+CLAIMS = {c.id: c for c in reg.EXPERIMENT.claims}
+
+
+def test_replicates_match_the_experiment_yaml(compose_cfg):
+    cfg = compose_cfg(experiment="regularization")
+    assert cfg.trainer.replicates == reg.REPLICATES
+    needed = [c.replicates_needed for c in CLAIMS.values() if c.replicates_needed]
+    assert reg.REPLICATES == min(64, -(-max(needed) // 8) * 8)
+    assert list(cfg.claims) == list(CLAIMS)
+
+
+def _label(claim_id: str, planted: bool, effect: float | None = None, seed: int = 0):
+    claim = CLAIMS[claim_id]
+    extra = () if effect is None else (effect,)  # tests only: an effect of this size
+    runs = claim.simulate(np.random.default_rng(seed), planted, *extra)
+    return judge(claim, reg.NAME, claim.decide(runs))
+
+
+@pytest.mark.parametrize(("claim_id", "obvious", "opposite"), [
+    ("RG-1", 2.0, -2.0),  # every adjacent λ pair: norm down by 2 / up by 2 (SD 0.32)
+    ("RG-2", 0.8, -0.8),  # L1 − L2 near-zero share
+    ("RG-4", 0.1, -0.1),  # test accuracy up (gap down) / down (gap up) at every λ
+])
+def test_empirical_rules_find_an_obvious_effect_and_refute_its_opposite(claim_id, obvious,
+                                                                        opposite):
+    v = _label(claim_id, True, obvious)
+    assert v.verdict == stats.SUPPORTED
+    assert v.effect > 0 and v.ci_low > 0  # the headline CI excludes the null
+    assert {s.verdict for s in v.settings} == {stats.SUPPORTED}
+    v = _label(claim_id, True, opposite)
+    assert v.verdict == stats.REFUTED
+    assert v.ci_high < 0  # gap widened or test accuracy lowered, for RG-4
+
+
+def test_rg3_implementation_check_passes_torch_and_fails_the_reverse():
+    v = _label("RG-3", True)
+    assert v.verdict == stats.SUPPORTED and v.category == "implementation check"
+    assert {s.setting: s.verdict for s in v.settings} == {"adam": "supported",
+                                                           "sgd": "supported"}
+    assert v.effect > reg.DIFF_TOL
+    assert _label("RG-3", False).verdict == stats.REFUTED
+
+
+def test_rg2_an_exact_l2_zero_refutes():
+    claim = CLAIMS["RG-2"]
+    runs = claim.simulate(np.random.default_rng(0), True, 0.8)
+    final = runs.final
+    l2 = final.l2 > 0
+    final.loc[l2.idxmax(), "weight_frac_zero"] = 0.01  # one L2 run with exact zeros
+    v = judge(claim, reg.NAME, claim.decide(runs))
+    assert v.verdict == stats.REFUTED and "exactly 0" in v.decided_by
+    assert v.effect > 0 and v.ci_low > 0
+
+
+def test_decisions_are_fast_enough_to_calibrate():
+    import time
+
+    for claim in CLAIMS.values():
+        runs = claim.simulate(np.random.default_rng(1), True)
+        claim.decide(runs)
+        start = time.perf_counter()
+        claim.decide(runs)
+        assert time.perf_counter() - start < 0.2, claim.id
