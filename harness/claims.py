@@ -17,7 +17,7 @@ import importlib
 import math
 import pkgutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -131,9 +131,11 @@ class Claim:
     category: str = EMPIRICAL
     parent: str | None = None  # catalogue id when this claim is part of a split quote
     # synthetic runs for calibration (harness.calibrate): simulate(rng, planted) builds
-    # the tables the rule reads (RunSet.from_tables), with the claim false at its
-    # boundary (planted=False: no effect, or an effect at the equivalence margin) or
-    # true by the declared smallest effect (planted=True) in every setting
+    # the tables the rule reads (RunSet.from_tables). planted=False: the claim false at
+    # its least favourable boundary (in the primary setting one member of an
+    # every-member family exactly at the null, the others at min_effect; a some-member
+    # family all at the null; an equivalence claim with one member at the margin).
+    # planted=True: min_effect in the claimed direction in every member and setting.
     simulate: Callable[[np.random.Generator, bool], RunSet] | None = None
 
     @property
@@ -162,28 +164,37 @@ def mde_of(effect: stats.Effect, ci_level: float) -> float:
 def judge(claim: Claim, experiment: str, outcome: Outcome) -> Verdict:
     """The claim's verdict from its per-setting outcome, by one rule for every claim.
 
-    Headline: the primary setting's deciding statistic; when the primary is undecided
-    and another setting refuted the claim, that refutation (it decided the label).
+    Robustness settings' refutations are first Holm-corrected across those settings
+    (:func:`harness.stats.correct_refutations`); then :func:`harness.stats.overall`
+    gives the label. Headline: the primary setting's deciding statistic; when the
+    primary is undecided (or has no runs) and a refutation decided the label, the
+    refuting setting with the smallest p.
     """
-    by_name = {s.setting: s for s in outcome.settings}
-    base = Verdict(claim.id, experiment, stats.INCONCLUSIVE, math.nan, math.nan, math.nan, 0,
+    verdicts = stats.correct_refutations(claim.primary, outcome.settings)
+    k = sum(s.setting != claim.primary for s in outcome.settings)
+    settings = [s if v == s.verdict else replace(
+        s, verdict=v, decided_by=f"{s.decided_by} (refutation not significant after Holm "
+                                 f"across the {k} robustness settings)")
+        for s, v in zip(outcome.settings, verdicts, strict=True)]
+    by_name = {s.setting: s for s in settings}
+    primary = by_name.get(claim.primary)
+    others = {s.setting: s.verdict for s in settings if s.setting != claim.primary}
+    label = stats.overall(primary.verdict if primary else stats.INCONCLUSIVE, others)
+    base = Verdict(claim.id, experiment, label, math.nan, math.nan, math.nan, 0,
                    claim.effect_label, claim.ci_level, claim.null_value,
                    claim.equivalence_margin, category=claim.category,
                    primary_setting=claim.primary, min_effect=claim.min_effect,
-                   tables=outcome.tables, notes=outcome.notes, settings=outcome.settings)
-    primary = by_name.get(claim.primary)
-    if primary is None:
-        base.decided_by = "not decided: the primary setting has no runs"
-        base.scope = stats.scope(claim.primary, {s.setting: s.verdict
-                                                 for s in outcome.settings})
-        return base
-    others = {s.setting: s.verdict for s in outcome.settings if s.setting != claim.primary}
-    label = stats.overall(primary.verdict, others)
+                   tables=outcome.tables, notes=outcome.notes, settings=settings,
+                   scope=stats.scope(claim.primary, {s.setting: s.verdict for s in settings}))
     head = primary
-    if primary.verdict == stats.INCONCLUSIVE and label == stats.REFUTED:
-        head = next(s for s in outcome.settings if s.verdict == stats.REFUTED)
+    if (primary is None or primary.verdict == stats.INCONCLUSIVE) and label in (
+            stats.REFUTED, stats.MIXED):
+        refuting = [s for s in settings if s.verdict == stats.REFUTED]
+        head = min(refuting, key=lambda s: s.effect.p if np.isfinite(s.effect.p) else 1.0)
+    if head is None:
+        base.decided_by = "not decided: the primary setting has no runs"
+        return base
     e = head.effect
-    base.verdict = label
     base.effect, base.ci_low, base.ci_high = e.mean, e.ci_low, e.ci_high
     base.n_replicates, base.n_datasets, base.p_value = e.n, e.n_datasets, e.p
     base.ci_level = head.ci_level
@@ -191,7 +202,6 @@ def judge(claim: Claim, experiment: str, outcome: Outcome) -> Verdict:
         base.null_value = e.null
     base.decided_by = f"{head.setting}: {head.decided_by}" if head.decided_by else head.setting
     base.mde = mde_of(e, head.ci_level)
-    base.scope = stats.scope(claim.primary, {s.setting: s.verdict for s in outcome.settings})
     return base
 
 

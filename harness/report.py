@@ -20,6 +20,7 @@ import pandas as pd
 
 from harness import results, tracking
 from harness.claims import Claim, Experiment, Verdict, judge, missing, registry
+from harness.schema import ConfigError
 
 log = logging.getLogger("harness.report")
 
@@ -196,22 +197,47 @@ def decide_all(exp: Experiment, rs: results.RunSet) -> list[Verdict]:
     return verdicts
 
 
+class NoRuns(tracking.TrackingError):
+    """The store holds no finished run of any experiment asked for: nothing is written."""
+
+
 def build(out: Path, names: list[str] | None = None, overrides: list[str] | None = None,
-          uri: str | None = None) -> list[Verdict]:
-    """Rebuild the pages of ``names`` (default: every registered experiment)."""
+          uri: str | None = None, require_runs: bool = False) -> list[Verdict]:
+    """Rebuild the pages of ``names`` (default: every registered experiment).
+
+    An experiment with no finished run in the store never replaces a page or verdicts
+    already in ``out`` (it is skipped, with a warning; where nothing exists yet its page
+    says so). With ``require_runs`` (the command line), a store with no finished run of
+    any of them raises :class:`NoRuns` before anything is written.
+    """
     exps = registry()
     unknown = set(names or []) - set(exps)
     if unknown:
-        raise SystemExit(f"error: unknown experiment(s) {sorted(unknown)}; registered: "
-                         f"{sorted(exps)}")
-    out.mkdir(parents=True, exist_ok=True)
+        print(f"error: --experiment={sorted(unknown)} is invalid: allowed values are "
+              f"{sorted(exps)}", file=sys.stderr)
+        raise SystemExit(2)
+    wanted = [name for name in exps if not names or name in names]
+    loaded = {name: results.load(name, uri, overrides) for name in wanted}
+    has_runs = {name: bool(rs.points.run_id.notna().any()) if len(rs.points) else False
+                for name, rs in loaded.items()}
+    if require_runs and not any(has_runs.values()):
+        raise NoRuns(f"no finished runs of {', '.join(wanted)} in "
+                     f"{tracking.tracking_uri(uri)} (for these overrides: "
+                     f"{' '.join(overrides or []) or 'none'}); nothing written, {out} is "
+                     "unchanged")
     verdicts_path = out / "verdicts.json"
     previous = json.loads(verdicts_path.read_text()) if verdicts_path.exists() else []
+    out.mkdir(parents=True, exist_ok=True)
     all_verdicts: dict[str, list[Verdict]] = {}
     for name, exp in exps.items():
-        if names and name not in names:
+        if name not in loaded:
             continue
-        rs = results.load(name, uri, overrides)
+        rs = loaded[name]
+        if not has_runs[name] and ((out / name / "README.md").exists()
+                                   or any(v["experiment"] == name for v in previous)):
+            log.warning("%s: no finished runs in the store; its page and verdicts in %s are "
+                        "kept", name, out)
+            continue
         folder = out / name
         folder.mkdir(exist_ok=True)
         verdicts = decide_all(exp, rs)
@@ -290,10 +316,14 @@ def seed_comparison(a: list[dict], b: list[dict], seeds: tuple[int, int]) -> str
             change = "decided under one seed only"
         else:
             change = "changed"
+        theirs = {s["setting"]: s["verdict"] for s in w.get("settings", [])}
+        flipped = [s["setting"] for s in v.get("settings", [])
+                   if {s["verdict"], theirs.get(s["setting"])} == {"supported", "refuted"}]
         rows.append({"claim": v["claim"], f"seed {seeds[0]}": v["verdict"],
                      f"effect {seeds[0]}": v["effect"], f"p {seeds[0]}": v.get("p_value"),
                      f"seed {seeds[1]}": w["verdict"], f"effect {seeds[1]}": w["effect"],
-                     f"p {seeds[1]}": w.get("p_value"), "comparison": change})
+                     f"p {seeds[1]}": w.get("p_value"), "comparison": change,
+                     "settings that flip": ", ".join(flipped) or "none"})
     frame = pd.DataFrame(rows).astype(object).where(lambda f: f.notna(), None)
     flips = sum(r["comparison"] == "**FLIP**" for r in rows)
     one = [r["claim"] for r in rows if r["comparison"] == "decided under one seed only"]
@@ -371,7 +401,14 @@ def main(argv: list[str] | None = None) -> None:
                         help="MLflow store (default: $MLFLOW_TRACKING_URI or ./mlflow.db)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
-    build(args.out, args.experiments, args.overrides, args.tracking_uri)
+    uri = tracking.tracking_uri(args.tracking_uri)
+    try:
+        key = "--tracking-uri" if args.tracking_uri else tracking.uri_source()[1]
+        tracking.require_store(uri, key=key)  # reading never creates a store
+        build(args.out, args.experiments, args.overrides, uri, require_runs=True)
+    except (tracking.TrackingError, ConfigError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

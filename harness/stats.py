@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -94,9 +94,10 @@ def mean_ci(x: Sequence[float] | np.ndarray, confidence: float = 0.95, null: flo
     if k == 0:
         return Effect(math.nan, math.nan, math.nan, 0, math.nan, 0, null)
     m = float(units.mean())
-    if k < 2 or np.ptp(units) == 0:
-        p = 1.0 if m == null or k < 2 else 0.0
-        return Effect(m, m, m, n, p, k, null)
+    if k < 2:  # one unit: an estimate, no interval and no test
+        return Effect(m, math.nan, math.nan, n, math.nan, k, null)
+    if np.ptp(units) == 0:
+        return Effect(m, m, m, n, 1.0 if m == null else 0.0, k, null)
     se = units.std(ddof=1) / math.sqrt(k)
     half = stats.t.ppf(0.5 + confidence / 2, k - 1) * se
     p = float(2 * stats.t.sf(abs(m - null) / se, k - 1))
@@ -198,10 +199,16 @@ class Family:
     against: list[bool]
     p_against: list[float]  # Holm-adjusted two-sided p of the members
     deciding: int
+    need: str = "all"
 
     @property
     def effect(self) -> Effect:
-        return self.effects[self.deciding]
+        """The deciding member, its p the one the decision was taken at: Holm-adjusted
+        for a refutation (and for need="any"), its own for an intersection-union test."""
+        e = self.effects[self.deciding]
+        if self.verdict == REFUTED or (self.need == "any" and self.verdict == SUPPORTED):
+            return replace(e, p=self.p_against[self.deciding])
+        return e
 
 
 def family(effects: Sequence[Effect], claimed: int, need: str = "all",
@@ -237,7 +244,8 @@ def family(effects: Sequence[Effect], claimed: int, need: str = "all",
     else:
         verdict = INCONCLUSIVE
         deciding = max(range(len(effects)), key=lambda i: (not holds[i], p[i]))
-    return Family(verdict, effects, holds, against, [float(a) for a in adj], deciding)
+    return Family(verdict, effects, holds, against, [float(a) for a in adj], deciding,
+                  need)
 
 
 @dataclass
@@ -281,7 +289,7 @@ def monotone(levels: Sequence[object], samples: Sequence[np.ndarray], direction:
 
 def tost(effect90: Effect, margin: float) -> str:
     """Equivalence by the 90% CI: SUPPORTED inside ±margin, REFUTED wholly outside."""
-    if -margin <= effect90.ci_low and effect90.ci_high <= margin:
+    if -margin < effect90.ci_low and effect90.ci_high < margin:
         return SUPPORTED
     if effect90.ci_low > margin or effect90.ci_high < -margin:
         return REFUTED
@@ -313,6 +321,26 @@ def overall(primary: str, others: Mapping[str, str]) -> str:
     if REFUTED in every:
         return REFUTED
     return SUPPORTED if primary == SUPPORTED else INCONCLUSIVE
+
+
+def correct_refutations(primary: str, settings: Sequence[object],
+                        alpha: float = ALPHA) -> list[str]:
+    """Verdicts of ``settings`` (objects with .setting, .verdict, .effect) after Holm
+    across the robustness settings: a robustness setting's refutation counts only when
+    its decision p survives Holm over the k − 1 robustness settings (a setting that did
+    not refute enters with p = 1), so with no effect anywhere the chance that some
+    robustness setting refutes stays ≤ α. The primary keeps its own verdict (it is the
+    quote's test); a refutation without a p-value (a deterministic check) stands."""
+    robust = [i for i, s in enumerate(settings) if s.setting != primary]
+    p = [settings[i].effect.p if settings[i].verdict == REFUTED else 1.0 for i in robust]
+    p = [1.0 if not np.isfinite(x) and settings[i].verdict != REFUTED else x
+         for i, x in zip(robust, p, strict=True)]
+    adjusted = dict(zip(robust, holm(np.nan_to_num(p, nan=0.0), alpha)[1], strict=True))
+    out = []
+    for i, s in enumerate(settings):
+        keep = (s.verdict != REFUTED or i not in adjusted or adjusted[i] < alpha)
+        out.append(s.verdict if keep else INCONCLUSIVE)
+    return out
 
 
 def scope(primary: str, verdicts: Mapping[str, str]) -> str:

@@ -78,3 +78,21 @@ def test_committed_verdicts_are_consistent():
             assert inside or outside, v["claim"]
         elif v["null_value"] is not None:
             assert not low <= v["null_value"] <= high, v["claim"]
+
+
+def test_robustness_refutations_are_holm_corrected_across_settings():
+    """Two robustness settings: a refutation at p = 0.03 does not survive Holm (0.06)."""
+    out = Outcome([_setting("a", "inconclusive", 0.0, 0.9),
+                   _setting("b", "refuted", -0.05, 0.03),
+                   _setting("c", "inconclusive", 0.0, 0.9)])
+    v = judge(_claim(), "exp", out)
+    assert v.verdict == "inconclusive"
+    assert "not significant after Holm across the 2" in v.settings[1].decided_by
+    strong = Outcome([_setting("a", "inconclusive", 0.0, 0.9),
+                      _setting("b", "refuted", -0.05, 0.001)])
+    assert judge(_claim(), "exp", strong).verdict == "refuted"
+
+
+def test_a_missing_primary_does_not_hide_a_refutation():
+    v = judge(_claim(), "exp", Outcome([_setting("b", "refuted", -0.05, 0.001)]))
+    assert v.verdict == "refuted" and v.effect == -0.05
