@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import matplotlib
@@ -257,7 +258,9 @@ def decide_bd3(rs: RunSet) -> Outcome:
             if reject.any():
                 i = int(np.argmin(p_holm))
                 c = cells[i]
-                setting = Setting(name, stats.REFUTED, c["vs"][c["better_against"]],
+                # its p: the one the decision was taken at, Holm-adjusted over p
+                setting = Setting(name, stats.REFUTED,
+                                  replace(c["vs"][c["better_against"]], p=float(p_holm[i])),
                                   f"p = {c['p']:g}: BN+DO more than +{MARGIN:g} above both "
                                   f"singles (Holm over p; the weaker: vs {c['better_against']})")
             else:
@@ -359,25 +362,39 @@ def decide_bd5(rs: RunSet) -> Outcome:
     for s in _probe_settings(do):
         last = _last(do[(do.preset == s[0]) & (do.width == s[1])])
         last = last.assign(ratio=last.rel_error / last.mc_error)
-        per_run = last.groupby(RUN_KEYS[1:4]).ratio.agg(["mean", "max", "count"]).reset_index()
-        worst = float(per_run["mean"].max())
-        n = int(last.replicate.nunique())
-        verdict = stats.decide(worst < MC_OK, worst > MC_BAD)
-        where = {stats.SUPPORTED: f"below {MC_OK:g}", stats.REFUTED: f"above {MC_BAD:g}",
-                 stats.INCONCLUSIVE: f"between {MC_OK:g} and {MC_BAD:g}"}[verdict]
-        settings.append(Setting(label(s), verdict, stats.Effect(
-            worst, worst, worst, n, math.nan, n, MC_OK),
-            f"the worst of {len(per_run)} dropout runs (mean over replicates): {where}"))
-        rows += [{"setting": label(s), "BN": bool(r.batch_norm), "p": float(r.dropout),
-                  "placement": r.dropout_placement, "mean ratio": float(r["mean"]),
-                  "max ratio": float(r["max"]), "replicates": int(r["count"])}
-                 for _, r in per_run.iterrows()]
+        keys, ok, bad = [], [], []
+        for key, g in last.groupby(RUN_KEYS[1:4]):
+            per_rep = g.groupby("replicate").ratio.mean()
+            x, cl = per_rep.to_numpy(float), _probe_clusters(rs, s, per_rep.index.to_numpy())
+            keys.append(key)
+            ok.append(stats.mean_ci(x, null=MC_OK, clusters=cl))
+            bad.append(stats.mean_ci(x, null=MC_BAD, clusters=cl))
+        # refuted: some run's ratio significantly above MC_BAD (Holm over the runs)
+        reject, p_bad = stats.holm([b.p if b.mean > MC_BAD else 1.0 for b in bad])
+        if reject.any():
+            i = int(np.argmin(p_bad))
+            verdict, eff = stats.REFUTED, replace(bad[i], p=float(p_bad[i]))
+            how = f"95% CI above {MC_BAD:g} (Holm over {len(keys)} dropout runs)"
+        else:  # supported: every run's CI below MC_OK (intersection-union)
+            i = max(range(len(keys)), key=lambda j: np.nan_to_num(ok[j].ci_high, nan=np.inf))
+            below = [e.ci_high < MC_OK for e in ok]
+            verdict, eff = (stats.SUPPORTED if all(below) else stats.INCONCLUSIVE), ok[i]
+            how = (f"95% CI {'below' if below[i] else 'reaches'} {MC_OK:g}, the highest of "
+                   f"{len(keys)} dropout runs")
+        bn, p, place = keys[i]
+        settings.append(Setting(label(s), verdict, eff,
+                                f"BN {bool(bn)}, p = {float(p):g}, {place}: {how}"))
+        rows += [{"setting": label(s), "BN": bool(k[0]), "p": float(k[1]),
+                  "placement": k[2], **_stats(o, "ratio "),
+                  f"p (vs {MC_BAD:g}, Holm)": float(q), "replicates": int(o.n)}
+                 for k, o, q in zip(keys, ok, p_bad, strict=True)]
     return Outcome(settings, {
         "Per dropout run at its last evaluation: |mean of 100 train-mode dropout draws − "
         "eval output| / ‖eval output‖ of the last hidden block, in units of the "
-        "Monte-Carlo error √(p/((1−p)·100))": pd.DataFrame(rows)},
-        notes=[f"Consistent with E[train] = eval if ≤ {MC_OK:g}; a missing 1/(1−p) "
-               "rescaling would give p/√(p/((1−p)·100)), e.g. 4.6 at p = 0.3."])
+        f"Monte-Carlo error √(p/((1−p)·100)): mean over replicates, t-based 95% CI, p "
+        f"against {MC_OK:g}": pd.DataFrame(rows)},
+        notes=[f"Consistent with E[train] = eval if the CI lies below {MC_OK:g}; a missing "
+               "1/(1−p) rescaling would give p/√(p/((1−p)·100)), e.g. 4.6 at p = 0.3."])
 
 
 def decide_bd6(rs: RunSet) -> Outcome:
@@ -430,10 +447,19 @@ def _sim_final(rng: np.random.Generator, sd: float, conds: list[tuple],
                               pd.concat(frames, ignore_index=True))
 
 
-def _planted(planted: bool, effect: float | None, smallest: float) -> float:
-    """The simulated effect: ``effect`` if given (tests), else the declared smallest
-    effect when planted and none otherwise (calibration)."""
-    return effect if effect is not None else smallest if planted else 0.0
+def _members(rng: np.random.Generator, planted: bool, effect: float | None,
+             smallest: float, k: int) -> np.ndarray:
+    """The simulated effects of an every-member family of ``k``: ``effect`` in each if
+    given (tests); else ``smallest`` in each when planted, and otherwise the least
+    favourable null: one member, drawn at random, at 0 and the others at ``smallest``.
+    Robustness settings pass ``planted=True``: they carry the planted effect either way
+    (so "mixed" stays reachable when the primary refutes)."""
+    if effect is not None:
+        return np.full(k, float(effect))
+    out = np.full(k, float(smallest))
+    if not planted:
+        out[rng.integers(k)] = 0.0
+    return out
 
 
 def _cond(s: tuple[str, int], bn: bool, p: float = 0.0, placement: str = "every",
@@ -443,74 +469,94 @@ def _cond(s: tuple[str, int], bn: bool, p: float = 0.0, placement: str = "every"
 
 def simulate_bd1(rng: np.random.Generator, planted: bool,
                  effect: float | None = None) -> RunSet:
-    """BN narrows the gap by GAP_MIN and reaches the target MIN_STEPS earlier (planted),
-    or neither, or both by ``effect`` × (1, MIN_STEPS / GAP_MIN); steps on the 20-step
-    evaluation grid."""
-    gap = _planted(planted, effect, GAP_MIN)
+    """Two members per setting: BN narrows the gap by GAP_MIN and reaches the target
+    MIN_STEPS earlier (planted, every setting). Not planted (least favourable): in the
+    primary setting one of the two, drawn at random, at its null (no change) and the
+    other planted; the robustness settings planted. ``effect`` (tests): both by
+    ``effect`` × (1, MIN_STEPS / GAP_MIN) everywhere. Steps on the 20-step grid."""
     conds, shift, steps = [], {}, {}
     for s in SETTINGS:
+        gap, faster = _members(rng, planted or s != PRIMARY, effect, GAP_MIN, 2)
         plain, bn = _cond(s, False), _cond(s, True)
         conds += [plain, bn]
         shift[bn] = gap
         base = rng.normal(200, 60, REPLICATES)
-        faster = base - gap * MIN_STEPS / GAP_MIN + rng.normal(0, STEPS_SD, REPLICATES)
+        quick = base - faster * MIN_STEPS / GAP_MIN + rng.normal(0, STEPS_SD, REPLICATES)
         steps[plain], steps[bn] = (np.clip(np.round(x / 20) * 20, 20, 600) for x in (base,
-                                                                                  faster))
+                                                                                  quick))
     return _sim_final(rng, BD1_SD, conds, shift, steps)
 
 
 def simulate_bd2(rng: np.random.Generator, planted: bool,
                  effect: float | None = None) -> RunSet:
-    """Dropout at every p narrows the gap by GAP_MIN (planted), 0 or ``effect``."""
+    """Dropout at every p narrows the gap by GAP_MIN (planted, every setting). Not
+    planted (least favourable): in the primary setting one p, drawn at random, leaves
+    the gap as it is and the others narrow it by GAP_MIN; robustness settings planted.
+    ``effect`` (tests): every p by ``effect``."""
     conds, shift = [], {}
     for s in SETTINGS:
         conds.append(_cond(s, False))
-        for p in RATES[s[0]]:
+        gaps = _members(rng, planted or s != PRIMARY, effect, GAP_MIN, len(RATES[s[0]]))
+        for p, gap in zip(RATES[s[0]], gaps, strict=True):
             conds.append(_cond(s, False, p))
-            shift[conds[-1]] = _planted(planted, effect, GAP_MIN)
+            shift[conds[-1]] = gap
     return _sim_final(rng, BD2_SD, conds, shift)
 
 
 def simulate_bd3(rng: np.random.Generator, planted: bool,
                  effect: float | None = None) -> RunSet:
-    """BN and dropout alone both +0.02 over plain; BN+DO equal to them (planted: no
-    better, ACC_MIN below the margin), better by exactly MARGIN (the boundary), or
-    ``effect`` below the margin."""
+    """BN and dropout alone both +0.02 over plain. Planted: BN+DO equal to them at every
+    p (ACC_MIN below the +MARGIN boundary) in every setting. Not planted (least
+    favourable): in the primary setting (digits w128, dropout every) one p, drawn at
+    random, has BN+DO exactly MARGIN above both singles (the boundary of "better than
+    both", both singles at it) and the other p are as planted; the other settings
+    planted. ``effect`` (tests): BN+DO ``effect`` below the margin everywhere."""
     conds, shift = [], {}
     for s in SETTINGS:
         conds += [_cond(s, False), _cond(s, True)]
         shift[_cond(s, True)] = 0.02
-        for p in RATES[s[0]]:
-            for placement in PLACEMENTS:
+        for placement in PLACEMENTS:
+            primary = (s, placement) == (PRIMARY, "every")
+            below = _members(rng, planted or not primary, effect, ACC_MIN, len(RATES[s[0]]))
+            for p, d in zip(RATES[s[0]], below, strict=True):
                 do, both = _cond(s, False, p, placement), _cond(s, True, p, placement)
                 conds += [do, both]
                 shift[do] = 0.02
-                shift[both] = 0.02 + MARGIN - _planted(planted, effect, ACC_MIN)
+                shift[both] = 0.02 + MARGIN - d
     return _sim_final(rng, BD3_SD, conds, shift)
 
 
 def simulate_bd6(rng: np.random.Generator, planted: bool,
                  effect: float | None = None) -> RunSet:
-    """BN after the ReLU better by ACC_MIN (planted), equal, or better by ``effect``."""
+    """BN after the ReLU better by ACC_MIN (planted, every setting). Not planted (least
+    favourable): equal in the primary setting, ACC_MIN better in the robustness
+    settings. ``effect`` (tests): better by ``effect`` everywhere."""
     conds, shift = [], {}
     for s in SETTINGS:
         conds += [_cond(s, True), _cond(s, True, after=True)]
-        shift[conds[-1]] = _planted(planted, effect, ACC_MIN)
+        shift[conds[-1]] = _members(rng, planted or s != PRIMARY, effect, ACC_MIN, 1)[0]
     return _sim_final(rng, BD6_SD, conds, shift)
 
 
-def _sim_probe(rng: np.random.Generator, rows: dict[str, tuple[float, float]],
+PROBE_SD = 0.1  # relative (log-normal) SD across replicates of the probes' statistics
+
+
+def _sim_probe(rng: np.random.Generator,
+               rows: Callable[[tuple[str, int]], dict[str, tuple[float, float]]],
                table: str) -> RunSet:
     """A probe table (two evaluations, every setting, one BN+dropout run per setting) with
-    each column drawn log-normally around its value: rows = column -> (center, rel. SD)."""
+    each column drawn log-normally: rows(setting) = column -> (mean, rel. SD), the mean
+    being the expectation (the log-normal's median is mean · exp(−SD²/2))."""
     r, frames, final = REPLICATES, [], []
     for s in SETTINGS:
         keys = {"grid": "sim", "preset": s[0], "width": s[1], "batch_norm": True,
                 "bn_after_activation": False, "dropout": 0.3, "dropout_placement": "every"}
+        cols = rows(s)
         for step in (0, 600):
             frames.append(pd.DataFrame({**keys, "step": step, "replicate": np.arange(r),
-                                        "layer": 0, **{c: v * np.exp(rng.normal(0, sd, r))
-                                                       for c, (v, sd) in rows.items()}}))
+                                        "layer": 0, **{
+                                            c: v * np.exp(rng.normal(-sd ** 2 / 2, sd, r))
+                                            for c, (v, sd) in cols.items()}}))
         final.append(pd.DataFrame({**keys, "replicate": np.arange(r),
                                    "dataset": np.arange(r, dtype=float)}))
     return RunSet.from_tables(NAME, ["preset", "width", "batch_norm", "bn_after_activation",
@@ -519,22 +565,51 @@ def _sim_probe(rng: np.random.Generator, rows: dict[str, tuple[float, float]],
                               **{table: pd.concat(frames, ignore_index=True)})
 
 
-def simulate_bd4(rng: np.random.Generator, planted: bool) -> RunSet:
-    """Planted: eval mode uses the running statistics (as torch does); otherwise the
-    batch's own statistics."""
+BD4_CONDITIONS = ("running", "batch")  # the two conditions of BD-4's support
+
+
+def simulate_bd4(rng: np.random.Generator, planted: bool, broken: bool = False,
+                 boundary: str | None = None) -> RunSet:
+    """Planted: eval mode uses the running statistics (as torch does): eval vs running
+    ≈ 1e-6 (float32), eval vs batch 0.055 (the pilot's), every setting. Not planted
+    (least favourable), in the primary setting one of the two conditions, drawn at
+    random (or ``boundary``), at its boundary and the other as planted: "running": the
+    largest |eval − running| exactly RUNNING_TOL (in one replicate, drawn at random);
+    "batch": eval vs batch statistics BATCH_MIN in expectation. Robustness settings
+    planted. ``broken`` (tests): eval mode uses the batch's statistics everywhere."""
+    good = {"eval_vs_running": (1e-6, 0.5), "eval_vs_batch": (0.055, PROBE_SD),
+            "var_shift": (1.0, PROBE_SD)}
+    if broken:
+        bad = {**good, "eval_vs_running": (0.055, PROBE_SD), "eval_vs_batch": (1e-6, 0.5)}
+        return _sim_probe(rng, lambda s: bad, "batch_norm")
     if planted:
-        cols = {"eval_vs_running": (1e-6, 0.5), "eval_vs_batch": (0.055, 0.1)}
-    else:
-        cols = {"eval_vs_running": (0.055, 0.1), "eval_vs_batch": (1e-6, 0.5)}
-    return _sim_probe(rng, {**cols, "var_shift": (1.0, 0.1)}, "batch_norm")
+        boundary = None
+    elif boundary is None:
+        boundary = BD4_CONDITIONS[rng.integers(len(BD4_CONDITIONS))]
+    at_null = {**good, "eval_vs_batch": (BATCH_MIN, PROBE_SD)} if boundary == "batch" \
+        else good
+    runs = _sim_probe(rng, lambda s: at_null if s == PRIMARY else good, "batch_norm")
+    if boundary == "running":
+        bn = runs.table("batch_norm")
+        rows = bn.index[(bn.preset == PRIMARY[0]) & (bn.width == PRIMARY[1])
+                        & (bn.step == bn.step.max())]
+        bn.loc[rows[rng.integers(len(rows))], "eval_vs_running"] = RUNNING_TOL
+    return runs
 
 
-def simulate_bd5(rng: np.random.Generator, planted: bool) -> RunSet:
-    """Planted: inverted dropout (error ≈ the Monte-Carlo error); otherwise no 1/(1−p)
-    rescaling (≈ 4.6 Monte-Carlo errors at p = 0.3)."""
+def simulate_bd5(rng: np.random.Generator, planted: bool, broken: bool = False) -> RunSet:
+    """The dropout mean's error in Monte-Carlo units, per replicate (relative SD
+    PROBE_SD). Planted: inverted dropout, ≈ 1 in every setting (MC_OK − min_effect).
+    Not planted (least favourable): MC_OK in expectation in the primary setting, ≈ 1 in
+    the robustness settings. ``broken`` (tests): no 1/(1−p) rescaling, ≈ 4.6 Monte-Carlo
+    errors at p = 0.3, everywhere."""
     mc = math.sqrt(0.3 / (0.7 * 100))
-    return _sim_probe(rng, {"rel_error": ((1.0 if planted else 4.6) * mc, 0.1),
-                            "mc_error": (mc, 0.0)}, "dropout")
+
+    def rows(s: tuple[str, int]) -> dict[str, tuple[float, float]]:
+        ratio = 4.6 if broken else MC_OK if not planted and s == PRIMARY else 1.0
+        return {"rel_error": (ratio * mc, PROBE_SD), "mc_error": (mc, 0.0)}
+
+    return _sim_probe(rng, rows, "dropout")
 
 
 # ---------------------------------------------------------------- figures and page
@@ -765,7 +840,7 @@ better, maybe worse, than either alone".""",
             "over p; else inconclusive. The setting's statistic, tested against +0.01: "
             "BN+DO minus the stronger single (the one with the lower upper bound) at the "
             "weakest p; when refuted, the weaker of the two 'better' comparisons at the "
-            "deciding p. The interaction "
+            "deciding p, with its Holm-adjusted p. The interaction "
             "contrast (t CI) and a two-way ANOVA are reported, not decisive. " + OVERALL,
             decide_bd3, primary=placement_label(PRIMARY, "every"),
             effect_label="test accuracy, BN+DO − the stronger single alone, at the deciding "
@@ -794,13 +869,16 @@ better, maybe worse, than either alone".""",
             "check of torch's dropout.",
             f"every dropout run, dropout probe at the last evaluation; {TASKS}",
             "Per setting and dropout run, the error of the mean of 100 train-mode dropout "
-            "draws against the eval output, in Monte-Carlo error units, averaged over "
-            f"replicates. Supported if below {MC_OK:g} in every run (E[train] = eval); "
-            f"refuted if above {MC_BAD:g} in some run; else inconclusive. The statistic is "
-            "the worst run's (a deterministic bound, no sampling CI). " + OVERALL,
+            "draws against the eval output, in Monte-Carlo error units, per replicate; its "
+            "mean over replicates with a t-based 95% CI (clustered by dataset where datasets "
+            f"are shared). Supported if the CI lies below {MC_OK:g} in every run "
+            "(intersection-union: E[train] = eval; the statistic: the run with the highest "
+            f"upper bound); refuted if some run's CI lies above {MC_BAD:g} (two-sided t-tests "
+            f"against {MC_BAD:g}, Holm over the runs; the statistic: that run, Holm-adjusted "
+            "p); else inconclusive. " + OVERALL,
             decide_bd5, primary=label(PRIMARY),
             effect_label="dropout: |mean of train-mode outputs − eval output| / Monte-Carlo "
-                         "error, worst run",
+                         "error, mean over replicates, the run that decided",
             min_effect=MC_OK - 1.0, null_value=MC_OK, category=IMPLEMENTATION,
             simulate=simulate_bd5),
         Claim(

@@ -220,18 +220,27 @@ def decide_in1(rs: RunSet) -> Outcome:
                "init on this page's *Convex control (logreg)* table."])
 
 
+def _init_of(s: str) -> tuple[str, float]:
+    """(model.init, model.init_std) of a readable scheme name (``normal σ=…``)."""
+    return ("normal", float(s.split("=")[1])) if s.startswith("normal") else (s, 0.01)
+
+
 def simulate_in1(rng: np.random.Generator, planted: bool,
                  effect: float | None = None) -> RunSet:
-    """Each random init minus zero init: 0 (planted: equivalent) or +MARGIN (at the
-    margin) in every member, per-replicate noise of SD IN1_SD; ``effect`` overrides."""
-    shift = (0.0 if planted else MARGIN) if effect is None else effect
+    """Each random init minus zero init, per-replicate noise of SD IN1_SD. Planted: 0 in
+    every member (equivalent). Null, least favourable for a false "equivalent": one
+    member, drawn at random, exactly at the margin (+MARGIN), the other two at 0.
+    ``effect``: that difference in every member instead."""
+    shift = dict.fromkeys(RANDOM, 0.0 if effect is None else effect)
+    if effect is None and not planted:
+        shift[RANDOM[rng.integers(len(RANDOM))]] = MARGIN
     base = 0.72 + rng.normal(0, 0.03, REPLICATES)  # each replicate's own dataset
     frames = []
-    for init, std, grid in (("zeros", 0.01, "logreg"), ("xavier", 0.01, "logreg"),
-                            ("normal", 0.01, "logreg_normal"),
-                            ("normal", 1.0, "logreg_normal")):
-        acc = base + (0.0 if init == "zeros" else shift + rng.normal(0, IN1_SD, REPLICATES))
-        frames.append(pd.DataFrame({"grid": grid, "preset": "logreg", "init": init,
+    for s in ("zeros", *RANDOM):
+        init, std = _init_of(s)
+        acc = base + (0.0 if s == "zeros" else shift[s] + rng.normal(0, IN1_SD, REPLICATES))
+        frames.append(pd.DataFrame({"grid": "logreg_normal" if init == "normal" else "logreg",
+                                    "preset": "logreg", "init": init,
                                     "init_std": std, "replicate": np.arange(REPLICATES),
                                     "dataset": np.arange(REPLICATES, dtype=float),
                                     "test_acc": acc}))
@@ -271,22 +280,26 @@ def decide_in2(rs: RunSet) -> Outcome:
 
 def simulate_in2(rng: np.random.Generator, planted: bool,
                  effect: float | None = None) -> RunSet:
-    """Both tasks: Xavier ahead of every rival by IN2_MIN (planted) or level with them
-    (null); constant inits' units copies (cosine 1) or at the threshold (null).
-    ``effect`` overrides the gap (the units then stay copies)."""
-    gap = (IN2_MIN if planted else 0.0) if effect is None else effect
-    planted = planted or effect is not None
+    """Planted, both tasks: Xavier ahead of every rival by IN2_MIN, the constant inits'
+    units exact copies (cosine 1). Null, least favourable for a false "supported": in
+    the primary task (abid2018) one of the six members, drawn at random, sits exactly
+    at its boundary (that rival level with Xavier, or that constant init's cosine at
+    SYMMETRIC) and the other five are planted; moons (robustness) stays planted.
+    ``effect`` overrides the gap in every member of both tasks (the units stay copies)."""
+    members = [*RIVALS, *(f"{s} cosine" for s in CONSTANT)]
+    boundary = None if planted or effect is not None else members[rng.integers(len(members))]
+    gap = IN2_MIN if effect is None else effect
     frames = []
     for task in TASKS:
         base = 0.75 + rng.normal(0, 0.05, REPLICATES)
+        at = boundary if task == "abid2018" else None
         for s in ("xavier", *RIVALS):
-            init, std = (("normal", float(s.split("=")[1])) if s.startswith("normal")
-                         else (s, 0.01))
-            acc = base - (0.0 if s == "xavier" else gap) + rng.normal(
+            init, std = _init_of(s)
+            acc = base - (0.0 if s in ("xavier", at) else gap) + rng.normal(
                 0, IN2_SD / math.sqrt(2), REPLICATES)
             if s in CONSTANT:
-                cos = (np.ones(REPLICATES) if planted
-                       else SYMMETRIC + rng.normal(0, 1e-4, REPLICATES))
+                cos = (SYMMETRIC + rng.normal(0, 1e-4, REPLICATES) if at == f"{s} cosine"
+                       else np.ones(REPLICATES))
             else:
                 cos = rng.uniform(0.0, 0.5, REPLICATES)
             frames.append(pd.DataFrame({
@@ -415,25 +428,39 @@ def _layer_table(rng: np.random.Generator, cells: dict[tuple[str, str], tuple[fl
 
 def simulate_in3(rng: np.random.Generator, planted: bool,
                  effect: float | None = None) -> RunSet:
-    """Every member at +TAU in the claimed direction (null) or TAU + IN3_MIN (planted):
-    N(0,1) gradient growth, N(0,0.01²) gradient and activation decay."""
-    r = TAU + ((IN3_MIN if planted else 0.0) if effect is None else effect)
+    """Planted: every member of every activation at TAU + IN3_MIN in the claimed
+    direction (N(0,1) gradient growth, N(0,0.01²) gradient and activation decay). Null,
+    least favourable for a false "supported": in the primary (tanh) one of the three
+    members, drawn at random, exactly at +TAU and the other two planted; sigmoid and
+    relu (robustness) stay planted. ``effect``: TAU + effect in every member."""
+    r = TAU + (IN3_MIN if effect is None else effect)
+    boundary = None if planted or effect is not None else int(rng.integers(3))
     cells = {}
     for act in ACTIVATIONS:
-        cells[(act, BIG)] = (0.0, r)
-        cells[(act, SMALL)] = (-r, -r)
+        m = [r, r, r]
+        if act == "tanh" and boundary is not None:
+            m[boundary] = TAU
+        cells[(act, BIG)] = (0.0, m[0])  # (activation-std slope, gradient growth)
+        cells[(act, SMALL)] = (-m[2], -m[1])
     return _layer_table(rng, cells, IN3_SD)
 
 
 def simulate_in4(rng: np.random.Generator, planted: bool,
                  effect: float | None = None) -> RunSet:
-    """Both slopes of each matched init at 0 (planted: flat) or at ±TAU (the margin);
-    ``effect`` overrides the size (random sign per slope)."""
-    size = (0.0 if planted else TAU) if effect is None else effect
+    """Planted: both slopes of every matched init at 0 (flat). Null, least favourable
+    for a false "equivalent": in the primary (tanh + xavier) one of the two slopes,
+    drawn at random, exactly at the margin (±TAU, random sign) and the other at 0;
+    sigmoid and relu (robustness) stay planted. ``effect``: both slopes of every
+    setting at ±effect (random sign per slope)."""
     cells = {}
     for act, init in MATCHED.items():
-        at = tuple(size * rng.choice([-1.0, 1.0], 2))
-        cells[(act, init)] = at
+        if effect is not None:
+            at = effect * rng.choice([-1.0, 1.0], 2)
+        else:
+            at = np.zeros(2)
+            if not planted and act == "tanh":
+                at[rng.integers(2)] = TAU * rng.choice([-1.0, 1.0])
+        cells[(act, init)] = (float(at[0]), float(at[1]))
     return _layer_table(rng, cells, IN4_SD)
 
 

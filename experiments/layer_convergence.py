@@ -180,13 +180,19 @@ def decide_lc1(rs: RunSet) -> Outcome:
 
 def simulate_lc1(rng: np.random.Generator, planted: bool,
                  effect: float | None = None) -> RunSet:
-    """Settling steps per layer: equal in every layer (null) or LC1_MIN earlier per
-    layer towards the output (planted); each layer's noise SD LC1_SD/√2, so adjacent
+    """Settling steps per layer. Planted: each layer settles LC1_MIN later than the next
+    (layer 1 last). Null, least favourable for a false "supported": one adjacent pair,
+    drawn at random, settles at the same step and the other two pairs LC1_MIN apart.
+    ``effect``: that gap in every pair. Each layer's noise SD LC1_SD/√2, so adjacent
     differences have SD LC1_SD; curves cross the thresholds at the drawn step."""
     steps = np.arange(0, STEPS + 1, EVERY, dtype=float)
     layers = np.arange(1, 5)
-    gap = (LC1_MIN if planted else 0.0) if effect is None else effect
-    mean = STEPS / 2 + gap * ((layers.size + 1) / 2 - layers)  # layer 1 last if gap > 0
+    gaps = np.full(layers.size - 1, LC1_MIN if effect is None else effect)
+    if effect is None and not planted:
+        gaps[rng.integers(gaps.size)] = 0.0
+    # settling step of layer l = the gaps of the pairs after it; centred on STEPS / 2
+    mean = np.concatenate([np.cumsum(gaps[::-1])[::-1], [0.0]])
+    mean = mean - mean.mean() + STEPS / 2
     t = mean[None, :] + rng.normal(0, LC1_SD / math.sqrt(2), (REPLICATES, layers.size))
     t = np.clip(np.round(t / EVERY) * EVERY, 0, STEPS)  # (R, L) on the evaluation grid
     decay = 10.0 ** (-(steps[None, None, :] - t[:, :, None]) / 300.0) * 0.999
@@ -330,41 +336,60 @@ def _variant_runs(rng: np.random.Generator, ratios: dict[tuple[str, str], np.nda
                               layer_stats=pd.concat(frames, ignore_index=True))
 
 
-def _levels(rng: np.random.Generator, start: float, step: float, sd: float) -> np.ndarray:
-    """(R, depths): level j at start + j·step, each level's noise SD sd/√2 (adjacent
-    differences then have SD sd), plus a per-replicate offset shared by the levels."""
-    mean = start + step * np.arange(len(DEPTHS))
+def _levels(rng: np.random.Generator, mean: np.ndarray, sd: float) -> np.ndarray:
+    """(R, depths): the level means ``mean`` (one per depth), each level's noise SD
+    sd/√2 (adjacent differences then have SD sd), plus a per-replicate offset shared by
+    the levels."""
+    mean = np.asarray(mean, float)
     return (mean[None, :] + rng.normal(0, sd / math.sqrt(2), (REPLICATES, len(DEPTHS)))
             + rng.normal(0, 0.1, (REPLICATES, 1)))
 
 
 def simulate_lc2(rng: np.random.Generator, planted: bool,
                  effect: float | None = None) -> RunSet:
-    """Plain sigmoid ratio at 0 at every depth (null) or −LC2_MIN at depth 3 and
-    LC2_MIN lower per depth step (planted)."""
-    size = (LC2_MIN if planted else 0.0) if effect is None else effect
-    lr = _levels(rng, -size, -size, LC2_SD)
+    """Plain sigmoid log10 ratio. Planted: −LC2_MIN at depth 3 and LC2_MIN lower per
+    depth step (every member at −LC2_MIN or beyond). Null, least favourable for a false
+    "supported": one member exactly at 0 and every other at −LC2_MIN or beyond, drawn
+    at random among the members that can sit at 0 while the others hold: the depth-3
+    ratio (0, −m, −2m), the change 3 → 6 (−m, −m, −2m) or the change 6 → 10 (−m, −2m,
+    −2m). (The depth-6 or depth-10 ratio cannot be 0 while the depth-3 ratio and the
+    changes before it are negative.) ``effect``: −effect at depth 3 and per step."""
+    m = LC2_MIN if effect is None else effect
+    mean = [-m, -2 * m, -3 * m]
+    if effect is None and not planted:
+        mean = ([0.0, -m, -2 * m], [-m, -m, -2 * m], [-m, -2 * m, -2 * m])[rng.integers(3)]
+    lr = _levels(rng, np.asarray(mean), LC2_SD)
     return _variant_runs(rng, {("sigmoid", "plain"): lr})
 
 
 def simulate_lc3(rng: np.random.Generator, planted: bool,
                  effect: float | None = None) -> RunSet:
-    """Plain sigmoid ratio far below 0 (about −6, so its sign never flips); each variant
-    the same (null) or LC3_MIN closer to 0 at every depth (planted)."""
-    gain = (LC3_MIN if planted else 0.0) if effect is None else effect
-    base = _levels(rng, -6.0, 0.0, 0.0)
+    """Plain sigmoid ratio far below 0 (about −6, so its sign never flips). Planted:
+    each variant LC3_MIN closer to 0 at every depth. Null, least favourable for a false
+    "supported": in the primary (relu) one depth, drawn at random, no closer (the same
+    as plain sigmoid) and the other two LC3_MIN closer; batch norm and residual
+    (robustness) stay planted. ``effect``: that gain at every depth of every variant."""
+    gain = LC3_MIN if effect is None else effect
+    base = _levels(rng, np.full(len(DEPTHS), -6.0), 0.0)
     ratios = {("sigmoid", "plain"): base}
-    for act, var in VARIANTS.values():
-        ratios[(act, var)] = base + gain + rng.normal(0, LC3_SD, base.shape)
+    boundary = None if planted or effect is not None else int(rng.integers(len(DEPTHS)))
+    for name, (act, var) in VARIANTS.items():
+        g = np.full(len(DEPTHS), gain)
+        if name == "relu" and boundary is not None:
+            g[boundary] = 0.0
+        ratios[(act, var)] = base + g[None, :] + rng.normal(0, LC3_SD, base.shape)
     return _variant_runs(rng, ratios)
 
 
 def simulate_lc4(rng: np.random.Generator, planted: bool,
                  effect: float | None = None) -> RunSet:
-    """Plain sigmoid test accuracy equal at every depth (null) or LC4_MIN lower per
-    depth step (planted)."""
-    drop = (LC4_MIN if planted else 0.0) if effect is None else effect
-    acc = _levels(rng, 0.77, -drop, LC4_SD)
+    """Plain sigmoid test accuracy. Planted: LC4_MIN lower per depth step. Null, least
+    favourable for a false "supported": one of the two depth steps, drawn at random,
+    with no drop and the other with LC4_MIN. ``effect``: that drop at both steps."""
+    drops = np.full(len(DEPTHS) - 1, LC4_MIN if effect is None else effect)
+    if effect is None and not planted:
+        drops[rng.integers(drops.size)] = 0.0
+    acc = _levels(rng, 0.77 - np.concatenate([[0.0], np.cumsum(drops)]), LC4_SD)
     return _variant_runs(rng, {("sigmoid", "plain"): np.zeros_like(acc)}, acc)
 
 

@@ -29,6 +29,9 @@ def test_constants_match_the_experiment_yaml():
     timing = [dict(o.split("=") for o in ov) for grid, ov in points if grid == "timing"]
     assert {int(p["trainer.repeat"]) for p in timing} == set(range(bs.TIMING_REPEATS))
     assert sorted({int(p["trainer.batch_size"]) for p in timing}) == list(bs.BATCHES)
+    # rounds: repeats are the outer loop, every batch size once per round
+    order = [(int(p["trainer.repeat"]), int(p["trainer.batch_size"])) for p in timing]
+    assert order == [(r, b) for r in range(bs.TIMING_REPEATS) for b in bs.BATCHES]
 
 
 @pytest.mark.parametrize("claim", sorted(SIMULATE))
@@ -56,8 +59,35 @@ def test_no_effect_is_rarely_supported(claim):
     assert labels.count(stats.SUPPORTED) <= 2
 
 
+def test_least_favourable_null_puts_one_member_at_the_null():
+    rng = np.random.default_rng(0)
+    picked = set()
+    for _ in range(50):
+        null = bs._members(rng, 5, 0.3, planted=False, scale=None)
+        assert (null == 0).sum() == 1 and (null[null != 0] == 0.3).all()
+        picked.add(int(np.flatnonzero(null == 0)[0]))
+    assert picked == set(range(5))  # drawn at random per simulation
+    assert (bs._members(rng, 5, 0.3, planted=True, scale=None) == 0.3).all()
+    assert (bs._members(rng, 5, 0.3, planted=False, scale=-2.0) == -0.6).all()
+
+
+def test_bs2_null_plants_the_effect_in_the_robustness_settings():
+    """Noise-free: the primary falls by min_effect at every pair but one (flat), the
+    robustness settings at every pair."""
+    final = bs._monotone_final(np.random.default_rng(0), "test_acc", 0.85,
+                               np.array([0.02, 0.0, 0.02, 0.02, 0.02]), np.full(5, 0.02),
+                               0.0)
+    means = final.groupby(["preset", "batch_size"]).test_acc.mean().unstack()
+    diffs = -np.diff(means.loc[:, list(bs.BATCHES)].to_numpy(), axis=1)
+    np.testing.assert_allclose(diffs[means.index.get_loc(bs.PRIMARY)], [0.02, 0, 0.02, 0.02,
+                                                                        0.02], atol=1e-12)
+    for p in bs.FIXED_LR[1:]:
+        np.testing.assert_allclose(diffs[means.index.get_loc(p)], 0.02, atol=1e-12)
+
+
 def test_bs2_and_bs5_judge_only_fixed_learning_rate_settings():
-    final = bs._monotone_final(np.random.default_rng(0), "test_acc", 0.85, 0.1, 0.01)
+    final = bs._monotone_final(np.random.default_rng(0), "test_acc", 0.85, np.full(5, 0.1),
+                               np.full(5, 0.1), 0.01)
     scaled = final[final.preset == bs.PRIMARY].assign(preset="lr_scaled")
     rs = RunSet.from_tables("batch_size", bs.AXES, pd.concat([final, scaled]))
     outcome = bs.decide_bs2(rs)
@@ -82,6 +112,28 @@ def test_bs1_reads_only_the_timing_grid():
     assert setting.verdict == stats.SUPPORTED and setting.effect.n == bs.TIMING_REPEATS
     per_batch = next(iter(outcome.tables.values()))
     assert "load_avg_1m_mean" in per_batch and len(per_batch) == len(bs.BATCHES)
+
+
+def test_bs1_is_inconclusive_when_a_timing_run_exceeds_the_load_bound():
+    rs = bs.simulate_bs1(np.random.default_rng(0), True, scale=5.0)
+    timing = rs.points.grid == "timing"
+    assert bs.decide_bs1(rs).settings[0].verdict == stats.SUPPORTED  # load 1.0: fine
+    hot = timing & (rs.points.batch_size == 16) & (rs.points["repeat"] == 3)
+    rs.points.loc[hot, "load_avg_1m"] = bs.LOAD_BOUND + 0.5
+    outcome = bs.decide_bs1(rs)
+    (setting,) = outcome.settings
+    assert setting.verdict == stats.INCONCLUSIVE and "load bound" in setting.decided_by
+    run_id = rs.points.loc[hot, "run_id"].iloc[0]
+    assert any(run_id in n and "batch 16 repeat 3" in n for n in outcome.notes)
+    per_batch = next(iter(outcome.tables.values())).set_index("batch_size")
+    assert per_batch.loc[16, "runs_over_load_bound"] == 1
+    assert per_batch.runs_over_load_bound.sum() == 1
+    assert {"load_avg_start_mean", "load_avg_1m_max"} <= set(per_batch.columns)
+    assert judge(CLAIMS["BS-1"], "batch_size", outcome).verdict == stats.INCONCLUSIVE
+    # BS-3 reads the same timing runs: it says so
+    rs3 = bs.simulate_bs3(np.random.default_rng(0), True)
+    rs3.points.loc[rs3.points.grid == "timing", "load_avg_1m"] = bs.LOAD_BOUND + 1
+    assert any("LOAD_BOUND" in n for n in bs.decide_bs3(rs3).notes)
 
 
 def test_steps_to_target_is_relative_to_each_replicates_bayes_accuracy():

@@ -156,7 +156,40 @@ def test_bd3_settings_are_task_by_placement_and_the_headline_is_bn_do_minus_a_si
 def test_implementation_checks_pass_torch_and_fail_a_broken_implementation(claim_id):
     v = _verdict(claim_id, True)
     assert v.verdict == stats.SUPPORTED and v.category == "implementation check"
-    assert _verdict(claim_id, False).verdict == stats.REFUTED
+    claim = CLAIMS[claim_id]
+    runs = claim.simulate(np.random.default_rng(0), True, broken=True)
+    v = judge(claim, bn_dropout.NAME, claim.decide(runs))
+    assert v.verdict == stats.REFUTED
+    if claim_id == "BD-5":  # decided by a t CI against MC_BAD, Holm-adjusted p
+        assert v.ci_low > v.null_value == bn_dropout.MC_BAD and v.p_value < stats.ALPHA
+
+
+@pytest.mark.parametrize("boundary", bn_dropout.BD4_CONDITIONS)
+def test_bd4_each_condition_at_its_boundary_is_rarely_supported(boundary):
+    claim = CLAIMS["BD-4"]
+    labels = [judge(claim, bn_dropout.NAME, claim.decide(bn_dropout.simulate_bd4(
+        np.random.default_rng(seed), False, boundary=boundary))).verdict
+        for seed in range(40)]
+    assert labels.count(stats.SUPPORTED) <= 4, labels
+    if boundary == "running":  # deterministic: the tolerance itself is not below it
+        assert set(labels) == {stats.INCONCLUSIVE}
+
+
+def test_bd3_refutation_reports_the_holm_adjusted_p():
+    v = _verdict("BD-3", True, -0.1)
+    table = next(t for title, t in v.tables.items() if "2×2 cells" in title)
+    row = table[table.setting == v.primary_setting]
+    assert v.verdict == stats.REFUTED
+    assert v.p_value == pytest.approx(row["Holm p (better)"].min())
+    assert v.p_value >= row["p (better than both)"].min()
+
+
+def test_least_favourable_null_has_one_member_at_zero():
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        m = bn_dropout._members(rng, False, None, 0.02, 3)
+        assert (m == 0).sum() == 1 and (m == 0.02).sum() == 2
+    assert (bn_dropout._members(rng, True, None, 0.02, 3) == 0.02).all()
 
 
 def test_decisions_are_fast_enough_to_calibrate():

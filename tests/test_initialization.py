@@ -68,6 +68,48 @@ def test_every_declared_setting_is_decided_and_the_primary_is_one():
         assert len(names) == len(set(names))
 
 
+class NoNoise:
+    """A Generator whose normal() returns its mean: the simulators' planted structure
+    without their noise (the members they draw at random are still drawn)."""
+
+    def __init__(self, seed: int):
+        self.rng = np.random.default_rng(seed)
+
+    def normal(self, loc=0.0, scale=1.0, size=None):
+        return np.array(np.broadcast_to(np.asarray(loc, float),
+                                        size if size is not None else np.shape(loc)))
+
+    def __getattr__(self, name):
+        return getattr(self.rng, name)
+
+
+def _members(claim_id: str, planted: bool, seed: int) -> pd.DataFrame:
+    """Each member's signed distance from its boundary in the claimed direction
+    (equivalence: margin − |mean|), with its setting, on a noise-free simulation."""
+    claim = CLAIMS[claim_id]
+    outcome = claim.decide(claim.simulate(NoNoise(seed), planted))
+    rows = next(iter(outcome.tables.values()))
+    if claim.equivalence_margin is not None:
+        return rows.assign(beyond=rows.margin - rows["mean"].abs())
+    return rows.assign(beyond=rows["mean"] - rows["null"])
+
+
+@pytest.mark.parametrize("claim_id", sorted(CLAIMS))
+def test_null_is_least_favourable_and_planted_holds_everywhere(claim_id):
+    """planted=False: in the primary exactly one member sits at its boundary (TOST: at
+    the margin) and every other member holds as planted (TOST: at 0); the robustness
+    settings are planted. planted=True: every member of every setting holds."""
+    chosen = set()
+    for seed in range(12):
+        rows = _members(claim_id, False, seed)
+        at = rows[rows.beyond.abs() < 1e-9]
+        assert at.setting.tolist() == [CLAIMS[claim_id].primary]
+        assert (rows.drop(at.index).beyond > 1e-6).all()
+        chosen |= set(at.member)
+    assert len(chosen) > 1  # the boundary member is drawn at random
+    assert (_members(claim_id, True, 0).beyond > 1e-6).all()
+
+
 def test_layer_slopes_recover_an_exact_log_linear_profile():
     rs = mod._layer_table(np.random.default_rng(0), {("tanh", "normal σ=1"): (-0.2, 0.5)},
                           sd=0.0)

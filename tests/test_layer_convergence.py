@@ -54,3 +54,49 @@ def test_simulated_settling_steps_are_read_back():
                                 below=mod.SETTLE)
     means = settle.groupby("layer").settle.mean()
     assert means.is_monotonic_decreasing and means.iloc[0] - means.iloc[-1] > 200
+
+
+class NoNoise:
+    """A Generator whose normal() returns its mean: the simulators' planted structure
+    without their noise (the members they draw at random are still drawn)."""
+
+    def __init__(self, seed: int):
+        self.rng = np.random.default_rng(seed)
+
+    def normal(self, loc=0.0, scale=1.0, size=None):
+        return np.array(np.broadcast_to(np.asarray(loc, float),
+                                        size if size is not None else np.shape(loc)))
+
+    def __getattr__(self, name):
+        return getattr(self.rng, name)
+
+
+CLAIMED = {"LC-1": +1, "LC-2": -1, "LC-3": +1, "LC-4": +1}  # the sign each member claims
+
+
+def _members(claim_id: str, planted: bool, seed: int) -> pd.DataFrame:
+    """Each member's (or adjacent pair's) signed distance from 0 in the claimed
+    direction, with its setting, on a noise-free simulation."""
+    claim = CLAIMS[claim_id]
+    tables = claim.decide(claim.simulate(NoNoise(seed), planted)).tables
+    rows = next(t for t in tables.values() if "member" in t or "pair" in t)
+    if "pair" in rows:  # monotone rules: one setting; LC-1's verdict reads the weights
+        rows = rows[rows.measure.str.startswith(("weights", "test accuracy"))]
+        rows = rows.assign(setting=claim.primary, member=rows.pair, mean=rows["diff"])
+    return rows.assign(beyond=CLAIMED[claim_id] * rows["mean"])
+
+
+@pytest.mark.parametrize("claim_id", sorted(CLAIMS))
+def test_null_is_least_favourable_and_planted_holds_everywhere(claim_id):
+    """planted=False: in the primary exactly one member sits at 0 and every other holds
+    as planted; the robustness settings are planted. planted=True: every member of
+    every setting holds."""
+    chosen = set()
+    for seed in range(12):
+        rows = _members(claim_id, False, seed)
+        at = rows[rows.beyond.abs() < 1e-9]
+        assert at.setting.tolist() == [CLAIMS[claim_id].primary]
+        assert (rows.drop(at.index).beyond > 1e-6).all()
+        chosen |= set(at.member)
+    assert len(chosen) > 1  # the boundary member is drawn at random
+    assert (_members(claim_id, True, 0).beyond > 1e-6).all()

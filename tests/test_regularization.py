@@ -50,7 +50,50 @@ def test_rg3_implementation_check_passes_torch_and_fails_the_reverse():
     assert {s.setting: s.verdict for s in v.settings} == {"adam": "supported",
                                                            "sgd": "supported"}
     assert v.effect > reg.DIFF_TOL
-    assert _label("RG-3", False).verdict == stats.REFUTED
+    claim = CLAIMS["RG-3"]
+    broken = reg.simulate_rg3(np.random.default_rng(0), True, broken=True)
+    assert judge(claim, reg.NAME, claim.decide(broken)).verdict == stats.REFUTED
+
+
+def test_rg3_least_favourable_null_puts_one_replicate_exactly_at_the_tolerance():
+    runs = reg.simulate_rg3(np.random.default_rng(3), False)
+    rel = reg.relative_difference(reg.final_first_layer(runs, "rg3_adam_penalty"),
+                                  reg.final_first_layer(runs, "rg3_adamw_decay"))
+    assert rel.min() == reg.DIFF_TOL and np.sort(rel)[1] > reg.DIFF_TOL
+    v = judge(CLAIMS["RG-3"], reg.NAME, CLAIMS["RG-3"].decide(runs))
+    assert {s.setting: s.verdict for s in v.settings} == {"adam": "inconclusive",
+                                                           "sgd": "supported"}
+
+
+def test_least_favourable_null_has_one_member_at_zero():
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        m = reg._members(rng, False, None, 0.2, 5)
+        assert (m == 0).sum() == 1 and (m == 0.2).sum() == 4
+    assert (reg._members(rng, True, None, 0.2, 5) == 0.2).all()
+
+
+@pytest.mark.parametrize("boundary", reg.RG4_CONDITIONS)
+def test_rg4_each_condition_at_its_boundary_is_rarely_supported(boundary):
+    claim = CLAIMS["RG-4"]
+    labels = [judge(claim, reg.NAME, claim.decide(reg.simulate_rg4(
+        np.random.default_rng(seed), False, boundary=boundary))).verdict
+        for seed in range(40)]
+    assert labels.count(stats.SUPPORTED) <= 4, labels
+
+
+def test_rg4_a_narrower_gap_bought_with_test_accuracy_is_not_supported():
+    """Train accuracy falls by 0.12, test accuracy by 0.02 (> the 0.01 margin): the
+    gap narrows by 0.1 at every λ, but the claim's 'without lowering test accuracy'
+    fails, significantly at every λ."""
+    runs = reg.simulate_rg4(np.random.default_rng(0), True)
+    final = runs.final
+    reg_rows = (final.l1 > 0) | (final.l2 > 0)
+    final.loc[reg_rows, "test_acc"] -= 0.02 + reg.RG4_MIN
+    final.loc[reg_rows, "train_acc"] -= 0.12
+    v = judge(CLAIMS["RG-4"], reg.NAME, CLAIMS["RG-4"].decide(runs))
+    assert v.verdict == stats.REFUTED and "lowers test accuracy" in v.decided_by
+    assert v.ci_high < v.null_value == -reg.RG4_NI
 
 
 def test_rg2_an_exact_l2_zero_refutes():

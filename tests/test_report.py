@@ -13,7 +13,7 @@ def test_report_writes_pages_figures_and_verdicts(smoke_store, tmp_path):
     verdicts = report.build(tmp_path, ["batch_size"], ["profile=smoke"], smoke_store)
     assert [v.claim for v in verdicts] == ["BS-1", "BS-2", "BS-3", "BS-4", "BS-5"]
     # every rule found its runs: BS-1 counts the timing grid's repeats, the rest replicates
-    assert [v.n_replicates for v in verdicts] == [5, 3, 3, 3, 3]
+    assert [v.n_replicates for v in verdicts] == [10, 3, 3, 3, 3]  # 10 = TIMING_REPEATS
     assert all(v.primary_setting == "abid2018" and v.settings for v in verdicts)
     assert [s.setting for s in verdicts[1].settings] == ["abid2018", "same_steps", "sgd",
                                                           "identity_cov"]
