@@ -71,6 +71,8 @@ def bayes_accuracy(mean: np.ndarray, cov: np.ndarray, class1_fraction: float = 0
     """
     delta = math.sqrt(float(mean @ np.linalg.solve(cov, mean)))
     p1 = class1_fraction
+    if delta == 0:  # identical classes (data.mean=0, a no-signal control): guess the prior
+        return max(p1, 1 - p1)
     shift = math.log((1 - p1) / p1) / delta
     return float((1 - p1) * norm.cdf(delta / 2 + shift) + p1 * norm.cdf(delta / 2 - shift))
 

@@ -2,16 +2,25 @@
 
 One call trains one sweep point (R batched replicates) and records it as one MLflow
 run; ``-m`` runs the experiment's declared sweep (``hydra.sweeper.params``) through
-whichever Hydra launcher is configured. Order of work: validate (no run is created for
-bad input) → skip if this exact config already FINISHED → train → log → end the run.
+whichever Hydra launcher is configured. Order of work: validate every point before any
+job (harness/preflight.py: no run, no folder for bad input; exit code 2) → claim the
+point (skip it if it already FINISHED or its owner is alive) → train → log → end the run.
+
+Exit codes: 0 done, 2 bad input (one line names the field and its allowed values),
+1 a fault of the machine (a full disk: one line; finished points are kept), 130 Ctrl-C
+and 143 SIGTERM (the point in progress is marked KILLED; re-run to resume).
 """
 
 from __future__ import annotations
 
 import gc
 import logging
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import hydra
 import torch
@@ -46,43 +55,99 @@ def _summary(result: TrainResult) -> str:
             f"train_time/replicate={result.info['runtime_per_replicate_s']:.2f}s")
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (SLURM, Ray and loky send it before SIGKILL), handled like Ctrl-C."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C. A subclass, because CPython remembers a plain KeyboardInterrupt that
+    passed through embedded code (PyRun_*) and then kills the process with SIGINT at
+    exit, after it was handled."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def _raise_interrupted(signum: int, frame: object) -> None:
+    raise Interrupted
+
+
+@contextmanager
+def sigterm_as_interrupt(sigint: bool = False) -> Iterator[None]:
+    """Within: SIGTERM raises :class:`Terminated` (and, with ``sigint``, Ctrl-C raises
+    :class:`Interrupted`), so the active run ends KILLED."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    handlers = {signal.SIGTERM: _raise_terminated}
+    if sigint and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        handlers[signal.SIGINT] = _raise_interrupted
+    previous = {sig: signal.signal(sig, handler) for sig, handler in handlers.items()}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _fail(message: str, code: int) -> SystemExit:
+    print(f"error: {message}", file=sys.stderr, flush=True)
+    return SystemExit(code)
+
+
 def execute(cfg: DictConfig) -> TrainResult | None:
-    """Run one sweep point; returns None when it was skipped as already finished."""
+    """Run one sweep point; returns None when it was skipped (finished, or owned by a live
+    process)."""
     try:
         validate(cfg)
     except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+        raise _fail(str(exc), 2) from None
     name, sweep_id, launcher = _point_label()
     job = HydraConfig.get().job
     label = f"[{cfg.experiment_name} #{job.get('num', 0)}] {name}"
     if not cfg.tracking.enabled:
-        result = train(cfg, label)
+        with sigterm_as_interrupt():
+            result = train(cfg, label)
         log.info("%s: %s", label, _summary(result))
         return result
 
     uri = tracking.tracking_uri(cfg.tracking.uri)
-    try:
-        client = tracking.init_store(uri)
-    except tracking.TrackingError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
-    exp_id = tracking.experiment_id(client, cfg.tracking.experiment, uri)
-    chash = tracking.config_hash(cfg)
-    tracking.reap_orphans(client, exp_id, chash)
-    if cfg.tracking.skip_finished and tracking.find_runs(client, exp_id, chash, "FINISHED"):
-        log.info("%s: already FINISHED (config %s), skipped", label, chash)
-        return None
-    tags = {"sweep_id": sweep_id, "launcher": launcher,
-            "device": str(resolve_device(cfg.trainer.device)), "torch_version": torch.__version__}
-    # Everything imported so far (torch, mlflow, SQLAlchemy: ~10^6 objects) lives for the
-    # whole process; freezing it keeps Python's full collections, triggered by the many
-    # small objects of metric logging, from rescanning it (0.3 s spikes per point).
-    gc.freeze()
-    start = time.perf_counter()
-    with tracking.TrackedRun(client, exp_id, cfg, chash, name, tags) as run:
-        result = train(cfg, label)
-        tracking.log_result(client, run.run_id, result)
+    with sigterm_as_interrupt():
+        try:
+            client = tracking.init_store(uri, key=tracking.uri_source(cfg.tracking.uri)[1])
+            exp_id = tracking.experiment_id(client, cfg.tracking.experiment, uri)
+            chash = tracking.config_hash(cfg)
+            tags = {"sweep_id": sweep_id, "launcher": launcher,
+                    "device": str(resolve_device(cfg.trainer.device)),
+                    "torch_version": torch.__version__}
+            run = tracking.claim(client, exp_id, uri, cfg, chash, name, tags)
+        except (ConfigError, tracking.TrackingError) as exc:
+            raise _fail(str(exc), 2) from None
+        except Exception as exc:
+            fault = tracking.describe_fault(exc)
+            if fault is None:
+                raise
+            raise _fail(f"{fault}; nothing was trained", 1) from None
+        if isinstance(run, str):
+            log.info("%s: %s, skipped", label, run)
+            return None
+        # Everything imported so far (torch, mlflow, SQLAlchemy: ~10^6 objects) lives for
+        # the whole process; freezing it keeps Python's full collections, triggered by the
+        # many small objects of metric logging, from rescanning it (0.3 s spikes per point).
+        gc.freeze()
+        start = time.perf_counter()
+        try:
+            with run:
+                result = train(cfg, label)
+                tracking.log_result(client, run.run_id, result)
+        except Exception as exc:
+            fault = tracking.describe_fault(exc)
+            if fault is None:
+                raise
+            raise _fail(f"{fault} while recording run {run.run_id} ({name}); it is marked "
+                        "FAILED (or KILLED by the next attempt); points that finished are "
+                        "kept: fix this and re-run the same command", 1) from None
     log.info("%s: %s (%.1fs)", label, _summary(result), time.perf_counter() - start)
     return result
 
@@ -94,5 +159,18 @@ def main(cfg: DictConfig) -> None:
     execute(cfg)
 
 
+def cli() -> None:
+    """``python -m harness.run``: Ctrl-C and SIGTERM end with one line, not a traceback."""
+    with sigterm_as_interrupt(sigint=True):
+        try:
+            main()
+        except KeyboardInterrupt as exc:
+            term = isinstance(exc, Terminated)
+            print(f"interrupted ({'SIGTERM' if term else 'Ctrl-C'}): a run in progress is "
+                  "marked KILLED; re-run the same command to resume (finished points are "
+                  "skipped)", file=sys.stderr, flush=True)
+            raise SystemExit(143 if term else 130) from None
+
+
 if __name__ == "__main__":
-    main()
+    cli()

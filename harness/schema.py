@@ -10,8 +10,12 @@ it opens a tracking run, so bad input never leaves a half-written run behind.
 from __future__ import annotations
 
 import math
+import os
+import re
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
@@ -213,6 +217,10 @@ class TrackingConfig:
     experiment: str = "${experiment_name}"  # MLflow experiment name
     enabled: bool = True  # false: train and print, log nothing
     skip_finished: bool = True  # skip sweep points already FINISHED with the same config
+    # a running point's process refreshes its run's `heartbeat` tag this often; a RUNNING
+    # run whose heartbeat is older than 3x this (its lease) is reaped (marked KILLED) by
+    # the next process that wants the point, on any host
+    heartbeat_s: float = 30.0
 
 
 @dataclass
@@ -252,8 +260,231 @@ def n_train(cfg: DictConfig | Config) -> int:
     return cfg.data.n - math.ceil(cfg.data.n * cfg.data.test_fraction)
 
 
+# Names that become MLflow experiment names and folder names (logs/, mlartifacts/): no
+# path separators, no leading dot (so never "..") and short enough for any filesystem.
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+NAME_ALLOWED = ("1 to 100 characters from A-Z a-z 0-9 _ . -, starting with a letter or digit "
+                "(no '/', no '..')")
+
+
+@cache
+def _schema() -> DictConfig:
+    return OmegaConf.structured(Config)
+
+
+def _check_known_keys(cfg: DictConfig) -> None:
+    """Keys added with ``+key=value`` (Hydra opens the struct for them) must be schema
+    fields too: an unknown key would be silently ignored."""
+    def walk(node: DictConfig, schema: DictConfig, prefix: str) -> None:
+        for key in node.keys():
+            if prefix == "" and key == "hydra":
+                continue
+            dotted = f"{prefix}{key}"
+            if key not in schema:
+                where = f"{prefix[:-1]} has" if prefix else "the config has"
+                value = OmegaConf.select(node, str(key), throw_on_missing=False)
+                raise ConfigError(f"{dotted}={value} is invalid: {where} no field {key!r}; "
+                                  f"allowed fields are {', '.join(map(str, schema.keys()))}")
+            child, sub = node._get_node(key), schema._get_node(key)
+            if isinstance(child, DictConfig) and isinstance(sub, DictConfig) \
+                    and not sub._is_none():
+                walk(child, sub, f"{dotted}.")
+
+    walk(cfg, _schema(), "")
+
+
+def _check_finite(cfg: DictConfig) -> None:
+    """NaN and infinity are floats OmegaConf accepts; no field of the schema means them."""
+    data = {k: (OmegaConf.to_container(v, resolve=True, enum_to_str=True)
+                if OmegaConf.is_config(v) else v)
+            for k, v in ((k, cfg[k]) for k in cfg.keys() if k != "hydra")}
+
+    def walk(node: Any, key: str) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, f"{key}.{k}" if key else str(k))
+        elif isinstance(node, list):
+            if any(isinstance(v, float) and not math.isfinite(v) for v in node):
+                raise ConfigError(f"{key}={node} is invalid: allowed values are finite numbers")
+            for v in node:
+                if isinstance(v, dict | list):
+                    walk(v, key)
+        elif isinstance(node, float) and not math.isfinite(node):
+            raise ConfigError(f"{key}={node} is invalid: allowed values are finite numbers")
+
+    walk(data, "")
+
+
+def check_name(key: str, value: Any) -> None:
+    _check(isinstance(value, str) and NAME_PATTERN.fullmatch(value) is not None, key, value,
+           NAME_ALLOWED)
+
+
+# ---------------------------------------------------------------------------------------
+# Work and memory budget of one sweep point, checked before anything trains. A point that
+# cannot finish (an hour-long step loop of 10^12 steps, a model or a replicate batch that
+# does not fit in memory) is refused with the field to change. The limits are generous:
+# every declared point of every experiment uses a small fraction of them (a test checks).
+MAX_STEPS = 10_000_000  # optimizer steps of one point (~1-3 h of small-model steps on a CPU)
+MAX_EVALS = 10_000  # evaluation points (each one logs every curve of every replicate)
+MAX_PARAMS = 100_000_000  # parameters of one replicate's model
+MAX_WORK = 1e15  # multiply-adds of one point (replicates x steps x batch x parameters x 3 +
+#                  evaluations); ~1 day at 10 GFLOP/s
+MEMORY_FRACTION = 0.8  # of the device's memory (or the cgroup's limit, if lower)
+
+
+@dataclass
+class Budget:
+    """Estimated cost of one sweep point (see :func:`budget`)."""
+
+    steps: float  # optimizer steps
+    params: int  # parameters of one replicate's model (BN included)
+    work: float  # multiply-adds of training and evaluation, all replicates
+    memory: dict[str, float]  # bytes by what holds them, all replicates
+
+    @property
+    def memory_bytes(self) -> float:
+        return sum(self.memory.values())
+
+
+def hidden_widths(m: Any) -> list[int]:
+    return [int(m.width)] * int(m.depth) if m.depth is not None else [int(w) for w in m.widths]
+
+
+def step_budget(t: Any, ntr: int) -> float:
+    """The trainer's step count (trainer.total_steps), as a float that cannot overflow."""
+    if t.steps is not None:
+        return float(t.steps)
+    return max(1.0, math.floor(float(t.epochs) * (t.epoch_size or ntr) / t.batch_size))
+
+
+def budget(cfg: DictConfig) -> Budget:
+    """Steps, parameters, work and memory of one point, from its config alone.
+
+    Memory counts float32 parameters with their gradients, two optimizer states and the
+    initialization's copy (x5), the datasets (float64 while generated, float32 stacked,
+    and the per-replicate copy), the minibatch index blocks (512 steps of an argsort over
+    the training set per replicate), activations of a full-training-set pass (x4 for
+    gradients and BN), and the convergence probe's snapshots (one per evaluation).
+    Work counts 3 multiply-adds per parameter and sample of a training step (forward and
+    backward), 2 per evaluated sample, and the jitter window's full-set losses.
+    """
+    d, t = cfg.data, cfg.trainer
+    R = float(t.replicates)
+    n_out = 10 if d.kind == DataKind.digits else 2
+    dims = [int(d.dim), *hidden_widths(cfg.model), n_out]
+    params = sum(a * b + b for a, b in zip(dims[:-1], dims[1:], strict=True))
+    if cfg.model.batch_norm:
+        params += 2 * sum(dims[1:-1])
+    ntr = n_train(cfg)
+    steps = step_budget(t, ntr)
+    evals = min(float(t.evals), steps) + 1
+    units = float(sum(dims[1:]))
+    work = R * (3 * steps * t.batch_size * params + 2 * evals * d.n * params
+                + 2 * min(float(t.jitter_window), steps) * ntr * params)
+    f32 = 4.0
+    memory = {
+        "parameters": R * params * f32 * 5,
+        "data": R * d.n * (d.dim * (8 + 2 * f32) + 2 * 8),
+        "minibatch indices": (R * min(512.0, steps) * ntr * (f32 + 8)
+                              if t.sampling == Sampling.random and t.batch_size > 1
+                              else R * ntr * 8),
+        "activations": R * max(float(t.batch_size), float(d.n)) * units * f32 * 4,
+    }
+    if "convergence" in t.probes:
+        # weights and each layer's output on a 64-sample batch, at every evaluation
+        memory["probe snapshots"] = R * evals * (params + min(64, ntr) * units) * f32
+    return Budget(steps=steps, params=params, work=work, memory=memory)
+
+
+def device_memory(device: Any) -> tuple[str, float]:
+    """(device name, bytes of memory a point may use there)."""
+    import torch
+
+    if device == Device.cuda or (device == Device.auto and torch.cuda.is_available()):
+        return "cuda", float(torch.cuda.get_device_properties(0).total_memory)
+    total = float(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    try:  # a container's own limit, when lower (cgroup v2, then v1)
+        for path in ("/sys/fs/cgroup/memory.max",
+                     "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+            text = Path(path).read_text().strip() if Path(path).exists() else "max"
+            if text.isdigit():
+                total = min(total, float(text))
+    except OSError:
+        pass
+    return "cpu", total
+
+
+def _gib(x: float) -> str:
+    return f"{x / 2**30:.3g} GiB"
+
+
+def _check_budget(cfg: DictConfig) -> None:
+    t, m = cfg.trainer, cfg.model
+    ntr = n_train(cfg)
+    steps = step_budget(t, ntr)
+    if t.steps is not None:
+        _check(steps <= MAX_STEPS, "trainer.steps", t.steps, f"integers 1 .. {MAX_STEPS:,}")
+    else:
+        _check(steps <= MAX_STEPS, "trainer.epochs", t.epochs,
+               f"budgets of at most {MAX_STEPS:,} optimizer steps (this one is {steps:.3g} = "
+               f"epochs x epoch_size {t.epoch_size or ntr} / batch_size {t.batch_size})")
+    _check(t.evals <= MAX_EVALS, "trainer.evals", t.evals, f"integers 1 .. {MAX_EVALS:,}")
+    b = budget(cfg)
+    model_key = ("model.depth" if m.depth is not None else "model.widths")
+    model_value = m.depth if m.depth is not None else list(m.widths)
+    _check(b.params <= MAX_PARAMS, model_key, model_value,
+           f"models of at most {MAX_PARAMS:,} parameters per replicate (this one has "
+           f"{b.params:,.0f}" + (f" with model.width={m.width}" if m.depth is not None else "")
+           + f" and data.dim={cfg.data.dim})")
+    _check_memory(cfg, b, model_key, model_value)
+    if b.work > MAX_WORK:
+        budget_key = (f"trainer.steps={t.steps}" if t.steps is not None
+                      else f"trainer.epochs={t.epochs}")
+        raise ConfigError(
+            f"trainer.replicates={t.replicates} x {budget_key} ({steps:.3g} steps) x "
+            f"trainer.batch_size={t.batch_size} x {b.params:,} parameters is invalid: allowed "
+            f"values keep this product (x3, plus evaluations) within {MAX_WORK:.0e} "
+            f"multiply-adds per point (this one needs {b.work:.2g}); lower one of them")
+
+
+def _check_memory(cfg: DictConfig, b: Budget, model_key: str, model_value: Any) -> None:
+    t = cfg.trainer
+    name, total = device_memory(t.device)
+    limit = MEMORY_FRACTION * total
+    need = b.memory_bytes
+    if need <= limit:
+        return
+    parts = ", ".join(f"{k} {_gib(v)}" for k, v in b.memory.items())
+    per_replicate = need / t.replicates
+    max_r = int(limit // per_replicate)
+    if max_r >= 1:
+        raise ConfigError(
+            f"trainer.replicates={t.replicates} is invalid: allowed values are integers 1 .. "
+            f"{max_r} for this point: it needs ~{_gib(need)} ({parts}), more than "
+            f"{MEMORY_FRACTION:.0%} of the {_gib(total)} of {name} memory")
+    biggest = max(b.memory, key=b.memory.get)
+    key, value = {"parameters": (model_key, model_value),
+                  "probe snapshots": ("trainer.probes", list(t.probes))}.get(
+        biggest, ("data.n", cfg.data.n))
+    raise ConfigError(
+        f"{key}={value} is invalid: allowed values fit one replicate in {MEMORY_FRACTION:.0%} "
+        f"of the {_gib(total)} of {name} memory; one replicate of this point needs "
+        f"~{_gib(per_replicate)} ({biggest} dominate)")
+
+
 def validate(cfg: DictConfig) -> None:
-    """Range checks a type can't express; raise ConfigError naming field and allowed values."""
+    """Range checks a type can't express; raise ConfigError naming field and allowed values.
+
+    In order: keys that are not schema fields (``+optim.lrr=0.1``), non-finite numbers,
+    names that become folders, ranges, then the point's work and memory budget.
+    """
+    _check_known_keys(cfg)
+    _check_finite(cfg)
+    check_name("experiment_name", cfg.experiment_name)
+    check_name("tracking.experiment", cfg.tracking.experiment)
+    hb = cfg.tracking.heartbeat_s
+    _check(0.1 <= hb <= 3600, "tracking.heartbeat_s", hb, "0.1 <= x <= 3600 (seconds)")
     d, m, o, t = cfg.data, cfg.model, cfg.optim, cfg.trainer
     _check(d.dim >= 1, "data.dim", d.dim, "integers >= 1")
     _check(d.n >= 4, "data.n", d.n, "integers >= 4")
@@ -319,6 +550,7 @@ def validate(cfg: DictConfig) -> None:
 
         _check(torch.cuda.is_available(), "trainer.device", "cuda",
                "'auto', 'cpu' ('cuda' needs a visible CUDA device; none is)")
+    _check_budget(cfg)
 
 
 def to_container(cfg: DictConfig) -> dict[str, Any]:

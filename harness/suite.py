@@ -5,6 +5,8 @@ user types), on Hydra's joblib launcher when ``--jobs`` > 1. Points already FINI
 MLflow are skipped, so the suite is idempotent and resumes after an interruption. Prints
 the wall time per experiment and in total. ``--seed K`` re-runs everything under another
 master seed into its own store and folder (results/README.md compares seeds 0 and 1).
+Every step (the sweeps, then the report) uses one store: ``tracking.uri=...`` among the
+overrides, else $MLFLOW_TRACKING_URI, else ./mlflow.db (mlflow-seedK.db for seed K).
 """
 
 from __future__ import annotations
@@ -17,7 +19,14 @@ import time
 
 from harness import report
 from harness.claims import registry
-from harness.tracking import PROJECT_ROOT, init_store, tracking_uri
+from harness.schema import ConfigError
+from harness.tracking import (
+    PROJECT_ROOT,
+    TrackingError,
+    check_uri,
+    normalize_uri,
+    uri_source,
+)
 
 
 def sweep_command(name: str, jobs: int, overrides: list[str]) -> list[str]:
@@ -32,10 +41,22 @@ def seed_overrides(seed: int) -> list[str]:
     return [] if seed == 0 else [f"data.seed={seed}", f"trainer.seed={seed}"]
 
 
-def seed_store(seed: int) -> str:
-    """Seed 0 uses the usual store; another seed its own SQLite file beside it."""
-    if seed == 0:
-        return tracking_uri()
+def uri_override(overrides: list[str]) -> str | None:
+    """The value of the last ``tracking.uri=...`` among Hydra overrides, if any."""
+    found = [o.split("=", 1)[1] for o in overrides
+             if o.split("=", 1)[0].lstrip("+") == "tracking.uri" and "=" in o]
+    return found[-1] if found else None
+
+
+def seed_store(seed: int, override: str | None = None) -> str:
+    """The store every step of the suite uses: preparing it, every sweep, the report.
+
+    ``override`` (``tracking.uri=...`` on the suite's command line), else
+    $MLFLOW_TRACKING_URI, wins for any seed; without either, seed 0 uses ./mlflow.db and
+    another seed its own SQLite file beside it (mlflow-seedK.db). Seeds can share a store:
+    a point's config hash includes its seeds, so they never mix up."""
+    if override or os.environ.get("MLFLOW_TRACKING_URI") or seed == 0:
+        return normalize_uri(uri_source(override)[0])
     return f"sqlite:///{PROJECT_ROOT / f'mlflow-seed{seed}.db'}"
 
 
@@ -48,7 +69,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="only this experiment (repeatable; default: all registered)")
     parser.add_argument("--seed", type=int, default=0,
                         help="master seed (data.seed and trainer.seed); another seed than 0 "
-                             "writes to its own store (mlflow-seedK.db) and report folder "
+                             "writes to its own store (mlflow-seedK.db, unless tracking.uri= "
+                             "or $MLFLOW_TRACKING_URI names one) and report folder "
                              "(results/seeds/K/)")
     parser.add_argument("--out", default=None,
                         help="report folder (default: results/, or results/seeds/K/)")
@@ -56,18 +78,44 @@ def main(argv: list[str] | None = None) -> None:
                                                      "profile=smoke")
     args = parser.parse_args(argv)
     names = args.experiments or list(registry())
-    overrides = [*seed_overrides(args.seed), *args.overrides]
-    uri = seed_store(args.seed)
+    unknown = sorted(set(names) - set(registry()))
+    if unknown:
+        parser.exit(2, f"error: --experiment={unknown} is invalid: allowed values are "
+                       f"{sorted(registry())}\n")
+    if args.jobs < 1:
+        parser.exit(2, f"error: --jobs={args.jobs} is invalid: allowed values are integers "
+                       ">= 1\n")
+    explicit = uri_override(args.overrides)
+    try:
+        if explicit:
+            check_uri(explicit, "tracking.uri")
+        uri = seed_store(args.seed, explicit)
+        # report pages show these overrides; the store is passed on its own
+        overrides = [*seed_overrides(args.seed),
+                     *[o for o in args.overrides if uri_override([o]) is None]]
+        check_uri(uri, "tracking.uri" if explicit else uri_source()[1])
+    except (ConfigError, TrackingError) as exc:
+        parser.exit(2, f"error: {exc}\n")
     out = args.out or str(PROJECT_ROOT / "results" / (
         "" if args.seed == 0 else f"seeds/{args.seed}"))
-    init_store(uri)  # migrate a fresh store once, before any parallel worker
     env = {**os.environ, "MLFLOW_TRACKING_URI": uri}
     timings: list[tuple[str, float]] = []
     for name in names:
-        cmd = sweep_command(name, args.jobs, overrides)
+        # an explicit tracking.uri beats the environment in every sweep point: pass it on,
+        # made absolute (the sweeps run from the project root)
+        cmd = sweep_command(name, args.jobs,
+                            [*overrides, *([f"tracking.uri={uri}"] if explicit else [])])
         print(f"==> {' '.join(cmd[1:])}", flush=True)
         start = time.perf_counter()
-        subprocess.run(cmd, check=True, cwd=PROJECT_ROOT, env=env)
+        try:
+            code = subprocess.run(cmd, cwd=PROJECT_ROOT, env=env).returncode
+        except KeyboardInterrupt:
+            code = 130
+        if code != 0:  # the sweep printed why; finished points are kept
+            print(f"error: the {name} sweep stopped (exit code {code}); no report was "
+                  "built; re-run the same command to resume (finished points are skipped)",
+                  file=sys.stderr)
+            raise SystemExit(code)
         timings.append((name, time.perf_counter() - start))
     start = time.perf_counter()
     report_args = ["--out", out, "--tracking-uri", uri,

@@ -9,10 +9,22 @@ Lessons this module encodes (each seen on these machines):
 - One ``log_metric`` call per value costs ~6 ms on SQLite; everything goes through
   ``log_batch``.
 - ``import mlflow`` takes seconds, so it is imported lazily, inside functions.
+- A fresh SQLite store interrupted during that first migration (Ctrl-C, SIGKILL) is broken
+  for good ("table _alembic_tmp_... already exists"), so a new store is migrated in a
+  temporary file that is moved into place when complete; a store left half-migrated by
+  older code (no runs in it yet) is detected and rebuilt.
+- Reading never creates a store (:func:`require_store`, :func:`load_runs`).
+- A point is claimed before it trains: its RUNNING run is created under the store lock,
+  after reaping runs whose owner is dead, and a point whose owner is alive is skipped, so
+  two sweeps on one store share the work instead of doing it twice. The owner refreshes
+  a ``heartbeat`` tag from a daemon thread; a RUNNING run whose heartbeat is older than
+  its lease (``lease_s`` tag, 3 heartbeats) is dead on any host; on the owner's own host
+  a vanished PID says so at once.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import io
@@ -21,7 +33,10 @@ import logging
 import math
 import os
 import socket
+import sqlite3
 import subprocess
+import sys
+import threading
 import time
 import traceback
 from collections.abc import Iterator
@@ -35,7 +50,7 @@ import pandas as pd
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
-from harness.schema import to_container
+from harness.schema import ConfigError, to_container
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
@@ -62,9 +77,80 @@ class TrackingError(RuntimeError):
     """The tracking store can't be used; raised before any training starts."""
 
 
+class _FaultFilter(logging.Filter):
+    """MLflow logs every database error with its traceback before raising it; for a fault
+    of the machine (a full disk) the harness says it in one line itself."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return exc is None or describe_fault(exc) is None
+
+
+logging.getLogger("mlflow.store.db.utils").addFilter(_FaultFilter())
+
+
+# tags of a claimed run: its owner's last sign of life (epoch seconds) and how long that
+# sign stays valid
+HEARTBEAT_TAG, LEASE_TAG = "heartbeat", "lease_s"
+LEASE_HEARTBEATS = 3  # a run is dead once its heartbeat is this many intervals old
+DEFAULT_LEASE_S = 90.0  # for RUNNING runs that carry no lease tag (older code)
+# URI schemes MLflow can track to; anything else is refused before any work
+URI_SCHEMES = ("sqlite", "http", "https", "file", "postgresql", "mysql", "mssql", "databricks")
+URI_ALLOWED = ("sqlite:///relative/path.db or sqlite:////absolute/path.db (three or four "
+               "slashes), http(s)://host:port (an mlflow server), file:///path, "
+               "postgresql://, mysql://, mssql://, databricks")
+
+
 def tracking_uri(cfg_uri: str | None = None) -> str:
-    """``tracking.uri`` if set, else $MLFLOW_TRACKING_URI, else the repo's SQLite file."""
-    return cfg_uri or os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{DEFAULT_DB}"
+    """``tracking.uri`` if set, else $MLFLOW_TRACKING_URI, else the repo's SQLite file.
+
+    A relative SQLite path is made absolute (against the current directory, as SQLite
+    would), so every process of a sweep and the report mean the same file."""
+    return normalize_uri(uri_source(cfg_uri)[0])
+
+
+def uri_source(cfg_uri: str | None = None) -> tuple[str, str]:
+    """(the tracking URI, the setting it came from: for error messages)."""
+    if cfg_uri:
+        return cfg_uri, "tracking.uri"
+    if os.environ.get("MLFLOW_TRACKING_URI"):
+        return os.environ["MLFLOW_TRACKING_URI"], "MLFLOW_TRACKING_URI"
+    return f"sqlite:///{DEFAULT_DB}", "the default store"
+
+
+def normalize_uri(uri: str) -> str:
+    path = sqlite_path(uri)
+    if path is None or path.is_absolute():
+        return uri
+    return f"sqlite:///{Path.cwd() / path}"
+
+
+def sqlite_path(uri: str) -> Path | None:
+    """The database file of a ``sqlite:///`` URI (None for other stores)."""
+    if not uri.startswith("sqlite:///"):
+        return None
+    return Path(uri.removeprefix("sqlite:///").split("?", 1)[0])
+
+
+def check_uri(uri: str, key: str = "tracking.uri") -> None:
+    """Refuse a URI MLflow cannot use, with the forms it can (ConfigError, one line)."""
+    from urllib.parse import urlparse
+
+    def bad(why: str = "") -> ConfigError:
+        return ConfigError(f"{key}={uri!r} is invalid{why}: allowed values are {URI_ALLOWED}")
+
+    scheme = "databricks" if uri == "databricks" else urlparse(uri).scheme
+    if scheme not in URI_SCHEMES:
+        raise bad()
+    if scheme == "sqlite":
+        path = sqlite_path(uri)
+        if path is None:
+            raise bad(" (a SQLite URI has three slashes before a relative path, four before "
+                      "an absolute one)")
+        if str(path) in ("", ".", ":memory:") or uri.endswith("/"):
+            raise bad(" (it names no database file)")
+    if scheme in ("http", "https") and not urlparse(uri).netloc:
+        raise bad(" (no host)")
 
 
 def _artifact_location(uri: str, name: str) -> str | None:
@@ -77,8 +163,14 @@ def _artifact_location(uri: str, name: str) -> str | None:
 
 @contextmanager
 def _file_lock(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as fh:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(path, "a")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise TrackingError(f"cannot write beside the tracking store: {path.parent} is not "
+                            f"writable ({exc.strerror or exc}); choose a writable place with "
+                            "tracking.uri or MLFLOW_TRACKING_URI") from exc
+    with fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
@@ -112,23 +204,224 @@ def _env(**values: str) -> Iterator[None]:
                 os.environ[k] = v
 
 
-def init_store(uri: str, timeout_s: float = 10.0) -> MlflowClient:
+@cache
+def _schema_head() -> str:
+    from mlflow.store.db.utils import _get_latest_schema_revision
+
+    return _get_latest_schema_revision()
+
+
+def store_state(path: Path) -> tuple[str, bool]:
+    """(state, holds data) of a SQLite file, read without creating or changing it.
+
+    state: ``missing`` (no file, or an empty one), ``ready`` (migrated to this MLflow's
+    schema), ``incomplete`` (a migration stopped halfway: temporary alembic tables, or a
+    revision that is not this MLflow's head), ``foreign`` (a database MLflow did not
+    make) or ``unreadable``. ``holds data``: any run, or any experiment besides Default.
+    """
+    if not path.exists() or path.stat().st_size == 0:
+        return "missing", False
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    except sqlite3.Error:
+        return "unreadable", False
+    try:
+        tables = {r[0] for r in con.execute("select name from sqlite_master where type='table'")}
+        data = False
+        if "runs" in tables:
+            data = con.execute("select count(*) from runs").fetchone()[0] > 0
+        if "experiments" in tables:
+            data = data or con.execute("select count(*) from experiments where "
+                                       "experiment_id != 0").fetchone()[0] > 0
+        if not tables:
+            return "missing", False
+        if "alembic_version" not in tables and "experiments" not in tables:
+            return "foreign", data
+        version = (con.execute("select version_num from alembic_version").fetchone()
+                   if "alembic_version" in tables else None)
+        partial = any(t.startswith("_alembic_tmp") for t in tables)
+        if partial or version is None or version[0] != _schema_head():
+            return "incomplete", data
+        return "ready", data
+    except sqlite3.Error:
+        return "unreadable", False
+    finally:
+        con.close()
+
+
+def _last_write(path: Path) -> float:
+    times = [p.stat().st_mtime for p in (path, path.with_name(path.name + "-journal"))
+             if p.exists()]
+    return max(times, default=0.0)
+
+
+def _settled(path: Path, quiet_s: float = 5.0, timeout_s: float = 120.0) -> bool:
+    """Wait while a process that does not hold our lock (a reader, ``mlflow ui``, older
+    code) is still creating the store in place. True once it is ready; False once it is
+    gone or has not changed for ``quiet_s`` (abandoned half-way)."""
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        if store_state(path)[0] == "ready":
+            return True
+        if not path.exists() or time.time() - _last_write(path) > quiet_s:
+            return False
+        time.sleep(0.2)
+    return False
+
+
+def _create_sqlite_store(path: Path) -> None:
+    """Migrate a new store in a temporary file beside ``path``, then move it into place:
+    an interruption at any moment leaves either no store or a complete one. A store that
+    appeared meanwhile (created in place by a process outside our lock) is kept if it
+    completes. Caller holds the store lock."""
+    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+
+    tmp = path.with_name(f".{path.name}.init-{os.getpid()}")
+    tmp_uri = f"sqlite:///{tmp}"
+    try:
+        SqlAlchemyStore(tmp_uri, (path.parent / "mlartifacts").as_uri())
+        engine = SqlAlchemyStore._engine_map.pop(tmp_uri, None)
+        if engine is not None:
+            engine.dispose()
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, path)  # atomic, and never over a file someone else has open
+            return
+        except FileExistsError:
+            if _settled(path):
+                return
+        except OSError:  # a file system without hard links
+            if path.exists() and _settled(path):
+                return
+        os.replace(tmp, path)
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
+            leftover.unlink(missing_ok=True)
+
+
+def _dispose_engines(path: Path) -> None:
+    """Close this process's pooled connections to a file that was just replaced (they
+    would still see the old one); the engines reconnect on next use."""
+    module = sys.modules.get("mlflow.store.tracking.sqlalchemy_store")
+    if module is None:
+        return
+    for engine in list(module.SqlAlchemyStore._engine_map.values()):
+        database = engine.url.database
+        if database and Path(database).resolve() == path.resolve():
+            engine.dispose()
+
+
+def _prepare_sqlite(path: Path) -> None:
+    """Create a missing store, rebuild one whose first migration was interrupted (it can
+    hold no runs yet), leave a ready one alone. Caller holds the store lock."""
+    for stale in path.parent.glob(f".{path.name}.init-*"):  # a migration that was killed
+        stale.unlink(missing_ok=True)
+    state, data = store_state(path)
+    if state == "ready":
+        return
+    if state in ("missing", "incomplete") and not data:
+        # an empty or half-migrated file may still be in the making by a process that
+        # does not take our lock; if it stopped changing, it was interrupted
+        if path.exists() and _settled(path):
+            return
+        if state == "incomplete":
+            log.warning("%s: its first migration was interrupted; rebuilding it (it held no "
+                        "runs)", path)
+        _create_sqlite_store(path)
+        _dispose_engines(path)
+        return
+    if state == "incomplete":
+        raise TrackingError(f"{path} is an MLflow store whose schema migration did not "
+                            "complete; back it up, then run `mlflow db upgrade "
+                            f"sqlite:///{path}`")
+    raise TrackingError(f"{path} is not an MLflow tracking store ({state}); point "
+                        "tracking.uri or MLFLOW_TRACKING_URI elsewhere")
+
+
+def init_store(uri: str, timeout_s: float = 10.0, key: str = "tracking.uri") -> MlflowClient:
     """Create/migrate the store once, serialized by a lock; fail fast if unreachable.
 
-    The first request to a server goes out with one retry and a short timeout (MLflow's
-    defaults retry for minutes), so a wrong URI is reported in seconds, before training.
+    A new SQLite store is migrated in a temporary file and moved into place, so an
+    interruption never leaves a half-migrated one. The first request to a server goes
+    out with one retry and a short timeout (MLflow's defaults retry for minutes), so a
+    wrong URI is reported in seconds, before training.
     """
+    check_uri(uri, key)
+    path = sqlite_path(uri)
     with _file_lock(_lock_path(uri)), _env(MLFLOW_HTTP_REQUEST_MAX_RETRIES="1",
                                            MLFLOW_HTTP_REQUEST_TIMEOUT=str(int(timeout_s))):
-        client = client_for(uri)
         try:
+            if path is not None:
+                if path.exists() and not os.access(path, os.W_OK):
+                    raise PermissionError(errno.EACCES, "read-only file", str(path))
+                _prepare_sqlite(path)
+            client = client_for(uri)
             client.search_experiments(max_results=1)
+        except TrackingError:
+            raise
         except Exception as exc:  # any backend failure: say where we tried to connect
-            raise TrackingError(f"MLflow tracking store {uri!r} is not usable: {exc}. Set "
+            why = describe_fault(exc) or f"{type(exc).__name__}: {exc}".splitlines()[0]
+            raise TrackingError(f"MLflow tracking store {uri!r} is not usable: {why}. Set "
                                 "MLFLOW_TRACKING_URI or tracking.uri to a reachable store, "
                                 "or tracking.enabled=false to train without logging."
                                 ) from exc
     return client
+
+
+def require_store(uri: str, timeout_s: float = 10.0, key: str = "--tracking-uri",
+                  ) -> MlflowClient:
+    """A client for an existing, complete store; TrackingError (one line) otherwise.
+    Creates nothing: for readers (the report). ``key``: where the URI came from."""
+    check_uri(uri, key)
+    path = sqlite_path(uri)
+    if path is not None:
+        state, _ = store_state(path)
+        if state == "missing":
+            raise TrackingError(f"{key}={uri} is invalid: no MLflow store at {path} (the "
+                                "file does not exist); allowed values are an existing "
+                                "store (run the sweeps first)")
+        if state != "ready":
+            raise TrackingError(f"{key}={uri} is invalid: {path} is not a complete MLflow "
+                                f"store ({state}); allowed values are a complete store "
+                                "(any `python -m harness.run` on it repairs an interrupted "
+                                "first migration)")
+    elif uri.startswith("file:"):
+        from urllib.parse import urlparse
+
+        if not Path(urlparse(uri).path).is_dir():
+            raise TrackingError(f"{key}={uri} is invalid: no MLflow store there (no such "
+                                "directory); allowed values are an existing store")
+    with _env(MLFLOW_HTTP_REQUEST_MAX_RETRIES="1",
+              MLFLOW_HTTP_REQUEST_TIMEOUT=str(int(timeout_s))):
+        client = client_for(uri)
+        try:
+            client.search_experiments(max_results=1)
+        except Exception as exc:  # noqa: BLE001
+            raise TrackingError(f"MLflow tracking store {uri!r} is not usable: "
+                                f"{str(exc).splitlines()[0]}") from exc
+    return client
+
+
+def describe_fault(exc: BaseException) -> str | None:
+    """One line for a fault of the machine rather than of the code (a full disk, a
+    read-only place), found anywhere in the exception's chain; None otherwise."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        text = str(current)
+        code = getattr(current, "errno", None)
+        where = f" ({current.filename})" if getattr(current, "filename", None) else ""
+        if code in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in text \
+                or "No space left" in text:
+            return f"no space left on the device{where}"
+        if code == errno.EROFS or "readonly database" in text or "read-only file" in text:
+            return f"the tracking store is on a read-only file system or file{where}"
+        if code in (errno.EACCES, errno.EPERM):
+            return f"permission denied{where}"
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def experiment_id(client: MlflowClient, name: str, uri: str) -> str:
@@ -144,21 +437,29 @@ def experiment_id(client: MlflowClient, name: str, uri: str) -> str:
             return found.experiment_id
         try:
             return client.create_experiment(name, artifact_location=_artifact_location(uri, name))
-        except MlflowException:  # created meanwhile by a process on another machine
-            return client.get_experiment_by_name(name).experiment_id
+        except MlflowException as exc:  # created meanwhile by a process on another machine
+            found = client.get_experiment_by_name(name)
+            if found is None:
+                raise TrackingError(f"tracking.experiment={name!r}: MLflow refused to create "
+                                    f"it: {str(exc).splitlines()[0]}") from exc
+            return found.experiment_id
 
 
 class TrackingSetup(Callback):
-    """Hydra callback: prepare store and experiment in the launching process, once."""
+    """Hydra callback, in the launching process, before any job: check every point of the
+    run or sweep (schema, ranges, budget, names, launcher, tracking URI), then create and
+    migrate the store and the experiment once. Bad input stops here: one line on stderr,
+    exit code 2, no run and no output folder (harness/preflight.py)."""
 
-    def _setup(self, config: DictConfig) -> None:
-        if not config.tracking.enabled:
-            return
-        uri = tracking_uri(config.tracking.uri)
-        experiment_id(init_store(uri), config.tracking.experiment, uri)
+    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        from harness import preflight
+
+        preflight.guard(preflight.check_run, config)
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        self._setup(config)
+        from harness import preflight
+
+        preflight.guard(preflight.check_sweep, config)
 
 
 def resolved_config(cfg: DictConfig) -> dict[str, Any]:
@@ -225,14 +526,68 @@ def find_runs(client: MlflowClient, exp_id: str, chash: str, status: str) -> lis
         [exp_id], f"tags.config_hash = '{chash}' and attributes.status = '{status}'")
 
 
+def owner_dead(run: Any, now: float | None = None) -> str | None:
+    """Why the process that owns a RUNNING run is dead, or None while it may be alive.
+
+    On the owner's host a vanished PID is proof; on any host, a heartbeat older than
+    the run's lease is (the owner refreshes it every lease/3 seconds). A run without a
+    heartbeat tag (older code) counts from its start time.
+    """
+    tags = run.data.tags
+    now = time.time() if now is None else now
+    if tags.get("host") == socket.gethostname():
+        pid = int(tags.get("pid", "0") or 0)
+        if not _pid_alive(pid):
+            return f"its process {pid} on this host is gone"
+    try:
+        beat = float(tags.get(HEARTBEAT_TAG) or run.info.start_time / 1000)
+        lease = float(tags.get(LEASE_TAG) or DEFAULT_LEASE_S)
+    except ValueError:
+        return None
+    if now - beat > lease:
+        return (f"no heartbeat from pid {tags.get('pid')} on {tags.get('host')} for "
+                f"{now - beat:.0f} s (lease {lease:.0f} s)")
+    return None
+
+
 def reap_orphans(client: MlflowClient, exp_id: str, chash: str) -> None:
-    """Mark RUNNING runs of this point whose process died (e.g. SIGKILL) as KILLED."""
-    host = socket.gethostname()
+    """Mark RUNNING runs of this point whose owner is dead (SIGKILL, a lost node) KILLED."""
     for run in find_runs(client, exp_id, chash, "RUNNING"):
-        tags = run.data.tags
-        if tags.get("host") == host and not _pid_alive(int(tags.get("pid", "0") or 0)):
+        reason = owner_dead(run)
+        if reason:
+            client.set_tag(run.info.run_id, "reaped", reason)
             client.set_terminated(run.info.run_id, status="KILLED")
-            log.warning("marked orphaned run %s (pid %s) KILLED", run.info.run_id, tags.get("pid"))
+            log.warning("marked orphaned run %s KILLED: %s", run.info.run_id, reason)
+
+
+def claim(client: MlflowClient, exp_id: str, uri: str, cfg: DictConfig, chash: str,
+          run_name: str, extra_tags: dict[str, str]) -> TrackedRun | str:
+    """The point's RUNNING run, created under the store lock, or why it is not trained.
+
+    With ``tracking.skip_finished`` (the default) a point already FINISHED, or RUNNING
+    under a live owner, is not trained again; dead owners are reaped first. Stores shared
+    across hosts (a server) are not covered by the local lock: when two claims still
+    meet, the older one keeps the point and the newer one withdraws.
+    """
+    exclusive = bool(cfg.tracking.skip_finished)
+    with _file_lock(_lock_path(uri)):
+        reap_orphans(client, exp_id, chash)
+        if exclusive:
+            if find_runs(client, exp_id, chash, "FINISHED"):
+                return f"already FINISHED (config {chash})"
+            live = find_runs(client, exp_id, chash, "RUNNING")
+            if live:
+                tags = live[0].data.tags
+                return (f"being trained by pid {tags.get('pid')} on {tags.get('host')} (run "
+                        f"{live[0].info.run_id}, config {chash})")
+        run = TrackedRun(client, exp_id, cfg, chash, run_name, extra_tags)
+    if exclusive:
+        rivals = find_runs(client, exp_id, chash, "RUNNING")
+        first = min(rivals, key=lambda r: (r.info.start_time, r.info.run_id), default=None)
+        if first is not None and first.info.run_id != run.run_id:
+            run.withdraw()
+            return f"claimed at the same moment by run {first.info.run_id} (config {chash})"
+    return run
 
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
@@ -298,11 +653,15 @@ def curves_frame(result: TrainResult) -> pd.DataFrame:
 
 
 class TrackedRun:
-    """A run that always ends FINISHED, FAILED (traceback attached) or KILLED (Ctrl-C)."""
+    """A run that always ends FINISHED, FAILED (traceback attached) or KILLED (Ctrl-C,
+    SIGTERM). While it runs, a daemon thread refreshes its ``heartbeat`` tag every
+    ``tracking.heartbeat_s`` seconds; its lease is three of them."""
 
     def __init__(self, client: MlflowClient, exp_id: str, cfg: DictConfig, chash: str,
                  run_name: str, extra_tags: dict[str, str]) -> None:
         self.client = client
+        self.exp_id, self.chash = exp_id, chash
+        interval = float(cfg.tracking.get("heartbeat_s", DEFAULT_LEASE_S / LEASE_HEARTBEATS))
         tags = {
             "experiment": cfg.experiment_name,
             "claims": ",".join(cfg.claims),
@@ -311,10 +670,16 @@ class TrackedRun:
             "git_commit": git_commit(),
             "host": socket.gethostname(),
             "pid": str(os.getpid()),
+            HEARTBEAT_TAG: f"{time.time():.3f}",
+            LEASE_TAG: f"{LEASE_HEARTBEATS * interval:g}",
             **extra_tags,
         }
         self.run = client.create_run(exp_id, run_name=run_name, tags=tags)
         self.run_id = self.run.info.run_id
+        self._stop = threading.Event()
+        self._beat = threading.Thread(target=self._heartbeat, args=(interval,), daemon=True,
+                                      name=f"heartbeat-{self.run_id[:8]}")
+        self._beat.start()
         try:  # a Ctrl-C or error while recording the config must not leave it RUNNING
             from mlflow.entities import Param
 
@@ -326,13 +691,41 @@ class TrackedRun:
             self.__exit__(type(exc), exc, exc.__traceback__)
             raise
 
+    def _heartbeat(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            try:
+                self.client.set_tag(self.run_id, HEARTBEAT_TAG, f"{time.time():.3f}")
+            except Exception as exc:  # noqa: BLE001 - a missed beat is not fatal
+                log.debug("heartbeat of run %s failed: %s", self.run_id, exc)
+
+    def _stop_heartbeat(self) -> None:
+        self._stop.set()
+        if self._beat is not threading.current_thread():
+            self._beat.join(timeout=10)
+
+    def withdraw(self) -> None:
+        """Give the point up before training (another claim won): KILLED and deleted."""
+        self._stop_heartbeat()
+        self.client.set_tag(self.run_id, "withdrawn", "another process claimed the point")
+        self.client.set_terminated(self.run_id, status="KILLED")
+        self.client.delete_run(self.run_id)
+
     def __enter__(self) -> TrackedRun:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: Any) -> bool:
+        self._stop_heartbeat()
         if exc_type is None:
             status = "FINISHED"
+            # reaped while it could not beat (the machine slept, the process was stopped)
+            # and trained again elsewhere: stay KILLED rather than finish a duplicate
+            if self.client.get_run(self.run_id).info.status != "RUNNING" and find_runs(
+                    self.client, self.exp_id, self.chash, "FINISHED"):
+                self.client.set_tag(self.run_id, "superseded", "the point FINISHED elsewhere")
+                log.warning("run %s was reaped and its point FINISHED elsewhere; it stays "
+                            "KILLED", self.run_id)
+                return False
         elif issubclass(exc_type, KeyboardInterrupt):
             status = "KILLED"
         else:
@@ -343,13 +736,23 @@ class TrackedRun:
                 self.client.set_tag(self.run_id, "error", f"{exc_type.__name__}: {exc}"[:5000])
                 self.client.log_text(self.run_id, buf.getvalue(), "error.txt")
             except Exception:  # noqa: BLE001 - never mask the original failure
-                log.exception("could not attach the traceback to run %s", self.run_id)
-        self.client.set_terminated(self.run_id, status=status)
+                log.warning("could not attach the traceback to run %s", self.run_id)
+        try:
+            self.client.set_terminated(self.run_id, status=status)
+        except Exception:
+            if exc_type is None:
+                raise
+            # never mask the original failure; the run stays RUNNING with a dead owner,
+            # and the next process that wants the point marks it KILLED
+            log.warning("could not mark run %s %s", self.run_id, status)
         return False
 
 
 def load_runs(uri: str, experiment: str) -> pd.DataFrame:
     """All FINISHED runs of a harness experiment: params, tags and latest metrics."""
+    path = sqlite_path(uri)
+    if path is not None and store_state(path)[0] != "ready":
+        return pd.DataFrame()  # reading never creates (or migrates) a store
     client = client_for(uri)
     exp = client.get_experiment_by_name(experiment)
     if exp is None:

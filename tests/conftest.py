@@ -120,3 +120,43 @@ BAD_NAMES = [
     ("data.n=abc", "data.n", "Integer"),
     ("optim.lr=fast", "optim.lr", "Float"),
 ]
+
+
+def run_main(args: list[str], tmp_path, monkeypatch, capsys):
+    """``python -m harness.run ARGS`` in-process, through the real hydra.main entry point
+    and its callbacks (fast: no interpreter start): (exit code, stderr + stdout)."""
+    import sys
+
+    from harness import run
+
+    monkeypatch.setattr(sys, "argv", ["harness.run", *args, f"hydra.run.dir={tmp_path}/run",
+                                      f"hydra.sweep.dir={tmp_path}/multirun"])
+    code = 0
+    try:
+        run.cli()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    out = capsys.readouterr()
+    return code, out.err + out.out
+
+
+@pytest.fixture(scope="session")
+def migrated_store_file(tmp_path_factory):
+    """A SQLite file already migrated to MLflow's schema (a migration costs ~3 s of CPU:
+    tests that are not about creating stores copy this one)."""
+    from harness import tracking
+
+    path = tmp_path_factory.mktemp("template") / "mlflow.db"
+    tracking.init_store(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def ready_store(tmp_path, monkeypatch, migrated_store_file):
+    """Like ``store``, but the file already exists, migrated and empty."""
+    import shutil
+
+    shutil.copyfile(migrated_store_file, tmp_path / "mlflow.db")
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    return uri

@@ -99,7 +99,7 @@ def test_every_bad_override_fails_in_the_entry_point_without_a_run(
 def test_diverging_point_is_recorded_and_the_sweep_goes_on(tmp_path, store):
     proc = run_cli(["-m", "experiment=batch_size", "profile=smoke", "preset=abid2018",
                     "trainer.batch_size=64", "optim.name=sgd", "model.activation=identity",
-                    "model.init=he", "optim.lr=1e6,0.01"], store, tmp_path)
+                    "model.init=he", "optim.lr=1e6,0.01", "trainer.repeat=0"], store, tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     runs = runs_in(store).set_index("params.optim.lr")
     assert (runs.status == "FINISHED").all() and len(runs) == 2
@@ -136,7 +136,7 @@ def _count(uri: str, status: str | None = None) -> int:
 
 
 SLOW_SWEEP = ["-m", "experiment=batch_size", "profile=smoke", "preset=abid2018",
-              "trainer.batch_size=400,256,1,64", "trainer.epochs=30"]
+              "trainer.batch_size=400,256,1,64", "trainer.epochs=30", "trainer.repeat=0"]
 
 
 def test_sweep_killed_midway_resumes_without_duplicates(tmp_path, store):

@@ -81,11 +81,8 @@ class GridsSweeper(BasicSweeper):
                  exclusive: list[str] | None = None) -> None:
         super().__init__(max_batch_size, params)
         self.grids = grids
+        # a name whose grid was dropped (~hydra.sweeper.grids.NAME) simply has no points
         self.exclusive = set(exclusive or [])
-        unknown = self.exclusive - set(grids or {})
-        if unknown:
-            raise ValueError(f"hydra.sweeper.exclusive={sorted(unknown)} is invalid: allowed "
-                             f"values are grid names {sorted(grids or {})}")
 
     def _parse_config(self) -> list[str]:
         return []  # params are combined per grid in split_arguments
