@@ -48,7 +48,7 @@ PRIMARY = "abid2018"
 FIXED_LR = ("abid2018", "same_steps", "sgd", "identity_cov")
 CONTROLS = ("same_steps", "lr_scaled")  # the two BS-4 explanations
 BATCHES = (1, 4, 16, 64, 256, 400)
-REPLICATES = 32  # trainer.replicates of conf/experiment/batch_size.yaml (a test checks)
+REPLICATES = 24  # trainer.replicates of conf/experiment/batch_size.yaml (a test checks)
 TIMING_REPEATS = 10  # trainer.repeat values of the timing grid (a test checks)
 # BS-1's bound on a timing run's 1-minute load average (metric load_avg_1m, read at the
 # end of training; load_avg_start at its start is tabled). One timing process alone

@@ -28,7 +28,7 @@ from harness.plots import band_frame  # noqa: E402
 from harness.results import RunSet  # noqa: E402
 
 NAME = "layer_convergence"
-REPLICATES = 64  # = trainer.replicates in conf/experiment/layer_convergence.yaml (tested)
+REPLICATES = 24  # = trainer.replicates in conf/experiment/layer_convergence.yaml (tested)
 SETTLE = 0.1  # a layer has settled once ‖W_t − W_T‖/‖W_T‖ stays below this (LC-1)
 SETTLE_ALSO = (0.05, 0.2)  # reported beside it
 CKA_SETTLE = 0.9  # representation settled once CKA with the final one stays above this

@@ -31,6 +31,16 @@ if TYPE_CHECKING:
     from harness.results import RunSet
 
 EMPIRICAL, IMPLEMENTATION = "empirical", "implementation check"
+# replicates per point, at most: a cost cap (the whole suite must finish in 15 minutes on
+# 2 CPU cores); claims that need more are underpowered and their pages say so
+REPLICATE_CAP = 24
+
+
+def planned_replicates(claims: list[Claim]) -> int:
+    """The replicates an experiment should run: the most its claims need for 80% power
+    at their smallest effects, rounded up to a multiple of 8, capped at REPLICATE_CAP."""
+    needed = [c.replicates_needed for c in claims if c.replicates_needed]
+    return min(REPLICATE_CAP, -(-max(needed, default=8) // 8) * 8)
 
 
 @dataclass

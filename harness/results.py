@@ -86,7 +86,8 @@ class RunSet:
         if name not in self._tables:
             frames = []
             for _, row in self.points.dropna(subset=["run_id"]).iterrows():
-                frame = tracking.load_table(self.uri, row.run_id, f"{name}.csv")
+                frame = tracking.load_table(self.uri, row.run_id, f"{name}.csv",
+                                            row.get("artifact_uri"))
                 if frame is not None:  # runs without that probe add no rows
                     frames.append(frame.assign(**{a: row[a] for a in ["grid", *self.axes]}))
             self._tables[name] = (pd.concat(frames, ignore_index=True) if frames else
@@ -151,6 +152,7 @@ def load(experiment: str, uri: str | None = None, extra: list[str] | None = None
         if len(match):
             run = match.sort_values("start_time").iloc[-1]
             row.update(run_id=run.run_id, start_time=run.start_time, end_time=run.end_time,
+                       artifact_uri=run.artifact_uri,
                        **{k[5:]: v for k, v in run.items() if k.startswith("tags.")},
                        **{k[8:]: v for k, v in run.items() if k.startswith("metrics.")
                           and "/" not in k})

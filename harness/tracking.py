@@ -764,9 +764,20 @@ def load_runs(uri: str, experiment: str) -> pd.DataFrame:
                               max_results=50000)
 
 
-def load_table(uri: str, run_id: str, name: str) -> pd.DataFrame | None:
+def load_table(uri: str, run_id: str, name: str, artifact_uri: str | None = None
+               ) -> pd.DataFrame | None:
     """One CSV artifact of a run (curves.csv, final.csv, <probe>.csv) as a DataFrame;
-    None when the run did not log it (its config had that probe off)."""
+    None when the run did not log it (its config had that probe off).
+
+    Artifacts on a local file store (``artifact_uri`` file://..., what a SQLite store
+    uses) are read in place: MLflow's download path copies each file to a temporary
+    folder first, which made a report of a full sweep take about a minute.
+    """
+    if artifact_uri and artifact_uri.startswith("file://"):
+        from urllib.parse import unquote, urlparse
+
+        path = Path(unquote(urlparse(artifact_uri).path)) / name
+        return pd.read_csv(path) if path.is_file() else None
     import mlflow
     from mlflow.exceptions import MlflowException
 

@@ -10,7 +10,7 @@ from torch import nn
 
 from experiments import bn_dropout
 from harness import stats
-from harness.claims import judge
+from harness.claims import judge, planned_replicates
 from harness.models import BatchedMLP
 from harness.trainer import train
 
@@ -116,8 +116,7 @@ def _verdict(claim_id: str, planted: bool, effect: float | None = None, seed: in
 def test_replicates_match_the_experiment_yaml(compose_cfg):
     cfg = compose_cfg(experiment="bn_dropout")
     assert cfg.trainer.replicates == bn_dropout.REPLICATES
-    needed = [c.replicates_needed for c in CLAIMS.values() if c.replicates_needed]
-    assert bn_dropout.REPLICATES == min(64, -(-max(needed) // 8) * 8)
+    assert bn_dropout.REPLICATES == planned_replicates(list(CLAIMS.values()))
     assert list(cfg.claims) == list(CLAIMS)
 
 

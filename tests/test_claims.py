@@ -96,3 +96,16 @@ def test_robustness_refutations_are_holm_corrected_across_settings():
 def test_a_missing_primary_does_not_hide_a_refutation():
     v = judge(_claim(), "exp", Outcome([_setting("b", "refuted", -0.05, 0.001)]))
     assert v.verdict == "refuted" and v.effect == -0.05
+
+
+def test_every_experiment_runs_its_planned_replicates():
+    """trainer.replicates = what the claims' power calculations ask for, capped for cost."""
+    from hydra import compose
+
+    from harness.claims import planned_replicates, registry
+    from harness.results import hydra_context
+
+    for name, exp in registry().items():
+        with hydra_context():
+            cfg = compose("config", overrides=[f"experiment={name}"])
+        assert cfg.trainer.replicates == planned_replicates(exp.claims), name
