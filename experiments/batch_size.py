@@ -299,12 +299,14 @@ def decide_bs1(rs: RunSet) -> Outcome:
     n = int(counts[levels].min())
     over, load_notes = _load_check(t)
     how = f"pair {res.deciding_pair} (Welch over {n} timing repeats)"
+    # the repeats are independent timings of one model on one dataset, not datasets
+    effect = replace(res.effect, n_datasets=int(t.dataset.nunique()) if "dataset" in t else 1)
     if len(over):
-        setting = Setting(PRIMARY, stats.INCONCLUSIVE, res.effect,
+        setting = Setting(PRIMARY, stats.INCONCLUSIVE, effect,
                           f"load bound exceeded: {len(over)} timing runs with load_avg_1m > "
                           f"{LOAD_BOUND} (the test alone: {res.verdict}, {how})")
     else:
-        setting = Setting(PRIMARY, res.verdict, res.effect, how)
+        setting = Setting(PRIMARY, res.verdict, effect, how)
     per_batch = t.groupby("batch_size").agg(
         repeats=("s_per_epoch", "size"), median_s_per_epoch=("s_per_epoch", "median"),
         min_s_per_epoch=("s_per_epoch", "min"), max_s_per_epoch=("s_per_epoch", "max"),

@@ -57,7 +57,7 @@ class Setting:
         e = self.effect
         return {"setting": self.setting, "verdict": self.verdict, "effect": _num(e.mean),
                 "ci_low": _num(e.ci_low), "ci_high": _num(e.ci_high),
-                "p_value": _num(e.p), "n_replicates": int(e.n),
+                "p_value": _num(e.p), "null": _num(e.null), "n_replicates": int(e.n),
                 "n_datasets": int(e.n_datasets), "decided_by": self.decided_by}
 
 

@@ -266,16 +266,23 @@ def overview_figure(verdicts: list[dict], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     rows = [(v, s) for v in verdicts for s in v.get("settings", [])]
-    fig, ax = plt.subplots(figsize=(9, 0.28 * max(len(rows), 4) + 1.2))
+    fig, ax = plt.subplots(figsize=(11, 0.28 * max(len(rows), 4) + 1.2))
     y, pos, labels = 0.0, [], []
     for v in verdicts:
         settings = v.get("settings", [])
-        null = v.get("null_value") or 0.0
-        spans = [abs(x - null) for s in settings for x in (s["effect"], s["ci_low"],
-                                                            s["ci_high"])
+
+        claim_null = v.get("null_value") or 0.0
+
+        def null_of(s: dict, default: float = claim_null) -> float:
+            """A setting may test against its own threshold."""
+            return s["null"] if s.get("null") is not None else default
+
+        spans = [abs(x - null_of(s)) for s in settings for x in (s["effect"], s["ci_low"],
+                                                                  s["ci_high"])
                  if x is not None and np.isfinite(x)]
         scale = max(spans, default=1.0) or 1.0
         for s in settings:
+            null = null_of(s)
             colour = VERDICT_COLORS.get(s["verdict"], "black")
             if s["effect"] is not None:
                 lo = (s["ci_low"] if s["ci_low"] is not None else s["effect"]) - null
@@ -289,7 +296,8 @@ def overview_figure(verdicts: list[dict], path: Path) -> None:
         y -= 0.5 if settings else 0
     ax.axvline(0, color="black", lw=0.8)
     ax.set_yticks(pos, labels, fontsize=6)
-    ax.set_xlabel("effect − null, scaled per claim (CI dual to the deciding test)")
+    ax.set_xlabel("effect − null (each setting's own null or threshold), scaled per claim; "
+                  "CI dual to the deciding test")
     ax.set_title("Every claim by setting (* = primary), coloured by the setting's verdict")
     for word, colour in VERDICT_COLORS.items():
         ax.plot([], [], color=colour, lw=2, label=word)
