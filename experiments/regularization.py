@@ -146,10 +146,10 @@ def decide_rg1(rs: RunSet) -> Outcome:
         settings.append(Setting(name, res.verdict, res.effect,
                                 f"λ pair {res.deciding_pair}: {_how(res.verdict)}"))
         rows += [{"penalty": name, "λ pair": p["pair"],
-                  "norm at smaller λ": float(np.nanmean(norms[lams[i]])),
-                  "norm at larger λ": float(np.nanmean(norms[lams[i + 1]])),
-                  **{k: v for k, v in p.items() if k != "pair"}}
-                 for i, p in enumerate(res.pairs)]
+                  "norm at smaller λ": float(np.nanmean(norms[p["from"]])),
+                  "norm at larger λ": float(np.nanmean(norms[p["to"]])),
+                  **{k: v for k, v in p.items() if k not in ("pair", "from", "to")}}
+                 for p in res.pairs]
     if not settings:
         return missing("RG-1 needs the λ paths for L1 and L2 under abid2018")
     return Outcome(settings, {

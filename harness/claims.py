@@ -76,7 +76,9 @@ def missing(why: str) -> Outcome:
 
 
 def _num(x: float | None) -> float | None:
-    return None if x is None or not math.isfinite(x) else round(float(x), 6)
+    """A number for JSON: 6 significant digits (p-values keep their size); NaN and ±inf
+    (no value) as null."""
+    return None if x is None or not math.isfinite(x) else float(f"{float(x):.6g}")
 
 
 @dataclass
@@ -107,6 +109,23 @@ class Verdict:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     run_ids: list[str] = field(default_factory=list)
+    headline_setting: str = ""  # the setting whose statistic is the headline
+
+    @property
+    def underpowered(self) -> bool:
+        """The replicates could not detect the smallest effect the claim declared."""
+        return bool(np.isfinite(self.mde) and self.min_effect is not None
+                    and self.mde > self.min_effect)
+
+    @property
+    def below_min_effect(self) -> bool:
+        """Decided, but by an effect smaller than the one declared worth reporting (for
+        a difference claim; an equivalence claim's margin is its own yardstick)."""
+        if (self.verdict == stats.INCONCLUSIVE or self.equivalence_margin is not None
+                or self.min_effect is None or self.null_value is None
+                or not np.isfinite(self.effect)):
+            return False
+        return abs(self.effect - self.null_value) < self.min_effect
 
     def as_json(self) -> dict[str, object]:
         return {"claim": self.claim, "experiment": self.experiment, "verdict": self.verdict,
@@ -118,7 +137,10 @@ class Verdict:
                 "category": self.category, "n_datasets": int(self.n_datasets),
                 "primary_setting": self.primary_setting, "p_value": _num(self.p_value),
                 "mde": _num(self.mde), "min_effect": _num(self.min_effect),
-                "scope": self.scope, "settings": [s.as_json() for s in self.settings]}
+                "scope": self.scope, "headline_setting": self.headline_setting,
+                "underpowered": self.underpowered,
+                "below_min_effect": self.below_min_effect,
+                "settings": [s.as_json() for s in self.settings]}
 
 
 @dataclass
@@ -211,6 +233,7 @@ def judge(claim: Claim, experiment: str, outcome: Outcome) -> Verdict:
     if claim.null_value is not None:  # a setting may test against its own threshold
         base.null_value = e.null
     base.decided_by = f"{head.setting}: {head.decided_by}" if head.decided_by else head.setting
+    base.headline_setting = head.setting
     base.mde = mde_of(e, head.ci_level)
     return base
 

@@ -26,6 +26,8 @@ log = logging.getLogger("harness.report")
 
 
 def _fmt(x: float) -> str:
+    if x is not None and np.isinf(x):
+        return "∞" if x > 0 else "−∞"
     return "–" if x is None or not np.isfinite(x) else f"{x:.3g}"
 
 
@@ -75,7 +77,18 @@ def _headline(v: Verdict) -> str:
     null = (f"margin ±{_fmt(v.equivalence_margin)}" if v.equivalence_margin is not None
             else f"null {_fmt(v.null_value)}" if v.null_value is not None else "")
     p = f", p = {v.p_value:.3g}" if v.p_value is not None and np.isfinite(v.p_value) else ""
-    return f"{_fmt(v.effect)} [{_fmt(v.ci_low)}, {_fmt(v.ci_high)}] ({level}{null}{p})"
+    where = (f"{v.headline_setting}: " if v.headline_setting
+             and v.headline_setting != v.primary_setting else "")
+    return f"{where}{_fmt(v.effect)} [{_fmt(v.ci_low)}, {_fmt(v.ci_high)}] ({level}{null}{p})"
+
+
+def _flags(v: Verdict | dict) -> str:
+    """' (underpowered)', ' (below the declared smallest effect)' after a verdict word."""
+    get = v.get if isinstance(v, dict) else lambda k, d=None: getattr(v, k, d)
+    flags = [text for key, text in (("below_min_effect", "below the declared smallest effect"),
+                                    ("underpowered", "underpowered"))
+             if get(key, False)]
+    return f" ({'; '.join(flags)})" if flags else ""
 
 
 def _ci(v: dict) -> str:
@@ -86,7 +99,7 @@ def _ci(v: dict) -> str:
 
 
 def _verdict_rows(verdicts: list[Verdict]) -> list[str]:
-    return [f"| [{v.claim}](#{_anchor(v)}) | **{v.verdict}** | {_headline(v)} | "
+    return [f"| [{v.claim}](#{_anchor(v)}) | **{v.verdict}**{_flags(v)} | {_headline(v)} | "
             f"{v.n_replicates} / {v.n_datasets} | {_cell(v.effect_label)} | "
             f"{_cell(v.scope)} |" for v in verdicts]
 
@@ -112,6 +125,8 @@ def _value(x: object) -> str:
     if isinstance(x, int | np.integer):
         return str(x)
     if isinstance(x, float | np.floating):
+        if np.isinf(x):
+            return "∞" if x > 0 else "−∞"
         return "–" if not np.isfinite(x) else f"{x:.4g}"
     return "–" if x is None else _cell(x)
 
@@ -145,9 +160,17 @@ def claim_section(c: Claim, v: Verdict) -> str:
     mde = (f" Minimum detectable effect at 80% power with these replicates: "
            f"{_fmt(v.mde)}; smallest effect worth reporting (declared): "
            f"{_fmt(v.min_effect)}." if np.isfinite(v.mde) else "")
+    power = ""
+    if v.underpowered:
+        power = (" **Underpowered:** these replicates could not reliably detect the smallest "
+                 "effect the claim declared worth reporting; an undecided verdict here is "
+                 "weak evidence of no effect.")
+    if v.below_min_effect:
+        power += (" **Below the declared smallest effect:** significant, but smaller than "
+                  "the effect the claim declared worth reporting.")
     parts += [f"**Headline** ({v.effect_label}): {_headline(v)}, n = {v.n_replicates} "
               f"replicates on {v.n_datasets} independent datasets; decided by "
-              f"{v.decided_by or '–'}. Scope: {v.scope or '–'}.{mde}", ""]
+              f"{v.decided_by or '–'}. Scope: {v.scope or '–'}.{mde}{power}", ""]
     for title, table in v.tables.items():
         parts += [f"**{title}**", "", markdown_table(table), ""]
     parts += [*[f"{n}\n" for n in v.notes]]
@@ -349,10 +372,13 @@ def _index(out: Path, exps: dict[str, Experiment], verdicts: list[dict]) -> None
             if v is None:
                 continue
             ci = _ci(v)
+            where = (f"{v['headline_setting']}: " if v.get("headline_setting") not in
+                     (None, "", v.get("primary_setting")) else "")
             kind = "" if v.get("category", "empirical") == "empirical" else " (impl. check)"
             rows.append(f"| [{c.id}]({name}/README.md#{c.id.lower()}-{v['verdict']}) | "
-                        f"{_cell(c.quote)} | {_cell(c.hypothesis)} | **{v['verdict']}**{kind} | "
-                        f"{_fmt(v['effect'])} | {ci} | {_cell(v['effect_label'])} | "
+                        f"{_cell(c.quote)} | {_cell(c.hypothesis)} | **{v['verdict']}**{kind}"
+                        f"{_flags(v)} | {where}{_fmt(v['effect'])} | {ci} | "
+                        f"{_cell(v['effect_label'])} | "
                         f"{_cell(v.get('scope', ''))} |")
             for s in v.get("settings", []):
                 grid.append({"claim": c.id, "setting": s["setting"] + (
@@ -388,7 +414,13 @@ def _index(out: Path, exps: dict[str, Experiment], verdicts: list[dict]) -> None
         "some setting and refuted in another (the scope column names them); "
         "**inconclusive** = undecided in the primary setting and refuted nowhere. The "
         "headline is the statistic that decided, with the CI dual to its test (95%, or 90% "
-        "where marked: TOST), over independent replicates (each with its own dataset).", "",
+        "where marked: TOST), over independent replicates (each with its own dataset); when "
+        "a robustness setting decided, the headline names it. Marks after a verdict: "
+        "*underpowered* = the replicates could not reliably detect the smallest effect the "
+        "claim declared worth reporting (its minimum detectable effect is larger); *below "
+        "the declared smallest effect* = decided, but by a smaller effect than that. "
+        "[calibration.md](calibration.md) gives each rule's false-positive rate and power "
+        "on simulated sweeps.", "",
         "| claim | quote | restated as | verdict | headline | CI | headline measures | "
         "scope |", "|---|---|---|---|---|---|---|---|", *rows, "",
         "## Every claim × setting", "", markdown_table(grid_frame) if len(grid_frame) else "",

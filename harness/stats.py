@@ -250,41 +250,69 @@ def family(effects: Sequence[Effect], claimed: int, need: str = "all",
 
 @dataclass
 class MonotoneResult:
+    """Adjacent pairs decide support; every ordered pair can refute (see monotone)."""
+
     verdict: str
     levels: list[object]
-    family: Family
+    family: Family  # the adjacent pairs
     pairs: list[dict[str, object]] = field(default_factory=list)
+    reversal: tuple[str, Effect] | None = None  # the ordered pair that refuted, if any
 
     @property
     def effect(self) -> Effect:
-        return self.family.effect
+        return self.reversal[1] if self.reversal else self.family.effect
 
     @property
     def deciding_pair(self) -> str:
+        if self.reversal:
+            return self.reversal[0]
         return str(self.pairs[self.family.deciding]["pair"])
 
 
 def monotone(levels: Sequence[object], samples: Sequence[np.ndarray], direction: str,
              paired_samples: bool = True,
              clusters: Sequence[object] | np.ndarray | None = None) -> MonotoneResult:
-    """Is y strictly monotone over ordered ``levels``? Every adjacent pair, two-sided.
+    """Is y strictly monotone over ordered ``levels``? Two-sided tests.
 
-    Differences are y[i] − y[i+1]; ``direction="decreasing"`` claims them > 0. Supported
-    when every pair holds (intersection-union), refuted when some pair goes
-    significantly the other way (Holm), else inconclusive. Paired t-tests (clustered by
-    dataset when ``clusters`` is given), or Welch when not paired.
+    Differences are y[i] − y[j] for i < j; ``direction="decreasing"`` claims them > 0.
+    Supported when every ADJACENT pair holds on its own (intersection-union: strict
+    monotonicity needs each step). Refuted when SOME ordered pair, adjacent or not, goes
+    significantly the other way after Holm over all k(k−1)/2 pairs: a reversal spread
+    over several small steps (each undecided) is still a reversal. Else inconclusive.
+    Paired t-tests (clustered by dataset when ``clusters`` is given), or Welch when not
+    paired.
     """
     claimed = 1 if direction == "decreasing" else -1
-    effects = []
-    for i in range(len(levels) - 1):
-        a, b = np.asarray(samples[i], float), np.asarray(samples[i + 1], float)
-        effects.append(paired(a, b, clusters=clusters) if paired_samples else welch(a, b))
-    fam = family(effects, claimed, "all")
-    pairs = [{"pair": f"{levels[i]} → {levels[i + 1]}", "diff": e.mean, "ci_low": e.ci_low,
-              "ci_high": e.ci_high, "p": e.p, "p_holm_opposite": fam.p_against[i],
-              "holds": fam.holds[i], "opposite": fam.against[i]}
-             for i, e in enumerate(effects)]
-    return MonotoneResult(fam.verdict, list(levels), fam, pairs)
+    k = len(levels)
+
+    def diff(i: int, j: int) -> Effect:
+        a, b = np.asarray(samples[i], float), np.asarray(samples[j], float)
+        return paired(a, b, clusters=clusters) if paired_samples else welch(a, b)
+
+    ordered = [(i, j) for i in range(k) for j in range(i + 1, k)]
+    every = {ij: diff(*ij) for ij in ordered}
+    adjacent = [every[(i, i + 1)] for i in range(k - 1)]
+    fam = family(adjacent, claimed, "all")
+    p_all = [every[ij].p if np.isfinite(every[ij].p) else 1.0 for ij in ordered]
+    _, adj_all = holm(p_all)
+    against = {ij: bool(a < ALPHA and every[ij].direction() == -claimed)
+               for ij, a in zip(ordered, adj_all, strict=True)}
+    p_holm = dict(zip(ordered, adj_all, strict=True))
+    pairs = [{"pair": f"{levels[i]} → {levels[j]}", "from": levels[i], "to": levels[j],
+              "adjacent": j == i + 1,
+              "diff": every[(i, j)].mean, "ci_low": every[(i, j)].ci_low,
+              "ci_high": every[(i, j)].ci_high, "p": every[(i, j)].p,
+              "p_holm_opposite": float(p_holm[(i, j)]),
+              "holds": bool(fam.holds[i]) if j == i + 1 else False,
+              "opposite": against[(i, j)]}
+             for i, j in ordered if j == i + 1 or against[(i, j)]]
+    if any(against.values()):
+        i, j = min((ij for ij in ordered if against[ij]), key=lambda ij: p_holm[ij])
+        reversal = (f"{levels[i]} → {levels[j]}", replace(every[(i, j)],
+                                                          p=float(p_holm[(i, j)])))
+        return MonotoneResult(REFUTED, list(levels), fam, pairs, reversal)
+    verdict = SUPPORTED if all(fam.holds) else INCONCLUSIVE
+    return MonotoneResult(verdict, list(levels), fam, pairs)
 
 
 def tost(effect90: Effect, margin: float) -> str:

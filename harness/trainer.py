@@ -189,6 +189,9 @@ def train(cfg: DictConfig, label: str = "") -> TrainResult:
     record(0, 0.0)
     elapsed, step = 0.0, 0
     tic = time.perf_counter()
+    # process CPU seconds per wall second over the loop: ≈ threads when the run had its
+    # cores to itself, lower when it had to share them (timing claims check it)
+    cpu0, wall0 = time.process_time(), tic
     for idx in batched_indices(seeds, n_tr, t.batch_size, steps, t.sampling):
         idx = idx.to(device, non_blocking=True)
         per_rep = objective(model(data.x_train[rep, idx]), data.y_train[rep, idx])
@@ -214,6 +217,7 @@ def train(cfg: DictConfig, label: str = "") -> TrainResult:
             record(step, elapsed)
             progress.update(step, f"test_acc={float(rows['test_acc'][-1].nanmean()):.3f}")
             tic = time.perf_counter()
+    cpu_per_wall = (time.process_time() - cpu0) / max(time.perf_counter() - wall0, 1e-9)
     progress.close()
 
     curves = {k: torch.stack(v).cpu().numpy() for k, v in rows.items()}
@@ -240,6 +244,7 @@ def train(cfg: DictConfig, label: str = "") -> TrainResult:
               "n_train": n_tr, "train_time_s": elapsed,
               "epochs_trained": steps * t.batch_size / epoch_size,
               "load_avg_start": load_start, "load_avg_1m": os.getloadavg()[0],
+              "cpu_per_wall": cpu_per_wall,
               "runtime_per_replicate_s": elapsed / R},
         tables=tables,
         model=model,

@@ -146,7 +146,7 @@ def test_bd3_settings_are_task_by_placement_and_the_headline_is_bn_do_minus_a_si
     v = _verdict("BD-3", True, 0.05)
     assert v.primary_setting == "digits w128 / dropout before BN (every)"
     assert len(v.settings) == 6
-    assert "vs " in v.decided_by  # BN+DO against the stronger single, not the contrast
+    assert "vs " in v.decided_by  # BN+DO against the single it was decided against
     contrast = next(t for title, t in v.tables.items() if "Interaction contrast" in title)
     assert len(contrast) == 2 * 2 * 3 + 2  # digits w128, w32 × 2 placements × 3 p; gaussian
 
