@@ -208,8 +208,8 @@ def decide_bd2(rs: RunSet) -> Outcome:
                    for p in ps]
         fam = stats.family(effects, +1, "all")
         settings.append(Setting(label(s), fam.verdict, fam.effect,
-                                f"p = {ps[fam.deciding]:g}: {_how(fam.verdict)}"))
-        for row, p in zip(_family_rows(label(s), [f"p = {p:g}" for p in ps], fam), ps,
+                                f"rate {ps[fam.deciding]:g}: {_how(fam.verdict)}"))
+        for row, p in zip(_family_rows(label(s), [f"rate {p:g}" for p in ps], fam), ps,
                           strict=True):
             rows.append({**row, "gap plain": float(np.nanmean(base)),
                          "gap dropout": float(np.nanmean(_gap(runs.get(s, False, p))))})
@@ -235,14 +235,27 @@ def bd3_cell(runs: Runs, s: tuple[str, int], p: float, placement: str) -> dict |
     # below +MARGIN against either single; "better" = significantly above +MARGIN
     # against both singles (intersection-union p: the larger of the two)
     vs = {k: stats.paired(acc["both"], acc[k], null=MARGIN, clusters=ds) for k in ("BN", "DO")}
-    stronger = min(vs, key=lambda k: vs[k].ci_high)  # the single BN+DO is hardest to beat
+    # "no better" rests on the comparison with the lower upper bound (the single BN+DO is
+    # hardest to beat by the CI, not necessarily the single with the higher mean)
+    hardest = min(vs, key=lambda k: vs[k].ci_high)
     above = all(e.mean > MARGIN for e in vs.values())
-    weaker = max(vs, key=lambda k: vs[k].p)  # of the two "better" comparisons
-    return {"p": p, "acc": acc, "vs": vs, "stronger": stronger,
-            "no_better": bool(vs[stronger].ci_high < MARGIN),
+    # "better than both" rests on the comparison with the larger p (intersection-union)
+    weaker = max(vs, key=lambda k: vs[k].p)
+    return {"p": p, "acc": acc, "vs": vs, "hardest": hardest,
+            "no_better": bool(vs[hardest].ci_high < MARGIN),
             "better_p": vs[weaker].p if above else 1.0, "better_against": weaker,
             "contrast": stats.mean_ci(acc["both"] - acc["BN"] - acc["DO"] + acc["none"],
                                       clusters=ds)}
+
+
+def _higher_note(cell: dict, single: str) -> str:
+    """Say so when the single decided against is not the one with the higher mean."""
+    means = {k: float(np.nanmean(cell["acc"][k])) for k in ("BN", "DO")}
+    top = max(means, key=means.get)
+    if top == single:
+        return ""
+    return (f" ({top} alone scores higher, {means[top]:.3f} vs {means[single]:.3f}; "
+            f"BN+DO − {top} = {cell['vs'][top].fmt()})")
 
 
 def decide_bd3(rs: RunSet) -> Outcome:
@@ -258,21 +271,27 @@ def decide_bd3(rs: RunSet) -> Outcome:
             if reject.any():
                 i = int(np.argmin(p_holm))
                 c = cells[i]
-                # its p: the one the decision was taken at, Holm-adjusted over p
+                # its p: the one the decision was taken at, Holm-adjusted over rates
+                single = c["better_against"]
                 setting = Setting(name, stats.REFUTED,
-                                  replace(c["vs"][c["better_against"]], p=float(p_holm[i])),
-                                  f"p = {c['p']:g}: BN+DO more than +{MARGIN:g} above both "
-                                  f"singles (Holm over p; the weaker: vs {c['better_against']})")
+                                  replace(c["vs"][single], p=float(p_holm[i])),
+                                  f"rate {c['p']:g}, vs {single}: BN+DO more than "
+                                  f"+{MARGIN:g} above both singles; effect = BN+DO − "
+                                  f"{single}, the comparison with the larger p, which "
+                                  f"'better than both' rests on (Holm over rates)"
+                                  + _higher_note(c, single))
             else:
                 i = max(range(len(cells)), key=lambda j: cells[j]["vs"][
-                    cells[j]["stronger"]].ci_high)
+                    cells[j]["hardest"]].ci_high)
                 c = cells[i]
+                single = c["hardest"]
                 ok = all(x["no_better"] for x in cells)
                 setting = Setting(name, stats.SUPPORTED if ok else stats.INCONCLUSIVE,
-                                  c["vs"][c["stronger"]],
-                                  f"p = {c['p']:g}, vs {c['stronger']}: " + (
-                                      "the weakest cell, 95% CI below +0.01" if ok else
-                                      "95% CI reaches +0.01"))
+                                  c["vs"][single],
+                                  f"rate {c['p']:g}, vs {single}: effect = BN+DO − {single}, "
+                                  "the comparison with the lower 95% upper bound, " + (
+                                      f"below +{MARGIN:g} (the weakest rate)" if ok else
+                                      f"reaching +{MARGIN:g}") + _higher_note(c, single))
             settings.append(setting)
             for c, ph in zip(cells, p_holm, strict=True):
                 means = {k: float(np.nanmean(v)) for k, v in c["acc"].items()}
@@ -282,7 +301,8 @@ def decide_bd3(rs: RunSet) -> Outcome:
                     "DO": means["DO"], "BN+DO": means["both"],
                     **_stats(c["vs"]["BN"], "BN+DO − BN "), **_stats(c["vs"]["DO"],
                                                                     "BN+DO − DO "),
-                    "stronger single": c["stronger"], "no better": _yes(c["no_better"]),
+                    "single with lower upper bound": c["hardest"],
+                    "no better": _yes(c["no_better"]),
                     "p (better than both)": c["better_p"], "Holm p (better)": float(ph)})
                 contrasts.append({"setting": name, "dropout p": c["p"],
                                   **_stats(c["contrast"], "contrast ")})
@@ -291,8 +311,8 @@ def decide_bd3(rs: RunSet) -> Outcome:
     table = pd.DataFrame(rows)
     return Outcome(settings, {
         "Test accuracy of the 2×2 cells; BN+DO minus each single, paired over replicates "
-        "(95% CIs; p against +0.01; 'no better': the upper bound against the stronger "
-        "single is below +0.01)": table,
+        "(95% CIs; p against +0.01; 'no better': the upper bound against the single with "
+        "the lower upper bound is below +0.01)": table,
         "Interaction contrast acc(BN+DO) − acc(BN) − acc(DO) + acc(none), paired over "
         "replicates, t-based 95% CI (reported, not decisive)": pd.DataFrame(contrasts)},
         notes=["A two-way ANOVA of every cell (replicates as blocks) is on this page below, "
@@ -383,7 +403,7 @@ def decide_bd5(rs: RunSet) -> Outcome:
                    f"{len(keys)} dropout runs")
         bn, p, place = keys[i]
         settings.append(Setting(label(s), verdict, eff,
-                                f"BN {bool(bn)}, p = {float(p):g}, {place}: {how}"))
+                                f"BN {bool(bn)}, rate {float(p):g}, {place}: {how}"))
         rows += [{"setting": label(s), "BN": bool(k[0]), "p": float(k[1]),
                   "placement": k[2], **_stats(o, "ratio "),
                   f"p (vs {MC_BAD:g}, Holm)": float(q), "replicates": int(o.n)}
@@ -817,7 +837,7 @@ better, maybe worse, than either alone".""",
             "setting's statistic is the deciding p's reduction (the weakest when all "
             "hold). " + OVERALL,
             decide_bd2, primary=label(PRIMARY),
-            effect_label="train–test gap reduction by dropout alone at the deciding p "
+            effect_label="train–test gap reduction by dropout alone at the deciding rate "
                          "(accuracy)",
             min_effect=GAP_MIN, pilot_sd=BD2_SD, simulate=simulate_bd2),
         Claim(
@@ -837,14 +857,17 @@ better, maybe worse, than either alone".""",
             f"both' if both differences are significantly above +{MARGIN:g} (two-sided "
             "paired t-tests against +0.01; intersection-union p = the larger). Supported if "
             "every p is 'no better'; refuted if some p is 'better than both' after Holm "
-            "over p; else inconclusive. The setting's statistic, tested against +0.01: "
-            "BN+DO minus the stronger single (the one with the lower upper bound) at the "
-            "weakest p; when refuted, the weaker of the two 'better' comparisons at the "
-            "deciding p, with its Holm-adjusted p. The interaction "
+            "over p; else inconclusive. The setting's statistic, tested against +0.01, is the "
+            "comparison the decision rests on (decided_by names the single): when not "
+            "refuted, BN+DO minus the single with the lower upper bound at the p whose "
+            "upper bound is highest; when refuted, BN+DO minus the single whose 'better' "
+            "comparison has the larger p (the intersection-union test rests on it) at "
+            "the deciding p, with its Holm-adjusted p. The interaction "
             "contrast (t CI) and a two-way ANOVA are reported, not decisive. " + OVERALL,
             decide_bd3, primary=placement_label(PRIMARY, "every"),
-            effect_label="test accuracy, BN+DO − the stronger single alone, at the deciding "
-                         "p (tested against +0.01)",
+            effect_label="test accuracy, BN+DO − the single it was decided against (see "
+                         "decided_by), at the deciding dropout rate (tested against "
+                         "+0.01)",
             min_effect=ACC_MIN, pilot_sd=BD3_SD, null_value=MARGIN, simulate=simulate_bd3),
         Claim(
             "BD-4", "004", "测试阶段,可以根据训练数据…得到全局的均值和方差",

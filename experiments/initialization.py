@@ -111,11 +111,17 @@ def _member_rows(setting: str, names: list[str], fam: stats.Family) -> list[dict
             for i, (n, e) in enumerate(zip(names, fam.effects, strict=True))]
 
 
-def _decided_by(fam: stats.Family, names: list[str]) -> str:
+def _decided_by(fam: stats.Family, names: list[str], threshold: float | None = None
+                ) -> str:
+    """Which member decided, in words. ``threshold``: the members' null when it is a
+    threshold (e.g. IN-3's +TAU) rather than 0, so a refutation says "below it" rather
+    than "the other way" (a member can be below +TAU and still on the claimed side)."""
     name = names[fam.deciding]
     if fam.verdict == stats.SUPPORTED:
         return f"weakest of {len(names)} members: {name}"
     if fam.verdict == stats.REFUTED:
+        if threshold is not None:
+            return f"significantly below the {threshold:+g} threshold (Holm): {name}"
         return f"significantly the other way (Holm): {name}"
     return f"undecided member: {name}"
 
@@ -370,7 +376,8 @@ def decide_in3(rs: RunSet) -> Outcome:
                    stats.mean_ci(-small.grad_growth, null=TAU, clusters=small.dataset),
                    stats.mean_ci(-small.act_slope, null=TAU, clusters=small.dataset)]
         fam = stats.family(effects, claimed=+1, need="all")
-        settings.append(Setting(act, fam.verdict, fam.effect, _decided_by(fam, names)))
+        settings.append(Setting(act, fam.verdict, fam.effect,
+                                _decided_by(fam, names, threshold=TAU)))
         rows += _member_rows(act, names, fam)
     if not settings:
         return missing("needs N(0, 1) and N(0, 0.01²) in the deep grid")

@@ -173,9 +173,46 @@ def decide_lc1(rs: RunSet) -> Outcome:
             pd.DataFrame(_pair_rows(res, f"weights: distance to final < {SETTLE}")
                          + _pair_rows(cka_res, f"representation: CKA with final > "
                                                f"{CKA_SETTLE}"))},
-        notes=[f"Representations (CKA with the final representation on a fixed batch, the "
-               f"Raghu et al. reading), reported beside and not part of the verdict: "
-               f"bottom-up order (earlier layers settle first) **{cka_res.verdict}**."])
+        notes=[cka_summary(cka_res)])
+
+
+def cka_summary(cka_res: stats.MonotoneResult) -> str:
+    """What the CKA reading shows, pair by pair, from its numbers: which layer's
+    representation settles first (two-sided paired t, 95% CI) and how that compares
+    with the claim (later layers first)."""
+    parts, opposite, claimed = [], 0, 0
+    for pair in cka_res.pairs:  # the adjacent pairs (and any non-adjacent reversal)
+        a, b = (pair["from"], pair["to"]) if "from" in pair else (
+            str(pair["pair"]).split(" → "))
+        d, lo, hi = float(pair["diff"]), float(pair["ci_low"]), float(pair["ci_high"])
+        sig = bool(np.isfinite(pair["p"]) and pair["p"] < stats.ALPHA)
+        if sig and d < 0:  # earlier − later < 0: the earlier layer settles first
+            opposite += 1
+            parts.append(f"layer {a} settles before layer {b}, {-d:.0f} [{-hi:.0f}, "
+                         f"{-lo:.0f}] steps earlier")
+        elif sig and d > 0:
+            claimed += 1
+            parts.append(f"layer {a} settles after layer {b}, {d:.0f} [{lo:.0f}, "
+                         f"{hi:.0f}] steps later")
+        else:
+            parts.append(f"layers {a} and {b}: no significant difference ({d:.0f} "
+                         f"[{lo:.0f}, {hi:.0f}] steps, earlier − later)")
+    if opposite and not claimed:
+        lead = ("By CKA the representations settle in the opposite order to the claim "
+                "(earlier layers first, not later ones) wherever the order is clear")
+    elif claimed and not opposite:
+        lead = ("By CKA the representations settle in the claimed order (later layers "
+                "first) wherever the order is clear")
+    elif claimed and opposite:
+        lead = "By CKA the order is mixed"
+    else:
+        lead = "By CKA no adjacent pair of layers settles in a significantly different order"
+    return (f"{lead}: " + "; ".join(parts) + f" (settled = CKA of the layer's "
+            f"representation with its final one on a fixed batch stays above "
+            f"{CKA_SETTLE}, the Raghu et al. reading; mean and 95% CI over replicates, "
+            "two-sided paired t per pair). Reported beside the weight-based verdict, not "
+            f"part of it; the bottom-up order (earlier layers first) as a monotone test "
+            f"is {cka_res.verdict}.")
 
 
 def simulate_lc1(rng: np.random.Generator, planted: bool,
@@ -475,6 +512,8 @@ representation already is to its final one.
 
 ![settling step per layer](settling.png)
 
+{_cka_page_line(rs)}
+
 ![gradient ratio and accuracy vs depth](gradient_ratio.png)
 
 ## The original's findings beside ours
@@ -484,6 +523,19 @@ representation already is to its final one.
 Final accuracy of the abid2018 runs: test {stats.mean_ci(fin.test_acc).fmt()}, train \
 {stats.mean_ci(fin.train_acc).fmt()} (the original reported none for this experiment).
 """
+
+
+def _cka_page_line(rs: RunSet) -> str:
+    """The CKA reading of LC-1, in words from its numbers (as in LC-1's notes)."""
+    conv = rs.sel("convergence", grid="abid")
+    if conv.empty or "cka_final" not in conv:
+        return ""
+    layers, cka, reps = _by_layer(settling_steps(conv, "cka_final", above=CKA_SETTLE))
+    if len(layers) < 2:
+        return ""
+    res = stats.monotone(layers, cka, "increasing",
+                         clusters=dataset_of(rs.sel(grid="abid"), reps))
+    return cka_summary(res)
 
 
 def _original_table(rs: RunSet) -> str:

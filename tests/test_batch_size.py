@@ -32,6 +32,10 @@ def test_constants_match_the_experiment_yaml():
     # rounds: repeats are the outer loop, every batch size once per round
     order = [(int(p["trainer.repeat"]), int(p["trainer.batch_size"])) for p in timing]
     assert order == [(r, b) for r in range(bs.TIMING_REPEATS) for b in bs.BATCHES]
+    assert cfg.trainer.jitter_window == bs.JITTER_WINDOW
+    with hydra_context():
+        same = compose("config", overrides=["experiment=batch_size", "preset=same_steps"])
+    assert same.trainer.steps == bs.SAME_STEPS
 
 
 @pytest.mark.parametrize("claim", sorted(SIMULATE))
@@ -112,28 +116,52 @@ def test_bs1_reads_only_the_timing_grid():
     assert setting.verdict == stats.SUPPORTED and setting.effect.n == bs.TIMING_REPEATS
     per_batch = next(iter(outcome.tables.values()))
     assert "load_avg_1m_mean" in per_batch and len(per_batch) == len(bs.BATCHES)
+    assert "cpu_per_wall_min" in per_batch
 
 
-def test_bs1_is_inconclusive_when_a_timing_run_exceeds_the_load_bound():
+def test_bs1_is_inconclusive_when_a_timing_run_shared_its_core():
     rs = bs.simulate_bs1(np.random.default_rng(0), True, scale=5.0)
     timing = rs.points.grid == "timing"
-    assert bs.decide_bs1(rs).settings[0].verdict == stats.SUPPORTED  # load 1.0: fine
+    assert bs.decide_bs1(rs).settings[0].verdict == stats.SUPPORTED  # cpu ≈ 1: fine
+    # a high load average alone (it lags) no longer blocks
+    rs.points.loc[timing, "load_avg_1m"] = 5.0
+    assert bs.decide_bs1(rs).settings[0].verdict == stats.SUPPORTED
     hot = timing & (rs.points.batch_size == 16) & (rs.points["repeat"] == 3)
-    rs.points.loc[hot, "load_avg_1m"] = bs.LOAD_BOUND + 0.5
+    rs.points.loc[hot, "cpu_per_wall"] = bs.CPU_BOUND - 0.3
     outcome = bs.decide_bs1(rs)
     (setting,) = outcome.settings
-    assert setting.verdict == stats.INCONCLUSIVE and "load bound" in setting.decided_by
+    assert setting.verdict == stats.INCONCLUSIVE and "CPU bound" in setting.decided_by
     run_id = rs.points.loc[hot, "run_id"].iloc[0]
     assert any(run_id in n and "batch 16 repeat 3" in n for n in outcome.notes)
     per_batch = next(iter(outcome.tables.values())).set_index("batch_size")
-    assert per_batch.loc[16, "runs_over_load_bound"] == 1
-    assert per_batch.runs_over_load_bound.sum() == 1
+    assert per_batch.loc[16, "runs_below_cpu_bound"] == 1
+    assert per_batch.runs_below_cpu_bound.sum() == 1
     assert {"load_avg_start_mean", "load_avg_1m_max"} <= set(per_batch.columns)
     assert judge(CLAIMS["BS-1"], "batch_size", outcome).verdict == stats.INCONCLUSIVE
     # BS-3 reads the same timing runs: it says so
     rs3 = bs.simulate_bs3(np.random.default_rng(0), True)
-    rs3.points.loc[rs3.points.grid == "timing", "load_avg_1m"] = bs.LOAD_BOUND + 1
-    assert any("LOAD_BOUND" in n for n in bs.decide_bs3(rs3).notes)
+    rs3.points.loc[rs3.points.grid == "timing", "cpu_per_wall"] = bs.CPU_BOUND - 0.1
+    assert any("CPU_BOUND" in n for n in bs.decide_bs3(rs3).notes)
+
+
+def test_bs1_without_cpu_per_wall_notes_it_and_does_not_block():
+    rs = bs.simulate_bs1(np.random.default_rng(0), True, scale=5.0)
+    rs.points = rs.points.drop(columns="cpu_per_wall")
+    outcome = bs.decide_bs1(rs)
+    assert outcome.settings[0].verdict == stats.SUPPORTED
+    assert any("No cpu_per_wall" in n for n in outcome.notes)
+
+
+@pytest.mark.parametrize(("gap", "word"), [(-0.1, "REVERSED"), (0.0, "not significantly")])
+def test_bs4_without_a_drop_reports_the_gap_itself(gap, word):
+    outcome = bs.decide_bs4(bs.simulate_bs4(np.random.default_rng(0), True, gap=gap))
+    (setting,) = outcome.settings
+    assert setting.verdict == stats.INCONCLUSIVE
+    assert setting.decided_by.startswith("premise not met") and word in setting.decided_by
+    e = setting.effect
+    assert e.null == 0.0 and np.isfinite([e.mean, e.ci_low, e.ci_high]).all()
+    v = judge(CLAIMS["BS-4"], "batch_size", outcome)
+    assert v.null_value == 0.0 and math.isclose(v.effect, e.mean)
 
 
 def test_steps_to_target_is_relative_to_each_replicates_bayes_accuracy():

@@ -200,3 +200,24 @@ def test_decisions_are_fast_enough_to_calibrate():
         start = time.perf_counter()
         claim.decide(runs)
         assert time.perf_counter() - start < 0.2, claim.id
+
+
+@pytest.mark.parametrize("effect", [0.05, -0.1])
+def test_bd3_reports_the_comparison_the_decision_rests_on(effect):
+    """Refuted ("better than both"): the comparison with the larger p, named; not
+    refuted ("no better"): the one with the lower upper bound, named."""
+    claim = CLAIMS["BD-3"]
+    rs = claim.simulate(np.random.default_rng(0), True, effect=effect)
+    outcome = claim.decide(rs)
+    runs = bn_dropout.Runs.of(rs.final)
+    for s in outcome.settings:
+        rate = float(s.decided_by.split("rate ")[1].split(",")[0])
+        setting = next(x for x in runs.settings()
+                       if s.setting.startswith(bn_dropout.label(x) + " /"))
+        placement = "every" if "(every)" in s.setting else "last"
+        cell = bn_dropout.bd3_cell(runs, setting, rate, placement)
+        single = (max(cell["vs"], key=lambda k: cell["vs"][k].p)
+                  if s.verdict == stats.REFUTED else cell["hardest"])
+        assert f"vs {single}" in s.decided_by and f"BN+DO − {single}" in s.decided_by
+        assert s.effect.mean == cell["vs"][single].mean
+    assert "decided against" in claim.effect_label

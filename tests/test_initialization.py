@@ -41,6 +41,9 @@ def test_obvious_effect_is_supported_and_the_opposite_refuted(claim_id):
     label, outcome = _label(claim_id, bad)
     assert label == stats.REFUTED
     assert {s.verdict for s in outcome.settings} == {stats.REFUTED}
+    if claim_id == "IN-3":  # its null is a threshold: "below" it, not "the other way"
+        assert all(f"below the +{mod.TAU:g} threshold" in s.decided_by
+                   for s in outcome.settings)
 
 
 @pytest.mark.parametrize("claim_id", sorted(CLAIMS))

@@ -100,3 +100,14 @@ def test_null_is_least_favourable_and_planted_holds_everywhere(claim_id):
         chosen |= set(at.member)
     assert len(chosen) > 1  # the boundary member is drawn at random
     assert (_members(claim_id, True, 0).beyond > 1e-6).all()
+
+
+def test_cka_summary_states_the_order_from_the_numbers():
+    rng = np.random.default_rng(1)
+    base = rng.normal(300, 30, 24)
+    later = [base + 282 + rng.normal(0, 50, 24) for _ in range(3)]
+    res = stats.monotone([1, 2, 3, 4], [base, *later], "increasing")
+    text = mod.cka_summary(res)
+    assert text.startswith("By CKA the representations settle in the opposite order")
+    assert "layer 1 settles before layer 2" in text
+    assert "layers 2 and 3: no significant difference" in text
