@@ -145,9 +145,10 @@ def decide_rg1(rs: RunSet) -> Outcome:
                              "decreasing", clusters=ds)
         settings.append(Setting(name, res.verdict, res.effect,
                                 f"λ pair {res.deciding_pair}: {_how(res.verdict)}"))
+        by_label = {f"{lam:g}": lam for lam in lams}
         rows += [{"penalty": name, "λ pair": p["pair"],
-                  "norm at smaller λ": float(np.nanmean(norms[p["from"]])),
-                  "norm at larger λ": float(np.nanmean(norms[p["to"]])),
+                  "norm at smaller λ": float(np.nanmean(norms[by_label[p["from"]]])),
+                  "norm at larger λ": float(np.nanmean(norms[by_label[p["to"]]])),
                   **{k: v for k, v in p.items() if k not in ("pair", "from", "to")}}
                  for p in res.pairs]
     if not settings:

@@ -114,14 +114,15 @@ class Verdict:
     @property
     def underpowered(self) -> bool:
         """The replicates could not detect the smallest effect the claim declared."""
-        return bool(np.isfinite(self.mde) and self.min_effect is not None
-                    and self.mde > self.min_effect)
+        return bool(self.category == EMPIRICAL and np.isfinite(self.mde)
+                    and self.min_effect is not None and self.mde > self.min_effect)
 
     @property
     def below_min_effect(self) -> bool:
         """Decided, but by an effect smaller than the one declared worth reporting (for
         a difference claim; an equivalence claim's margin is its own yardstick)."""
-        if (self.verdict == stats.INCONCLUSIVE or self.equivalence_margin is not None
+        if (self.verdict == stats.INCONCLUSIVE or self.category != EMPIRICAL
+                or self.equivalence_margin is not None
                 or self.min_effect is None or self.null_value is None
                 or not np.isfinite(self.effect)):
             return False
