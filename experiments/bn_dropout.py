@@ -138,16 +138,6 @@ def _steps(frame: pd.DataFrame) -> np.ndarray:
     return np.nan_to_num(frame.steps_to_target.to_numpy(float), nan=np.inf)  # never = ∞
 
 
-def _yes(flag: bool) -> str:
-    return "yes" if flag else "no"
-
-
-def _how(verdict: str) -> str:
-    if verdict == stats.REFUTED:
-        return "significantly the other way (Holm)"
-    if verdict == stats.SUPPORTED:
-        return "weakest of the members, all significant"
-    return "not significant"
 
 
 def _stats(e: stats.Effect, prefix: str = "") -> dict[str, float]:
@@ -157,8 +147,8 @@ def _stats(e: stats.Effect, prefix: str = "") -> dict[str, float]:
 
 def _family_rows(setting: str, members: list[str], fam: stats.Family) -> list[dict]:
     return [{"setting": setting, "member": m, **_stats(e),
-             "p_holm_opposite": fam.p_against[i], "holds": _yes(fam.holds[i]),
-             "opposite": _yes(fam.against[i])}
+             "p_holm_opposite": fam.p_against[i], "holds": bool(fam.holds[i]),
+             "opposite": bool(fam.against[i])}
             for i, (m, e) in enumerate(zip(members, fam.effects, strict=True))]
 
 
@@ -177,7 +167,7 @@ def decide_bd1(rs: RunSet) -> Outcome:
         members = ["steps to target saved (median, sign test)",
                    "train–test gap reduction (paired t)"]
         settings.append(Setting(label(s), fam.verdict, fam.effect,
-                                f"{members[fam.deciding]}: {_how(fam.verdict)}"))
+                                f"{members[fam.deciding]}: {stats.how_decided(fam.verdict)}"))
         fam_rows = _family_rows(label(s), members, fam)
         fam_rows[0].update(plain=float(np.median(_steps(plain))),
                            BN=float(np.median(_steps(bn))))
@@ -208,7 +198,7 @@ def decide_bd2(rs: RunSet) -> Outcome:
                    for p in ps]
         fam = stats.family(effects, +1, "all")
         settings.append(Setting(label(s), fam.verdict, fam.effect,
-                                f"rate {ps[fam.deciding]:g}: {_how(fam.verdict)}"))
+                                f"rate {ps[fam.deciding]:g}: {stats.how_decided(fam.verdict)}"))
         for row, p in zip(_family_rows(label(s), [f"rate {p:g}" for p in ps], fam), ps,
                           strict=True):
             rows.append({**row, "gap plain": float(np.nanmean(base)),
@@ -302,7 +292,7 @@ def decide_bd3(rs: RunSet) -> Outcome:
                     **_stats(c["vs"]["BN"], "BN+DO − BN "), **_stats(c["vs"]["DO"],
                                                                     "BN+DO − DO "),
                     "single with lower upper bound": c["hardest"],
-                    "no better": _yes(c["no_better"]),
+                    "no better": bool(c["no_better"]),
                     "p (better than both)": c["better_p"], "Holm p (better)": float(ph)})
                 contrasts.append({"setting": name, "dropout p": c["p"],
                                   **_stats(c["contrast"], "contrast ")})

@@ -29,7 +29,7 @@ from harness import stats  # noqa: E402
 from harness.claims import Claim, Experiment, Outcome, Setting, Verdict, missing  # noqa: E402
 from harness.data import make_dataset  # noqa: E402
 from harness.plots import band_frame  # noqa: E402
-from harness.results import RunSet, hydra_context  # noqa: E402
+from harness.results import RunSet, dataset_of, hydra_context  # noqa: E402
 
 NAME = "initialization"
 REPLICATES = 24  # = trainer.replicates in conf/experiment/initialization.yaml (tested)
@@ -82,15 +82,6 @@ def scheme(frame: pd.DataFrame) -> pd.Series:
 def with_scheme(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(scheme=scheme(frame)) if len(frame) else frame.assign(scheme=[])
 
-
-def dataset_of(frame: pd.DataFrame, replicates: pd.Index | np.ndarray) -> np.ndarray:
-    """The dataset of each replicate (the clusters of inference), from final.csv's
-    ``dataset`` column; a replicate without one counts as its own dataset."""
-    reps = np.asarray(replicates)
-    if "dataset" not in frame or frame.empty:
-        return reps.astype(float)
-    of = frame.groupby("replicate")["dataset"].first().reindex(reps).to_numpy(float)
-    return np.where(np.isfinite(of), of, -1.0 - reps)
 
 
 def by_scheme(rs: RunSet, metric: str, **where) -> tuple[pd.DataFrame, np.ndarray]:

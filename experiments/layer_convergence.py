@@ -25,7 +25,7 @@ import pandas as pd  # noqa: E402
 from harness import stats  # noqa: E402
 from harness.claims import Claim, Experiment, Outcome, Setting, Verdict, missing  # noqa: E402
 from harness.plots import band_frame  # noqa: E402
-from harness.results import RunSet  # noqa: E402
+from harness.results import RunSet, dataset_of  # noqa: E402
 
 NAME = "layer_convergence"
 REPLICATES = 24  # = trainer.replicates in conf/experiment/layer_convergence.yaml (tested)
@@ -70,15 +70,6 @@ def variant_of(frame: pd.DataFrame) -> pd.Series:
     res = frame.residual.astype(bool)
     return pd.Series(np.select([bn, res], ["bn", "residual"], "plain"), index=frame.index)
 
-
-def dataset_of(frame: pd.DataFrame, replicates: pd.Index | np.ndarray) -> np.ndarray:
-    """The dataset of each replicate (the clusters of inference), from final.csv's
-    ``dataset`` column; a replicate without one counts as its own dataset."""
-    reps = np.asarray(replicates)
-    if "dataset" not in frame or frame.empty:
-        return reps.astype(float)
-    of = frame.groupby("replicate")["dataset"].first().reindex(reps).to_numpy(float)
-    return np.where(np.isfinite(of), of, -1.0 - reps)
 
 
 def _wide(frame: pd.DataFrame, column: str) -> pd.DataFrame:

@@ -109,26 +109,10 @@ def datasets(rs: RunSet, preset: str) -> np.ndarray | None:
     return df.groupby("replicate").dataset.first().sort_index().to_numpy()
 
 
-def _yes(flag: bool) -> str:
-    return "yes" if flag else "no"
-
-
-def _how(verdict: str, need: str = "all") -> str:
-    """What a family's deciding member was, in words."""
-    if verdict == stats.REFUTED:
-        return "significantly the other way (Holm)"
-    if verdict == stats.SUPPORTED:
-        return "weakest of the members, all significant" if need == "all" else \
-            "significant after Holm"
-    return "not significant"
 
 
 def _pairs_table(rows: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows)
-    for col in ("holds", "opposite"):
-        if col in frame:
-            frame[col] = frame[col].map(_yes)
-    return frame
+    return pd.DataFrame(rows)  # the renderer writes booleans as yes/no
 
 
 # ---------------------------------------------------------------- RG-1
@@ -144,7 +128,7 @@ def decide_rg1(rs: RunSet) -> Outcome:
         res = stats.monotone([f"{lam:g}" for lam in lams], [norms[lam] for lam in lams],
                              "decreasing", clusters=ds)
         settings.append(Setting(name, res.verdict, res.effect,
-                                f"λ pair {res.deciding_pair}: {_how(res.verdict)}"))
+                                f"λ pair {res.deciding_pair}: {stats.how_decided(res.verdict)}"))
         by_label = {f"{lam:g}": lam for lam in lams}
         rows += [{"penalty": name, "λ pair": p["pair"],
                   "norm at smaller λ": float(np.nanmean(norms[by_label[p["from"]]])),
@@ -218,7 +202,7 @@ def decide_rg2(rs: RunSet) -> Outcome:
     near = pd.DataFrame([{
         "λ": lam, "L1": float(np.nanmean(l1[lam])), "L2": float(np.nanmean(l2[lam])),
         "L1 − L2": e.mean, "ci_low": e.ci_low, "ci_high": e.ci_high, "p": e.p,
-        "p_holm_opposite": fam.p_against[i], "holds": _yes(fam.holds[i])}
+        "p_holm_opposite": fam.p_against[i], "holds": bool(fam.holds[i])}
         for i, (lam, e) in enumerate(zip(lams, effects, strict=True))])
     zero = {pen: path(rs, pen, "weight_frac_zero") for pen in ("l1", "l2", "prox")}
     l2_zero = {lam: v for lam, v in zero["l2"].items() if lam > 0}
@@ -226,7 +210,7 @@ def decide_rg2(rs: RunSet) -> Outcome:
         "λ": lam, "L1 (mean)": _mean(zero["l1"].get(lam)),
         "L2 (mean)": _mean(zero["l2"].get(lam)),
         "L2 (max over replicates)": _max(zero["l2"].get(lam)),
-        "L2 makes exact zeros": _yes(_max(zero["l2"].get(lam)) > 0),
+        "L2 makes exact zeros": bool(_max(zero["l2"].get(lam)) > 0),
         "L1, proximal step (mean)": _mean(zero["prox"].get(lam))}
         for lam in sorted(set().union(*map(set, zero.values()))) if lam > 0])
     zeros_at = [lam for lam, v in l2_zero.items() if np.nanmax(v, initial=0.0) > 0]
@@ -239,7 +223,7 @@ def decide_rg2(rs: RunSet) -> Outcome:
                           "= " + ", ".join(f"{lam:g}" for lam in zeros_at))
     else:
         setting = Setting("abid2018", fam.verdict, fam.effect,
-                          f"λ = {lams[fam.deciding]:g}: {_how(fam.verdict)}")
+                          f"λ = {lams[fam.deciding]:g}: {stats.how_decided(fam.verdict)}")
     return Outcome([setting], {
         "Share of weights with |w| < 1e-3 at the end (all weight matrices), L1 vs L2 at "
         "matched λ, paired over replicates": near,
@@ -428,8 +412,8 @@ def decide_rg4(rs: RunSet) -> Outcome:
                          "change ci_high": harm[i].ci_high,
                          f"change p (vs −{RG4_NI:g})": harm[i].p,
                          "p (both)": both_p[i], "p_holm (both)": float(p_holm[i]),
-                         f"counts (reduces, acc not lower by {RG4_NI:g})": _yes(holds[i]),
-                         f"fails (widens or acc lower by > {RG4_NI:g})": _yes(fails[i])})
+                         f"counts (reduces, acc not lower by {RG4_NI:g})": bool(holds[i]),
+                         f"fails (widens or acc lower by > {RG4_NI:g})": bool(fails[i])})
     test = stats.mean_ci(test0, clusters=ds)
     return Outcome(settings, {
         "Unregularized net (λ = 0): train − test gap and test accuracy": pd.DataFrame([

@@ -326,7 +326,7 @@ def overview_figure(verdicts: list[dict], path: Path) -> None:
         ax.plot([], [], color=colour, lw=2, label=word)
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")  # long setting names stay whole
     plt.close(fig)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from hydra import compose, initialize_config_dir
 from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -108,6 +109,16 @@ class RunSet:
         for k, v in where.items():
             df = df[df[k] == v]
         return df
+
+
+def dataset_of(frame: pd.DataFrame, replicates: pd.Index | np.ndarray) -> np.ndarray:
+    """The dataset of each replicate (the clusters of inference), from final.csv's
+    ``dataset`` column; a replicate without one counts as its own dataset."""
+    reps = np.asarray(replicates)
+    if "dataset" not in frame or frame.empty:
+        return reps.astype(float)
+    of = frame.groupby("replicate")["dataset"].first().reindex(reps).to_numpy(float)
+    return np.where(np.isfinite(of), of, -1.0 - reps)
 
 
 def sweep_points(experiment: str, extra: list[str] | None = None,

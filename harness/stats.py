@@ -315,6 +315,16 @@ def monotone(levels: Sequence[object], samples: Sequence[np.ndarray], direction:
     return MonotoneResult(verdict, list(levels), fam, pairs)
 
 
+def how_decided(verdict: str, need: str = "all") -> str:
+    """What a family's deciding member was, in words (for a setting's decided_by)."""
+    if verdict == REFUTED:
+        return "significantly the other way (Holm)"
+    if verdict == SUPPORTED:
+        return ("weakest of the members, all significant" if need == "all" else
+                "significant after Holm")
+    return "not significant"
+
+
 def tost(effect90: Effect, margin: float) -> str:
     """Equivalence by the 90% CI: SUPPORTED inside ±margin, REFUTED wholly outside."""
     if -margin < effect90.ci_low and effect90.ci_high < margin:
