@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hydra import compose
 
@@ -160,3 +161,18 @@ def ready_store(tmp_path, monkeypatch, migrated_store_file):
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     return uri
+
+
+class NoNoise:
+    """A Generator whose normal() returns its mean: the simulators' planted structure
+    without their noise (the members they draw at random are still drawn)."""
+
+    def __init__(self, seed: int):
+        self.rng = np.random.default_rng(seed)
+
+    def normal(self, loc=0.0, scale=1.0, size=None):
+        return np.array(np.broadcast_to(np.asarray(loc, float),
+                                        size if size is not None else np.shape(loc)))
+
+    def __getattr__(self, name):
+        return getattr(self.rng, name)

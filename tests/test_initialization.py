@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import NoNoise
 from sklearn.linear_model import LogisticRegression
 
 from experiments import initialization as mod
@@ -69,21 +70,6 @@ def test_every_declared_setting_is_decided_and_the_primary_is_one():
         names = [s.setting for s in outcome.settings]
         assert claim.primary in names
         assert len(names) == len(set(names))
-
-
-class NoNoise:
-    """A Generator whose normal() returns its mean: the simulators' planted structure
-    without their noise (the members they draw at random are still drawn)."""
-
-    def __init__(self, seed: int):
-        self.rng = np.random.default_rng(seed)
-
-    def normal(self, loc=0.0, scale=1.0, size=None):
-        return np.array(np.broadcast_to(np.asarray(loc, float),
-                                        size if size is not None else np.shape(loc)))
-
-    def __getattr__(self, name):
-        return getattr(self.rng, name)
 
 
 def _members(claim_id: str, planted: bool, seed: int) -> pd.DataFrame:

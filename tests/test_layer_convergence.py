@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import NoNoise
 
 from experiments import layer_convergence as mod
 from harness import stats
@@ -54,21 +55,6 @@ def test_simulated_settling_steps_are_read_back():
                                 below=mod.SETTLE)
     means = settle.groupby("layer").settle.mean()
     assert means.is_monotonic_decreasing and means.iloc[0] - means.iloc[-1] > 200
-
-
-class NoNoise:
-    """A Generator whose normal() returns its mean: the simulators' planted structure
-    without their noise (the members they draw at random are still drawn)."""
-
-    def __init__(self, seed: int):
-        self.rng = np.random.default_rng(seed)
-
-    def normal(self, loc=0.0, scale=1.0, size=None):
-        return np.array(np.broadcast_to(np.asarray(loc, float),
-                                        size if size is not None else np.shape(loc)))
-
-    def __getattr__(self, name):
-        return getattr(self.rng, name)
 
 
 CLAIMED = {"LC-1": +1, "LC-2": -1, "LC-3": +1, "LC-4": +1}  # the sign each member claims
