@@ -199,6 +199,10 @@ class TrainerConfig:
     sampling: Sampling = Sampling.random
     loss: Loss = Loss.cross_entropy
     evals: int = 50  # evaluation points, evenly spaced over the budget (plus step 0)
+    # or evaluate right after updates eval_start, eval_start + eval_every, ... (<= the
+    # budget), as Abid's notebook does (after updates 1, 51, ..., 451): null = use `evals`
+    eval_every: int | None = None
+    eval_start: int = 0  # first evaluated update when eval_every is set (0 = before training)
     target_acc: float = 0.8  # test accuracy for the time-to-accuracy metric
     jitter_window: int = 0  # last K steps on which full-training-set loss is traced (0 = off)
     # probes run at every evaluation (harness/probes.py): layer_stats, symmetry
@@ -358,6 +362,25 @@ def step_budget(t: Any, ntr: int) -> float:
     return max(1.0, math.floor(float(t.epochs) * (t.epoch_size or ntr) / t.batch_size))
 
 
+def eval_count(t: Any, steps: float) -> float:
+    """How many evaluation points ``eval_schedule`` gives, without listing them."""
+    if t.eval_every is None:
+        return min(float(t.evals), steps) + 1
+    return max(0.0, (steps - t.eval_start) // t.eval_every + 1)
+
+
+def eval_schedule(t: Any, steps: int) -> list[int]:
+    """The updates after which the trainer evaluates (0 = before the first update).
+
+    Evenly spaced by default; Abid's notebook instead evaluates right after updates 1, 51,
+    ..., 451 of 500 (``eval_start=1, eval_every=50``), so its last point is not the last
+    update: a faithful preset must compare like with like.
+    """
+    if t.eval_every is None:
+        return sorted({round(i * steps / t.evals) for i in range(t.evals + 1)})
+    return list(range(t.eval_start, steps + 1, t.eval_every))
+
+
 def budget(cfg: DictConfig) -> Budget:
     """Steps, parameters, work and memory of one point, from its config alone.
 
@@ -378,7 +401,7 @@ def budget(cfg: DictConfig) -> Budget:
         params += 2 * sum(dims[1:-1])
     ntr = n_train(cfg)
     steps = step_budget(t, ntr)
-    evals = min(float(t.evals), steps) + 1
+    evals = eval_count(t, steps)
     units = float(sum(dims[1:]))
     work = R * (3 * steps * t.batch_size * params + 2 * evals * d.n * params
                 + 2 * min(float(t.jitter_window), steps) * ntr * params)
@@ -430,6 +453,11 @@ def _check_budget(cfg: DictConfig) -> None:
                f"budgets of at most {MAX_STEPS:,} optimizer steps (this one is {steps:.3g} = "
                f"epochs x epoch_size {t.epoch_size or ntr} / batch_size {t.batch_size})")
     _check(t.evals <= MAX_EVALS, "trainer.evals", t.evals, f"integers 1 .. {MAX_EVALS:,}")
+    if t.eval_every is not None:
+        _check(t.eval_every >= 1 and eval_count(t, steps) <= MAX_EVALS, "trainer.eval_every",
+               t.eval_every, f"integers >= 1 giving at most {MAX_EVALS:,} evaluations")
+        _check(0 <= t.eval_start <= steps, "trainer.eval_start", t.eval_start,
+               f"0 <= eval_start <= the step budget {steps:.0f}")
     b = budget(cfg)
     model_key = ("model.depth" if m.depth is not None else "model.widths")
     model_value = m.depth if m.depth is not None else list(m.widths)

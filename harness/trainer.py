@@ -33,6 +33,7 @@ from harness.schema import (
     OptimName,
     RegConfig,
     TrainerConfig,
+    eval_schedule,
     n_train,
     to_container,
 )
@@ -166,7 +167,7 @@ def train(cfg: DictConfig, label: str = "") -> TrainResult:
     def full_train_loss() -> torch.Tensor:
         return evaluate(data.x_train, data.y_train)[1]
 
-    eval_at = sorted({round(i * steps / t.evals) for i in range(t.evals + 1)})
+    eval_at = eval_schedule(t, steps)
     epoch_size = t.epoch_size or n_tr
     rows: dict[str, list[torch.Tensor]] = {k: [] for k in
                                             ("train_acc", "train_loss", "test_acc", "test_loss")}
@@ -186,7 +187,8 @@ def train(cfg: DictConfig, label: str = "") -> TrainResult:
 
     rep = torch.arange(R, device=device).unsqueeze(1)
     progress = Progress(t.progress, steps, label)
-    record(0, 0.0)
+    if eval_at[0] == 0:
+        record(0, 0.0)
     elapsed, step = 0.0, 0
     tic = time.perf_counter()
     # process CPU seconds per wall second over the loop: ≈ threads when the run had its
@@ -210,7 +212,7 @@ def train(cfg: DictConfig, label: str = "") -> TrainResult:
             if device.type == "cuda":
                 torch.cuda.synchronize()
             tic += time.perf_counter() - paused
-        if step == eval_at[len(times)]:
+        if len(times) < len(eval_at) and step == eval_at[len(times)]:
             if device.type == "cuda":
                 torch.cuda.synchronize()
             elapsed += time.perf_counter() - tic
