@@ -399,7 +399,13 @@ def replicates_for(effect: float, sd: float, alpha: float = ALPHA, power: float 
     ``power``, given the SD of the paired differences (statsmodels TTestPower)."""
     from statsmodels.stats.power import TTestPower
 
-    n = TTestPower().solve_power(effect_size=abs(effect) / sd, alpha=alpha, power=power,
+    d = abs(effect) / sd
+    # with 2 units a t-test already has this power: the solver has no root below it (it
+    # fails or returns NaN for very large effects, e.g. a margin 10^4 SDs wide)
+    if TTestPower().power(effect_size=d, nobs=2, alpha=alpha,
+                          alternative="two-sided") >= power:
+        return 2
+    n = TTestPower().solve_power(effect_size=d, alpha=alpha, power=power,
                                  alternative="two-sided")
     return max(2, math.ceil(n))
 
@@ -413,3 +419,43 @@ def mde(sd: float, n: int, alpha: float = ALPHA, power: float = 0.8) -> float:
 
     d = TTestPower().solve_power(nobs=n, alpha=alpha, power=power, alternative="two-sided")
     return float(d * sd)
+
+
+def tost_family(effects90: list[Effect], margin: float
+                ) -> tuple[str, int, list[float], list[float]]:
+    """Equivalence of every member within ±``margin`` (t-based 90% CIs).
+
+    Supported when every member's 90% CI lies inside the margin (TOST at α = 0.05 each,
+    intersection-union: no correction). Refuted when some member lies significantly
+    outside: one-sided t-test against the nearer margin, Holm over the members (its 90%
+    CI then lies wholly outside). Returns (verdict, deciding member, TOST p per member,
+    Holm-adjusted p of 'outside' per member). Deciding: the refuting member, else the
+    member with the largest TOST p (the least clearly equivalent one).
+    """
+    p_eq, p_out = [], []
+    for e in effects90:
+        k = e.n_datasets
+        half = (e.ci_high - e.ci_low) / 2
+        m = e.mean
+        if k < 2 or not np.isfinite(half):
+            p_eq.append(1.0)
+            p_out.append(1.0)
+            continue
+        se = half / stats.t.ppf(0.95, k - 1)
+        if se == 0:
+            p_eq.append(0.0 if abs(m) < margin else 1.0)
+            p_out.append(0.0 if abs(m) > margin else 1.0)
+            continue
+        p_eq.append(float(max(stats.t.sf((m + margin) / se, k - 1),
+                              stats.t.sf((margin - m) / se, k - 1))))
+        p_out.append(float(min(stats.t.sf((m - margin) / se, k - 1),
+                               stats.t.sf((-margin - m) / se, k - 1))))
+    inside = [tost(e, margin) == SUPPORTED for e in effects90]
+    reject, adj = holm(p_out)
+    if reject.any():
+        i = min(np.flatnonzero(reject), key=lambda j: adj[j])
+        return REFUTED, int(i), p_eq, [float(a) for a in adj]
+    if all(inside):
+        return SUPPORTED, int(np.argmax(p_eq)), p_eq, [float(a) for a in adj]
+    i = max((j for j in range(len(inside)) if not inside[j]), key=lambda j: p_eq[j])
+    return INCONCLUSIVE, int(i), p_eq, [float(a) for a in adj]

@@ -147,3 +147,14 @@ def test_bootstrap_ci_covers_a_known_ratio():
     e = stats.bootstrap_ci([base, ctrl], lambda b, c: 1 - c.mean() / b.mean())
     assert e.ci_low < 0.5 < e.ci_high
     assert e.mean == pytest.approx(0.5, abs=0.02)
+
+
+def test_tost_family_refutes_by_holm_and_supports_by_intersection_union():
+    inside = stats.Effect(0.0, -0.005, 0.005, 10, n_datasets=10)
+    far = stats.Effect(0.1, 0.09, 0.11, 10, n_datasets=10)
+    edge = stats.Effect(0.0, -0.02, 0.005, 10, n_datasets=10)
+    assert stats.tost_family([inside, inside], 0.01)[0] == stats.SUPPORTED
+    verdict, i, _, _ = stats.tost_family([inside, far], 0.01)
+    assert (verdict, i) == (stats.REFUTED, 1)
+    verdict, i, _, _ = stats.tost_family([inside, edge], 0.01)
+    assert (verdict, i) == (stats.INCONCLUSIVE, 1)
