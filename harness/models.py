@@ -15,7 +15,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from harness.schema import Activation, BiasInit, DropoutPlacement, Init, ModelConfig
+from harness.schema import (
+    Activation,
+    BiasInit,
+    DropoutPlacement,
+    DropoutScaling,
+    Init,
+    ModelConfig,
+)
 
 ACTIVATIONS = {
     Activation.sigmoid: torch.sigmoid,
@@ -93,6 +100,8 @@ def init_layers(
     layers = []
     for fan_in, fan_out in layer_sizes(cfg, d_in, n_out):
         w = init_weight_(torch.empty(fan_out, fan_in), cfg.init, cfg.init_std, gen)
+        if cfg.init_gain != 1:  # a scaled scheme's gain (schema: GAIN_SCHEMES only)
+            w.mul_(cfg.init_gain)
         b = init_bias_(torch.empty(fan_out), cfg.bias_init, cfg.init_std, gen, cfg.init)
         layers.append((w, b))
     return layers
@@ -118,6 +127,7 @@ class BatchedMLP(nn.Module):
         self.bn_after = bool(cfg.bn_after_activation)
         self.dropout = float(cfg.dropout)
         self.dropout_every = DropoutPlacement(cfg.dropout_placement) == DropoutPlacement.every
+        self.dropout_at_test = DropoutScaling(cfg.dropout_scaling) == DropoutScaling.test
         self.residual = bool(cfg.residual)
         self.replicates = len(seeds)
         self.act = ACTIVATIONS[cfg.activation]
@@ -139,24 +149,48 @@ class BatchedMLP(nn.Module):
             inputs.append(h)
         return from_channels(self.norms[i](to_channels(h)), h.shape[0])
 
+    def drop(self, z: torch.Tensor, training: bool) -> torch.Tensor:
+        """Dropout at rate ``self.dropout``, train or eval form. Inverted (torch's): kept
+        units × 1/(1−p) in training, identity at eval. Plain (model.dropout_scaling=test,
+        Srivastava et al. 2014): kept units as they are in training, × (1−p) at eval.
+        Either way E[train output] = eval output; the dropout probe calls this method,
+        so a model that forgets the rescaling fails BD-5."""
+        keep = 1.0 - self.dropout
+        if not self.dropout_at_test:
+            return F.dropout(z, self.dropout, training)
+        return F.dropout(z, self.dropout, True) * keep if training else z * keep
+
     def forward(self, x: torch.Tensor, hidden: list[torch.Tensor] | None = None,
-                bn_inputs: list[torch.Tensor] | None = None) -> torch.Tensor:
-        """(R, B, d) -> (R, B, n_out) logits. For probes: each hidden block's output is
-        appended to ``hidden``, and each BN layer's input to ``bn_inputs``, when given."""
-        h = x
+                bn_inputs: list[torch.Tensor] | None = None,
+                pre: list[torch.Tensor] | None = None) -> torch.Tensor:
+        """(R, B, d) -> (R, B, n_out) logits. For probes: each hidden layer's output is
+        appended to ``hidden``, each BN layer's input to ``bn_inputs``, and each weight
+        matrix's output x W + b (before BN, activation or residual sum) to ``pre``, when
+        given. Residual (model.residual): matrices 1-2, 3-4, ... form blocks
+        h <- h + W2 σ(W1 h + b1) + b2; ``hidden`` gets σ(W1 h + b1), then the sum."""
+        h, skip = x, None
         last = len(self.weights) - 1
         for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             z = torch.baddbmm(b, h, w)
+            if pre is not None:
+                pre.append(z)
             if i == last:
                 return z
+            if skip is not None:  # the block's second matrix: add the skip, no activation
+                h, skip = skip + z, None
+                if hidden is not None:
+                    hidden.append(h)
+                continue
+            if self.residual and i > 0:
+                skip = h
             if self.norms is not None and not self.bn_after:
                 z = self._norm(i, z, bn_inputs)
             z = self.act(z)
             if self.norms is not None and self.bn_after:
                 z = self._norm(i, z, bn_inputs)
             if self.dropout > 0 and (self.dropout_every or i == last - 1):
-                z = F.dropout(z, self.dropout, self.training)
-            h = h + z if self.residual and z.shape == h.shape else z
+                z = self.drop(z, self.training)
+            h = z
             if hidden is not None:
                 hidden.append(h)
         return h

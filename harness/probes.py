@@ -11,6 +11,7 @@ Experiments turn probes on through the config (``trainer.probes``, or
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -115,18 +116,75 @@ class LossTrace(Probe):
                      layer=False)
 
 
+class LossBursts(Probe):
+    """The training objective over the ``burst`` steps after every evaluation (BS-5).
+
+    The last-steps trace of :class:`LossTrace` compares runs at different loss levels (a
+    small batch has nearly interpolated when a large one is still descending); bursts
+    at every evaluation let an analysis pick, per run, the burst at a matched training
+    loss (or matched epoch). Per step in a burst: the full-training-set loss after the
+    update and the minibatch loss. Table ``loss_bursts``, one row per complete burst
+    (all ``burst`` steps inside the budget) and replicate: ``step`` (the evaluation it
+    follows), ``start_loss`` (full loss after its first update), ``dlog_std`` (standard
+    deviation of the step-to-step change of log full loss: oscillation relative to the
+    loss level) and ``batch_loss_std`` (spread of the minibatch losses).
+    """
+
+    name = "loss_bursts"
+    FLOOR = 1e-30  # log of a loss that underflowed to 0
+
+    def __init__(self, burst: int) -> None:
+        self.burst = burst
+        self.starts: list[int] = []
+        self.until = -1
+        self.full: dict[int, torch.Tensor] = {}
+        self.batch: dict[int, torch.Tensor] = {}
+
+    def on_eval(self, ctx: EvalContext) -> None:
+        self.starts.append(ctx.step)
+        self.until = ctx.step + self.burst
+
+    def on_step(self, ctx: StepContext) -> None:
+        if ctx.step <= self.until:
+            self.full[ctx.step] = ctx.train_loss()
+            self.batch[ctx.step] = ctx.batch_loss.detach()
+
+    def table(self) -> pd.DataFrame | None:
+        rows: dict[str, list[torch.Tensor]] = {"start_loss": [], "dlog_std": [],
+                                               "batch_loss_std": []}
+        done = []
+        for e in self.starts:
+            span = range(e + 1, e + self.burst + 1)
+            if self.burst < 2 or any(s not in self.full for s in span):
+                continue
+            full = torch.stack([self.full[s] for s in span])
+            rows["start_loss"].append(full[0])
+            rows["dlog_std"].append(full.clamp_min(self.FLOOR).log().diff(dim=0).std(dim=0))
+            rows["batch_loss_std"].append(torch.stack([self.batch[s] for s in span]).std(dim=0))
+            done.append(e)
+        return _long(done, rows, layer=False) if done else None
+
+
 class LayerStats(Probe):
     """Per-layer signal and gradient scale, at initialization and at every evaluation.
 
     On a fixed probe batch (the first ``PROBE_BATCH`` training samples of each replicate,
     eval mode so BN uses running statistics and dropout is off), per layer l (the last
     layer is the logits): ``act_std`` and ``act_rms``, the standard deviation and root
-    mean square of the layer's output; ``grad_norm``, the Frobenius norm of the loss
-    gradient with respect to the layer's weight matrix; ``grad_out_norm``, the norm of
-    the gradient with respect to the layer's output, i.e. the backpropagated signal
-    whose growth or decay across layers is what "exploding/vanishing gradients" means.
-    (The weight gradient multiplies it by the layer's input, so a signal that explodes
-    forward can mask one that vanishes backward.) Computed with torch.autograd.grad, so
+    mean square of the layer's output pooled over units and inputs; ``act_unit_std``,
+    each unit's standard deviation across the probe inputs, root-mean-squared over units
+    (the input-dependent signal: a per-unit offset, such as sigmoid's, inflates the
+    pooled ``act_std`` and hides a signal that vanishes); ``grad_norm``, the Frobenius
+    norm of the loss gradient with respect to the layer's weight matrix;
+    ``grad_out_norm``, the norm of the gradient with respect to the layer's output, i.e.
+    the backpropagated signal whose growth or decay across layers is what
+    "exploding/vanishing gradients" means. (The weight gradient multiplies it by the
+    layer's input, so a signal that explodes forward can mask one that vanishes
+    backward.) ``grad_pre_rms``: the root mean square per entry of the gradient with
+    respect to the weight matrix's output x W + b (the pre-activation; in a residual
+    block's second matrix, the residual stream), which drops that input factor and
+    compares layers of different shapes per entry. Computed in float64 on a copy of the
+    model with torch.autograd.grad, so
     training's own gradients are untouched. Summary: ``grad_ratio_init``, first-layer
     over last-layer weight-gradient norm at step 0 (vanishing < 1 < exploding).
     """
@@ -136,18 +194,21 @@ class LayerStats(Probe):
     def __init__(self) -> None:
         self.steps: list[int] = []
         self.values: dict[str, list[torch.Tensor]] = {
-            "act_std": [], "act_rms": [], "grad_norm": [], "grad_out_norm": []}
+            "act_std": [], "act_rms": [], "act_unit_std": [], "grad_norm": [],
+            "grad_out_norm": [], "grad_pre_rms": []}
 
     def on_eval(self, ctx: EvalContext) -> None:
-        model, data = ctx.model, ctx.data
-        x, y = data.x_train[:, :PROBE_BATCH], data.y_train[:, :PROBE_BATCH]
-        was_training = model.training
-        model.eval()
+        # a float64 copy: a gradient shrinking 100× per layer leaves float32's range
+        # (1e-45) within 20 layers, and a slope fitted to underflowed zeros is meaningless
+        model = copy.deepcopy(ctx.model).double().eval()
+        x = ctx.data.x_train[:, :PROBE_BATCH].double()
+        y = ctx.data.y_train[:, :PROBE_BATCH]
         hidden: list[torch.Tensor] = []
-        logits = model(x, hidden)
+        pre: list[torch.Tensor] = []
+        logits = model(x, hidden, pre=pre)
         outs = [*hidden, logits]
-        grads = torch.autograd.grad(ctx.loss(logits, y).sum(), [*model.weights, *outs])
-        model.train(was_training)
+        grads = torch.autograd.grad(ctx.loss(logits, y).sum(),
+                                    [*model.weights, *outs, *pre])
         n = len(outs)
 
         def per_layer(tensors: list[torch.Tensor], f) -> torch.Tensor:
@@ -159,8 +220,12 @@ class LayerStats(Probe):
         self.steps.append(ctx.step)
         self.values["act_std"].append(per_layer(outs, lambda h: h.std(dim=(1, 2))))
         self.values["act_rms"].append(per_layer(outs, lambda h: h.pow(2).mean(dim=(1, 2)).sqrt()))
+        self.values["act_unit_std"].append(per_layer(
+            outs, lambda h: h.var(dim=1).mean(dim=1).sqrt()))
         self.values["grad_norm"].append(per_layer(list(grads[:n]), norm))
-        self.values["grad_out_norm"].append(per_layer(list(grads[n:]), norm))
+        self.values["grad_out_norm"].append(per_layer(list(grads[n:2 * n]), norm))
+        self.values["grad_pre_rms"].append(per_layer(
+            list(grads[2 * n:]), lambda g: g.pow(2).mean(dim=(1, 2)).sqrt()))
 
     def summary(self) -> dict[str, torch.Tensor]:
         g0 = self.values["grad_norm"][0]
@@ -215,11 +280,14 @@ class WeightStats(Probe):
     ``frac_lt_1e-3``, ``frac_lt_1e-2`` (share of entries with |w| below the threshold)
     and ``frac_zero`` (exactly 0). Summaries at the end, over all weight matrices
     together: ``weight_l2`` (their norm), ``weight_frac_lt_1e-03`` (and the other
-    thresholds), ``weight_frac_zero``.
+    thresholds), ``weight_frac_zero``, and ``weight_frac_lt_0.1rms``: the share below
+    RELATIVE times the root mean square of all weights, a scale-free "≈ 0" that a
+    proportional shrink (L2 under SGD) leaves unchanged and a float floor cannot fake.
     """
 
     name = "weights"
     THRESHOLDS = (1e-4, 1e-3, 1e-2)
+    RELATIVE = 0.1
 
     def __init__(self) -> None:
         self.steps: list[int] = []
@@ -249,6 +317,8 @@ class WeightStats(Probe):
         out = {"weight_l2": every.norm(dim=1), "weight_frac_zero": (every == 0).float().mean(1)}
         for t in self.THRESHOLDS:
             out[f"weight_frac_lt_{t:.0e}"] = (every < t).float().mean(1)
+        rms = every.pow(2).mean(1, keepdim=True).sqrt()
+        out[f"weight_frac_lt_{self.RELATIVE:g}rms"] = (every < self.RELATIVE * rms).float().mean(1)
         return out
 
     def table(self) -> pd.DataFrame:
@@ -299,10 +369,13 @@ def linear_cka(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 class Convergence(Probe):
     """How fast each layer's weights and representation reach their final state.
 
-    Every ``EVERY`` steps, per layer: ``slice_change``, the norm of the change of the
-    first ``SLICE`` entries of the weight matrix since the last snapshot (Abid 2018's
-    metric, table ``convergence_steps``), and ``update_ratio`` = ‖ΔW‖/‖W‖ over the same
-    interval. At every evaluation the weights and each layer's output on a fixed batch
+    Snapshots after updates 1, 1 + EVERY, 1 + 2·EVERY, ... (Abid 2018 stored them after
+    updates 1, 3, ..., 749); from the second on, per layer: ``slice_change``, the norm of
+    the change since the last snapshot of the weight matrix's LAST ``SLICE`` entries in
+    its (in, out) layout, as Abid's ``flatten()[-50:]`` of a TensorFlow [in, out] matrix
+    (first layer: the 50 outgoing weights of the last input), table
+    ``convergence_steps``, and ``update_ratio`` = ‖ΔW‖/‖W‖ over the same interval. At
+    every evaluation the weights and each layer's output on a fixed batch
     (the first ``CKA_BATCH`` training samples, eval mode) are kept; at the end, table
     ``convergence`` gives per evaluation and layer ``dist_final`` = ‖W_t − W_T‖/‖W_T‖,
     ``dist_init`` = ‖W_t − W_0‖/‖W_0‖ and ``cka_final``, the linear CKA of the layer's
@@ -318,21 +391,21 @@ class Convergence(Probe):
         self.snaps: list[tuple[int, list[torch.Tensor], list[torch.Tensor]]] = []
 
     def on_step(self, ctx: StepContext) -> None:
-        if ctx.step % self.EVERY:
+        if (ctx.step - 1) % self.EVERY:
             return
-        ws = [w.detach().flatten(1).clone() for w in ctx.model.weights]  # (R, entries)
-        change = [(w[:, :self.SLICE] - p[:, :self.SLICE]).norm(dim=1)
-                  for w, p in zip(ws, self.prev, strict=True)]
-        ratio = [(w - p).norm(dim=1) / w.norm(dim=1) for w, p in zip(ws, self.prev,
-                                                                     strict=True)]
-        self.step_rows.append((ctx.step, torch.stack(change, 1).cpu(),
-                               torch.stack(ratio, 1).cpu()))
+        # (R, in·out): weights are (R, in, out), so the row-major tail is TF's tail
+        ws = [w.detach().flatten(1).clone() for w in ctx.model.weights]
+        if self.prev:
+            change = [(w[:, -self.SLICE:] - p[:, -self.SLICE:]).norm(dim=1)
+                      for w, p in zip(ws, self.prev, strict=True)]
+            ratio = [(w - p).norm(dim=1) / w.norm(dim=1)
+                     for w, p in zip(ws, self.prev, strict=True)]
+            self.step_rows.append((ctx.step, torch.stack(change, 1).cpu(),
+                                   torch.stack(ratio, 1).cpu()))
         self.prev = ws
 
     def on_eval(self, ctx: EvalContext) -> None:
         model = ctx.model
-        if not self.prev:
-            self.prev = [w.detach().flatten(1).clone() for w in model.weights]
         was_training = model.training
         model.eval()
         hidden: list[torch.Tensor] = []
@@ -421,13 +494,16 @@ class BatchNormStats(Probe):
 
 
 class DropoutMean(Probe):
-    """Does inverted dropout keep the expected output equal to the eval output (BD-5)?
+    """Does the model's dropout keep the expected output equal to the eval output (BD-5)?
 
-    At every evaluation, on the last hidden block's eval-mode output h (probe batch):
-    ``rel_error`` = ‖mean over ``MASKS`` train-mode dropout draws − h‖ / ‖h‖, beside
-    ``mc_error``, what Monte-Carlo noise alone gives, √(p / ((1 − p)·MASKS)). The draws
-    use torch's own dropout on a forked RNG, so training's masks are unchanged.
-    Nothing when model.dropout is 0.
+    At every evaluation, on the last hidden block's eval-mode output h (probe batch), the
+    model's own dropout (``BatchedMLP.drop``, so a model that forgets to rescale is
+    caught): m = mean over ``MASKS`` train-mode draws, e = the eval-mode output.
+    ``scale`` = ⟨m, e⟩ / ⟨e, e⟩ per replicate: 1 when E[train] = eval, 1 − p when the
+    rescaling is missing (Monte-Carlo noise ≈ 1e-3); ``rel_error`` = ‖m − e‖ / ‖e‖
+    beside ``mc_error``, what Monte-Carlo noise alone gives, √(p / ((1 − p)·MASKS)).
+    The draws use a forked RNG, so training's masks are unchanged. Nothing when
+    model.dropout is 0.
     """
 
     name = "dropout"
@@ -435,7 +511,8 @@ class DropoutMean(Probe):
 
     def __init__(self) -> None:
         self.steps: list[int] = []
-        self.values: dict[str, list[torch.Tensor]] = {"rel_error": [], "mc_error": []}
+        self.values: dict[str, list[torch.Tensor]] = {"scale": [], "rel_error": [],
+                                                      "mc_error": []}
 
     def on_eval(self, ctx: EvalContext) -> None:
         model, p = ctx.model, ctx.model.dropout
@@ -449,11 +526,14 @@ class DropoutMean(Probe):
             h = hidden[-1]
             devices = [h.device] if h.device.type == "cuda" else []
             with torch.random.fork_rng(devices=devices):
-                mean = torch.nn.functional.dropout(
-                    h.unsqueeze(0).expand(self.MASKS, *h.shape), p, training=True).mean(0)
+                mean = model.drop(h.unsqueeze(0).expand(self.MASKS, *h.shape), True).mean(0)
+            e = model.drop(h, False).flatten(1)
         model.train(was_training)
-        err = (mean - h).flatten(1).norm(dim=1) / h.flatten(1).norm(dim=1).clamp_min(1e-30)
+        mean = mean.flatten(1)
+        sq = (e * e).sum(1).clamp_min(1e-30)
+        err = (mean - e).norm(dim=1) / sq.sqrt()
         self.steps.append(ctx.step)
+        self.values["scale"].append((mean * e).sum(1) / sq)
         self.values["rel_error"].append(err)
         self.values["mc_error"].append(torch.full_like(err, (p / ((1 - p) * self.MASKS))
                                                        ** 0.5))
@@ -465,15 +545,43 @@ class DropoutMean(Probe):
         return _long(self.steps, self.values, layer=False) if self.steps else None
 
 
+class FinalParams(Probe):
+    """Every weight and bias of each replicate at the last evaluation: columns replicate,
+    layer (1-based), kind (``weight`` or ``bias``), index (row-major over inputs × units
+    for a weight) and value. For comparing a trained model with a reference solution
+    (BS-6: logistic regression against scikit-learn's optimum)."""
+
+    name = "params"
+
+    def __init__(self) -> None:
+        self.last: list[tuple[int, str, torch.Tensor]] = []
+
+    def on_eval(self, ctx: EvalContext) -> None:
+        model = ctx.model
+        self.last = [(i + 1, kind, p.detach().flatten(1).cpu().clone())
+                     for kind, params in (("weight", model.weights), ("bias", model.biases))
+                     for i, p in enumerate(params)]
+
+    def table(self) -> pd.DataFrame:
+        frames = [pd.DataFrame({"replicate": np.repeat(np.arange(p.shape[0]), p.shape[1]),
+                                "layer": layer, "kind": kind,
+                                "index": np.tile(np.arange(p.shape[1]), p.shape[0]),
+                                "value": p.reshape(-1).numpy()})
+                  for layer, kind, p in self.last]
+        return pd.concat(frames, ignore_index=True)
+
+
 PROBES: dict[str, type[Probe]] = {"layer_stats": LayerStats, "symmetry": Symmetry,
                                   "weights": WeightStats, "first_layer": FirstLayer,
                                   "convergence": Convergence, "batch_norm": BatchNormStats,
-                                  "dropout": DropoutMean}
+                                  "dropout": DropoutMean, "params": FinalParams}
 
 
 def build_probes(cfg: TrainerConfig) -> list[Probe]:
     probes: list[Probe] = [PROBES[name]() for name in cfg.probes]
     if cfg.jitter_window > 0:
         probes.append(LossTrace(cfg.jitter_window))
+    if cfg.jitter_burst > 0:
+        probes.append(LossBursts(cfg.jitter_burst))
     return probes
 

@@ -60,6 +60,10 @@ class Init(str, Enum):
     ones = "ones"
 
 
+# the schemes model.init_gain scales (the others fix their values or take init_std)
+GAIN_SCHEMES = (Init.xavier, Init.xavier_normal, Init.he, Init.he_uniform, Init.orthogonal)
+
+
 class BiasInit(str, Enum):
     zeros = "zeros"
     ones = "ones"
@@ -82,6 +86,13 @@ class DropoutPlacement(str, Enum):
 
     every = "every"  # after every hidden block, so it feeds the next block's BN
     last = "last"  # only after the last hidden block: after the last BN (Li et al. 2019)
+
+
+class DropoutScaling(str, Enum):
+    """How dropout keeps the eval output equal to the train-time expectation."""
+
+    inverted = "inverted"  # kept units × 1/(1−p) in training, identity at eval (torch's)
+    test = "test"  # plain dropout: kept units unscaled in training, × (1−p) at eval
 
 
 class OptimName(str, Enum):
@@ -147,13 +158,20 @@ class ModelConfig:
     activation: Activation = Activation.sigmoid
     init: Init = Init.xavier
     init_std: float = 0.01  # std for init=normal / bias_init=normal
+    # multiplies the weights a scaled random scheme draws (xavier, xavier_normal, he,
+    # he_uniform, orthogonal); 4 = Xavier for sigmoid (1/σ'(0), Glorot & Bengio 2010)
+    init_gain: float = 1.0
     bias_init: BiasInit = BiasInit.zeros
     batch_norm: bool = False  # BatchNorm1d after each hidden linear layer
     bn_after_activation: bool = False  # place BN after the activation instead of before
-    dropout: float = 0.0  # inverted dropout rate p (0 = off) ...
+    dropout: float = 0.0  # dropout rate p (0 = off) ...
     dropout_placement: DropoutPlacement = DropoutPlacement.every  # ... after which blocks
-    # identity skip around every hidden block whose input and output widths match:
-    # h_l = h_{l-1} + block_l(h_{l-1}) (He et al. 2016)
+    dropout_scaling: DropoutScaling = DropoutScaling.inverted  # ... rescaled when (BD-5)
+    # residual blocks (He et al. 2016): the first hidden layer is plain, h = σ(W x + b);
+    # the hidden-to-hidden matrices after it pair up into blocks h <- h + W2 σ(W1 h + b1)
+    # + b2 (no activation after the sum), so the net keeps the plain net's weight matrices
+    # (count, shapes, init) and only the wiring changes. Needs equal hidden widths, an odd
+    # number of hidden layers (1 + 2 per block) and no batch norm.
     residual: bool = False
 
 
@@ -162,6 +180,9 @@ class OptimConfig:
     name: OptimName = OptimName.adam
     lr: float = 0.003
     lr_ref_batch: int | None = None  # if set: lr scales linearly, lr·batch_size/lr_ref_batch
+    # ... or as lr·(batch_size/lr_ref_batch)^lr_scale_power: 1 = linear (Goyal et al.
+    # 2017), 0.5 = square root (the usual rule under Adam; Hoffer et al. 2017)
+    lr_scale_power: float = 1.0
     momentum: float = 0.0  # sgd, rmsprop
     nesterov: bool = False  # sgd
     # weight matrices only (not biases or BN parameters), as torch.optim defines it:
@@ -205,6 +226,8 @@ class TrainerConfig:
     eval_start: int = 0  # first evaluated update when eval_every is set (0 = before training)
     target_acc: float = 0.8  # test accuracy for the time-to-accuracy metric
     jitter_window: int = 0  # last K steps on which full-training-set loss is traced (0 = off)
+    # K steps after every evaluation on which it is traced, summarised per burst (0 = off)
+    jitter_burst: int = 0
     # probes run at every evaluation (harness/probes.py): layer_stats, symmetry
     probes: list[str] = field(default_factory=list)
     # index of an independent repeat of the same point (the timing phase): its own run
@@ -404,7 +427,8 @@ def budget(cfg: DictConfig) -> Budget:
     evals = eval_count(t, steps)
     units = float(sum(dims[1:]))
     work = R * (3 * steps * t.batch_size * params + 2 * evals * d.n * params
-                + 2 * min(float(t.jitter_window), steps) * ntr * params)
+                + 2 * min(float(t.jitter_window), steps) * ntr * params
+                + 2 * min(float(t.jitter_burst) * evals, steps) * ntr * params)
     f32 = 4.0
     memory = {
         "parameters": R * params * f32 * 5,
@@ -539,10 +563,20 @@ def validate(cfg: DictConfig) -> None:
         _check(m.depth >= 0, "model.depth", m.depth, "integers >= 0 or null")
     _check(m.width >= 1, "model.width", m.width, "integers >= 1")
     _check(m.init_std > 0, "model.init_std", m.init_std, "x > 0")
+    _check(m.init_gain > 0, "model.init_gain", m.init_gain, "x > 0")
+    _check(m.init_gain == 1 or m.init in GAIN_SCHEMES, "model.init_gain", m.init_gain,
+           f"1 unless model.init is one of {[i.value for i in GAIN_SCHEMES]}")
     _check(0 <= m.dropout < 1, "model.dropout", m.dropout, "0 <= p < 1")
+    if m.residual:
+        hw = [m.width] * m.depth if m.depth is not None else list(m.widths)
+        _check(len(hw) % 2 == 1 and len(set(hw)) == 1 and not m.batch_norm, "model.residual",
+               m.residual, "true only with an odd number of equal-width hidden layers "
+               "(1 + 2 per block) and model.batch_norm=false")
     _check(o.lr > 0 and math.isfinite(o.lr), "optim.lr", o.lr, "finite x > 0")
     if o.lr_ref_batch is not None:
         _check(o.lr_ref_batch >= 1, "optim.lr_ref_batch", o.lr_ref_batch, "integers >= 1 or null")
+    _check(0 < o.lr_scale_power <= 1, "optim.lr_scale_power", o.lr_scale_power,
+           "0 < x <= 1 (1 linear, 0.5 square root)")
     _check(o.momentum >= 0, "optim.momentum", o.momentum, "x >= 0")
     _check(not o.nesterov or (o.name == OptimName.sgd and o.momentum > 0), "optim.nesterov",
            o.nesterov, "true only with optim.name=sgd and optim.momentum > 0")
@@ -568,6 +602,7 @@ def validate(cfg: DictConfig) -> None:
     _check(t.evals >= 1, "trainer.evals", t.evals, "integers >= 1")
     _check(0 < t.target_acc <= 1, "trainer.target_acc", t.target_acc, "0 < x <= 1")
     _check(t.jitter_window >= 0, "trainer.jitter_window", t.jitter_window, "integers >= 0")
+    _check(t.jitter_burst >= 0, "trainer.jitter_burst", t.jitter_burst, "integers >= 0")
     from harness.probes import PROBES
 
     unknown = [p for p in t.probes if p not in PROBES]

@@ -53,8 +53,11 @@ def total_steps(t: TrainerConfig, n_tr: int) -> int:
 
 
 def effective_lr(o: OptimConfig, batch_size: int) -> float:
-    """Learning rate after the optional linear scaling rule (Goyal et al. 2017)."""
-    return o.lr * batch_size / o.lr_ref_batch if o.lr_ref_batch else o.lr
+    """Learning rate after the optional batch scaling rule: linear (Goyal et al. 2017,
+    lr_scale_power 1) or square root (lr_scale_power 0.5)."""
+    if not o.lr_ref_batch:
+        return o.lr
+    return o.lr * (batch_size / o.lr_ref_batch) ** o.lr_scale_power
 
 
 def make_optimizer(weights: Iterable[torch.nn.Parameter], others: Iterable[torch.nn.Parameter],

@@ -63,7 +63,7 @@ def test_unknown_probe_is_a_config_error(compose_cfg):
     from harness.schema import ConfigError, validate
 
     allowed = (r"\['batch_norm', 'convergence', 'dropout', 'first_layer', 'layer_stats', "
-               r"'symmetry', 'weights'\]")
+               r"'params', 'symmetry', 'weights'\]")
     with pytest.raises(ConfigError, match=r"trainer.probes.*" + allowed):
         validate(compose_cfg(["trainer.probes=[gradz]"]))
 
@@ -150,21 +150,91 @@ def test_convergence_probe_reaches_its_own_final_state(compose_cfg):
     last, first = conv[conv.step == conv.step.max()], conv[conv.step == 0]
     assert (last.dist_final == 0).all() and last.cka_final.to_numpy() == pytest.approx(1.0)
     assert (first.dist_init == 0).all() and (first.dist_final > 0).all()
-    assert sorted(steps.step.unique()) == list(range(2, 21, 2))  # Abid: every 2 steps
+    # Abid: snapshots after updates 1, 3, ..., so changes from update 3 on
+    assert sorted(steps.step.unique()) == list(range(3, 20, 2))
     assert (steps.slice_change > 0).all() and sorted(conv.layer.unique()) == [1, 2, 3]
 
 
-def test_residual_blocks_skip_only_where_widths_match(compose_cfg):
-    """Zero weights and identity activation: each residual block adds 0, so every hidden
-    layer after the first repeats the first one's output (the 12 -> 8 layer has no skip)."""
+def test_convergence_slice_is_abids_last_50_entries():
+    """Abid plots ``w.flatten()[-50:]`` of TensorFlow [in, out] matrices: for the 12 -> 50
+    layer, the 50 outgoing weights of input 12. Our weights are (R, in, out) too, so a
+    change to any other input's weights must not move the slice."""
+    from types import SimpleNamespace
+
+    from harness.probes import Convergence, StepContext
+
+    probe = Convergence()
+    w = [torch.zeros(2, 12, 50), torch.zeros(2, 50, 2)]
+    model = SimpleNamespace(weights=w)
+
+    def step(i: int) -> None:
+        probe.on_step(StepContext(i, 9, torch.zeros(2), lambda: torch.zeros(2), model))
+
+    step(1)
+    w[0][:, 0, :] += 1.0  # input 1's outgoing weights: outside the slice
+    step(2)  # not a snapshot (Abid: after updates 1, 3, 5, ...)
+    step(3)
+    w[0][:, 11, :3] += 1.0  # input 12's outgoing weights: inside the slice
+    step(5)
+    (s3, c3, _), (s5, c5, _) = probe.step_rows
+    assert (s3, s5) == (3, 5)
+    assert c3[:, 0].eq(0).all() and c5[:, 0].tolist() == pytest.approx([3 ** 0.5] * 2)
+
+
+def test_residual_blocks_pair_the_hidden_matrices(compose_cfg):
+    """Zero weights, identity activation, unit biases: the first layer gives 1; each block
+    h <- h + W2 σ(W1 h + b1) + b2 first shows σ(0·h + 1) = 1, then h + 0·1 + 1."""
     from harness.models import BatchedMLP
 
-    cfg = compose_cfg(["model.depth=4", "model.width=8", "model.residual=true",
+    cfg = compose_cfg(["model.depth=5", "model.width=8", "model.residual=true",
                        "model.activation=identity", "model.init=zeros",
                        "model.bias_init=ones"])
     model = BatchedMLP(cfg.model, 12, 2, [1, 2])
     hidden: list[torch.Tensor] = []
-    model(torch.randn(2, 5, 12), hidden)
-    assert hidden[0].eq(1).all()  # first layer: 0·x + 1, no skip (12 != 8)
-    for i, h in enumerate(hidden[1:], start=2):
-        assert h.eq(i).all()  # h_l = h_{l-1} + (0·h + 1)
+    pre: list[torch.Tensor] = []
+    logits = model(torch.randn(2, 5, 12), hidden, pre=pre)
+    assert [float(h.detach().unique()) for h in hidden] == [1, 1, 2, 1, 3]
+    assert len(pre) == 6 and pre[-1] is logits and pre[2].eq(1).all()
+
+
+def test_residual_needs_blocks_of_two(compose_cfg):
+    from harness.schema import ConfigError, validate
+
+    with pytest.raises(ConfigError, match="model.residual"):
+        validate(compose_cfg(["model.depth=4", "model.residual=true"]))
+
+
+def test_unit_spread_ignores_per_unit_offsets(compose_cfg):
+    """Zero weights, random biases: every hidden unit outputs its own constant σ(b_j),
+    so the pooled std is > 0 but no unit varies across inputs (act_unit_std = 0)."""
+    result = _run(compose_cfg, "trainer.steps=1", "trainer.probes=[layer_stats]",
+                  "model.init=zeros", "model.bias_init=normal", "model.init_std=0.5")
+    hidden = result.tables["layer_stats"].query("step == 0 and layer <= 2")
+    assert (hidden.act_std > 0.01).all()
+    assert (hidden.act_unit_std == 0).all()
+
+
+def test_layer_probe_measures_gradients_below_float32s_range(compose_cfg):
+    """Depth 20, sigmoid, N(0, 0.001²): each layer scales the backpropagated gradient by
+    about σ'(0)·0.001·√64 = 0.002, ~1e-55 at the first layer, below float32's smallest
+    subnormal (1.4e-45); the probe's float64 copy still measures it."""
+    result = _run(compose_cfg, "trainer.steps=1", "trainer.probes=[layer_stats]",
+                  "model.depth=20", "model.width=64", "model.bias_init=zeros",
+                  "model.init=normal", "model.init_std=0.001")
+    at_init = result.tables["layer_stats"].query("step == 0")
+    first = at_init[at_init.layer == 1].grad_out_norm.to_numpy()
+    assert ((first > 0) & (first < 1e-45)).all()
+
+
+def test_init_gain_scales_the_drawn_weights(compose_cfg):
+    from harness.models import init_layers
+    from harness.schema import ConfigError, validate
+
+    plain, gained = (init_layers(compose_cfg([f"model.init_gain={g}"]).model, 12, 2,
+                                 torch.Generator().manual_seed(0)) for g in (1, 4))
+    for (w1, b1), (w4, b4) in zip(plain, gained, strict=True):
+        assert torch.equal(w4, 4 * w1) and torch.equal(b4, b1)
+    with pytest.raises(ConfigError, match="model.init_gain"):
+        validate(compose_cfg(["model.init=normal", "model.init_gain=2"]))
+    with pytest.raises(ConfigError, match="model.init_gain"):
+        validate(compose_cfg(["model.init_gain=0"]))
