@@ -8,12 +8,16 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from hydra import compose
 
 import experiments.batch_size as bs
 from harness import stats
 from harness.claims import judge
+from harness.probes import EvalContext, LossBursts, StepContext
 from harness.results import RunSet, hydra_context, sweep_points
+from harness.schema import eval_schedule
+from harness.trainer import effective_lr, total_steps
 
 SIMULATE = {"BS-1": bs.simulate_bs1, "BS-2": bs.simulate_bs2, "BS-3": bs.simulate_bs3,
             "BS-4": bs.simulate_bs4, "BS-5": bs.simulate_bs5}
@@ -32,10 +36,30 @@ def test_constants_match_the_experiment_yaml():
     # rounds: repeats are the outer loop, every batch size once per round
     order = [(int(p["trainer.repeat"]), int(p["trainer.batch_size"])) for p in timing]
     assert order == [(r, b) for r in range(bs.TIMING_REPEATS) for b in bs.BATCHES]
-    assert cfg.trainer.jitter_window == bs.JITTER_WINDOW
+    assert cfg.trainer.jitter_burst == bs.BURST and cfg.trainer.jitter_window == 0
+    assert cfg.trainer.evals == bs.ORIGINAL_EPOCHS  # one evaluation per epoch
     with hydra_context():
         same = compose("config", overrides=["experiment=batch_size", "preset=same_steps"])
+        sqrt = compose("config", overrides=["experiment=batch_size", "preset=lr_sqrt",
+                                             "trainer.batch_size=256"])
     assert same.trainer.steps == bs.SAME_STEPS
+    assert math.isclose(effective_lr(sqrt.optim, 256), 0.003 * 2)  # 0.003·√(256/64)
+    main = {dict(o.split("=") for o in ov)["preset"] for grid, ov in points if grid == "main"}
+    assert main == set(bs.PRESET_ORDER)
+
+
+def test_abid2018_evaluates_near_exp8s_epochs():
+    """Exp 8 stored training accuracy after update ⌊k·5000/batch⌋ + 2, k = 1 ... 14;
+    ours (one evaluation per epoch) lands within 2 updates of each."""
+    with hydra_context():
+        for b in bs.BATCHES:
+            cfg = compose("config", overrides=["experiment=batch_size",
+                                               f"trainer.batch_size={b}"])
+            steps = total_steps(cfg.trainer, 400)
+            ours = eval_schedule(cfg.trainer, steps)
+            for k in range(1, 15):
+                abid = math.floor(k * 5000 / b) + 2
+                assert min(abs(s - abid) for s in ours) <= 2, (b, k)
 
 
 @pytest.mark.parametrize("claim", sorted(SIMULATE))
@@ -85,19 +109,76 @@ def test_bs2_null_plants_the_effect_in_the_robustness_settings():
     diffs = -np.diff(means.loc[:, list(bs.BATCHES)].to_numpy(), axis=1)
     np.testing.assert_allclose(diffs[means.index.get_loc(bs.PRIMARY)], [0.02, 0, 0.02, 0.02,
                                                                         0.02], atol=1e-12)
-    for p in bs.FIXED_LR[1:]:
+    for p in bs.FIXED_EPOCHS[1:]:
         np.testing.assert_allclose(diffs[means.index.get_loc(p)], 0.02, atol=1e-12)
 
 
-def test_bs2_and_bs5_judge_only_fixed_learning_rate_settings():
+def test_bs2_judges_only_exp8s_protocol():
+    """same_steps (no fixed epochs) and the lr-scaled presets are tabled, not judged:
+    even a strong opposite effect there cannot refute BS-2."""
     final = bs._monotone_final(np.random.default_rng(0), "test_acc", 0.85, np.full(5, 0.1),
                                np.full(5, 0.1), 0.01)
-    scaled = final[final.preset == bs.PRIMARY].assign(preset="lr_scaled")
-    rs = RunSet.from_tables("batch_size", bs.AXES, pd.concat([final, scaled]))
+    base = final[final.preset == bs.PRIMARY]
+    others = [base.assign(preset=p, test_acc=base.test_acc.to_numpy()[::-1])
+              for p in ("same_steps", "lr_scaled", "lr_sqrt")]
+    rs = RunSet.from_tables("batch_size", bs.AXES, pd.concat([final, *others]))
     outcome = bs.decide_bs2(rs)
-    assert [s.setting for s in outcome.settings] == list(bs.FIXED_LR)
+    assert [s.setting for s in outcome.settings] == list(bs.FIXED_EPOCHS)
+    assert judge(CLAIMS["BS-2"], "batch_size", outcome).verdict == stats.SUPPORTED
     pairs = next(t for k, t in outcome.tables.items() if k.startswith("Adjacent"))
-    assert set(pairs[~pairs.judged].setting) == {"lr_scaled"}
+    assert set(pairs[~pairs.judged].setting) == {"same_steps", "lr_scaled", "lr_sqrt"}
+
+
+def test_bs5_reads_each_replicate_at_a_matched_loss():
+    """Batch 1 reaches a low loss early and stays flat there, batch 400 never gets below
+    0.4: the matched level is 0.4 and batch 1 is read at its burst starting at 0.4, not
+    at its (flat, lower) last one."""
+    rows = []
+    for b, bursts in {1: [(0, 0.7, 1e-2), (10, 0.4, 1e-3), (20, 0.01, 1e-6)],
+                      400: [(0, 0.7, 1e-2), (10, 0.5, 1e-3), (20, 0.4, 5e-4)]}.items():
+        for step, loss, dlog in bursts:
+            rows += [{"grid": "main", "preset": "sgd", "batch_size": b, "repeat": 0,
+                      "replicate": r, "step": step, "start_loss": loss, "dlog_std": dlog,
+                      "batch_loss_std": 0.1} for r in range(3)]
+    bursts = pd.DataFrame(rows)
+    final = bursts[bursts.step == 0].drop(columns=["step", "start_loss", "dlog_std",
+                                                    "batch_loss_std"]).assign(dataset=1.0)
+    final["dataset"] = final.replicate.astype(float)
+    rs = RunSet.from_tables("batch_size", bs.AXES, final, loss_bursts=bursts)
+    got = bs.matched_bursts(rs)["sgd"].set_index(["batch_size", "replicate"])
+    assert (got.matched_loss == 0.4).all()
+    assert (got.loc[1].step == 10).all() and (got.loc[400].step == 20).all()
+    assert (got.loc[1].dlog_std == 1e-3).all()
+
+
+def test_loss_bursts_probe_summarises_complete_bursts():
+    probe = LossBursts(3)
+    losses = iter([1.0, 0.5, 0.25, 0.2, 0.1])
+    for step in range(0, 5):
+        if step:
+            loss = torch.tensor([next(losses)])
+            probe.on_step(StepContext(step, 5, loss, lambda v=loss: v, None))
+        if step in (0, 3):
+            probe.on_eval(EvalContext(step, None, None, None))
+    table = probe.table()  # the burst after eval 3 (steps 4-6) is cut off by the budget
+    assert table.step.tolist() == [0]
+    assert math.isclose(table.start_loss[0], 1.0)
+    assert math.isclose(table.dlog_std[0], 0.0, abs_tol=1e-6)  # halving twice: flat
+
+
+def test_main_grid_wall_times_are_never_read():
+    """BS-1 and BS-3's time axis come from the timing grid only: scrambling every wall
+    time of the main grid changes nothing."""
+    for claim, sim in (("BS-1", bs.simulate_bs1), ("BS-3", bs.simulate_bs3)):
+        rs = sim(np.random.default_rng(0), True)
+        before = CLAIMS[claim].decide(rs).settings[0].effect
+        main = rs.points.grid == "main"
+        rs.points.loc[main, "train_time_s"] = 1e6
+        rs.points.loc[main, "epochs_trained"] = 1.0
+        rs.points.loc[main, "total_steps"] = 1.0
+        rs.final["time_to_target_s"] = np.random.default_rng(1).uniform(0, 1e3,
+                                                                        len(rs.final))
+        assert CLAIMS[claim].decide(rs).settings[0].effect == before, claim
 
 
 def _timing_only_main_grid() -> RunSet:
@@ -155,7 +236,8 @@ def test_bs1_without_cpu_per_wall_notes_it_and_does_not_block():
 @pytest.mark.parametrize(("gap", "word"), [(-0.1, "REVERSED"), (0.0, "not significantly")])
 def test_bs4_without_a_drop_reports_the_gap_itself(gap, word):
     outcome = bs.decide_bs4(bs.simulate_bs4(np.random.default_rng(0), True, gap=gap))
-    (setting,) = outcome.settings
+    setting = outcome.settings[0]
+    assert [s.setting for s in outcome.settings] == [bs.PRIMARY, "abid2018 held-out"]
     assert setting.verdict == stats.INCONCLUSIVE
     assert setting.decided_by.startswith("premise not met") and word in setting.decided_by
     e = setting.effect
@@ -173,10 +255,11 @@ def test_steps_to_target_is_relative_to_each_replicates_bayes_accuracy():
                            "step": [0, 10, 20, 0, 10, 0, 10],
                            "test_acc": [0.5, 0.67, 0.9, 0.5, 0.9, 0.5, 0.86]})
     rs = RunSet.from_tables("batch_size", bs.AXES, final, curves=curves)
-    steps = bs.steps_to_target(rs)[64].tolist()
-    assert steps == [10.0, math.inf, 10.0]  # 0.95·0.7 = 0.665; 0.95 never; 0.855
+    # crossings interpolated linearly between the evaluation below and the one at/above
+    steps = bs.steps_to_target(rs)[64].tolist()  # goals 0.665; 0.95 never; 0.855
+    np.testing.assert_allclose(steps, [10 * 0.165 / 0.17, math.inf, 10 * 0.355 / 0.36])
     absolute = bs.steps_to_target(rs, target=0.8)[64].tolist()
-    assert absolute == [20.0, 10.0, 10.0]
+    np.testing.assert_allclose(absolute, [10 + 10 * 0.13 / 0.23, 7.5, 10 * 0.3 / 0.36])
 
 
 def test_fraction_removed_fieller_ci_is_dual_to_its_test():
