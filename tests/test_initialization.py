@@ -1,4 +1,5 @@
-"""Initialization rules (IN-1..IN-4) on synthetic runs, and the helpers they read."""
+"""Initialization rules (IN-1, IN-2a/b, IN-3a/b, IN-4) on synthetic runs, and the helpers
+they read."""
 
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ from harness.results import RunSet
 
 CLAIMS = {c.id: c for c in mod.EXPERIMENT.claims}
 # an effect well beyond the declared one, and a strong one the other way, per claim
-# (for the equivalence claims IN-1/IN-4: equal vs far outside the margin)
-OBVIOUS = {"IN-1": (0.0, 0.1), "IN-2": (0.3, -0.3), "IN-3": (0.3, -0.3),
-           "IN-4": (0.0, 0.3)}
+# (for the equivalence claims IN-1/IN-4: equal vs far outside the margin; for IN-2a,
+# whose refutation is "every rival equivalent to Xavier": no gap at all, without noise)
+OBVIOUS = {"IN-1": (0.0, 0.1), "IN-2a": (0.3, 0.0), "IN-2b": (0.3, -0.3),
+           "IN-3a": (0.3, -0.3), "IN-3b": (0.3, -0.3), "IN-4": (0.0, 0.3)}
+THRESHOLD = ("IN-3a", "IN-3b")  # their null is +TAU: "below" it, not "the other way"
 
 
 def test_replicates_match_the_experiment_yaml(compose_cfg):
@@ -29,7 +32,9 @@ def test_replicates_match_the_experiment_yaml(compose_cfg):
 
 def _label(claim_id: str, effect: float, seed: int = 0) -> tuple[str, object]:
     claim = CLAIMS[claim_id]
-    outcome = claim.decide(claim.simulate(np.random.default_rng(seed), True, effect=effect))
+    quiet = claim_id == "IN-2a" and effect == 0  # equivalence needs CIs inside ±IN2_MIN
+    rng = NoNoise(seed) if quiet else np.random.default_rng(seed)
+    outcome = claim.decide(claim.simulate(rng, True, effect=effect))
     return judge(claim, mod.NAME, outcome).verdict, outcome
 
 
@@ -42,7 +47,7 @@ def test_obvious_effect_is_supported_and_the_opposite_refuted(claim_id):
     label, outcome = _label(claim_id, bad)
     assert label == stats.REFUTED
     assert {s.verdict for s in outcome.settings} == {stats.REFUTED}
-    if claim_id == "IN-3":  # its null is a threshold: "below" it, not "the other way"
+    if claim_id in THRESHOLD:
         assert all(f"below the +{mod.TAU:g} threshold" in s.decided_by
                    for s in outcome.settings)
 
@@ -56,7 +61,10 @@ def test_decided_settings_report_a_consistent_effect(claim_id):
         _, outcome = _label(claim_id, effect, seed=3)
         for s in outcome.settings:
             e = s.effect
-            if claim.equivalence_margin is not None:
+            if claim_id == "IN-2a" and s.verdict == stats.REFUTED:  # every rival equivalent
+                assert s.ci_level == 0.90
+                assert stats.tost(e, mod.IN2_MIN) == stats.SUPPORTED
+            elif claim.equivalence_margin is not None:
                 assert s.ci_level == 0.90
                 assert stats.tost(e, claim.equivalence_margin) == s.verdict
             else:
@@ -80,22 +88,28 @@ def _members(claim_id: str, planted: bool, seed: int) -> pd.DataFrame:
     rows = next(iter(outcome.tables.values()))
     if claim.equivalence_margin is not None:
         return rows.assign(beyond=rows.margin - rows["mean"].abs())
-    return rows.assign(beyond=rows["mean"] - rows["null"])
+    return rows.assign(beyond=rows["mean"] - rows.get("null", 0.0))
 
 
 @pytest.mark.parametrize("claim_id", sorted(CLAIMS))
 def test_null_is_least_favourable_and_planted_holds_everywhere(claim_id):
     """planted=False: in the primary exactly one member sits at its boundary (TOST: at
-    the margin) and every other member holds as planted (TOST: at 0); the robustness
-    settings are planted. planted=True: every member of every setting holds."""
+    the margin) and every other member holds as planted (TOST: at 0); IN-2a, a
+    some-member claim, has every primary member at the null; the robustness settings are
+    planted. planted=True: every member of every setting holds."""
+    primary = CLAIMS[claim_id].primary
     chosen = set()
     for seed in range(12):
         rows = _members(claim_id, False, seed)
         at = rows[rows.beyond.abs() < 1e-9]
-        assert at.setting.tolist() == [CLAIMS[claim_id].primary]
+        if claim_id == "IN-2a":
+            assert at.index.tolist() == rows.index[rows.setting == primary].tolist()
+        else:
+            assert at.setting.tolist() == [primary]
         assert (rows.drop(at.index).beyond > 1e-6).all()
         chosen |= set(at.member)
-    assert len(chosen) > 1  # the boundary member is drawn at random
+    members = rows[rows.setting == primary].member.nunique()
+    assert len(chosen) == members or len(chosen) > 1  # the boundary member is random
     assert (_members(claim_id, True, 0).beyond > 1e-6).all()
 
 
@@ -109,15 +123,38 @@ def test_layer_slopes_recover_an_exact_log_linear_profile():
     assert (sl.dataset == sl.replicate).all()
 
 
-def test_tost_family_refutes_by_holm_and_supports_by_intersection_union():
-    inside = stats.Effect(0.0, -0.005, 0.005, 10, n_datasets=10)
-    far = stats.Effect(0.1, 0.09, 0.11, 10, n_datasets=10)
-    edge = stats.Effect(0.0, -0.02, 0.005, 10, n_datasets=10)
-    assert mod.tost_family([inside, inside], 0.01)[0] == stats.SUPPORTED
-    verdict, i, _, _ = mod.tost_family([inside, far], 0.01)
-    assert (verdict, i) == (stats.REFUTED, 1)
-    verdict, i, _, _ = mod.tost_family([inside, edge], 0.01)
-    assert (verdict, i) == (stats.INCONCLUSIVE, 1)
+def test_layer_slopes_leave_exact_zeros_out_of_the_fit():
+    """A signal that is exactly 0 (below float64's resolution, or zero init) carries no
+    rate: the slope is fitted on the layers where it is measurable."""
+    rs = mod._layer_table(np.random.default_rng(0), {("sigmoid", "normal σ=0.01"):
+                                                     (-1.5, 0.2)}, sd=0.0)
+    ls = rs.table("layer_stats")
+    ls.loc[ls.layer > 8, "act_unit_std"] = 0.0
+    sl = mod.layer_slopes(rs)
+    np.testing.assert_allclose(sl.act_slope, -1.5, atol=1e-9)
+    np.testing.assert_allclose(sl.grad_growth, 0.2, atol=1e-9)
+
+
+def test_scheme_names_carry_the_gain_and_round_trip():
+    frame = pd.DataFrame({"init": ["xavier", "xavier", "normal"], "init_std": 0.01,
+                          "init_gain": [1.0, 4.0, 1.0]})
+    assert mod.scheme(frame).tolist() == ["xavier", "xavier ×4", "normal σ=0.01"]
+    assert mod._init_of("xavier ×4") == ("xavier", 0.01, 4.0)
+    assert mod._init_of("normal σ=1") == ("normal", 1.0, 1.0)
+    assert mod.MATCHED["sigmoid"] == "xavier ×4"
+
+
+def test_in2a_counts_a_rival_below_xavier_even_when_another_beats_it():
+    """Init matters when some rival is worse, whatever the others do (moons: the
+    badly scaled inits may beat Xavier while ones fails); IN-2b refutes that case."""
+    gaps = {t: {"zeros": 0.2, "ones": 0.4, "normal σ=0.01": -0.05, "normal σ=1": -0.08}
+            for t in mod.TASKS}
+    rs = mod._in2_runs(np.random.default_rng(0), gaps)
+    a = {s.setting: s for s in mod.decide_in2a(rs).settings}
+    b = {s.setting: s for s in mod.decide_in2b(rs).settings}
+    for task in mod.TASKS:
+        assert a[task].verdict == stats.SUPPORTED and a[task].effect.mean > 0.1
+        assert b[task].verdict == stats.REFUTED and b[task].effect.mean < 0
 
 
 def test_sklearn_optimum_refits_each_replicates_own_dataset(compose_cfg):
