@@ -14,9 +14,9 @@ def test_report_writes_pages_figures_and_verdicts(smoke_store, tmp_path):
     assert [v.claim for v in verdicts] == ["BS-1", "BS-2", "BS-3", "BS-4", "BS-5"]
     # every rule found its runs: BS-1 counts the timing grid's repeats, the rest replicates
     assert [v.n_replicates for v in verdicts] == [10, 3, 3, 3, 3]  # 10 = TIMING_REPEATS
-    assert all(v.primary_setting == "abid2018" and v.settings for v in verdicts)
-    assert [s.setting for s in verdicts[1].settings] == ["abid2018", "same_steps", "sgd",
-                                                          "identity_cov"]
+    assert [v.primary_setting for v in verdicts] == ["abid2018"] * 4 + ["sgd"]
+    assert all(v.settings for v in verdicts)
+    assert [s.setting for s in verdicts[1].settings] == ["abid2018", "sgd", "identity_cov"]
     data = json.loads((tmp_path / "verdicts.json").read_text())
     assert {d["claim"] for d in data} == {"BS-1", "BS-2", "BS-3", "BS-4", "BS-5"}
     for d in data:
@@ -27,6 +27,7 @@ def test_report_writes_pages_figures_and_verdicts(smoke_store, tmp_path):
     assert "python -m harness.run -m experiment=batch_size profile=smoke" in page
     assert "Missing points" not in page and "over the 4 datasets" not in page
     assert "Timing runs per batch size" in page and "load_avg_1m" in page
+    assert "abid_train_acc_epoch140" in page and "matched training loss" in page
     for fig in ("accuracy_vs_batch.png", "runtime_vs_batch.png", "learning_curves.png",
                 "time_to_target_and_jitter.png"):
         assert (tmp_path / "batch_size" / fig).stat().st_size > 10_000
@@ -43,15 +44,18 @@ def test_report_without_runs_says_so(tmp_path, store):
 
 
 @pytest.mark.parametrize(("experiment", "claims", "text", "figures"), [
-    ("initialization", ["IN-1", "IN-2", "IN-3", "IN-4"], "scikit-learn's optimum",
+    ("initialization", ["IN-1", "IN-2a", "IN-2b", "IN-3a", "IN-3b", "IN-4"],
+     "Abid 2018 Exp 10 beside ours",
      ["accuracy_by_init.png", "symmetry.png", "layer_profiles.png", "depth.png"]),
-    ("regularization", ["RG-1", "RG-2", "RG-3", "RG-4"], "Abid 2018 accuracy",
+    ("regularization", ["RG-1", "RG-2a", "RG-2b", "RG-3", "RG-4"], "Abid: test acc (1 run)",
      ["paths.png", "histograms.png", "decay.png", "overfit.png"]),
-    ("layer_convergence", ["LC-1", "LC-2", "LC-3", "LC-4"], "Abid 2018 (slice of 50",
+    ("layer_convergence", ["LC-1", "LC-2", "LC-3", "LC-4"],
+     "Abid 2018 (one run, read off the figure)",
      ["layer_curves.png", "settling.png", "gradient_ratio.png"]),
-    ("bn_dropout", ["BD-1", "BD-2", "BD-3", "BD-4", "BD-5", "BD-6"],
+    ("bn_dropout", ["BD-1a", "BD-1b", "BD-2", "BD-3", "BD-4", "BD-5", "BD-6"],
      "Two-way ANOVA per 2×2 cell",
      ["interaction.png", "variance_shift.png", "learning_curves.png"]),
+    ("convex", ["BS-6"], "Step sizes, data and budget", ["loss_gap.png"]),
 ])
 def test_grid_experiment_report_decides_every_claim(smoke_stores, tmp_path, experiment,
                                                     claims, text, figures):
