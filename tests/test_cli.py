@@ -196,3 +196,15 @@ def test_initialization_grids_run_as_one_sweep(smoke_stores):
     assert runs["tags.config_hash"].is_unique
     counts = runs["tags.preset"].value_counts().to_dict()
     assert counts == {"abid2018": 5, "logreg": 4, "moons": 5, "deep": 72}
+
+
+def test_dry_run_lists_every_point_with_its_status_and_trains_nothing(tmp_path, smoke_store):
+    before = len(runs_in(smoke_store, parents=True))
+    proc = run_cli(["-m", "experiment=batch_size", "profile=smoke", "tracking.dry_run=true",
+                    "trainer.batch_size=64,32"], smoke_store, tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = proc.stdout.splitlines()
+    assert any("finished  abid2018 · batch size 64 · smoke" in line for line in lines)
+    assert any("missing   abid2018 · batch size 32 · smoke" in line for line in lines)
+    assert "batch_size: 30 points, 15 finished, 15 missing" in proc.stdout
+    assert len(runs_in(smoke_store, parents=True)) == before
