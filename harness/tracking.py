@@ -27,6 +27,7 @@ from __future__ import annotations
 import atexit
 import errno
 import fcntl
+import getpass
 import hashlib
 import io
 import json
@@ -433,7 +434,8 @@ def experiment_id(client: MlflowClient, name: str, uri: str) -> str:
         if found is not None:
             return found.experiment_id
         try:
-            return client.create_experiment(name, artifact_location=_artifact_location(uri, name))
+            return client.create_experiment(name, artifact_location=_artifact_location(uri, name),
+                                            tags={EXPERIMENT_KIND: "custom_model_development"})
         except MlflowException as exc:  # created meanwhile by a process on another machine
             found = client.get_experiment_by_name(name)
             if found is None:
@@ -517,6 +519,54 @@ def dry_run(points: list[tuple[list[str], DictConfig]]) -> None:
     raise SystemExit(0)
 
 
+EXPERIMENT_KIND = "mlflow.experimentKind"  # the UI opens a model-training experiment in
+# its runs view, not the GenAI one
+NOTE = "mlflow.note.content"  # the description the UI shows (markdown)
+
+
+def publish_verdicts(uri: str, experiment: str, verdicts: list[dict[str, Any]], page: Path,
+                     figures: list[Path]) -> None:
+    """Put a report's verdicts where MLflow's users look: the experiment's description
+    (a verdict table and where the page is) and a tag per claim, and on the latest sweep's
+    parent run a tag per claim with the page and figures as artifacts."""
+    client = client_for(uri)
+    exp = client.get_experiment_by_name(experiment)
+    if exp is None:
+        return
+
+    def headline(v: dict[str, Any]) -> str:
+        return (f"{v['verdict']}: {num_or(v['effect'])} "
+                f"[{num_or(v['ci_low'])}, {num_or(v['ci_high'])}]")
+
+    rows = [f"| {v['claim']} | **{v['verdict']}** | {num_or(v['effect'])} | "
+            f"[{num_or(v['ci_low'])}, {num_or(v['ci_high'])}] | {v['effect_label']} |"
+            for v in verdicts]
+    note = "\n".join([
+        f"## {experiment}: verdicts", "",
+        f"From `python -m harness.report` on {time.strftime('%Y-%m-%d %H:%M')}; the page "
+        f"with every table and figure: `{page}` ({page.resolve().as_uri()}). Each sweep is a "
+        "parent run; its points are its children (one per configuration, its replicates' "
+        "spread as metrics: mean, /std, /ci_low, /ci_high, /n).", "",
+        "| claim | verdict | headline | CI | measures |", "|---|---|---|---|---|", *rows])
+    client.set_experiment_tag(exp.experiment_id, NOTE, note)
+    client.set_experiment_tag(exp.experiment_id, EXPERIMENT_KIND, "custom_model_development")
+    for v in verdicts:
+        client.set_experiment_tag(exp.experiment_id, f"claim.{v['claim']}", headline(v))
+    parents = client.search_runs([exp.experiment_id], f"tags.`{ROLE_TAG}` = 'sweep'",
+                                 order_by=["attributes.start_time DESC"], max_results=1)
+    if parents:
+        run_id = parents[0].info.run_id
+        for v in verdicts:
+            client.set_tag(run_id, f"claim.{v['claim']}", headline(v))
+        for path in [page, *figures]:
+            client.log_artifact(run_id, str(path), "report")
+
+
+def num_or(x: Any, missing: str = "–") -> str:
+    """A number for a table cell (4 significant digits), or ``missing``."""
+    return missing if x is None else f"{x:.4g}"
+
+
 PARENT_ENV = "HARNESS_PARENT_RUN_ID"  # the sweep's parent run, for the jobs it launches
 ROLE_TAG = "harness.role"  # "sweep" on a parent run, "point" on each point's run
 WORK_TAG = "work"  # a point's multiply-adds (schema.budget): the unit of sweep progress
@@ -537,11 +587,11 @@ def sweep_progress(client: MlflowClient, parent_id: str) -> str:
     children = client.search_runs([exp_id], f"tags.`mlflow.parentRunId` = '{parent_id}'")
     done = [r for r in children if r.info.status != "RUNNING"]
     failed = sum(r.info.status != "FINISHED" for r in done)
-    total = int(tags.get("points_to_train", "0"))
-    work_total = float(tags.get("work_to_train", "0"))
+    total = int(tags.get("sweep.points_to_train", "0"))
+    work_total = float(tags.get("sweep.work_to_train", "0"))
     work_done = sum(float(r.data.tags.get(WORK_TAG, "0")) for r in done)
     elapsed = time.time() - parent.info.start_time / 1000
-    skipped = int(tags.get("points", "0")) - total
+    skipped = int(tags.get("sweep.points", "0")) - total
     line = (f"{len(done)}/{total} points done" + (f", {failed} failed" if failed else "")
             + (f" ({skipped} skipped: already finished)" if skipped else "")
             + f" · {_duration(elapsed)} elapsed")
@@ -585,9 +635,9 @@ class SweepParent:
         overrides = " ".join(master.hydra.overrides.task)
         stamp = time.strftime("%Y-%m-%d %H:%M")
         tags = {ROLE_TAG: "sweep", "sweep_id": str(master.hydra.sweep.dir), "preset": "",
-                "overrides": overrides, "points": str(len(points)),
-                "points_to_train": str(len(todo)),
-                "work_to_train": f"{sum(budget(cfg).work for cfg in todo):.6g}",
+                "overrides": overrides, "sweep.points": str(len(points)),
+                "sweep.points_to_train": str(len(todo)),
+                "sweep.work_to_train": f"{sum(budget(cfg).work for cfg in todo):.6g}",
                 "mlflow.note.content": (
                     f"One invocation of `python -m harness.run -m {overrides}`: "
                     f"{len(points)} sweep points, each a child run.")}
@@ -757,6 +807,26 @@ def claim(client: MlflowClient, exp_id: str, uri: str, cfg: DictConfig, chash: s
     return run
 
 
+def log_dataset(client: MlflowClient, run_id: str, cfg: DictConfig) -> None:
+    """The point's data as an MLflow dataset input: what it is (task, size, how many
+    independent draws, from which seed stream) and a digest of everything that decides
+    the draws, so runs on identical data show the same dataset in the UI."""
+    from mlflow.data.code_dataset_source import CodeDatasetSource
+    from mlflow.data.meta_dataset import MetaDataset
+    from mlflow.entities import DatasetInput, InputTag
+
+    d = to_container(cfg.data)
+    draws = cfg.trainer.replicates if d.get("num_datasets") is None else d["num_datasets"]
+    digest = hashlib.sha256(json.dumps([d, cfg.trainer.replicates], sort_keys=True,
+                                       default=str).encode()).hexdigest()[:12]
+    name = (f"{d['kind']} d={d['dim']} n={d['n']}: {draws} draws "
+            f"(stream {d['stream']}, seed {d['seed']})")
+    dataset = MetaDataset(CodeDatasetSource({"mlflow.source.name": "harness.data.make_dataset"}),
+                          name=name, digest=digest)
+    client.log_inputs(run_id, datasets=[DatasetInput(
+        dataset._to_mlflow_entity(), tags=[InputTag("mlflow.data.context", "train+test")])])
+
+
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -849,12 +919,19 @@ class TrackedRun:
         self.client = client
         self.exp_id, self.chash = exp_id, chash
         interval = float(cfg.tracking.get("heartbeat_s", DEFAULT_LEASE_S / LEASE_HEARTBEATS))
+        commit = git_commit()
         tags = {
+            # MLflow's own system tags, which its UI shows (fluent runs set them itself)
+            "mlflow.user": getpass.getuser(),
+            "mlflow.source.type": "LOCAL",
+            "mlflow.source.name": "python -m harness.run",
+            **({"mlflow.source.git.commit": commit.removesuffix("-dirty")}
+               if commit != "unknown" else {}),
             "experiment": cfg.experiment_name,
             "claims": ",".join(cfg.claims),
             "preset": cfg.preset,
             "config_hash": chash,
-            "git_commit": git_commit(),
+            "git_commit": commit,
             "host": socket.gethostname(),
             "pid": str(os.getpid()),
             HEARTBEAT_TAG: f"{time.time():.3f}",
@@ -876,6 +953,7 @@ class TrackedRun:
             for chunk in _chunks(params, 100):
                 client.log_batch(self.run_id, params=chunk)
             client.log_text(self.run_id, OmegaConf.to_yaml(cfg, resolve=True), "config.yaml")
+            log_dataset(client, self.run_id, cfg)
         except BaseException as exc:
             self.__exit__(type(exc), exc, exc.__traceback__)
             raise
@@ -953,7 +1031,12 @@ def load_runs(uri: str, experiment: str) -> pd.DataFrame:
     runs = mlflow.search_runs([exp.experiment_id], "attributes.status = 'FINISHED'",
                               max_results=50000)
     role = f"tags.{ROLE_TAG}"
-    return runs[runs[role] != "sweep"] if role in runs else runs
+    if role not in runs:
+        return runs
+    parent = runs[role] == "sweep"
+    only_parents = [c for c in runs if runs.loc[~parent, c].isna().all()
+                    and runs.loc[parent, c].notna().any()]
+    return runs[~parent].drop(columns=only_parents)
 
 
 def load_table(uri: str, run_id: str, name: str, artifact_uri: str | None = None
