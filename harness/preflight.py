@@ -49,7 +49,8 @@ def check_run(config: DictConfig) -> None:
     prepare_tracking([config])
 
 
-def check_sweep(config: DictConfig) -> None:
+def check_sweep(config: DictConfig) -> list[tuple[list[str], DictConfig]]:
+    """Every point's (overrides, config), validated; ConfigError at the first bad one."""
     check_launcher(config)
     check_sweeper(config)
     points = sweep_configs(config)
@@ -60,6 +61,7 @@ def check_sweep(config: DictConfig) -> None:
             raise ConfigError(f"{exc} (sweep point {i + 1} of {len(points)}: "
                               f"{' '.join(overrides) or 'defaults'}; nothing was run)") from None
     prepare_tracking([cfg for _, cfg in points])
+    return points
 
 
 def check_sweeper(config: DictConfig) -> None:

@@ -207,8 +207,26 @@ def experiment_page(exp: Experiment, rs: results.RunSet, verdicts: list[Verdict]
         "## Commands that produced this page", "", _commands(exp, rs.overrides), "",
         "## Claims", "", *claims,
         body, "",
+        "## Runs in MLflow", "", _runs(rs), "",
         "## Environment", "", _environment(rs), "",
     ])
+
+
+def _runs(rs: results.RunSet) -> str:
+    """Every point's MLflow run (what the verdicts above read), by name and id."""
+    logged = rs.points[rs.points.run_id.notna()]
+    if logged.empty:
+        return "No finished runs."
+    parents = logged.get("mlflow.parentRunId", pd.Series(dtype=object)).dropna().unique()
+    frame = pd.DataFrame({"grid": logged.grid,
+                          "run": logged.get("mlflow.runName", logged.run_id),
+                          "run id": logged.run_id.map(lambda r: f"`{r}`")})
+    return "\n".join([
+        f"The verdicts read these {len(logged)} runs of MLflow experiment `{rs.experiment}` "
+        "(`make ui`, then open the experiment; each sweep is a parent run, here "
+        + (", ".join(f"`{p}`" for p in parents) or "none: logged by older code")
+        + ", its points are children). verdicts.json lists the same ids per claim.", "",
+        markdown_table(frame)])
 
 
 def decide_all(exp: Experiment, rs: results.RunSet) -> list[Verdict]:
@@ -252,6 +270,7 @@ def build(out: Path, names: list[str] | None = None, overrides: list[str] | None
     previous = json.loads(verdicts_path.read_text()) if verdicts_path.exists() else []
     out.mkdir(parents=True, exist_ok=True)
     all_verdicts: dict[str, list[Verdict]] = {}
+    run_ids: dict[str, list[str]] = {}
     for name, exp in exps.items():
         if name not in loaded:
             continue
@@ -266,11 +285,15 @@ def build(out: Path, names: list[str] | None = None, overrides: list[str] | None
         verdicts = decide_all(exp, rs)
         (folder / "README.md").write_text(experiment_page(exp, rs, verdicts, folder))
         all_verdicts[name] = verdicts
+        run_ids[name] = sorted(rs.points.run_id.dropna())
+        tracking.publish_verdicts(tracking.tracking_uri(uri), name, [v.as_json() for v in verdicts],
+                                  folder / "README.md", sorted(folder.glob("*.png")))
         log.info("%s: %s", name, ", ".join(f"{v.claim} {v.verdict}" for v in verdicts))
     # keep verdicts of experiments not rebuilt this time
     merged = [v for v in previous if v["experiment"] not in all_verdicts and v["experiment"]
               in exps]
-    merged += [v.as_json() for vs in all_verdicts.values() for v in vs]
+    merged += [{**v.as_json(), "run_ids": run_ids[name]} for name, vs in all_verdicts.items()
+               for v in vs]
     verdicts_path.write_text(json.dumps(merged, indent=2, ensure_ascii=False) + "\n")
     _index(out, exps, merged)
     return [v for vs in all_verdicts.values() for v in vs]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import signal
 import sys
 import threading
@@ -28,24 +29,23 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from harness import tracking
-from harness.schema import ConfigError, register_configs, validate
+from harness.schema import ConfigError, budget, register_configs, validate
 from harness.trainer import TrainResult, resolve_device, train
 
 log = logging.getLogger("harness")
 register_configs()
 
 
-def _point_label() -> tuple[str, str, str]:
-    """(run name, sweep id, launcher) from Hydra's runtime for this point."""
+def _point_label() -> tuple[str, dict[str, str], str, str]:
+    """(run name, swept axes, sweep id, launcher) from Hydra's runtime for this point."""
     hc = HydraConfig.get()
-    overrides = [o for o in hc.overrides.task if not o.startswith(("tracking.", "trainer.device"))]
-    name = " ".join(overrides) or "defaults"
+    name, axes = tracking.point_name(list(hc.overrides.task))
     if hc.mode.name != "MULTIRUN":
-        return name, str(hc.run.dir), "single run"
+        return name, axes, str(hc.run.dir), "single run"
     launcher = hc.launcher._target_.rsplit(".", 1)[-1]
     if "n_jobs" in hc.launcher:
         launcher += f"(n_jobs={hc.launcher.n_jobs})"
-    return name, str(hc.sweep.dir), launcher
+    return name, axes, str(hc.sweep.dir), launcher
 
 
 def _summary(result: TrainResult) -> str:
@@ -103,9 +103,11 @@ def execute(cfg: DictConfig) -> TrainResult | None:
         validate(cfg)
     except ConfigError as exc:
         raise _fail(str(exc), 2) from None
-    name, sweep_id, launcher = _point_label()
+    name, axes, sweep_id, launcher = _point_label()
     job = HydraConfig.get().job
     label = f"[{cfg.experiment_name} #{job.get('num', 0)}] {name}"
+    if "n_jobs" in HydraConfig.get().launcher and HydraConfig.get().launcher.n_jobs != 1:
+        cfg.trainer.progress = False  # parallel jobs would redraw one terminal line
     if not cfg.tracking.enabled:
         with sigterm_as_interrupt():
             result = train(cfg, label)
@@ -118,9 +120,18 @@ def execute(cfg: DictConfig) -> TrainResult | None:
             client = tracking.init_store(uri, key=tracking.uri_source(cfg.tracking.uri)[1])
             exp_id = tracking.experiment_id(client, cfg.tracking.experiment, uri)
             chash = tracking.config_hash(cfg)
-            tags = {"sweep_id": sweep_id, "launcher": launcher,
+            tags = {"sweep_id": sweep_id, "launcher": launcher, tracking.ROLE_TAG: "point",
+                    tracking.WORK_TAG: f"{budget(cfg).work:.6g}",
+                    **({"mlflow.parentRunId": os.environ[tracking.PARENT_ENV]}
+                       if os.environ.get(tracking.PARENT_ENV) else {}),
                     "device": str(resolve_device(cfg.trainer.device)),
-                    "torch_version": torch.__version__}
+                    "torch_version": torch.__version__,
+                    **{f"axis.{k}": v for k, v in axes.items()},
+                    "mlflow.note.content": (
+                        f"Sweep point `{' '.join(HydraConfig.get().overrides.task)}` of "
+                        f"experiment {cfg.experiment_name}, serving claims "
+                        f"{', '.join(cfg.claims) or '(none)'}. Per-replicate values: the "
+                        "artifacts final.csv, curves.csv and replicates.json.")}
             run = tracking.claim(client, exp_id, uri, cfg, chash, name, tags)
         except (ConfigError, tracking.TrackingError) as exc:
             raise _fail(str(exc), 2) from None
@@ -149,6 +160,9 @@ def execute(cfg: DictConfig) -> TrainResult | None:
                         "FAILED (or KILLED by the next attempt); points that finished are "
                         "kept: fix this and re-run the same command", 1) from None
     log.info("%s: %s (%.1fs)", label, _summary(result), time.perf_counter() - start)
+    if os.environ.get(tracking.PARENT_ENV):
+        log.info("[%s] %s", cfg.experiment_name,
+                 tracking.sweep_progress(client, os.environ[tracking.PARENT_ENV]))
     return result
 
 
@@ -165,6 +179,7 @@ def cli() -> None:
         try:
             main()
         except KeyboardInterrupt as exc:
+            tracking.SweepParent.close_open("KILLED")
             term = isinstance(exc, Terminated)
             print(f"interrupted ({'SIGTERM' if term else 'Ctrl-C'}): a run in progress is "
                   "marked KILLED; re-run the same command to resume (finished points are "

@@ -244,6 +244,9 @@ class TrackingConfig:
     experiment: str = "${experiment_name}"  # MLflow experiment name
     enabled: bool = True  # false: train and print, log nothing
     skip_finished: bool = True  # skip sweep points already FINISHED with the same config
+    # list every point of the run or sweep with its status in the store (finished /
+    # missing / failed / killed / running) and exit, training nothing
+    dry_run: bool = False
     # a running point's process refreshes its run's `heartbeat` tag this often; a RUNNING
     # run whose heartbeat is older than 3x this (its lease) is reaped (marked KILLED) by
     # the next process that wants the point, on any host

@@ -3,8 +3,10 @@
 Each experiment runs as ``python -m harness.run -m experiment=NAME`` (the same command a
 user types), on Hydra's joblib launcher when ``--jobs`` > 1. Points already FINISHED in
 MLflow are skipped, so the suite is idempotent and resumes after an interruption. Prints
-the wall time per experiment and in total. ``--seed K`` re-runs everything under another
-master seed into its own store and folder (results/README.md compares seeds 0 and 1).
+the wall time per experiment and in total; each sweep prints one line per finished
+point (k/N, elapsed, ETA). ``--dry-run`` lists every point's status instead. ``--seed K``
+re-runs everything under another master seed into its own store and folder
+(results/README.md compares seeds 0 and 1).
 Every step (the sweeps, then the report) uses one store: ``tracking.uri=...`` among the
 overrides, else $MLFLOW_TRACKING_URI, else ./mlflow.db (mlflow-seedK.db for seed K).
 """
@@ -74,6 +76,9 @@ def main(argv: list[str] | None = None) -> None:
                              "(results/seeds/K/)")
     parser.add_argument("--out", default=None,
                         help="report folder (default: results/, or results/seeds/K/)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="list every point of every sweep with its status in the store "
+                             "(finished / missing / failed / killed), train nothing")
     parser.add_argument("overrides", nargs="*", help="Hydra overrides for every sweep, e.g. "
                                                      "profile=smoke")
     args = parser.parse_args(argv)
@@ -104,7 +109,8 @@ def main(argv: list[str] | None = None) -> None:
         # an explicit tracking.uri beats the environment in every sweep point: pass it on,
         # made absolute (the sweeps run from the project root)
         cmd = sweep_command(name, args.jobs,
-                            [*overrides, *([f"tracking.uri={uri}"] if explicit else [])])
+                            [*overrides, *([f"tracking.uri={uri}"] if explicit else []),
+                             *(["tracking.dry_run=true"] if args.dry_run else [])])
         print(f"==> {' '.join(cmd[1:])}", flush=True)
         start = time.perf_counter()
         try:
@@ -117,6 +123,8 @@ def main(argv: list[str] | None = None) -> None:
                   file=sys.stderr)
             raise SystemExit(code)
         timings.append((name, time.perf_counter() - start))
+    if args.dry_run:
+        return
     start = time.perf_counter()
     report_args = ["--out", out, "--tracking-uri", uri,
                    *[a for n in names for a in ("--experiment", n)],

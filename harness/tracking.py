@@ -24,8 +24,10 @@ Lessons this module encodes (each seen on these machines):
 
 from __future__ import annotations
 
+import atexit
 import errno
 import fcntl
+import getpass
 import hashlib
 import io
 import json
@@ -67,10 +69,6 @@ DEFAULT_DB = PROJECT_ROOT / "mlflow.db"
 # Fields that change how a run is executed or recorded, not what it computes.
 NON_SEMANTIC = ("tracking", "claims", "trainer.device", "trainer.threads", "trainer.progress")
 BATCH_LIMIT = 1000  # MLflow's cap on metrics per log_batch call
-# Curves logged per replicate as MLflow metrics (every curve's mean is logged too). Each
-# value costs ~0.1 ms in MLflow's SQLite store; the per-replicate loss curves would double
-# the tracking overhead of a short sweep point, so they live only in curves.csv.
-PER_REPLICATE_CURVES = ("train_acc", "test_acc")
 
 
 class TrackingError(RuntimeError):
@@ -436,7 +434,8 @@ def experiment_id(client: MlflowClient, name: str, uri: str) -> str:
         if found is not None:
             return found.experiment_id
         try:
-            return client.create_experiment(name, artifact_location=_artifact_location(uri, name))
+            return client.create_experiment(name, artifact_location=_artifact_location(uri, name),
+                                            tags={EXPERIMENT_KIND: "custom_model_development"})
         except MlflowException as exc:  # created meanwhile by a process on another machine
             found = client.get_experiment_by_name(name)
             if found is None:
@@ -449,24 +448,242 @@ class TrackingSetup(Callback):
     """Hydra callback, in the launching process, before any job: check every point of the
     run or sweep (schema, ranges, budget, names, launcher, tracking URI), then create and
     migrate the store and the experiment once. Bad input stops here: one line on stderr,
-    exit code 2, no run and no output folder (harness/preflight.py)."""
+    exit code 2, no run and no output folder (harness/preflight.py). A sweep then gets its
+    parent run (:class:`SweepParent`), ended when the sweep ends."""
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
         from harness import preflight
 
         preflight.guard(preflight.check_run, config)
+        if config.tracking.dry_run and config.tracking.enabled:
+            dry_run([(list(config.hydra.overrides.task), config)])
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         from harness import preflight
 
-        preflight.guard(preflight.check_sweep, config)
+        points = [(o, cfg) for o, cfg in preflight.guard(preflight.check_sweep, config)
+                  if cfg.tracking.enabled]
+        if points and config.tracking.dry_run:
+            dry_run(points)
+        if points:
+            SweepParent.open(config, points)
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        SweepParent.close_open()
+
+
+def point_name(overrides: list[str]) -> tuple[str, dict[str, str]]:
+    """A short, readable run name from a point's own overrides, and its axes as tags.
+
+    ``preset=abid2018 trainer.batch_size=64`` -> ``abid2018 · batch size 64``: config
+    groups by their value, fields by their last name. The experiment (the MLflow
+    experiment already says it) and how a point is executed (tracking, device) are left out.
+    """
+    parts, axes = [], {}
+    for override in overrides:
+        key, _, value = override.lstrip("+~").partition("=")
+        if key == "experiment" or key.startswith(("tracking.", "trainer.device", "hydra.")):
+            continue
+        axes[key] = value
+        parts.append(f"{key.rsplit('.', 1)[-1].replace('_', ' ')} {value}" if "." in key
+                     else value)
+    return " · ".join(parts) or "defaults", axes
+
+
+def point_status(client: MlflowClient, exp_id: str, configs: list[DictConfig]) -> list[str]:
+    """Each config's status in the store: ``finished`` if any of its runs FINISHED, else
+    the latest run's status in lower case (failed, killed, running), else ``missing``."""
+    latest: dict[str, tuple[int, str]] = {}
+    for run in client.search_runs([exp_id], max_results=50000):
+        chash, status = run.data.tags.get("config_hash"), run.info.status.lower()
+        if chash is None or latest.get(chash, (0, ""))[1] == "finished":
+            continue
+        if status == "finished" or run.info.start_time > latest.get(chash, (-1, ""))[0]:
+            latest[chash] = (run.info.start_time, status)
+    return [latest.get(config_hash(cfg), (0, "missing"))[1] for cfg in configs]
+
+
+def dry_run(points: list[tuple[list[str], DictConfig]]) -> None:
+    """Print every point with its status in the store and exit 0, training nothing."""
+    first = points[0][1]
+    uri = tracking_uri(first.tracking.uri)
+    client = client_for(uri)
+    status = point_status(client, experiment_id(client, first.tracking.experiment, uri),
+                          [cfg for _, cfg in points])
+    for i, ((overrides, _), st) in enumerate(zip(points, status, strict=True)):
+        print(f"{i + 1:>4}/{len(points)}  {st:<9} {point_name(overrides)[0]}")
+    counts = {s: status.count(s) for s in dict.fromkeys(status)}
+    print(f"{first.experiment_name}: {len(points)} points, "
+          + ", ".join(f"{n} {s}" for s, n in counts.items())
+          + " (dry run: nothing was trained)", flush=True)
+    raise SystemExit(0)
+
+
+EXPERIMENT_KIND = "mlflow.experimentKind"  # the UI opens a model-training experiment in
+# its runs view, not the GenAI one
+NOTE = "mlflow.note.content"  # the description the UI shows (markdown)
+
+
+def publish_verdicts(uri: str, experiment: str, verdicts: list[dict[str, Any]], page: Path,
+                     figures: list[Path]) -> None:
+    """Put a report's verdicts where MLflow's users look: the experiment's description
+    (a verdict table and where the page is) and a tag per claim, and on the latest sweep's
+    parent run a tag per claim with the page and figures as artifacts."""
+    client = client_for(uri)
+    exp = client.get_experiment_by_name(experiment)
+    if exp is None:
+        return
+
+    def headline(v: dict[str, Any]) -> str:
+        return (f"{v['verdict']}: {num_or(v['effect'])} "
+                f"[{num_or(v['ci_low'])}, {num_or(v['ci_high'])}]")
+
+    rows = [f"| {v['claim']} | **{v['verdict']}** | {num_or(v['effect'])} | "
+            f"[{num_or(v['ci_low'])}, {num_or(v['ci_high'])}] | {v['effect_label']} |"
+            for v in verdicts]
+    note = "\n".join([
+        f"## {experiment}: verdicts", "",
+        f"From `python -m harness.report` on {time.strftime('%Y-%m-%d %H:%M')}; the page "
+        f"with every table and figure: `{page}` ({page.resolve().as_uri()}). Each sweep is a "
+        "parent run; its points are its children (one per configuration, its replicates' "
+        "spread as metrics: mean, /std, /ci_low, /ci_high, /n).", "",
+        "| claim | verdict | headline | CI | measures |", "|---|---|---|---|---|", *rows])
+    client.set_experiment_tag(exp.experiment_id, NOTE, note)
+    client.set_experiment_tag(exp.experiment_id, EXPERIMENT_KIND, "custom_model_development")
+    for v in verdicts:
+        client.set_experiment_tag(exp.experiment_id, f"claim.{v['claim']}", headline(v))
+    parents = client.search_runs([exp.experiment_id], f"tags.`{ROLE_TAG}` = 'sweep'",
+                                 order_by=["attributes.start_time DESC"], max_results=1)
+    if parents:
+        run_id = parents[0].info.run_id
+        for v in verdicts:
+            client.set_tag(run_id, f"claim.{v['claim']}", headline(v))
+        for path in [page, *figures]:
+            client.log_artifact(run_id, str(path), "report")
+
+
+def num_or(x: Any, missing: str = "–") -> str:
+    """A number for a table cell (4 significant digits), or ``missing``."""
+    return missing if x is None else f"{x:.4g}"
+
+
+PARENT_ENV = "HARNESS_PARENT_RUN_ID"  # the sweep's parent run, for the jobs it launches
+ROLE_TAG = "harness.role"  # "sweep" on a parent run, "point" on each point's run
+WORK_TAG = "work"  # a point's multiply-adds (schema.budget): the unit of sweep progress
+
+
+def _duration(seconds: float) -> str:
+    minutes, sec = divmod(int(round(seconds)), 60)
+    return f"{minutes}m{sec:02d}s" if minutes else f"{sec}s"
+
+
+def sweep_progress(client: MlflowClient, parent_id: str) -> str:
+    """One line on a sweep's progress: points done of those to train, skipped and failed
+    ones, elapsed time and an ETA. Points differ in cost by orders of magnitude (batch 1
+    vs 400), so the ETA extrapolates the work done (multiply-adds), not the point count."""
+    parent = client.get_run(parent_id)
+    tags = parent.data.tags
+    exp_id = parent.info.experiment_id
+    children = client.search_runs([exp_id], f"tags.`mlflow.parentRunId` = '{parent_id}'")
+    done = [r for r in children if r.info.status != "RUNNING"]
+    failed = sum(r.info.status != "FINISHED" for r in done)
+    total = int(tags.get("sweep.points_to_train", "0"))
+    work_total = float(tags.get("sweep.work_to_train", "0"))
+    work_done = sum(float(r.data.tags.get(WORK_TAG, "0")) for r in done)
+    elapsed = time.time() - parent.info.start_time / 1000
+    skipped = int(tags.get("sweep.points", "0")) - total
+    line = (f"{len(done)}/{total} points done" + (f", {failed} failed" if failed else "")
+            + (f" ({skipped} skipped: already finished)" if skipped else "")
+            + f" · {_duration(elapsed)} elapsed")
+    if 0 < work_done < work_total:
+        line += f" · ETA {_duration(elapsed * (work_total - work_done) / work_done)}"
+    return line
+
+
+class SweepParent:
+    """One parent run per sweep invocation: its points' runs are its children.
+
+    It carries the sweep's command-line overrides, and when the sweep ends the counts of
+    its points that finished, failed, were killed or were skipped (already FINISHED by
+    an earlier sweep, whose parent they stay under). Its id reaches the jobs through
+    :data:`PARENT_ENV` (inherited by the launcher's worker processes); an interrupted
+    sweep ends it KILLED, a crash FAILED, and one whose process vanished is reaped by
+    the next sweep of the experiment, like a point's run.
+    """
+
+    current: SweepParent | None = None
+
+    def __init__(self, client: MlflowClient, exp_id: str, run: TrackedRun, points: int) -> None:
+        self.client, self.exp_id, self.run, self.points = client, exp_id, run, points
+
+    @classmethod
+    def open(cls, master: DictConfig, points: list[tuple[list[str], DictConfig]]) -> None:
+        from harness.schema import budget
+
+        first = points[0][1]
+        uri = tracking_uri(first.tracking.uri)
+        client = client_for(uri)
+        exp_id = experiment_id(client, first.tracking.experiment, uri)
+        status = point_status(client, exp_id, [cfg for _, cfg in points])
+        todo = [cfg for (_, cfg), st in zip(points, status, strict=True) if st != "finished"]
+        for run in client.search_runs([exp_id], f"tags.`{ROLE_TAG}` = 'sweep' and "
+                                      "attributes.status = 'RUNNING'"):
+            reason = owner_dead(run)
+            if reason:
+                client.set_tag(run.info.run_id, "reaped", reason)
+                client.set_terminated(run.info.run_id, status="KILLED")
+        overrides = " ".join(master.hydra.overrides.task)
+        stamp = time.strftime("%Y-%m-%d %H:%M")
+        tags = {ROLE_TAG: "sweep", "sweep_id": str(master.hydra.sweep.dir), "preset": "",
+                "overrides": overrides, "sweep.points": str(len(points)),
+                "sweep.points_to_train": str(len(todo)),
+                "sweep.work_to_train": f"{sum(budget(cfg).work for cfg in todo):.6g}",
+                "mlflow.note.content": (
+                    f"One invocation of `python -m harness.run -m {overrides}`: "
+                    f"{len(points)} sweep points, each a child run.")}
+        run = TrackedRun(client, exp_id, first, f"sweep-{os.getpid()}", f"sweep {stamp}", tags,
+                         log_config=False)
+        os.environ[PARENT_ENV] = run.run_id
+        cls.current = cls(client, exp_id, run, len(points))
+        atexit.register(cls.close_open, "FAILED")
+        print(f"[{first.experiment_name}] sweep of {len(points)} points: {len(todo)} to train, "
+              f"{len(points) - len(todo)} already finished (parent run {run.run_id})",
+              flush=True)
+
+    @classmethod
+    def close_open(cls, status: str = "FINISHED") -> None:
+        """End the open parent: FINISHED (the sweep returned), KILLED (interrupted) or
+        FAILED (the process exits without either: a job raised)."""
+        parent, cls.current = cls.current, None
+        os.environ.pop(PARENT_ENV, None)
+        if parent is not None:
+            parent.close(status)
+
+    def close(self, status: str) -> None:
+        """Record the counts of its points and end it with ``status``."""
+        children = self.client.search_runs(
+            [self.exp_id], f"tags.`mlflow.parentRunId` = '{self.run.run_id}'")
+        counts = {s: sum(r.info.status == s for r in children)
+                  for s in ("FINISHED", "FAILED", "KILLED")}
+        from mlflow.entities import Metric
+
+        now = int(time.time() * 1000)
+        metrics = {"points": self.points, "points_finished": counts["FINISHED"],
+                   "points_failed": counts["FAILED"], "points_killed": counts["KILLED"],
+                   "points_skipped": max(0, self.points - len(children))}
+        self.client.log_batch(self.run.run_id, metrics=[Metric(k, float(v), now, 0)
+                                                        for k, v in metrics.items()])
+        if status == "FINISHED" and counts["FAILED"]:
+            status = "FAILED"
+        error = {"FINISHED": None, "KILLED": KeyboardInterrupt}.get(status, RuntimeError)
+        message = f"{counts['FAILED']} of {self.points} points failed" if error else None
+        self.run.__exit__(error, error(message) if error else None, None)
 
 
 def resolved_config(cfg: DictConfig) -> dict[str, Any]:
-    """The resolved config as plain data, without Hydra's own node."""
-    data = to_container(cfg)
-    data.pop("hydra", None)
-    return data
+    """The resolved config as plain data, without Hydra's own node (never resolved: in
+    the launching process it has no job yet)."""
+    return to_container(OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"]))
 
 
 def semantic_config(cfg: DictConfig) -> dict[str, Any]:
@@ -590,50 +807,90 @@ def claim(client: MlflowClient, exp_id: str, uri: str, cfg: DictConfig, chash: s
     return run
 
 
+def log_dataset(client: MlflowClient, run_id: str, cfg: DictConfig) -> None:
+    """The point's data as an MLflow dataset input: what it is (task, size, how many
+    independent draws, from which seed stream) and a digest of everything that decides
+    the draws, so runs on identical data show the same dataset in the UI."""
+    from mlflow.data.code_dataset_source import CodeDatasetSource
+    from mlflow.data.meta_dataset import MetaDataset
+    from mlflow.entities import DatasetInput, InputTag
+
+    d = to_container(cfg.data)
+    draws = cfg.trainer.replicates if d.get("num_datasets") is None else d["num_datasets"]
+    digest = hashlib.sha256(json.dumps([d, cfg.trainer.replicates], sort_keys=True,
+                                       default=str).encode()).hexdigest()[:12]
+    name = (f"{d['kind']} d={d['dim']} n={d['n']}: {draws} draws "
+            f"(stream {d['stream']}, seed {d['seed']})")
+    dataset = MetaDataset(CodeDatasetSource({"mlflow.source.name": "harness.data.make_dataset"}),
+                          name=name, digest=digest)
+    client.log_inputs(run_id, datasets=[DatasetInput(
+        dataset._to_mlflow_entity(), tags=[InputTag("mlflow.data.context", "train+test")])])
+
+
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
 
 
-def log_result(client: MlflowClient, run_id: str, result: TrainResult) -> None:
-    """Curves (means; accuracies also per replicate) at each evaluation, final summaries.
+# what each spread key of a metric holds (beside the metric itself, the mean)
+SPREAD_KEYS = ("std", "ci_low", "ci_high")
 
-    Everything goes through log_batch; the same numbers are also stored as CSV
-    artifacts (curves.csv, final.csv, one <probe>.csv per probe table) so a report reads
-    a run in a few requests.
+
+def spread(values: np.ndarray, clusters: np.ndarray | None) -> dict[str, float]:
+    """Mean over finite replicates, their std, the 95% t-interval of the mean (over dataset
+    means when replicates share datasets) and how many were finite: what a runs table or
+    chart needs to show the spread across replicates without one key per replicate."""
+    from harness.stats import mean_ci
+
+    ok = np.isfinite(values)
+    effect = mean_ci(values[ok], clusters=None if clusters is None else clusters[ok])
+    return {"": effect.mean, "std": float(values[ok].std(ddof=1)) if ok.sum() > 1 else math.nan,
+            "ci_low": effect.ci_low, "ci_high": effect.ci_high, "n": float(ok.sum())}
+
+
+def log_result(client: MlflowClient, run_id: str, result: TrainResult) -> None:
+    """Curves and final summaries as spread metrics; every replicate's value as tables.
+
+    Each curve is logged at every evaluation as its mean over finite replicates with
+    ``/std``, ``/ci_low`` and ``/ci_high`` beside it (a NaN mean when every replicate
+    diverged, never a stale number); each final summary also with ``/n``, the count of
+    finite replicates. Per-replicate values live in the CSV artifacts (curves.csv,
+    final.csv, one <probe>.csv per probe table, read by the report in a few requests)
+    and in ``replicates.json``, a table the UI shows: a few dozen metric keys per run
+    instead of one per replicate. Everything goes through log_batch.
     """
     from mlflow.entities import Metric
 
     now = int(time.time() * 1000)
     metrics: list[Metric] = []
+    clusters = result.final.get("dataset")
 
-    def add(key: str, values: np.ndarray, step: int, per_replicate: bool = True) -> None:
-        # NaN (a diverged replicate) is logged as NaN, so the UI's latest value is not a
-        # stale number from before the divergence; the mean is over finite replicates.
-        finite = values[np.isfinite(values)]
-        metrics.append(Metric(key, float(finite.mean()) if finite.size else math.nan, now, step))
-        if per_replicate:
-            metrics.extend(Metric(f"{key}/r{r:02d}", float(v), now, step)
-                           for r, v in enumerate(values))
+    def add(key: str, values: np.ndarray, step: int, keys: tuple[str, ...]) -> None:
+        summary = spread(values, clusters)
+        metrics.extend(Metric(f"{key}/{k}" if k else key, summary[k], now, step)
+                       for k in ("", *keys))
 
     for e, step in enumerate(result.steps):
         step = int(step)
         metrics.append(Metric("epoch", float(result.epochs[e]), now, step))
         metrics.append(Metric("time_s", float(result.time_s[e]), now, step))
         for name, arr in result.curves.items():
-            add(name, arr[e], step, per_replicate=name in PER_REPLICATE_CURVES)
+            add(name, arr[e], step, SPREAD_KEYS)
     last = int(result.steps[-1])
     for name, arr in result.final.items():
-        if name not in result.curves:
-            add(name, arr, last)
+        if name not in result.curves and name != "dataset":
+            add(name, arr, last, (*SPREAD_KEYS, "n"))
+    for name in result.curves:
+        metrics.append(Metric(f"{name}/n", spread(result.final[name], clusters)["n"], now, last))
     for key, value in result.info.items():
         if isinstance(value, int | float):
             metrics.append(Metric(key, float(value), now, last))
     for chunk in _chunks(metrics, BATCH_LIMIT):
         client.log_batch(run_id, metrics=chunk)
+    final = pd.DataFrame(result.final).rename_axis("replicate")
     client.log_text(run_id, curves_frame(result).to_csv(index=False), "curves.csv")
-    client.log_text(run_id, pd.DataFrame(result.final).rename_axis("replicate").to_csv(),
-                    "final.csv")
+    client.log_text(run_id, final.to_csv(), "final.csv")
+    client.log_table(run_id, final.reset_index(), "replicates.json")
     for name, table in result.tables.items():
         client.log_text(run_id, table.to_csv(index=False), f"{name}.csv")
 
@@ -658,16 +915,23 @@ class TrackedRun:
     ``tracking.heartbeat_s`` seconds; its lease is three of them."""
 
     def __init__(self, client: MlflowClient, exp_id: str, cfg: DictConfig, chash: str,
-                 run_name: str, extra_tags: dict[str, str]) -> None:
+                 run_name: str, extra_tags: dict[str, str], log_config: bool = True) -> None:
         self.client = client
         self.exp_id, self.chash = exp_id, chash
         interval = float(cfg.tracking.get("heartbeat_s", DEFAULT_LEASE_S / LEASE_HEARTBEATS))
+        commit = git_commit()
         tags = {
+            # MLflow's own system tags, which its UI shows (fluent runs set them itself)
+            "mlflow.user": getpass.getuser(),
+            "mlflow.source.type": "LOCAL",
+            "mlflow.source.name": "python -m harness.run",
+            **({"mlflow.source.git.commit": commit.removesuffix("-dirty")}
+               if commit != "unknown" else {}),
             "experiment": cfg.experiment_name,
             "claims": ",".join(cfg.claims),
             "preset": cfg.preset,
             "config_hash": chash,
-            "git_commit": git_commit(),
+            "git_commit": commit,
             "host": socket.gethostname(),
             "pid": str(os.getpid()),
             HEARTBEAT_TAG: f"{time.time():.3f}",
@@ -680,6 +944,8 @@ class TrackedRun:
         self._beat = threading.Thread(target=self._heartbeat, args=(interval,), daemon=True,
                                       name=f"heartbeat-{self.run_id[:8]}")
         self._beat.start()
+        if not log_config:
+            return
         try:  # a Ctrl-C or error while recording the config must not leave it RUNNING
             from mlflow.entities import Param
 
@@ -687,6 +953,7 @@ class TrackedRun:
             for chunk in _chunks(params, 100):
                 client.log_batch(self.run_id, params=chunk)
             client.log_text(self.run_id, OmegaConf.to_yaml(cfg, resolve=True), "config.yaml")
+            log_dataset(client, self.run_id, cfg)
         except BaseException as exc:
             self.__exit__(type(exc), exc, exc.__traceback__)
             raise
@@ -749,7 +1016,8 @@ class TrackedRun:
 
 
 def load_runs(uri: str, experiment: str) -> pd.DataFrame:
-    """All FINISHED runs of a harness experiment: params, tags and latest metrics."""
+    """All FINISHED point runs of a harness experiment (not the sweeps' parent runs):
+    params, tags and latest metrics."""
     path = sqlite_path(uri)
     if path is not None and store_state(path)[0] != "ready":
         return pd.DataFrame()  # reading never creates (or migrates) a store
@@ -760,8 +1028,15 @@ def load_runs(uri: str, experiment: str) -> pd.DataFrame:
     import mlflow
 
     mlflow.set_tracking_uri(uri)
-    return mlflow.search_runs([exp.experiment_id], "attributes.status = 'FINISHED'",
+    runs = mlflow.search_runs([exp.experiment_id], "attributes.status = 'FINISHED'",
                               max_results=50000)
+    role = f"tags.{ROLE_TAG}"
+    if role not in runs:
+        return runs
+    parent = runs[role] == "sweep"
+    only_parents = [c for c in runs if runs.loc[~parent, c].isna().all()
+                    and runs.loc[parent, c].notna().any()]
+    return runs[~parent].drop(columns=only_parents)
 
 
 def load_table(uri: str, run_id: str, name: str, artifact_uri: str | None = None

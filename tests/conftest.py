@@ -48,12 +48,16 @@ def run_cli(args: list[str], uri: str, tmp_path, timeout: float = 300, **popen):
                           timeout=timeout)
 
 
-def runs_in(uri: str):
-    """Every run in the store (all experiments) as a DataFrame."""
+def runs_in(uri: str, parents: bool = False):
+    """Every point's run in the store (all experiments) as a DataFrame; with ``parents``
+    the sweeps' parent runs too."""
     import mlflow
 
     mlflow.set_tracking_uri(uri)
-    return mlflow.search_runs(search_all_experiments=True)
+    runs = mlflow.search_runs(search_all_experiments=True)
+    if parents or "tags.harness.role" not in runs:
+        return runs
+    return runs[runs["tags.harness.role"] != "sweep"]
 
 
 @pytest.fixture(scope="session")

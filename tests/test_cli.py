@@ -25,9 +25,26 @@ def test_smoke_sweep_logs_every_point_once(smoke_store):
     assert set(runs["tags.launcher"]) == {"JoblibLauncher(n_jobs=2)"}
     assert runs["tags.pid"].nunique() == 2  # really two worker processes
     assert row["params.data.n"] == "500" and row["params.optim.name"] == "adam"
-    for metric in ("test_acc", "train_acc", "test_acc/r00", "time_s", "loss_jitter",
-                   "bayes_acc", "diverged"):
+    for metric in ("test_acc", "train_acc", "test_acc/ci_low", "test_acc/std", "test_acc/n",
+                   "time_s", "loss_jitter", "bayes_acc/ci_high", "diverged"):
         assert f"metrics.{metric}" in runs, metric
+    assert not [c for c in runs if "/r0" in c]  # replicates are tables, not metric keys
+    per_run = runs.filter(like="metrics.").notna().sum(axis=1)
+    assert per_run.max() <= 80, per_run.max()
+
+
+def test_sweep_has_one_parent_run_with_counts_and_short_child_names(smoke_store):
+    runs = runs_in(smoke_store, parents=True)
+    parents = runs[runs["tags.harness.role"] == "sweep"]
+    children = runs[runs["tags.harness.role"] == "point"]
+    assert len(parents) == 1 and len(children) == 90
+    parent = parents.iloc[0]
+    assert (children["tags.mlflow.parentRunId"] == parent.run_id).all()
+    assert parent.status == "FINISHED"
+    assert parent["metrics.points_finished"] == 90 and parent["metrics.points_skipped"] == 0
+    names = children["tags.mlflow.runName"]
+    assert names.is_unique and "abid2018 · batch size 64 · smoke" in set(names)
+    assert set(children["tags.axis.preset"]) >= {"abid2018", "timing"}
 
 
 def test_timing_points_run_alone_after_the_others(smoke_store):
@@ -47,7 +64,7 @@ def test_metric_curves_have_every_evaluation_step(smoke_store):
 
     runs = runs_in(smoke_store)
     run_id = runs.iloc[0].run_id
-    history = MlflowClient(smoke_store).get_metric_history(run_id, "test_acc/r01")
+    history = MlflowClient(smoke_store).get_metric_history(run_id, "test_acc/ci_low")
     assert len(history) >= 3  # step 0 and the evaluations of profile=smoke
     assert [h.step for h in history] == sorted(h.step for h in history)
 
@@ -105,7 +122,8 @@ def test_diverging_point_is_recorded_and_the_sweep_goes_on(tmp_path, store):
     assert (runs.status == "FINISHED").all() and len(runs) == 2
     assert runs.loc["1000000.0", "metrics.diverged"] == 1.0  # every replicate diverged
     assert runs.loc["0.01", "metrics.diverged"] == 0.0
-    assert np.isnan(runs.loc["1000000.0", "metrics.test_acc/r00"])  # not a stale value
+    assert np.isnan(runs.loc["1000000.0", "metrics.test_acc"])  # not a stale value
+    assert runs.loc["1000000.0", "metrics.test_acc/n"] == 0  # no finite replicate
 
 
 def test_help_explains_usage(tmp_path, store):
@@ -178,3 +196,15 @@ def test_initialization_grids_run_as_one_sweep(smoke_stores):
     assert runs["tags.config_hash"].is_unique
     counts = runs["tags.preset"].value_counts().to_dict()
     assert counts == {"abid2018": 5, "logreg": 4, "moons": 5, "deep": 72}
+
+
+def test_dry_run_lists_every_point_with_its_status_and_trains_nothing(tmp_path, smoke_store):
+    before = len(runs_in(smoke_store, parents=True))
+    proc = run_cli(["-m", "experiment=batch_size", "profile=smoke", "tracking.dry_run=true",
+                    "trainer.batch_size=64,32"], smoke_store, tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = proc.stdout.splitlines()
+    assert any("finished  abid2018 · batch size 64 · smoke" in line for line in lines)
+    assert any("missing   abid2018 · batch size 32 · smoke" in line for line in lines)
+    assert "batch_size: 30 points, 15 finished, 15 missing" in proc.stdout
+    assert len(runs_in(smoke_store, parents=True)) == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -43,9 +44,14 @@ def test_finished_run_has_params_tags_config_and_batched_metrics(store, compose_
     assert got.data.tags["config_hash"] == "abc" and got.data.tags["sweep_id"] == "s"
     hist = client.get_metric_history(run.run_id, "test_acc")
     assert [(h.step, round(h.value, 6)) for h in hist] == [(0, 0.45), (5, 0.7), (10, 0.85)]
-    r01 = client.get_metric_history(run.run_id, "test_acc/r01")
-    assert len(r01) == 3 and math.isnan(r01[1].value)  # NaN logged as NaN, not skipped
-    assert got.data.metrics["diverged/r01"] == 1.0
+    std = client.get_metric_history(run.run_id, "test_acc/std")
+    assert len(std) == 3 and math.isnan(std[1].value)  # one finite replicate: no spread
+    low = client.get_metric_history(run.run_id, "test_acc/ci_low")
+    assert low[2].value < 0.85 < client.get_metric_history(run.run_id, "test_acc/ci_high")[2].value
+    assert got.data.metrics["diverged"] == 0.5 and got.data.metrics["diverged/n"] == 2
+    assert not [k for k in got.data.metrics if "/r0" in k]
+    table = json.loads(open(client.download_artifacts(run.run_id, "replicates.json")).read())
+    assert len(table["data"]) == 2  # every replicate's final values, as a table
     curves = tracking.load_table(store, run.run_id, "curves.csv")
     assert len(curves) == 6 and set(curves.replicate) == {0, 1}
     with open(client.download_artifacts(run.run_id, "config.yaml")) as fh:
