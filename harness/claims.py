@@ -108,13 +108,15 @@ class Verdict:
     scope: str = ""
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    run_ids: list[str] = field(default_factory=list)
+    run_ids: list[str] = field(default_factory=list)  # the MLflow runs the verdict read
     headline_setting: str = ""  # the setting whose statistic is the headline
 
     @property
     def underpowered(self) -> bool:
-        """The replicates could not detect the smallest effect the claim declared."""
-        return bool(self.category == EMPIRICAL and np.isfinite(self.mde)
+        """Undecided, and the replicates could not detect the smallest effect the claim
+        declared (a decided verdict has answered the question whatever its power)."""
+        return bool(self.category == EMPIRICAL and self.verdict == stats.INCONCLUSIVE
+                    and np.isfinite(self.mde)
                     and self.min_effect is not None and self.mde > self.min_effect)
 
     @property
@@ -141,7 +143,8 @@ class Verdict:
                 "scope": self.scope, "headline_setting": self.headline_setting,
                 "underpowered": self.underpowered,
                 "below_min_effect": self.below_min_effect,
-                "settings": [s.as_json() for s in self.settings]}
+                "settings": [s.as_json() for s in self.settings],
+                "run_ids": list(self.run_ids)}
 
 
 @dataclass

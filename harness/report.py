@@ -163,7 +163,7 @@ def claim_section(c: Claim, v: Verdict) -> str:
     power = ""
     if v.underpowered:
         power = (" **Underpowered:** these replicates could not reliably detect the smallest "
-                 "effect the claim declared worth reporting; an undecided verdict here is "
+                 "effect the claim declared worth reporting, so this undecided verdict is "
                  "weak evidence of no effect.")
     if v.below_min_effect:
         power += (" **Below the declared smallest effect:** significant, but smaller than "
@@ -234,7 +234,9 @@ def decide_all(exp: Experiment, rs: results.RunSet) -> list[Verdict]:
     verdicts = []
     for claim in exp.claims:
         outcome = claim.decide(rs) if not rs.final.empty else missing("no finished runs")
-        verdicts.append(judge(claim, exp.name, outcome))
+        verdict = judge(claim, exp.name, outcome)
+        verdict.run_ids = sorted(rs.points.run_id.dropna())
+        verdicts.append(verdict)
     return verdicts
 
 
@@ -270,7 +272,6 @@ def build(out: Path, names: list[str] | None = None, overrides: list[str] | None
     previous = json.loads(verdicts_path.read_text()) if verdicts_path.exists() else []
     out.mkdir(parents=True, exist_ok=True)
     all_verdicts: dict[str, list[Verdict]] = {}
-    run_ids: dict[str, list[str]] = {}
     for name, exp in exps.items():
         if name not in loaded:
             continue
@@ -285,15 +286,13 @@ def build(out: Path, names: list[str] | None = None, overrides: list[str] | None
         verdicts = decide_all(exp, rs)
         (folder / "README.md").write_text(experiment_page(exp, rs, verdicts, folder))
         all_verdicts[name] = verdicts
-        run_ids[name] = sorted(rs.points.run_id.dropna())
         tracking.publish_verdicts(tracking.tracking_uri(uri), name, [v.as_json() for v in verdicts],
                                   folder / "README.md", sorted(folder.glob("*.png")))
         log.info("%s: %s", name, ", ".join(f"{v.claim} {v.verdict}" for v in verdicts))
     # keep verdicts of experiments not rebuilt this time
     merged = [v for v in previous if v["experiment"] not in all_verdicts and v["experiment"]
               in exps]
-    merged += [{**v.as_json(), "run_ids": run_ids[name]} for name, vs in all_verdicts.items()
-               for v in vs]
+    merged += [v.as_json() for vs in all_verdicts.values() for v in vs]
     verdicts_path.write_text(json.dumps(merged, indent=2, ensure_ascii=False) + "\n")
     _index(out, exps, merged)
     return [v for vs in all_verdicts.values() for v in vs]
@@ -439,8 +438,9 @@ def _index(out: Path, exps: dict[str, Experiment], verdicts: list[dict]) -> None
         "headline is the statistic that decided, with the CI dual to its test (95%, or 90% "
         "where marked: TOST), over independent replicates (each with its own dataset); when "
         "a robustness setting decided, the headline names it. Marks after a verdict: "
-        "*underpowered* = the replicates could not reliably detect the smallest effect the "
-        "claim declared worth reporting (its minimum detectable effect is larger); *below "
+        "*underpowered* = undecided, and the replicates could not reliably detect the "
+        "smallest effect the claim declared worth reporting (its minimum detectable effect "
+        "is larger); *below "
         "the declared smallest effect* = decided, but by a smaller effect than that. "
         "[calibration.md](calibration.md) gives each rule's false-positive rate and power "
         "on simulated sweeps.", "",

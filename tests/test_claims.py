@@ -109,3 +109,12 @@ def test_every_experiment_runs_its_planned_replicates():
         with hydra_context():
             cfg = compose("config", overrides=[f"experiment={name}"])
         assert cfg.trainer.replicates == planned_replicates(exp.claims), name
+
+
+@pytest.mark.parametrize(("label", "flagged"), [("inconclusive", True), ("supported", False),
+                                                ("refuted", False)])
+def test_only_an_undecided_verdict_is_flagged_underpowered(label, flagged):
+    from harness.claims import Verdict
+
+    v = Verdict("X-1", "e", label, 0.5, 0.4, 0.6, 24, mde=0.3, min_effect=0.1)
+    assert v.underpowered is flagged
