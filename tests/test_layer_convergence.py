@@ -86,7 +86,21 @@ def test_null_is_least_favourable_and_planted_holds_everywhere(claim_id):
     assert (_members(claim_id, True, 0).beyond > 1e-6).all()
 
 
-def test_lc3_keeps_only_depths_where_plain_sigmoid_vanishes():
-    base = pd.DataFrame({3: [-0.01, 0.01, 0.0, 0.02], 5: [-0.5, -0.6, -0.4, -0.5],
-                         9: [-0.1, -0.15, -0.12, -0.11]})
-    assert mod.vanishing_depths(base, np.arange(4)) == [5]
+def test_lc3_members_are_the_declared_depths_and_residual_skips_depth_3():
+    outcome = CLAIMS["LC-3"].decide(CLAIMS["LC-3"].simulate(np.random.default_rng(0), True))
+    members = next(iter(outcome.tables.values())).member.tolist()
+    assert members == [f"{name}, depth {d:g}" for name, depths in mod.LC3_DEPTHS.items()
+                       for d in depths]
+    assert "residual, depth 3" not in members
+
+
+def test_lc1_to_go_is_the_share_of_each_layers_own_path():
+    conv = pd.DataFrame({"replicate": 0, "layer": [1, 1, 1, 2, 2, 2], "step": [1, 12, 23] * 2,
+                         "dist_final": [0.4, 0.2, 0.0, 0.02, 0.01, 0.0]})
+    assert mod.with_to_go(conv).to_go.tolist() == [1.0, 0.5, 0.0, 1.0, 0.5, 0.0]
+
+
+def test_lc1_cka_settings_leave_out_the_logits():
+    rs = mod.simulate_lc1(np.random.default_rng(0), True)
+    assert set(mod.lc1_settling(rs, "sigmoid: representations").layer) == {1, 2, 3}
+    assert set(mod.lc1_settling(rs, mod.LC1_PRIMARY).layer) == {1, 2, 3, 4}
