@@ -37,8 +37,9 @@ from harness.results import RunSet  # noqa: E402
 
 NAME = "regularization"
 # trainer.replicates in conf/experiment/regularization.yaml (tests check they agree): the
-# max over the claims' replicates_needed (RG-1 and RG-2: 23), rounded up to a multiple of 8
-REPLICATES = 24
+# max over the claims' replicates_needed (RG-1 and RG-2a: 10), rounded up to a multiple
+# of 8
+REPLICATES = 16
 SPARSE = "weight_frac_lt_1e-03"  # share of |w| < 1e-3 (figures, elastic-net table)
 # "≈ 0" for RG-2: |w| below 0.1 × the root mean square of all weights of the run
 # (probes.WeightStats.RELATIVE). Scale-free, so L1 and L2 are compared on the shape of
@@ -53,10 +54,16 @@ ABID_GRIDS = ("abid_l1", "abid_l2")  # Abid's λ ∈ {0, 0.1, 1}, evaluated on h
 # A λ "trains" if its mean test accuracy over replicates keeps at least TRAINS_KEEP of
 # the unpenalized net's margin over CHANCE (two balanced classes). A net at chance has
 # its weights at Adam's floor (jitter ±lr), where the norm no longer measures the
-# penalty; RG-1 and RG-2 read only the λ range from 0 up to the last λ that trains.
+# penalty, so RG-1 and RG-2 read only λ from 0 up to the last one that trains.
 CHANCE, TRAINS_KEEP = 0.5, 0.5
 TRAINS_RULE = (f"mean test accuracy ≥ {CHANCE:g} + {TRAINS_KEEP:g} × (λ = 0's − {CHANCE:g}), "
                "from λ = 0 up to the first λ that fails")
+# That range is declared, not read off the verdict's data: the issue-12 pilot (8
+# replicates, own store, not committed) had mean test accuracy L1: 0.889 (λ = 0), 0.890,
+# 0.889, 0.889, 0.869, 0.804 (λ = 1), 0.467 (λ = 3); L2: 0.889 (λ = 0), 0.889, 0.888,
+# 0.890, 0.888, 0.876, 0.792 (λ = 3), 0.485 (λ = 10); the floor 0.69 keeps L1 λ ≤ 1
+# and L2 λ ≤ 3. Each run reports whether every declared λ still trains (TRAINS_RULE).
+TRAINS_UP_TO = {"l1": 1.0, "l2": 3.0}
 # RG-2a compares L1 and L2 at equal shrinkage of the norm of all weights, not at equal
 # λ (the two penalties' λ are in different units): per replicate, at 1/3, 2/3 and all
 # of the deepest shrinkage (1 − norm / unpenalized norm) that both penalties reach
@@ -73,15 +80,18 @@ RG3_GRIDS = {"sgd": ("rg3_sgd_penalty", "rg3_sgd_decay"),
 # Smallest effects worth reporting (headline units) and pilot SDs of the headline's
 # per-replicate statistic. Pilot: results/regularization (12 replicates on 4 shared
 # datasets, t-based 95% CIs over replicates), SD = CI half-width / t(0.975, 11) · √12.
-# RG-1: a 10× stronger penalty that lowers the norm of all 3150 weights by less than 0.2
-# (≈ 2% of the unpenalized norm, ≈ 10.8 in the pilot) has not shrunk them worth reporting.
-RG1_MIN, RG1_SD = 0.2, 0.32  # SD: L2 pair 10 → 100, the deciding pair, +0.396 ± 0.203
+# RG-1: the norm of all 3150 weights must fall by at least 0.2 per half-decade step of
+# λ (≈ 2% of the unpenalized norm, ≈ 11 in the pilot) to count as shrinking them. SD:
+# the per-replicate trend (−OLS slope of the norm on the λ index over the declared
+# range), issue-12 pilot (8 replicates, own store): L2 0.93 ± SD 0.146, L1 1.06 ± SD
+# 0.187; the larger, rounded up.
+RG1_MIN, RG1_SD = 0.2, 0.19
 # RG-2a: L1 must put at least a tenth more of all weights at ≈ 0 than L2 at the same
 # norm: more than doubling the ≈ 8% an unpenalized net has there. SD: a pilot of 8
 # replicates of this sweep (own store, not committed), per-replicate L1 − L2 at the
 # matched norms: 0.02, 0.10, 0.10 (the largest taken).
 RG2A_MIN, RG2A_SD = 0.1, 0.1
-# RG-2b: L2 "does not make weights 0": at no trainable λ does it raise the share at
+# RG-2b: L2 "does not make weights 0": at no declared λ does it raise the share at
 # ≈ 0 over the unpenalized net's by RG2B_MARGIN (the same tenth L1 must exceed L2 by).
 # SD: pilot as above, L2 λ = 3 − λ = 0 (the deciding λ), +0.094, per-replicate SD 0.015.
 RG2B_MARGIN, RG2B_SD = 0.1, 0.015
@@ -145,74 +155,127 @@ def datasets(rs: RunSet, preset: str) -> np.ndarray | None:
 
 
 
-def trainable(rs: RunSet, penalty: str, ds: np.ndarray | None) -> tuple[list[float],
-                                                                       pd.DataFrame]:
-    """The λ of the path from 0 up to (not past) the first one whose net does not train
-    (TRAINS_RULE), and the per-λ table behind it."""
+def declared(rs: RunSet, penalty: str) -> list[float]:
+    """The λ of the path within the declared range (TRAINS_UP_TO), λ = 0 first."""
+    return sorted(lam for lam in path(rs, penalty, "weight_l2")
+                  if lam <= TRAINS_UP_TO[penalty])
+
+
+def trains_check(rs: RunSet, penalty: str, ds: np.ndarray | None) -> pd.DataFrame:
+    """Whether each λ of the declared range trains in this run (TRAINS_RULE): reported
+    beside the verdict, which reads the declared range whatever it says."""
     acc = path(rs, penalty, "test_acc")
     if 0.0 not in acc:
-        return [], pd.DataFrame()
+        return pd.DataFrame()
     floor = CHANCE + TRAINS_KEEP * (_mean(acc[0.0]) - CHANCE)
-    rows, keep, dead = [], [], False
-    for lam in sorted(acc):
+    rows = []
+    for lam in declared(rs, penalty):
         e = stats.mean_ci(acc[lam], clusters=ds)
-        dead = dead or not e.mean >= floor
-        keep += [] if dead else [lam]
         rows.append({"penalty": penalty.upper(), "λ": lam, "test acc": e.mean,
                      "ci_low": e.ci_low, "ci_high": e.ci_high, "floor": floor,
-                     "trains": not dead})
-    return keep, pd.DataFrame(rows)
+                     "trains in this run": bool(e.mean >= floor)})
+    return pd.DataFrame(rows)
+
+
+def range_title() -> str:
+    return ("Check, not decisive: does each λ of the declared range (L1 λ ≤ "
+            f"{TRAINS_UP_TO['l1']:g}, L2 λ ≤ {TRAINS_UP_TO['l2']:g}, from the pilot) train "
+            f"in this run? {TRAINS_RULE}")
 
 
 # ---------------------------------------------------------------- RG-1
 
+def downward(x: np.ndarray, labels: list[str], samples: list[np.ndarray],
+             clusters: np.ndarray | None) -> tuple[str, stats.Effect, str, stats.Effect,
+                                                    stats.MonotoneResult]:
+    """A downward trend with no significant reversal (the rule of layer_convergence's
+    LC-4): per replicate the fall per unit of ``x`` = −OLS slope of ``samples`` (one
+    array per level, ordered by replicate) on ``x``, t-tested over replicates; and
+    stats.monotone's Holm refutation over all ordered pairs. Supported if the fall is
+    significantly > 0 and no pair rises significantly; refuted if the fall is
+    significantly < 0 or such a reversal exists. Returns (verdict, the deciding effect
+    per unit of x, how it was decided, the trend, the pairs)."""
+    y = np.column_stack(samples)
+    centred = x - x.mean()
+    trend = stats.mean_ci(-(y @ centred) / (centred @ centred), clusters=clusters)
+    res = stats.monotone(labels, samples, "decreasing", clusters=clusters)
+    reversal = res.verdict == stats.REFUTED
+    verdict = stats.decide(trend.ci_low > 0 and not reversal, trend.ci_high < 0 or reversal)
+    if reversal and not trend.ci_high < 0:  # the reversal, per unit of x
+        i, j = (labels.index(v) for v in res.deciding_pair.split(" → "))
+        e, dx = res.effect, float(x[j] - x[i])
+        return (verdict, stats.Effect(e.mean / dx, e.ci_low / dx, e.ci_high / dx, e.n, e.p,
+                                      e.n_datasets),
+                f"reversal {res.deciding_pair} (Holm over all pairs), per step", trend, res)
+    how = {stats.SUPPORTED: "trend significantly > 0, no reversal",
+           stats.REFUTED: "trend significantly < 0 (a rise)",
+           stats.INCONCLUSIVE: "trend not significant, no reversal"}[verdict]
+    return verdict, trend, how, trend, res
+
+
 def decide_rg1(rs: RunSet) -> Outcome:
-    settings, rows, ranges = [], [], []
+    settings, trends, rows, checks = [], [], [], []
     ds = datasets(rs, "abid2018")
     for name, pen in PENALTIES.items():
         norms = path(rs, pen, "weight_l2")
-        lams, table = trainable(rs, pen, ds)
-        ranges.append(table)
-        if len(lams) < 3:
+        lams = declared(rs, pen)
+        checks.append(trains_check(rs, pen, ds))
+        if len(lams) < 3 or lams[0] != 0.0:
             continue
-        res = stats.monotone([f"{lam:g}" for lam in lams], [norms[lam] for lam in lams],
-                             "decreasing", clusters=ds)
-        settings.append(Setting(name, res.verdict, res.effect,
-                                f"λ pair {res.deciding_pair}: {stats.how_decided(res.verdict)}"))
-        by_label = {f"{lam:g}": lam for lam in lams}
+        labels = [f"{lam:g}" for lam in lams]
+        verdict, effect, how, trend, res = downward(
+            np.arange(len(lams), dtype=float), labels, [norms[lam] for lam in lams], ds)
+        settings.append(Setting(name, verdict, effect, how))
+        trends.append({"penalty": name, "λ range": f"0 … {lams[-1]:g}",
+                       "norm lost per step": trend.mean, "ci_low": trend.ci_low,
+                       "ci_high": trend.ci_high, "p": trend.p})
+        by_label = dict(zip(labels, lams, strict=True))
         rows += [{"penalty": name, "λ pair": p["pair"],
-                  "norm at smaller λ": float(np.nanmean(norms[by_label[p["from"]]])),
-                  "norm at larger λ": float(np.nanmean(norms[by_label[p["to"]]])),
-                  **{k: v for k, v in p.items() if k not in ("pair", "from", "to")}}
+                  "norm at smaller λ": _mean(norms[by_label[p["from"]]]),
+                  "norm at larger λ": _mean(norms[by_label[p["to"]]]),
+                  **{k: v for k, v in p.items() if k not in ("pair", "from", "to", "holds")}}
                  for p in res.pairs]
     if not settings:
-        return missing("RG-1 needs the λ paths for L1 and L2 under abid2018, each with "
-                       "at least three λ that train")
+        return missing("RG-1 needs the λ paths for L1 and L2 under abid2018 over the "
+                       "declared range")
     return Outcome(settings, {
-        "Adjacent λ pairs in the range that trains: final norm of all weight matrices, "
-        "smaller − larger λ (diff), paired over replicates": pd.DataFrame(rows),
-        f"The λ range that trains: {TRAINS_RULE}": pd.concat(ranges, ignore_index=True)})
+        "Trend: norm of all weight matrices lost per half-decade step of λ (−OLS slope on "
+        "the λ index, λ = 0 one step below 0.01, per replicate; claimed > 0)":
+            pd.DataFrame(trends),
+        "λ pairs, smaller − larger λ, paired over replicates: the adjacent ones, and any "
+        "pair significantly < 0 after Holm over all pairs (a reversal)": pd.DataFrame(rows),
+        range_title(): pd.concat(checks, ignore_index=True)})
 
 
 def simulate_rg1(rng: np.random.Generator, planted: bool,
                  effect: float | None = None) -> RunSet:
-    """Norm paths with SD RG1_SD per adjacent pair. Planted: every pair decreases by
-    RG1_MIN in both settings. Not planted (least favourable for a false "supported"):
-    in the primary L2 path one pair, drawn at random, stays flat and the other four
-    decrease by RG1_MIN; the L1 path (robustness) carries the planted effect. ``effect``
-    (tests): every pair of both paths decreases by it (negative: increases)."""
+    """Norm paths over PATH (λ = 0 first) around a per-replicate offset, each λ's noise
+    scaled so that the per-replicate trend over the declared range has SD RG1_SD (L2;
+    L1 about it: λ = 0's noise is L2's).
+    Planted: the norm falls by RG1_MIN per step of λ in both settings. Not planted (least
+    favourable for a false "supported", as LC-4): the primary L2 path flat (no trend,
+    no reversal); L1 (robustness) planted. ``effect`` (tests): that fall per step in
+    both (negative: a rise)."""
     r = REPLICATES
     base = 10.8 + rng.normal(0, 0.5, r)
     acc = 0.9 + np.zeros(r)  # every λ trains
-    frames = [_reg_rows("path_l1", "abid2018", 0.0, 0.0, weight_l2=base, test_acc=acc)]
+
+    def noise(pen: str) -> np.ndarray:
+        k = sum(lam <= TRAINS_UP_TO[pen] for lam in PATH)
+        c = np.arange(k) - (k - 1) / 2
+        return rng.normal(0, RG1_SD * math.sqrt(float(c @ c)), r)
+
+    frames = [_reg_rows("path_l1", "abid2018", 0.0, 0.0, weight_l2=base + noise("l2"),
+                        test_acc=acc)]
     for pen in ("l1", "l2"):
-        means = _members(rng, planted or pen == "l1", effect, RG1_MIN, len(PATH) - 1)
-        steps = means[:, None] + rng.normal(0, RG1_SD, (len(PATH) - 1, r))
-        norms = base - np.cumsum(steps, axis=0)
-        for lam, norm in zip(PATH[1:], norms, strict=True):
-            frames.append(_reg_rows(f"path_{pen}", "abid2018", lam if pen == "l1" else 0.0,
-                                    lam if pen == "l2" else 0.0, weight_l2=norm,
-                                    test_acc=acc + rng.normal(0, 0.02, r)))
+        fall = effect if effect is not None else (
+            RG1_MIN if planted or pen == "l1" else 0.0)
+        for i, lam in enumerate(PATH[1:], start=1):
+            frames.append(_reg_rows(
+                f"path_{pen}", "abid2018", lam if pen == "l1" else 0.0,
+                lam if pen == "l2" else 0.0,
+                weight_l2=base - fall * i + noise(pen),
+                test_acc=acc + rng.normal(0, 0.02, r)))
     return _runset(frames)
 
 
@@ -266,12 +329,13 @@ def at_norm(norms: dict[float, np.ndarray], ys: dict[float, np.ndarray],
 
 def decide_rg2a(rs: RunSet) -> Outcome:
     ds = datasets(rs, "abid2018")
-    share, ranges, runs = {}, [], {}
+    share, checks, runs = {}, [], {}
     for pen in PENALTIES.values():
-        lams, table = trainable(rs, pen, ds)
-        ranges.append(table)
-        if len(lams) < 2:
-            return missing("RG-2a needs L1 and L2 paths under abid2018 that train")
+        lams = declared(rs, pen)
+        checks.append(trains_check(rs, pen, ds))
+        if len(lams) < 2 or lams[0] != 0.0:
+            return missing("RG-2a needs L1 and L2 paths under abid2018 over the declared "
+                           "range")
         runs[pen] = path(rs, pen, "weight_l2"), path(rs, pen, NEAR_ZERO), lams
     # per replicate, the deepest shrinkage both penalties reach while training
     reach = np.maximum(*[np.min([n[lam] / n[0.0] for lam in lams], axis=0)
@@ -298,8 +362,7 @@ def decide_rg2a(rs: RunSet) -> Outcome:
         "reach in that replicate while training (interpolated along each penalty's λ "
         "path), L1 vs L2, paired over replicates":
             rows,
-        f"The λ range that trains: {TRAINS_RULE}":
-            pd.concat(ranges, ignore_index=True),
+        range_title(): pd.concat(checks, ignore_index=True),
         "Share of weights exactly 0 at the end, mean over replicates (float32: the "
         "subgradient never lands on 0; the proximal step does)": _exact_zeros(rs)})
 
@@ -319,8 +382,9 @@ def _mean(x: np.ndarray | None) -> float:
 def _sim_path(rng: np.random.Generator, pen: str, shares: np.ndarray, base: np.ndarray,
               sd: float) -> list[pd.DataFrame]:
     """One penalty's path: the norm falls from 95% of the unpenalized norm by 5% per λ
-    (so NORM_RATIOS sit on path points), ``shares[i]`` the mean share at
-    ≈ 0 at PATH[i + 1], noise SD ``sd`` per point; every λ trains."""
+    (each matched-norm target of simulate_rg2a falls between two points that carry the
+    same effect), ``shares[i]`` the mean share at ≈ 0 at PATH[i + 1], noise SD ``sd``
+    per point; every λ trains."""
     r, frames = len(base), []
     for i, lam in enumerate(PATH[1:]):
         frames.append(_reg_rows(
@@ -340,7 +404,10 @@ def simulate_rg2a(rng: np.random.Generator, planted: bool,
     base = 10.8 + rng.normal(0, 0.5, r)
     members = _members(rng, planted, effect, RG2A_MIN, len(NORM_RATIOS))
     ratio = 0.95 - 0.05 * np.arange(len(PATH) - 1)  # _sim_path's norms
-    targets = 1 - np.asarray(NORM_RATIOS) * (1 - ratio[-1])  # both reach ratio[-1]
+    # the deepest shrinkage both reach over their declared ranges
+    reach = max(ratio[sum(lam <= TRAINS_UP_TO[pen] for lam in PATH[1:]) - 1]
+                for pen in PENALTIES.values())
+    targets = 1 - np.asarray(NORM_RATIOS) * (1 - reach)
     shift = members[np.abs(ratio[:, None] - targets).argmin(1)]
     l2 = np.full(len(PATH) - 1, 0.08)
     sd = RG2A_SD / math.sqrt(2)
@@ -353,11 +420,10 @@ def simulate_rg2a(rng: np.random.Generator, planted: bool,
 
 def decide_rg2b(rs: RunSet) -> Outcome:
     ds = datasets(rs, "abid2018")
-    lams, table = trainable(rs, "l2", ds)
-    lams = [lam for lam in lams if lam > 0]
-    if not lams:
-        return missing("RG-2b needs an L2 path under abid2018 that trains")
+    lams = [lam for lam in declared(rs, "l2") if lam > 0]
     ys = path(rs, "l2", NEAR_ZERO)
+    if not lams or 0.0 not in ys:
+        return missing("RG-2b needs an L2 path under abid2018 over the declared range")
     effects = [stats.paired(ys[lam], ys[0.0], null=RG2B_MARGIN, clusters=ds) for lam in lams]
     fam = stats.family(effects, -1, "all")
     rows = pd.DataFrame([{
@@ -371,7 +437,23 @@ def decide_rg2b(rs: RunSet) -> Outcome:
     return Outcome([setting], {
         "L2: share of weights at ≈ 0 (|w| < 0.1 × RMS of all weights), increase over the "
         f"unpenalized net, tested against {RG2B_MARGIN:g}, paired over replicates": rows,
-        f"The λ range that trains: {TRAINS_RULE}": table})
+        range_title(): trains_check(rs, "l2", ds)}, notes=[_rg2b_note(lams, effects, ys)])
+
+
+def _rg2b_note(lams: list[float], effects: list[stats.Effect],
+               ys: dict[float, np.ndarray]) -> str:
+    """The caveat of RG-2b's margin, with this run's numbers at the λ of the largest
+    increase: the margin is close to what L2 does there, and was set with the pilot
+    in view."""
+    i = int(np.nanargmax([e.mean for e in effects]))
+    lam, e = lams[i], effects[i]
+    s0, s1 = _mean(ys[0.0]), _mean(ys[lam])
+    return (f"RG-2b is decided near its margin: at L2 λ = {lam:g} the share at ≈ 0 rises "
+            f"from {s0:.3f} (λ = 0) to {s1:.3f}, ×{s1 / s0:.2f}, an increase of "
+            f"{e.mean:+.3f} [{e.ci_low:+.3f}, {e.ci_high:+.3f}] against the margin "
+            f"{RG2B_MARGIN:g}. The margin was declared with the issue-12 pilot in view "
+            "(+0.094 at λ = 3, from 0.072 to 0.166); read a 'supported' as 'L2 raises the "
+            f"share at ≈ 0 by less than {RG2B_MARGIN:g}', not as 'L2 leaves it unchanged'.")
 
 
 def simulate_rg2b(rng: np.random.Generator, planted: bool,
@@ -382,7 +464,9 @@ def simulate_rg2b(rng: np.random.Generator, planted: bool,
     the others not at all. ``effect`` (tests): rise RG2B_MARGIN − effect at every λ."""
     r = REPLICATES
     base = 10.8 + rng.normal(0, 0.5, r)
-    rise = RG2B_MARGIN - _members(rng, planted, effect, RG2B_MARGIN, len(PATH) - 1)
+    k = sum(0 < lam <= TRAINS_UP_TO["l2"] for lam in PATH)  # the λ > 0 RG-2b reads
+    rise = RG2B_MARGIN - np.concatenate([_members(rng, planted, effect, RG2B_MARGIN, k),
+                                         np.full(len(PATH) - 1 - k, RG2B_MARGIN)])
     frames = [_reg_rows("path_l1", "abid2018", 0.0, 0.0, weight_l2=base,
                         test_acc=0.9 + np.zeros(r),
                         **{NEAR_ZERO: 0.08 + np.zeros(r), "weight_frac_zero": np.zeros(r)})]
@@ -751,8 +835,8 @@ Both columns are TEST accuracy after update 749 (grids abid_l1, abid_l2 evaluate
 updates 1, 3, ..., 749, as Abid's notebook). Design: the original trained six runs, one
 per row, each on a freshly drawn dataset (so Σ too) from a fresh init; its λ = 0 appears
 twice (under L1 and under L2) on two different datasets, and each row is one draw
-(n = 1, no spread). Here one row is 24 replicates; replicate r has its own dataset and
-init, shared by every λ, so rows are paired and λ = 0 is one run serving both
+(n = 1, no spread). Here one row is {REPLICATES} replicates; replicate r has its own
+dataset and init, shared by every λ, so rows are paired and λ = 0 is one run serving both
 penalties. A single original run is comparable to one of our replicates, hence the
 min–max column: Abid's 1.0 rows are draws whose classes separate (our Bayes accuracy
 column is the best any classifier can do on our draws, the ceiling a mean of 1.0 would
@@ -783,28 +867,33 @@ regularization shrinks weights, strong L1 makes them sparse, the effect on accur
 unclear.""",
     claims=[
         Claim(
-            "RG-1", "002 (Q46)", "Abid: regularization decreases the magnitude of the weights",
-            "The norm of the weights falls as the L1 or the L2 strength λ grows, over the λ "
-            "at which the net still trains (Q46 asks how regularization affects the "
-            "weights; Abid's Exp 12 answers that it shrinks them).",
+            "RG-1", "002 (Q46)",
+            "正则化如何影响权重? (the seed: 在神经网络出现high variance也就是overfitting的时候,"
+            "regularization(正则化)是一个很常用的方法; Abid 2018 Exp 12's answer: "
+            "regularization decreases the magnitude of the weights)",
+            "The seed asks and does not answer how; the claim tested is Abid's answer: the "
+            "norm of the weights falls as the L1 or the L2 strength λ grows (non-increasing "
+            "with no significant reversal, and a downward trend), over the λ at which the "
+            "net still trains.",
             "abid2018: λ ∈ {0, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 100} for L1 and for L2 "
-            f"(mean-reduced, grids path_l1, path_l2), read where the net trains: "
-            f"{TRAINS_RULE} (a net at chance has its weights at Adam's floor, where the "
-            "norm no longer measures the penalty); settings L2 (primary: the penalty on the "
-            "weights' magnitude itself, and the one whose shrinking weight range Abid "
+            "(mean-reduced, grids path_l1, path_l2), read over a range declared from the "
+            f"issue-12 pilot: L1 λ ≤ {TRAINS_UP_TO['l1']:g}, L2 λ ≤ {TRAINS_UP_TO['l2']:g}, "
+            f"the λ that trained there ({TRAINS_RULE}; a net at chance has its weights at "
+            "Adam's floor, where the norm no longer measures the penalty; each run reports "
+            "whether they still train, not decisive); settings L2 (primary: the penalty on "
+            "the weights' magnitude itself, and the one whose shrinking weight range Abid "
             "reported) and L1",
-            "Per setting (penalty): the final norm of all weight matrices per replicate; "
-            "for each adjacent λ pair of the range that trains, a two-sided paired t-test "
-            "of (smaller − larger λ) over replicates. Supported if every adjacent pair "
-            "decreases significantly (intersection-union, each at α = 0.05); refuted if "
-            "some pair of the range, adjacent or not, increases significantly after Holm "
-            "over all its pairs (a significant reversal); else inconclusive (norm "
-            "non-increasing, not shown to fall at every step). Fewer than three λ that "
-            "train: the setting is undecided. The setting's statistic is the deciding "
-            "pair's difference (the weakest pair when all hold). " + OVERALL,
+            "Per setting (penalty), per replicate: the final norm of all weight matrices at "
+            "each λ of the range; its trend = −(OLS slope on the λ index: half-decade "
+            "steps, λ = 0 one step below 0.01), two-sided t-test over replicates. Supported "
+            "if the trend is significantly > 0 and no λ pair (smaller − larger λ, two-sided "
+            "paired t, Holm over all ordered pairs) shows the norm significantly rising (a "
+            "reversal); refuted if the trend is significantly < 0 or such a reversal "
+            "exists; else inconclusive (layer_convergence's LC-4 rule). The statistic: the "
+            "trend (norm lost per step), or the reversal per step. " + OVERALL,
             decide_rg1, primary="L2",
-            effect_label="final norm of all weights, smaller − larger λ, at the deciding "
-                         "adjacent λ pair (L2)",
+            effect_label="norm of all weights lost per half-decade step of λ (L2): the "
+                         "trend, or a reversal per step",
             min_effect=RG1_MIN, pilot_sd=RG1_SD, simulate=simulate_rg1),
         Claim(
             "RG-2a", "001",
@@ -813,11 +902,11 @@ unclear.""",
             "weights (equal norm, not equal λ, whose units differ between the penalties), "
             "L1 leaves a larger share of the weights at ≈ 0 (|w| < 0.1 × the RMS of all "
             "weights).",
-            "abid2018: the L1 and L2 λ paths of RG-1 over the λ that train; per "
+            "abid2018: the L1 and L2 λ paths of RG-1 over its declared range; per "
             "replicate, the share at ≈ 0 interpolated (linearly, between the two λ that "
             "bracket it) where the norm of all weights has shrunk (1 − norm / unpenalized "
             "norm) by 1/3, 2/3 and all of the deepest shrinkage that both penalties reach "
-            "in that replicate while the net trains (so every target is reached); the one "
+            "in that replicate over the declared range (so every target is reached); the one "
             "setting abid2018 (subgradient L1 as Abid; the proximal step's exact zeros are "
             "shown beside)",
             "L1 − L2 share at ≈ 0 at each matched norm, two-sided paired t-tests over "
@@ -833,12 +922,12 @@ unclear.""",
             "RG-2b", "001",
             "L2 正则化:增加了所有权重w参数的平方之和, 逼迫所有w趋向于0但是不为0",
             "L2 shrinks all weights toward 0 without making them 0: at no λ at which the "
-            f"net trains does L2 raise the share of weights at ≈ 0 (|w| < 0.1 × the RMS "
-            f"of all weights) over the unpenalized net's by {RG2B_MARGIN:g} or more (the "
-            "shrinking itself is RG-1's L2 setting). Exact zeros cannot decide it: a "
-            "float32 weight under a (sub)gradient step never lands on 0.",
-            "abid2018: the L2 λ path of RG-1 over the λ > 0 that train, each against "
-            "λ = 0; the one setting abid2018",
+            "net trains (RG-1's declared range) does L2 raise the share of weights at ≈ 0 "
+            "(|w| < 0.1 × the RMS of all weights) over the unpenalized net's by "
+            f"{RG2B_MARGIN:g} or more (the shrinking itself is RG-1's L2 setting). Exact "
+            "zeros cannot decide it: a float32 weight under a (sub)gradient step never lands on 0.",
+            "abid2018: the L2 λ path of RG-1 over the λ > 0 of its declared range, each "
+            "against λ = 0; the one setting abid2018",
             "Per λ, the increase of the share at ≈ 0 over λ = 0, two-sided paired t-test "
             f"against {RG2B_MARGIN:g} over replicates. Supported if the increase is "
             f"significantly below {RG2B_MARGIN:g} at every λ (intersection-union); "
@@ -875,10 +964,10 @@ unclear.""",
             min_effect=DIFF_TOL, null_value=DIFF_TOL, category=IMPLEMENTATION,
             simulate=simulate_rg3),
         Claim(
-            "RG-4", "004", "正则化,dropout… 解决过拟合问题",
-            "Regularization reduces the train–test accuracy gap (overfitting) on a task "
-            "where the unregularized model overfits, without lowering test accuracy (by "
-            f"more than {RG4_NI:g}), at some penalty strength.",
+            "RG-4", "004", "L2正则化…解决过拟合问题",
+            "L2 regularization (L1 as a second setting) reduces the train–test accuracy "
+            "gap (overfitting) on a task where the unregularized model overfits, without "
+            f"lowering test accuracy (by more than {RG4_NI:g}), at some penalty strength.",
             "preset overfit (digits, 200 training images, 100-100 ReLU, 1500 steps): "
             "λ ∈ {1e-4, 1e-3, 1e-2} (sum-reduced) vs λ = 0; settings L2 (primary: weight "
             "decay is the textbook remedy for overfitting) and L1",

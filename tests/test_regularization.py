@@ -30,7 +30,7 @@ def _label(claim_id: str, planted: bool, effect: float | None = None, seed: int 
 
 
 @pytest.mark.parametrize(("claim_id", "obvious", "opposite"), [
-    ("RG-1", 2.0, -2.0),  # every adjacent λ pair: norm down by 2 / up by 2 (SD 0.32)
+    ("RG-1", 2.0, -2.0),  # norm down / up by 2 per step of λ (trend SD 0.19)
     ("RG-2a", 0.4, -0.4),  # L1 − L2 share at ≈ 0 at every matched norm
     ("RG-4", 0.1, -0.1),  # test accuracy up (gap down) / down (gap up) at every λ
 ])
@@ -112,14 +112,32 @@ def test_matched_norm_interpolates_between_the_bracketing_lambdas():
     assert got[0] == pytest.approx(2.0) and np.isnan(got[1])  # 8 is halfway 9 → 7
 
 
-def test_the_range_that_trains_stops_at_the_first_dead_lambda():
+def test_the_declared_range_is_read_whatever_this_run_says():
     runs = reg.simulate_rg1(np.random.default_rng(0), True)
     final = runs.final
-    dead = (final.l1 == 1.0) & (final.l2 == 0)
-    final.loc[dead, "test_acc"] = 0.5  # L1 λ = 1 at chance: λ ≥ 1 leave the range
-    lams, table = reg.trainable(runs, "l1", reg.datasets(runs, "abid2018"))
-    assert lams == [lam for lam in reg.PATH if lam < 1.0]
-    assert not table.trains[table["λ"] >= 1.0].any()
+    final.loc[(final.l1 == 1.0) & (final.l2 == 0), "test_acc"] = 0.5  # L1 λ = 1 at chance
+    assert reg.declared(runs, "l1") == [lam for lam in reg.PATH if lam <= 1.0]
+    check = reg.trains_check(runs, "l1", reg.datasets(runs, "abid2018"))
+    assert list(check["λ"]) == reg.declared(runs, "l1")
+    assert not check["trains in this run"].iloc[-1] and check["trains in this run"].iloc[:-1].all()
+    assert CLAIMS["RG-1"].decide(runs).settings[1].verdict == stats.SUPPORTED  # L1
+
+
+def test_rg1_a_significant_reversal_refutes_despite_a_downward_trend():
+    """Strong fall over the range except one rise between two adjacent λ: the trend is
+    still downward, but the reversal refutes (LC-4's rule)."""
+    runs = reg.simulate_rg1(np.random.default_rng(0), True, 2.0)
+    final = runs.final
+    final.loc[(final.l2 == 3.0) & (final.l1 == 0), "weight_l2"] += 5.0  # 1 → 3 rises by 3
+    v = judge(CLAIMS["RG-1"], reg.NAME, CLAIMS["RG-1"].decide(runs))
+    primary = next(s for s in v.settings if s.setting == "L2")
+    assert primary.verdict == stats.REFUTED and "reversal" in primary.decided_by
+
+
+def test_rg2b_note_reports_the_runs_numbers_at_the_margin():
+    out = CLAIMS["RG-2b"].decide(reg.simulate_rg2b(np.random.default_rng(0), True, 0.0))
+    assert len(out.notes) == 1 and "against the margin 0.1" in out.notes[0]
+    assert "+0.100" in out.notes[0] or "+0.09" in out.notes[0] or "+0.10" in out.notes[0]
 
 
 def test_first_layer_index_of_abids_plotted_weights():
