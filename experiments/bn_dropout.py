@@ -55,6 +55,11 @@ LR_HIGH = 0.03
 # reach it by construction (a fixed target was reached at the first evaluation on
 # digits w128 and never by some Gaussian runs)
 TARGET_FRACTION = 0.95
+# A training-loss target (the quote's own words, 加速训练收敛) is reported in BD-1a's
+# note, not decided: LOSS_FACTOR × the plain run's final training loss of the same
+# replicate. (In the committed run-all the plain loss still falls at the end, so the
+# target measures the level reached, not speed.)
+LOSS_FACTOR = 1.05
 SCALINGS = {"test": "plain dropout, × (1−p) at test",
             "inverted": "inverted dropout, × 1/(1−p) in training"}
 PLAIN_SETTINGS = (("bn_digits", 128), ("bn_gaussian", 32))  # BD-5's plain-dropout runs
@@ -75,10 +80,12 @@ GAP_MIN = 0.02
 BD1_SD = 0.0137  # gap reduction by BN: 0.0006 ± 0.0058
 BD2_SD = 0.0237  # gap reduction by dropout p = 0.1, the deciding (weakest) p: ± 0.0100
 # Steps to the relative target (BD-1a): two evaluation intervals (the single grids
-# evaluate every 5 updates), a quarter of the plain net's median on digits w128 (about
-# 20). The SD of the per-replicate step difference: 8-replicate pilot (/tmp store,
-# eval_every 5), plain vs BN at lr 0.003 on digits w128, rounded up.
-MIN_STEPS, STEPS_SD = 10.0, 15.0
+# evaluate every 5 updates), half of the plain net's median on digits w128 (about 20).
+# STEPS_SD: from the committed run-all (24 replicates), used only for the power flags:
+# the SD over replicates of each BD-1a member's per-replicate step difference (plain −
+# BN; steps_to_relative), the noisiest member's: gaussian w32, plain vs BN at lr 0.003,
+# 118.4 (digits w128, the primary: 7.1; the others 10.3–73.8).
+MIN_STEPS, STEPS_SD = 10.0, 118.4
 # Test-accuracy differences (BD-3, BD-6, the guards): one point (2 of 200 test images).
 # BD-3's min_effect is the distance from "no better at all" (0) to its margin (+0.01).
 ACC_MIN = 0.01
@@ -171,6 +178,23 @@ def steps_to_relative(a: pd.DataFrame, b: pd.DataFrame
     return first[0], first[1], target
 
 
+def steps_to_loss(reference: pd.DataFrame, *curves: pd.DataFrame
+                  ) -> tuple[list[np.ndarray], np.ndarray]:
+    """Steps until each run's training loss first falls to LOSS_FACTOR × the
+    ``reference`` run's final training loss of the same replicate, +inf where it never
+    does. Returns (steps per run, ordered by replicate; the targets)."""
+    ref = reference.pivot(index="replicate", columns="step", values="train_loss").sort_index()
+    target = LOSS_FACTOR * ref[ref.columns.max()].to_numpy(float)
+    out = []
+    for c in curves:
+        wide = c.pivot(index="replicate", columns="step", values="train_loss").reindex(
+            ref.index)
+        hit = wide.to_numpy(float) <= target[:, None]
+        out.append(np.where(hit.any(axis=1),
+                            wide.columns.to_numpy(float)[hit.argmax(axis=1)], math.inf))
+    return out, target
+
+
 def _stats(e: stats.Effect, prefix: str = "") -> dict[str, float]:
     return {f"{prefix}{k}": v for k, v in zip(STATS_COLUMNS, (e.mean, e.ci_low, e.ci_high,
                                                               e.p), strict=True)}
@@ -217,7 +241,7 @@ GUARD_TITLE = ("Test-accuracy guard: final test accuracy, the claimed-better mod
 
 def decide_bd1a(rs: RunSet) -> Outcome:
     runs, curves = Runs.of(rs.final), Runs.of(rs.curves)
-    settings, rows, guard_rows = [], [], []
+    settings, rows, guard_rows, notes = [], [], [], []
     for s in runs.settings():
         for name, bn_lr, plain_lrs in ((label(s), LR, (LR,)),
                                        (fast_label(s), LR_HIGH, (LR, LR_HIGH))):
@@ -237,6 +261,8 @@ def decide_bd1a(rs: RunSet) -> Outcome:
                 rows.append({"plain": float(np.median(st_plain)),
                              "BN": float(np.median(st_bn)),
                              "target (median)": float(np.median(target))})
+            if (s, bn_lr) == (PRIMARY, LR):
+                notes.append(_ties_note(name, st_plain, st_bn, bn_c, plains[0][2]))
             fam = stats.family(effects, +1, "all")
             verdict, eff, how = guarded(
                 fam.verdict, fam.effect,
@@ -255,7 +281,31 @@ def decide_bd1a(rs: RunSet) -> Outcome:
         f"{TARGET_FRACTION:g} × the lower of the two runs' best test accuracy), plain − "
         "BN: medians, the sign test's median difference with its order-statistic CI":
             table.rename(columns={"mean": "steps saved"}),
-        GUARD_TITLE: pd.DataFrame(guard_rows)})
+        GUARD_TITLE: pd.DataFrame(guard_rows)}, notes=notes)
+
+
+def _ties_note(name: str, plain: np.ndarray, bn: np.ndarray, bn_c: pd.DataFrame,
+               plain_c: pd.DataFrame) -> str:
+    """BD-1a's primary caveat with this run's numbers: the relative target comes early
+    and many differences tie, which the sign test drops; the metric is held-out
+    accuracy while the quote speaks of training convergence, and why a training-loss
+    target cannot stand in for it here (reported, not decisive)."""
+    ties = int(np.sum(plain == bn))
+    text = (f"BD-1a's primary ({name}) is tie-limited: the relative target is reached "
+            f"after a median of {np.median(plain):g} (plain) and {np.median(bn):g} (BN) of "
+            f"{bn_c.step.max():g} updates, and {ties} of {len(plain)} per-replicate "
+            "differences are 0 (ties, which the sign test drops), so the test rests on the "
+            "rest. The quote says 加速训练收敛 (training convergence); the target here is "
+            "held-out test accuracy.")
+    if "train_loss" not in bn_c or "train_loss" not in plain_c:
+        return text
+    (own, st_bn), _ = steps_to_loss(plain_c, plain_c, bn_c)
+    return (f"{text} A training-loss target does not measure speed here (reported, not "
+            f"decisive): the plain run reaches {LOSS_FACTOR:g} × its own final training "
+            f"loss only after a median of {np.median(own):g} updates (its loss still falls "
+            f"at the end), and BN reaches it in {int(np.isfinite(st_bn).sum())} of "
+            f"{len(st_bn)} replicates, so it would compare the loss levels reached, not "
+            "how fast.")
 
 
 def decide_bd1b(rs: RunSet) -> Outcome:
@@ -328,17 +378,20 @@ def bd3_cell(runs: Runs, s: tuple[str, int], p: float, placement: str) -> dict |
     acc = {k: _acc(v) for k, v in parts.items()}
     ds = runs.clusters(s)
     vs = {k: stats.paired(acc["both"], acc[k], null=MARGIN, clusters=ds) for k in ("BN", "DO")}
-    # "no better than the better single" holds if the upper bound against either single
-    # is below +MARGIN: it rests on the single with the lower upper bound
-    hardest = min(vs, key=lambda k: vs[k].ci_high)
-    # "better than both" (its opposite) needs both above +MARGIN: intersection-union,
-    # its p the larger of the two; otherwise this member cannot refute
-    weaker = max(vs, key=lambda k: vs[k].p)
+    # "better than both" (the opposite of the claim) needs both above +MARGIN:
+    # intersection-union, its p the larger of the two
     if all(e.mean > MARGIN for e in vs.values()):
-        single, better = weaker, replace(vs[weaker], p=max(e.p for e in vs.values()))
+        single = max(vs, key=lambda k: vs[k].p)
+        better = replace(vs[single], p=max(e.p for e in vs.values()))
     else:
-        single, better = hardest, vs[hardest]
-        if better.mean > MARGIN:
+        # "no better than the better single" holds if the upper bound against either
+        # single is below +MARGIN: a union over the two, so each at α/2 (Bonferroni:
+        # 97.5% bounds, p doubled), resting on the single with the lower bound
+        bonf = {k: stats.paired(acc["both"], acc[k], confidence=1 - stats.ALPHA / 2,
+                                null=MARGIN, clusters=ds) for k in ("BN", "DO")}
+        single = min(bonf, key=lambda k: bonf[k].ci_high)
+        better = replace(bonf[single], p=min(1.0, 2 * bonf[single].p))
+        if better.mean > MARGIN:  # above +MARGIN against one single only: cannot refute
             better = replace(better, p=1.0)
     return {"p": p, "acc": acc, "vs": vs, "single": single, "better": better,
             "contrast": stats.mean_ci(acc["both"] - acc["BN"] - acc["DO"] + acc["none"],
@@ -353,6 +406,12 @@ def _higher_note(cell: dict, single: str) -> str:
         return ""
     return (f" ({top} alone scores higher, {means[top]:.3f} vs {means[single]:.3f}; "
             f"BN+DO − {top} = {cell['vs'][top].fmt()})")
+
+
+BD3_UNTESTED = ("Not tested here: the seed's sentence opens 'BN和Dropout单独使用都能减少过拟合并"
+                "加速训练速度' (each alone reduces overfitting and speeds training). BD-1a "
+                "tests BN's speed-up, BD-1b and BD-2 each one's overfitting; that dropout "
+                "alone speeds training is not tested by any claim.")
 
 
 def decide_bd3(rs: RunSet) -> Outcome:
@@ -386,11 +445,12 @@ def decide_bd3(rs: RunSet) -> Outcome:
     return Outcome(settings, {
         "Test accuracy of the 2×2 cells; per dropout rate two members tested against "
         "+0.01 (claimed below): the interaction contrast acc(BN+DO) − acc(BN) − acc(DO) "
-        "+ acc(none), and BN+DO minus a single (the one with the lower upper bound; when "
-        "BN+DO is above +0.01 against both, the one with the larger p); paired over "
-        "replicates, t-based 95% CIs": pd.DataFrame(rows)},
+        "+ acc(none), and BN+DO minus a single (the one with the lower 97.5% upper bound, "
+        "Bonferroni over the two singles, p doubled; when BN+DO is above +0.01 against "
+        "both, the one with the larger p, 95% CI); paired over replicates, t-based CIs":
+            pd.DataFrame(rows)},
         notes=["A two-way ANOVA of every cell (replicates as blocks) is on this page below, "
-               "under Figures."])
+               "under Figures.", BD3_UNTESTED])
 
 
 # ---------------------------------------------------------------- BD-4..BD-6
@@ -915,7 +975,9 @@ def report(rs: RunSet, verdicts: list[Verdict], out: Path) -> str:
 ![variance shift](variance_shift.png)
 
 Li et al. predict a ratio away from 1 when dropout feeds BN (placement "every") and ≈ 1
-when dropout comes only after the last BN ("last").
+when dropout comes only after the last BN ("last"). The batch_norm probe behind this
+figure and BD-4 runs the model in eval mode (BN on its running statistics, dropout off)
+on a fixed probe batch: every BN layer statistic on this page is an eval-mode one.
 
 ![learning curves](learning_curves.png)
 
@@ -1008,9 +1070,12 @@ overfitting and speed training; together no 1+1>2, maybe worse than either alone
         Claim(
             "BD-3", "004",
             "BN和Dropout…一起使用的话并不会产生1+1>2的效果,相反可能会得到比单独使用更差的效果",
-            "BN and dropout each help alone, but together give no '1+1>2': the "
-            "interaction contrast is ≤ 0 and BN+dropout is no better than the better of "
-            "the two alone (and may be worse). Mechanism (Li et al., CVPR 2019, variance "
+            "BN and dropout together give no '1+1>2': the interaction contrast and "
+            "BN+dropout minus the better of the two alone are both below +0.01 (tested "
+            f"against +{MARGIN:g}, one point of accuracy; BN+DO may be worse). The "
+            "quote's sentence also says each alone reduces overfitting (BD-1b, BD-2) and "
+            "speeds training (BN: BD-1a); dropout alone speeding training is not tested "
+            "here. Mechanism (Li et al., CVPR 2019, variance "
             "shift): dropout before BN makes BN's running variance mismatch the eval-time "
             "variance.",
             "every 2×2 cell {BN off/on} × {dropout off/on at p}; settings = task and width "
@@ -1021,8 +1086,9 @@ overfitting and speed training; together no 1+1>2, maybe worse than either alone
             f"tested against +{MARGIN:g} (claimed below it; two-sided t-tests, 95% CIs): "
             "(1) the interaction contrast acc(BN+DO) − acc(BN) − acc(DO) + acc(none); "
             "(2) BN+DO minus a single: 'no better than the better single' holds if the "
-            f"upper bound against either single is below +{MARGIN:g} (the single with the "
-            f"lower bound is named); its opposite, 'better than both', needs both "
+            "97.5% upper bound (Bonferroni over the two singles; p doubled) against either "
+            f"single is below +{MARGIN:g} (the single with the lower bound is named); its "
+            "opposite, 'better than both', needs both "
             f"differences above +{MARGIN:g} (intersection-union p = the larger). Supported "
             "if both members hold at every p (intersection-union); refuted if some member "
             "at some p is significantly above +0.01 after Holm over all members and p; "

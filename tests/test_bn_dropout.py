@@ -164,7 +164,7 @@ def test_replicates_match_the_experiment_yaml(compose_cfg):
 
 
 @pytest.mark.parametrize(("claim_id", "obvious", "opposite"), [
-    ("BD-1a", 0.1, -0.1),  # steps saved by BN (0.1 × MIN_STEPS / GAP_MIN = 50) / lost
+    ("BD-1a", 0.6, -0.6),  # steps saved by BN (0.6 × MIN_STEPS / GAP_MIN = 300; SD 118) / lost
     ("BD-1b", 0.1, -0.1),  # gap reduction by BN
     ("BD-2", 0.1, -0.1),  # gap reduction by dropout at every p
     ("BD-3", 0.05, -0.1),  # BN+DO this far below the +0.01 margin / above it
@@ -210,6 +210,35 @@ def test_bd1a_target_is_reached_by_both_runs_of_every_pair():
     s = bn_dropout.PRIMARY
     a, b, target = bn_dropout.steps_to_relative(curves.get(s, False), curves.get(s, True))
     assert np.isfinite(a).all() and np.isfinite(b).all() and (target > 0.5).all()
+
+
+def test_bd1a_loss_target_is_the_plain_runs_final_loss_and_never_is_inf():
+    def curve(losses: list[float]) -> pd.DataFrame:
+        return pd.DataFrame({"replicate": 0, "step": [0, 5, 10], "train_loss": losses})
+
+    plain, fast, never = curve([1.0, 0.5, 0.4]), curve([1.0, 0.41, 0.3]), curve([1, 1, 1.0])
+    (a, b, c), target = bn_dropout.steps_to_loss(plain, plain, fast, never)
+    assert target[0] == pytest.approx(bn_dropout.LOSS_FACTOR * 0.4)
+    assert (a[0], b[0], c[0]) == (10.0, 5.0, np.inf)
+
+
+def test_bd3_no_better_member_uses_bonferroni_bounds_over_the_two_singles():
+    """'No better than the better single' may rest on either single: each is tested at
+    α/2 (97.5% bound, p doubled), so picking the lower bound keeps the size at α."""
+    runs = bn_dropout.Runs.of(bn_dropout.simulate_bd3(np.random.default_rng(0), True).final)
+    cell = bn_dropout.bd3_cell(runs, bn_dropout.PRIMARY, 0.1, "every")
+    acc, ds = cell["acc"], runs.clusters(bn_dropout.PRIMARY)
+    e = stats.paired(acc["both"], acc[cell["single"]], confidence=0.975,
+                     null=bn_dropout.MARGIN, clusters=ds)
+    assert cell["better"].ci_high == pytest.approx(e.ci_high)
+    assert cell["better"].p == pytest.approx(min(1.0, 2 * e.p))
+
+
+def test_bd3_and_bd1a_notes_say_what_is_not_tested():
+    out = CLAIMS["BD-3"].decide(bn_dropout.simulate_bd3(np.random.default_rng(0), True))
+    assert bn_dropout.BD3_UNTESTED in out.notes
+    out = CLAIMS["BD-1a"].decide(bn_dropout.simulate_bd1a(np.random.default_rng(0), True))
+    assert len(out.notes) == 1 and "tie-limited" in out.notes[0]
 
 
 @pytest.mark.parametrize("claim_id", ["BD-4", "BD-5"])
