@@ -1,4 +1,4 @@
-"""Batch-size claims (BS-1 ... BS-5): decision rules on synthetic runs, their helpers, and
+"""Batch-size claims (BS-1 ... BS-5a/b): decision rules on synthetic runs, their helpers, and
 the module's constants against conf/experiment/batch_size.yaml."""
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from harness.schema import eval_schedule
 from harness.trainer import effective_lr, total_steps
 
 SIMULATE = {"BS-1": bs.simulate_bs1, "BS-2": bs.simulate_bs2, "BS-3": bs.simulate_bs3,
-            "BS-4": bs.simulate_bs4, "BS-5": bs.simulate_bs5}
+            "BS-4": bs.simulate_bs4, "BS-5a": bs.simulate_bs5a,
+            "BS-5b": bs.simulate_bs5b}
 CLAIMS = {c.id: c for c in bs.EXPERIMENT.claims}
 
 
@@ -231,6 +232,28 @@ def test_bs1_without_cpu_per_wall_notes_it_and_does_not_block():
     outcome = bs.decide_bs1(rs)
     assert outcome.settings[0].verdict == stats.SUPPORTED
     assert any("No cpu_per_wall" in n for n in outcome.notes)
+
+
+def test_bs4_holds_batch_1_at_abid2018_and_judges_only_the_learning_rate_rules():
+    """A control that only hurts batch 1 (same_steps-like) recovers nothing: the
+    fraction reads the large batch alone; same_steps is tabled, never judged."""
+    fin = bs.simulate_bs4(np.random.default_rng(0), True, scale=0.0, gap=0.2).final.copy()
+    small = (fin.preset != bs.PRIMARY) & (fin.batch_size == bs.BATCHES[0])
+    fin.loc[small, ["train_acc", "test_acc"]] -= 0.3  # wreck the controls' batch 1
+    outcome = bs.decide_bs4(RunSet.from_tables("batch_size", bs.AXES, fin))
+    table = next(t for k, t in outcome.tables.items() if k.startswith("Fraction"))
+    assert table.set_index("control").judged.to_dict() == {
+        "lr_sqrt": True, "lr_scaled": True, "same_steps": False}
+    assert (table.fraction_recovered - 0.5).abs().max() < 0.2  # not 0.5 + 0.3/0.2
+    assert all("same_steps" not in s.decided_by for s in outcome.settings)
+
+
+def test_bs5a_compares_batch_1_with_full_batch_only():
+    rs = bs.simulate_bs5a(np.random.default_rng(0), True, scale=5.0)
+    outcome = bs.decide_bs5a(rs)
+    assert [s.setting for s in outcome.settings] == list(bs.BS5_SETTINGS)
+    assert all(s.verdict == stats.SUPPORTED for s in outcome.settings)
+    assert any(k.startswith("Where the matched level sits") for k in outcome.tables)
 
 
 @pytest.mark.parametrize(("gap", "word"), [(-0.1, "REVERSED"), (0.0, "not significantly")])
