@@ -44,12 +44,18 @@ SCALED = ("normal σ=0.01", "normal σ=1")
 RIVALS = (*CONSTANT, *SCALED)  # IN-2a/b: Abid's four other inits, against Xavier
 RANDOM = ("xavier", *SCALED)  # IN-1: each against zero init
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
-# Xavier's gain for sigmoid: 1/σ'(0) = 4 makes its variance argument (derived for a unit
-# of slope 1 at 0) hold in sigmoid's linear regime, σ(z) ≈ 1/2 + z/4 (Glorot & Bengio
-# 2010); plain Xavier shrinks the signal by about σ'(0) = 1/4 per layer
+# Xavier × 1/σ'(0) = 4 for sigmoid: it undoes sigmoid's slope 1/4 at 0 but NOT its mean
+# 1/2: every unit's output carries that offset, which gives each next-layer unit its own
+# fixed pre-activation offset (variance ≈ gain²·fan_in·Var(w)/4 across units), pushing it
+# into saturation where the slope is below 1/4, so the per-unit spread still shrinks
+# layer by layer. A numpy re-simulation of the deep grid's network at init (width 64,
+# depth 20) gives −0.20 log10 per layer at ×4, −0.12 at ×6, −0.07 at ×8, −0.05 at ×10:
+# no Xavier gain makes sigmoid "roughly constant" (±0.03) here. So sigmoid has no
+# variance-preserving init in IN-4's sense: the ×4 grid is a shown contrast, not a
+# setting.
 SIGMOID_GAIN = 4.0
-# IN-4's pairs: the variance-preserving init of each activation
-MATCHED = {"sigmoid": f"xavier ×{SIGMOID_GAIN:g}", "tanh": "xavier", "relu": "he"}
+# IN-4's pairs: the variance-preserving init of each activation (zero-mean units only)
+MATCHED = {"tanh": "xavier", "relu": "he"}
 BIG, SMALL = "normal σ=1", "normal σ=0.01"  # IN-3a's too large / IN-3b's too small inits
 # Abid (2018) Exp 10: mean TEST accuracy over its 5 datasets after updates 1, 51, ...,
 # 451 (its notebook's evaluation points; read off the original figure's curves)
@@ -79,6 +85,10 @@ IN1_MIN, IN1_SD = MARGIN, 0.0051
 # ±0.05. SD: abid2018 xavier − ones, 95% CI [0.2047, 0.3320] -> 0.100 (zeros 0.092,
 # N(0,1) 0.077, N(0,0.01²) 0.033).
 IN2_MIN, IN2_SD = 0.05, 0.100
+# IN-2a's statistic is the mean test accuracy over the evaluation points: SD of xavier −
+# rival per replicate in the committed full run (results/initialization, abid2018, 24
+# replicates): N(0,1) 0.085 (ones 0.073, zeros 0.060, N(0,0.01²) 0.022), the largest.
+IN2A_SD = 0.085
 # IN-3a/IN-3b: 0.02 log10 per layer beyond the +0.03 threshold (a further 2.5× over 20
 # layers). SD: tanh N(0,1) gradient growth, 95% CI [0.311, 0.325] -> 0.011 (tanh
 # activation-std slope 0.0094, gradient decay 0.0063; the per-unit spread IN-3b reads
@@ -121,7 +131,7 @@ def by_scheme(rs: RunSet, metric: str, **where) -> tuple[pd.DataFrame, np.ndarra
 def _member_rows(setting: str, names: list[str], fam: stats.Family) -> list[dict]:
     return [{"setting": setting, "member": n, "mean": e.mean, "CI low": e.ci_low,
              "CI high": e.ci_high, "null": e.null, "p": e.p,
-             "p (Holm, other way)": fam.p_against[i], "holds": fam.holds[i],
+             "p (Holm)": fam.p_against[i], "holds": fam.holds[i],
              "significantly the other way": fam.against[i]}
             for i, (n, e) in enumerate(zip(names, fam.effects, strict=True))]
 
@@ -238,11 +248,25 @@ def simulate_in1(rng: np.random.Generator, planted: bool,
 
 # ---------------------------------------------------------------- IN-2a/b: MLP outcome
 
-def in2_members(rs: RunSet, task: str
+def curve_mean(rs: RunSet, task: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """(replicate × init scheme table of the mean test accuracy over all of a run's
+    evaluation points, each replicate's dataset): IN-2a's statistic, the area under the
+    learning curve per evaluation, which counts how fast an init gets there as well as
+    where it ends (equal final accuracies cannot show that init is not crucial for
+    convergence)."""
+    cur = with_scheme(rs.sel("curves", preset=task))
+    if cur.empty or "test_acc" not in cur:
+        return pd.DataFrame(), np.zeros(0)
+    wide = cur.groupby(["replicate", "scheme"]).test_acc.mean().unstack("scheme").sort_index()
+    return wide, dataset_of(rs.sel(preset=task), wide.index)
+
+
+def in2_members(rs: RunSet, task: str, auc: bool = False
                 ) -> tuple[list[str], list[stats.Effect], list[stats.Effect]] | None:
-    """One task's members: Xavier minus each rival in final test accuracy, paired by
-    replicate, as 95% and 90% CIs (t over independent datasets)."""
-    acc, cl = by_scheme(rs, "test_acc", preset=task)
+    """One task's members: Xavier minus each rival in final test accuracy (or, with
+    ``auc``, in :func:`curve_mean`), paired by replicate, as 95% and 90% CIs (t over
+    independent datasets)."""
+    acc, cl = curve_mean(rs, task) if auc else by_scheme(rs, "test_acc", preset=task)
     rivals = [s for s in RIVALS if s in acc]
     if "xavier" not in acc or not rivals:
         return None
@@ -268,7 +292,7 @@ def _symmetry_rows(rs: RunSet) -> pd.DataFrame:
 def decide_in2a(rs: RunSet) -> Outcome:
     settings, rows = [], []
     for task in TASKS:
-        got = in2_members(rs, task)
+        got = in2_members(rs, task, auc=True)
         if got is None:
             continue
         names, e95, e90 = got
@@ -296,11 +320,28 @@ def decide_in2a(rs: RunSet) -> Outcome:
                       stats.tost(b, IN2_MIN) == stats.SUPPORTED}
                  for j, (n, a, b) in enumerate(zip(names, e95, e90, strict=True))]
     if not settings:
-        return missing("needs xavier and its rivals under abid2018 or moons")
+        return missing("needs xavier and its rivals' learning curves under abid2018 or "
+                       "moons")
+    finals = []
+    for task in TASKS:
+        fin, _ = by_scheme(rs, "test_acc", preset=task)
+        auc, _ = curve_mean(rs, task)
+        finals += [{"setting": task, "init": s, "mean test acc over the curve":
+                    auc[s].mean() if s in auc else math.nan,
+                    "final test acc": fin[s].mean() if s in fin else math.nan}
+                   for s in ("xavier", *RIVALS) if s in fin or s in auc]
     return Outcome(settings, {
-        "Xavier − rival, final test accuracy (paired by replicate)": pd.DataFrame(rows),
+        "Xavier − rival, mean test accuracy over all evaluation points (paired by "
+        "replicate)": pd.DataFrame(rows),
+        "Per init: mean test accuracy over the curve (IN-2a's statistic) and at the end "
+        "(IN-2b's), mean over replicates": pd.DataFrame(finals),
         "Constant inits: first-layer unit cosine at the end (the symmetry; not in the rule)":
-            _symmetry_rows(rs)})
+            _symmetry_rows(rs)},
+        notes=["The quote says init is crucial for convergence (收敛), which is about how "
+               "fast a run gets there as much as where it ends: IN-2a reads the mean test "
+               "accuracy over all evaluation points (the area under the learning curve "
+               "per point), so an init that ends level with Xavier but lags for most of "
+               "training still counts against \"init does not matter\"."])
 
 
 def decide_in2b(rs: RunSet) -> Outcome:
@@ -316,13 +357,45 @@ def decide_in2b(rs: RunSet) -> Outcome:
     if not settings:
         return missing("needs xavier and its rivals under abid2018 or moons")
     return Outcome(settings, {
-        "Xavier − rival, final test accuracy (paired by replicate)": pd.DataFrame(rows)})
+        "Xavier − rival, final test accuracy (paired by replicate)": pd.DataFrame(rows),
+        "Final training accuracy per init and task (mean over replicates; not in the "
+        "rule)": _train_rows(rs)}, notes=_budget_notes(rs, settings))
+
+
+def _train_rows(rs: RunSet) -> pd.DataFrame:
+    rows = []
+    for task in TASKS:
+        fin = with_scheme(rs.sel(preset=task))
+        if "train_acc" in fin:
+            rows += [{"setting": task, "init": s, "train acc": g.train_acc.mean(),
+                      "test acc": g.test_acc.mean()} for s, g in fin.groupby("scheme")]
+    return pd.DataFrame(rows)
+
+
+def _budget_notes(rs: RunSet, settings: list[Setting]) -> list[str]:
+    """Where IN-2b refutes, the refutation holds at this step budget: Xavier's training
+    accuracy beside the rival that beat it (Xavier may not have converged)."""
+    notes = []
+    for st in settings:
+        if st.verdict != stats.REFUTED:
+            continue
+        fin = with_scheme(rs.sel(preset=st.setting))
+        rival = st.decided_by.rsplit("xavier − ", 1)[-1]
+        tr = fin.groupby("scheme").train_acc.mean() if "train_acc" in fin else {}
+        if "xavier" in tr and rival in tr:
+            steps = int(rs.sel("curves", preset=st.setting).step.max())
+            notes.append(f"{st.setting}: the refutation is at this budget ({steps} steps). "
+                         f"Xavier's training accuracy at the end is {tr['xavier']:.3f} "
+                         f"against {tr[rival]:.3f} for {rival}: Xavier may still be "
+                         "converging, so a longer run could close the gap.")
+    return notes
 
 
 def _in2_runs(rng: np.random.Generator, gaps: dict[str, dict[str, float]]) -> RunSet:
     """Synthetic abid2018 and moons runs: Xavier ahead of each rival by ``gaps[task][s]``
-    (noise SD IN2_SD on each difference); constant inits' units exact copies."""
-    frames = []
+    (noise SD IN2_SD on each difference), in final accuracy and over a flat learning
+    curve; constant inits' units exact copies."""
+    frames, curves = [], []
     for task in TASKS:
         base = 0.75 + rng.normal(0, 0.05, REPLICATES)
         for s in ("xavier", *RIVALS):
@@ -335,8 +408,12 @@ def _in2_runs(rng: np.random.Generator, gaps: dict[str, dict[str, float]]) -> Ru
                 "init": init, "init_std": std, "replicate": np.arange(REPLICATES),
                 "dataset": np.arange(REPLICATES, dtype=float), "test_acc": acc,
                 "unit_cosine": cos}))
+            # a flat curve at the final accuracy: its mean over the points is that value
+            curves += [frames[-1][["grid", "preset", "init", "init_std", "replicate",
+                                   "test_acc"]].assign(step=t) for t in (0, 250, 500)]
     return RunSet.from_tables(NAME, ["preset", "init", "init_std"],
-                              pd.concat(frames, ignore_index=True))
+                              pd.concat(frames, ignore_index=True),
+                              curves=pd.concat(curves, ignore_index=True))
 
 
 def simulate_in2a(rng: np.random.Generator, planted: bool,
@@ -445,8 +522,18 @@ def _threshold_family(rs: RunSet, init: str, members: dict[str, str]) -> Outcome
 
 
 def decide_in3a(rs: RunSet) -> Outcome:
-    return _threshold_family(rs, BIG, {
+    out = _threshold_family(rs, BIG, {
         f"{BIG}: gradient growth towards the input": "grad_growth"})
+    sig = next((st for st in out.settings if st.setting == "sigmoid"), None)
+    if sig is not None:
+        out.notes.append(
+            "The seed frames vanishing and exploding gradients with sigmoid. In sigmoid "
+            f"itself a too-large init does not explode: under {BIG} the gradient's growth "
+            f"towards the input is {sig.effect.mean:+.3f} log10 per layer "
+            f"[{sig.effect.ci_low:+.3f}, {sig.effect.ci_high:+.3f}], because large "
+            "pre-activations saturate the units (σ' → 0), which shrinks the gradient "
+            "instead; exploding needs an activation with slope near 1 (tanh, relu).")
+    return out
 
 
 def decide_in3b(rs: RunSet) -> Outcome:
@@ -474,18 +561,36 @@ def decide_in4(rs: RunSet) -> Outcome:
         return missing("needs the matched inits in the deep grid")
     tables = {f"Depth {depth}, at initialization, log10 per layer under the matched init "
               f"(equivalence margin ±{TAU})": pd.DataFrame(rows)}
-    plain = _slopes_of(sl, "sigmoid", "xavier")
-    if len(plain):  # why sigmoid's matched init carries a gain: not a setting of the rule
-        contrast = []
+    contrast = []
+    for init in ("xavier", f"xavier ×{SIGMOID_GAIN:g}"):  # shown, not settings
+        v = _slopes_of(sl, "sigmoid", init)
         for what, col in (("activation spread slope", "act_slope"),
                           ("gradient growth", "grad_growth")):
-            e = stats.mean_ci(plain[col], clusters=plain.dataset)
-            contrast.append({"init": "xavier (gain 1)", "slope": what, "mean": e.mean,
-                             "CI low": e.ci_low, "CI high": e.ci_high,
-                             "factor per layer": 10 ** e.mean})
-        tables["Sigmoid with plain Xavier, log10 per layer (the contrast behind the ×"
-               f"{SIGMOID_GAIN:g} gain; not in the rule)"] = pd.DataFrame(contrast)
-    return Outcome(settings, tables)
+            if len(v):
+                e = stats.mean_ci(v[col], clusters=v.dataset)
+                contrast.append({"init": init, "slope": what, "mean": e.mean,
+                                 "CI low": e.ci_low, "CI high": e.ci_high,
+                                 "factor per layer": 10 ** e.mean,
+                                 "factor over the layers": 10 ** (e.mean * depth)})
+    notes = []
+    if contrast:
+        frame = pd.DataFrame(contrast)
+        tables["Sigmoid, shown not judged: plain Xavier and Xavier × "
+               f"{SIGMOID_GAIN:g} (1/σ'(0)), log10 per layer"] = frame
+        gain = frame[frame.init != "xavier"]
+        if len(gain):
+            notes.append(
+                f"Sigmoid is not a setting: Xavier × {SIGMOID_GAIN:g} (1/σ'(0)) undoes "
+                "sigmoid's slope 1/4 at 0 but not its mean 1/2, which every unit passes "
+                "on as a fixed offset to the next layer's units and pushes them into "
+                "saturation, so the spread still shrinks: measured "
+                f"{gain.iloc[0]['mean']:+.3f} log10 per layer for the activation spread "
+                f"and {gain.iloc[-1]['mean']:+.3f} for the gradient at depth {depth} "
+                "(plain Xavier: "
+                f"{frame[frame.init == 'xavier'].iloc[0]['mean']:+.3f}), far outside "
+                f"±{TAU}. Xavier's variance argument assumes zero-mean units (tanh), "
+                "He's assumes ReLU's half-rectified ones; sigmoid has neither.")
+    return Outcome(settings, tables, notes=notes)
 
 
 def _layer_table(rng: np.random.Generator, cells: dict[tuple[str, str], tuple[float, float]],
@@ -546,7 +651,7 @@ def simulate_in4(rng: np.random.Generator, planted: bool,
     """Planted: both slopes of every matched init at 0 (flat). Null, least favourable
     for a false "equivalent": in the primary (tanh + xavier) one of the two slopes,
     drawn at random, exactly at the margin (±TAU, random sign) and the other at 0;
-    sigmoid and relu (robustness) stay planted. ``effect``: both slopes of every
+    relu (robustness) stays planted. ``effect``: both slopes of every
     setting at ±effect (random sign per slope)."""
     cells = {}
     for act, init in MATCHED.items():
@@ -841,15 +946,20 @@ task whose Bayes boundary is linear, so one hidden unit suffices and identical u
             simulate=simulate_in1),
         Claim(
             "IN-2a", "002 (Q44)", "对于深度学习而言…合适的参数初始值对于模型的收敛至关重要",
-            "Init matters for an MLP: some of the inits an appropriate one is contrasted "
-            "with (constant zeros/ones, badly scaled N(0,0.01²)/N(0,1)) ends with lower "
-            "test accuracy than Xavier; the opposite claim, 'the init does not matter', "
-            f"is every one of them within ±{IN2_MIN} of Xavier.",
+            "Init is crucial for an MLP's convergence: some of the inits an appropriate "
+            "one is contrasted with (constant zeros/ones, badly scaled N(0,0.01²)/N(0,1)) "
+            "has a lower test accuracy than Xavier averaged over the whole run (the "
+            "learning curve: how fast and how far); the opposite claim, 'the init does "
+            f"not matter', is every one of them within ±{IN2_MIN} of Xavier on that "
+            "average.",
             "abid2018 (evaluated after updates 1, 51, ..., 451 as the original) and moons, "
             "100-100 sigmoid, MSE: xavier vs zeros, ones, N(0,0.01²), N(0,1); symmetry probe",
             "Settings: abid2018 (primary: the original's task) and moons (a boundary that "
-            "identical hidden units cannot draw). Members: Xavier minus each rival in final "
-            "test accuracy, paired by replicate (t over independent datasets). Supported "
+            "identical hidden units cannot draw). Members: Xavier minus each rival in the "
+            "mean test accuracy over all of a run's evaluation points (abid2018: after "
+            "updates 1, 51, ..., 451; moons: steps 0, 200, ..., 2000), the area under the "
+            "learning curve per point, paired by replicate (t over independent "
+            "datasets). Supported "
             "when some rival is significantly below Xavier after Holm over the 4 "
             "(two-sided, α = 0.05; 95% CI); refuted when every rival is equivalent to "
             f"Xavier within ±{IN2_MIN} (TOST, each 90% CI inside the margin, "
@@ -857,9 +967,9 @@ task whose Bayes boundary is linear, so one hidden unit suffices and identical u
             "with its 90% CI and TOST p); else inconclusive. The constant inits' unit "
             "cosine is shown beside, not part of the rule. " + OVERALL,
             decide_in2a, primary="abid2018", parent="IN-2",
-            effect_label="xavier − rival, final test accuracy: the rival that decided on "
-                         "abid2018",
-            min_effect=IN2_MIN, pilot_sd=IN2_SD, simulate=simulate_in2a),
+            effect_label="xavier − rival, mean test accuracy over the evaluation points: "
+                         "the rival that decided on abid2018",
+            min_effect=IN2_MIN, pilot_sd=IN2A_SD, simulate=simulate_in2a),
         Claim(
             "IN-2b", "002 (Q44)", "对于深度学习而言…合适的参数初始值对于模型的收敛至关重要",
             "The standard scaled init is the appropriate one: in the sigmoid MLPs tested, "
@@ -931,15 +1041,16 @@ task whose Bayes boundary is linear, so one hidden unit suffices and identical u
             "IN-4", "004", "2、选择合适的参数初始化方法 (against vanishing/exploding gradients)",
             "The variance-preserving init of each activation keeps the per-unit "
             "activation spread and the gradient scale roughly constant with depth: "
-            f"Xavier for tanh, Xavier × {SIGMOID_GAIN:g} (gain 1/σ'(0)) for sigmoid, He "
-            "for ReLU. 'Roughly constant': within ±0.03 log10 per layer (a factor 4 over "
-            "20 layers), declared before the runs.",
-            "preset deep at the largest depth (20), step 0, float64 probes: "
-            f"sigmoid + xavier × {SIGMOID_GAIN:g}, tanh + xavier, relu + he (sigmoid + "
-            "plain xavier shown as the contrast)",
-            f"Settings: sigmoid + xavier × {SIGMOID_GAIN:g}, tanh + xavier (primary), "
-            "relu + he. Per replicate, the slopes of IN-3b's two profiles (per-unit "
-            "activation spread, gradient) under the matched init, log10 per layer. "
+            "Xavier for tanh, He for ReLU. 'Roughly constant': within ±0.03 log10 per "
+            "layer (a factor 4 over 20 layers), declared before the runs. Sigmoid has no "
+            "such init (its outputs' mean 1/2 is not preserved by any gain): shown, not "
+            "judged.",
+            "preset deep at the largest depth (20), step 0, float64 probes: tanh + "
+            "xavier, relu + he (sigmoid + xavier and sigmoid + xavier × "
+            f"{SIGMOID_GAIN:g} shown as the contrast)",
+            "Settings: tanh + xavier (primary), relu + he. Per replicate, the slopes of "
+            "IN-3b's two profiles (per-unit activation spread, gradient) under the "
+            "matched init, log10 per layer. "
             f"Equivalence (TOST, α = 0.05): supported if both 90% CIs lie within ±{TAU} "
             f"(intersection-union); refuted if one lies significantly outside ±{TAU} "
             "(one-sided t-test against the nearer margin, Holm over the two; its 90% CI "

@@ -141,7 +141,8 @@ def test_scheme_names_carry_the_gain_and_round_trip():
     assert mod.scheme(frame).tolist() == ["xavier", "xavier ×4", "normal σ=0.01"]
     assert mod._init_of("xavier ×4") == ("xavier", 0.01, 4.0)
     assert mod._init_of("normal σ=1") == ("normal", 1.0, 1.0)
-    assert mod.MATCHED["sigmoid"] == "xavier ×4"
+    # sigmoid has no variance-preserving init (its mean 1/2): shown beside IN-4, not judged
+    assert "sigmoid" not in mod.MATCHED
 
 
 def test_in2a_counts_a_rival_below_xavier_even_when_another_beats_it():
@@ -170,3 +171,15 @@ def test_sklearn_optimum_refits_each_replicates_own_dataset(compose_cfg):
         want.append(LogisticRegression(C=np.inf, max_iter=10_000)
                     .fit(ds.x_train, ds.y_train).score(ds.x_test, ds.y_test))
     np.testing.assert_allclose(got.loc[[0, 1, 2]].to_numpy(), want)
+
+
+def test_in2a_reads_the_whole_curve_not_only_the_end():
+    """Level at the end but lagging for most of the run: IN-2a sees the lag."""
+    gaps = {t: dict.fromkeys(mod.RIVALS, 0.0) for t in mod.TASKS}
+    rs = mod._in2_runs(np.random.default_rng(0), gaps)
+    cur = rs.table("curves")
+    lag = (cur.init == "ones") & (cur.step < 500)
+    cur.loc[lag, "test_acc"] -= 0.3
+    a = {s.setting: s for s in mod.decide_in2a(rs).settings}
+    assert all(a[t].verdict == stats.SUPPORTED for t in mod.TASKS)
+    assert all("ones" in a[t].decided_by for t in mod.TASKS)
