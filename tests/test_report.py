@@ -11,14 +11,14 @@ from harness import report
 
 def test_report_writes_pages_figures_and_verdicts(smoke_store, tmp_path):
     verdicts = report.build(tmp_path, ["batch_size"], ["profile=smoke"], smoke_store)
-    assert [v.claim for v in verdicts] == ["BS-1", "BS-2", "BS-3", "BS-4", "BS-5"]
+    assert [v.claim for v in verdicts] == ["BS-1", "BS-2", "BS-3", "BS-4", "BS-5a", "BS-5b"]
     # every rule found its runs: BS-1 counts the timing grid's repeats, the rest replicates
     assert [v.n_replicates for v in verdicts] == [10, 3, 3, 3, 3]  # 10 = TIMING_REPEATS
     assert [v.primary_setting for v in verdicts] == ["abid2018"] * 4 + ["sgd"]
     assert all(v.settings for v in verdicts)
     assert [s.setting for s in verdicts[1].settings] == ["abid2018", "sgd", "identity_cov"]
     data = json.loads((tmp_path / "verdicts.json").read_text())
-    assert {d["claim"] for d in data} == {"BS-1", "BS-2", "BS-3", "BS-4", "BS-5"}
+    assert {d["claim"] for d in data} == {"BS-1", "BS-2", "BS-3", "BS-4", "BS-5a", "BS-5b"}
     for d in data:
         assert set(d) >= {"claim", "experiment", "verdict", "effect", "ci_low", "ci_high",
                           "n_replicates"}
