@@ -109,6 +109,7 @@ class Verdict:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     run_ids: list[str] = field(default_factory=list)  # the MLflow runs the verdict read
+    revision: str = ""  # Claim.revision: how the rule changed after data were seen
     headline_setting: str = ""  # the setting whose statistic is the headline
 
     @property
@@ -144,7 +145,7 @@ class Verdict:
                 "underpowered": self.underpowered,
                 "below_min_effect": self.below_min_effect,
                 "settings": [s.as_json() for s in self.settings],
-                "run_ids": list(self.run_ids)}
+                "revision": self.revision, "run_ids": list(self.run_ids)}
 
 
 @dataclass
@@ -166,6 +167,10 @@ class Claim:
     equivalence_margin: float | None = None  # TOST margin; the headline CI is then 90%
     category: str = EMPIRICAL
     parent: str | None = None  # catalogue id when this claim is part of a split quote
+    # how the rule changed after a full run had been seen (what changed, the verdict the
+    # earlier rule gave, why): such a rule is no longer declared before those data, and
+    # the page and verdicts.json say so ("" = declared before any full run)
+    revision: str = ""
     # synthetic runs for calibration (harness.calibrate): simulate(rng, planted) builds
     # the tables the rule reads (RunSet.from_tables). planted=False: the claim false at
     # its least favourable boundary (in the primary setting one member of an
@@ -221,6 +226,7 @@ def judge(claim: Claim, experiment: str, outcome: Outcome) -> Verdict:
                    claim.equivalence_margin, category=claim.category,
                    primary_setting=claim.primary, min_effect=claim.min_effect,
                    tables=outcome.tables, notes=outcome.notes, settings=settings,
+                   revision=claim.revision,
                    scope=stats.scope(claim.primary, {s.setting: s.verdict for s in settings}))
     head = primary
     if (primary is None or primary.verdict == stats.INCONCLUSIVE) and label in (

@@ -152,7 +152,9 @@ def settings_table(v: Verdict) -> pd.DataFrame:
 def claim_section(c: Claim, v: Verdict) -> str:
     parts = [f"### {c.id}: {v.verdict}", "", f"> {c.quote} (seed {c.seed})", "",
              f"**Hypothesis.** {c.hypothesis}", "", f"**Runs.** {c.runs}", "",
-             f"**Rule (declared before the data).** {c.rule}", "",
+             (f"**Rule (revised after a full run had been seen).** {c.rule}\n\n"
+              f"**Revision.** {c.revision}" if c.revision else
+              f"**Rule (declared before the data).** {c.rule}"), "",
              f"**Category.** {v.category}." + (f" Part of catalogue claim {c.parent}."
                                                 if c.parent else ""), ""]
     if v.settings:
@@ -397,6 +399,7 @@ def _index(out: Path, exps: dict[str, Experiment], verdicts: list[dict]) -> None
             where = (f"{v['headline_setting']}: " if v.get("headline_setting") not in
                      (None, "", v.get("primary_setting")) else "")
             kind = "" if v.get("category", "empirical") == "empirical" else " (impl. check)"
+            kind += " (rule revised after a run)" if v.get("revision") else ""
             rows.append(f"| [{c.id}]({name}/README.md#{c.id.lower()}-{v['verdict']}) | "
                         f"{_cell(c.quote)} | {_cell(c.hypothesis)} | **{v['verdict']}**{kind}"
                         f"{_flags(v)} | {where}{_fmt(v['effect'])} | {ci} | "
@@ -441,7 +444,10 @@ def _index(out: Path, exps: dict[str, Experiment], verdicts: list[dict]) -> None
         "*underpowered* = undecided, and the replicates could not reliably detect the "
         "smallest effect the claim declared worth reporting (its minimum detectable effect "
         "is larger); *below "
-        "the declared smallest effect* = decided, but by a smaller effect than that. "
+        "the declared smallest effect* = decided, but by a smaller effect than that; *rule "
+        "revised after a run* = the rule was changed after a full run on the same master "
+        "seed had been seen (its page says what changed and what the earlier rule gave: "
+        "weigh such a verdict as exploratory until a new seed confirms it). "
         "[calibration.md](calibration.md) gives each rule's false-positive rate and power "
         "on simulated sweeps.", "",
         "| claim | quote | restated as | verdict | headline | CI | headline measures | "
