@@ -104,3 +104,10 @@ def test_lc1_cka_settings_leave_out_the_logits():
     rs = mod.simulate_lc1(np.random.default_rng(0), True)
     assert set(mod.lc1_settling(rs, "sigmoid: representations").layer) == {1, 2, 3}
     assert set(mod.lc1_settling(rs, mod.LC1_PRIMARY).layer) == {1, 2, 3, 4}
+
+
+def test_lc3_shows_residual_depth_3_unjudged_and_revisions_are_filled():
+    outcome = CLAIMS["LC-3"].decide(CLAIMS["LC-3"].simulate(np.random.default_rng(0), True))
+    shown = next(t for k, t in outcome.tables.items() if k.startswith("Shown, not judged"))
+    assert list(zip(shown.remedy, shown.depth, strict=True)) == [("residual", "3")]
+    assert CLAIMS["LC-1"].revision and CLAIMS["LC-3"].revision
