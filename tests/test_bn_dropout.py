@@ -11,7 +11,7 @@ from torch import nn
 
 from experiments import bn_dropout
 from harness import stats
-from harness.claims import judge, planned_replicates
+from harness.claims import Verdict, judge, planned_replicates
 from harness.models import BatchedMLP
 from harness.results import RunSet
 from harness.trainer import train
@@ -281,3 +281,26 @@ def test_decisions_are_fast_enough_to_calibrate():
         start = time.perf_counter()
         claim.decide(runs)
         assert time.perf_counter() - start < 0.2, claim.id
+
+
+def _bd3_one_cell(bn: float, do: float, both: float) -> Verdict:
+    """The primary setting at one rate, accuracies shifted from plain by these."""
+    s = bn_dropout.PRIMARY
+    c = [bn_dropout._cond(s, False), bn_dropout._cond(s, True),
+         bn_dropout._cond(s, False, 0.1), bn_dropout._cond(s, True, 0.1)]
+    rs = bn_dropout._sim_final(np.random.default_rng(0), 0.01, c,
+                               dict(zip(c, (0.0, bn, do, both), strict=True)))
+    return judge(CLAIMS["BD-3"], bn_dropout.NAME, CLAIMS["BD-3"].decide(rs))
+
+
+def test_bd3_refutes_only_when_bn_do_beats_both_singles_and_the_interaction():
+    # dropout alone collapses, BN rescues part of it, BN+DO far below BN alone: the
+    # contrast is far above +0.01 but this is the quote's 'worse than alone'
+    v = _bd3_one_cell(0.0, -0.3, -0.16)
+    assert v.verdict == stats.INCONCLUSIVE and "no '1+1>2'" in v.decided_by
+    v = _bd3_one_cell(0.0, 0.0, 0.1)  # 1+1>2: above both singles and the interaction
+    assert v.verdict == stats.REFUTED and v.effect == pytest.approx(0.1, abs=0.02)
+    table = next(t for title, t in CLAIMS["BD-3"].decide(
+        bn_dropout.simulate_bd3(np.random.default_rng(0), True)).tables.items()
+        if "2×2 cells" in title)
+    assert set(table["CI level"]) <= {0.95, 0.975}
