@@ -479,14 +479,16 @@ def point_name(overrides: list[str]) -> tuple[str, dict[str, str]]:
     groups by their value, fields by their last name. The experiment (the MLflow
     experiment already says it) and how a point is executed (tracking, device) are left out.
     """
-    parts, axes = [], {}
+    axes = {}
     for override in overrides:
         key, _, value = override.lstrip("+~").partition("=")
         if key == "experiment" or key.startswith(("tracking.", "trainer.device", "hydra.")):
             continue
         axes[key] = value
-        parts.append(f"{key.rsplit('.', 1)[-1].replace('_', ' ')} {value}" if "." in key
-                     else value)
+    leaves = [k.rsplit(".", 1)[-1] for k in axes]
+    parts = [value if "." not in key else  # a field whose last name repeats keeps its path
+             f"{(key if leaves.count(leaf) > 1 else leaf).replace('_', ' ')} {value}"
+             for (key, value), leaf in zip(axes.items(), leaves, strict=True)]
     return " · ".join(parts) or "defaults", axes
 
 
