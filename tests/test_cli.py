@@ -14,19 +14,19 @@ from conftest import BAD_NAMES, BAD_VALUES, EXPERIMENTS, run_cli, runs_in
 
 def test_smoke_sweep_logs_every_point_once(smoke_store):
     runs = runs_in(smoke_store)
-    assert len(runs) == 90  # 5 presets × 6 batch sizes, + 6 batch sizes × 10 timing repeats
+    assert len(runs) == 96  # 6 presets × 6 batch sizes, + 6 batch sizes × 10 timing repeats
     assert (runs.status == "FINISHED").all()
-    assert runs["tags.config_hash"].nunique() == 90
+    assert runs["tags.config_hash"].nunique() == 96
     row = runs.iloc[0]
     for tag in ("experiment", "claims", "preset", "sweep_id", "git_commit", "device",
                 "torch_version", "config_hash"):
         assert row[f"tags.{tag}"], tag
-    assert row["tags.claims"] == "BS-1,BS-2,BS-3,BS-4,BS-5"
+    assert row["tags.claims"] == "BS-1,BS-2,BS-3,BS-4,BS-5a,BS-5b"
     assert set(runs["tags.launcher"]) == {"JoblibLauncher(n_jobs=2)"}
     assert runs["tags.pid"].nunique() == 2  # really two worker processes
     assert row["params.data.n"] == "500" and row["params.optim.name"] == "adam"
     for metric in ("test_acc", "train_acc", "test_acc/ci_low", "test_acc/std", "test_acc/n",
-                   "time_s", "loss_jitter", "bayes_acc/ci_high", "diverged"):
+                   "time_s", "epochs_trained", "bayes_acc/ci_high", "diverged"):
         assert f"metrics.{metric}" in runs, metric
     assert not [c for c in runs if "/r0" in c]  # replicates are tables, not metric keys
     per_run = runs.filter(like="metrics.").notna().sum(axis=1)
@@ -37,11 +37,11 @@ def test_sweep_has_one_parent_run_with_counts_and_short_child_names(smoke_store)
     runs = runs_in(smoke_store, parents=True)
     parents = runs[runs["tags.harness.role"] == "sweep"]
     children = runs[runs["tags.harness.role"] == "point"]
-    assert len(parents) == 1 and len(children) == 90
+    assert len(parents) == 1 and len(children) == 96
     parent = parents.iloc[0]
     assert (children["tags.mlflow.parentRunId"] == parent.run_id).all()
     assert parent.status == "FINISHED"
-    assert parent["metrics.points_finished"] == 90 and parent["metrics.points_skipped"] == 0
+    assert parent["metrics.points_finished"] == 96 and parent["metrics.points_skipped"] == 0
     names = children["tags.mlflow.runName"]
     assert names.is_unique and "abid2018 · batch size 64 · smoke" in set(names)
     assert set(children["tags.axis.preset"]) >= {"abid2018", "timing"}
@@ -192,10 +192,10 @@ def test_ctrl_c_marks_the_active_run_killed(tmp_path, store):
 
 def test_initialization_grids_run_as_one_sweep(smoke_stores):
     runs = runs_in(smoke_stores("initialization"))
-    assert len(runs) == 86 and (runs.status == "FINISHED").all()
+    assert len(runs) == 90 and (runs.status == "FINISHED").all()
     assert runs["tags.config_hash"].is_unique
     counts = runs["tags.preset"].value_counts().to_dict()
-    assert counts == {"abid2018": 5, "logreg": 4, "moons": 5, "deep": 72}
+    assert counts == {"abid2018": 5, "logreg": 4, "moons": 5, "deep": 76}
 
 
 def test_dry_run_lists_every_point_with_its_status_and_trains_nothing(tmp_path, smoke_store):
@@ -206,5 +206,5 @@ def test_dry_run_lists_every_point_with_its_status_and_trains_nothing(tmp_path, 
     lines = proc.stdout.splitlines()
     assert any("finished  abid2018 · batch size 64 · smoke" in line for line in lines)
     assert any("missing   abid2018 · batch size 32 · smoke" in line for line in lines)
-    assert "batch_size: 30 points, 15 finished, 15 missing" in proc.stdout
+    assert "batch_size: 32 points, 16 finished, 16 missing" in proc.stdout
     assert len(runs_in(smoke_store, parents=True)) == before
