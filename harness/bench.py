@@ -35,8 +35,8 @@ from harness import tracking
 from harness.data import ReplicateData, batched_indices, replicate_data
 from harness.models import hidden_widths
 from harness.results import hydra_context
-from harness.schema import Sampling
-from harness.trainer import resolve_device, train
+from harness.schema import Sampling, n_train
+from harness.trainer import resolve_device, total_steps, train
 
 REPLICATES = (1, 10, 100)
 STEPS = {1: 3000, 64: 600, 400: 300}  # batch size -> steps per measurement (~1 s or more)
@@ -238,7 +238,9 @@ def tracking_overhead(device: str) -> list[dict[str, float]]:
                                      f"bench {batch}", {}) as run:
                 tracking.log_result(client, run.run_id, train(cfg))
             on = time.perf_counter() - start
-            rows.append({"batch": batch, "off": off, "on": on, "overhead": on / off - 1})
+            rows.append({"batch": batch, "off": off, "on": on, "overhead": on / off - 1,
+                         "replicates": cfg.trainer.replicates, "evals": cfg.trainer.evals,
+                         "steps": total_steps(cfg.trainer, n_train(cfg))})
             print(f"  batch {batch:>3}: {off:6.2f} s without tracking, {on:6.2f} s with: "
                   f"{100 * (on / off - 1):+.1f}%", flush=True)
     return rows
@@ -302,15 +304,17 @@ def render(device: str, rows: list[dict[str, object]], overhead: list[dict[str, 
         f"Target on this device: ≥ {ratio_target:g}× the {peer_target} peer at every "
         f"measured point with R ≥ {r_target}: **{'met' if met else 'NOT met'}**.", "",
         "## Tracking overhead", "",
-        "Full abid2018 sweep points (12 replicates, 51 evaluations), each trained once "
+        f"Full abid2018 sweep points of the batch_size experiment ({overhead[0]['replicates']} "
+        f"replicates, {overhead[0]['evals']} evaluations), each trained once "
         "without tracking and once inside an MLflow run (SQLite store) that logs the "
-        "resolved config as params, the curves (means; accuracies per replicate) and the CSV "
-        "artifacts. Target: ≤ 10%. Measured after one warm-up run in the process (a tiny "
+        "resolved config as params, the curves and summaries as spread metrics (mean, std, "
+        "CI, n) and the per-replicate tables. Target: ≤ 10%. Measured after one warm-up "
+        "run in the process (a tiny "
         f"run, {warm['on']:.2f} s in all): MLflow's first run per process compiles its "
         "SQL statements, a one-off cost each sweep worker pays once.", "",
         "| batch | steps | without tracking s | with tracking s | overhead |",
         "|---|---|---|---|---|",
-        *[f"| {o['batch']} | {int(150 * 500 / o['batch'])} | {o['off']:.2f} | {o['on']:.2f} | "
+        *[f"| {o['batch']} | {o['steps']} | {o['off']:.2f} | {o['on']:.2f} | "
           f"**{100 * o['overhead']:+.1f}%** |" for o in overhead],
         "", f"Over these three points together: **{100 * total:+.1f}%**.", "",
         "## Where the time goes", "",
