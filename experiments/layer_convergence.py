@@ -531,21 +531,11 @@ def decide_lc4(rs: RunSet) -> Outcome:
     acc = sel.pivot(index="replicate", columns="depth", values="test_acc").sort_index()
     cl = dataset_of(sel, acc.index)
     depth = acc.columns.to_numpy(float)
-    centred = depth - depth.mean()
-    fall = -(acc.to_numpy(float) @ centred) / (centred @ centred)  # − OLS slope per replicate
-    trend = stats.mean_ci(fall, clusters=cl)
-    res = stats.monotone([f"{d:g}" for d in depth], [acc[d].to_numpy(float) for d in acc.columns],
-                         "decreasing", clusters=cl)
-    reversal = res.verdict == stats.REFUTED
-    verdict = stats.decide(trend.ci_low > 0 and not reversal,
-                           trend.ci_high < 0 or reversal)
-    effect, by = trend, "trend: accuracy lost per added hidden layer"
-    if reversal and not trend.ci_high < 0:  # the reversal, per hidden layer
-        i, j = (float(x) for x in res.deciding_pair.split(" → "))
-        e = res.effect
-        effect = stats.Effect(e.mean / (j - i), e.ci_low / (j - i), e.ci_high / (j - i),
-                              e.n, e.p, e.n_datasets)
-        by = f"reversal {res.deciding_pair} (Holm), per hidden layer"
+    t = stats.downward_trend(depth, [f"{d:g}" for d in depth],
+                             [acc[d].to_numpy(float) for d in acc.columns], cl)
+    trend, res, verdict, effect = t.trend, t.pairs, t.verdict, t.effect
+    by = (f"reversal {res.deciding_pair} (Holm), per hidden layer" if t.reversed
+          else "trend: accuracy lost per added hidden layer")
     levels = []
     for d in acc.columns:
         e = stats.mean_ci(acc[d], clusters=cl)

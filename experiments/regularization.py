@@ -185,34 +185,6 @@ def range_title() -> str:
 
 # ---------------------------------------------------------------- RG-1
 
-def downward(x: np.ndarray, labels: list[str], samples: list[np.ndarray],
-             clusters: np.ndarray | None) -> tuple[str, stats.Effect, str, stats.Effect,
-                                                    stats.MonotoneResult]:
-    """A downward trend with no significant reversal (the rule of layer_convergence's
-    LC-4): per replicate the fall per unit of ``x`` = −OLS slope of ``samples`` (one
-    array per level, ordered by replicate) on ``x``, t-tested over replicates; and
-    stats.monotone's Holm refutation over all ordered pairs. Supported if the fall is
-    significantly > 0 and no pair rises significantly; refuted if the fall is
-    significantly < 0 or such a reversal exists. Returns (verdict, the deciding effect
-    per unit of x, how it was decided, the trend, the pairs)."""
-    y = np.column_stack(samples)
-    centred = x - x.mean()
-    trend = stats.mean_ci(-(y @ centred) / (centred @ centred), clusters=clusters)
-    res = stats.monotone(labels, samples, "decreasing", clusters=clusters)
-    reversal = res.verdict == stats.REFUTED
-    verdict = stats.decide(trend.ci_low > 0 and not reversal, trend.ci_high < 0 or reversal)
-    if reversal and not trend.ci_high < 0:  # the reversal, per unit of x
-        i, j = (labels.index(v) for v in res.deciding_pair.split(" → "))
-        e, dx = res.effect, float(x[j] - x[i])
-        return (verdict, stats.Effect(e.mean / dx, e.ci_low / dx, e.ci_high / dx, e.n, e.p,
-                                      e.n_datasets),
-                f"reversal {res.deciding_pair} (Holm over all pairs), per step", trend, res)
-    how = {stats.SUPPORTED: "trend significantly > 0, no reversal",
-           stats.REFUTED: "trend significantly < 0 (a rise)",
-           stats.INCONCLUSIVE: "trend not significant, no reversal"}[verdict]
-    return verdict, trend, how, trend, res
-
-
 def decide_rg1(rs: RunSet) -> Outcome:
     settings, trends, rows, checks, shown = [], [], [], [], []
     ds = datasets(rs, "abid2018")
@@ -227,9 +199,14 @@ def decide_rg1(rs: RunSet) -> Outcome:
         if len(lams) < 3 or lams[0] != 0.0:
             continue
         labels = [f"{lam:g}" for lam in lams]
-        verdict, effect, how, trend, res = downward(
-            np.arange(len(lams), dtype=float), labels, [norms[lam] for lam in lams], ds)
-        settings.append(Setting(name, verdict, effect, how))
+        t = stats.downward_trend(np.arange(len(lams), dtype=float), labels,
+                                 [norms[lam] for lam in lams], ds)
+        trend, res = t.trend, t.pairs
+        how = (f"reversal {res.deciding_pair} (Holm over all pairs), per step" if t.reversed
+               else {stats.SUPPORTED: "trend significantly > 0, no reversal",
+                     stats.REFUTED: "trend significantly < 0 (a rise)",
+                     stats.INCONCLUSIVE: "trend not significant, no reversal"}[t.verdict])
+        settings.append(Setting(name, t.verdict, t.effect, how))
         trends.append({"penalty": name, "λ range": f"0 … {lams[-1]:g}",
                        "norm lost per step": trend.mean, "ci_low": trend.ci_low,
                        "ci_high": trend.ci_high, "p": trend.p})

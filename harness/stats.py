@@ -459,3 +459,40 @@ def tost_family(effects90: list[Effect], margin: float
         return SUPPORTED, int(np.argmax(p_eq)), p_eq, [float(a) for a in adj]
     i = max((j for j in range(len(inside)) if not inside[j]), key=lambda j: p_eq[j])
     return INCONCLUSIVE, int(i), p_eq, [float(a) for a in adj]
+
+
+@dataclass
+class TrendResult:
+    """A downward trend with no significant reversal (see :func:`downward_trend`)."""
+
+    verdict: str
+    effect: Effect  # the deciding statistic, per unit of x: the trend, or the reversal
+    reversed: bool  # True when a reversal (not the trend) decided
+    trend: Effect  # mean over replicates of the fall per unit of x
+    pairs: MonotoneResult  # every ordered pair (stats.monotone, "decreasing")
+
+
+def downward_trend(x: np.ndarray, labels: list[str], samples: list[np.ndarray],
+                   clusters: Sequence[object] | np.ndarray | None = None) -> TrendResult:
+    """"Falls with x": a downward trend with no significant reversal.
+
+    Per replicate the fall per unit of ``x`` = −OLS slope of ``samples`` (one array per
+    level, ordered by replicate) on ``x``, t-tested over replicates (clustered by
+    dataset); and :func:`monotone`'s Holm refutation over all ordered pairs. Supported
+    if the fall is significantly > 0 and no pair rises significantly; refuted if the fall
+    is significantly < 0 or such a reversal exists (then, unless the trend itself is
+    significantly < 0, the reversal decides, divided by its distance in ``x``).
+    """
+    x = np.asarray(x, float)
+    centred = x - x.mean()
+    fall = -(np.column_stack(samples) @ centred) / (centred @ centred)
+    trend = mean_ci(fall, clusters=clusters)
+    res = monotone(labels, samples, "decreasing", clusters=clusters)
+    reversal = res.verdict == REFUTED
+    verdict = decide(trend.ci_low > 0 and not reversal, trend.ci_high < 0 or reversal)
+    if reversal and not trend.ci_high < 0:
+        i, j = (labels.index(v) for v in res.deciding_pair.split(" → "))
+        e, dx = res.effect, float(x[j] - x[i])
+        per = Effect(e.mean / dx, e.ci_low / dx, e.ci_high / dx, e.n, e.p, e.n_datasets)
+        return TrendResult(verdict, per, True, trend, res)
+    return TrendResult(verdict, trend, False, trend, res)
