@@ -883,7 +883,8 @@ def log_result(client: MlflowClient, run_id: str, result: TrainResult) -> None:
         if name not in result.curves and name != "dataset":
             add(name, arr, last, (*SPREAD_KEYS, "n"))
     for name in result.curves:
-        metrics.append(Metric(f"{name}/n", spread(result.final[name], clusters)["n"], now, last))
+        finite = float(np.isfinite(result.final[name]).sum())  # the curve's spread is logged
+        metrics.append(Metric(f"{name}/n", finite, now, last))
     for key, value in result.info.items():
         if isinstance(value, int | float):
             metrics.append(Metric(key, float(value), now, last))
