@@ -792,9 +792,12 @@ def claim(client: MlflowClient, exp_id: str, uri: str, cfg: DictConfig, chash: s
     with _file_lock(_lock_path(uri)):
         reap_orphans(client, exp_id, chash)
         if exclusive:
-            if find_runs(client, exp_id, chash, "FINISHED"):
+            # one query for both states: a rival's run may go RUNNING -> FINISHED (outside
+            # the lock) between two queries, and would then be seen in neither
+            runs = client.search_runs([exp_id], f"tags.config_hash = '{chash}'")
+            if any(r.info.status == "FINISHED" for r in runs):
                 return f"already FINISHED (config {chash})"
-            live = find_runs(client, exp_id, chash, "RUNNING")
+            live = [r for r in runs if r.info.status == "RUNNING"]
             if live:
                 tags = live[0].data.tags
                 return (f"being trained by pid {tags.get('pid')} on {tags.get('host')} (run "
