@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -151,6 +151,20 @@ def replicate_data(cfg: DataConfig, replicates: int, device: torch.device) -> Re
         stack("x_train", dtype), stack("y_train", torch.long),
         stack("x_test", dtype), stack("y_test", torch.long),
         of, [s.bayes_accuracy for s in sets], sets[0].n_classes,
+    )
+
+
+def concat_data(parts: Sequence[ReplicateData]) -> ReplicateData:
+    """Several points' replicates side by side, as a fused sweep trains them
+    (harness/fusion.py); each part's dataset indices are offset to stay distinct."""
+    if len(parts) == 1:
+        return parts[0]
+    offsets = np.cumsum([0, *(len(p.bayes) for p in parts[:-1])])
+    return ReplicateData(
+        *(torch.cat([getattr(p, a) for p in parts]) for a in
+          ("x_train", "y_train", "x_test", "y_test")),
+        [k + int(o) for p, o in zip(parts, offsets, strict=True) for k in p.dataset_of],
+        [b for p in parts for b in p.bayes], parts[0].n_classes,
     )
 
 

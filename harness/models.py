@@ -10,6 +10,7 @@ models exactly as R separate optimizers would (tests/test_trainer.py checks this
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
@@ -121,7 +122,10 @@ def from_channels(flat: torch.Tensor, replicates: int) -> torch.Tensor:
 class BatchedMLP(nn.Module):
     """R replicate MLPs; weights (R, in, out), biases (R, 1, out), BN stats per replicate."""
 
-    def __init__(self, cfg: ModelConfig, d_in: int, n_out: int, seeds: list[int]) -> None:
+    def __init__(self, cfg: ModelConfig, d_in: int, n_out: int, seeds: list[int],
+                 inits: Sequence[ModelConfig] | None = None) -> None:
+        """``inits``: per replicate, the config its initial weights are drawn with (a
+        fused sweep's points differ in init scheme and scale); default ``cfg`` for all."""
         super().__init__()
         # plain attributes: read on every layer of every step, and DictConfig access is slow
         self.bn_after = bool(cfg.bn_after_activation)
@@ -131,7 +135,8 @@ class BatchedMLP(nn.Module):
         self.residual = bool(cfg.residual)
         self.replicates = len(seeds)
         self.act = ACTIVATIONS[cfg.activation]
-        per_rep = [init_layers(cfg, d_in, n_out, torch.Generator().manual_seed(s)) for s in seeds]
+        per_rep = [init_layers(c, d_in, n_out, torch.Generator().manual_seed(s))
+                   for c, s in zip(inits or [cfg] * len(seeds), seeds, strict=True)]
         self.weights = nn.ParameterList()
         self.biases = nn.ParameterList()
         for i in range(len(per_rep[0])):

@@ -21,25 +21,30 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 import hydra
 import torch
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from harness import tracking
+from harness import fusion, tracking
 from harness.schema import ConfigError, budget, register_configs, validate
-from harness.trainer import TrainResult, resolve_device, train
+from harness.trainer import TrainResult, resolve_device, train_group
 
 log = logging.getLogger("harness")
 register_configs()
 
 
+def _task_overrides() -> list[str]:
+    """This job's own overrides, without the fused members the sweeper attached."""
+    return [o for o in HydraConfig.get().overrides.task if not o.startswith("fused=")]
+
+
 def _point_label() -> tuple[str, dict[str, str], str, str]:
     """(run name, swept axes, sweep id, launcher) from Hydra's runtime for this point."""
     hc = HydraConfig.get()
-    name, axes = tracking.point_name(list(hc.overrides.task))
+    name, axes = tracking.point_name(_task_overrides())
     if hc.mode.name != "MULTIRUN":
         return name, axes, str(hc.run.dir), "single run"
     launcher = hc.launcher._target_.rsplit(".", 1)[-1]
@@ -96,43 +101,62 @@ def _fail(message: str, code: int) -> SystemExit:
     return SystemExit(code)
 
 
+def _run_tags(cfg: DictConfig, overrides: list[str], axes: dict[str, str], sweep_id: str,
+              launcher: str) -> dict[str, str]:
+    return {"sweep_id": sweep_id, "launcher": launcher, tracking.ROLE_TAG: "point",
+            tracking.WORK_TAG: f"{budget(cfg).work:.6g}",
+            **({"mlflow.parentRunId": os.environ[tracking.PARENT_ENV]}
+               if os.environ.get(tracking.PARENT_ENV) else {}),
+            "device": str(resolve_device(cfg.trainer.device)),
+            "torch_version": torch.__version__,
+            **{f"axis.{k}": v for k, v in axes.items()},
+            "mlflow.note.content": (
+                f"Sweep point `{' '.join(overrides)}` of experiment {cfg.experiment_name}, "
+                f"serving claims {', '.join(cfg.claims) or '(none)'}. Per-replicate values: "
+                "the artifacts final.csv, curves.csv and replicates.json.")}
+
+
 def execute(cfg: DictConfig) -> TrainResult | None:
-    """Run one sweep point; returns None when it was skipped (finished, or owned by a live
-    process)."""
+    """Run one sweep point, or a fused group of them (harness/fusion.py) as one batched
+    computation with one run each; returns the job's own point's result, or None when it
+    was skipped (finished, or owned by a live process)."""
     try:
         validate(cfg)
+        others = fusion.members(cfg)
+        for _, member in others:
+            validate(member)
     except ConfigError as exc:
         raise _fail(str(exc), 2) from None
     name, axes, sweep_id, launcher = _point_label()
     job = HydraConfig.get().job
+    points = [(_task_overrides(), name, axes, cfg),
+              *((o, *tracking.point_name(o), m) for o, m in others)]
     label = f"[{cfg.experiment_name} #{job.get('num', 0)}] {name}"
+    if others:
+        label += f" (+{len(others)} fused)"
     if "n_jobs" in HydraConfig.get().launcher and HydraConfig.get().launcher.n_jobs != 1:
         cfg.trainer.progress = False  # parallel jobs would redraw one terminal line
     if not cfg.tracking.enabled:
         with sigterm_as_interrupt():
-            result = train(cfg, label)
-        log.info("%s: %s", label, _summary(result))
-        return result
+            results = train_group([c for *_, c in points], label)
+        for (_, point, _, _), result in zip(points, results, strict=True):
+            log.info("%s: %s", point, _summary(result))
+        return results[0]
 
     uri = tracking.tracking_uri(cfg.tracking.uri)
     with sigterm_as_interrupt():
         try:
             client = tracking.init_store(uri, key=tracking.uri_source(cfg.tracking.uri)[1])
             exp_id = tracking.experiment_id(client, cfg.tracking.experiment, uri)
-            chash = tracking.config_hash(cfg)
-            tags = {"sweep_id": sweep_id, "launcher": launcher, tracking.ROLE_TAG: "point",
-                    tracking.WORK_TAG: f"{budget(cfg).work:.6g}",
-                    **({"mlflow.parentRunId": os.environ[tracking.PARENT_ENV]}
-                       if os.environ.get(tracking.PARENT_ENV) else {}),
-                    "device": str(resolve_device(cfg.trainer.device)),
-                    "torch_version": torch.__version__,
-                    **{f"axis.{k}": v for k, v in axes.items()},
-                    "mlflow.note.content": (
-                        f"Sweep point `{' '.join(HydraConfig.get().overrides.task)}` of "
-                        f"experiment {cfg.experiment_name}, serving claims "
-                        f"{', '.join(cfg.claims) or '(none)'}. Per-replicate values: the "
-                        "artifacts final.csv, curves.csv and replicates.json.")}
-            run = tracking.claim(client, exp_id, uri, cfg, chash, name, tags)
+            claimed = []
+            for overrides, point, point_axes, point_cfg in points:
+                tags = _run_tags(point_cfg, overrides, point_axes, sweep_id, launcher)
+                run = tracking.claim(client, exp_id, uri, point_cfg,
+                                     tracking.config_hash(point_cfg), point, tags)
+                if isinstance(run, str):
+                    log.info("%s: %s, skipped", point, run)
+                else:
+                    claimed.append((point, point_cfg, run))
         except (ConfigError, tracking.TrackingError) as exc:
             raise _fail(str(exc), 2) from None
         except Exception as exc:
@@ -140,8 +164,7 @@ def execute(cfg: DictConfig) -> TrainResult | None:
             if fault is None:
                 raise
             raise _fail(f"{fault}; nothing was trained", 1) from None
-        if isinstance(run, str):
-            log.info("%s: %s, skipped", label, run)
+        if not claimed:
             return None
         # Everything imported so far (torch, mlflow, SQLAlchemy: ~10^6 objects) lives for
         # the whole process; freezing it keeps Python's full collections, triggered by the
@@ -149,21 +172,27 @@ def execute(cfg: DictConfig) -> TrainResult | None:
         gc.freeze()
         start = time.perf_counter()
         try:
-            with run:
-                result = train(cfg, label)
-                tracking.log_result(client, run.run_id, result)
+            with ExitStack() as runs:
+                for _, _, run in claimed:
+                    runs.enter_context(run)
+                results = train_group([c for _, c, _ in claimed], label)
+                for (_, _, run), result in zip(claimed, results, strict=True):
+                    tracking.log_result(client, run.run_id, result)
         except Exception as exc:
             fault = tracking.describe_fault(exc)
             if fault is None:
                 raise
-            raise _fail(f"{fault} while recording run {run.run_id} ({name}); it is marked "
-                        "FAILED (or KILLED by the next attempt); points that finished are "
-                        "kept: fix this and re-run the same command", 1) from None
-    log.info("%s: %s (%.1fs)", label, _summary(result), time.perf_counter() - start)
+            raise _fail(f"{fault} while recording {label}; its runs are marked FAILED (or "
+                        "KILLED by the next attempt); points that finished are kept: fix "
+                        "this and re-run the same command", 1) from None
+    elapsed = time.perf_counter() - start
+    for (point, _, _), result in zip(claimed, results, strict=True):
+        log.info("%s: %s (%.1fs)", point, _summary(result), elapsed)
     if os.environ.get(tracking.PARENT_ENV):
         log.info("[%s] %s", cfg.experiment_name,
                  tracking.sweep_progress(client, os.environ[tracking.PARENT_ENV]))
-    return result
+    own = [result for (_, c, _), result in zip(claimed, results, strict=True) if c is cfg]
+    return own[0] if own else None
 
 
 # An absolute path, so the entry point also works when imported (tests, other launchers).

@@ -264,6 +264,9 @@ class Config:
     reg: RegConfig = field(default_factory=RegConfig)
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
     tracking: TrackingConfig = field(default_factory=TrackingConfig)
+    # set by the grids sweeper (hydra.sweeper.fuse), not by hand: the other sweep points
+    # this job trains in the same batched computation, as JSON (harness/fusion.py)
+    fused: str = ""
 
 
 def register_configs() -> None:

@@ -41,7 +41,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -67,7 +67,8 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB = PROJECT_ROOT / "mlflow.db"
 # Fields that change how a run is executed or recorded, not what it computes.
-NON_SEMANTIC = ("tracking", "claims", "trainer.device", "trainer.threads", "trainer.progress")
+NON_SEMANTIC = ("tracking", "claims", "trainer.device", "trainer.threads", "trainer.progress",
+                "fused")
 BATCH_LIMIT = 1000  # MLflow's cap on metrics per log_batch call
 
 
@@ -688,10 +689,11 @@ def resolved_config(cfg: DictConfig) -> dict[str, Any]:
     return to_container(OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"]))
 
 
-def semantic_config(cfg: DictConfig) -> dict[str, Any]:
-    """The resolved config minus fields that don't change results (see NON_SEMANTIC)."""
+def semantic_config(cfg: DictConfig, ignore: Sequence[str] = ()) -> dict[str, Any]:
+    """The resolved config minus fields that don't change results (see NON_SEMANTIC),
+    and minus the dotted keys in ``ignore``."""
     data = resolved_config(cfg)
-    for dotted in NON_SEMANTIC:
+    for dotted in (*NON_SEMANTIC, *ignore):
         *parents, leaf = dotted.split(".")
         node = data
         for p in parents:

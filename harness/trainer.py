@@ -13,7 +13,7 @@ import math
 import os
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,8 +22,15 @@ import torch
 import torch.nn.functional as F
 from omegaconf import DictConfig
 
-from harness.data import ReplicateData, batched_indices, replicate_data, seed_for
+from harness.data import (
+    ReplicateData,
+    batched_indices,
+    concat_data,
+    replicate_data,
+    seed_for,
+)
 from harness.models import BatchedMLP
+from harness.optim import replicate_optimizer
 from harness.penalties import active, penalty, soft_threshold_
 from harness.probes import EvalContext, StepContext, build_probes
 from harness.schema import (
@@ -131,27 +138,61 @@ class Progress:
 
 def train(cfg: DictConfig, label: str = "") -> TrainResult:
     """Train ``trainer.replicates`` replicates of ``cfg`` and evaluate on held-out data."""
+    return train_group([cfg], label)[0]
+
+
+def _per_replicate(values: Sequence[float], sizes: Sequence[int],
+                   device: torch.device) -> float | torch.Tensor:
+    """One value per point -> the shared float, or an (R,) tensor when they differ."""
+    if len(set(values)) == 1:
+        return float(values[0])
+    return torch.tensor([float(v) for v, n in zip(values, sizes, strict=True) for _ in range(n)],
+                        dtype=torch.get_default_dtype(), device=device)
+
+
+def train_group(cfgs: Sequence[DictConfig], label: str = "") -> list[TrainResult]:
+    """Train the sweep points ``cfgs`` as one batched computation of all their replicates
+    and return one result per point, each as if it had trained alone.
+
+    The points must be identical but for the per-replicate values harness/fusion.py lists
+    (seeds, init, learning rate, decay, momentum, penalty strengths): the first point's
+    config decides everything else."""
+    cfg = cfgs[0]
     t = cfg.trainer
     load_start = os.getloadavg()[0]  # machine load: runtime claims must see it
     device = resolve_device(t.device)
     if device.type == "cpu":
         torch.set_num_threads(t.threads)
     torch.manual_seed(seed_for(t.seed, 2**20))  # dropout masks: reproducible per run
-    R = t.replicates
-    data: ReplicateData = replicate_data(cfg.data, R, device)
+    sizes = [c.trainer.replicates for c in cfgs]
+    R = sum(sizes)
+    parts = [replicate_data(c.data, c.trainer.replicates, device) for c in cfgs]
+    data: ReplicateData = concat_data(parts)
     n_tr = data.x_train.shape[1]
     assert n_tr == n_train(cfg), "split size disagrees with schema.n_train"
     steps = total_steps(t, n_tr)
-    seeds = [seed_for(t.seed, r) for r in range(R)]
-    model = BatchedMLP(cfg.model, cfg.data.dim, data.n_classes, seeds).to(device)
-    lr = effective_lr(cfg.optim, t.batch_size)
+    seeds = [seed_for(c.trainer.seed, r) for c in cfgs for r in range(c.trainer.replicates)]
+    model = BatchedMLP(cfg.model, cfg.data.dim, data.n_classes, seeds,
+                       [c.model for c, n in zip(cfgs, sizes, strict=True) for _ in range(n)]
+                       ).to(device)
+    lrs = [effective_lr(c.optim, t.batch_size) for c in cfgs]
+    lr = _per_replicate(lrs, sizes, device)
     weight_ids = {id(w) for w in model.weights}
-    opt = make_optimizer(model.weights, [p for p in model.parameters()
-                                         if id(p) not in weight_ids], cfg.optim, lr)
+    others = [p for p in model.parameters() if id(p) not in weight_ids]
+    decay = _per_replicate([c.optim.weight_decay for c in cfgs], sizes, device)
+    momentum = _per_replicate([c.optim.momentum for c in cfgs], sizes, device)
+    if all(isinstance(v, float) for v in (lr, decay, momentum)):
+        opt = make_optimizer(model.weights, others, cfg.optim, lr)
+    else:  # the points differ in these: an optimizer that takes them per replicate
+        o = cfg.optim
+        opt = replicate_optimizer(model.weights, others, o.name, lr, decay, momentum,
+                                  tuple(o.betas), o.eps, o.nesterov)
     probes = build_probes(t)
     reg = RegConfig(**to_container(cfg.reg))  # a plain dataclass: read on every step
+    reg.l1 = _per_replicate([c.reg.l1 for c in cfgs], sizes, device)
+    reg.l2 = _per_replicate([c.reg.l2 for c in cfgs], sizes, device)
     regularized = active(reg)
-    proximal = regularized and reg.proximal and reg.l1 > 0
+    proximal = regularized and reg.proximal and active(RegConfig(l1=reg.l1))
 
     loss_kind = Loss(t.loss)  # read once: DictConfig access costs microseconds per step
 
@@ -233,24 +274,38 @@ def train(cfg: DictConfig, label: str = "") -> TrainResult:
     final["diverged"] = diverged.cpu().numpy().astype(float)
     final["time_to_target_s"] = np.where(first >= 0, time_s[first], np.nan)
     final["steps_to_target"] = np.where(first >= 0, np.asarray(eval_at)[first], np.nan)
-    final["bayes_acc"] = np.asarray([data.bayes[k] for k in data.dataset_of])
-    final["dataset"] = np.asarray(data.dataset_of, dtype=float)  # clusters for inference
     tables = {}
     for p in probes:
         final.update({k: v.float().cpu().numpy() for k, v in p.summary().items()})
         tables.update(p.tables())
-    return TrainResult(
-        steps=np.asarray(eval_at),
-        epochs=np.asarray(eval_at) * t.batch_size / epoch_size,
-        time_s=time_s,
-        curves=curves,
-        final=final,
-        info={"total_steps": steps, "lr_effective": lr, "device": str(device),
-              "n_train": n_tr, "train_time_s": elapsed,
-              "epochs_trained": steps * t.batch_size / epoch_size,
-              "load_avg_start": load_start, "load_avg_1m": os.getloadavg()[0],
-              "cpu_per_wall": cpu_per_wall,
-              "runtime_per_replicate_s": elapsed / R},
-        tables=tables,
-        model=model,
-    )
+    info = {"total_steps": steps, "device": str(device), "n_train": n_tr,
+            "train_time_s": elapsed, "epochs_trained": steps * t.batch_size / epoch_size,
+            "load_avg_start": load_start, "load_avg_1m": os.getloadavg()[0],
+            "cpu_per_wall": cpu_per_wall, "runtime_per_replicate_s": elapsed / R,
+            "fused_points": len(cfgs)}
+    results = []
+    for i, (part, lr_i) in enumerate(zip(parts, lrs, strict=True)):
+        lo = sum(sizes[:i])
+        mine = slice(lo, lo + sizes[i])
+        final_i = {k: v[mine] for k, v in final.items()}
+        final_i["bayes_acc"] = np.asarray([part.bayes[k] for k in part.dataset_of])
+        final_i["dataset"] = np.asarray(part.dataset_of, dtype=float)  # inference clusters
+        results.append(TrainResult(
+            steps=np.asarray(eval_at),
+            epochs=np.asarray(eval_at) * t.batch_size / epoch_size,
+            time_s=time_s,
+            curves={k: v[:, mine] for k, v in curves.items()},
+            final=final_i,
+            info={**info, "lr_effective": lr_i},
+            tables={k: _replicates(v, lo, sizes[i]) for k, v in tables.items()},
+            model=model if len(cfgs) == 1 else None,
+        ))
+    return results
+
+
+def _replicates(table: pd.DataFrame, first: int, count: int) -> pd.DataFrame:
+    """The rows of replicates first .. first+count-1 of a probe table, renumbered from 0."""
+    if first == 0 and count == table["replicate"].max() + 1:
+        return table
+    rows = table[(table["replicate"] >= first) & (table["replicate"] < first + count)]
+    return rows.assign(replicate=rows["replicate"] - first).reset_index(drop=True)

@@ -45,6 +45,11 @@ class GridsSweeperConf:
     grids: Optional[dict[str, dict[str, Any]]] = None  # noqa: UP045 - name -> its own axes
     # grids whose points run alone, after the others, one job per launch (timing)
     exclusive: Optional[list[str]] = None  # noqa: UP045
+    # train points that differ only in per-replicate values (seeds, init, lr, decay,
+    # momentum, penalty strengths: harness/fusion.py) as one job and one batched
+    # computation, still one MLflow run per point; at most fuse_max points per job
+    fuse: bool = True
+    fuse_max: int = 16
 
 
 ConfigStore.instance().store(group="hydra/sweeper", name="grids", node=GridsSweeperConf,
@@ -78,11 +83,16 @@ class GridsSweeper(BasicSweeper):
 
     def __init__(self, max_batch_size: int | None, params: dict[str, str] | None = None,
                  grids: dict[str, dict[str, str]] | None = None,
-                 exclusive: list[str] | None = None) -> None:
+                 exclusive: list[str] | None = None, fuse: bool = True,
+                 fuse_max: int = 16) -> None:
         super().__init__(max_batch_size, params)
         self.grids = grids
         # a name whose grid was dropped (~hydra.sweeper.grids.NAME) simply has no points
         self.exclusive = set(exclusive or [])
+        if fuse_max < 1:
+            raise ValueError(f"hydra.sweeper.fuse_max={fuse_max} is invalid: allowed values "
+                             "are integers >= 1")
+        self.fuse, self.fuse_max = fuse, fuse_max
 
     def _parse_config(self) -> list[str]:
         return []  # params are combined per grid in split_arguments
@@ -93,7 +103,25 @@ class GridsSweeper(BasicSweeper):
         loader = self.hydra_context.config_loader if self.hydra_context else None
         parser = OverridesParser.create(config_loader=loader)
         points = grid_points(self.params, self.grids, overrides, parser)
-        shared = [p for g, p in points if g not in self.exclusive]
+        shared = self.fused_jobs([p for g, p in points if g not in self.exclusive])
         alone = [[p] for g, p in points if g in self.exclusive]
         chunks = list(self.split_overrides_to_chunks(shared, max_batch_size)) if shared else []
         return [*chunks, *alone]
+
+    def fused_jobs(self, points: list[list[str]]) -> list[list[str]]:
+        """One job per group of points that can train as one computation: the first
+        point's overrides plus a ``fused`` override carrying the others."""
+        if not self.fuse or self.fuse_max == 1 or len(points) < 2 or self.config is None:
+            return points
+        from harness import fusion, preflight
+
+        composed = dict((tuple(o), cfg) for o, cfg in preflight.sweep_configs(self.config))
+        if any(tuple(p) not in composed for p in points):  # not the points we know: unfused
+            return points
+        jobs = []
+        for group in fusion.groups([(p, composed[tuple(p)]) for p in points], self.fuse_max):
+            first, *rest = (points[i] for i in group)
+            specs = [fusion.member_spec(composed[tuple(first)], p, composed[tuple(p)])
+                     for p in rest]
+            jobs.append([*first, fusion.encode(specs)] if specs else first)
+        return jobs

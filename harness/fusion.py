@@ -1,0 +1,93 @@
+"""Sweep-level fusion: sweep points that differ only in per-replicate values train as one.
+
+A sweep's points often differ only in numbers each replicate could carry on its own: a
+seed, an init scheme or scale, a learning rate, a penalty strength. Training them as one
+batched computation (their replicates stacked) costs about as much as one of them, since
+at these sizes a step is bound by per-operation overhead, not arithmetic. Each point
+still gets its own MLflow run with its own config hash, metrics and artifacts, identical
+within float rounding to training it alone (tests/test_fusion.py).
+
+The grids sweeper (``hydra.sweeper.fuse``) groups the points, so any launcher runs a
+fused group as one job; the job's ``fused`` field carries the other members, each as the
+values in which it differs from the job's own config, and :func:`members` rebuilds their
+configs in the job. Dropout is not fused: its masks come from one random stream per run,
+which a different neighbour would change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from enum import Enum
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+# Fields a replicate can carry on its own: the trainer reads them per replicate.
+FUSABLE = ("trainer.seed", "data.seed", "model.init", "model.init_std", "model.init_gain",
+           "model.bias_init", "optim.lr", "optim.lr_ref_batch", "optim.lr_scale_power",
+           "optim.weight_decay", "optim.momentum", "reg.l1", "reg.l2")
+# Labels of a point (tags, not training): points that differ in them still fuse.
+LABELS = ("preset", "claims")
+
+
+def _values(cfg: DictConfig, keys: Sequence[str]) -> dict[str, Any]:
+    """The resolved values of dotted ``keys`` as plain data (enums by value)."""
+    out = {}
+    for key in keys:
+        value = OmegaConf.select(cfg, key)
+        if OmegaConf.is_config(value):
+            value = OmegaConf.to_container(value, resolve=True)
+        out[key] = value.value if isinstance(value, Enum) else value
+    return out
+
+
+def fusion_key(cfg: DictConfig) -> str | None:
+    """Points with equal keys can train as one computation; None: this one trains alone
+    (dropout: its masks would depend on the neighbours)."""
+    from harness.tracking import semantic_config
+
+    if cfg.model.dropout > 0:
+        return None
+    text = json.dumps(semantic_config(cfg, (*FUSABLE, *LABELS)), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def member_spec(primary: DictConfig, overrides: list[str], cfg: DictConfig) -> dict[str, Any]:
+    """What a job needs to rebuild point ``cfg`` from its own config ``primary``: the
+    point's overrides (its run name and axes) and the fusable or label values that differ."""
+    mine, theirs = _values(primary, (*FUSABLE, *LABELS)), _values(cfg, (*FUSABLE, *LABELS))
+    return {"overrides": list(overrides),
+            "set": {k: v for k, v in theirs.items() if v != mine[k]}}
+
+
+def encode(specs: list[dict[str, Any]]) -> str:
+    """The ``fused`` override of a job: its other members as one quoted JSON value."""
+    text = json.dumps(specs, separators=(",", ":"))
+    return "fused='" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def members(cfg: DictConfig) -> list[tuple[list[str], DictConfig]]:
+    """The other points of a fused job: (overrides, config) each, rebuilt from ``cfg``."""
+    if not cfg.fused:
+        return []
+    out = []
+    for spec in json.loads(cfg.fused):
+        member = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"])
+        member.fused = ""
+        for key, value in spec["set"].items():
+            OmegaConf.update(member, key, value, merge=False)
+        out.append((spec["overrides"], member))
+    return out
+
+
+def groups(points: Sequence[tuple[list[str], DictConfig]], max_points: int) -> list[list[int]]:
+    """Indices of the points, grouped by :func:`fusion_key` in order of first appearance,
+    each group cut into chunks of at most ``max_points``."""
+    by_key: dict[str | int, list[int]] = {}
+    for i, (_, cfg) in enumerate(points):
+        key = fusion_key(cfg)
+        by_key.setdefault(i if key is None else key, []).append(i)
+    return [idx[s:s + max_points] for idx in by_key.values()
+            for s in range(0, len(idx), max(1, max_points))]

@@ -1,0 +1,113 @@
+"""Sweep-level fusion: points trained as one computation equal the points trained apart."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from harness import fusion, tracking
+from harness.trainer import train, train_group
+from tests.conftest import ROOT, run_cli, runs_in
+
+SMALL = ["model.widths=[16,8]", "trainer.replicates=3", "trainer.steps=40",
+         "trainer.epochs=null", "trainer.batch_size=16", "data.n=120", "trainer.evals=4"]
+
+# each list: the points of one fused group (they differ only in per-replicate values)
+GROUPS = {
+    "init, seeds, penalties": [
+        ["model.init=xavier"], ["model.init=he", "trainer.seed=5", "data.seed=3"],
+        ["model.init=normal", "model.init_std=0.5", "reg.l2=0.01"],
+        ["reg.l1=0.003"]],
+    "adam lr and decay": [
+        ["optim.lr=0.01"], ["optim.lr=0.001", "optim.weight_decay=0.01"],
+        ["optim.lr=0.03", "reg.l2=0.001"]],
+    "sgd lr, momentum, proximal l1": [
+        ["optim.name=sgd", "reg.proximal=true", "reg.l1=0.01", "optim.lr=0.1"],
+        ["optim.name=sgd", "reg.proximal=true", "reg.l1=0.1", "optim.lr=0.05",
+         "optim.momentum=0.9"],
+        ["optim.name=sgd", "reg.proximal=true", "reg.l1=0.01", "optim.lr=0.1",
+         "optim.momentum=0.5", "optim.weight_decay=0.001"]],
+}
+
+
+@pytest.mark.parametrize("name", GROUPS)
+def test_fused_points_equal_points_trained_apart(compose_cfg, name):
+    """Every metric, curve and probe table of each fused point equals its own run's, to
+    float rounding (the stacked replicates only change the shapes of the kernels)."""
+    cfgs = [compose_cfg([*SMALL, "trainer.probes=[weights]", *o]) for o in GROUPS[name]]
+    assert len({fusion.fusion_key(c) for c in cfgs}) == 1
+    fused = train_group(cfgs)
+    for cfg, got in zip(cfgs, fused, strict=True):
+        alone = train(cfg)
+        assert set(got.final) == set(alone.final)
+        for key, want in alone.final.items():
+            np.testing.assert_allclose(got.final[key], want, rtol=1e-4, atol=1e-5, err_msg=key)
+        for key, want in alone.curves.items():
+            np.testing.assert_allclose(got.curves[key], want, rtol=1e-4, atol=1e-5, err_msg=key)
+        for key, want in alone.tables.items():
+            pd.testing.assert_frame_equal(got.tables[key], want, rtol=1e-4, atol=1e-5)
+        assert got.info["lr_effective"] == alone.info["lr_effective"]
+        assert got.info["fused_points"] == len(cfgs)
+
+
+def test_what_fuses(compose_cfg):
+    key = fusion.fusion_key
+    base = compose_cfg(SMALL)
+    assert key(base) == key(compose_cfg([*SMALL, "claims=[X-1]"]))  # labels, not training
+    assert key(base) == key(compose_cfg([*SMALL, "optim.lr=0.1", "reg.l1=1"]))
+    assert key(base) != key(compose_cfg([*SMALL, "trainer.batch_size=8"]))
+    assert key(base) != key(compose_cfg([*SMALL, "optim.name=sgd"]))
+    assert key(compose_cfg([*SMALL, "model.dropout=0.2"])) is None
+
+
+def test_members_rebuild_each_point_from_the_job_config(compose_cfg):
+    """The sweeper's ``fused`` override, parsed as Hydra parses it, gives back configs
+    with the same identity (config hash) as composing each point directly."""
+    points = [[*SMALL, "optim.lr=0.01"], [*SMALL, "optim.lr=0.1", "model.init=he"],
+              [*SMALL, "reg.l2=0.5", "claims=[X-1]"]]
+    cfgs = [compose_cfg(p) for p in points]
+    override = fusion.encode([fusion.member_spec(cfgs[0], p, c)
+                              for p, c in zip(points[1:], cfgs[1:], strict=True)])
+    job = compose_cfg([*points[0], override])  # parsed as Hydra parses a job's overrides
+    assert tracking.config_hash(job) == tracking.config_hash(cfgs[0])
+    rebuilt = fusion.members(job)
+    assert [o for o, _ in rebuilt] == points[1:]
+    assert [tracking.config_hash(c) for _, c in rebuilt] == \
+        [tracking.config_hash(c) for c in cfgs[1:]]
+    assert list(rebuilt[1][1].claims) == ["X-1"]
+
+
+def test_groups_keep_order_and_cap(monkeypatch):
+    monkeypatch.setattr(fusion, "fusion_key", lambda cfg: cfg)  # the "config" is its key
+    points = [([str(i)], "ab"[i % 2]) for i in range(7)] + [(["7"], None)]
+    assert fusion.groups(points, 16) == [[0, 2, 4, 6], [1, 3, 5], [7]]
+    assert fusion.groups(points, 3) == [[0, 2, 4], [6], [1, 3, 5], [7]]
+
+
+def test_a_fused_sweep_logs_the_same_runs_as_an_unfused_one(tmp_path, migrated_store_file):
+    """Through the real CLI: the grids sweeper fuses the regularization strengths into
+    one job, and the store holds one run per point with the same config hashes, names
+    and metrics as a sweep with hydra.sweeper.fuse=false."""
+    import shutil
+
+    from omegaconf import OmegaConf
+
+    grids = OmegaConf.load(ROOT / "conf/experiment/regularization.yaml").hydra.sweeper.grids
+    sweep = ["-m", "experiment=regularization", "profile=smoke",  # abid_l1: l1 = 0, 0.1, 1
+             *(f"~hydra.sweeper.grids.{g}" for g in grids if g != "abid_l1")]
+    stores = {}
+    for fuse in ("true", "false"):
+        shutil.copyfile(migrated_store_file, tmp_path / f"{fuse}.db")
+        uri = f"sqlite:///{tmp_path / f'{fuse}.db'}"
+        proc = run_cli([*sweep, f"hydra.sweeper.fuse={fuse}"], uri, tmp_path / fuse)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        runs = runs_in(uri)
+        stores[fuse] = runs.set_index("tags.config_hash").sort_index()
+    fused, apart = stores["true"], stores["false"]
+    assert len(fused) == 3 and (fused.status == "FINISHED").all()
+    assert (fused["metrics.fused_points"] == 3).all() and (apart["metrics.fused_points"] == 1).all()
+    assert list(fused.index) == list(apart.index)
+    assert list(fused["tags.mlflow.runName"]) == list(apart["tags.mlflow.runName"])
+    np.testing.assert_allclose(fused["metrics.test_acc"], apart["metrics.test_acc"],
+                               rtol=1e-4, atol=1e-5)
