@@ -32,7 +32,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from scipy import stats as sps  # noqa: E402
 
-from harness import stats  # noqa: E402
+from harness import plots, stats  # noqa: E402
 from harness.claims import (  # noqa: E402
     Claim,
     Experiment,
@@ -41,7 +41,7 @@ from harness.claims import (  # noqa: E402
     Verdict,
     missing,
 )
-from harness.plots import band  # noqa: E402
+from harness.plots import band, band_frame  # noqa: E402
 from harness.results import RunSet  # noqa: E402
 
 NAME = "batch_size"
@@ -1011,55 +1011,62 @@ BS5A_MIN_EFFECT, BS5A_PILOT_SD = math.log(2), 0.96
 
 
 def _fig_accuracy(rs: RunSet, out: Path) -> None:
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5), sharey=True)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8), sharey=True)
+    for ax in (left, right):
+        ax.set_xscale("log")  # before the bands: replicate dots are spread by a factor
     _, te, _ = wide(rs, "test_acc")
     _, tr, _ = wide(rs, "train_acc")
-    band(left, sorted(te), te, "ours: held-out test accuracy")
-    band(left, sorted(tr), tr, "ours: training accuracy", ls="--", color="black")
+    band(left, sorted(te), te, "ours: held-out test accuracy", dots=True, jitter=0.05,
+         offset=-0.08, color=plots.color("split", "test"))
+    band(left, sorted(tr), tr, "ours: training accuracy", dots=True, jitter=0.05,
+         offset=0.08, ls="--", color=plots.color("split", "train"))
     left.plot(ORIGINAL.batch_size, ORIGINAL.accuracy, "k*", ms=10,
               label="Abid 2018 \"test\" accuracy (computed on the training set)")
     main = rs.final[rs.final.grid == "main"]
     bayes = main.groupby("preset").bayes_acc.mean()
     left.axhline(bayes[PRIMARY], color="grey", ls=":",
                  label=f"Bayes ceiling, mean over replicates {bayes[PRIMARY]:.3f}")
-    left.set(xscale="log", xlabel="batch size", ylabel="final accuracy",
+    left.set(xlabel="batch size (examples per update)", ylabel="final accuracy (fraction)",
              title="abid2018: the original's metric vs held-out accuracy")
     left.legend(fontsize=7, loc="lower left")
     for preset in presets(rs):
         _, acc, _ = wide(rs, "test_acc", preset)
-        band(right, sorted(acc), acc, preset)
+        band(right, sorted(acc), acc, preset, color=plots.color("setting", preset))
     if "identity_cov" in bayes:
-        right.axhline(bayes["identity_cov"], color="tab:purple", ls=":",
-                      label=f"Bayes ceiling, identity_cov {bayes['identity_cov']:.3f}")
+        right.axhline(bayes["identity_cov"], color=plots.color("setting", "identity_cov"),
+                      ls=":", label=f"Bayes ceiling, identity_cov {bayes['identity_cov']:.3f}")
     right.axhline(bayes[PRIMARY], color="grey", ls=":", label="Bayes ceiling, Σ=cᵀc")
-    right.set(xscale="log", xlabel="batch size",
-              title="Held-out test accuracy per setting")
-    right.legend(fontsize=7, loc="lower left")
-    fig.suptitle("Final accuracy vs batch size (mean and 95% CI over replicates, each "
-                 "replicate its own dataset)")
-    fig.tight_layout()
-    fig.savefig(out / "accuracy_vs_batch.png", dpi=110)
-    plt.close(fig)
+    right.set(xlabel="batch size (examples per update)",
+              ylabel="final held-out test accuracy (fraction)",
+              title="Held-out test accuracy per setting (means only)")
+    right.yaxis.set_tick_params(labelleft=True)
+    right.legend(fontsize=7, loc="lower left", ncol=2)
+    fig.suptitle("Final accuracy vs batch size: mean and 95% CI over replicates (each its "
+                 "own dataset); dots: each replicate (left)")
+    plots.save(fig, out / "accuracy_vs_batch.png")
 
 
 def _fig_runtime(rs: RunSet, out: Path) -> None:
     t = timing_runs(rs)
     fig, ax = plt.subplots(figsize=(6, 4))
+    ax.set(xscale="log", yscale="log")
     if len(t):
-        ax.scatter(t.batch_size, t.s_per_epoch, alpha=0.5, s=14,
-                   label="ours: each timing run (one model)")
+        rng = np.random.default_rng(0)
+        for b, g in t.groupby("batch_size"):
+            plots.replicate_dots(ax, b, g.s_per_epoch, plots.color("batch_size", b),
+                                 rng=rng, s=14, alpha=0.6)
+        ax.scatter([], [], s=14, color="grey", label="ours: each timing run (one model)")
         med = t.groupby("batch_size").s_per_epoch.median()
-        ax.plot(med.index, med.values, "o-", label="ours: median over repeats")
+        ax.plot(med.index, med.values, "o-", color=plots.color("setting", PRIMARY),
+                label="ours: median over repeats")  # timing: abid2018's net and data
     else:
         ax.text(0.5, 0.5, "no timing runs yet", transform=ax.transAxes, ha="center")
     ax.plot(ORIGINAL.batch_size, ORIGINAL.runtime_s / ORIGINAL_EPOCHS, "k*--",
             label="Abid 2018 (its hardware)")
-    ax.set(xscale="log", yscale="log", xlabel="batch size", ylabel="seconds per epoch",
+    ax.set(xlabel="batch size (examples per update)", ylabel="seconds per epoch (s)",
            title="Runtime vs batch size (timing runs)")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out / "runtime_vs_batch.png", dpi=110)
-    plt.close(fig)
+    plots.save(fig, out / "runtime_vs_batch.png")
 
 
 def _fig_curves(rs: RunSet, out: Path) -> None:
@@ -1067,59 +1074,74 @@ def _fig_curves(rs: RunSet, out: Path) -> None:
     cur = main_rows(rs, PRIMARY, "curves")
     for b, g in cur.groupby("batch_size"):
         for ax, metric in zip(axes, ("test_acc", "train_acc"), strict=True):
-            s = g.groupby("epoch")[metric].agg(["mean", "std", "count"])
-            half = 1.96 * s["std"] / np.sqrt(s["count"])
-            ax.plot(s.index, s["mean"], label=f"batch {b}")
-            ax.fill_between(s.index, s["mean"] - half, s["mean"] + half, alpha=0.15)
-    axes[0].set(title="Held-out test accuracy", xlabel="epoch (of n=500)", ylabel="accuracy")
-    axes[1].set(title="Training accuracy (what the original plotted)", xlabel="epoch (of n=500)")
+            band_frame(ax, g, "epoch", metric, f"batch {b}",
+                       color=plots.color("batch_size", b))
+    axes[0].set(title="abid2018: held-out test accuracy", ylabel="accuracy (fraction)")
+    axes[1].set(title="abid2018: training accuracy (what the original plotted)")
+    for ax in axes:
+        ax.set_xlabel("epoch (500 examples drawn per epoch: the full n, as the original)")
     axes[1].legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out / "learning_curves.png", dpi=110)
-    plt.close(fig)
+    fig.suptitle("Learning curves: mean and 95% CI over replicates", fontsize=10)
+    plots.save(fig, out / "learning_curves.png")
 
 
 def _geo_band(ax, logs: tuple[list[int], dict[int, np.ndarray], np.ndarray], label: str,
               **kw: object) -> None:
     """Geometric mean with its 95% CI (exp of the t CI of the mean log, clustered by
-    dataset: the numbers BS-5's level table prints) of one preset's logged metric."""
+    dataset: the numbers BS-5's level table prints) of one preset's logged metric. Values
+    at JITTER_FLOOR (log_metric's floor) or not finite are counted in the label."""
     levels, samples, clusters = logs
+    total = sum(samples[b].size for b in levels)
+    floored = sum(int((samples[b] <= math.log(JITTER_FLOOR)).sum()) for b in levels)
+    missing_ = sum(int((~np.isfinite(samples[b])).sum()) for b in levels)
     levels = [b for b in levels if np.isfinite(samples[b]).sum() >= 2]
     if not levels:
         return
+    notes = [f"{k} of {total} {what}" for k, what in
+             ((floored, f"at the {JITTER_FLOOR:g} floor"), (missing_, "missing, left out"))
+             if k]
     geo = _level_frame(levels, samples, clusters, label, np.exp)
     kw.setdefault("marker", "o")
-    line, = ax.plot(geo.batch_size, geo["mean"], label=label, **kw)
+    line, = ax.plot(geo.batch_size, geo["mean"],
+                    label=label + (f" ({'; '.join(notes)})" if notes else ""), **kw)
     ax.fill_between(geo.batch_size, geo.ci_low, geo.ci_high, alpha=0.15,
                     color=line.get_color())
 
 
 def _fig_ttt_jitter(rs: RunSet, out: Path) -> None:
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6))
     ttt = time_to_target(rs)
     xs = sorted(ttt)
+    rng = np.random.default_rng(0)
+    ticks, never_total, total = [], 0, 0
     for i, b in enumerate(xs):
         v = ttt[b]
-        axes[0].scatter(np.full(np.isfinite(v).sum(), i), v[np.isfinite(v)], alpha=0.6)
+        plots.replicate_dots(axes[0], i, v, plots.color("batch_size", b), rng=rng, s=16,
+                             alpha=0.6)
+        never = int((~np.isfinite(v)).sum())
+        never_total, total = never_total + never, total + v.size
+        ticks.append(f"{b}\n{never} of {v.size} never")
     if any((np.isfinite(v) & (v > 0)).any() for v in ttt.values()):
         axes[0].set_yscale("log")
-    axes[0].set(xticks=range(len(xs)), xticklabels=xs, xlabel="batch size",
-                ylabel="seconds (steps × timing seconds per step)",
-                title=f"Time to test accuracy {TARGET_FRACTION} × Bayes (never-reached "
-                      "omitted)")
+    axes[0].set_xticks(range(len(xs)), ticks, fontsize=8)
+    axes[0].set(xlabel="batch size (examples per update); under it, the replicates that "
+                       "never reached\nthe target (not drawn)",
+                ylabel="seconds to target (steps × timing s per step)",
+                title=f"Time to test accuracy {TARGET_FRACTION} × Bayes, one dot per "
+                      f"replicate\n{never_total} of {total} never reached it (not drawn)")
     bursts = matched_bursts(rs)
     for preset in [p for p in PRESET_ORDER if p in bursts]:
-        _geo_band(axes[1], log_dlog(bursts[preset]), preset)
+        _geo_band(axes[1], log_dlog(bursts[preset]), preset,
+                  color=plots.color("setting", preset))
     _geo_band(axes[1], log_metric(bursts.get(BS5_PRIMARY), "batch_loss_std"),
-              "sgd: std of minibatch losses (not judged)", ls="--", color="black")
-    axes[1].set(xscale="log", yscale="log", xlabel="batch size",
-                ylabel=f"std of Δ log L over {BURST} updates",
+              "sgd: std of minibatch losses (not judged)", ls=":", marker="s", mfc="none",
+              color=plots.color("setting", BS5_PRIMARY))
+    axes[1].set(xscale="log", yscale="log", xlabel="batch size (examples per update)",
+                ylabel=f"std of Δ log L over {BURST} updates (log-loss units)",
                 title="Oscillation of the training objective at a matched loss:\n"
                       "geometric mean over replicates, 95% CI (as BS-5b tests it)")
-    axes[1].legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out / "time_to_target_and_jitter.png", dpi=110)
-    plt.close(fig)
+    axes[1].legend(fontsize=7)
+    plots.save(fig, out / "time_to_target_and_jitter.png")
 
 
 def _bayes_summary(rs: RunSet) -> str:
@@ -1210,11 +1232,12 @@ def report(rs: RunSet, verdicts: list[Verdict], out: Path) -> str:
 
 ![accuracy vs batch size](accuracy_vs_batch.png)
 
-The dashed black line is training accuracy under abid2018: the metric the original
-plotted as "test accuracy". Our held-out test accuracy is the solid line of the same
-preset; the gap between them is the original's defect made visible. The dotted line is
-the analytic Bayes-optimal accuracy averaged over the replicates (each replicate draws its
-own dataset), the ceiling no classifier can beat on held-out data.
+The dashed line is training accuracy under abid2018: the metric the original plotted as
+"test accuracy" (his numbers: the black stars). Our held-out test accuracy is the solid
+line of the same preset; the gap between them is the original's defect made visible. Dots:
+each replicate's value. The dotted line is the analytic Bayes-optimal accuracy averaged
+over the replicates (each replicate draws its own dataset), the ceiling no classifier can
+beat on held-out data.
 
 ![runtime vs batch size](runtime_vs_batch.png)
 

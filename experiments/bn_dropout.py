@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from harness import stats  # noqa: E402
+from harness import plots, stats  # noqa: E402
 from harness.claims import (  # noqa: E402
     IMPLEMENTATION,
     Claim,
@@ -866,28 +866,38 @@ def simulate_bd5(rng: np.random.Generator, planted: bool, broken: bool = False) 
 def _fig_interaction(rs: RunSet, out: Path) -> None:
     runs = Runs.of(rs.final)
     sets = runs.settings()
-    fig, axes = plt.subplots(2, len(sets), figsize=(4.5 * len(sets), 7.5), squeeze=False,
+    fig, axes = plt.subplots(2, len(sets), figsize=(4.5 * len(sets), 7.8), squeeze=False,
                              sharey="col")
     for j, s in enumerate(sets):
         p = max(runs.rates(s), default=0.0)
         for i, placement in enumerate(("every", "last")):
             ax = axes[i, j]
-            for bn, style in ((False, "o--"), (True, "s-")):
+            for k, (bn, style) in enumerate(((False, "o--"), (True, "s-"))):
                 frames = [runs.get(s, bn), runs.get(s, bn, p, placement)]
                 if any(f is None for f in frames):
                     continue
-                eff = [stats.mean_ci(_acc(f), clusters=runs.clusters(s)) for f in frames]
+                accs = [_acc(f) for f in frames]
+                eff = [stats.mean_ci(a, clusters=runs.clusters(s)) for a in accs]
+                colour = plots.color("condition", "BN" if bn else "plain")
+                bad = sum(int((~np.isfinite(a)).sum()) for a in accs)
                 ax.errorbar([0, 1], [e.mean for e in eff],
                             yerr=[[e.mean - e.ci_low for e in eff],
                                   [e.ci_high - e.mean for e in eff]],
-                            fmt=style, capsize=4, label="BN" if bn else "no BN")
+                            fmt=style, capsize=4, color=colour,
+                            label=("BN" if bn else "no BN") + (
+                                f" ({bad} of {sum(a.size for a in accs)} non-finite, left "
+                                "out)" if bad else ""))
+                for x, a in enumerate(accs):  # each replicate, beside its mean
+                    plots.replicate_dots(ax, x, a, colour, jitter=0.025,
+                                         offset=0.07 * (2 * k - 1))
             ax.set(xticks=[0, 1], xticklabels=["no dropout", f"dropout {p:g}"],
-                   title=f"{label(s)}, dropout {placement}", ylabel="test accuracy")
+                   xlim=(-0.3, 1.3), title=f"{label(s)}, dropout {placement}",
+                   xlabel=f"dropout (inverted scaling; lr {LR:g})",
+                   ylabel="test accuracy (fraction)")
             ax.legend(fontsize=8)
-    fig.suptitle("Interaction plot: parallel lines = no interaction (mean, 95% CI)")
-    fig.tight_layout()
-    fig.savefig(out / "interaction.png", dpi=110)
-    plt.close(fig)
+    fig.suptitle("Interaction plot: parallel lines = no interaction (mean, 95% CI; dots: "
+                 "each replicate)")
+    plots.save(fig, out / "interaction.png")
 
 
 def _fig_variance_shift(rs: RunSet, out: Path) -> None:
@@ -896,20 +906,21 @@ def _fig_variance_shift(rs: RunSet, out: Path) -> None:
         return
     last = bn[(bn.step == bn.groupby("grid").step.transform("max"))
               & (bn.layer == bn.layer.max()) & ~bn.bn_after_activation.astype(bool)]
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for (preset, width, placement), g in last.groupby(["preset", "width",
-                                                       "dropout_placement"]):
-        means = g.groupby("dropout").var_shift.agg(["mean", "std", "count"])
-        half = 1.96 * means["std"] / np.sqrt(means["count"])
-        ax.errorbar(means.index, means["mean"], yerr=half, marker="o", capsize=3,
-                    label=f"{preset.removeprefix('bn_')} w{width}, dropout {placement}")
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    groups = last.groupby(["preset", "width", "dropout_placement"])
+    for k, ((preset, width, placement), g) in enumerate(groups):
+        task = label((preset, width))
+        band_frame(ax, g, "dropout", "var_shift", f"{task}, dropout {placement}",
+                   marker="o", ls="-" if placement == "every" else "--",
+                   color=plots.color("task", task), dots=True, jitter=0.003,
+                   offset=0.006 * (k - (groups.ngroups - 1) / 2))
     ax.axhline(1, color="grey", ls=":")
-    ax.set(xlabel="dropout rate p", ylabel="running var / eval-time input var",
-           title="Variance shift at the last BN layer (Li et al. 2019)")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out / "variance_shift.png", dpi=110)
-    plt.close(fig)
+    ax.set(xlabel="dropout rate p (solid: dropout every, dashed: last)",
+           ylabel="running var / eval-time input var (ratio)",
+           title="Variance shift at the last BN layer (Li et al. 2019):\n"
+                 "mean and 95% CI over replicates; dots: each replicate")
+    ax.legend(fontsize=7, handlelength=3.5)
+    plots.save(fig, out / "variance_shift.png")
 
 
 def curves_of(rs: RunSet, s: tuple[str, int], bn: bool, p: float = 0.0,
@@ -927,16 +938,18 @@ def _fig_curves(rs: RunSet, out: Path) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
     for ax, metric in zip(axes, ("test_acc", "train_acc"), strict=True):
         for name, kw in (("plain", {"bn": False}), ("BN", {"bn": True}),
-                         (f"dropout {MAX_P}", {"bn": False, "p": MAX_P}),
-                         (f"BN + dropout {MAX_P}", {"bn": True, "p": MAX_P})):
+                         ("dropout", {"bn": False, "p": MAX_P}),
+                         ("BN + dropout", {"bn": True, "p": MAX_P})):
             c = curves_of(rs, PRIMARY, **kw)
             if not c.empty:
-                band_frame(ax, c, "step", metric, name)
-        ax.set(title=f"{label(PRIMARY)}: {metric.replace('_', ' ')}", xlabel="step")
+                band_frame(ax, c, "step", metric,
+                           name + (f" {MAX_P}" if "p" in kw else ""),
+                           color=plots.color("condition", name))
+        ax.set(title=f"{label(PRIMARY)}: {metric.replace('_acc', ' accuracy')}",
+               xlabel="step (optimizer updates)")
         ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out / "learning_curves.png", dpi=110)
-    plt.close(fig)
+    axes[0].set_ylabel("accuracy (fraction; mean, 95% CI)")
+    plots.save(fig, out / "learning_curves.png")
 
 
 def _table(rs: RunSet) -> str:

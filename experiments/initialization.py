@@ -23,9 +23,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from hydra import compose  # noqa: E402
+from matplotlib.ticker import MaxNLocator, NullLocator  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
-from harness import stats  # noqa: E402
+from harness import plots, stats  # noqa: E402
 from harness.claims import Claim, Experiment, Outcome, Setting, Verdict, missing  # noqa: E402
 from harness.data import make_dataset  # noqa: E402
 from harness.plots import band_frame  # noqa: E402
@@ -678,90 +679,96 @@ def simulate_in4(rng: np.random.Generator, planted: bool,
 # ---------------------------------------------------------------- figures and page
 
 def _fig_accuracy(rs: RunSet, out: Path) -> None:
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2), sharey=True)
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.8), sharey=True)
     for ax, preset in zip(axes, ("abid2018", "moons", "logreg"), strict=True):
         cur = with_scheme(rs.sel("curves", preset=preset))
         for s, g in cur.groupby("scheme"):
-            band_frame(ax, g, "step", "test_acc", s)
+            band_frame(ax, g, "step", "test_acc", s, color=plots.color("init", s))
             if preset == "abid2018" and s in ORIGINAL_CURVE:
                 ax.plot(ORIGINAL_STEPS, ORIGINAL_CURVE[s], "*--", ms=7, lw=0.8,
-                        color=ax.lines[-1].get_color())
-        ax.set(title=f"{preset}: held-out test accuracy", xlabel="step")
+                        color=plots.color("init", s))
+        ax.set(title=f"{preset}: held-out test accuracy", xlabel="step (optimizer updates)")
     if len(rs.sel(preset="logreg")):
         axes[2].axhline(sklearn_optimum(rs).mean(), color="k", ls=":",
                         label="scikit-learn optimum (mean over replicates)")
-    axes[0].set_ylabel("accuracy (mean, 95% CI)")
+    axes[0].set_ylabel("test accuracy (fraction; mean, 95% CI)")
     axes[0].plot([], [], "k*--", label="Abid 2018 (test accuracy, mean of 5 datasets)")
-    for ax in axes:
-        ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out / "accuracy_by_init.png", dpi=110)
-    plt.close(fig)
+    plots.legend_all(fig, axes, fontsize=8, ncol=4, loc="lower center")
+    plots.save(fig, out / "accuracy_by_init.png", rect=(0, 0.12, 1, 1))
 
 
 def _fig_symmetry(rs: RunSet, out: Path) -> None:
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), sharey=True)
     sym = with_scheme(rs.table("symmetry"))
     for ax, preset in zip(axes, TASKS, strict=True):
         for s, g in sym[sym.preset == preset].groupby("scheme"):
-            band_frame(ax, g, "step", "unit_cosine", s)
-        ax.set(title=f"{TASKS[preset]}: are the first-layer units copies?", xlabel="step")
-        ax.legend(fontsize=7)
+            on_top = {"ls": "--", "zorder": 3} if s == "ones" else {}  # ones lies on zeros
+            band_frame(ax, g, "step", "unit_cosine", s, color=plots.color("init", s),
+                       **on_top)
+        ax.set(title=f"{TASKS[preset]}: are the first-layer units copies?",
+               xlabel="step (optimizer updates)")
     axes[0].set_ylabel("mean pairwise cosine of first-layer units")
-    fig.tight_layout()
-    fig.savefig(out / "symmetry.png", dpi=110)
-    plt.close(fig)
+    plots.legend_all(fig, axes, fontsize=8, ncol=5, loc="lower center")
+    plots.save(fig, out / "symmetry.png", rect=(0, 0.07, 1, 1))
 
 
 def _fig_profiles(rs: RunSet, out: Path) -> None:
     ls = rs.sel("layer_stats", preset="deep")
     ls = with_scheme(ls[(ls.step == 0) & (ls.depth == ls.depth.max())])
     acts = sorted(ls.activation.unique())
-    colour = {s: f"C{i}" for i, s in enumerate(sorted(ls.scheme.unique()))}
-    fig, axes = plt.subplots(2, len(acts), figsize=(5 * len(acts), 8), squeeze=False)
+    fig, axes = plt.subplots(2, len(acts), figsize=(5 * len(acts), 8.5), squeeze=False)
     for j, act in enumerate(acts):
         for s, g in ls[ls.activation == act].groupby("scheme"):
             # exactly 0 (zero init; sigmoid's 1/2 + a spread below float64's resolution)
-            # has no logarithm: left out, as in the slopes
+            # has no logarithm: left out, as in the slopes, and counted in the legend
             g = g.assign(log_act=np.log10(g.act_unit_std.where(g.act_unit_std > 0)),
                          log_grad=np.log10(g.grad_out_norm.where(g.grad_out_norm > 0)))
-            band_frame(axes[0, j], g, "layer", "log_act", s, color=colour[s])
-            band_frame(axes[1, j], g, "layer", "log_grad", s, color=colour[s])
+            for ax, col in zip(axes[:, j], ("log_act", "log_grad"), strict=True):
+                band_frame(ax, g, "layer", col, s, color=plots.color("init", s),
+                           marker="o", ms=2, missing="exactly 0")
         axes[0, j].set(title=f"{act}: per-unit activation spread per layer",
                        ylabel="log10 RMS over units of the std across inputs")
         axes[1, j].set(title=f"{act}: gradient w.r.t. layer output", xlabel="layer",
-                       ylabel="log10 norm")
-        axes[0, j].legend(fontsize=7)
+                       ylabel="log10 norm of the gradient")
+        for ax in axes[:, j]:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.legend(fontsize=6.5)
     fig.suptitle(f"At initialization, depth {int(ls.depth.max()) if len(ls) else '?'}, "
-                 "width 64 (last layer = logits)")
-    fig.tight_layout()
-    fig.savefig(out / "layer_profiles.png", dpi=110)
-    plt.close(fig)
+                 "width 64 (last layer = logits): mean and 95% CI over replicates per layer; "
+                 "values exactly 0 have no log10: counted in the legend, not drawn",
+                 fontsize=10)
+    plots.save(fig, out / "layer_profiles.png")
 
 
 def _fig_depth(rs: RunSet, out: Path) -> None:
     sl = layer_slopes(rs)
     fin = with_scheme(rs.sel(preset="deep"))
     acts = sorted(fin.activation.unique())
-    fig, axes = plt.subplots(2, len(acts), figsize=(5 * len(acts), 8), squeeze=False)
+    fig, axes = plt.subplots(2, len(acts), figsize=(5 * len(acts), 8.8), squeeze=False)
+    for ax in axes.ravel():
+        ax.set_xscale("log")  # before the bands: replicate dots are spread by a factor
+    schemes = sorted(set(sl.scheme) | set(fin.scheme))
     for j, act in enumerate(acts):
-        for s, g in sl[sl.activation == act].groupby("scheme"):
-            band_frame(axes[0, j], g, "depth", "grad_growth", s, marker="o")
-        for s, g in fin[fin.activation == act].groupby("scheme"):
-            band_frame(axes[1, j], g, "depth", "test_acc", s, marker="o")
+        for row, frame, col in ((0, sl, "grad_growth"), (1, fin, "test_acc")):
+            for s, g in frame[frame.activation == act].groupby("scheme"):
+                k = schemes.index(s)  # each scheme's dots side by side, in a fixed order
+                band_frame(axes[row, j], g, "depth", col, s, marker="o", ms=4,
+                           color=plots.color("init", s), dots=True, jitter=0.02,
+                           offset=0.05 * (k - (len(schemes) - 1) / 2),
+                           missing="without a slope: gradients exactly 0")
         axes[0, j].axhspan(-TAU, TAU, color="grey", alpha=0.15)
-        axes[0, j].set(title=f"{act}: gradient growth per layer at init", xscale="log",
+        axes[0, j].set(title=f"{act}: gradient growth per layer at init",
                        ylabel="log10 per layer (> 0 explodes)")
-        axes[1, j].set(title=f"{act}: test accuracy after the budget", xscale="log",
-                       xlabel="hidden layers", ylabel="accuracy")
+        axes[1, j].set(title=f"{act}: test accuracy after the budget",
+                       xlabel="hidden layers", ylabel="test accuracy (fraction)")
     depths = sorted(fin.depth.unique())
     for ax in axes.ravel():  # the swept depths as plain tick labels on the log axis
         ax.set_xticks(depths, [f"{d:g}" for d in depths])
-        ax.xaxis.set_minor_formatter(plt.NullFormatter())
-    axes[0, -1].legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out / "depth.png", dpi=110)
-    plt.close(fig)
+        ax.xaxis.set_minor_locator(NullLocator())
+    plots.legend_all(fig, axes, fontsize=8, ncol=4, loc="lower center")
+    fig.suptitle("Mean and 95% CI over replicates; dots: each replicate (each init's dots "
+                 f"side by side); grey band: ±{TAU} log10 per layer", fontsize=10)
+    plots.save(fig, out / "depth.png", rect=(0, 0.07, 1, 1))
 
 
 def _table(rs: RunSet, preset: str, original: bool = False, symmetry: bool = True) -> str:

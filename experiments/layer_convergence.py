@@ -24,8 +24,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from harness import stats  # noqa: E402
+from harness import plots, stats  # noqa: E402
 from harness.claims import Claim, Experiment, Outcome, Setting, Verdict, missing  # noqa: E402
 from harness.plots import band_frame  # noqa: E402
 from harness.results import RunSet, dataset_of  # noqa: E402
@@ -642,64 +643,77 @@ def simulate_lc4(rng: np.random.Generator, planted: bool,
 def _fig_curves(rs: RunSet, out: Path) -> None:
     conv = rs.sel("convergence", grid="abid")
     steps = rs.sel("convergence_steps", grid="abid")
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.2))
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.6))
     for lay, g in steps.groupby("layer"):
-        band_frame(axes[0], g, "step", "slice_change", f"layer {lay}")
+        band_frame(axes[0], g, "step", "slice_change", f"layer {lay}",
+                   color=plots.color("layer", lay))
+    last = conv.step.max()
     for lay, g in conv.groupby("layer"):
-        band_frame(axes[1], with_to_go(g), "step", "to_go", f"layer {lay}")
-        band_frame(axes[2], g, "step", "cka_final", f"layer {lay}")
-    axes[0].set(title="Abid's metric: change of the last 50 weights per 2 updates", xlabel="step",
-                yscale="log")
+        # ‖W_T − W_T‖ = 0 at the last evaluation by definition: no point on a log axis
+        band_frame(axes[1], with_to_go(g).query("step < @last"), "step", "to_go",
+                   f"layer {lay}", color=plots.color("layer", lay))
+        band_frame(axes[2], g, "step", "cka_final", f"layer {lay}",
+                   color=plots.color("layer", lay))
+    axes[0].set(title="Abid's metric: change of the last 50 weights per 2 updates",
+                ylabel="norm of the change (weight units)", yscale="log")
     axes[1].axhline(SETTLE, color="grey", ls=":", label=f"settled ({SETTLE})")
     axes[1].set(title="share of each layer's path still to go, ‖W_t − W_T‖ / ‖W_1 − W_T‖",
-                xlabel="step", yscale="log")
+                ylabel="share still to go (ratio)", yscale="log")
+    axes[1].text(0.02, 0.03, f"the last evaluation (update {last:g}, where it is 0 by "
+                 "definition) is not drawn", transform=axes[1].transAxes, fontsize=7)
     axes[2].axhline(CKA_SETTLE, color="grey", ls=":", label=f"settled ({CKA_SETTLE})")
     axes[2].set(title="CKA of each layer's representation with its final one",
-                xlabel="step")
+                ylabel="linear CKA (0 to 1)")
     for ax in axes:
+        ax.set_xlabel("step (optimizer updates)")
         ax.legend(fontsize=7)
     fig.suptitle("abid2018 (3 hidden layers of 50, sigmoid): mean and 95% CI over "
                  "replicates, each on its own dataset; layer 4 = output")
-    fig.tight_layout()
-    fig.savefig(out / "layer_curves.png", dpi=110)
-    plt.close(fig)
+    plots.save(fig, out / "layer_curves.png")
 
 
 def _fig_settling(rs: RunSet, out: Path) -> None:
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for name in LC1:
+    fig, ax = plt.subplots(figsize=(7, 4.6))
+    for k, name in enumerate(LC1):
         frame = lc1_settling(rs, name)
         if not frame.empty:
-            band_frame(ax, frame, "layer", "settle", name, marker="o")
-    ax.set(xlabel="layer (last = output)", ylabel="settling step",
-           title=f"When does each layer settle? (weights: ‖W_t − W_T‖/‖W_1 − W_T‖ < {SETTLE}; "
-                 f"representations: CKA > {CKA_SETTLE})")
-    ax.title.set_fontsize(8)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out / "settling.png", dpi=110)
-    plt.close(fig)
+            act, measure = name.split(": ")
+            band_frame(ax, frame, "layer", "settle", name, marker="o",
+                       ls="-" if measure == "weights" else "--",
+                       color=plots.color("activation", act), dots=True, jitter=0.04,
+                       offset=0.1 * (k - (len(LC1) - 1) / 2), missing="never settled")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set(xlabel="layer (last = output)", ylabel="settling step (optimizer updates)",
+           title=f"When does each layer settle? Weights: ‖W_t − W_T‖/‖W_1 − W_T‖ < {SETTLE};"
+                 f"\nrepresentations: CKA > {CKA_SETTLE}. Mean, 95% CI; dots: replicates")
+    ax.title.set_fontsize(9)
+    ax.legend(fontsize=8, loc="lower right", bbox_to_anchor=(1, 0.06))
+    plots.save(fig, out / "settling.png")
 
 
 def _fig_ratio(rs: RunSet, out: Path) -> None:
     gr = grad_ratio(rs)
     fin = rs.sel(preset="variants")
     fin = fin.assign(variant=variant_of(fin))
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for name, (act, var) in {"plain sigmoid": ("sigmoid", "plain"), **REMEDIES}.items():
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    variants = {"plain sigmoid": ("sigmoid", "plain"), **REMEDIES}
+    for k, (name, (act, var)) in enumerate(variants.items()):
+        dodge = {"marker": "o", "color": plots.color("variant", name), "dots": True,
+                 "jitter": 0.08, "offset": 0.2 * (k - (len(variants) - 1) / 2)}
         band_frame(axes[0], gr[(gr.activation == act) & (gr.variant == var)], "depth",
-                   "log_ratio", name, marker="o")
+                   "log_ratio", name, **dodge)
         band_frame(axes[1], fin[(fin.activation == act) & (fin.variant == var)], "depth",
-                   "test_acc", name, marker="o")
+                   "test_acc", name, **dodge)
     axes[0].axhline(0, color="grey", ls=":")
     axes[0].set(title="log10 first / last hidden layer output-gradient RMS",
-                xlabel="hidden layers")
-    axes[1].set(title="test accuracy after 750 steps", xlabel="hidden layers")
+                ylabel="log10 ratio (< 0: the first layer's gradient is smaller)")
+    axes[1].set(title="test accuracy after 750 steps", ylabel="test accuracy (fraction)")
     for ax in axes:
+        ax.set_xticks(DEPTHS)
+        ax.set_xlabel("hidden layers")
         ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out / "gradient_ratio.png", dpi=110)
-    plt.close(fig)
+    fig.suptitle("Mean and 95% CI over replicates; dots: each replicate", fontsize=10)
+    plots.save(fig, out / "gradient_ratio.png")
 
 
 def report(rs: RunSet, verdicts: list[Verdict], out: Path) -> str:

@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from harness import stats  # noqa: E402
+from harness import plots, stats  # noqa: E402
 from harness.claims import (  # noqa: E402
     IMPLEMENTATION,
     Claim,
@@ -32,7 +32,7 @@ from harness.claims import (  # noqa: E402
     Verdict,
     missing,
 )
-from harness.plots import band  # noqa: E402
+from harness.plots import band, band_frame  # noqa: E402
 from harness.results import RunSet  # noqa: E402
 
 NAME = "regularization"
@@ -666,31 +666,39 @@ def simulate_rg4(rng: np.random.Generator, planted: bool,
 
 # ---------------------------------------------------------------- figures and page
 
+PENALTY_LABELS = {"l1": "L1", "l2": "L2", "prox": "L1, proximal step"}  # figures' legends
+
+
 def _fig_paths(rs: RunSet, out: Path) -> None:
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4))
-    for pen in ("l1", "l2", "prox"):
-        for ax, metric in zip(axes, ("weight_l2", SPARSE, "test_acc"), strict=True):
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.4))
+    metrics = ("weight_l2", SPARSE, "test_acc")
+    for ax in axes:
+        ax.set_xscale("log")  # before the bands: replicate dots are spread by a factor
+    for k, pen in enumerate(PENALTY_LABELS):
+        for ax, metric in zip(axes, metrics, strict=True):
             ys = path(rs, pen, metric)
             xs = [lam for lam in sorted(ys) if lam > 0]
             if xs:
-                band(ax, xs, ys, {"prox": "L1, proximal step"}.get(pen, pen.upper()))
-    for ax, metric in zip(axes, ("weight_l2", SPARSE, "test_acc"), strict=True):
+                band(ax, xs, ys, PENALTY_LABELS[pen], color=plots.color("regularizer", pen),
+                     dots=True, jitter=0.06, offset=0.15 * (k - 1))
+    for ax, metric in zip(axes, metrics, strict=True):
         none = path(rs, "l1", metric).get(0.0)
         if none is not None:
-            ax.axhline(np.mean(none), color="grey", ls=":", label="λ = 0")
-        ax.set(xscale="log", xlabel="λ (mean-reduced penalty, as Abid)")
+            ax.axhline(np.mean(none), color=plots.color("regularizer", "none"), ls=":",
+                       label="λ = 0 (mean over replicates)")
+        ax.set_xlabel("λ (mean-reduced penalty, as Abid)")
         ax.legend(fontsize=7)
-    axes[0].set(title="Norm of all weights", yscale="log")
-    axes[1].set(title="Share of weights with |w| < 1e-3")
-    axes[2].set(title="Held-out test accuracy")
-    fig.tight_layout()
-    fig.savefig(out / "paths.png", dpi=110)
-    plt.close(fig)
+    axes[0].set(title="Norm of all weights", ylabel="L2 norm of all weights", yscale="log")
+    axes[1].set(title="Share of weights with |w| < 1e-3", ylabel="share of weights (fraction)")
+    axes[2].set(title="Held-out test accuracy", ylabel="test accuracy (fraction)")
+    fig.suptitle("abid2018 net, final values: mean and 95% CI over replicates; dots: each "
+                 "replicate", fontsize=10)
+    plots.save(fig, out / "paths.png")
 
 
 def _fig_histograms(rs: RunSet, out: Path) -> None:
     fl = labelled(rs.sel("first_layer", preset="abid2018"))
-    fig, axes = plt.subplots(2, 3, figsize=(13, 6.5))
+    fig, axes = plt.subplots(2, 3, figsize=(13, 7))
     for i, pen in enumerate(("l1", "l2")):
         for j, lam in enumerate((0.0, 0.1, 1.0)):
             ax = axes[i, j]
@@ -700,47 +708,54 @@ def _fig_histograms(rs: RunSet, out: Path) -> None:
             start, end = sel[sel.step == 0].value, sel[sel.step == sel.step.max()].value
             bins = np.linspace(min(start.min(), end.min()), max(start.max(), end.max()), 60)
             ax.hist(start, bins, alpha=0.4, color="grey", label="initial (Xavier)")
-            ax.hist(end, bins, alpha=0.6, label="after 750 steps")
-            ax.set(title=f"{pen.upper()} λ = {lam:g}: first-layer weights", yscale="log")
+            ax.hist(end, bins, alpha=0.6, color=plots.color("regularizer", pen if lam else
+                                                            "none"),
+                    label=f"after {sel.step.max():g} steps")
+            ax.set(title=f"{pen.upper()} λ = {lam:g}: first-layer weights", yscale="log",
+                   xlabel="weight value", ylabel="count over replicates (log scale)")
             ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out / "histograms.png", dpi=110)
-    plt.close(fig)
+    plots.save(fig, out / "histograms.png")
 
 
 def _fig_decay(rs: RunSet, out: Path) -> None:
     ws = rs.table("weights")
     ws = ws[ws.preset == "decay"]
-    fig, ax = plt.subplots(figsize=(6.5, 4))
+    fig, ax = plt.subplots(figsize=(7, 4.4))
     for g, sel in ws.groupby("grid"):
         total = sel.groupby(["step", "replicate"]).l2_norm.apply(
             lambda s: float(np.sqrt((s ** 2).sum()))).reset_index()
-        mean = total.groupby("step").l2_norm.mean()
-        ax.plot(mean.index, mean.values, label=g.removeprefix("rg3_"),
-                ls="--" if "decay" in g else "-")
-    ax.set(xlabel="step", ylabel="norm of all weights (mean over replicates)",
-           title="L2 in the loss vs weight decay")
+        optimizer, _, how = g.removeprefix("rg3_").partition("_")
+        band_frame(ax, total, "step", "l2_norm",
+                   f"{optimizer}: {'weight decay' if how == 'decay' else 'L2 in the loss'}",
+                   color=plots.color("optimizer", optimizer),  # decay on top, visible
+                   **({"ls": "--", "zorder": 3} if how == "decay" else {"lw": 3.5,
+                                                                        "alpha": 0.6}))
+    ax.set(xlabel="step (optimizer updates)",
+           ylabel="L2 norm of all weights (mean, 95% CI)",
+           title="L2 in the loss (wide, solid) vs weight decay (dashed)")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out / "decay.png", dpi=110)
-    plt.close(fig)
+    plots.save(fig, out / "decay.png")
 
 
 def _fig_overfit(rs: RunSet, out: Path) -> None:
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), sharey=True)
     for ax, pen in zip(axes, ("l1", "l2"), strict=True):
-        for metric, ls in (("train_acc", "--"), ("test_acc", "-")):
+        ax.set_xscale("log")  # before the bands: replicate dots are spread by a factor
+        for k, (metric, ls) in enumerate((("train_acc", "--"), ("test_acc", "-"))):
+            split = metric.removesuffix("_acc")
             ys = path(rs, pen, metric, preset="overfit")
             xs = [lam for lam in sorted(ys) if lam > 0]
             if xs:
-                band(ax, xs, ys, metric.replace("_acc", ""), ls=ls)
-                ax.axhline(np.mean(ys[0.0]), color="grey", ls=ls, lw=0.8)
-        ax.set(xscale="log", xlabel="λ (sum-reduced)", title=f"digits, {pen.upper()}: "
-               "train vs test accuracy (grey: λ = 0)")
+                band(ax, xs, ys, split, ls=ls, color=plots.color("split", split), dots=True,
+                     jitter=0.08, offset=0.2 * (k - 0.5))
+                ax.axhline(np.mean(ys[0.0]), color="grey", ls=ls, lw=0.8,
+                           label=f"{split}, λ = 0")
+        ax.set(xlabel="λ (sum-reduced)",
+               title=f"digits, {pen.upper()}: train vs test accuracy (grey: λ = 0)")
         ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out / "overfit.png", dpi=110)
-    plt.close(fig)
+    axes[0].set_ylabel("final accuracy (fraction)")
+    fig.suptitle("Mean and 95% CI over replicates; dots: each replicate", fontsize=10)
+    plots.save(fig, out / "overfit.png")
 
 
 def _original_table(rs: RunSet) -> str:
