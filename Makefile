@@ -9,7 +9,7 @@ PORT ?= 5000
 JOBS ?= 2
 STORE ?= $(or $(MLFLOW_TRACKING_URI),sqlite:///$(CURDIR)/mlflow.db)
 
-.PHONY: setup run-all test report calibrate ui bench lint clean
+.PHONY: setup run-all test report calibrate ui screenshots bench lint clean
 
 setup: $(VENV)/.installed
 
@@ -40,12 +40,19 @@ ui: setup
 	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false $(BIN)/mlflow ui --backend-store-uri "$(STORE)" \
 		--host 127.0.0.1 --port $(PORT) --workers 1
 
+## the MLflow UI path to "which batch size was best, and how much did it vary?" ->
+## results/ui/*.png (headless Chromium from Debian's chromium package, via Playwright)
+screenshots: setup
+	test -x /usr/bin/chromium || { echo "needs Chromium: apt-get install chromium" >&2; exit 2; }
+	$(BIN)/python -c "import playwright" 2>/dev/null || $(BIN)/pip install -q -e '.[ui]'
+	$(BIN)/python scripts/ui_screenshots.py --store "$(STORE)" --out results/ui
+
 ## throughput (batched vs one seed at a time) and tracking overhead -> results/bench.md
 bench: setup
 	$(BIN)/python -m harness.bench
 
 lint: setup
-	$(BIN)/ruff check harness experiments tests
+	$(BIN)/ruff check harness experiments tests scripts hydra_plugins
 
 clean:
 	rm -rf logs .pytest_cache .ruff_cache

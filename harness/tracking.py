@@ -278,7 +278,12 @@ def _create_sqlite_store(path: Path) -> None:
     tmp = path.with_name(f".{path.name}.init-{os.getpid()}")
     tmp_uri = f"sqlite:///{tmp}"
     try:
-        SqlAlchemyStore(tmp_uri, (path.parent / "mlartifacts").as_uri())
+        store = SqlAlchemyStore(tmp_uri, (path.parent / "mlartifacts").as_uri())
+        # MLflow puts an empty "Default" experiment (id 0) in every new store; every harness
+        # run names its own experiment, so Default would only sit empty beside them in the
+        # UI. Deleted, not dropped: MLflow does not recreate it while the row exists, the UI
+        # hides it, and `mlflow experiments restore -x 0` brings it back.
+        store.delete_experiment(SqlAlchemyStore.DEFAULT_EXPERIMENT_ID)
         engine = SqlAlchemyStore._engine_map.pop(tmp_uri, None)
         if engine is not None:
             engine.dispose()
@@ -522,9 +527,29 @@ def dry_run(points: list[tuple[list[str], DictConfig]]) -> None:
     raise SystemExit(0)
 
 
-EXPERIMENT_KIND = "mlflow.experimentKind"  # the UI opens a model-training experiment in
-# its runs view, not the GenAI one
+# the experiment's kind (model training); MLflow 3.17's UI no longer opens the runs view
+# by it: a new browser starts in the GenAI view until "Model training" is picked once
+EXPERIMENT_KIND = "mlflow.experimentKind"
 NOTE = "mlflow.note.content"  # the description the UI shows (markdown)
+VIEW_TAG = "mlflow.sharedViewState."  # a saved runs view, listed in the UI's "Views" menu
+ACCURACY_VIEW = ("harness-test_acc", "points by held-out accuracy")  # fixed id: replaced
+
+
+def accuracy_view(metric: str = "test_acc") -> str:
+    """A saved runs view as MLflow's UI stores one (an experiment tag): the experiment's
+    points, best ``metric`` first, their spread over replicates in the next columns. It
+    answers "which point was best, and how much did it vary?" in two clicks (Views, then
+    this one); without it the table opens on one collapsed sweep and no metric columns."""
+    spread = [f"metrics.`{k}`" for k in (metric, f"{metric}/std", f"{metric}/ci_low",
+                                          f"{metric}/ci_high", f"{metric}/n")]
+    state = {"searchFilter": f"tags.`{ROLE_TAG}` = 'point'",
+             "orderByKey": f"metrics.`{metric}`", "orderByAsc": False, "startTime": "ALL",
+             "lifecycleFilter": "Active", "datasetsFilter": [], "modelVersionFilter": "All Runs",
+             "selectedColumns": spread, "columnOrder": ["attributes.`Run Name`", *spread],
+             "columnWidths": {"attributes.`Run Name`": 300, **dict.fromkeys(spread, 120)}}
+    now = int(time.time() * 1000)
+    return json.dumps({"name": ACCURACY_VIEW[1], "createdAt": now, "updatedAt": now,
+                       "state": json.dumps(state, separators=(",", ":"))})
 
 
 def publish_verdicts(uri: str, experiment: str, verdicts: list[dict[str, Any]], page: Path,
@@ -549,10 +574,13 @@ def publish_verdicts(uri: str, experiment: str, verdicts: list[dict[str, Any]], 
         f"From `python -m harness.report` on {time.strftime('%Y-%m-%d %H:%M')}; the page "
         f"with every table and figure: `{page}` ({page.resolve().as_uri()}). Each sweep is a "
         "parent run; its points are its children (one per configuration, its replicates' "
-        "spread as metrics: mean, /std, /ci_low, /ci_high, /n).", "",
+        "spread as metrics: mean, /std, /ci_low, /ci_high, /n). Views → "
+        f"[{ACCURACY_VIEW[1]}](#/experiments/{exp.experiment_id}/runs?viewStateShareKey="
+        f"{ACCURACY_VIEW[0]}) lists every point, best held-out accuracy first.", "",
         "| claim | verdict | headline | CI | measures |", "|---|---|---|---|---|", *rows])
     client.set_experiment_tag(exp.experiment_id, NOTE, note)
     client.set_experiment_tag(exp.experiment_id, EXPERIMENT_KIND, "custom_model_development")
+    client.set_experiment_tag(exp.experiment_id, VIEW_TAG + ACCURACY_VIEW[0], accuracy_view())
     for v in verdicts:
         client.set_experiment_tag(exp.experiment_id, f"claim.{v['claim']}", headline(v))
     parents = client.search_runs([exp.experiment_id], f"tags.`{ROLE_TAG}` = 'sweep'",

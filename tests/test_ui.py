@@ -14,7 +14,7 @@ import urllib.request
 
 import pytest
 
-from harness import report
+from harness import report, tracking
 
 
 def _free_port() -> int:
@@ -62,6 +62,9 @@ def test_rest_api_shows_parent_children_names_spread_and_verdicts(server, smoke_
     exp = _api(server, "experiments/get-by-name?experiment_name=batch_size")["experiment"]
     tags = {t["key"]: t["value"] for t in exp.get("tags", [])}
     assert tags["mlflow.experimentKind"] == "custom_model_development"
+    view = json.loads(tags["mlflow.sharedViewState.harness-test_acc"])  # the saved view
+    assert view["name"] == "points by held-out accuracy"
+    assert json.loads(view["state"])["orderByKey"] == "metrics.`test_acc`"
     assert "| BS-2 |" in tags["mlflow.note.content"]
     assert {"claim.BS-1", "claim.BS-4", "claim.BS-5a", "claim.BS-5b"} <= set(tags)
     runs = _api(server, "runs/search", {"experiment_ids": [exp["experiment_id"]],
@@ -81,3 +84,29 @@ def test_rest_api_shows_parent_children_names_spread_and_verdicts(server, smoke_
     assert {"test_acc", "test_acc/std", "test_acc/ci_low", "test_acc/ci_high",
             "test_acc/n"} <= keys
     assert len(keys) <= 80
+
+
+def test_screenshot_script_explains_itself():
+    """``scripts/ui_screenshots.py --help`` needs neither a browser nor Playwright."""
+    script = tracking.PROJECT_ROOT / "scripts" / "ui_screenshots.py"
+    out = subprocess.run([sys.executable, str(script), "--help"], capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    for word in ("--store", "--out", "--port", "results/ui", "01-experiment.png",
+                 "03-answer.png", "apt-get install chromium"):
+        assert word in out.stdout
+
+
+def test_new_store_has_no_empty_default_experiment(store):
+    """MLflow's empty "Default" experiment is deleted when the harness creates a store, so
+    the UI lists only the harness's experiments; it stays restorable and is not remade."""
+    from mlflow.entities import ViewType
+
+    client = tracking.init_store(store)
+    assert client.search_experiments() == []
+    default = client.get_experiment("0")
+    assert (default.name, default.lifecycle_stage) == ("Default", "deleted")
+    tracking.experiment_id(client, "batch_size", store)
+    client = tracking.init_store(store)  # a second start neither restores nor remakes it
+    names = {e.name: e.lifecycle_stage for e in client.search_experiments(ViewType.ALL)}
+    assert names == {"Default": "deleted", "batch_size": "active"}
