@@ -329,3 +329,67 @@ def replicate_optimizer(weights: Iterable[Tensor], others: Iterable[Tensor], nam
                               momentum=momentum if uses_momentum else 0.0,
                               betas=(float(betas[0]), float(betas[1])), eps=eps,
                               nesterov=nesterov and name == "sgd")
+
+
+class ScaledOptimizer:
+    """Per-replicate lr and weight decay on torch's own fused kernels.
+
+    A stock optimizer (the trainer's fused Adam/AdamW/SGD/Adagrad, foreach RMSprop) steps
+    a zero "shadow" of every parameter with lr 1 and no decay, so after its step the
+    shadow holds the update direction; each replicate then moves by its own rate,
+    p += lr_r · shadow, and the shadow is zeroed again. Decay is applied per replicate
+    around it as torch applies it: coupled (sgd, adam, rmsprop, adagrad) adds wd_r·p to
+    the gradient the kernel sees; decoupled (adamw) first shrinks p by 1 − lr_r·wd_r.
+    Each replicate follows torch.optim on its own slice to rounding (tests/test_optim.py),
+    at about the fused kernel's speed: an Adam step at R = 72 on one thread takes 0.5 ms
+    against 4.8 ms for :class:`ReplicateOptimizer`'s foreach ops. The kernel takes one
+    momentum, so momentum must be shared (else use ReplicateOptimizer).
+    """
+
+    def __init__(self, weights: Iterable[Tensor], others: Iterable[Tensor], name: str,
+                 stock: Callable[[list[Tensor], list[Tensor]], Optimizer], lr: Hyper,
+                 weight_decay: Hyper = 0.0) -> None:
+        """``stock(weights, others)``: the stock optimizer over the shadows, built with lr
+        1 and no weight decay (the trainer's make_optimizer with those two values)."""
+        self.weights, self.others = list(weights), list(others)
+        self.params = [*self.weights, *self.others]
+        self.shadows = [torch.zeros_like(p) for p in self.params]
+        n = len(self.weights)
+        self.inner = stock(self.shadows[:n], self.shadows[n:])
+        lr_, wd = _as_hyper("lr", lr), _as_hyper("weight_decay", weight_decay)
+        self.lr = [self._view(lr_, p) for p in self.params]
+        decoupled = str(getattr(name, "value", name)) == "adamw"
+        self.decay = None if not isinstance(wd, Tensor) and wd == 0 else [
+            self._view(1 - _as_hyper("lr", lr) * wd if decoupled else wd, w)
+            for w in self.weights]
+        self.decoupled = decoupled
+
+    @staticmethod
+    def _view(value: float | Tensor, like: Tensor) -> float | Tensor:
+        """A shared float as is; per-replicate values as an (R, 1, ..., 1) view."""
+        if not isinstance(value, Tensor):
+            return value
+        return value.to(like.dtype).view(-1, *([1] * (like.ndim - 1)))
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for p in self.params:
+            p.grad = None
+
+    @torch.no_grad()
+    def step(self) -> None:
+        grads = [p.grad for p in self.params]
+        if self.decay is not None and self.decoupled:
+            for w, factor in zip(self.weights, self.decay, strict=True):
+                w.mul_(factor)
+        elif self.decay is not None:  # coupled: the kernel sees g + wd·p
+            grads[:len(self.weights)] = [g + wd * w for g, w, wd in
+                                         zip(grads, self.weights, self.decay, strict=False)]
+        for s, g in zip(self.shadows, grads, strict=True):
+            s.grad = g
+        self.inner.step()
+        for p, s, lr in zip(self.params, self.shadows, self.lr, strict=True):
+            if isinstance(lr, Tensor):
+                p.addcmul_(s, lr)
+            else:
+                p.add_(s, alpha=lr)
+        torch._foreach_zero_(self.shadows)

@@ -30,7 +30,7 @@ from harness.data import (
     seed_for,
 )
 from harness.models import BatchedMLP
-from harness.optim import replicate_optimizer
+from harness.optim import ScaledOptimizer, replicate_optimizer
 from harness.penalties import active, penalty, soft_threshold_
 from harness.probes import EvalContext, StepContext, build_probes
 from harness.schema import (
@@ -141,13 +141,14 @@ def train(cfg: DictConfig, label: str = "") -> TrainResult:
     return train_group([cfg], label)[0]
 
 
-def _per_replicate(values: Sequence[float], sizes: Sequence[int],
-                   device: torch.device) -> float | torch.Tensor:
-    """One value per point -> the shared float, or an (R,) tensor when they differ."""
+def _per_replicate(values: Sequence[float], sizes: Sequence[int], device: torch.device,
+                   dtype: torch.dtype = torch.float64) -> float | torch.Tensor:
+    """One value per point -> the shared float, or an (R,) tensor when they differ
+    (optimizer values in float64, as torch.optim computes with Python floats)."""
     if len(set(values)) == 1:
         return float(values[0])
     return torch.tensor([float(v) for v, n in zip(values, sizes, strict=True) for _ in range(n)],
-                        dtype=torch.get_default_dtype(), device=device)
+                        dtype=dtype, device=device)
 
 
 def train_group(cfgs: Sequence[DictConfig], label: str = "") -> list[TrainResult]:
@@ -183,14 +184,19 @@ def train_group(cfgs: Sequence[DictConfig], label: str = "") -> list[TrainResult
     momentum = _per_replicate([c.optim.momentum for c in cfgs], sizes, device)
     if all(isinstance(v, float) for v in (lr, decay, momentum)):
         opt = make_optimizer(model.weights, others, cfg.optim, lr)
-    else:  # the points differ in these: an optimizer that takes them per replicate
+    elif isinstance(momentum, float):  # per-replicate lr or decay: on the stock kernels
+        shadow_cfg = OptimConfig(**{**to_container(cfg.optim), "weight_decay": 0.0})
+        opt = ScaledOptimizer(model.weights, others, cfg.optim.name,
+                              lambda w, b: make_optimizer(w, b, shadow_cfg, 1.0), lr, decay)
+    else:  # per-replicate momentum too: an optimizer that takes every value per replicate
         o = cfg.optim
         opt = replicate_optimizer(model.weights, others, o.name, lr, decay, momentum,
                                   tuple(o.betas), o.eps, o.nesterov)
     probes = build_probes(t)
     reg = RegConfig(**to_container(cfg.reg))  # a plain dataclass: read on every step
-    reg.l1 = _per_replicate([c.reg.l1 for c in cfgs], sizes, device)
-    reg.l2 = _per_replicate([c.reg.l2 for c in cfgs], sizes, device)
+    dtype = torch.get_default_dtype()  # the loss's: a float64 penalty would promote it
+    reg.l1 = _per_replicate([c.reg.l1 for c in cfgs], sizes, device, dtype)
+    reg.l2 = _per_replicate([c.reg.l2 for c in cfgs], sizes, device, dtype)
     regularized = active(reg)
     proximal = regularized and reg.proximal and active(RegConfig(l1=reg.l1))
 

@@ -100,7 +100,8 @@ def test_a_fused_sweep_logs_the_same_runs_as_an_unfused_one(tmp_path, migrated_s
     for fuse in ("true", "false"):
         shutil.copyfile(migrated_store_file, tmp_path / f"{fuse}.db")
         uri = f"sqlite:///{tmp_path / f'{fuse}.db'}"
-        proc = run_cli([*sweep, f"hydra.sweeper.fuse={fuse}"], uri, tmp_path / fuse)
+        proc = run_cli([*sweep, f"hydra.sweeper.fuse={fuse}", "hydra.sweeper.fuse_max=3"], uri,
+                   tmp_path / fuse)
         assert proc.returncode == 0, proc.stderr[-3000:]
         runs = runs_in(uri)
         stores[fuse] = runs.set_index("tags.config_hash").sort_index()

@@ -190,3 +190,36 @@ def test_bad_hyperparameters_are_refused():
     with pytest.raises(ValueError, match="algorithm"):
         ReplicateOptimizer(weights, "lbfgs")
 
+
+
+SHARED_MOMENTUM = [(n, o, m) for n, o, m in CASES if m is None] + [
+    ("sgd", {}, 0.9), ("sgd", {"nesterov": True}, 0.9), ("rmsprop", {}, 0.5)]
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("decay", [False, True], ids=["wd0", "wd"])
+@pytest.mark.parametrize(("name", "opts", "momentum"), SHARED_MOMENTUM,
+                         ids=[f"{n}-{m or 0}{'-nesterov' if o else ''}"
+                              for n, o, m in SHARED_MOMENTUM])
+def test_scaled_optimizer_matches_stock_on_each_slice(name, opts, momentum, decay, dtype):
+    """ScaledOptimizer (the stock fused kernel on shadows, then lr_r per replicate):
+    each replicate follows stock torch.optim on its own slice with its own lr and decay."""
+    from harness.optim import ScaledOptimizer
+
+    weights, others = stacked(dtype)
+    init = [p.detach().clone() for p in weights + others]
+    grads = gradients(weights + others)
+    lr = torch.tensor(LR[name], dtype=torch.float64)
+    wd = torch.tensor([0.1, 0.0, 0.03] if decay else [0.0] * R, dtype=torch.float64)
+    mom = float(momentum or 0.0)
+    opt = ScaledOptimizer(weights, others, name,
+                          lambda w, o: stock(name, w, o, 1.0, 0.0, mom, fused=True, **opts),
+                          lr, wd)
+    run(opt, weights + others, grads)
+    for r in range(R):
+        alone = [nn.Parameter(p[r].clone()) for p in init]
+        ref = stock(name, alone[:len(weights)], alone[len(weights):], lr[r].item(),
+                    wd[r].item(), mom, **opts)
+        run(ref, alone, grads, slice_=r)
+        for ours, theirs in zip(weights + others, alone, strict=True):
+            torch.testing.assert_close(ours[r], theirs.detach(), **TOL[dtype])

@@ -47,9 +47,10 @@ class GridsSweeperConf:
     exclusive: Optional[list[str]] = None  # noqa: UP045
     # train points that differ only in per-replicate values (seeds, init, lr, decay,
     # momentum, penalty strengths: harness/fusion.py) as one job and one batched
-    # computation, still one MLflow run per point; at most fuse_max points per job
+    # computation, still one MLflow run per point; at most fuse_max points per job (on 2
+    # CPU cores pairs saved 5-27% and larger groups less: results/bench.md)
     fuse: bool = True
-    fuse_max: int = 16
+    fuse_max: int = 2
 
 
 ConfigStore.instance().store(group="hydra/sweeper", name="grids", node=GridsSweeperConf,
@@ -84,7 +85,7 @@ class GridsSweeper(BasicSweeper):
     def __init__(self, max_batch_size: int | None, params: dict[str, str] | None = None,
                  grids: dict[str, dict[str, str]] | None = None,
                  exclusive: list[str] | None = None, fuse: bool = True,
-                 fuse_max: int = 16) -> None:
+                 fuse_max: int = 2) -> None:
         super().__init__(max_batch_size, params)
         self.grids = grids
         # a name whose grid was dropped (~hydra.sweeper.grids.NAME) simply has no points
