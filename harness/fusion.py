@@ -63,9 +63,13 @@ def member_spec(primary: DictConfig, overrides: list[str], cfg: DictConfig) -> d
 
 
 def encode(specs: list[dict[str, Any]]) -> str:
-    """The ``fused`` override of a job: its other members as one quoted JSON value."""
+    """The ``fused`` override of a job: its other members as one quoted JSON value.
+
+    Quotes and ``$`` (an OmegaConf interpolation) are written as JSON escapes, so the
+    value holds no character Hydra's quoted strings or OmegaConf treat specially, and
+    JSON's own escapes pass through Hydra untouched."""
     text = json.dumps(specs, separators=(",", ":"))
-    return "fused='" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    return "fused='" + text.replace("'", "\\u0027").replace("$", "\\u0024") + "'"
 
 
 def members(cfg: DictConfig) -> list[tuple[list[str], DictConfig]]:
@@ -82,12 +86,39 @@ def members(cfg: DictConfig) -> list[tuple[list[str], DictConfig]]:
     return out
 
 
+def memory_needed(cfg: DictConfig) -> float:
+    """Bytes one point needs (harness.schema.budget)."""
+    from harness.schema import budget
+
+    return budget(cfg).memory_bytes
+
+
+def memory_limit(cfg: DictConfig) -> float:
+    """Bytes preflight lets one point use on its device: a fused job stays within it."""
+    from harness.schema import MEMORY_FRACTION, device_memory
+
+    return MEMORY_FRACTION * device_memory(cfg.trainer.device)[1]
+
+
 def groups(points: Sequence[tuple[list[str], DictConfig]], max_points: int) -> list[list[int]]:
     """Indices of the points, grouped by :func:`fusion_key` in order of first appearance,
-    each group cut into chunks of at most ``max_points``."""
+    each group cut into chunks of at most ``max_points`` whose memory together stays
+    within what preflight allows one point (schema.budget, MEMORY_FRACTION)."""
     by_key: dict[str | int, list[int]] = {}
     for i, (_, cfg) in enumerate(points):
         key = fusion_key(cfg)
         by_key.setdefault(i if key is None else key, []).append(i)
-    return [idx[s:s + max_points] for idx in by_key.values()
-            for s in range(0, len(idx), max(1, max_points))]
+    chunks: list[list[int]] = []
+    for idx in by_key.values():
+        limit = memory_limit(points[idx[0]][1])
+        chunk: list[int] = []
+        memory = 0.0
+        for i in idx:
+            need = memory_needed(points[i][1])
+            if chunk and (len(chunk) >= max_points or memory + need > limit):
+                chunks.append(chunk)
+                chunk, memory = [], 0.0
+            chunk.append(i)
+            memory += need
+        chunks.append(chunk)
+    return chunks

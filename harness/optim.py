@@ -105,6 +105,21 @@ def _descend_(params: list[Tensor], num: list[Tensor], den: list[Tensor], lr: Sc
                                 [-1.0 / d for d in divisors])
 
 
+def replicate_view(values: Tensor, p: Tensor, name: str = "value") -> Tensor:
+    """Per-replicate ``values`` (R,) shaped to broadcast over parameter ``p``: (R, 1, ...,
+    1) when p's first dimension is R; for a flat BatchNorm parameter of R·F channels
+    (replicate r owns channels r·F .. r·F+F−1: harness.models.to_channels), each value
+    repeated F times."""
+    r = values.numel()
+    values = values.to(device=p.device, dtype=p.dtype)
+    if p.ndim >= 1 and p.shape[0] == r:
+        return values.view(-1, *[1] * (p.ndim - 1))
+    if p.ndim == 1 and p.shape[0] % r == 0:
+        return values.repeat_interleave(p.shape[0] // r)
+    raise ValueError(f"per-replicate {name} has {r} values, but a parameter has shape "
+                     f"{tuple(p.shape)} (R first, or R·F BatchNorm channels)")
+
+
 class ReplicateOptimizer(Optimizer):
     """SGD, Adam, AdamW, RMSprop or Adagrad over stacked replicate parameters, with
     per-replicate lr, weight_decay and momentum.
@@ -176,11 +191,7 @@ class ReplicateOptimizer(Optimizer):
             if hit is None or not _same(hit[0], sig):
                 vec = fn(*(v.double() if isinstance(v, Tensor) else v for v in values)) \
                     if fn else values[0]
-                if p.ndim == 0 or vec.numel() != p.shape[0]:
-                    raise ValueError(f"per-replicate {name} has {vec.numel()} values, but a "
-                                     f"parameter has shape {tuple(p.shape)} (R first)")
-                view = vec.to(device=p.device, dtype=p.dtype).view(-1, *[1] * (p.ndim - 1))
-                hit = cache[name] = (sig, view)
+                hit = cache[name] = (sig, replicate_view(vec, p, name))
             views.append(hit[1])
         return views
 
@@ -366,10 +377,8 @@ class ScaledOptimizer:
 
     @staticmethod
     def _view(value: float | Tensor, like: Tensor) -> float | Tensor:
-        """A shared float as is; per-replicate values as an (R, 1, ..., 1) view."""
-        if not isinstance(value, Tensor):
-            return value
-        return value.to(like.dtype).view(-1, *([1] * (like.ndim - 1)))
+        """A shared float as is; per-replicate values shaped by :func:`replicate_view`."""
+        return replicate_view(value, like) if isinstance(value, Tensor) else value
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         for p in self.params:

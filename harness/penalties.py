@@ -19,7 +19,9 @@ def _agg(t: torch.Tensor, reduction: Reduction) -> torch.Tensor:
 
 
 def _any(strength: float | torch.Tensor) -> bool:
-    return bool(torch.as_tensor(strength).gt(0).any())
+    """Whether a strength is on. Per-replicate strengths (a tensor) only exist when the
+    fused points' values differ, so one of them is > 0: no device sync to find out."""
+    return isinstance(strength, torch.Tensor) or strength > 0
 
 
 def active(cfg: RegConfig) -> bool:
@@ -48,7 +50,7 @@ def soft_threshold_(weights: Sequence[torch.Tensor], cfg: RegConfig,
     ``lr`` and ``cfg.l1`` may be (R,) tensors (fused sweep points)."""
     step = lr * cfg.l1
     if isinstance(step, torch.Tensor):
-        step = step.view(-1, 1, 1)
+        step = step.to(weights[0].dtype).view(-1, 1, 1)
     for w in weights:
         c = 1.0 / (w.shape[1] * w.shape[2]) if Reduction(cfg.reduction) == Reduction.mean else 1.0
         w.copy_(w.sign() * (w.abs() - step * c).clamp_min(0))

@@ -21,7 +21,8 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
+from typing import TYPE_CHECKING
 
 import hydra
 import torch
@@ -31,6 +32,9 @@ from omegaconf import DictConfig
 from harness import fusion, tracking
 from harness.schema import ConfigError, budget, register_configs, validate
 from harness.trainer import TrainResult, resolve_device, train_group
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
 
 log = logging.getLogger("harness")
 register_configs()
@@ -116,6 +120,30 @@ def _run_tags(cfg: DictConfig, overrides: list[str], axes: dict[str, str], sweep
                 "the artifacts final.csv, curves.csv and replicates.json.")}
 
 
+def _claim_all(client: MlflowClient, exp_id: str, uri: str,
+               points: list[tuple[list[str], str, dict[str, str], DictConfig]],
+               sweep_id: str, launcher: str) -> list[tuple[str, DictConfig, tracking.TrackedRun]]:
+    """Claim every point of the job (skipping those finished or owned elsewhere); if a
+    claim fails or is interrupted, the runs already claimed are withdrawn (nothing of
+    them was trained), so none is left RUNNING."""
+    claimed: list[tuple[str, DictConfig, tracking.TrackedRun]] = []
+    try:
+        for overrides, point, axes, point_cfg in points:
+            tags = _run_tags(point_cfg, overrides, axes, sweep_id, launcher)
+            run = tracking.claim(client, exp_id, uri, point_cfg,
+                                 tracking.config_hash(point_cfg), point, tags)
+            if isinstance(run, str):
+                log.info("%s: %s, skipped", point, run)
+            else:
+                claimed.append((point, point_cfg, run))
+    except BaseException:
+        for *_, run in claimed:
+            with suppress(Exception):
+                run.withdraw()
+        raise
+    return claimed
+
+
 def execute(cfg: DictConfig) -> TrainResult | None:
     """Run one sweep point, or a fused group of them (harness/fusion.py) as one batched
     computation with one run each; returns the job's own point's result, or None when it
@@ -125,6 +153,7 @@ def execute(cfg: DictConfig) -> TrainResult | None:
         others = fusion.members(cfg)
         for _, member in others:
             validate(member)
+        cfg.fused = ""  # the members are in hand; the job's own run logs its own config
     except ConfigError as exc:
         raise _fail(str(exc), 2) from None
     name, axes, sweep_id, launcher = _point_label()
@@ -148,15 +177,7 @@ def execute(cfg: DictConfig) -> TrainResult | None:
         try:
             client = tracking.init_store(uri, key=tracking.uri_source(cfg.tracking.uri)[1])
             exp_id = tracking.experiment_id(client, cfg.tracking.experiment, uri)
-            claimed = []
-            for overrides, point, point_axes, point_cfg in points:
-                tags = _run_tags(point_cfg, overrides, point_axes, sweep_id, launcher)
-                run = tracking.claim(client, exp_id, uri, point_cfg,
-                                     tracking.config_hash(point_cfg), point, tags)
-                if isinstance(run, str):
-                    log.info("%s: %s, skipped", point, run)
-                else:
-                    claimed.append((point, point_cfg, run))
+            claimed = _claim_all(client, exp_id, uri, points, sweep_id, launcher)
         except (ConfigError, tracking.TrackingError) as exc:
             raise _fail(str(exc), 2) from None
         except Exception as exc:

@@ -302,7 +302,8 @@ def train_group(cfgs: Sequence[DictConfig], label: str = "") -> list[TrainResult
             time_s=time_s,
             curves={k: v[:, mine] for k, v in curves.items()},
             final=final_i,
-            info={**info, "lr_effective": lr_i},
+            # the group's training time, shared by replicates: this point's part of it
+            info={**info, "lr_effective": lr_i, "train_time_s": elapsed * sizes[i] / R},
             tables={k: _replicates(v, lo, sizes[i]) for k, v in tables.items()},
             model=model if len(cfgs) == 1 else None,
         ))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -22,6 +24,12 @@ GROUPS = {
     "adam lr and decay": [
         ["optim.lr=0.01"], ["optim.lr=0.001", "optim.weight_decay=0.01"],
         ["optim.lr=0.03", "reg.l2=0.001"]],
+    "batch norm: adam lr": [  # flat (R·F,) BN parameters take per-replicate values too
+        ["model.batch_norm=true", "optim.lr=0.01"],
+        ["model.batch_norm=true", "optim.lr=0.001", "optim.weight_decay=0.01"]],
+    "batch norm: sgd lr and momentum": [
+        ["model.batch_norm=true", "optim.name=sgd", "optim.lr=0.1", "optim.momentum=0.9"],
+        ["model.batch_norm=true", "optim.name=sgd", "optim.lr=0.05", "optim.momentum=0.5"]],
     "sgd lr, momentum, proximal l1": [
         ["optim.name=sgd", "reg.proximal=true", "reg.l1=0.01", "optim.lr=0.1"],
         ["optim.name=sgd", "reg.proximal=true", "reg.l1=0.1", "optim.lr=0.05",
@@ -37,16 +45,22 @@ def test_fused_points_equal_points_trained_apart(compose_cfg, name):
     float rounding (the stacked replicates only change the shapes of the kernels)."""
     cfgs = [compose_cfg([*SMALL, "trainer.probes=[weights]", *o]) for o in GROUPS[name]]
     assert len({fusion.fusion_key(c) for c in cfgs}) == 1
+    # BatchNorm's CPU kernels sum in another order when the channel count (R·F) changes,
+    # and 40 steps on batches of 16 amplify it: a replicate's loss moves ~1e-3 between
+    # R = 3 and R = 6 unfused too, and an accuracy near chance flips a sample or two.
+    # There, the continuous measures are compared at a looser tolerance.
+    bn = "batch norm" in name
+    tol = {"rtol": 2e-2, "atol": 2e-2} if bn else {"rtol": 1e-4, "atol": 1e-5}
     fused = train_group(cfgs)
     for cfg, got in zip(cfgs, fused, strict=True):
         alone = train(cfg)
         assert set(got.final) == set(alone.final)
-        for key, want in alone.final.items():
-            np.testing.assert_allclose(got.final[key], want, rtol=1e-4, atol=1e-5, err_msg=key)
-        for key, want in alone.curves.items():
-            np.testing.assert_allclose(got.curves[key], want, rtol=1e-4, atol=1e-5, err_msg=key)
+        for mine, theirs in ((got.final, alone.final), (got.curves, alone.curves)):
+            for key, want in theirs.items():
+                if not (bn and "acc" in key):
+                    np.testing.assert_allclose(mine[key], want, **tol, err_msg=key)
         for key, want in alone.tables.items():
-            pd.testing.assert_frame_equal(got.tables[key], want, rtol=1e-4, atol=1e-5)
+            pd.testing.assert_frame_equal(got.tables[key], want, **tol)
         assert got.info["lr_effective"] == alone.info["lr_effective"]
         assert got.info["fused_points"] == len(cfgs)
 
@@ -80,9 +94,25 @@ def test_members_rebuild_each_point_from_the_job_config(compose_cfg):
 
 def test_groups_keep_order_and_cap(monkeypatch):
     monkeypatch.setattr(fusion, "fusion_key", lambda cfg: cfg)  # the "config" is its key
+    monkeypatch.setattr(fusion, "memory_needed", lambda cfg: 1.0)
+    monkeypatch.setattr(fusion, "memory_limit", lambda cfg: 2.5)
     points = [([str(i)], "ab"[i % 2]) for i in range(7)] + [(["7"], None)]
+    assert fusion.groups(points, 2) == [[0, 2], [4, 6], [1, 3], [5], [7]]
+    monkeypatch.setattr(fusion, "memory_limit", lambda cfg: 100.0)
     assert fusion.groups(points, 16) == [[0, 2, 4, 6], [1, 3, 5], [7]]
     assert fusion.groups(points, 3) == [[0, 2, 4], [6], [1, 3, 5], [7]]
+    monkeypatch.setattr(fusion, "memory_limit", lambda cfg: 1.5)  # memory alone splits them
+    assert fusion.groups(points, 16) == [[i] for i in (0, 2, 4, 6, 1, 3, 5, 7)]
+
+
+def test_fused_json_survives_hydra_quoting():
+    """Quotes, backslashes, non-ASCII text and ``${`` inside a member's overrides come
+    back intact through Hydra's override parser (no interpolation, no lost escapes)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    specs = [{"overrides": ["a='it''s'", "b=x\\y", "c=é", "d=${oops}"], "set": {"k": 1}}]
+    parsed = OverridesParser.create().parse_overrides([fusion.encode(specs)])[0]
+    assert json.loads(parsed.value()) == specs
 
 
 def test_a_fused_sweep_logs_the_same_runs_as_an_unfused_one(tmp_path, migrated_store_file):
