@@ -1,17 +1,19 @@
 """Sweep-level fusion: sweep points that differ only in per-replicate values train as one.
 
 A sweep's points often differ only in numbers each replicate could carry on its own: a
-seed, an init scheme or scale, a learning rate, a penalty strength. Training them as one
-batched computation (their replicates stacked) costs about as much as one of them, since
-at these sizes a step is bound by per-operation overhead, not arithmetic. Each point
-still gets its own MLflow run with its own config hash, metrics and artifacts, identical
-within float rounding to training it alone (tests/test_fusion.py).
+seed, an init scheme or scale, a learning rate, a penalty strength. Where a step is bound
+by per-operation overhead (kernel launches on a GPU), training them as one batched
+computation (their replicates stacked) costs about as much as one of them. On the CPU a
+step of these models is bound by arithmetic and fusing saved nothing (make bench), so
+the grids sweeper (``hydra.sweeper.fuse``) fuses on CUDA by default and on request
+elsewhere. Each point still gets its own MLflow run with its own config hash, metrics
+and artifacts, identical within float rounding to training it alone (tests/test_fusion.py).
 
-The grids sweeper (``hydra.sweeper.fuse``) groups the points, so any launcher runs a
-fused group as one job; the job's ``fused`` field carries the other members, each as the
-values in which it differs from the job's own config, and :func:`members` rebuilds their
-configs in the job. Dropout is not fused: its masks come from one random stream per run,
-which a different neighbour would change.
+The sweeper groups the points, so any launcher runs a fused group as one job; the job's
+``fused`` field carries the other members, each as the values in which it differs from
+the job's own config, and :func:`members` rebuilds their configs in the job. Dropout is
+not fused: its masks come from one random stream per run, which a different neighbour
+would change.
 """
 
 from __future__ import annotations
@@ -52,6 +54,14 @@ def fusion_key(cfg: DictConfig) -> str | None:
         return None
     text = json.dumps(semantic_config(cfg, (*FUSABLE, *LABELS)), sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def pays(cfg: DictConfig) -> bool:
+    """Whether fusing pays by default: where a step is bound by kernel launches (CUDA).
+    On the CPU, make bench measured no saving: there a step is bound by arithmetic."""
+    from harness.trainer import resolve_device
+
+    return resolve_device(cfg.trainer.device).type == "cuda"
 
 
 def member_spec(primary: DictConfig, overrides: list[str], cfg: DictConfig) -> dict[str, Any]:

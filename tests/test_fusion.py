@@ -116,9 +116,10 @@ def test_fused_json_survives_hydra_quoting():
 
 
 def test_a_fused_sweep_logs_the_same_runs_as_an_unfused_one(tmp_path, migrated_store_file):
-    """Through the real CLI: the grids sweeper fuses the regularization strengths into
-    one job, and the store holds one run per point with the same config hashes, names
-    and metrics as a sweep with hydra.sweeper.fuse=false."""
+    """Through the real CLI: with hydra.sweeper.fuse=true (the default only on CUDA) the
+    grids sweeper fuses the regularization strengths into one job, and the store holds
+    one run per point with the same config hashes, names and metrics as with
+    hydra.sweeper.fuse=false."""
     import shutil
 
     from omegaconf import OmegaConf

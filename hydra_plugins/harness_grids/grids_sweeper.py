@@ -47,10 +47,11 @@ class GridsSweeperConf:
     exclusive: Optional[list[str]] = None  # noqa: UP045
     # train points that differ only in per-replicate values (seeds, init, lr, decay,
     # momentum, penalty strengths: harness/fusion.py) as one job and one batched
-    # computation, still one MLflow run per point; at most fuse_max points per job (on 2
-    # CPU cores pairs saved 5-27% and larger groups less: results/bench.md)
-    fuse: bool = True
-    fuse_max: int = 2
+    # computation, still one MLflow run per point, at most fuse_max points per job.
+    # null (default): fuse where a step is bound by kernel launches (CUDA), not on the
+    # CPU, where make bench measured no saving (results/bench.md); true/false: always/never
+    fuse: Optional[bool] = None  # noqa: UP045
+    fuse_max: int = 8
 
 
 ConfigStore.instance().store(group="hydra/sweeper", name="grids", node=GridsSweeperConf,
@@ -84,8 +85,8 @@ class GridsSweeper(BasicSweeper):
 
     def __init__(self, max_batch_size: int | None, params: dict[str, str] | None = None,
                  grids: dict[str, dict[str, str]] | None = None,
-                 exclusive: list[str] | None = None, fuse: bool = True,
-                 fuse_max: int = 2) -> None:
+                 exclusive: list[str] | None = None, fuse: bool | None = None,
+                 fuse_max: int = 8) -> None:
         super().__init__(max_batch_size, params)
         self.grids = grids
         # a name whose grid was dropped (~hydra.sweeper.grids.NAME) simply has no points
@@ -112,12 +113,14 @@ class GridsSweeper(BasicSweeper):
     def fused_jobs(self, points: list[list[str]]) -> list[list[str]]:
         """One job per group of points that can train as one computation: the first
         point's overrides plus a ``fused`` override carrying the others."""
-        if not self.fuse or self.fuse_max == 1 or len(points) < 2 or self.config is None:
+        if self.fuse is False or self.fuse_max == 1 or len(points) < 2 or self.config is None:
             return points
         from harness import fusion, preflight
 
         composed = dict((tuple(o), cfg) for o, cfg in preflight.sweep_configs(self.config))
         if any(tuple(p) not in composed for p in points):  # not the points we know: unfused
+            return points
+        if self.fuse is None and not fusion.pays(composed[tuple(points[0])]):
             return points
         jobs = []
         for group in fusion.groups([(p, composed[tuple(p)]) for p in points], self.fuse_max):
