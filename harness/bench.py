@@ -415,8 +415,8 @@ def render(device: str, rows: list[dict[str, object]], overhead: list[dict[str, 
         f"measured point with R ≥ {r_target}: **{'met' if met else 'NOT met'}**.", "",
         "## Sweep-level fusion", "",
         "Points of one sweep that differ only in per-replicate values (harness/fusion.py) "
-        "trained one after another (as with `hydra.sweeper.fuse=false`), in pairs (the "
-        "grids sweeper's default) and all as one batched computation (`train_group`); each "
+        "trained one after another (as with `hydra.sweeper.fuse=false`), in pairs and "
+        "all as one batched computation (`train_group`); each "
         "point keeps its own MLflow run either way. One process, one thread.", "",
         "| sweep points | points | R each | apart s | in pairs s | all fused s | "
         "pairs: time saved |", "|---|---|---|---|---|---|---|",
