@@ -17,8 +17,9 @@ def test_every_claim_can_be_calibrated():
 
 @pytest.mark.parametrize(("experiment", "claim"), CLAIMS, ids=[c.id for _, c in CLAIMS])
 def test_false_positive_rate_is_bounded(experiment, claim):
-    """200 sweeps with no effect: the rule says 'supported' in at most 10% of them."""
-    row = calibrate.calibrate(claim, experiment, sims=200, planted=False)
+    """100 sweeps with no effect (seeded): the rule says 'supported' in at most 10% of them
+    (make calibrate runs more and writes results/calibration.md)."""
+    row = calibrate.calibrate(claim, experiment, sims=100, planted=False)
     assert row.fpr <= calibrate.MAX_FPR, dict(row.null)
 
 
