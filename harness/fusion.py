@@ -18,7 +18,6 @@ would change.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from enum import Enum
@@ -48,12 +47,9 @@ def _values(cfg: DictConfig, keys: Sequence[str]) -> dict[str, Any]:
 def fusion_key(cfg: DictConfig) -> str | None:
     """Points with equal keys can train as one computation; None: this one trains alone
     (dropout: its masks would depend on the neighbours)."""
-    from harness.tracking import semantic_config
+    from harness.tracking import config_hash
 
-    if cfg.model.dropout > 0:
-        return None
-    text = json.dumps(semantic_config(cfg, (*FUSABLE, *LABELS)), sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return None if cfg.model.dropout > 0 else config_hash(cfg, (*FUSABLE, *LABELS))
 
 
 def pays(cfg: DictConfig) -> bool:

@@ -362,8 +362,8 @@ class ScaledOptimizer:
                  weight_decay: Hyper = 0.0) -> None:
         """``stock(weights, others)``: the stock optimizer over the shadows, built with lr
         1 and no weight decay (the trainer's make_optimizer with those two values)."""
-        self.weights, self.others = list(weights), list(others)
-        self.params = [*self.weights, *self.others]
+        self.weights = list(weights)
+        self.params = [*self.weights, *others]
         self.shadows = [torch.zeros_like(p) for p in self.params]
         n = len(self.weights)
         self.inner = stock(self.shadows[:n], self.shadows[n:])
@@ -371,7 +371,7 @@ class ScaledOptimizer:
         self.lr = [self._view(lr_, p) for p in self.params]
         decoupled = str(getattr(name, "value", name)) == "adamw"
         self.decay = None if not isinstance(wd, Tensor) and wd == 0 else [
-            self._view(1 - _as_hyper("lr", lr) * wd if decoupled else wd, w)
+            self._view(1 - lr_ * wd if decoupled else wd, w)
             for w in self.weights]
         self.decoupled = decoupled
 

@@ -18,14 +18,14 @@ def _agg(t: torch.Tensor, reduction: Reduction) -> torch.Tensor:
     return t.mean(dim=(1, 2)) if Reduction(reduction) == Reduction.mean else t.sum(dim=(1, 2))
 
 
-def _any(strength: float | torch.Tensor) -> bool:
+def is_on(strength: float | torch.Tensor) -> bool:
     """Whether a strength is on. Per-replicate strengths (a tensor) only exist when the
     fused points' values differ, so one of them is > 0: no device sync to find out."""
     return isinstance(strength, torch.Tensor) or strength > 0
 
 
 def active(cfg: RegConfig) -> bool:
-    return _any(cfg.l1) or _any(cfg.l2)
+    return is_on(cfg.l1) or is_on(cfg.l2)
 
 
 def penalty(weights: Sequence[torch.Tensor], cfg: RegConfig) -> torch.Tensor:
@@ -35,9 +35,9 @@ def penalty(weights: Sequence[torch.Tensor], cfg: RegConfig) -> torch.Tensor:
     sweep (harness/fusion.py) train with different strengths."""
     total = torch.zeros(weights[0].shape[0], dtype=weights[0].dtype, device=weights[0].device)
     for w in weights:
-        if _any(cfg.l1) and not cfg.proximal:
+        if is_on(cfg.l1) and not cfg.proximal:
             total = total + cfg.l1 * _agg(w.abs(), cfg.reduction)
-        if _any(cfg.l2):
+        if is_on(cfg.l2):
             total = total + cfg.l2 * _agg(w.pow(2), cfg.reduction)
     return total
 

@@ -730,9 +730,10 @@ def semantic_config(cfg: DictConfig, ignore: Sequence[str] = ()) -> dict[str, An
     return data
 
 
-def config_hash(cfg: DictConfig) -> str:
-    """Identity of a sweep point: two configs with the same hash compute the same thing."""
-    blob = json.dumps(semantic_config(cfg), sort_keys=True, default=str)
+def config_hash(cfg: DictConfig, ignore: Sequence[str] = ()) -> str:
+    """Identity of a sweep point: two configs with the same hash compute the same thing
+    (with ``ignore``: the same thing but for those dotted keys)."""
+    blob = json.dumps(semantic_config(cfg, ignore), sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 

@@ -31,7 +31,7 @@ from harness.data import (
 )
 from harness.models import BatchedMLP
 from harness.optim import ScaledOptimizer, replicate_optimizer
-from harness.penalties import active, penalty, soft_threshold_
+from harness.penalties import active, is_on, penalty, soft_threshold_
 from harness.probes import EvalContext, StepContext, build_probes
 from harness.schema import (
     Device,
@@ -198,7 +198,7 @@ def train_group(cfgs: Sequence[DictConfig], label: str = "") -> list[TrainResult
     reg.l1 = _per_replicate([c.reg.l1 for c in cfgs], sizes, device, dtype)
     reg.l2 = _per_replicate([c.reg.l2 for c in cfgs], sizes, device, dtype)
     regularized = active(reg)
-    proximal = regularized and reg.proximal and active(RegConfig(l1=reg.l1))
+    proximal = regularized and reg.proximal and is_on(reg.l1)
 
     loss_kind = Loss(t.loss)  # read once: DictConfig access costs microseconds per step
 
