@@ -8,7 +8,7 @@
    (median and range over repeats) and ratios. Targets: ≥ 2× the vmap ensemble at every
    R ≥ 10 on CPU; ≥ 100× the one-seed loop at R = 100 on a GPU.
 2. Sweep-level fusion: points the grids sweeper fuses, trained apart and as one.
-3. A compiled step: torch.compile of the forward pass and loss against eager.
+3. A compiled step (``trainer.compile``): per step and on whole sweep points, against eager.
 4. Tracking overhead: the same sweep point trained with MLflow logging on vs off.
 
 This is a benchmark, not a test: it asserts nothing, it reports.
@@ -38,7 +38,15 @@ from harness.data import ReplicateData, batched_indices, replicate_data
 from harness.models import hidden_widths
 from harness.results import hydra_context
 from harness.schema import Sampling, n_train
-from harness.trainer import resolve_device, total_steps, train, train_group
+from harness.trainer import (
+    compile_step,
+    resolve_device,
+    step_objective,
+    total_steps,
+    train,
+    train_group,
+    use_compile,
+)
 
 REPLICATES = (1, 10, 100)
 STEPS = {1: 3000, 64: 600, 400: 300}  # batch size -> steps per measurement (~1 s or more)
@@ -304,55 +312,71 @@ def fusion_saving(device: str) -> list[dict[str, object]]:
     return rows
 
 
-def _step_ms(cfg: DictConfig, compiled: bool, steps: int) -> tuple[float, float]:
-    """(ms per training step, seconds of the first step) of R batched replicates, the
-    forward pass and loss eager or under ``torch.compile`` (backward via AOTAutograd)."""
+def _step_ms(cfg: DictConfig, steps: int, warmup: int = 200) -> tuple[float, float]:
+    """(ms per training step after ``warmup`` steps, seconds of the first step) of R
+    batched replicates, through the trainer's own step (``trainer.step_objective``,
+    compiled by ``trainer.compile_step`` when ``cfg.trainer.compile``) and fused Adam."""
     from harness.models import BatchedMLP
-    from harness.trainer import replicate_loss
 
     dev = resolve_device(cfg.trainer.device)
     r = cfg.trainer.replicates
     data = replicate_data(cfg.data, r, dev)
-    rep = torch.arange(r, device=dev).unsqueeze(1)
-    idx = torch.randint(data.x_train.shape[1], (steps, r, cfg.trainer.batch_size), device=dev)
+    idx = torch.randint(data.x_train.shape[1], (steps + warmup, r, cfg.trainer.batch_size),
+                        device=dev)
     model = BatchedMLP(cfg.model, cfg.data.dim, 2, list(range(r))).to(dev)
     opt = _adam(list(model.parameters()), cfg, dev)
-
-    def loss(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return replicate_loss(model(x), y, cfg.trainer.loss).sum()
-
-    fn = torch.compile(loss, dynamic=False) if compiled else loss
+    forward = step_objective(model, data, cfg.trainer.loss, None)
+    if use_compile(cfg.trainer, dev):
+        forward = compile_step(forward, dev)
 
     def step(i: torch.Tensor) -> None:
         opt.zero_grad(set_to_none=True)
-        fn(data.x_train[rep, i], data.y_train[rep, i]).backward()
+        forward(i)[1].backward()
         opt.step()
 
     start = time.perf_counter()
     step(idx[0])
     _sync(dev)
     first = time.perf_counter() - start
+    for i in idx[1:warmup]:
+        step(i)
+    _sync(dev)
     start = time.perf_counter()
-    for i in idx:
+    for i in idx[warmup:]:
         step(i)
     _sync(dev)
     return 1000 * (time.perf_counter() - start) / steps, first
 
 
-def compile_speed(device: str, steps: int = 2000) -> list[dict[str, float]]:
-    """ms per training step at batch 1 and 64 (R = 24, one thread), eager and compiled,
-    and what compiling cost (the first compiled step)."""
+def compile_speed(device: str, steps: int = 2000) -> dict[str, list[dict[str, float]]]:
+    """``steps``: ms per training step at batch 1, 4 and 64 (R = 24, one thread), eager
+    and compiled, and the first compiled step (compiling). ``points``: whole sweep points
+    of the batch_size experiment (abid2018, 24 replicates, every probe) trained with
+    ``trainer.compile`` off and on: training seconds (compiling included) and wall."""
     torch.set_num_threads(1)
     rows = []
-    for batch in (1, 64):
-        cfg = config([f"trainer.device={device}", f"trainer.batch_size={batch}",
-                      "trainer.replicates=24"])
-        eager, _ = _step_ms(cfg, False, steps)
-        compiled, first = _step_ms(cfg, True, steps)
+    for batch in (1, 4, 64):
+        base = [f"trainer.device={device}", f"trainer.batch_size={batch}",
+                "trainer.replicates=24"]
+        eager, _ = _step_ms(config([*base, "trainer.compile=false"]), steps)
+        compiled, first = _step_ms(config([*base, "trainer.compile=true"]), steps)
         rows.append({"batch": batch, "eager": eager, "compiled": compiled, "compile": first})
         print(f"  batch {batch}: eager {eager:.3f} ms/step, compiled {compiled:.3f} ms/step "
               f"(compiling took {first:.1f} s)", flush=True)
-    return rows
+    points = []
+    for batch in (4, 64):
+        row: dict[str, float] = {"batch": batch}
+        for mode in ("false", "true"):
+            start = time.perf_counter()
+            res = train(config([f"trainer.device={device}", f"trainer.batch_size={batch}",
+                                f"trainer.compile={mode}"]))
+            row[f"train_{mode}"] = float(res.info["train_time_s"])
+            row[f"wall_{mode}"] = time.perf_counter() - start
+        points.append(row)
+        print(f"  abid2018 batch {batch}: training {row['train_false']:.1f} -> "
+              f"{row['train_true']:.1f} s compiled (wall {row['wall_false']:.1f} -> "
+              f"{row['wall_true']:.1f} s)", flush=True)
+    return {"steps": rows, "points": points}
 
 
 def where_time_goes(device: str, top: int = 10) -> str:
@@ -373,7 +397,7 @@ def where_time_goes(device: str, top: int = 10) -> str:
 
 
 def render(device: str, rows: list[dict[str, object]], overhead: list[dict[str, float]],
-           fusion: list[dict[str, object]], compiled: list[dict[str, float]],
+           fusion: list[dict[str, object]], compiled: dict[str, list[dict[str, float]]],
            naive_seeds: int, repeats: int, profile_md: str) -> str:
     warm = next(o for o in overhead if o["batch"] == "warm-up")
     overhead = [o for o in overhead if o["batch"] != "warm-up"]
@@ -430,15 +454,27 @@ def render(device: str, rows: list[dict[str, object]], overhead: list[dict[str, 
         "sweeper therefore fuses by default only on CUDA, where a step is bound by kernel "
         "launches (`hydra.sweeper.fuse=null`; `true` forces it, `false` turns it off).", "",
         "## Compiling the step", "",
-        "`torch.compile` (inductor, C++ on the CPU) of the forward pass and loss, backward "
-        "through AOTAutograd, fused Adam after it; R = 24, Abid Exp 8 model, one thread:", "",
-        "| batch | eager ms/step | compiled ms/step | compile s |", "|---|---|---|---|",
-        *[f"| {c['batch']} | {c['eager']:.3f} | {c['compiled']:.3f} | {c['compile']:.1f} |"
-          for c in compiled], "",
-        "Compiling does not make these steps faster on the CPU and costs seconds per "
-        "distinct shape, so the trainer has no compile option yet; on CUDA, CUDA graphs "
-        "(`mode=\"reduce-overhead\"`) would be the point, and no GPU was lent to measure it.",
-        "",
+        "`trainer.compile=true`: `torch.compile` (inductor; C++ kernels on the CPU) of the "
+        "trainer's step function (minibatch gather, forward pass, loss), its backward "
+        "through AOTAutograd, the fused Adam kernel after it; R = 24, Abid Exp 8 model, "
+        "one thread, after 200 warm-up steps:", "",
+        "| batch | eager ms/step | compiled ms/step | saved | first compiled step s |",
+        "|---|---|---|---|---|",
+        *[f"| {c['batch']} | {c['eager']:.3f} | {c['compiled']:.3f} | "
+          f"**{100 * (1 - c['compiled'] / c['eager']):.0f}%** | {c['compile']:.1f} |"
+          for c in compiled["steps"]], "",
+        "Whole sweep points (abid2018 of the batch_size experiment: 24 replicates, 150 "
+        "evaluations, the loss-burst probe), training seconds with compiling included, "
+        "and wall seconds with evaluation and probes:", "",
+        "| batch | eager training s | compiled training s | eager wall s | compiled wall s |",
+        "|---|---|---|---|---|",
+        *[f"| {p['batch']} | {p['train_false']:.1f} | {p['train_true']:.1f} | "
+          f"{p['wall_false']:.1f} | {p['wall_true']:.1f} |" for p in compiled["points"]], "",
+        "The first compiled step of each process pays the compilation (less when "
+        "inductor's on-disk cache already holds the graph), and evaluation and probes stay "
+        "eager, so on the CPU a sweep point gains little or loses: `trainer.compile=null` "
+        "(the default) compiles on CUDA only, with CUDA graphs, where a step of these "
+        "models is bound by kernel launches. No GPU was lent to measure that.", "",
         "## Tracking overhead", "",
         f"Full abid2018 sweep points of the batch_size experiment ({overhead[0]['replicates']} "
         f"replicates, {overhead[0]['evals']} evaluations), each trained once "

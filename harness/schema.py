@@ -234,6 +234,10 @@ class TrainerConfig:
     # and process, the same numbers
     repeat: int = 0
     device: Device = Device.auto
+    # torch.compile the step's forward, loss and backward (CUDA graphs on CUDA); results
+    # equal eager's within float rounding. null: on CUDA only; on the CPU it saves ~10%
+    # of a step but costs seconds per sweep point to compile (results/bench.md)
+    compile: bool | None = None
     threads: int = 1  # torch CPU threads; tiny models run fastest on one
     progress: bool = True  # live progress line on a terminal
 

@@ -67,8 +67,8 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB = PROJECT_ROOT / "mlflow.db"
 # Fields that change how a run is executed or recorded, not what it computes.
-NON_SEMANTIC = ("tracking", "claims", "trainer.device", "trainer.threads", "trainer.progress",
-                "fused")
+NON_SEMANTIC = ("tracking", "claims", "trainer.device", "trainer.compile", "trainer.threads",
+                "trainer.progress", "fused")
 BATCH_LIMIT = 1000  # MLflow's cap on metrics per log_batch call
 
 

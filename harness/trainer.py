@@ -13,7 +13,7 @@ import math
 import os
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -59,6 +59,14 @@ def total_steps(t: TrainerConfig, n_tr: int) -> int:
     return max(1, int(t.epochs * (t.epoch_size or n_tr) / t.batch_size))
 
 
+def use_compile(t: TrainerConfig, device: torch.device) -> bool:
+    """``trainer.compile``, with null resolved to where compiling pays (CUDA: CUDA graphs
+    take the launch overhead that bounds these steps away). On the CPU it does not pay
+    by default: ~10-18% off a step but seconds of compiling per sweep point
+    (results/bench.md)."""
+    return device.type == "cuda" if t.compile is None else bool(t.compile)
+
+
 def effective_lr(o: OptimConfig, batch_size: int) -> float:
     """Learning rate after the optional batch scaling rule: linear (Goyal et al. 2017,
     lr_scale_power 1) or square root (lr_scale_power 0.5)."""
@@ -100,6 +108,33 @@ def replicate_loss(logits: torch.Tensor, y: torch.Tensor, loss: Loss) -> torch.T
     r, b, c = logits.shape
     return F.cross_entropy(logits.reshape(r * b, c), y.reshape(r * b), reduction="none").view(
         r, b).mean(1)
+
+
+def step_objective(model: BatchedMLP, data: ReplicateData, loss: Loss,
+                   reg: RegConfig | None) -> Callable[[torch.Tensor], tuple[torch.Tensor,
+                                                                               torch.Tensor]]:
+    """The forward half of a training step as one function (what ``trainer.compile``
+    compiles): (R, B) minibatch rows -> ((R,) minibatch loss of each replicate, the scalar
+    to backpropagate: their sum, each with its weight penalty when ``reg`` is given)."""
+    rep = torch.arange(data.x_train.shape[0], device=data.x_train.device).unsqueeze(1)
+
+    def step(idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        per_rep = replicate_loss(model(data.x_train[rep, idx]), data.y_train[rep, idx], loss)
+        total = per_rep + penalty(model.weights, reg) if reg is not None else per_rep
+        return per_rep, total.sum()
+
+    return step
+
+
+def compile_step(fn: Callable, device: torch.device) -> Callable:
+    """``fn`` under torch.compile (inductor; AOTAutograd compiles its backward too), with
+    CUDA graphs on CUDA (what ``mode="reduce-overhead"`` sets), since there a step of these
+    small models is bound by kernel launches. Random ops (dropout) call eager's kernels
+    (``fallback_random``) so a compiled run draws the masks an eager one draws. The fused
+    optimizer stays eager: it is one kernel already, and compiling torch's foreach step in
+    its place was slower on the CPU (0.41 -> 0.83 ms per batch-1 step, R = 24)."""
+    options = {"fallback_random": True, "triton.cudagraphs": device.type == "cuda"}
+    return torch.compile(fn, dynamic=False, options=options)
 
 
 @dataclass
@@ -201,6 +236,10 @@ def train_group(cfgs: Sequence[DictConfig], label: str = "") -> list[TrainResult
     proximal = regularized and reg.proximal and is_on(reg.l1)
 
     loss_kind = Loss(t.loss)  # read once: DictConfig access costs microseconds per step
+    forward = step_objective(model, data, loss_kind, reg if regularized else None)
+    compiled = use_compile(t, device)
+    if compiled:
+        forward = compile_step(forward, device)
 
     def objective(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return replicate_loss(logits, y, loss_kind)
@@ -235,7 +274,6 @@ def train_group(cfgs: Sequence[DictConfig], label: str = "") -> list[TrainResult
         for p in probes:
             p.on_eval(EvalContext(step, model, data, objective))
 
-    rep = torch.arange(R, device=device).unsqueeze(1)
     progress = Progress(t.progress, steps, label)
     if eval_at[0] == 0:
         record(0, 0.0)
@@ -246,10 +284,14 @@ def train_group(cfgs: Sequence[DictConfig], label: str = "") -> list[TrainResult
     cpu0, wall0 = time.process_time(), tic
     for idx in batched_indices(seeds, n_tr, t.batch_size, steps, t.sampling):
         idx = idx.to(device, non_blocking=True)
-        per_rep = objective(model(data.x_train[rep, idx]), data.y_train[rep, idx])
         opt.zero_grad(set_to_none=True)
-        (per_rep + penalty(model.weights, reg) if regularized else per_rep).sum().backward()
+        if compiled and device.type == "cuda":
+            torch.compiler.cudagraph_mark_step_begin()  # a new iteration of the graphs
+        per_rep, total = forward(idx)
+        total.backward()
         opt.step()
+        if compiled:  # a CUDA graph's output is overwritten by its next replay
+            per_rep = per_rep.detach().clone()
         if proximal:
             soft_threshold_(model.weights, reg, lr)
         step += 1

@@ -48,6 +48,21 @@ def run_cli(args: list[str], uri: str, tmp_path, timeout: float = 300, **popen):
                           timeout=timeout)
 
 
+def assert_same_training(got, want, tol: dict[str, float], accuracies: bool = True) -> None:
+    """Two TrainResults of the same replicates agree: every final metric, curve and probe
+    table within ``tol`` (accuracies left out when ``accuracies`` is false; wall-clock
+    times are measurements of the machine, not of training, and always left out)."""
+    import pandas as pd
+
+    assert set(got.final) == set(want.final)
+    for mine, theirs in ((got.final, want.final), (got.curves, want.curves)):
+        for key, value in theirs.items():
+            if (accuracies or "acc" not in key) and not key.endswith("_s"):
+                np.testing.assert_allclose(mine[key], value, **tol, err_msg=key)
+    for key, table in want.tables.items():
+        pd.testing.assert_frame_equal(got.tables[key], table, **tol)
+
+
 def runs_in(uri: str, parents: bool = False):
     """Every point's run in the store (all experiments) as a DataFrame; with ``parents``
     the sweeps' parent runs too."""

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from harness import fusion, tracking
 from harness.trainer import train, train_group
-from tests.conftest import ROOT, run_cli, runs_in
+from tests.conftest import ROOT, assert_same_training, run_cli, runs_in
 
 SMALL = ["model.widths=[16,8]", "trainer.replicates=3", "trainer.steps=40",
          "trainer.epochs=null", "trainer.batch_size=16", "data.n=120", "trainer.evals=4"]
@@ -54,13 +53,7 @@ def test_fused_points_equal_points_trained_apart(compose_cfg, name):
     fused = train_group(cfgs)
     for cfg, got in zip(cfgs, fused, strict=True):
         alone = train(cfg)
-        assert set(got.final) == set(alone.final)
-        for mine, theirs in ((got.final, alone.final), (got.curves, alone.curves)):
-            for key, want in theirs.items():
-                if not (bn and "acc" in key):
-                    np.testing.assert_allclose(mine[key], want, **tol, err_msg=key)
-        for key, want in alone.tables.items():
-            pd.testing.assert_frame_equal(got.tables[key], want, **tol)
+        assert_same_training(got, alone, tol, accuracies=not bn)
         assert got.info["lr_effective"] == alone.info["lr_effective"]
         assert got.info["fused_points"] == len(cfgs)
 
