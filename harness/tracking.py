@@ -483,12 +483,14 @@ def point_name(overrides: list[str]) -> tuple[str, dict[str, str]]:
 
     ``preset=abid2018 trainer.batch_size=64`` -> ``abid2018 · batch size 64``: config
     groups by their value, fields by their last name. The experiment (the MLflow
-    experiment already says it) and how a point is executed (tracking, device) are left out.
+    experiment already says it) and how a point is executed (tracking, device, compiling)
+    are left out.
     """
     axes = {}
     for override in overrides:
         key, _, value = override.lstrip("+~").partition("=")
-        if key == "experiment" or key.startswith(("tracking.", "trainer.device", "hydra.")):
+        if key == "experiment" or key.startswith(("tracking.", "trainer.device", "trainer.compile",
+                                                     "hydra.")):
             continue
         axes[key] = value
     leaves = [k.rsplit(".", 1)[-1] for k in axes]

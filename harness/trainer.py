@@ -133,6 +133,11 @@ def compile_step(fn: Callable, device: torch.device) -> Callable:
     (``fallback_random``) so a compiled run draws the masks an eager one draws. The fused
     optimizer stays eager: it is one kernel already, and compiling torch's foreach step in
     its place was slower on the CPU (0.41 -> 0.83 ms per batch-1 step, R = 24)."""
+    # dynamo caches graphs per code object, guarded on the previous run's model: a sweep
+    # worker training point after point would recompile each time and, past
+    # recompile_limit (8), silently run eager. Each run starts afresh instead (inductor's
+    # on-disk cache still spares recompiling an identical graph).
+    torch._dynamo.reset()
     options = {"fallback_random": True, "triton.cudagraphs": device.type == "cuda"}
     return torch.compile(fn, dynamic=False, options=options)
 

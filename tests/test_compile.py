@@ -54,3 +54,14 @@ def test_compile_default_and_identity(compose_cfg):
     on = compose_cfg([*SMALL, "trainer.compile=true"])
     assert use_compile(on.trainer, torch.device("cpu"))
     assert tracking.config_hash(on) == tracking.config_hash(cfg)
+
+
+def test_every_run_in_a_worker_compiles(compose_cfg, caplog):
+    """A sweep worker trains point after point in one process; dynamo's cache, guarded on
+    the previous point's model, would stop compiling after ``recompile_limit`` points
+    (a warning, then eager). With the limit at 1, a second point still compiles."""
+    small = [*SMALL, "trainer.compile=true", "trainer.steps=3", "trainer.probes=[]"]
+    with torch._dynamo.config.patch(recompile_limit=1), caplog.at_level("WARNING"):
+        train(compose_cfg(small))
+        train(compose_cfg([*small, "model.widths=[8]"]))
+    assert not [r for r in caplog.records if "recompile_limit" in r.getMessage()]

@@ -96,3 +96,13 @@ def test_unreachable_server_fails_fast():
     with pytest.raises(tracking.TrackingError, match="not usable"):
         tracking.init_store("http://127.0.0.1:9", timeout_s=2)
     assert time.perf_counter() - start < 30
+
+
+def test_run_names_leave_out_how_a_point_runs():
+    """Device, compiling and the store change how a point runs, not what it computes:
+    they are not part of its name or its axes."""
+    name, axes = tracking.point_name(["experiment=batch_size", "preset=sgd",
+                                      "trainer.batch_size=4", "trainer.device=cpu",
+                                      "trainer.compile=true", "tracking.uri=sqlite:///x.db"])
+    assert name == "sgd · batch size 4"
+    assert set(axes) == {"preset", "trainer.batch_size"}
