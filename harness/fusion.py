@@ -11,9 +11,9 @@ and artifacts, identical within float rounding to training it alone (tests/test_
 
 The sweeper groups the points, so any launcher runs a fused group as one job; the job's
 ``fused`` field carries the other members, each as the values in which it differs from
-the job's own config, and :func:`members` rebuilds their configs in the job. Dropout is
-not fused: its masks come from one random stream per run, which a different neighbour
-would change.
+the job's own config, and :func:`members` rebuilds their configs in the job. A point's
+dropout masks come from a random stream of its own (``BatchedMLP.split_dropout``), so
+its neighbours never change them.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from omegaconf import DictConfig, OmegaConf
 # Fields a replicate can carry on its own: the trainer reads them per replicate.
 FUSABLE = ("trainer.seed", "data.seed", "model.init", "model.init_std", "model.init_gain",
            "model.bias_init", "optim.lr", "optim.lr_ref_batch", "optim.lr_scale_power",
-           "optim.weight_decay", "optim.momentum", "reg.l1", "reg.l2")
+           "optim.weight_decay", "optim.momentum", "reg.l1", "reg.l2", "model.dropout")
 # Labels of a point (tags, not training): points that differ in them still fuse.
 LABELS = ("preset", "claims")
 
@@ -44,12 +44,12 @@ def _values(cfg: DictConfig, keys: Sequence[str]) -> dict[str, Any]:
     return out
 
 
-def fusion_key(cfg: DictConfig) -> str | None:
-    """Points with equal keys can train as one computation; None: this one trains alone
-    (dropout: its masks would depend on the neighbours)."""
+def fusion_key(cfg: DictConfig) -> str:
+    """Points with equal keys can train as one computation. Points with dropout fuse only
+    with points with dropout: the dropout probe's table exists only for them."""
     from harness.tracking import config_hash
 
-    return None if cfg.model.dropout > 0 else config_hash(cfg, (*FUSABLE, *LABELS))
+    return config_hash(cfg, (*FUSABLE, *LABELS)) + ("+dropout" if cfg.model.dropout > 0 else "")
 
 
 def pays(cfg: DictConfig) -> bool:
@@ -110,10 +110,9 @@ def groups(points: Sequence[tuple[list[str], DictConfig]], max_points: int) -> l
     """Indices of the points, grouped by :func:`fusion_key` in order of first appearance,
     each group cut into chunks of at most ``max_points`` whose memory together stays
     within what preflight allows one point (schema.budget, MEMORY_FRACTION)."""
-    by_key: dict[str | int, list[int]] = {}
+    by_key: dict[str, list[int]] = {}
     for i, (_, cfg) in enumerate(points):
-        key = fusion_key(cfg)
-        by_key.setdefault(i if key is None else key, []).append(i)
+        by_key.setdefault(fusion_key(cfg), []).append(i)
     chunks: list[list[int]] = []
     for idx in by_key.values():
         limit = memory_limit(points[idx[0]][1])

@@ -10,7 +10,9 @@ models exactly as R separate optimizers would (tests/test_trainer.py checks this
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -119,6 +121,29 @@ def from_channels(flat: torch.Tensor, replicates: int) -> torch.Tensor:
     return flat.reshape(flat.shape[0], replicates, -1).transpose(0, 1)
 
 
+def rng_state(device: torch.device) -> torch.Tensor:
+    """The state of the default generator that random ops on ``device`` draw from."""
+    return torch.cuda.get_rng_state(device) if device.type == "cuda" else torch.get_rng_state()
+
+
+def set_rng_state(state: torch.Tensor, device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.set_rng_state(state, device)
+    else:
+        torch.set_rng_state(state)
+
+
+@dataclass
+class DropoutStream:
+    """One fused sweep point's share of the dropout: its replicates lo .. hi-1, its rate,
+    and the state of the random stream its masks come from."""
+
+    lo: int
+    hi: int
+    rate: float
+    state: torch.Tensor
+
+
 class BatchedMLP(nn.Module):
     """R replicate MLPs; weights (R, in, out), biases (R, 1, out), BN stats per replicate."""
 
@@ -147,6 +172,49 @@ class BatchedMLP(nn.Module):
         self.norms = nn.ModuleList(
             nn.BatchNorm1d(self.replicates * w) for w in hidden_widths(cfg)
         ) if cfg.batch_norm else None
+        self.streams: list[DropoutStream] | None = None  # see split_dropout
+
+    def split_dropout(self, sizes: Sequence[int], rates: Sequence[float], seeds: Sequence[int],
+                      device: torch.device) -> None:
+        """Fused sweep points (harness/fusion.py): point i owns the next ``sizes[i]``
+        replicates, drops at ``rates[i]`` and draws its masks from its own stream, seeded
+        with ``seeds[i]`` as its own run seeds the default generator. A run alone draws
+        nothing else from that generator (inits, minibatches and data have generators of
+        their own; the dropout probe forks it), so each point gets the very masks it would
+        get alone, whoever its neighbours are."""
+        self.streams, lo = [], 0
+        for size, rate, seed in zip(sizes, rates, seeds, strict=True):
+            with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+                torch.manual_seed(seed)
+                self.streams.append(DropoutStream(lo, lo + size, float(rate), rng_state(device)))
+            lo += size
+
+    def dropout_rates(self) -> torch.Tensor:
+        """(R,) each replicate's dropout rate, in float64 (the rates are Python floats)."""
+        if self.streams is None:
+            return torch.full((self.replicates,), self.dropout, dtype=torch.float64)
+        return torch.tensor([s.rate for s in self.streams for _ in range(s.hi - s.lo)],
+                            dtype=torch.float64)
+
+    @contextmanager
+    def forked_rng(self, device: torch.device) -> Iterator[None]:
+        """Random draws inside leave every stream as it was: a probe's masks never change
+        training's."""
+        saved = [s.state for s in self.streams or []]
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            yield
+        for stream, state in zip(self.streams or [], saved, strict=True):
+            stream.state = state
+
+    @contextmanager
+    def _drawing_from(self, stream: DropoutStream, device: torch.device) -> Iterator[None]:
+        outer = rng_state(device)
+        set_rng_state(stream.state, device)
+        try:
+            yield
+        finally:
+            stream.state = rng_state(device)
+            set_rng_state(outer, device)
 
     def _norm(self, i: int, h: torch.Tensor,
               inputs: list[torch.Tensor] | None = None) -> torch.Tensor:
@@ -159,11 +227,26 @@ class BatchedMLP(nn.Module):
         units × 1/(1−p) in training, identity at eval. Plain (model.dropout_scaling=test,
         Srivastava et al. 2014): kept units as they are in training, × (1−p) at eval.
         Either way E[train output] = eval output; the dropout probe calls this method,
-        so a model that forgets the rescaling fails BD-5."""
-        keep = 1.0 - self.dropout
+        so a model that forgets the rescaling fails BD-5. Replicates are on dim -3 of
+        ``z``; fused points (:meth:`split_dropout`) each drop their own slice at their
+        own rate, drawing from their own stream."""
+        if self.streams is None:
+            return self._drop(z, self.dropout, training)
+        parts = []
+        for s in self.streams:
+            mine = z[..., s.lo:s.hi, :, :]
+            if training and s.rate > 0:
+                with self._drawing_from(s, z.device):
+                    parts.append(self._drop(mine, s.rate, training))
+            else:
+                parts.append(self._drop(mine, s.rate, training))
+        return torch.cat(parts, dim=-3)
+
+    def _drop(self, z: torch.Tensor, rate: float, training: bool) -> torch.Tensor:
+        keep = 1.0 - rate
         if not self.dropout_at_test:
-            return F.dropout(z, self.dropout, training)
-        return F.dropout(z, self.dropout, True) * keep if training else z * keep
+            return F.dropout(z, rate, training)
+        return F.dropout(z, rate, True) * keep if training else z * keep
 
     def forward(self, x: torch.Tensor, hidden: list[torch.Tensor] | None = None,
                 bn_inputs: list[torch.Tensor] | None = None,

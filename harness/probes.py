@@ -515,8 +515,8 @@ class DropoutMean(Probe):
                                                       "mc_error": []}
 
     def on_eval(self, ctx: EvalContext) -> None:
-        model, p = ctx.model, ctx.model.dropout
-        if p <= 0:
+        model = ctx.model
+        if model.dropout <= 0:
             return
         was_training = model.training
         model.eval()
@@ -524,8 +524,7 @@ class DropoutMean(Probe):
         with torch.no_grad():
             model(ctx.data.x_train[:, :self.BATCH], hidden)
             h = hidden[-1]
-            devices = [h.device] if h.device.type == "cuda" else []
-            with torch.random.fork_rng(devices=devices):
+            with model.forked_rng(h.device):
                 mean = model.drop(h.unsqueeze(0).expand(self.MASKS, *h.shape), True).mean(0)
             e = model.drop(h, False).flatten(1)
         model.train(was_training)
@@ -535,8 +534,8 @@ class DropoutMean(Probe):
         self.steps.append(ctx.step)
         self.values["scale"].append((mean * e).sum(1) / sq)
         self.values["rel_error"].append(err)
-        self.values["mc_error"].append(torch.full_like(err, (p / ((1 - p) * self.MASKS))
-                                                       ** 0.5))
+        p = model.dropout_rates()
+        self.values["mc_error"].append((p / ((1 - p) * self.MASKS)).sqrt().to(err))
 
     def summary(self) -> dict[str, torch.Tensor]:
         return {"dropout_rel_error": self.values["rel_error"][-1]} if self.steps else {}

@@ -59,12 +59,15 @@ def total_steps(t: TrainerConfig, n_tr: int) -> int:
     return max(1, int(t.epochs * (t.epoch_size or n_tr) / t.batch_size))
 
 
-def use_compile(t: TrainerConfig, device: torch.device) -> bool:
-    """``trainer.compile``, with null resolved to where compiling pays (CUDA: CUDA graphs
-    take the launch overhead that bounds these steps away). On the CPU it does not pay
-    by default: ~10-18% off a step but seconds of compiling per sweep point
-    (results/bench.md)."""
-    return device.type == "cuda" if t.compile is None else bool(t.compile)
+def use_compile(t: TrainerConfig, device: torch.device, streams: bool = False) -> bool:
+    """``trainer.compile``, with null resolved to where compiling pays: CUDA, where CUDA
+    graphs take away the launch overhead that bounds these steps. Not on the CPU (a
+    step gains ~10% but a sweep point pays seconds of compiling: results/bench.md), and
+    not for fused points with dropout (``streams``): switching their random streams
+    breaks the graph at every dropout layer."""
+    if t.compile is not None:
+        return bool(t.compile)
+    return device.type == "cuda" and not streams
 
 
 def effective_lr(o: OptimConfig, batch_size: int) -> float:
@@ -196,8 +199,8 @@ def train_group(cfgs: Sequence[DictConfig], label: str = "") -> list[TrainResult
     and return one result per point, each as if it had trained alone.
 
     The points must be identical but for the per-replicate values harness/fusion.py lists
-    (seeds, init, learning rate, decay, momentum, penalty strengths): the first point's
-    config decides everything else."""
+    (seeds, init, learning rate, decay, momentum, penalty strengths, dropout rate): the
+    first point's config decides everything else."""
     cfg = cfgs[0]
     t = cfg.trainer
     load_start = os.getloadavg()[0]  # machine load: runtime claims must see it
@@ -216,6 +219,9 @@ def train_group(cfgs: Sequence[DictConfig], label: str = "") -> list[TrainResult
     model = BatchedMLP(cfg.model, cfg.data.dim, data.n_classes, seeds,
                        [c.model for c, n in zip(cfgs, sizes, strict=True) for _ in range(n)]
                        ).to(device)
+    if len(cfgs) > 1 and model.dropout > 0:  # each point's masks from its own stream
+        model.split_dropout(sizes, [c.model.dropout for c in cfgs],
+                            [seed_for(c.trainer.seed, 2**20) for c in cfgs], device)
     lrs = [effective_lr(c.optim, t.batch_size) for c in cfgs]
     lr = _per_replicate(lrs, sizes, device)
     weight_ids = {id(w) for w in model.weights}
@@ -242,7 +248,7 @@ def train_group(cfgs: Sequence[DictConfig], label: str = "") -> list[TrainResult
 
     loss_kind = Loss(t.loss)  # read once: DictConfig access costs microseconds per step
     forward = step_objective(model, data, loss_kind, reg if regularized else None)
-    compiled = use_compile(t, device)
+    compiled = use_compile(t, device, streams=model.streams is not None)
     if compiled:
         forward = compile_step(forward, device)
 

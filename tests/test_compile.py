@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from harness import tracking
-from harness.trainer import train, use_compile
+from harness.trainer import train, train_group, use_compile
 from tests.conftest import assert_same_training
 
 SMALL = ["model.widths=[16,8]", "trainer.replicates=3", "trainer.steps=40",
@@ -44,13 +44,15 @@ def test_compiled_step_trains_as_eager(compose_cfg, name):
 
 
 def test_compile_default_and_identity(compose_cfg):
-    """null compiles on CUDA only (on the CPU it did not pay: results/bench.md), and
+    """null compiles on CUDA only (on the CPU it did not pay: results/bench.md), and not
+    fused points with dropout (their stream switches break the graph); and
     compiling does not change what a point is: the same config hash, so a finished
     eager point is not trained again compiled."""
     cfg = compose_cfg(SMALL)
     assert cfg.trainer.compile is None
     assert not use_compile(cfg.trainer, torch.device("cpu"))
     assert use_compile(cfg.trainer, torch.device("cuda"))
+    assert not use_compile(cfg.trainer, torch.device("cuda"), streams=True)
     on = compose_cfg([*SMALL, "trainer.compile=true"])
     assert use_compile(on.trainer, torch.device("cpu"))
     assert tracking.config_hash(on) == tracking.config_hash(cfg)
@@ -65,3 +67,15 @@ def test_every_run_in_a_worker_compiles(compose_cfg, caplog):
         train(compose_cfg(small))
         train(compose_cfg([*small, "model.widths=[8]"]))
     assert not [r for r in caplog.records if "recompile_limit" in r.getMessage()]
+
+
+def test_compiled_fused_dropout_points_train_as_apart(compose_cfg):
+    """Forced on, compiling fused points with dropout still gives each point the masks
+    and results of its own eager run (the stream switches run between graphs)."""
+    points = [["model.dropout=0.1"], ["model.dropout=0.3", "trainer.seed=4"]]
+    probes = "trainer.probes=[weights,dropout]"
+    fused = train_group([compose_cfg([*SMALL, probes, "trainer.compile=true", *o])
+                         for o in points])
+    for got, o in zip(fused, points, strict=True):
+        alone = train(compose_cfg([*SMALL, probes, "trainer.compile=false", *o]))
+        assert_same_training(got, alone, {"rtol": 1e-4, "atol": 1e-5})

@@ -29,6 +29,15 @@ GROUPS = {
     "batch norm: sgd lr and momentum": [
         ["model.batch_norm=true", "optim.name=sgd", "optim.lr=0.1", "optim.momentum=0.9"],
         ["model.batch_norm=true", "optim.name=sgd", "optim.lr=0.05", "optim.momentum=0.5"]],
+    # each point's masks from its own stream: the very masks it draws alone
+    "dropout rates and seeds": [
+        ["model.dropout=0.1", "trainer.probes=[weights,dropout]"],
+        ["model.dropout=0.3", "trainer.seed=4", "trainer.probes=[weights,dropout]"],
+        ["model.dropout=0.5", "trainer.probes=[weights,dropout]"]],
+    "batch norm: plain dropout rates": [
+        ["model.batch_norm=true", "model.dropout=0.2", "model.dropout_scaling=test"],
+        ["model.batch_norm=true", "model.dropout=0.4", "model.dropout_scaling=test",
+         "optim.lr=0.01"]],
     "sgd lr, momentum, proximal l1": [
         ["optim.name=sgd", "reg.proximal=true", "reg.l1=0.01", "optim.lr=0.1"],
         ["optim.name=sgd", "reg.proximal=true", "reg.l1=0.1", "optim.lr=0.05",
@@ -65,7 +74,9 @@ def test_what_fuses(compose_cfg):
     assert key(base) == key(compose_cfg([*SMALL, "optim.lr=0.1", "reg.l1=1"]))
     assert key(base) != key(compose_cfg([*SMALL, "trainer.batch_size=8"]))
     assert key(base) != key(compose_cfg([*SMALL, "optim.name=sgd"]))
-    assert key(compose_cfg([*SMALL, "model.dropout=0.2"])) is None
+    dropout = key(compose_cfg([*SMALL, "model.dropout=0.2"]))
+    assert dropout == key(compose_cfg([*SMALL, "model.dropout=0.5", "trainer.seed=3"]))
+    assert dropout != key(base)  # the dropout probe's table exists only with dropout
 
 
 def test_members_rebuild_each_point_from_the_job_config(compose_cfg):
