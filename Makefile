@@ -9,7 +9,7 @@ PORT ?= 5000
 JOBS ?= 2
 STORE ?= $(or $(MLFLOW_TRACKING_URI),sqlite:///$(CURDIR)/mlflow.db)
 
-.PHONY: setup run-all test report calibrate ui screenshots bench lint clean
+.PHONY: setup run-all test report calibrate ui screenshots bench bench-suite lint clean
 
 setup: $(VENV)/.installed
 
@@ -50,6 +50,11 @@ screenshots: setup
 ## throughput (batched vs one seed at a time) and tracking overhead -> results/bench.md
 bench: setup
 	$(BIN)/python -m harness.bench
+
+## `make run-all` from an empty store as is, fused and compiled (~1 h on 2 cores) ->
+## results/suite_time.json, shown by the next `make bench`
+bench-suite: setup
+	$(BIN)/python -m harness.bench --suite
 
 lint: setup
 	$(BIN)/ruff check harness experiments tests scripts hydra_plugins

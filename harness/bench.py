@@ -10,6 +10,9 @@
 2. Sweep-level fusion: points the grids sweeper fuses, trained apart and as one.
 3. A compiled step (``trainer.compile``): per step and on whole sweep points, against eager.
 4. Tracking overhead: the same sweep point trained with MLflow logging on vs off.
+5. The whole suite (``--suite``, about 20 minutes a mode on 2 cores): ``make run-all``
+   from an empty store, as it is, fused, and compiled; recorded in
+   results/suite_time.json, which every later ``make bench`` page shows.
 
 This is a benchmark, not a test: it asserts nothing, it reports.
 """
@@ -18,9 +21,15 @@ from __future__ import annotations
 
 import argparse
 import copy
+import datetime
 import gc
+import json
+import os
 import platform
+import re
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -286,6 +295,9 @@ FUSION_CASES = (
     ("batch_size: batch 4, abid2018/lr_scaled/lr_sqrt, 15 epochs", "batch_size",
      _points(["trainer.batch_size=4", "trainer.epochs=15", "trainer.evals=15"],
              ["preset=abid2018"], ["preset=lr_scaled"], ["preset=lr_sqrt"])),
+    ("bn_dropout: digits, BN, width 128, 3 dropout rates", "bn_dropout",
+     _points(["preset=bn_digits", "model.batch_norm=true", "model.width=128"],
+             *([f"model.dropout={p}"] for p in (0.1, 0.3, 0.5)))),
 )
 
 
@@ -396,6 +408,70 @@ def where_time_goes(device: str, top: int = 10) -> str:
     return "\n".join(lines)
 
 
+SUITE_RECORD = tracking.PROJECT_ROOT / "results" / "suite_time.json"
+# mode -> the overrides `make run-all` gets (python -m harness.suite OVERRIDES)
+SUITE_MODES = {"default": [], "fused": ["hydra.sweeper.fuse=true"],
+               "compiled": ["trainer.compile=true"]}
+
+
+def time_suite(modes: list[str], jobs: int) -> dict[str, dict[str, object]]:
+    """Wall time of the whole suite (every sweep, then every report) from an empty store,
+    once per mode, each in a temporary folder (results/ is left alone). Merged into
+    SUITE_RECORD: the page shows the latest measurement of every mode."""
+    record = json.loads(SUITE_RECORD.read_text()) if SUITE_RECORD.exists() else {}
+    for mode in modes:
+        with tempfile.TemporaryDirectory() as tmp:
+            cmd = [sys.executable, "-m", "harness.suite", "--jobs", str(jobs),
+                   "--out", f"{tmp}/results", f"tracking.uri=sqlite:///{tmp}/mlflow.db",
+                   *SUITE_MODES[mode]]
+            print(f"  {mode}: {' '.join(cmd[1:])}", flush=True)
+            start = time.perf_counter()
+            proc = subprocess.run(cmd, cwd=tracking.PROJECT_ROOT, capture_output=True,
+                                  text=True, env={**os.environ, "HYDRA_FULL_ERROR": "0"})
+            wall = time.perf_counter() - start
+        if proc.returncode != 0:
+            raise SystemExit(f"the {mode} suite failed (exit code {proc.returncode}):\n"
+                             f"{proc.stderr[-2000:]}")
+        # the suite's closing table: "<experiment>  <seconds> s" per line
+        parts = {m[1]: float(m[2]) for m in re.finditer(r"^(\S+)\s+([\d.]+) s$",
+                                                         proc.stdout, re.MULTILINE)}
+        record[mode] = {"wall_s": wall, "parts_s": parts, "jobs": jobs,
+                        "command": "python -m harness.suite " + " ".join(SUITE_MODES[mode]),
+                        "commit": tracking.git_commit(),
+                        "date": datetime.date.today().isoformat(),
+                        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+                                   f"torch {torch.__version__}"}
+        print(f"  {mode}: {wall / 60:.1f} min", flush=True)
+        SUITE_RECORD.write_text(json.dumps(record, indent=1) + "\n")
+    return record
+
+
+def suite_section(record: dict[str, dict[str, object]]) -> list[str]:
+    """The page's whole-suite table, from SUITE_RECORD."""
+    lines = ["## The whole suite", ""]
+    if not record:
+        return [*lines, "Not measured yet: `python -m harness.bench --suite`.", ""]
+    base = record.get("default", {}).get("wall_s")
+    names = sorted({n for r in record.values() for n in r["parts_s"]} - {"total"},
+                   key=lambda n: (n.startswith("("), n))
+    lines += [
+        "`make run-all` from an empty store (every sweep, then every report), measured by "
+        "`python -m harness.bench --suite` on an otherwise idle machine; target ≤ 8 min "
+        "on 2 cores. Minutes:", "",
+        "| mode | command | " + " | ".join(names) + " | total | saved |",
+        "|---|---|" + "---|" * len(names) + "---|---|",
+    ]
+    for mode, r in record.items():
+        saved = f"{100 * (1 - r['wall_s'] / base):+.0f}%" if base and mode != "default" else ""
+        cells = " | ".join(f"{r['parts_s'].get(n, float('nan')) / 60:.1f}" for n in names)
+        lines.append(f"| {mode} | `{r['command']}` | {cells} | **{r['wall_s'] / 60:.1f}** | "
+                     f"{saved} |")
+    first = next(iter(record.values()))
+    lines += ["", f"{first['machine']}, {first['jobs']} sweep points at a time; measured "
+              f"{first['date']} at commit {first['commit']}.", ""]
+    return lines
+
+
 def render(device: str, rows: list[dict[str, object]], overhead: list[dict[str, float]],
            fusion: list[dict[str, object]], compiled: dict[str, list[dict[str, float]]],
            naive_seeds: int, repeats: int, profile_md: str) -> str:
@@ -475,6 +551,7 @@ def render(device: str, rows: list[dict[str, object]], overhead: list[dict[str, 
         "eager, so on the CPU a sweep point gains little or loses: `trainer.compile=null` "
         "(the default) compiles on CUDA only, with CUDA graphs, where a step of these "
         "models is bound by kernel launches. No GPU was lent to measure that.", "",
+        *suite_section(json.loads(SUITE_RECORD.read_text()) if SUITE_RECORD.exists() else {}),
         "## Tracking overhead", "",
         f"Full abid2018 sweep points of the batch_size experiment ({overhead[0]['replicates']} "
         f"replicates, {overhead[0]['evals']} evaluations), each trained once "
@@ -510,7 +587,15 @@ def main(argv: list[str] | None = None) -> None:
                         help="measurements of every rate (the page shows median and range)")
     parser.add_argument("--out", type=Path,
                         default=tracking.PROJECT_ROOT / "results" / "bench.md")
+    parser.add_argument("--suite", nargs="*", choices=list(SUITE_MODES), metavar="MODE",
+                        help="instead: time `make run-all` from an empty store in each MODE "
+                             f"({', '.join(repr(m) for m in SUITE_MODES)}; default all), about "
+                             "20 min each on 2 cores, into results/suite_time.json")
+    parser.add_argument("--jobs", type=int, default=2, help="sweep points at a time (--suite)")
     args = parser.parse_args(argv)
+    if args.suite is not None:
+        time_suite(args.suite or list(SUITE_MODES), args.jobs)
+        return
     device = str(resolve_device(args.device))
     print(f"throughput on {device}:", flush=True)
     rows = throughput(device, args.naive_seeds, args.repeats)
