@@ -54,7 +54,6 @@ from harness.trainer import (
     total_steps,
     train,
     train_group,
-    use_compile,
 )
 
 REPLICATES = (1, 10, 100)
@@ -338,11 +337,13 @@ def _step_ms(cfg: DictConfig, steps: int, warmup: int = 200) -> tuple[float, flo
     model = BatchedMLP(cfg.model, cfg.data.dim, 2, list(range(r))).to(dev)
     opt = _adam(list(model.parameters()), cfg, dev)
     forward = step_objective(model, data, cfg.trainer.loss, None)
-    if use_compile(cfg.trainer, dev):
+    if cfg.trainer.compile:
         forward = compile_step(forward, dev)
 
     def step(i: torch.Tensor) -> None:
         opt.zero_grad(set_to_none=True)
+        if cfg.trainer.compile and dev.type == "cuda":
+            torch.compiler.cudagraph_mark_step_begin()
         forward(i)[1].backward()
         opt.step()
 

@@ -46,7 +46,8 @@ def _values(cfg: DictConfig, keys: Sequence[str]) -> dict[str, Any]:
 
 def fusion_key(cfg: DictConfig) -> str:
     """Points with equal keys can train as one computation. Points with dropout fuse only
-    with points with dropout: the dropout probe's table exists only for them."""
+    with points with dropout: the first point's rate switches the model's dropout layers
+    on (``train_group``), and the dropout probe's table exists only for them."""
     from harness.tracking import config_hash
 
     return config_hash(cfg, (*FUSABLE, *LABELS)) + ("+dropout" if cfg.model.dropout > 0 else "")

@@ -184,9 +184,9 @@ class BatchedMLP(nn.Module):
         get alone, whoever its neighbours are."""
         self.streams, lo = [], 0
         for size, rate, seed in zip(sizes, rates, seeds, strict=True):
-            with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-                torch.manual_seed(seed)
-                self.streams.append(DropoutStream(lo, lo + size, float(rate), rng_state(device)))
+            # what torch.manual_seed(seed) leaves in the default generator of ``device``
+            state = torch.Generator(device).manual_seed(seed).get_state()
+            self.streams.append(DropoutStream(lo, lo + size, float(rate), state))
             lo += size
 
     def dropout_rates(self) -> torch.Tensor:
@@ -201,10 +201,12 @@ class BatchedMLP(nn.Module):
         """Random draws inside leave every stream as it was: a probe's masks never change
         training's."""
         saved = [s.state for s in self.streams or []]
-        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-            yield
-        for stream, state in zip(self.streams or [], saved, strict=True):
-            stream.state = state
+        try:
+            with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+                yield
+        finally:
+            for stream, state in zip(self.streams or [], saved, strict=True):
+                stream.state = state
 
     @contextmanager
     def _drawing_from(self, stream: DropoutStream, device: torch.device) -> Iterator[None]:
@@ -233,13 +235,19 @@ class BatchedMLP(nn.Module):
         if self.streams is None:
             return self._drop(z, self.dropout, training)
         parts = []
-        for s in self.streams:
-            mine = z[..., s.lo:s.hi, :, :]
-            if training and s.rate > 0:
-                with self._drawing_from(s, z.device):
-                    parts.append(self._drop(mine, s.rate, training))
-            else:
-                parts.append(self._drop(mine, s.rate, training))
+        mine = z.split([s.hi - s.lo for s in self.streams], dim=-3)
+        for s, part in zip(self.streams, mine, strict=True):
+            if not training:
+                parts.append(self._drop(part, s.rate, training))
+                continue
+            if part.is_cuda and 0 not in part.stride():
+                # CUDA's dropout kernel walks a dense, aligned tensor in memory order and
+                # anything else in index order: a slice (BatchNorm's layout leaves gaps
+                # between replicates) gets a fresh dense copy, laid out as the point's
+                # own tensor is alone. (The probe's expanded input is never dense.)
+                part = part.clone()
+            with self._drawing_from(s, z.device):
+                parts.append(self._drop(part, s.rate, training))
         return torch.cat(parts, dim=-3)
 
     def _drop(self, z: torch.Tensor, rate: float, training: bool) -> torch.Tensor:

@@ -235,9 +235,10 @@ class TrainerConfig:
     repeat: int = 0
     device: Device = Device.auto
     # torch.compile the step's forward, loss and backward (CUDA graphs on CUDA); results
-    # equal eager's within float rounding. null: on CUDA only; on the CPU it saves ~10%
-    # of a step but costs seconds per sweep point to compile (results/bench.md)
-    compile: bool | None = None
+    # equal eager's within float rounding. Off by default: on the CPU a sweep point pays
+    # seconds of compiling for little or nothing per step (results/bench.md), and on
+    # CUDA, where it should pay, it has not been measured yet
+    compile: bool = False
     threads: int = 1  # torch CPU threads; tiny models run fastest on one
     progress: bool = True  # live progress line on a terminal
 

@@ -59,17 +59,6 @@ def total_steps(t: TrainerConfig, n_tr: int) -> int:
     return max(1, int(t.epochs * (t.epoch_size or n_tr) / t.batch_size))
 
 
-def use_compile(t: TrainerConfig, device: torch.device, streams: bool = False) -> bool:
-    """``trainer.compile``, with null resolved to where compiling pays: CUDA, where CUDA
-    graphs take away the launch overhead that bounds these steps. Not on the CPU (a
-    step gains ~10% but a sweep point pays seconds of compiling: results/bench.md), and
-    not for fused points with dropout (``streams``): switching their random streams
-    breaks the graph at every dropout layer."""
-    if t.compile is not None:
-        return bool(t.compile)
-    return device.type == "cuda" and not streams
-
-
 def effective_lr(o: OptimConfig, batch_size: int) -> float:
     """Learning rate after the optional batch scaling rule: linear (Goyal et al. 2017,
     lr_scale_power 1) or square root (lr_scale_power 0.5)."""
@@ -135,11 +124,13 @@ def compile_step(fn: Callable, device: torch.device) -> Callable:
     small models is bound by kernel launches. Random ops (dropout) call eager's kernels
     (``fallback_random``) so a compiled run draws the masks an eager one draws. The fused
     optimizer stays eager: it is one kernel already, and compiling torch's foreach step in
-    its place was slower on the CPU (0.41 -> 0.83 ms per batch-1 step, R = 24)."""
-    # dynamo caches graphs per code object, guarded on the previous run's model: a sweep
-    # worker training point after point would recompile each time and, past
-    # recompile_limit (8), silently run eager. Each run starts afresh instead (inductor's
-    # on-disk cache still spares recompiling an identical graph).
+    its place was slower on the CPU in a trial (0.41 -> 0.83 ms per batch-1 step, R = 24).
+
+    Starts by clearing every compiled graph of the process (``torch._dynamo.reset``):
+    dynamo caches graphs per code object, guarded on the previous run's model, so a sweep
+    worker training point after point would recompile each time and, past
+    recompile_limit (8), silently run eager. Inductor's on-disk cache still spares
+    recompiling an identical graph."""
     torch._dynamo.reset()
     options = {"fallback_random": True, "triton.cudagraphs": device.type == "cuda"}
     return torch.compile(fn, dynamic=False, options=options)
@@ -219,6 +210,9 @@ def train_group(cfgs: Sequence[DictConfig], label: str = "") -> list[TrainResult
     model = BatchedMLP(cfg.model, cfg.data.dim, data.n_classes, seeds,
                        [c.model for c, n in zip(cfgs, sizes, strict=True) for _ in range(n)]
                        ).to(device)
+    # the first point's rate switches dropout on for all: fusion.fusion_key keeps points
+    # with and without dropout apart
+    assert len({c.model.dropout > 0 for c in cfgs}) == 1, "dropout on in some points only"
     if len(cfgs) > 1 and model.dropout > 0:  # each point's masks from its own stream
         model.split_dropout(sizes, [c.model.dropout for c in cfgs],
                             [seed_for(c.trainer.seed, 2**20) for c in cfgs], device)
@@ -248,8 +242,10 @@ def train_group(cfgs: Sequence[DictConfig], label: str = "") -> list[TrainResult
 
     loss_kind = Loss(t.loss)  # read once: DictConfig access costs microseconds per step
     forward = step_objective(model, data, loss_kind, reg if regularized else None)
-    compiled = use_compile(t, device, streams=model.streams is not None)
+    compiled = bool(t.compile)
     if compiled:
+        for tensor in (data.x_train, data.y_train):  # a CUDA graph reads them in place
+            torch._dynamo.mark_static_address(tensor)
         forward = compile_step(forward, device)
 
     def objective(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -301,7 +297,7 @@ def train_group(cfgs: Sequence[DictConfig], label: str = "") -> list[TrainResult
         per_rep, total = forward(idx)
         total.backward()
         opt.step()
-        if compiled:  # a CUDA graph's output is overwritten by its next replay
+        if compiled:  # a CUDA graph's output is overwritten by its next replay (R floats)
             per_rep = per_rep.detach().clone()
         if proximal:
             soft_threshold_(model.weights, reg, lr)
