@@ -547,11 +547,12 @@ def render(device: str, rows: list[dict[str, object]], overhead: list[dict[str, 
         "|---|---|---|---|---|",
         *[f"| {p['batch']} | {p['train_false']:.1f} | {p['train_true']:.1f} | "
           f"{p['wall_false']:.1f} | {p['wall_true']:.1f} |" for p in compiled["points"]], "",
-        "The first compiled step of each process pays the compilation (less when "
-        "inductor's on-disk cache already holds the graph), and evaluation and probes stay "
-        "eager, so on the CPU a sweep point gains little or loses: `trainer.compile=null` "
-        "(the default) compiles on CUDA only, with CUDA graphs, where a step of these "
-        "models is bound by kernel launches. No GPU was lent to measure that.", "",
+        "The first compiled step of each run pays the compilation (less when inductor's "
+        "on-disk cache already holds the graph), and evaluation and probes stay eager, so "
+        "on the CPU a sweep point gains little or loses, and `trainer.compile` is off by "
+        "default. On CUDA it compiles with CUDA graphs, where a step of these models is "
+        "bound by kernel launches; no GPU was lent to measure that, so it stays off there "
+        "too until measured.", "",
         *suite_section(json.loads(SUITE_RECORD.read_text()) if SUITE_RECORD.exists() else {}),
         "## Tracking overhead", "",
         f"Full abid2018 sweep points of the batch_size experiment ({overhead[0]['replicates']} "

@@ -6,8 +6,11 @@ import json
 
 import numpy as np
 import pytest
+import torch
+from omegaconf import OmegaConf
 
 from harness import fusion, tracking
+from harness.models import BatchedMLP, from_channels
 from harness.trainer import train, train_group
 from tests.conftest import ROOT, assert_same_training, run_cli, runs_in
 
@@ -65,6 +68,43 @@ def test_fused_points_equal_points_trained_apart(compose_cfg, name):
         assert_same_training(got, alone, tol, accuracies=not bn)
         assert got.info["lr_effective"] == alone.info["lr_effective"]
         assert got.info["fused_points"] == len(cfgs)
+
+
+@pytest.mark.parametrize("scaling", ["inverted", "test"])
+def test_each_fused_point_draws_the_masks_it_draws_alone(compose_cfg, scaling):
+    """Mask by mask, two draws in a row: each point's slice of the fused model's dropout
+    equals its own model's after torch.manual_seed(its seed), as its run alone seeds
+    it, for a contiguous input, BatchNorm's layout (replicates strided inside the batch)
+    and the dropout probe's expanded input; eval mode draws nothing from any stream."""
+    cfg = compose_cfg([*SMALL, "model.dropout=0.3", f"model.dropout_scaling={scaling}"]).model
+    sizes, rates, seeds = [2, 3], [0.3, 0.5], [11, 12]
+    alone = [BatchedMLP(OmegaConf.merge(cfg, {"dropout": p}), 4, 2, list(range(n)))
+             for n, p in zip(sizes, rates, strict=True)]
+    inputs = {"contiguous": torch.randn(5, 8, 6),
+              "batch norm layout": from_channels(torch.randn(8, 5 * 6), 5),
+              "probe": torch.randn(5, 8, 6).unsqueeze(0).expand(4, 5, 8, 6)}
+    for kind, z in inputs.items():
+        fused = BatchedMLP(cfg, 4, 2, list(range(5)))
+        fused.split_dropout(sizes, rates, seeds, torch.device("cpu"))
+        before = torch.get_rng_state()
+        evaluated = fused.drop(z, False)
+        assert torch.equal(torch.get_rng_state(), before)
+        got = torch.cat([fused.drop(z, True), fused.drop(z, True)], dim=-3)
+        want, evals = [], []
+        for part, model, seed in zip(z.split(sizes, dim=-3), alone, seeds, strict=True):
+            torch.manual_seed(seed)
+            want.append(torch.cat([model.drop(part, True), model.drop(part, True)], dim=-3))
+            evals.append(model.drop(part, False))
+        for mine, theirs in zip(_interleave(got, sizes), want, strict=True):
+            assert torch.equal(mine, theirs), kind
+        assert torch.equal(evaluated, torch.cat(evals, dim=-3)), kind
+
+
+def _interleave(draws: torch.Tensor, sizes: list[int]) -> list[torch.Tensor]:
+    """Two fused draws, concatenated on dim -3, as each point's two draws."""
+    first, second = draws.split([sum(sizes)] * 2, dim=-3)
+    return [torch.cat(pair, dim=-3) for pair in zip(first.split(sizes, dim=-3),
+                                                    second.split(sizes, dim=-3), strict=True)]
 
 
 def test_what_fuses(compose_cfg):
