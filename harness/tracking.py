@@ -486,11 +486,11 @@ def point_name(overrides: list[str]) -> tuple[str, dict[str, str]]:
     experiment already says it) and how a point is executed (tracking, device, compiling)
     are left out.
     """
+    execution = ("tracking.", "trainer.device", "trainer.compile", "hydra.")
     axes = {}
     for override in overrides:
         key, _, value = override.lstrip("+~").partition("=")
-        if key == "experiment" or key.startswith(("tracking.", "trainer.device", "trainer.compile",
-                                                     "hydra.")):
+        if key == "experiment" or key.startswith(execution):
             continue
         axes[key] = value
     leaves = [k.rsplit(".", 1)[-1] for k in axes]
