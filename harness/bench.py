@@ -437,7 +437,7 @@ def time_suite(modes: list[str], jobs: int) -> dict[str, dict[str, object]]:
         parts = {m[1]: float(m[2]) for m in re.finditer(r"^(\S+)\s+([\d.]+) s$",
                                                          proc.stdout, re.MULTILINE)}
         record[mode] = {"wall_s": wall, "parts_s": parts, "jobs": jobs,
-                        "command": "python -m harness.suite " + " ".join(SUITE_MODES[mode]),
+                        "command": " ".join(["python -m harness.suite", *SUITE_MODES[mode]]),
                         "commit": tracking.git_commit(),
                         "date": datetime.date.today().isoformat(),
                         "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
