@@ -9,6 +9,7 @@ per-replicate summaries, and probes add their own measurements.
 
 from __future__ import annotations
 
+import ctypes
 import math
 import os
 import sys
@@ -44,6 +45,19 @@ from harness.schema import (
     n_train,
     to_container,
 )
+
+# glibc's malloc_trim, where the C library has it (Linux with glibc; None elsewhere)
+_TRIM = getattr(ctypes.CDLL(None), "malloc_trim", None) if sys.platform == "linux" else None
+
+
+def release_freed_memory() -> None:
+    """Hand the C heap's free pages back to the system. Evaluations allocate and free
+    large blocks every step while small tensors kept for probes and minibatch blocks
+    settle between them; glibc then keeps the freed space, and a 72-replicate fused run
+    grew by several MB a step until the kernel killed it. Trimming at every evaluation
+    keeps the resident size flat (a few ms each)."""
+    if _TRIM is not None:
+        _TRIM(0)
 
 
 def resolve_device(device: Device | str) -> torch.device:
@@ -280,6 +294,7 @@ def train_group(cfgs: Sequence[DictConfig], label: str = "") -> list[TrainResult
         times.append(elapsed / R)
         for p in probes:
             p.on_eval(EvalContext(step, model, data, objective))
+        release_freed_memory()
 
     progress = Progress(t.progress, steps, label)
     if eval_at[0] == 0:
