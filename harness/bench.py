@@ -462,7 +462,7 @@ def suite_section(record: dict[str, dict[str, object]]) -> list[str]:
         "| mode | command | " + " | ".join(names) + " | total | saved |",
         "|---|---|" + "---|" * len(names) + "---|---|",
     ]
-    for mode, r in record.items():
+    for mode, r in sorted(record.items(), key=lambda m: list(SUITE_MODES).index(m[0])):
         saved = f"{100 * (1 - r['wall_s'] / base):+.0f}%" if base and mode != "default" else ""
         cells = " | ".join(f"{r['parts_s'].get(n, float('nan')) / 60:.1f}" for n in names)
         lines.append(f"| {mode} | `{r['command']}` | {cells} | **{r['wall_s'] / 60:.1f}** | "
