@@ -51,6 +51,7 @@ from harness.trainer import (
     compile_step,
     resolve_device,
     step_objective,
+    take_step,
     total_steps,
     train,
     train_group,
@@ -325,8 +326,9 @@ def fusion_saving(device: str) -> list[dict[str, object]]:
 
 def _step_ms(cfg: DictConfig, steps: int, warmup: int = 200) -> tuple[float, float]:
     """(ms per training step after ``warmup`` steps, seconds of the first step) of R
-    batched replicates, through the trainer's own step (``trainer.step_objective``,
-    compiled by ``trainer.compile_step`` when ``cfg.trainer.compile``) and fused Adam."""
+    batched replicates, through the trainer's own step (``trainer.take_step`` over
+    ``trainer.step_objective``, compiled by ``trainer.compile_step`` when
+    ``cfg.trainer.compile``) and fused Adam."""
     from harness.models import BatchedMLP
 
     dev = resolve_device(cfg.trainer.device)
@@ -341,11 +343,7 @@ def _step_ms(cfg: DictConfig, steps: int, warmup: int = 200) -> tuple[float, flo
         forward = compile_step(forward, dev)
 
     def step(i: torch.Tensor) -> None:
-        opt.zero_grad(set_to_none=True)
-        if cfg.trainer.compile and dev.type == "cuda":
-            torch.compiler.cudagraph_mark_step_begin()
-        forward(i)[1].backward()
-        opt.step()
+        take_step(forward, opt, i, cfg.trainer.compile and dev.type == "cuda")
 
     start = time.perf_counter()
     step(idx[0])

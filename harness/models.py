@@ -135,11 +135,11 @@ def set_rng_state(state: torch.Tensor, device: torch.device) -> None:
 
 @dataclass
 class DropoutStream:
-    """One fused sweep point's share of the dropout: its replicates lo .. hi-1, its rate,
-    and the state of the random stream its masks come from."""
+    """One fused sweep point's share of the dropout: how many replicates it owns (the
+    points' replicates follow one another), its rate, and the state of the random stream
+    its masks come from."""
 
-    lo: int
-    hi: int
+    size: int
     rate: float
     state: torch.Tensor
 
@@ -182,18 +182,16 @@ class BatchedMLP(nn.Module):
         nothing else from that generator (inits, minibatches and data have generators of
         their own; the dropout probe forks it), so each point gets the very masks it would
         get alone, whoever its neighbours are."""
-        self.streams, lo = [], 0
-        for size, rate, seed in zip(sizes, rates, seeds, strict=True):
-            # what torch.manual_seed(seed) leaves in the default generator of ``device``
-            state = torch.Generator(device).manual_seed(seed).get_state()
-            self.streams.append(DropoutStream(lo, lo + size, float(rate), state))
-            lo += size
+        # each state: what torch.manual_seed(seed) leaves in the default generator
+        self.streams = [DropoutStream(size, float(rate),
+                                      torch.Generator(device).manual_seed(seed).get_state())
+                        for size, rate, seed in zip(sizes, rates, seeds, strict=True)]
 
     def dropout_rates(self) -> torch.Tensor:
         """(R,) each replicate's dropout rate, in float64 (the rates are Python floats)."""
         if self.streams is None:
             return torch.full((self.replicates,), self.dropout, dtype=torch.float64)
-        return torch.tensor([s.rate for s in self.streams for _ in range(s.hi - s.lo)],
+        return torch.tensor([s.rate for s in self.streams for _ in range(s.size)],
                             dtype=torch.float64)
 
     @contextmanager
@@ -235,7 +233,7 @@ class BatchedMLP(nn.Module):
         if self.streams is None:
             return self._drop(z, self.dropout, training)
         parts = []
-        mine = z.split([s.hi - s.lo for s in self.streams], dim=-3)
+        mine = z.split([s.size for s in self.streams], dim=-3)
         for s, part in zip(self.streams, mine, strict=True):
             if not training:
                 parts.append(self._drop(part, s.rate, training))

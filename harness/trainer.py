@@ -150,6 +150,22 @@ def compile_step(fn: Callable, device: torch.device) -> Callable:
     return torch.compile(fn, dynamic=False, options=options)
 
 
+def take_step(forward: Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]],
+              opt: torch.optim.Optimizer | ScaledOptimizer, idx: torch.Tensor,
+              cuda_graphs: bool = False) -> torch.Tensor:
+    """One update of every replicate from minibatch rows ``idx``: gradients cleared, the
+    forward half (:func:`step_objective`, compiled or not), backward, optimizer step.
+    Returns the (R,) minibatch losses; with CUDA graphs (``compile_step`` on CUDA) a copy,
+    since the graph's next replay overwrites its output."""
+    opt.zero_grad(set_to_none=True)
+    if cuda_graphs:
+        torch.compiler.cudagraph_mark_step_begin()  # a new iteration of the graphs
+    per_rep, total = forward(idx)
+    total.backward()
+    opt.step()
+    return per_rep.detach().clone() if cuda_graphs else per_rep
+
+
 @dataclass
 class TrainResult:
     """What one batched run produced; arrays are numpy, replicate on the last axis."""
@@ -256,8 +272,8 @@ def train_group(cfgs: Sequence[DictConfig], label: str = "") -> list[TrainResult
 
     loss_kind = Loss(t.loss)  # read once: DictConfig access costs microseconds per step
     forward = step_objective(model, data, loss_kind, reg if regularized else None)
-    compiled = bool(t.compile)
-    if compiled:
+    cuda_graphs = t.compile and device.type == "cuda"
+    if t.compile:
         for tensor in (data.x_train, data.y_train):  # a CUDA graph reads them in place
             torch._dynamo.mark_static_address(tensor)
         forward = compile_step(forward, device)
@@ -306,14 +322,7 @@ def train_group(cfgs: Sequence[DictConfig], label: str = "") -> list[TrainResult
     cpu0, wall0 = time.process_time(), tic
     for idx in batched_indices(seeds, n_tr, t.batch_size, steps, t.sampling):
         idx = idx.to(device, non_blocking=True)
-        opt.zero_grad(set_to_none=True)
-        if compiled and device.type == "cuda":
-            torch.compiler.cudagraph_mark_step_begin()  # a new iteration of the graphs
-        per_rep, total = forward(idx)
-        total.backward()
-        opt.step()
-        if compiled:  # a CUDA graph's output is overwritten by its next replay (R floats)
-            per_rep = per_rep.detach().clone()
+        per_rep = take_step(forward, opt, idx, cuda_graphs)
         if proximal:
             soft_threshold_(model.weights, reg, lr)
         step += 1
