@@ -58,6 +58,7 @@ bench-suite: setup
 
 lint: setup
 	$(BIN)/ruff check harness experiments tests scripts hydra_plugins
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf logs .pytest_cache .ruff_cache

@@ -24,8 +24,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from harness import plots, stats  # noqa: E402
-from harness.claims import (  # noqa: E402
+from harness.core import stats  # noqa: E402
+from harness.judge.claims import (  # noqa: E402
     IMPLEMENTATION,
     Claim,
     Experiment,
@@ -34,8 +34,9 @@ from harness.claims import (  # noqa: E402
     Verdict,
     missing,
 )
-from harness.plots import band_frame  # noqa: E402
-from harness.results import RunSet  # noqa: E402
+from harness.pages import plots  # noqa: E402
+from harness.pages.plots import band_frame  # noqa: E402
+from harness.track.results import RunSet  # noqa: E402
 
 NAME = "bn_dropout"
 # trainer.replicates in conf/experiment/bn_dropout.yaml (tests check they agree): the max
@@ -1001,7 +1002,7 @@ def anova_table(rs: RunSet) -> pd.DataFrame:
 
 
 def _markdown(frame: pd.DataFrame) -> str:
-    from harness.report import markdown_table  # the generic renderer of rule tables
+    from harness.pages.report import markdown_table  # the generic renderer of rule tables
 
     return markdown_table(frame) if not frame.empty else "No complete 2×2 cells."
 

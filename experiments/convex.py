@@ -5,7 +5,7 @@ No 2018 original: seed 001 lists it among batch gradient descent's advantages. S
 mean cross-entropy) trained by plain full-batch gradient descent (SGD on the whole
 training split, no momentum, zero init) on each replicate's own Gaussian-mixture
 dataset. The reference is scikit-learn's unpenalized LogisticRegression fitted to the
-same replicate's training split, regenerated from the config (harness.data
+same replicate's training split, regenerated from the config (harness.train.data
 .make_dataset): the same objective, since softmax over 2 logits is logistic regression
 in the logit difference (w1 − w0, b1 − b0), so its training loss is the global minimum.
 The optimum is computed here, at analysis time, not by the trainer: the rule reads
@@ -30,10 +30,11 @@ from scipy.optimize import linprog  # noqa: E402
 from scipy.special import expit  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
-from harness import plots, stats  # noqa: E402
-from harness.claims import Claim, Experiment, Outcome, Setting, Verdict, missing  # noqa: E402
-from harness.data import make_dataset  # noqa: E402
-from harness.results import RunSet, dataset_of, hydra_context  # noqa: E402
+from harness.core import stats  # noqa: E402
+from harness.judge.claims import Claim, Experiment, Outcome, Setting, Verdict, missing  # noqa: E402
+from harness.pages import plots  # noqa: E402
+from harness.track.results import RunSet, dataset_of, hydra_context  # noqa: E402
+from harness.train.data import make_dataset  # noqa: E402
 
 NAME = "convex"
 # = trainer.replicates in conf/experiment/convex.yaml (tested): planned_replicates of

@@ -26,11 +26,12 @@ from hydra import compose  # noqa: E402
 from matplotlib.ticker import MaxNLocator, NullLocator  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
-from harness import plots, stats  # noqa: E402
-from harness.claims import Claim, Experiment, Outcome, Setting, Verdict, missing  # noqa: E402
-from harness.data import make_dataset  # noqa: E402
-from harness.plots import band_frame  # noqa: E402
-from harness.results import RunSet, dataset_of, hydra_context  # noqa: E402
+from harness.core import stats  # noqa: E402
+from harness.judge.claims import Claim, Experiment, Outcome, Setting, Verdict, missing  # noqa: E402
+from harness.pages import plots  # noqa: E402
+from harness.pages.plots import band_frame  # noqa: E402
+from harness.track.results import RunSet, dataset_of, hydra_context  # noqa: E402
+from harness.train.data import make_dataset  # noqa: E402
 
 NAME = "initialization"
 REPLICATES = 24  # = trainer.replicates in conf/experiment/initialization.yaml (tested)

@@ -26,10 +26,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from harness import plots, stats  # noqa: E402
-from harness.claims import Claim, Experiment, Outcome, Setting, Verdict, missing  # noqa: E402
-from harness.plots import band_frame  # noqa: E402
-from harness.results import RunSet, dataset_of  # noqa: E402
+from harness.core import stats  # noqa: E402
+from harness.judge.claims import Claim, Experiment, Outcome, Setting, Verdict, missing  # noqa: E402
+from harness.pages import plots  # noqa: E402
+from harness.pages.plots import band_frame  # noqa: E402
+from harness.track.results import RunSet, dataset_of  # noqa: E402
 
 NAME = "layer_convergence"
 REPLICATES = 24  # = trainer.replicates in conf/experiment/layer_convergence.yaml (tested)

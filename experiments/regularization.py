@@ -22,8 +22,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from harness import plots, stats  # noqa: E402
-from harness.claims import (  # noqa: E402
+from harness.core import stats  # noqa: E402
+from harness.judge.claims import (  # noqa: E402
     IMPLEMENTATION,
     Claim,
     Experiment,
@@ -32,8 +32,9 @@ from harness.claims import (  # noqa: E402
     Verdict,
     missing,
 )
-from harness.plots import band, band_frame  # noqa: E402
-from harness.results import RunSet  # noqa: E402
+from harness.pages import plots  # noqa: E402
+from harness.pages.plots import band, band_frame  # noqa: E402
+from harness.track.results import RunSet  # noqa: E402
 
 NAME = "regularization"
 # trainer.replicates in conf/experiment/regularization.yaml (tests check they agree): the

@@ -39,7 +39,7 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from harness.tracking import VIEW_TAG  # how MLflow's UI stores a saved runs-table view
+from harness.track.tracking import VIEW_TAG  # how MLflow's UI stores a saved runs-table view
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hydra import compose
 
-from harness.results import CONF_DIR, hydra_context
+from harness.track.results import CONF_DIR, hydra_context
 
 
 @pytest.fixture
@@ -147,7 +147,7 @@ def run_main(args: list[str], tmp_path, monkeypatch, capsys):
     and its callbacks (fast: no interpreter start): (exit code, stderr + stdout)."""
     import sys
 
-    from harness import run
+    from harness.cli import run
 
     monkeypatch.setattr(sys, "argv", ["harness.run", *args, f"hydra.run.dir={tmp_path}/run",
                                       f"hydra.sweep.dir={tmp_path}/multirun"])
@@ -164,7 +164,7 @@ def run_main(args: list[str], tmp_path, monkeypatch, capsys):
 def migrated_store_file(tmp_path_factory):
     """A SQLite file already migrated to MLflow's schema (a migration costs ~3 s of CPU:
     tests that are not about creating stores copy this one)."""
-    from harness import tracking
+    from harness.track import tracking
 
     path = tmp_path_factory.mktemp("template") / "mlflow.db"
     tracking.init_store(f"sqlite:///{path}")

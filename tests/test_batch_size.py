@@ -12,12 +12,12 @@ import torch
 from hydra import compose
 
 import experiments.batch_size as bs
-from harness import stats
-from harness.claims import judge
-from harness.probes import EvalContext, LossBursts, StepContext
-from harness.results import RunSet, hydra_context, sweep_points
-from harness.schema import eval_schedule
-from harness.trainer import effective_lr, total_steps
+from harness.core import stats
+from harness.judge.claims import judge
+from harness.track.results import RunSet, hydra_context, sweep_points
+from harness.train.probes import EvalContext, LossBursts, StepContext
+from harness.train.schema import eval_schedule
+from harness.train.trainer import effective_lr, total_steps
 
 SIMULATE = {"BS-1": bs.simulate_bs1, "BS-2": bs.simulate_bs2, "BS-3": bs.simulate_bs3,
             "BS-4": bs.simulate_bs4, "BS-5a": bs.simulate_bs5a,

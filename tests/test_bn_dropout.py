@@ -10,11 +10,11 @@ import torch
 from torch import nn
 
 from experiments import bn_dropout
-from harness import stats
-from harness.claims import Verdict, judge, planned_replicates
-from harness.models import BatchedMLP
-from harness.results import RunSet
-from harness.trainer import train
+from harness.core import stats
+from harness.judge.claims import Verdict, judge, planned_replicates
+from harness.track.results import RunSet
+from harness.train.models import BatchedMLP
+from harness.train.trainer import train
 
 
 def _model(compose_cfg, *overrides, replicates: int = 3) -> BatchedMLP:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from harness import calibrate
-from harness.claims import registry
+from harness.cli.registry import registry
+from harness.judge import calibration as calibrate
 
-CLAIMS = calibrate.calibratable()
+CLAIMS = calibrate.calibratable(registry())
 
 
 def test_every_claim_can_be_calibrated():

@@ -8,9 +8,9 @@ import math
 
 import pytest
 
-from harness import stats
-from harness.claims import Claim, Outcome, Setting, judge, missing
-from harness.tracking import PROJECT_ROOT
+from harness.core import stats
+from harness.judge.claims import Claim, Outcome, Setting, judge, missing
+from harness.track.tracking import PROJECT_ROOT
 
 
 def _claim(**kw) -> Claim:
@@ -102,8 +102,9 @@ def test_every_experiment_runs_its_planned_replicates():
     """trainer.replicates = what the claims' power calculations ask for, capped for cost."""
     from hydra import compose
 
-    from harness.claims import planned_replicates, registry
-    from harness.results import hydra_context
+    from harness.cli.registry import registry
+    from harness.judge.claims import planned_replicates
+    from harness.track.results import hydra_context
 
     for name, exp in registry().items():
         with hydra_context():
@@ -114,7 +115,7 @@ def test_every_experiment_runs_its_planned_replicates():
 @pytest.mark.parametrize(("label", "flagged"), [("inconclusive", True), ("supported", False),
                                                 ("refuted", False)])
 def test_only_an_undecided_verdict_is_flagged_underpowered(label, flagged):
-    from harness.claims import Verdict
+    from harness.judge.claims import Verdict
 
     v = Verdict("X-1", "e", label, 0.5, 0.4, 0.6, 24, mde=0.3, min_effect=0.1)
     assert v.underpowered is flagged

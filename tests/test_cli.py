@@ -100,7 +100,7 @@ def test_every_bad_override_fails_in_the_entry_point_without_a_run(
         tmp_path, store, monkeypatch, capsys, override, field, allowed):
     """The real hydra.main entry point, in-process (fast): non-zero exit, the field and
     the allowed values on the terminal, and no MLflow store or run created."""
-    from harness import run
+    from harness.cli import run
 
     monkeypatch.setattr(sys, "argv", ["harness.run", "experiment=batch_size", override,
                                       f"hydra.run.dir={tmp_path}/run"])

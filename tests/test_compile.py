@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch._dynamo.utils import counters
 
-from harness import tracking
-from harness.trainer import train, train_group
+from harness.track import tracking
+from harness.train.trainer import train, train_group
 from tests.conftest import assert_same_training
 
 SMALL = ["model.widths=[16,8]", "trainer.replicates=3", "trainer.steps=40",

@@ -7,8 +7,8 @@ from conftest import BAD_NAMES, BAD_VALUES, EXPERIMENTS
 from hydra.errors import ConfigCompositionException
 from omegaconf.errors import ValidationError
 
-from harness.claims import registry
-from harness.schema import ConfigError, validate
+from harness.cli.registry import registry
+from harness.train.schema import ConfigError, validate
 
 
 @pytest.mark.parametrize("experiment", EXPERIMENTS)
@@ -25,7 +25,7 @@ def test_presets_apply_after_the_experiment(compose_cfg):
     cfg = compose_cfg(["preset=same_steps"], experiment="batch_size")
     assert (cfg.trainer.steps, cfg.trainer.epochs, cfg.preset) == (1171, None, "same_steps")
     cfg = compose_cfg(["preset=lr_scaled", "trainer.batch_size=256"], experiment="batch_size")
-    from harness.trainer import effective_lr
+    from harness.train.trainer import effective_lr
 
     assert effective_lr(cfg.optim, cfg.trainer.batch_size) == pytest.approx(0.012)
 

@@ -9,11 +9,11 @@ import torch
 import torch.nn.functional as F
 
 from experiments import convex as mod
-from harness import stats
-from harness.claims import REPLICATE_CAP, judge
-from harness.data import make_dataset
-from harness.schema import n_train
-from harness.trainer import train
+from harness.core import stats
+from harness.judge.claims import REPLICATE_CAP, judge
+from harness.train.data import make_dataset
+from harness.train.schema import n_train
+from harness.train.trainer import train
 
 CLAIM = mod.EXPERIMENT.claims[0]
 

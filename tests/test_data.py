@@ -10,8 +10,8 @@ import torch
 from omegaconf import OmegaConf
 from scipy.stats import norm
 
-from harness.data import bayes_accuracy, class1_mean, make_dataset, minibatch_indices
-from harness.schema import DataConfig, Sampling
+from harness.train.data import bayes_accuracy, class1_mean, make_dataset, minibatch_indices
+from harness.train.schema import DataConfig, Sampling
 
 
 def data_cfg(**kw) -> DataConfig:

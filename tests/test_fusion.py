@@ -9,9 +9,10 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
-from harness import fusion, tracking
-from harness.models import BatchedMLP, from_channels
-from harness.trainer import train, train_group
+from harness.track import tracking
+from harness.train import fusion
+from harness.train.models import BatchedMLP, from_channels
+from harness.train.trainer import train, train_group
 from tests.conftest import ROOT, assert_same_training, run_cli, runs_in
 
 SMALL = ["model.widths=[16,8]", "trainer.replicates=3", "trainer.steps=40",

@@ -10,10 +10,10 @@ from conftest import NoNoise
 from sklearn.linear_model import LogisticRegression
 
 from experiments import initialization as mod
-from harness import stats
-from harness.claims import judge
-from harness.data import make_dataset
-from harness.results import RunSet
+from harness.core import stats
+from harness.judge.claims import judge
+from harness.track.results import RunSet
+from harness.train.data import make_dataset
 
 CLAIMS = {c.id: c for c in mod.EXPERIMENT.claims}
 # an effect well beyond the declared one, and a strong one the other way, per claim

@@ -8,8 +8,8 @@ import pytest
 from conftest import NoNoise
 
 from experiments import layer_convergence as mod
-from harness import stats
-from harness.claims import judge
+from harness.core import stats
+from harness.judge.claims import judge
 
 CLAIMS = {c.id: c for c in mod.EXPERIMENT.claims}
 # an effect well beyond the declared one in the claimed direction, and the opposite

@@ -13,7 +13,7 @@ import pytest
 import torch
 from torch import nn
 
-from harness.optim import ReplicateOptimizer, replicate_optimizer
+from harness.train.optim import ReplicateOptimizer, replicate_optimizer
 
 R = 3
 STEPS = 20
@@ -66,7 +66,7 @@ def run(opt: torch.optim.Optimizer, params: list[torch.Tensor],
 
 def stock(name: str, weights: list[torch.Tensor], others: list[torch.Tensor], lr: float,
           wd: float, momentum: float, fused: bool | None = None, **opts) -> torch.optim.Optimizer:
-    """The stock optimizer as harness.trainer.make_optimizer builds it."""
+    """The stock optimizer as harness.train.trainer.make_optimizer builds it."""
     kw = dict(opts)
     if name in ("sgd", "rmsprop"):
         kw["momentum"] = momentum
@@ -204,7 +204,7 @@ SHARED_MOMENTUM = [(n, o, m) for n, o, m in CASES if m is None] + [
 def test_scaled_optimizer_matches_stock_on_each_slice(name, opts, momentum, decay, dtype):
     """ScaledOptimizer (the stock fused kernel on shadows, then lr_r per replicate):
     each replicate follows stock torch.optim on its own slice with its own lr and decay."""
-    from harness.optim import ScaledOptimizer
+    from harness.train.optim import ScaledOptimizer
 
     weights, others = stacked(dtype)
     init = [p.detach().clone() for p in weights + others]

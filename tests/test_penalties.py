@@ -6,9 +6,9 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
-from harness.penalties import penalty, soft_threshold_
-from harness.schema import RegConfig
-from harness.trainer import train
+from harness.train.penalties import penalty, soft_threshold_
+from harness.train.schema import RegConfig
+from harness.train.trainer import train
 
 
 def reg(**kw) -> RegConfig:

@@ -1,4 +1,4 @@
-"""harness.plots: one colour per (factor, level) across figures, replicate dots, save."""
+"""harness.pages.plots: one colour per (factor, level) across figures, replicate dots, save."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.colors import is_color_like  # noqa: E402
 
-from harness import plots  # noqa: E402
+from harness.pages import plots  # noqa: E402
 
 
 def test_a_level_has_one_colour_in_every_call_and_spelling():

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from harness.data import replicate_data
-from harness.probes import PROBE_BATCH
-from harness.trainer import train
+from harness.train.data import replicate_data
+from harness.train.probes import PROBE_BATCH
+from harness.train.trainer import train
 
 
 def _run(compose_cfg, *overrides: str):
@@ -60,7 +60,7 @@ def test_layer_probe_does_not_change_training(compose_cfg):
 
 
 def test_unknown_probe_is_a_config_error(compose_cfg):
-    from harness.schema import ConfigError, validate
+    from harness.train.schema import ConfigError, validate
 
     allowed = (r"\['batch_norm', 'convergence', 'dropout', 'first_layer', 'layer_stats', "
                r"'params', 'symmetry', 'weights'\]")
@@ -72,7 +72,7 @@ def test_probe_time_is_not_training_time(compose_cfg, monkeypatch):
     """A slow probe must not change the runtime a run reports (claim BS-1 reads it)."""
     import time
 
-    from harness import probes
+    from harness.train import probes
 
     base = ["trainer.steps=30", "trainer.batch_size=400", "trainer.jitter_window=30"]
     fast = _run(compose_cfg, *base).info["train_time_s"]
@@ -115,8 +115,8 @@ def test_deep_sigmoid_gradient_vanishes_towards_the_input(compose_cfg):
 @pytest.mark.parametrize(("init", "bias"), [("xavier", "uniform"), ("zeros", 0.0),
                                             ("ones", 1.0), ("he", 0.0), ("normal", "normal")])
 def test_bias_init_same_applies_the_weight_scheme_to_biases(init, bias):
-    from harness.models import init_bias_
-    from harness.schema import BiasInit, Init
+    from harness.train.models import init_bias_
+    from harness.train.schema import BiasInit, Init
 
     b = init_bias_(torch.empty(10_000), BiasInit.same, 0.5, torch.Generator().manual_seed(0),
                    Init(init))
@@ -129,7 +129,7 @@ def test_bias_init_same_applies_the_weight_scheme_to_biases(init, bias):
 
 
 def test_linear_cka_known_values():
-    from harness.probes import linear_cka
+    from harness.train.probes import linear_cka
 
     gen = torch.Generator().manual_seed(0)
     x = torch.randn(3, 64, 10, generator=gen, dtype=torch.float64)
@@ -161,7 +161,7 @@ def test_convergence_slice_is_abids_last_50_entries():
     change to any other input's weights must not move the slice."""
     from types import SimpleNamespace
 
-    from harness.probes import Convergence, StepContext
+    from harness.train.probes import Convergence, StepContext
 
     probe = Convergence()
     w = [torch.zeros(2, 12, 50), torch.zeros(2, 50, 2)]
@@ -184,7 +184,7 @@ def test_convergence_slice_is_abids_last_50_entries():
 def test_residual_blocks_pair_the_hidden_matrices(compose_cfg):
     """Zero weights, identity activation, unit biases: the first layer gives 1; each block
     h <- h + W2 σ(W1 h + b1) + b2 first shows σ(0·h + 1) = 1, then h + 0·1 + 1."""
-    from harness.models import BatchedMLP
+    from harness.train.models import BatchedMLP
 
     cfg = compose_cfg(["model.depth=5", "model.width=8", "model.residual=true",
                        "model.activation=identity", "model.init=zeros",
@@ -198,7 +198,7 @@ def test_residual_blocks_pair_the_hidden_matrices(compose_cfg):
 
 
 def test_residual_needs_blocks_of_two(compose_cfg):
-    from harness.schema import ConfigError, validate
+    from harness.train.schema import ConfigError, validate
 
     with pytest.raises(ConfigError, match="model.residual"):
         validate(compose_cfg(["model.depth=4", "model.residual=true"]))
@@ -227,8 +227,8 @@ def test_layer_probe_measures_gradients_below_float32s_range(compose_cfg):
 
 
 def test_init_gain_scales_the_drawn_weights(compose_cfg):
-    from harness.models import init_layers
-    from harness.schema import ConfigError, validate
+    from harness.train.models import init_layers
+    from harness.train.schema import ConfigError, validate
 
     plain, gained = (init_layers(compose_cfg([f"model.init_gain={g}"]).model, 12, 2,
                                  torch.Generator().manual_seed(0)) for g in (1, 4))
@@ -238,3 +238,11 @@ def test_init_gain_scales_the_drawn_weights(compose_cfg):
         validate(compose_cfg(["model.init=normal", "model.init_gain=2"]))
     with pytest.raises(ConfigError, match="model.init_gain"):
         validate(compose_cfg(["model.init_gain=0"]))
+
+
+def test_the_schema_names_every_registered_probe():
+    """schema.PROBE_NAMES (what validation allows) and probes.PROBES (what runs) agree."""
+    from harness.train.probes import PROBES
+    from harness.train.schema import PROBE_NAMES
+
+    assert set(PROBE_NAMES) == set(PROBES)

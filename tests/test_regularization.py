@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from experiments import regularization as reg
-from harness import stats
-from harness.claims import judge
+from harness.core import stats
+from harness.judge.claims import judge
 
 CLAIMS = {c.id: c for c in reg.EXPERIMENT.claims}
 
@@ -144,8 +144,8 @@ def test_first_layer_index_of_abids_plotted_weights():
     """Abid plots w0[11, :], the 50 outgoing weights of input 11 of TF's [in, out]
     matrix; our weights are (R, in, out) and FirstLayer flattens row-major, so they are
     entries 550..599 of each replicate."""
-    from harness.models import BatchedMLP
-    from harness.schema import ModelConfig
+    from harness.train.models import BatchedMLP
+    from harness.train.schema import ModelConfig
 
     model = BatchedMLP(ModelConfig(widths=[50, 50]), 12, 2, [0])
     w = model.weights[0].detach()

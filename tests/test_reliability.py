@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from conftest import EXPERIMENTS, ROOT, run_cli, run_main, runs_in
 
-from harness import tracking
+from harness.track import tracking
 
 # a point of batch_size that trains in well under a second (the timing grid collapses
 # onto the main grid once preset and repeat are fixed)
@@ -110,8 +110,9 @@ def test_every_declared_point_of_every_experiment_passes_the_checks():
     from hydra import compose
     from omegaconf import OmegaConf
 
-    from harness import preflight, schema
-    from harness.results import hydra_context, sweep_points
+    from harness.track import preflight
+    from harness.track.results import hydra_context, sweep_points
+    from harness.train import schema
 
     for experiment in EXPERIMENTS:
         _, declared = sweep_points(experiment)
@@ -152,7 +153,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 import mlflow.store.tracking.sqlalchemy_store  # noqa: F401 - imported before forking
-from harness import tracking
+from harness.track import tracking
 
 path = Path(sys.argv[1])
 
@@ -261,7 +262,7 @@ def test_suite_honours_a_tracking_uri_override_in_every_step(tmp_path, migrated_
 
 
 def test_seed_store_prefers_an_explicit_store(monkeypatch):
-    from harness import suite
+    from harness.cli import suite
 
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     assert suite.seed_store(1).endswith("mlflow-seed1.db")
@@ -276,7 +277,7 @@ def test_seed_store_prefers_an_explicit_store(monkeypatch):
 
 def test_report_refuses_a_missing_or_empty_store_and_keeps_results(tmp_path, capsys,
                                                                    migrated_store_file):
-    from harness import report
+    from harness.pages import report
 
     out = tmp_path / "results"
     (out / "batch_size").mkdir(parents=True)

@@ -6,11 +6,12 @@ import json
 
 import pytest
 
-from harness import report
+from harness.cli.registry import registry
+from harness.pages import report
 
 
 def test_report_writes_pages_figures_and_verdicts(smoke_store, tmp_path):
-    verdicts = report.build(tmp_path, ["batch_size"], ["profile=smoke"], smoke_store)
+    verdicts = report.build(tmp_path, registry(), ["batch_size"], ["profile=smoke"], smoke_store)
     assert [v.claim for v in verdicts] == ["BS-1", "BS-2", "BS-3", "BS-4", "BS-5a", "BS-5b"]
     # every rule found its runs: BS-1 counts the timing grid's repeats, the rest replicates
     # (BS-5a: none under profile=smoke, where batch 400 makes 2 updates: no 20-update
@@ -39,7 +40,7 @@ def test_report_writes_pages_figures_and_verdicts(smoke_store, tmp_path):
 
 
 def test_report_without_runs_says_so(tmp_path, store):
-    verdicts = report.build(tmp_path, ["batch_size"], None, store)
+    verdicts = report.build(tmp_path, registry(), ["batch_size"], None, store)
     assert {v.verdict for v in verdicts} == {"inconclusive"}
     page = (tmp_path / "batch_size" / "README.md").read_text()
     assert "No finished runs yet" in page and "Missing points" in page
@@ -61,7 +62,7 @@ def test_report_without_runs_says_so(tmp_path, store):
 ])
 def test_grid_experiment_report_decides_every_claim(smoke_stores, tmp_path, experiment,
                                                     claims, text, figures):
-    verdicts = report.build(tmp_path, [experiment], ["profile=smoke"],
+    verdicts = report.build(tmp_path, registry(), [experiment], ["profile=smoke"],
                             smoke_stores(experiment))
     assert [v.claim for v in verdicts] == claims
     assert all(v.n_replicates == 3 for v in verdicts)  # every rule found its runs

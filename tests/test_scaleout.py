@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 from conftest import run_cli, runs_in
 
-from harness import tracking
+from harness.track import tracking
 
 # trainer.repeat=0 with the presets fixed folds the timing grid onto these four points
 SMALL_SWEEP = ["-m", "experiment=batch_size", "profile=smoke", "preset=abid2018,sgd",

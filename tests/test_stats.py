@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from harness import stats
+from harness.core import stats
 
 
 def test_mean_ci_is_the_t_interval_and_test():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
 
-from harness.results import sweep_points
-from hydra_plugins.harness_grids.grids_sweeper import grid_points
+from harness.track.results import sweep_points
+from harness.train.grids import grid_points
 
 
 def _points(params, grids, args=()):

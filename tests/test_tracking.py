@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from harness import tracking
-from harness.trainer import TrainResult
+from harness.track import tracking
+from harness.train.trainer import TrainResult
 
 
 def test_config_hash_ignores_how_a_run_is_executed(compose_cfg):

@@ -7,9 +7,9 @@ import pytest
 import torch
 from torch import nn
 
-from harness.data import make_dataset, minibatch_indices, seed_for
-from harness.models import BatchedMLP, init_layers
-from harness.trainer import make_optimizer, replicate_loss, train
+from harness.train.data import make_dataset, minibatch_indices, seed_for
+from harness.train.models import BatchedMLP, init_layers
+from harness.train.trainer import make_optimizer, replicate_loss, train
 
 
 def reference(cfg, r: int) -> tuple[list[torch.Tensor], float]:
@@ -117,7 +117,7 @@ def test_replicate_does_not_depend_on_how_many_train_with_it(compose_cfg):
 def test_batch_norm_keeps_running_stats_per_replicate():
     from omegaconf import OmegaConf
 
-    from harness.schema import ModelConfig
+    from harness.train.schema import ModelConfig
 
     cfg = OmegaConf.structured(ModelConfig(widths=[6], batch_norm=True))
     model = BatchedMLP(cfg, 3, 2, [1, 2])

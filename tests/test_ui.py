@@ -14,7 +14,9 @@ import urllib.request
 
 import pytest
 
-from harness import report, tracking
+from harness.cli.registry import registry
+from harness.pages import report
+from harness.track import tracking
 
 
 def _free_port() -> int:
@@ -58,7 +60,7 @@ def _api(base: str, path: str, body: dict | None = None) -> dict:
 
 def test_rest_api_shows_parent_children_names_spread_and_verdicts(server, smoke_store,
                                                                    tmp_path):
-    report.build(tmp_path, ["batch_size"], ["profile=smoke"], smoke_store)
+    report.build(tmp_path, registry(), ["batch_size"], ["profile=smoke"], smoke_store)
     exp = _api(server, "experiments/get-by-name?experiment_name=batch_size")["experiment"]
     tags = {t["key"]: t["value"] for t in exp.get("tags", [])}
     assert tags["mlflow.experimentKind"] == "custom_model_development"

@@ -35,6 +35,10 @@ from hydra.core.config_store import ConfigStore
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
 
+from harness.track import preflight
+from harness.train import fusion
+from harness.train.grids import grid_points
+
 
 @dataclass
 class GridsSweeperConf:
@@ -46,7 +50,7 @@ class GridsSweeperConf:
     # grids whose points run alone, after the others, one job per launch (timing)
     exclusive: Optional[list[str]] = None  # noqa: UP045
     # train points that differ only in per-replicate values (seeds, init, lr, decay,
-    # momentum, penalty strengths: harness/fusion.py) as one job and one batched
+    # momentum, penalty strengths: harness/train/fusion.py) as one job and one batched
     # computation, still one MLflow run per point, at most fuse_max points per job.
     # null (default): fuse where a step is bound by kernel launches (CUDA), not on the
     # CPU, where make bench measured no saving (results/bench.md); true/false: always/never
@@ -56,28 +60,6 @@ class GridsSweeperConf:
 
 ConfigStore.instance().store(group="hydra/sweeper", name="grids", node=GridsSweeperConf,
                              provider="harness")
-
-
-def grid_points(params: dict[str, Any] | None, grids: dict[str, dict[str, Any]] | None,
-                arguments: list[Override], parser: OverridesParser | None = None,
-                ) -> list[tuple[str, list[str]]]:
-    """(grid name, override list) for every point, in grid order, duplicates dropped.
-
-    ``arguments`` (the command line) come last, so they replace a grid's axis the way
-    they replace a params axis in the basic sweeper. Without grids: one grid, ``""``.
-    """
-    parser = parser or OverridesParser.create()
-    points: list[tuple[str, list[str]]] = []
-    seen: set[tuple[str, ...]] = set()
-    for name, axes in (grids or {"": {}}).items():
-        lines = [f"{k}={v}" for k, v in {**(params or {}), **(axes or {})}.items()]
-        for point in BasicSweeper.split_arguments(
-                [*parser.parse_overrides(lines), *arguments], None)[0]:
-            key = tuple(sorted(point))
-            if key not in seen:
-                seen.add(key)
-                points.append((name, point))
-    return points
 
 
 class GridsSweeper(BasicSweeper):
@@ -115,8 +97,6 @@ class GridsSweeper(BasicSweeper):
         point's overrides plus a ``fused`` override carrying the others."""
         if self.fuse is False or self.fuse_max == 1 or len(points) < 2 or self.config is None:
             return points
-        from harness import fusion, preflight
-
         # the default decides on the sweep's own config (its trainer.device), before
         # composing every point: on the CPU that would cost ~1 s per sweep for nothing
         if self.fuse is None and not fusion.pays(self.config):

@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from harness.schema import (
+from harness.train.schema import (
     Activation,
     BiasInit,
     DropoutPlacement,

@@ -10,7 +10,7 @@ categorical factor's colours; named levels take fixed qualitative colours; anyth
 listed gets a stable colour from a hash of (factor, level). Conventions the figures keep:
 black is the original paper's numbers, grey a reference line (a ceiling, λ = 0, a margin).
 
-:func:`band` and :func:`band_frame` use :func:`harness.stats.mean_ci`, so a band on a
+:func:`band` and :func:`band_frame` use :func:`harness.core.stats.mean_ci`, so a band on a
 figure is the same interval the verdict tables print; values it cannot use (NaN,
 infinite: a diverged replicate) are counted in the legend label, never dropped silently.
 """
@@ -29,7 +29,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
-from harness import stats
+from harness.core import stats
 
 DPI = 110  # every report figure's resolution (convex's single figure asks for 120)
 
@@ -161,7 +161,7 @@ def band(ax: Axes, x: Sequence[float], samples: Mapping[float, np.ndarray], labe
     see :func:`replicate_dots`; set a log x axis before calling.
 
     Non-finite values (diverged, never reached, the log of 0) are left out of the mean
-    and CI, as :func:`harness.stats.mean_ci` does, and counted in the label:
+    and CI, as :func:`harness.core.stats.mean_ci` does, and counted in the label:
     "(k of n ``missing``, left out)". Returns that count.
     """
     x = list(x)

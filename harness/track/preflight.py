@@ -1,6 +1,6 @@
 """Checks that run in the launching process before any job: bad input never trains.
 
-The Hydra callback :class:`harness.tracking.TrackingSetup` calls :func:`check_run` for a
+The Hydra callback :class:`harness.track.callbacks.TrackingSetup` calls :func:`check_run` for a
 single run and :func:`check_sweep` for ``-m``. A sweep is expanded exactly as its
 sweeper will expand it (the basic sweeper's ``params`` or the grids sweeper's
 ``grids``, combined with the command line by ``grid_points``) and every point is
@@ -23,8 +23,9 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from harness import tracking
-from harness.schema import ConfigError, validate
+from harness.track import tracking
+from harness.train.grids import grid_points
+from harness.train.schema import ConfigError, validate
 
 # sweepers whose expansion this module reproduces (others: the primary config is checked)
 SWEEPERS = ("hydra._internal.core_plugins.basic_sweeper.BasicSweeper",
@@ -90,8 +91,6 @@ def sweep_configs(master: DictConfig) -> list[tuple[list[str], DictConfig]]:
     from hydra.core.global_hydra import GlobalHydra
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.errors import HydraException
-
-    from hydra_plugins.harness_grids.grids_sweeper import grid_points
 
     sweeper = master.hydra.sweeper
     if sweeper.get("_target_") not in SWEEPERS or not GlobalHydra.instance().is_initialized():

@@ -108,7 +108,7 @@ def _descend_(params: list[Tensor], num: list[Tensor], den: list[Tensor], lr: Sc
 def replicate_view(values: Tensor, p: Tensor, name: str = "value") -> Tensor:
     """Per-replicate ``values`` (R,) shaped to broadcast over parameter ``p``: (R, 1, ...,
     1) when p's first dimension is R; for a flat BatchNorm parameter of R·F channels
-    (replicate r owns channels r·F .. r·F+F−1: harness.models.to_channels), each value
+    (replicate r owns channels r·F .. r·F+F−1: harness.train.models.to_channels), each value
     repeated F times."""
     r = values.numel()
     values = values.to(device=p.device, dtype=p.dtype)
@@ -321,7 +321,7 @@ def replicate_optimizer(weights: Iterable[Tensor], others: Iterable[Tensor], nam
                         lr: Hyper, weight_decay: Hyper = 0.0, momentum: Hyper = 0.0,
                         betas: Sequence[float] = (0.9, 0.999), eps: float | None = None,
                         nesterov: bool = False) -> ReplicateOptimizer:
-    """harness.trainer.make_optimizer's counterpart for per-replicate hyperparameters.
+    """harness.train.trainer.make_optimizer's counterpart for per-replicate hyperparameters.
 
     It groups the parameters the same way: weight decay applies to ``weights`` only, and
     ``others`` (biases, BN) form a group with weight_decay 0. When the decay is a shared

@@ -20,9 +20,9 @@ from hydra import compose, initialize_config_dir
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import ListConfig, OmegaConf
 
-from harness import tracking
-from harness.schema import register_configs
-from hydra_plugins.harness_grids.grids_sweeper import grid_points
+from harness.track import tracking
+from harness.train.grids import grid_points
+from harness.train.schema import register_configs
 
 CONF_DIR = tracking.PROJECT_ROOT / "conf"
 

@@ -3,7 +3,7 @@
 Lessons this module encodes (each seen on these machines):
 - MLflow migrates a fresh SQLite store on first use; several processes doing that at
   once break it for good, so :func:`init_store` migrates once, under a file lock, before
-  any parallel work (the Hydra callback :class:`TrackingSetup` calls it).
+  any parallel work (the Hydra callback :class:`harness.track.callbacks.TrackingSetup` calls it).
 - ``mlflow.set_experiment`` from many processes at once misroutes runs into "Default",
   so the experiment is created once and its id passed to every run explicitly.
 - One ``log_metric`` call per value costs ~6 ms on SQLite; everything goes through
@@ -41,7 +41,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -49,26 +49,30 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
-from harness.schema import ConfigError, to_container
+from harness.core.confighash import (  # noqa: F401 (re-exported: tracking.config_hash)
+    NON_SEMANTIC,
+    config_hash,
+    resolved_config,
+    semantic_config,
+    to_container,
+)
+from harness.core.stats import mean_ci
+from harness.train.schema import ConfigError, budget
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
 
-    from harness.trainer import TrainResult
+    from harness.train.trainer import TrainResult
 
 log = logging.getLogger(__name__)
 # MLflow's usage telemetry would try the network from every worker; these machines and
 # many clusters have none. A user who wants it can set the variable to false.
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DB = PROJECT_ROOT / "mlflow.db"
-# Fields that change how a run is executed or recorded, not what it computes.
-NON_SEMANTIC = ("tracking", "claims", "trainer.device", "trainer.compile", "trainer.threads",
-                "trainer.progress", "fused")
 BATCH_LIMIT = 1000  # MLflow's cap on metrics per log_batch call
 
 
@@ -450,34 +454,6 @@ def experiment_id(client: MlflowClient, name: str, uri: str) -> str:
             return found.experiment_id
 
 
-class TrackingSetup(Callback):
-    """Hydra callback, in the launching process, before any job: check every point of the
-    run or sweep (schema, ranges, budget, names, launcher, tracking URI), then create and
-    migrate the store and the experiment once. Bad input stops here: one line on stderr,
-    exit code 2, no run and no output folder (harness/preflight.py). A sweep then gets its
-    parent run (:class:`SweepParent`), ended when the sweep ends."""
-
-    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
-        from harness import preflight
-
-        preflight.guard(preflight.check_run, config)
-        if config.tracking.dry_run and config.tracking.enabled:
-            dry_run([(list(config.hydra.overrides.task), config)])
-
-    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        from harness import preflight
-
-        points = [(o, cfg) for o, cfg in preflight.guard(preflight.check_sweep, config)
-                  if cfg.tracking.enabled]
-        if points and config.tracking.dry_run:
-            dry_run(points)
-        if points:
-            SweepParent.open(config, points)
-
-    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        SweepParent.close_open()
-
-
 def point_name(overrides: list[str]) -> tuple[str, dict[str, str]]:
     """A short, readable run name from a point's own overrides, and its axes as tags.
 
@@ -651,8 +627,6 @@ class SweepParent:
 
     @classmethod
     def open(cls, master: DictConfig, points: list[tuple[list[str], DictConfig]]) -> None:
-        from harness.schema import budget
-
         first = points[0][1]
         uri = tracking_uri(first.tracking.uri)
         client = client_for(uri)
@@ -711,32 +685,6 @@ class SweepParent:
         error = {"FINISHED": None, "KILLED": KeyboardInterrupt}.get(status, RuntimeError)
         message = f"{counts['FAILED']} of {self.points} points failed" if error else None
         self.run.__exit__(error, error(message) if error else None, None)
-
-
-def resolved_config(cfg: DictConfig) -> dict[str, Any]:
-    """The resolved config as plain data, without Hydra's own node (never resolved: in
-    the launching process it has no job yet)."""
-    return to_container(OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"]))
-
-
-def semantic_config(cfg: DictConfig, ignore: Sequence[str] = ()) -> dict[str, Any]:
-    """The resolved config minus fields that don't change results (see NON_SEMANTIC),
-    and minus the dotted keys in ``ignore``."""
-    data = resolved_config(cfg)
-    for dotted in (*NON_SEMANTIC, *ignore):
-        *parents, leaf = dotted.split(".")
-        node = data
-        for p in parents:
-            node = node.get(p, {})
-        node.pop(leaf, None)
-    return data
-
-
-def config_hash(cfg: DictConfig, ignore: Sequence[str] = ()) -> str:
-    """Identity of a sweep point: two configs with the same hash compute the same thing
-    (with ``ignore``: the same thing but for those dotted keys)."""
-    blob = json.dumps(semantic_config(cfg, ignore), sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 def flatten(d: dict[str, Any], prefix: str = "") -> dict[str, str]:
@@ -859,8 +807,8 @@ def log_dataset(client: MlflowClient, run_id: str, cfg: DictConfig) -> None:
                                        default=str).encode()).hexdigest()[:12]
     name = (f"{d['kind']} d={d['dim']} n={d['n']}: {draws} draws "
             f"(stream {d['stream']}, seed {d['seed']})")
-    dataset = MetaDataset(CodeDatasetSource({"mlflow.source.name": "harness.data.make_dataset"}),
-                          name=name, digest=digest)
+    source = CodeDatasetSource({"mlflow.source.name": "harness.train.data.make_dataset"})
+    dataset = MetaDataset(source, name=name, digest=digest)
     client.log_inputs(run_id, datasets=[DatasetInput(
         dataset._to_mlflow_entity(), tags=[InputTag("mlflow.data.context", "train+test")])])
 
@@ -878,8 +826,6 @@ def spread(values: np.ndarray, clusters: np.ndarray | None) -> dict[str, float]:
     """Mean over finite replicates, their std, the 95% t-interval of the mean (over dataset
     means when replicates share datasets) and how many were finite: what a runs table or
     chart needs to show the spread across replicates without one key per replicate."""
-    from harness.stats import mean_ci
-
     ok = np.isfinite(values)
     effect = mean_ci(values[ok], clusters=None if clusters is None else clusters[ok])
     return {"": effect.mean, "std": float(values[ok].std(ddof=1)) if ok.sum() > 1 else math.nan,

@@ -14,17 +14,14 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import torch
 
-from harness.models import BatchedMLP, from_channels, to_channels
-from harness.schema import TrainerConfig
-
-if TYPE_CHECKING:
-    from harness.data import ReplicateData
+from harness.train.data import ReplicateData
+from harness.train.models import BatchedMLP, from_channels, to_channels
+from harness.train.schema import TrainerConfig
 
 PROBE_BATCH = 256  # training samples per replicate that layer probes look at
 

@@ -48,7 +48,7 @@ class Activation(str, Enum):
 
 
 class Init(str, Enum):
-    """Weight initialisation schemes (see harness.models.init_weight_)."""
+    """Weight initialisation schemes (see harness.train.models.init_weight_)."""
 
     xavier = "xavier"  # Glorot uniform
     xavier_normal = "xavier_normal"
@@ -209,6 +209,13 @@ class RegConfig:
     proximal: bool = False
 
 
+# the probes a run can ask for (trainer.probes); harness.train.probes.PROBES maps each name
+# to its class (a test checks the two agree). Named here so that validating a config
+# never imports the probes, which import this schema.
+PROBE_NAMES = ("layer_stats", "symmetry", "weights", "first_layer", "convergence",
+               "batch_norm", "dropout", "params")
+
+
 @dataclass
 class TrainerConfig:
     replicates: int = 12  # R seeds trained together as one batched computation
@@ -228,7 +235,7 @@ class TrainerConfig:
     jitter_window: int = 0  # last K steps on which full-training-set loss is traced (0 = off)
     # K steps after every evaluation on which it is traced, summarised per burst (0 = off)
     jitter_burst: int = 0
-    # probes run at every evaluation (harness/probes.py): layer_stats, symmetry
+    # probes run at every evaluation (harness/train/probes.py): any of PROBE_NAMES
     probes: list[str] = field(default_factory=list)
     # index of an independent repeat of the same point (the timing phase): its own run
     # and process, the same numbers
@@ -614,10 +621,8 @@ def validate(cfg: DictConfig) -> None:
     _check(0 < t.target_acc <= 1, "trainer.target_acc", t.target_acc, "0 < x <= 1")
     _check(t.jitter_window >= 0, "trainer.jitter_window", t.jitter_window, "integers >= 0")
     _check(t.jitter_burst >= 0, "trainer.jitter_burst", t.jitter_burst, "integers >= 0")
-    from harness.probes import PROBES
-
-    unknown = [p for p in t.probes if p not in PROBES]
-    _check(not unknown, "trainer.probes", unknown, f"a list of {sorted(PROBES)}")
+    unknown = [p for p in t.probes if p not in PROBE_NAMES]
+    _check(not unknown, "trainer.probes", unknown, f"a list of {sorted(PROBE_NAMES)}")
     _check(t.threads >= 1, "trainer.threads", t.threads, "integers >= 1")
     if t.device == Device.cuda:
         import torch
@@ -627,6 +632,3 @@ def validate(cfg: DictConfig) -> None:
     _check_budget(cfg)
 
 
-def to_container(cfg: DictConfig) -> dict[str, Any]:
-    """Plain, resolved dict with enums as their names (for hashing and logging)."""
-    return OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)  # type: ignore[return-value]

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import torch
 
-from harness.schema import Reduction, RegConfig
+from harness.train.schema import Reduction, RegConfig
 
 
 def _agg(t: torch.Tensor, reduction: Reduction) -> torch.Tensor:

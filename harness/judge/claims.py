@@ -5,17 +5,16 @@ its declared settings (the primary one the quote is about, and robustness settin
 the smallest effect worth reporting, and a decision rule written down before any data
 is seen: a function from logged runs to an :class:`Outcome`, one :class:`Setting`
 verdict per setting plus the tables behind them. :func:`judge` turns an outcome into the
-claim's :class:`Verdict` by one rule for every claim (:func:`harness.stats.overall`),
+claim's :class:`Verdict` by one rule for every claim (:func:`harness.core.stats.overall`),
 with the primary setting's deciding statistic as the headline. An experiment module in
-``experiments/`` defines one :class:`Experiment` named ``EXPERIMENT``; :func:`registry`
-discovers it, so adding an experiment is one YAML file plus one module, nothing else.
+``experiments/`` defines one :class:`Experiment` named ``EXPERIMENT``;
+:func:`harness.cli.registry.registry` discovers it, so adding an experiment is one YAML
+file plus one module, nothing else. The judge never imports the experiments it judges.
 """
 
 from __future__ import annotations
 
-import importlib
 import math
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,10 +24,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from harness import stats
+from harness.core import stats
 
 if TYPE_CHECKING:
-    from harness.results import RunSet
+    from harness.track.results import RunSet
 
 EMPIRICAL, IMPLEMENTATION = "empirical", "implementation check"
 # replicates per point, at most: a cost cap (the whole suite must finish in 15 minutes on
@@ -206,7 +205,7 @@ def judge(claim: Claim, experiment: str, outcome: Outcome) -> Verdict:
     """The claim's verdict from its per-setting outcome, by one rule for every claim.
 
     Robustness settings' refutations are first Holm-corrected across those settings
-    (:func:`harness.stats.correct_refutations`); then :func:`harness.stats.overall`
+    (:func:`harness.core.stats.correct_refutations`); then :func:`harness.core.stats.overall`
     gives the label. Headline: the primary setting's deciding statistic; when the
     primary is undecided (or has no runs) and a refutation decided the label, the
     refuting setting with the smallest p.
@@ -256,16 +255,3 @@ class Experiment:
     # writes figures into the folder and returns the page's experiment-specific markdown
     report: Callable[[RunSet, list[Verdict], Path], str]
     original: str = ""  # what the original work reported, as markdown
-
-
-def registry() -> dict[str, Experiment]:
-    """Every ``experiments.<module>.EXPERIMENT``, by name, in module order."""
-    import experiments
-
-    found: dict[str, Experiment] = {}
-    for info in sorted(pkgutil.iter_modules(experiments.__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"experiments.{info.name}")
-        exp = getattr(module, "EXPERIMENT", None)
-        if isinstance(exp, Experiment):
-            found[exp.name] = exp
-    return found

@@ -21,7 +21,7 @@ from sklearn.datasets import load_digits, make_moons
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from harness.schema import Covariance, DataConfig, DataKind, Sampling
+from harness.train.schema import Covariance, DataConfig, DataKind, Sampling
 
 
 def seed_for(base: int, *key: int) -> int:

@@ -23,18 +23,19 @@ import torch
 import torch.nn.functional as F
 from omegaconf import DictConfig
 
-from harness.data import (
+from harness.core.confighash import to_container
+from harness.train.data import (
     ReplicateData,
     batched_indices,
     concat_data,
     replicate_data,
     seed_for,
 )
-from harness.models import BatchedMLP
-from harness.optim import ScaledOptimizer, replicate_optimizer
-from harness.penalties import active, is_on, penalty, soft_threshold_
-from harness.probes import EvalContext, StepContext, build_probes
-from harness.schema import (
+from harness.train.models import BatchedMLP
+from harness.train.optim import ScaledOptimizer, replicate_optimizer
+from harness.train.penalties import active, is_on, penalty, soft_threshold_
+from harness.train.probes import EvalContext, StepContext, build_probes
+from harness.train.schema import (
     Device,
     Loss,
     OptimConfig,
@@ -43,7 +44,6 @@ from harness.schema import (
     TrainerConfig,
     eval_schedule,
     n_train,
-    to_container,
 )
 
 # glibc's malloc_trim, where the C library has it (Linux with glibc; None elsewhere)

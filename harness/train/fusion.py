@@ -25,6 +25,10 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from harness.core.confighash import config_hash
+from harness.train.schema import MEMORY_FRACTION, budget, device_memory
+from harness.train.trainer import resolve_device
+
 # Fields a replicate can carry on its own: the trainer reads them per replicate.
 FUSABLE = ("trainer.seed", "data.seed", "model.init", "model.init_std", "model.init_gain",
            "model.bias_init", "optim.lr", "optim.lr_ref_batch", "optim.lr_scale_power",
@@ -48,16 +52,12 @@ def fusion_key(cfg: DictConfig) -> str:
     """Points with equal keys can train as one computation. Points with dropout fuse only
     with points with dropout: the first point's rate switches the model's dropout layers
     on (``train_group``), and the dropout probe's table exists only for them."""
-    from harness.tracking import config_hash
-
     return config_hash(cfg, (*FUSABLE, *LABELS)) + ("+dropout" if cfg.model.dropout > 0 else "")
 
 
 def pays(cfg: DictConfig) -> bool:
     """Whether fusing pays by default: where a step is bound by kernel launches (CUDA).
     On the CPU, make bench measured no saving: there a step is bound by arithmetic."""
-    from harness.trainer import resolve_device
-
     return resolve_device(cfg.trainer.device).type == "cuda"
 
 
@@ -94,16 +94,12 @@ def members(cfg: DictConfig) -> list[tuple[list[str], DictConfig]]:
 
 
 def memory_needed(cfg: DictConfig) -> float:
-    """Bytes one point needs (harness.schema.budget)."""
-    from harness.schema import budget
-
+    """Bytes one point needs (harness.train.schema.budget)."""
     return budget(cfg).memory_bytes
 
 
 def memory_limit(cfg: DictConfig) -> float:
     """Bytes preflight lets one point use on its device: a fused job stays within it."""
-    from harness.schema import MEMORY_FRACTION, device_memory
-
     return MEMORY_FRACTION * device_memory(cfg.trainer.device)[1]
 
 

@@ -1,0 +1,142 @@
+"""``make run-all``: every registered experiment's declared sweep, then every report.
+
+Each experiment runs as ``python -m harness.run -m experiment=NAME`` (the same command a
+user types), on Hydra's joblib launcher when ``--jobs`` > 1. Points already FINISHED in
+MLflow are skipped, so the suite is idempotent and resumes after an interruption. Prints
+the wall time per experiment and in total; each sweep prints one line per finished
+point (k/N, elapsed, ETA). ``--dry-run`` lists every point's status instead. ``--seed K``
+re-runs everything under another master seed into its own store and folder
+(results/README.md compares seeds 0 and 1).
+Every step (the sweeps, then the report) uses one store: ``tracking.uri=...`` among the
+overrides, else $MLFLOW_TRACKING_URI, else ./mlflow.db (mlflow-seedK.db for seed K).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+from harness.cli import report
+from harness.cli.registry import registry
+from harness.track.tracking import (
+    PROJECT_ROOT,
+    TrackingError,
+    check_uri,
+    normalize_uri,
+    uri_source,
+)
+from harness.train.schema import ConfigError
+
+
+def sweep_command(name: str, jobs: int, overrides: list[str]) -> list[str]:
+    cmd = [sys.executable, "-m", "harness.run", "-m", f"experiment={name}", *overrides]
+    if jobs > 1:
+        cmd += ["hydra/launcher=joblib", f"hydra.launcher.n_jobs={jobs}"]
+    return cmd
+
+
+def seed_overrides(seed: int) -> list[str]:
+    """The master seed: every dataset, initialization and minibatch order drawn anew."""
+    return [] if seed == 0 else [f"data.seed={seed}", f"trainer.seed={seed}"]
+
+
+def uri_override(overrides: list[str]) -> str | None:
+    """The value of the last ``tracking.uri=...`` among Hydra overrides, if any."""
+    found = [o.split("=", 1)[1] for o in overrides
+             if o.split("=", 1)[0].lstrip("+") == "tracking.uri" and "=" in o]
+    return found[-1] if found else None
+
+
+def seed_store(seed: int, override: str | None = None) -> str:
+    """The store every step of the suite uses: preparing it, every sweep, the report.
+
+    ``override`` (``tracking.uri=...`` on the suite's command line), else
+    $MLFLOW_TRACKING_URI, wins for any seed; without either, seed 0 uses ./mlflow.db and
+    another seed its own SQLite file beside it (mlflow-seedK.db). Seeds can share a store:
+    a point's config hash includes its seeds, so they never mix up."""
+    if override or os.environ.get("MLFLOW_TRACKING_URI") or seed == 0:
+        return normalize_uri(uri_source(override)[0])
+    return f"sqlite:///{PROJECT_ROOT / f'mlflow-seed{seed}.db'}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m harness.suite", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                        help="parallel sweep points (joblib launcher); 1 = in-process")
+    parser.add_argument("--experiment", action="append", dest="experiments",
+                        help="only this experiment (repeatable; default: all registered)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="master seed (data.seed and trainer.seed); another seed than 0 "
+                             "writes to its own store (mlflow-seedK.db, unless tracking.uri= "
+                             "or $MLFLOW_TRACKING_URI names one) and report folder "
+                             "(results/seeds/K/)")
+    parser.add_argument("--out", default=None,
+                        help="report folder (default: results/, or results/seeds/K/)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="list every point of every sweep with its status in the store "
+                             "(finished / missing / failed / killed), train nothing")
+    parser.add_argument("overrides", nargs="*", help="Hydra overrides for every sweep, e.g. "
+                                                     "profile=smoke")
+    args = parser.parse_args(argv)
+    names = args.experiments or list(registry())
+    unknown = sorted(set(names) - set(registry()))
+    if unknown:
+        parser.exit(2, f"error: --experiment={unknown} is invalid: allowed values are "
+                       f"{sorted(registry())}\n")
+    if args.jobs < 1:
+        parser.exit(2, f"error: --jobs={args.jobs} is invalid: allowed values are integers "
+                       ">= 1\n")
+    explicit = uri_override(args.overrides)
+    try:
+        if explicit:
+            check_uri(explicit, "tracking.uri")
+        uri = seed_store(args.seed, explicit)
+        # report pages show these overrides; the store is passed on its own
+        overrides = [*seed_overrides(args.seed),
+                     *[o for o in args.overrides if uri_override([o]) is None]]
+        check_uri(uri, "tracking.uri" if explicit else uri_source()[1])
+    except (ConfigError, TrackingError) as exc:
+        parser.exit(2, f"error: {exc}\n")
+    out = args.out or str(PROJECT_ROOT / "results" / (
+        "" if args.seed == 0 else f"seeds/{args.seed}"))
+    env = {**os.environ, "MLFLOW_TRACKING_URI": uri}
+    timings: list[tuple[str, float]] = []
+    for name in names:
+        # an explicit tracking.uri beats the environment in every sweep point: pass it on,
+        # made absolute (the sweeps run from the project root)
+        cmd = sweep_command(name, args.jobs,
+                            [*overrides, *([f"tracking.uri={uri}"] if explicit else []),
+                             *(["tracking.dry_run=true"] if args.dry_run else [])])
+        print(f"==> {' '.join(cmd[1:])}", flush=True)
+        start = time.perf_counter()
+        try:
+            code = subprocess.run(cmd, cwd=PROJECT_ROOT, env=env).returncode
+        except KeyboardInterrupt:
+            code = 130
+        if code != 0:  # the sweep printed why; finished points are kept
+            print(f"error: the {name} sweep stopped (exit code {code}); no report was "
+                  "built; re-run the same command to resume (finished points are skipped)",
+                  file=sys.stderr)
+            raise SystemExit(code)
+        timings.append((name, time.perf_counter() - start))
+    if args.dry_run:
+        return
+    start = time.perf_counter()
+    report_args = ["--out", out, "--tracking-uri", uri,
+                   *[a for n in names for a in ("--experiment", n)],
+                   *[a for o in overrides for a in ("--override", o)]]
+    report.main(report_args)
+    timings.append(("(reports)", time.perf_counter() - start))
+    width = max(len(n) for n, _ in timings)
+    print(f"\n{'experiment'.ljust(width)}  wall time")
+    for n, s in timings:
+        print(f"{n.ljust(width)}  {s:8.1f} s")
+    print(f"{'total'.ljust(width)}  {sum(s for _, s in timings):8.1f} s")
+
+
+if __name__ == "__main__":
+    main()

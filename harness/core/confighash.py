@@ -1,0 +1,48 @@
+"""A sweep point's identity: the hash of its resolved config, less what only changes how
+it runs. Every layer needs it (the sweeper groups fusable points by it, tracking claims
+runs by it, results find a point's run by it), so it lives in the core, free of them all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+# Fields that change how a run is executed or recorded, not what it computes.
+NON_SEMANTIC = ("tracking", "claims", "trainer.device", "trainer.compile", "trainer.threads",
+                "trainer.progress", "fused")
+
+
+def to_container(cfg: DictConfig) -> dict[str, Any]:
+    """Plain, resolved dict with enums as their names (for hashing and logging)."""
+    return OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)  # type: ignore[return-value]
+
+
+def resolved_config(cfg: DictConfig) -> dict[str, Any]:
+    """The resolved config as plain data, without Hydra's own node (never resolved: in
+    the launching process it has no job yet)."""
+    return to_container(OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"]))
+
+
+def semantic_config(cfg: DictConfig, ignore: Sequence[str] = ()) -> dict[str, Any]:
+    """The resolved config minus fields that don't change results (see NON_SEMANTIC),
+    and minus the dotted keys in ``ignore``."""
+    data = resolved_config(cfg)
+    for dotted in (*NON_SEMANTIC, *ignore):
+        *parents, leaf = dotted.split(".")
+        node = data
+        for p in parents:
+            node = node.get(p, {})
+        node.pop(leaf, None)
+    return data
+
+
+def config_hash(cfg: DictConfig, ignore: Sequence[str] = ()) -> str:
+    """Identity of a sweep point: two configs with the same hash compute the same thing
+    (with ``ignore``: the same thing but for those dotted keys)."""
+    blob = json.dumps(semantic_config(cfg, ignore), sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
