@@ -9,7 +9,7 @@ PORT ?= 5000
 JOBS ?= 2
 STORE ?= $(or $(MLFLOW_TRACKING_URI),sqlite:///$(CURDIR)/mlflow.db)
 
-.PHONY: setup run-all test report calibrate ui screenshots bench bench-suite lint clean
+.PHONY: setup run-all test report calibrate lock ui screenshots bench bench-suite lint clean
 
 setup: $(VENV)/.installed
 
@@ -34,6 +34,10 @@ report: setup
 ## every decision rule on simulated runs (no training) -> results/calibration.md
 calibrate: setup
 	$(BIN)/python -m harness.calibrate
+
+## every claim's rule as declared -> results/rules.lock.md (a test fails while it is stale)
+lock: setup
+	$(BIN)/python -m harness.lock
 
 ## MLflow UI on 127.0.0.1:$(PORT): one worker, no job execution (~0.5 GB instead of ~2.5)
 ui: setup

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import matplotlib
@@ -34,13 +34,18 @@ from scipy import stats as sps  # noqa: E402
 
 from harness.core import stats  # noqa: E402
 from harness.judge.claims import (  # noqa: E402
+    LABEL_RULE,
     Claim,
     Experiment,
     Outcome,
     Setting,
+    Settings,
     Verdict,
     missing,
 )
+from harness.judge.families import Custom, Monotone, Paired  # noqa: E402
+from harness.judge.measures import Factor, Final, Measure  # noqa: E402
+from harness.judge.table import Table  # noqa: E402
 from harness.pages import plots  # noqa: E402
 from harness.pages.plots import band, band_frame  # noqa: E402
 from harness.track.results import RunSet  # noqa: E402
@@ -53,11 +58,12 @@ PRIMARY = "abid2018"
 # (its "monotonically decreasing" is a statement about 150-epoch runs): a control, shown
 # (judged = no) but never a member that can refute the quote; lr_scaled and lr_sqrt
 # change the rate with the batch and are shown only.
-FIXED_EPOCHS = ("abid2018", "sgd", "identity_cov")
 # BS-5's settings: seed 001's quote is about SGD, so sgd is primary; the update budget
 # does not enter a matched-loss comparison, so same_steps is a setting here.
 BS5_PRIMARY = "sgd"
-BS5_SETTINGS = ("sgd", "abid2018", "same_steps", "identity_cov")
+BS5_SETTINGS = Settings(BS5_PRIMARY, ("abid2018", "same_steps", "identity_cov"), shown={
+    "lr_scaled": "it changes the learning rate with the batch",
+    "lr_sqrt": "it changes the learning rate with the batch"})
 CONTROLS = ("lr_sqrt", "lr_scaled", "same_steps")  # BS-4's controls, tabled
 LR_CONTROLS = ("lr_sqrt", "lr_scaled")  # BS-4's judged ones: the quote names the rate
 PRESET_ORDER = ("abid2018", "sgd", "identity_cov", "same_steps", "lr_scaled", "lr_sqrt")
@@ -261,6 +267,78 @@ def time_to_target(rs: RunSet, preset: str = PRIMARY, metric: str = "test_acc",
             if int(b) in sps_}
 
 
+BATCH = Factor("trainer.batch_size", BATCHES, "batch size")
+
+
+@dataclass(frozen=True)
+class MatchedBursts(Measure):
+    """BS-5's oscillation: per replicate and batch size, the std over a burst's updates
+    of Δ log(full training loss), read at a matched training loss (:func:`matched_bursts`),
+    judged in logs (floored at JITTER_FLOOR). Beside it, not judged: the minibatch-loss
+    spread in the same bursts and where the matched level sits."""
+
+    factor: Factor = BATCH
+    label: str = "std of Δ log L per update at a matched training loss"
+    log: bool = True
+    floor: float = JITTER_FLOOR
+
+    def rows(self, rs: RunSet) -> pd.DataFrame:
+        bursts = matched_bursts(rs)
+        return pd.concat(bursts.values(), ignore_index=True) if bursts else pd.DataFrame()
+
+    def value_column(self) -> str:
+        return "dlog_std"
+
+    def synthesize(self, tables: dict[str, Table]) -> RunSet:
+        """One burst per replicate and batch size, all starting at the same loss (so
+        each is the matched one)."""
+        rows = self._long(tables, "dlog_std")
+        bursts = rows.assign(step=10, start_loss=0.5, batch_loss_std=0.1).drop(
+            columns=["dataset"])
+        final = rows.drop(columns=["dlog_std"]).assign(test_acc=0.8)
+        return RunSet.from_tables(NAME, AXES, final, loss_bursts=bursts)
+
+    def context(self, rs: RunSet, judged: tuple[str, ...]
+                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+        bursts = matched_bursts(rs)
+        spread = []
+        for preset, df in bursts.items():
+            levels_b, samples, clusters = log_metric(df, "batch_loss_std")
+            spread.append(_level_frame(levels_b, samples, clusters, preset, np.exp))
+            matched = df.groupby("batch_size")[["matched_loss", "start_loss", "step"]].median()
+            spread[-1] = spread[-1].join(matched.rename(columns={"step": "burst_step"}),
+                                         on="batch_size")
+        tables = {
+            "Where the matched level sits (full training loss; ln 2 = a constant "
+            "prediction), which batch size set it (replicates), and the median burst step "
+            "per batch size": _matched_level_table(bursts),
+            "Beside it, not judged: spread of the minibatch losses in the same bursts "
+            "(geometric mean of their std; median matched level, burst-start loss and "
+            "step)": pd.concat(spread, ignore_index=True).rename(
+                columns={"mean": "geometric_mean"})} if bursts else {}
+        return tables, [*self._rounding(bursts, judged[0]), *BS5_NOTES]
+
+    @staticmethod
+    def _rounding(bursts: dict[str, pd.DataFrame], primary: str) -> list[str]:
+        """Where the largest batch is full-batch gradient descent (deterministic), its
+        oscillation may sit near float32 rounding: then a ratio to it has a sound sign
+        but no meaningful size."""
+        hi = BATCHES[-1]
+        df = bursts.get(primary)
+        if df is None or hi not in set(df.batch_size):
+            return []
+        gm = float(np.exp(np.nanmean(np.log(np.maximum(
+            df[df.batch_size == hi].dlog_std.to_numpy(float), JITTER_FLOOR)))))
+        eps = float(np.finfo(np.float32).eps)  # the resolution of a float32 change in log L
+        if gm >= 100 * eps:  # more than two decades above rounding
+            return []
+        return [f"The sign is sound, the magnitude is not meaningful: in {primary} batch "
+                f"{hi} is full-batch gradient descent, deterministic: its oscillation "
+                f"({gm:.1e} per update) is {gm / eps:.0f}× the float32 resolution of log L "
+                f"({eps:.1e}), so a ratio to it says how near rounding the full batch's "
+                "changes sit, not how much more SGD oscillates."]
+
+
 # ---------------------------------------------------------------- helpers
 
 
@@ -421,58 +499,6 @@ def decide_bs1(rs: RunSet) -> Outcome:
         "and load averages over its runs)": per_batch,
         "Adjacent pairs: log seconds per epoch, smaller − larger batch (Welch over "
         "repeats)": pairs})
-
-
-def _monotone_per_setting(frames: dict[str, pd.DataFrame], extract, diff: str,
-                          judged: tuple[str, ...], transform=None
-                          ) -> tuple[list[Setting], pd.DataFrame, pd.DataFrame, list[str]]:
-    """BS-2/BS-5b: the adjacent-pairs monotone test (decreasing in batch size, paired by
-    replicate, clustered by dataset) in every preset of ``frames``; a Setting for each
-    ``judged`` preset. A batch size with fewer than two finite values is left out and
-    named in a note."""
-    settings, level_tabs, pair_tabs, notes = [], [], [], []
-    order = [p for p in PRESET_ORDER if p in frames] + [p for p in frames
-                                                        if p not in PRESET_ORDER]
-    for preset in order:
-        levels, samples, clusters = extract(frames[preset])
-        gone = [b for b in levels if np.isfinite(samples[b]).sum() < 2]
-        levels = [b for b in levels if b not in gone]
-        if gone:
-            notes.append(f"{preset}: batch {', '.join(map(str, gone))} left out (fewer "
-                         "than two replicates with a finite value).")
-        if len(levels) < 2:
-            continue
-        level_tabs.append(_level_frame(levels, samples, clusters, preset, transform))
-        res = stats.monotone(levels, [samples[b] for b in levels], "decreasing",
-                             clusters=clusters)
-        pair_tabs.append(_pairs_frame(res, preset).rename(columns={"diff": diff}))
-        if preset in judged:
-            settings.append(Setting(preset, res.verdict, res.effect,
-                                    f"pair {res.deciding_pair}"))
-    if not settings:
-        return settings, pd.DataFrame(), pd.DataFrame(), notes
-    settings.sort(key=lambda st: judged.index(st.setting))
-    pairs = pd.concat(pair_tabs, ignore_index=True)
-    pairs["judged"] = pairs.setting.isin(judged)
-    return settings, pd.concat(level_tabs, ignore_index=True), pairs, notes
-
-
-def decide_bs2(rs: RunSet) -> Outcome:
-    settings, levels, pairs, notes = _monotone_per_setting(
-        by_preset(rs), lambda df: wide_frame(df, "test_acc"), "diff", FIXED_EPOCHS)
-    if not any(s.setting == PRIMARY for s in settings):
-        return missing("BS-2 needs at least two batch sizes under abid2018 (grid main)")
-    return Outcome(settings, tables={
-        "Held-out test accuracy per setting and batch size (mean, 95% CI)": levels,
-        "Adjacent pairs: held-out accuracy, smaller − larger batch (paired by replicate)":
-            pairs},
-        notes=["The quote reports what Exp 8 measured: 150-epoch runs with one learning "
-               "rate, so \"decreases monotonically\" is a statement about that protocol. "
-               "same_steps gives every batch size the same number of updates instead "
-               "(batch 1 sees under 3 epochs, batch 400 over 900): it drops that premise, "
-               "so it is a control, shown (judged = no), and cannot refute the quote as "
-               "stated. lr_scaled and lr_sqrt change the learning rate with the batch, "
-               "against the quote's condition: shown only.", *notes])
 
 
 def _rival_effect(log_steps64: np.ndarray, log_steps_b: np.ndarray, c: stats.Effect,
@@ -690,77 +716,6 @@ BS5_NOTES = [
     "the learning rate with the batch (judged = no)."]
 
 
-def _bs5_tables(bursts: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """BS-5a/b's shared display tables: minibatch-loss spread and the matched level."""
-    spread = []
-    for preset, df in bursts.items():
-        levels_b, samples, clusters = log_metric(df, "batch_loss_std")
-        spread.append(_level_frame(levels_b, samples, clusters, preset, np.exp))
-        matched = df.groupby("batch_size")[["matched_loss", "start_loss", "step"]].median()
-        matched = matched.rename(columns={"step": "burst_step"})
-        spread[-1] = spread[-1].join(matched, on="batch_size")
-    return {
-        "Where the matched level sits (full training loss; ln 2 = a constant prediction), "
-        "which batch size set it (replicates), and the median burst step per batch size":
-            _matched_level_table(bursts),
-        "Beside it, not judged: spread of the minibatch losses in the same bursts "
-        "(geometric mean of their std; median matched level, burst-start loss and step)":
-            pd.concat(spread, ignore_index=True).rename(columns={"mean": "geometric_mean"})}
-
-
-def decide_bs5a(rs: RunSet) -> Outcome:
-    bursts = matched_bursts(rs)
-    lo, hi = BATCHES[0], BATCHES[-1]
-    settings, rows = [], []
-    order = [*BS5_SETTINGS, *(p for p in PRESET_ORDER if p not in BS5_SETTINGS)]
-    for preset in [p for p in order if p in bursts]:
-        _, samples, clusters = log_dlog(bursts[preset])
-        if lo not in samples or hi not in samples:
-            continue
-        e = stats.paired(samples[lo], samples[hi], clusters=clusters)
-        verdict = stats.family([e], claimed=+1).verdict
-        rows.append({"setting": preset, "judged": preset in BS5_SETTINGS,
-                     f"gm_batch_{lo}": float(np.exp(np.nanmean(samples[lo]))),
-                     f"gm_batch_{hi}": float(np.exp(np.nanmean(samples[hi]))),
-                     "diff_log": e.mean, "ci_low": e.ci_low, "ci_high": e.ci_high,
-                     "ratio": math.exp(e.mean), "p": e.p, "verdict": verdict})
-        if preset in BS5_SETTINGS:
-            settings.append(Setting(preset, verdict, e, f"batch {lo} vs {hi} (paired t)"))
-    if not any(s.setting == BS5_PRIMARY for s in settings):
-        return missing(f"BS-5a needs loss bursts (trainer.jitter_burst) at batch {lo} and "
-                       f"{hi} under sgd (grid main)")
-    row = next(r for r in rows if r["setting"] == BS5_PRIMARY)
-    eps = float(np.finfo(np.float32).eps)  # the resolution of a float32 change in log L
-    near = row[f"gm_batch_{hi}"] < 100 * eps  # within two decades of rounding
-    magnitude = [] if not near else [
-        f"The sign is sound, the magnitude is not meaningful: in {BS5_PRIMARY} the log "
-        f"ratio {row['diff_log']:.1f} (ratio {row['ratio']:.1e}) mostly reflects that "
-        f"batch {hi} is full-batch gradient descent, deterministic: its oscillation "
-        f"({row[f'gm_batch_{hi}']:.1e} per update) is "
-        f"{row[f'gm_batch_{hi}'] / eps:.0f}× the float32 resolution of log L ({eps:.1e}), "
-        "so the ratio says how near rounding the full batch's changes sit, not how much "
-        "more SGD oscillates."]
-    return Outcome(settings, tables={
-        f"Std of Δ log L per update at a matched loss: batch {lo} (SGD) vs batch {hi} "
-        "(full batch), geometric means and the paired log difference": pd.DataFrame(rows),
-        **_bs5_tables(bursts)}, notes=[*magnitude, *BS5_NOTES])
-
-
-def decide_bs5b(rs: RunSet) -> Outcome:
-    bursts = matched_bursts(rs)
-    settings, levels, pairs, notes = _monotone_per_setting(
-        bursts, log_dlog, "diff_log_dlog_std", BS5_SETTINGS, np.exp)
-    if not any(s.setting == BS5_PRIMARY for s in settings):
-        return missing("BS-5b needs loss bursts (trainer.jitter_burst) at two or more "
-                       "batch sizes under sgd (grid main)")
-    return Outcome(settings, tables={
-        "Std of Δ log(full training loss) per update at a matched training loss "
-        "(geometric mean over replicates, 95% CI)":
-            levels.rename(columns={"mean": "geometric_mean"}),
-        "Adjacent pairs: log std of Δ log L, smaller − larger batch (paired by replicate)":
-            pairs, **_bs5_tables(bursts)}, notes=[*BS5_NOTES, *notes])
-
-
 # ---------------------------------------------------------------- calibration
 # Synthetic sweeps with the experiment's own replicate count (REPLICATES, one dataset
 # per replicate) and each claim's pilot SD. planted=True: the declared min_effect in the
@@ -847,63 +802,6 @@ def simulate_bs1(rng: np.random.Generator, planted: bool, scale: float | None = 
     rs = RunSet.from_tables(NAME, AXES, final)
     diffs = _members(rng, len(BATCHES) - 1, BS1_MIN_EFFECT, planted, scale)
     return _with_timing(rs, rng, _falling(-2.0, diffs), BS1_PILOT_SD)
-
-
-def _monotone_final(rng: np.random.Generator, metric: str, level: float,
-                    primary: np.ndarray, others: np.ndarray, sd: float,
-                    settings: tuple[str, ...] = FIXED_EPOCHS) -> pd.DataFrame:
-    """Every setting: ``metric`` over BATCHES with adjacent differences ``primary``
-    (the first setting) or ``others`` (the robustness settings)."""
-    return pd.concat([_long(p, BATCHES, {metric: _paired_draw(
-        rng, _falling(level, primary if p == settings[0] else others), sd)})
-        for p in settings], ignore_index=True)
-
-
-def _monotone_sim(rng: np.random.Generator, planted: bool, scale: float | None,
-                  metric: str, level: float, effect: float, sd: float,
-                  settings: tuple[str, ...] = FIXED_EPOCHS) -> pd.DataFrame:
-    k = len(BATCHES) - 1
-    others = np.full(k, effect if scale is None else scale * effect)
-    return _monotone_final(rng, metric, level, _members(rng, k, effect, planted, scale),
-                           others, sd, settings)
-
-
-def simulate_bs2(rng: np.random.Generator, planted: bool, scale: float | None = None
-                 ) -> RunSet:
-    final = _monotone_sim(rng, planted, scale, "test_acc", 0.85, BS2_MIN_EFFECT,
-                          BS2_PILOT_SD)
-    return RunSet.from_tables(NAME, AXES, final)
-
-
-def _bursts_runset(rows: pd.DataFrame) -> RunSet:
-    """BS-5's synthetic runs from main-grid rows carrying ``log_dlog``: one burst per
-    replicate and batch size, all starting at the same loss (so each is the matched
-    one)."""
-    bursts = rows.assign(step=10, start_loss=0.5, dlog_std=np.exp(rows.log_dlog),
-                         batch_loss_std=0.1).drop(columns=["log_dlog", "dataset"])
-    final = rows.drop(columns=["log_dlog"]).assign(test_acc=0.8)
-    return RunSet.from_tables(NAME, AXES, final, loss_bursts=bursts)
-
-
-def simulate_bs5a(rng: np.random.Generator, planted: bool, scale: float | None = None
-                  ) -> RunSet:
-    """Batch 1 and 400 only: log std of Δ log L higher at batch 1 by BS5A_MIN_EFFECT
-    (planted; scale × it with ``scale``) or equal (null, the primary only; the
-    robustness settings planted)."""
-    ends = (BATCHES[0], BATCHES[-1])
-    frames = []
-    for p in BS5_SETTINGS:
-        d = BS5A_MIN_EFFECT * _scale(planted or p != BS5_PRIMARY, scale)
-        frames.append(_long(p, ends, {"log_dlog": _paired_draw(
-            rng, np.array([-5.0 + d, -5.0]), BS5A_PILOT_SD)}))
-    return _bursts_runset(pd.concat(frames, ignore_index=True))
-
-
-def simulate_bs5b(rng: np.random.Generator, planted: bool, scale: float | None = None
-                  ) -> RunSet:
-    """Every batch size, log std of Δ log L falling over batch sizes."""
-    return _bursts_runset(_monotone_sim(rng, planted, scale, "log_dlog", -5.0,
-                                        BS5_MIN_EFFECT, BS5_PILOT_SD, BS5_SETTINGS))
 
 
 def simulate_bs3(rng: np.random.Generator, planted: bool, scale: float | None = None
@@ -1279,9 +1177,6 @@ seed across batch sizes and settings (paired), with a new dataset per replicate.
 """
 
 
-OVERALL = ("Overall label: the harness's rule (primary supported and refuted nowhere = "
-           "supported; refuted anywhere = refuted, or mixed if supported elsewhere; "
-           "otherwise inconclusive).")
 
 EXPERIMENT = Experiment(
     name=NAME,
@@ -1297,114 +1192,130 @@ runtime kept from the last repeat only, 4 repeats without intervals, and no
 learning-rate re-tuning per batch size (the author's own caveat).""",
     claims=[
         Claim(
-            "BS-1", "002 (Q43)", "运行时间确实随着批大小的增加而下降",
+            "BS-1",
+            "002 (Q43)",
+            "运行时间确实随着批大小的增加而下降",
             "For a fixed number of epochs, wall time falls as batch size grows.",
-            f"timing grid only: preset timing (abid2018's network and data, one model per "
-            f"run, 30 epochs), {TIMING_REPEATS} independent repeats per batch size, run one "
-            "at a time after every other point, in rounds (every batch size once per "
-            "round); each run logs its process CPU / wall seconds over the training loop "
-            "(cpu_per_wall) and the 1-minute load average at the start and end of its "
-            "training",
-            "Per timing run, seconds per epoch = training time / epochs trained. Each "
-            "adjacent pair of batch sizes gets a two-sided Welch t-test on log seconds per "
-            "epoch over the repeats (n = repeats; the main grid's times are never used). "
-            "Setting abid2018 (the timing preset): supported if every pair is significantly "
-            "slower at the smaller batch (intersection-union, each at α = 0.05); refuted if "
-            "some pair is significantly faster at the smaller batch after Holm; else "
-            "inconclusive. CPU bound: if any timing run's cpu_per_wall (process CPU / wall "
-            f"seconds over its training loop) is below {CPU_BOUND} (a single-threaded run "
-            "with a core to itself gives ≈ 1), it shared its core and the setting is "
-            "inconclusive whatever the test says; the offending runs are named (runs that "
-            "logged no cpu_per_wall are noted and do not block; the load averages are "
-            "tabled as context only, as they lag). Headline: the deciding pair's "
-            "difference in log seconds per epoch (smaller − larger batch) with its Welch "
-            "95% CI. " + OVERALL,
-            decide_bs1, primary=PRIMARY,
-            effect_label="log seconds per epoch, smaller − larger batch (deciding pair; "
-                         "n = timing repeats)",
-            min_effect=BS1_MIN_EFFECT, pilot_sd=BS1_PILOT_SD, simulate=simulate_bs1),
+            rule=Custom(
+                decide=decide_bs1,
+                words="Per timing run, seconds per epoch = training time / epochs trained. Each "
+                      "adjacent pair of batch sizes gets a two-sided Welch t-test on log seconds per "
+                      "epoch over the repeats (n = repeats; the main grid's times are never used). "
+                      "Setting abid2018 (the timing preset): supported if every pair is significantly "
+                      "slower at the smaller batch (intersection-union, each at α = 0.05); refuted if "
+                      "some pair is significantly faster at the smaller batch after Holm; else "
+                      "inconclusive. CPU bound: if any timing run's cpu_per_wall (process CPU / wall "
+                      f"seconds over its training loop) is below {CPU_BOUND} (a single-threaded run "
+                      "with a core to itself gives ≈ 1), it shared its core and the setting is "
+                      "inconclusive whatever the test says; the offending runs are named (runs that "
+                      "logged no cpu_per_wall are noted and do not block; the load averages are "
+                      "tabled as context only, as they lag). Headline: the deciding pair's "
+                      "difference in log seconds per epoch (smaller − larger batch) with its Welch "
+                      "95% CI. " + LABEL_RULE,
+                runs=f"timing grid only: preset timing (abid2018's network and data, one model per "
+                     f"run, 30 epochs), {TIMING_REPEATS} independent repeats per batch size, run one "
+                     "at a time after every other point, in rounds (every batch size once per "
+                     "round); each run logs its process CPU / wall seconds over the training loop "
+                     "(cpu_per_wall) and the 1-minute load average at the start and end of its "
+                     "training",
+                effect_label="log seconds per epoch, smaller − larger batch (deciding pair; "
+                             "n = timing repeats)",
+                simulate=simulate_bs1),
+            settings=Settings(PRIMARY),
+            min_effect=BS1_MIN_EFFECT,
+            pilot_sd=BS1_PILOT_SD),
         Claim(
             "BS-2", "002 (Q43)", "测试正确率随着批大小的增加而单调递减",
             "Under Exp 8's protocol (150 epochs, one learning rate for every batch size), "
             "held-out test accuracy decreases monotonically in batch size.",
-            "main grid: abid2018 (primary), sgd, identity_cov at every batch size, 150 "
-            "epochs each; final held-out test accuracy per replicate (same_steps: a "
-            "control without the fixed-epochs premise; lr_scaled, lr_sqrt: shown, not "
-            "judged)",
-            "Per setting with Exp 8's protocol (abid2018 primary; sgd, identity_cov "
-            "robustness), each adjacent pair (smaller, larger batch) gets a two-sided "
-            "paired t-test over replicates, clustered by dataset; any ordered pair "
-            "significantly higher at the larger batch after Holm refutes. Supported in a "
-            "setting if every adjacent pair is significantly lower at the larger batch "
-            "(intersection-union, each at α = 0.05); refuted if some pair is "
-            "significantly higher at the larger batch after Holm; else inconclusive. "
-            "same_steps (equal updates, not equal epochs) drops the premise the quote was "
-            "measured under: tabled as a control, not a setting. Headline: the deciding "
-            "pair's accuracy difference (smaller − larger batch). " + OVERALL,
-            decide_bs2, primary=PRIMARY,
-            effect_label="held-out accuracy, smaller − larger batch (deciding pair)",
-            min_effect=BS2_MIN_EFFECT, pilot_sd=BS2_PILOT_SD, simulate=simulate_bs2),
+            measure=Final(factor=BATCH, label="held-out test accuracy"),
+            rule=Monotone("decreasing"),
+            settings=Settings(PRIMARY, ("sgd", "identity_cov"), shown={
+                "same_steps": "equal updates, not equal epochs (batch 1 sees under 3 "
+                              "epochs, batch 400 over 900): it drops the premise the quote "
+                              "was measured under",
+                "lr_scaled": "it changes the learning rate with the batch, against the "
+                             "quote's condition",
+                "lr_sqrt": "it changes the learning rate with the batch, against the "
+                           "quote's condition"}),
+            notes=("The quote reports what Exp 8 measured: 150-epoch runs with one learning "
+                   "rate, so \"decreases monotonically\" is a statement about that protocol "
+                   "(abid2018, and sgd and identity_cov, which vary what it leaves open: the "
+                   "optimizer and the data's conditioning).",),
+            min_effect=BS2_MIN_EFFECT, pilot_sd=BS2_PILOT_SD, replicates=REPLICATES),
         Claim(
-            "BS-3", "002 (Q43)", "对批大小的最佳折衷似乎是为 64 的批大小",
+            "BS-3",
+            "002 (Q43)",
+            "对批大小的最佳折衷似乎是为 64 的批大小",
             "Batch 64 is the best accuracy/runtime compromise: the fastest to reach a "
             f"target held-out accuracy ({TARGET_FRACTION} × the replicate's Bayes "
             "accuracy: a target relative to each replicate's ceiling; how many replicates "
             "reach it at each batch size is tabled).",
-            "main grid, abid2018, every batch size: learning curves evaluated every epoch "
-            "(steps to target); timing grid: seconds per step of each batch size",
-            "Per replicate and batch size: steps to target = the step at which held-out "
-            f"accuracy first reaches {TARGET_FRACTION} × that replicate's own Bayes "
-            "accuracy, interpolated linearly between that evaluation and the previous "
-            "one (+∞ if never; the original's absolute 0.8 is above some replicates' "
-            "ceilings). log time to target = log steps + log seconds per step (timing "
-            "grid only; the main grid's wall times are never read). Batch 64 vs every "
-            "other batch: two-sided paired sign test on log(time at 64 / time at the "
-            "rival) (both never reaching = tie, dropped) with the order-statistic 95% CI "
-            "of the median; the difference of mean log seconds per step (Welch 95% CI "
-            "over timing repeats) enters at the end of its CI least favourable to the "
-            "conclusion (the CI runs from the lower end at its lower end to the upper end "
-            "at its upper end; p is the sign test's at the deciding end). Setting "
-            "abid2018: supported if 64 is significantly faster than every rival "
-            "(intersection-union, each at α = 0.05); refuted if some rival is "
-            "significantly faster than 64 after Holm; else inconclusive. Headline: the "
-            "deciding rival's median log ratio. " + OVERALL,
-            decide_bs3, primary=PRIMARY,
-            effect_label="median log(time to target at 64 / at the deciding rival); "
-                         "negative = 64 faster",
-            min_effect=BS3_MIN_EFFECT, pilot_sd=BS3_PILOT_SD, simulate=simulate_bs3),
+            rule=Custom(
+                decide=decide_bs3,
+                words="Per replicate and batch size: steps to target = the step at which held-out "
+                      f"accuracy first reaches {TARGET_FRACTION} × that replicate's own Bayes "
+                      "accuracy, interpolated linearly between that evaluation and the previous "
+                      "one (+∞ if never; the original's absolute 0.8 is above some replicates' "
+                      "ceilings). log time to target = log steps + log seconds per step (timing "
+                      "grid only; the main grid's wall times are never read). Batch 64 vs every "
+                      "other batch: two-sided paired sign test on log(time at 64 / time at the "
+                      "rival) (both never reaching = tie, dropped) with the order-statistic 95% CI "
+                      "of the median; the difference of mean log seconds per step (Welch 95% CI "
+                      "over timing repeats) enters at the end of its CI least favourable to the "
+                      "conclusion (the CI runs from the lower end at its lower end to the upper end "
+                      "at its upper end; p is the sign test's at the deciding end). Setting "
+                      "abid2018: supported if 64 is significantly faster than every rival "
+                      "(intersection-union, each at α = 0.05); refuted if some rival is "
+                      "significantly faster than 64 after Holm; else inconclusive. Headline: the "
+                      "deciding rival's median log ratio. " + LABEL_RULE,
+                runs="main grid, abid2018, every batch size: learning curves evaluated every epoch "
+                     "(steps to target); timing grid: seconds per step of each batch size",
+                effect_label="median log(time to target at 64 / at the deciding rival); "
+                             "negative = 64 faster",
+                simulate=simulate_bs3),
+            settings=Settings(PRIMARY),
+            min_effect=BS3_MIN_EFFECT,
+            pilot_sd=BS3_PILOT_SD),
         Claim(
-            "BS-4", "002 (Q43)", "这可能是由于我们没有调整不同批大小的学习率",
+            "BS-4",
+            "002 (Q43)",
+            "这可能是由于我们没有调整不同批大小的学习率",
             "The fall in accuracy from the smallest to the largest batch that Exp 8 "
             "plotted (training accuracy, 150 epochs, one learning rate) comes from not "
             "re-tuning the learning rate per batch size: re-scaling it at the largest "
             "batch (√ or linear rule) recovers most of the gap.",
-            "main grid: abid2018 at the smallest and largest batch; lr_sqrt (lr ∝ √batch) "
-            "and lr_scaled (lr ∝ batch) at the largest, judged; same_steps (equal "
-            "updates) shown as a control; training and held-out accuracy",
-            "Per metric, gap = abid2018's accuracy at the smallest minus the largest "
-            "batch, per replicate. The drop must exist: the gap must be significantly > 0 "
-            "(two-sided paired t, clustered by dataset), else the setting is inconclusive "
-            "with that gap (accuracy, null 0) as its statistic, said to be reversed when "
-            "it is significantly < 0. For each learning-rate rule (lr_sqrt, lr_scaled), "
-            "fraction recovered f = (mean accuracy of the rule at the largest batch − "
-            "abid2018's there) / mean gap, the smallest batch held at its abid2018 value "
-            "(so a control that hurts the small batch cannot count as closing the gap), "
-            "tested against 0.5 by the two-sided t-test of (abid2018 at the smallest − "
-            "rule at the largest) − 0.5·gap over datasets, with the dual Fieller 95% CI. "
-            "Per setting (abid2018: the training-accuracy gap, the one the quote "
-            "explains, primary; abid2018 held-out: the held-out gap): supported if some "
-            "rule recovers significantly more than half (Holm over the 2 rules); refuted "
-            "if both recover significantly less than half (each at α = 0.05); else "
-            "inconclusive. same_steps' fraction is tabled, not judged (it changes the "
-            "updates, not the rate). Headline: the deciding rule's fraction recovered "
-            "(null 0.5), or the gap when the premise fails. " + OVERALL,
-            decide_bs4, primary=PRIMARY,
-            effect_label="fraction of abid2018's smallest−largest batch training-accuracy "
-                         "gap recovered at the largest batch by the deciding learning-rate "
-                         "rule (null 0.5); when the premise fails, the gap itself "
-                         "(accuracy, null 0)",
-            min_effect=BS4_MIN_EFFECT, pilot_sd=BS4_PILOT_SD, null_value=0.5,
-            simulate=simulate_bs4,
+            rule=Custom(
+                decide=decide_bs4,
+                words="Per metric, gap = abid2018's accuracy at the smallest minus the largest "
+                      "batch, per replicate. The drop must exist: the gap must be significantly > 0 "
+                      "(two-sided paired t, clustered by dataset), else the setting is inconclusive "
+                      "with that gap (accuracy, null 0) as its statistic, said to be reversed when "
+                      "it is significantly < 0. For each learning-rate rule (lr_sqrt, lr_scaled), "
+                      "fraction recovered f = (mean accuracy of the rule at the largest batch − "
+                      "abid2018's there) / mean gap, the smallest batch held at its abid2018 value "
+                      "(so a control that hurts the small batch cannot count as closing the gap), "
+                      "tested against 0.5 by the two-sided t-test of (abid2018 at the smallest − "
+                      "rule at the largest) − 0.5·gap over datasets, with the dual Fieller 95% CI. "
+                      "Per setting (abid2018: the training-accuracy gap, the one the quote "
+                      "explains, primary; abid2018 held-out: the held-out gap): supported if some "
+                      "rule recovers significantly more than half (Holm over the 2 rules); refuted "
+                      "if both recover significantly less than half (each at α = 0.05); else "
+                      "inconclusive. same_steps' fraction is tabled, not judged (it changes the "
+                      "updates, not the rate). Headline: the deciding rule's fraction recovered "
+                      "(null 0.5), or the gap when the premise fails. " + LABEL_RULE,
+                runs="main grid: abid2018 at the smallest and largest batch; lr_sqrt (lr ∝ √batch) "
+                     "and lr_scaled (lr ∝ batch) at the largest, judged; same_steps (equal "
+                     "updates) shown as a control; training and held-out accuracy",
+                effect_label="fraction of abid2018's smallest−largest batch training-accuracy "
+                             "gap recovered at the largest batch by the deciding learning-rate "
+                             "rule (null 0.5); when the premise fails, the gap itself "
+                             "(accuracy, null 0)",
+                simulate=simulate_bs4),
+            settings=Settings(PRIMARY),
+            min_effect=BS4_MIN_EFFECT,
+            pilot_sd=BS4_PILOT_SD,
+            null_value=0.5,
             revision="Changed after the seed-0 run: the fraction is now the largest batch's "
                      "recovery with the smallest batch held at abid2018 (before: the gap "
                      "closed, which a control that hurts the small batch also closes), and "
@@ -1419,23 +1330,9 @@ learning-rate re-tuning per batch size (the author's own caveat).""",
             "oscillate more than full-batch gradient descent (batch 400 = the whole "
             "training split): at a matched training loss, the update-to-update relative "
             "change of the full training loss is larger at batch 1 than at batch 400.",
-            "main grid: sgd (primary), abid2018, same_steps, identity_cov at batch 1 and "
-            f"400; the full training loss over the {BURST} updates after every evaluation "
-            "(one burst per epoch); lr_scaled and lr_sqrt shown, not judged",
-            "Per replicate, the matched level = the highest of its batch sizes' lowest "
-            "burst-start losses (reached by every batch size); per batch size, the first "
-            "burst starting at or below it; oscillation = standard deviation over the "
-            f"burst's {BURST - 1} updates of Δ log(full training loss) (per update; "
-            "relative to the loss level; its mean, the descent, removed), floored at 1e-9. "
-            "Per setting (sgd primary; abid2018, same_steps, identity_cov robustness): "
-            "two-sided paired t-test on log oscillation at batch 1 minus batch 400, "
-            "clustered by dataset, α = 0.05: supported if significantly > 0, refuted if "
-            "significantly < 0, else inconclusive. Headline: that difference with its "
-            "95% CI. " + OVERALL,
-            decide_bs5a, primary=BS5_PRIMARY, parent="BS-5",
-            effect_label="log std of Δ log L per update at a matched loss, batch 1 − "
-                         "batch 400",
-            min_effect=BS5A_MIN_EFFECT, pilot_sd=BS5A_PILOT_SD, simulate=simulate_bs5a,
+            measure=MatchedBursts(), rule=Paired("decreasing"), settings=BS5_SETTINGS,
+            min_effect=BS5A_MIN_EFFECT, pilot_sd=BS5A_PILOT_SD, replicates=REPLICATES,
+            parent="BS-5",
             revision="Split from BS-5 after the seed-0 run: BS-5 judged only monotonicity "
                      "over every batch size and gave refuted (sgd, pair 1 → 4). Review "
                      "finding: the seed contrasts SGD with full-batch descent, so that "
@@ -1445,22 +1342,9 @@ learning-rate re-tuning per batch size (the author's own caveat).""",
             "The oscillation falls monotonically with batch size: at a matched training "
             "loss, the update-to-update relative change of the full training loss is "
             "larger at every smaller batch.",
-            "main grid: sgd (primary), abid2018, same_steps, identity_cov at every batch "
-            f"size; the full training loss over the {BURST} updates after every "
-            "evaluation (one burst per epoch); lr_scaled and lr_sqrt shown, not judged",
-            "Oscillation at the matched level as in BS-5a. Per setting (sgd primary; "
-            "abid2018, same_steps, identity_cov robustness), adjacent pairs get two-sided "
-            "paired t-tests on log oscillation, clustered by dataset. Supported in a "
-            "setting if every adjacent pair is significantly lower at the larger batch "
-            "(intersection-union, each at α = 0.05); refuted if some ordered pair "
-            "(adjacent or not) is significantly higher at the larger batch after Holm; "
-            "else inconclusive. The minibatch-loss spread in the same bursts is tabled "
-            "beside it, not judged. Headline: the deciding pair's difference in log "
-            "oscillation (smaller − larger batch). " + OVERALL,
-            decide_bs5b, primary=BS5_PRIMARY, parent="BS-5",
-            effect_label="log std of Δ log L per update at a matched loss, smaller − "
-                         "larger batch (deciding pair)",
-            min_effect=BS5_MIN_EFFECT, pilot_sd=BS5_PILOT_SD, simulate=simulate_bs5b,
+            measure=MatchedBursts(), rule=Monotone("decreasing"), settings=BS5_SETTINGS,
+            min_effect=BS5_MIN_EFFECT, pilot_sd=BS5_PILOT_SD, replicates=REPLICATES,
+            parent="BS-5",
             revision="Split from BS-5 after the seed-0 run (the SGD vs full-batch contrast "
                      "moved to BS-5a); the monotone rule itself is unchanged. The earlier "
                      "BS-5 gave refuted (sgd, pair 1 → 4)."),

@@ -27,13 +27,16 @@ import pandas as pd  # noqa: E402
 from harness.core import stats  # noqa: E402
 from harness.judge.claims import (  # noqa: E402
     IMPLEMENTATION,
+    LABEL_RULE,
     Claim,
     Experiment,
     Outcome,
     Setting,
+    Settings,
     Verdict,
     missing,
 )
+from harness.judge.families import Custom  # noqa: E402
 from harness.pages import plots  # noqa: E402
 from harness.pages.plots import band_frame  # noqa: E402
 from harness.track.results import RunSet  # noqa: E402
@@ -1040,9 +1043,6 @@ of the additive-block model.
 """
 
 
-OVERALL = ("Overall label: the harness's rule (primary supported and refuted nowhere = "
-           "supported; refuted anywhere = refuted, or mixed if supported elsewhere; "
-           "otherwise inconclusive).")
 TASKS = ("settings digits w128 (primary: the seeds name no setting; real images at the "
          "wider, more usual width), digits w32, gaussian w32")
 
@@ -1058,62 +1058,83 @@ it. The seeds' claims (004, 001) summarize this as "BN and dropout each reduce
 overfitting and speed training; together no 1+1>2, maybe worse than either alone".""",
     claims=[
         Claim(
-            "BD-1a", "004", "BN…主要作用是加速训练收敛,防止过拟合",
+            "BD-1a",
+            "004",
+            "BN…主要作用是加速训练收敛,防止过拟合",
             "BN (normalizing each batch by its mean and variance) speeds training "
             "convergence: BN reaches a held-out accuracy target in fewer steps than the "
             "plain net, without ending worse on test.",
-            f"plain vs BN (no dropout) at lr {LR:g}; and BN at lr {LR_HIGH:g} vs plain at "
-            f"lr {LR:g} and {LR_HIGH:g} (its own best of the two; BN's speed usually comes "
-            f"through a higher lr); {TASKS}; evaluated every 5 updates",
-            "Per setting and compared pair, per replicate: the target is "
-            f"{TARGET_FRACTION:g} × the lower of the two runs' best test accuracy (reached "
-            "by both by construction); steps to it, plain − BN, by a two-sided sign test "
-            "(median difference, order-statistic CI). Same-lr settings: one member; "
-            f"'BN at lr {LR_HIGH:g}' settings: two (against plain at each lr, "
-            "intersection-union). Supported if every member saves steps significantly and "
-            "the test-accuracy guard holds (BN − plain final test accuracy, paired t, 95% "
-            f"CI lower bound above −{ACC_MIN:g}, against every plain run compared); refuted "
-            "if some member goes significantly the other way after Holm; else "
-            "inconclusive. The statistic: the deciding member (the weakest when all hold), "
-            "or the failing guard. " + OVERALL,
-            decide_bd1a, primary=label(PRIMARY),
-            effect_label="steps to the relative target saved by BN (median, plain − BN), "
-                         "the deciding member; or the failing guard (accuracy)",
-            min_effect=MIN_STEPS, pilot_sd=STEPS_SD, simulate=simulate_bd1a, parent="BD-1"),
+            rule=Custom(
+                decide=decide_bd1a,
+                words="Per setting and compared pair, per replicate: the target is "
+                      f"{TARGET_FRACTION:g} × the lower of the two runs' best test accuracy (reached "
+                      "by both by construction); steps to it, plain − BN, by a two-sided sign test "
+                      "(median difference, order-statistic CI). Same-lr settings: one member; "
+                      f"'BN at lr {LR_HIGH:g}' settings: two (against plain at each lr, "
+                      "intersection-union). Supported if every member saves steps significantly and "
+                      "the test-accuracy guard holds (BN − plain final test accuracy, paired t, 95% "
+                      f"CI lower bound above −{ACC_MIN:g}, against every plain run compared); refuted "
+                      "if some member goes significantly the other way after Holm; else "
+                      "inconclusive. The statistic: the deciding member (the weakest when all hold), "
+                      "or the failing guard. " + LABEL_RULE,
+                runs=f"plain vs BN (no dropout) at lr {LR:g}; and BN at lr {LR_HIGH:g} vs plain at "
+                     f"lr {LR:g} and {LR_HIGH:g} (its own best of the two; BN's speed usually comes "
+                     f"through a higher lr); {TASKS}; evaluated every 5 updates",
+                effect_label="steps to the relative target saved by BN (median, plain − BN), "
+                             "the deciding member; or the failing guard (accuracy)",
+                simulate=simulate_bd1a),
+            settings=Settings(label(PRIMARY)),
+            min_effect=MIN_STEPS,
+            pilot_sd=STEPS_SD,
+            parent="BD-1"),
         Claim(
-            "BD-1b", "004", "BN…主要作用是加速训练收敛,防止过拟合",
+            "BD-1b",
+            "004",
+            "BN…主要作用是加速训练收敛,防止过拟合",
             "BN prevents overfitting: BN alone narrows the train–test accuracy gap, "
             "without ending worse on test.",
-            f"plain vs BN (no dropout), lr {LR:g}; {TASKS}",
-            "Per setting: gap reduction (plain − BN, gap = train − test accuracy), "
-            "two-sided paired t-test over replicates. Supported if it is significantly "
-            "positive and the test-accuracy guard holds (BN − plain final test accuracy, "
-            f"95% CI lower bound above −{ACC_MIN:g}); refuted if significantly negative; "
-            "else inconclusive. " + OVERALL,
-            decide_bd1b, primary=label(PRIMARY),
-            effect_label="train–test gap reduction by BN (accuracy); or the failing guard",
-            min_effect=GAP_MIN, pilot_sd=BD1_SD, simulate=simulate_bd1b, parent="BD-1"),
+            rule=Custom(
+                decide=decide_bd1b,
+                words="Per setting: gap reduction (plain − BN, gap = train − test accuracy), "
+                      "two-sided paired t-test over replicates. Supported if it is significantly "
+                      "positive and the test-accuracy guard holds (BN − plain final test accuracy, "
+                      f"95% CI lower bound above −{ACC_MIN:g}); refuted if significantly negative; "
+                      "else inconclusive. " + LABEL_RULE,
+                runs=f"plain vs BN (no dropout), lr {LR:g}; {TASKS}",
+                effect_label="train–test gap reduction by BN (accuracy); or the failing guard",
+                simulate=simulate_bd1b),
+            settings=Settings(label(PRIMARY)),
+            min_effect=GAP_MIN,
+            pilot_sd=BD1_SD,
+            parent="BD-1"),
         Claim(
-            "BD-2", "004", "Dropout…以提高模型的泛化能力,减少过拟合",
+            "BD-2",
+            "004",
+            "Dropout…以提高模型的泛化能力,减少过拟合",
             "Dropout (zeroing units at random in training) improves generalization and "
             "reduces overfitting: it narrows the train–test gap at every rate tried, "
             "without ending worse on test.",
-            "plain vs dropout after every block (no BN), p ∈ {0.1, 0.3, 0.5} on digits, "
-            f"0.3 on the Gaussian mixture; {TASKS}",
-            "Per setting and p: gap reduction (plain − dropout, gap = train − test "
-            "accuracy), two-sided paired t-tests over replicates. Supported if every p "
-            "reduces the gap significantly (intersection-union, each at α = 0.05) and the "
-            "test-accuracy guard holds at every p (dropout − plain final test accuracy, "
-            f"95% CI lower bound above −{ACC_MIN:g}); refuted if some p widens it "
-            "significantly after Holm over p; else inconclusive. The statistic: the "
-            "deciding p's reduction (the weakest when all hold), or the failing guard. "
-            + OVERALL,
-            decide_bd2, primary=label(PRIMARY),
-            effect_label="train–test gap reduction by dropout alone at the deciding rate "
-                         "(accuracy); or the failing guard",
-            min_effect=GAP_MIN, pilot_sd=BD2_SD, simulate=simulate_bd2),
+            rule=Custom(
+                decide=decide_bd2,
+                words="Per setting and p: gap reduction (plain − dropout, gap = train − test "
+                      "accuracy), two-sided paired t-tests over replicates. Supported if every p "
+                      "reduces the gap significantly (intersection-union, each at α = 0.05) and the "
+                      "test-accuracy guard holds at every p (dropout − plain final test accuracy, "
+                      f"95% CI lower bound above −{ACC_MIN:g}); refuted if some p widens it "
+                      "significantly after Holm over p; else inconclusive. The statistic: the "
+                      "deciding p's reduction (the weakest when all hold), or the failing guard. "
+                      + LABEL_RULE,
+                runs="plain vs dropout after every block (no BN), p ∈ {0.1, 0.3, 0.5} on digits, "
+                     f"0.3 on the Gaussian mixture; {TASKS}",
+                effect_label="train–test gap reduction by dropout alone at the deciding rate "
+                             "(accuracy); or the failing guard",
+                simulate=simulate_bd2),
+            settings=Settings(label(PRIMARY)),
+            min_effect=GAP_MIN,
+            pilot_sd=BD2_SD),
         Claim(
-            "BD-3", "004",
+            "BD-3",
+            "004",
             "BN和Dropout…一起使用的话并不会产生1+1>2的效果,相反可能会得到比单独使用更差的效果",
             "BN and dropout together give no '1+1>2': the interaction contrast and "
             "BN+dropout minus the better of the two alone are both below +0.01 (tested "
@@ -1123,31 +1144,36 @@ overfitting and speed training; together no 1+1>2, maybe worse than either alone
             "here. Mechanism (Li et al., CVPR 2019, variance "
             "shift): dropout before BN makes BN's running variance mismatch the eval-time "
             "variance.",
-            "every 2×2 cell {BN off/on} × {dropout off/on at p}; settings = task and width "
-            "× dropout placement, e.g. 'digits w128 / dropout before BN (every)' (primary: "
-            "the usual placement, the one the variance-shift argument is about) and "
-            "'… / dropout after the last BN (last)', for digits w128, digits w32, gaussian w32",
-            "Per setting and p, test accuracy paired over replicates, two members each "
-            f"tested against +{MARGIN:g} (claimed below it; two-sided t-tests, 95% CIs): "
-            "(1) the interaction contrast acc(BN+DO) − acc(BN) − acc(DO) + acc(none); "
-            "(2) BN+DO minus a single: 'no better than the better single' holds if the "
-            "97.5% upper bound (Bonferroni over the two singles; p doubled) against either "
-            f"single is below +{MARGIN:g} (the single with the lower bound is named); its "
-            "opposite, 'better than both', needs both "
-            f"differences above +{MARGIN:g} (intersection-union p = the larger). Supported "
-            "if both members hold at every p (intersection-union); refuted ('1+1>2') if "
-            "at some p BOTH members are significantly above +0.01 after Holm over all "
-            "members and p (an intersection: the interaction alone is also above when "
-            "dropout alone collapses and BN+DO stays below BN alone, the quote's 'worse "
-            "than alone'); else inconclusive. The statistic: the member that decided (the "
-            "weakest when all hold); when refuted, BN+DO − the better single with the "
-            "larger of the two Holm p. Each table row states its CI level (97.5% for the "
-            "Bonferroni rows). A two-way ANOVA is reported, not decisive. " + OVERALL,
-            decide_bd3, primary=placement_label(PRIMARY, "every"),
-            effect_label="test accuracy, the deciding member (interaction contrast or "
-                         "BN+DO − the single named in decided_by) at the deciding rate "
-                         "(tested against +0.01)",
-            min_effect=ACC_MIN, pilot_sd=BD3_SD, null_value=MARGIN, simulate=simulate_bd3,
+            rule=Custom(
+                decide=decide_bd3,
+                words="Per setting and p, test accuracy paired over replicates, two members each "
+                      f"tested against +{MARGIN:g} (claimed below it; two-sided t-tests, 95% CIs): "
+                      "(1) the interaction contrast acc(BN+DO) − acc(BN) − acc(DO) + acc(none); "
+                      "(2) BN+DO minus a single: 'no better than the better single' holds if the "
+                      "97.5% upper bound (Bonferroni over the two singles; p doubled) against either "
+                      f"single is below +{MARGIN:g} (the single with the lower bound is named); its "
+                      "opposite, 'better than both', needs both "
+                      f"differences above +{MARGIN:g} (intersection-union p = the larger). Supported "
+                      "if both members hold at every p (intersection-union); refuted ('1+1>2') if "
+                      "at some p BOTH members are significantly above +0.01 after Holm over all "
+                      "members and p (an intersection: the interaction alone is also above when "
+                      "dropout alone collapses and BN+DO stays below BN alone, the quote's 'worse "
+                      "than alone'); else inconclusive. The statistic: the member that decided (the "
+                      "weakest when all hold); when refuted, BN+DO − the better single with the "
+                      "larger of the two Holm p. Each table row states its CI level (97.5% for the "
+                      "Bonferroni rows). A two-way ANOVA is reported, not decisive. " + LABEL_RULE,
+                runs="every 2×2 cell {BN off/on} × {dropout off/on at p}; settings = task and width "
+                     "× dropout placement, e.g. 'digits w128 / dropout before BN (every)' (primary: "
+                     "the usual placement, the one the variance-shift argument is about) and "
+                     "'… / dropout after the last BN (last)', for digits w128, digits w32, gaussian w32",
+                effect_label="test accuracy, the deciding member (interaction contrast or "
+                             "BN+DO − the single named in decided_by) at the deciding rate "
+                             "(tested against +0.01)",
+                simulate=simulate_bd3),
+            settings=Settings(placement_label(PRIMARY, "every")),
+            min_effect=ACC_MIN,
+            pilot_sd=BD3_SD,
+            null_value=MARGIN,
             revision="Refutation changed after the seed-0 run: it now needs the interaction "
                      "contrast AND BN+DO − the better single both above +0.01 at one rate; "
                      "before, either member alone refuted. The earlier rule gave mixed: "
@@ -1158,58 +1184,77 @@ overfitting and speed training; together no 1+1>2, maybe worse than either alone
                      "(0.717) is 0.159 below BN alone (0.876), which is what the quote "
                      "says ('worse than alone'), not a refutation."),
         Claim(
-            "BD-4", "004", "测试阶段,可以根据训练数据…得到全局的均值和方差",
+            "BD-4",
+            "004",
+            "测试阶段,可以根据训练数据…得到全局的均值和方差",
             "At test time BN normalizes with global statistics (running averages of the "
             "training batches' means and variances), not the test batch's. An "
             "implementation check of torch's BatchNorm.",
-            f"every BN run, batch_norm probe at the last evaluation; {TASKS}",
-            "Per setting: supported if the eval outputs equal the running-statistics "
-            f"normalization written out by hand (max |Δ| < {RUNNING_TOL:g}, float32) and "
-            "differ from the batch-statistics one (95% t CI over replicates of mean |Δ| / "
-            f"output std above {BATCH_MIN:g}); refuted if they differ from the running one "
-            f"by more than {BATCH_MIN:g} or the CI against the batch one lies below "
-            f"{BATCH_MIN:g}; else inconclusive. " + OVERALL,
-            decide_bd4, primary=label(PRIMARY),
-            effect_label="eval-mode BN output vs batch-statistics output, mean |Δ| / std "
-                         f"(tested against {BATCH_MIN:g})",
-            min_effect=BATCH_MIN, null_value=BATCH_MIN, category=IMPLEMENTATION,
-            simulate=simulate_bd4),
+            rule=Custom(
+                decide=decide_bd4,
+                words="Per setting: supported if the eval outputs equal the running-statistics "
+                      f"normalization written out by hand (max |Δ| < {RUNNING_TOL:g}, float32) and "
+                      "differ from the batch-statistics one (95% t CI over replicates of mean |Δ| / "
+                      f"output std above {BATCH_MIN:g}); refuted if they differ from the running one "
+                      f"by more than {BATCH_MIN:g} or the CI against the batch one lies below "
+                      f"{BATCH_MIN:g}; else inconclusive. " + LABEL_RULE,
+                runs=f"every BN run, batch_norm probe at the last evaluation; {TASKS}",
+                effect_label="eval-mode BN output vs batch-statistics output, mean |Δ| / std "
+                             f"(tested against {BATCH_MIN:g})",
+                simulate=simulate_bd4),
+            settings=Settings(label(PRIMARY)),
+            min_effect=BATCH_MIN,
+            null_value=BATCH_MIN,
+            category=IMPLEMENTATION),
         Claim(
-            "BD-5", "004", "在测试的时候没有神经元被丢弃,因此输出值需要按dropout比率缩小",
+            "BD-5",
+            "004",
+            "在测试的时候没有神经元被丢弃,因此输出值需要按dropout比率缩小",
             "At test time no unit is dropped, so the outputs must be scaled by the dropout "
             "ratio: with plain dropout the eval output × (1−p) (the quote's scheme), with "
             "inverted dropout × 1/(1−p) in training instead; either way the eval output "
             "equals the train-time expectation. An implementation check of the model's "
             "dropout (a model that forgets the rescaling must fail it).",
-            "every dropout run, dropout probe at the last evaluation; settings task and "
-            "width × scaling: plain dropout (model.dropout_scaling=test, no BN, p ∈ {0.1, "
-            "0.3, 0.5} on digits w128, 0.3 on gaussian w32; primary: digits w128) and "
-            "inverted dropout (every dropout run of digits w128, digits w32, gaussian w32)",
-            "Per setting and dropout run, per replicate: scale = ⟨m, e⟩ / ‖e‖², m the mean "
-            "of 100 train-mode draws of the model's own dropout on the last hidden block, "
-            "e its eval output; scale − 1 averaged over replicates with a t-based 90% CI. "
-            f"Supported if every run's 90% CI lies inside ±{SCALE_TOL:g} (TOST, "
-            "intersection-union); refuted if some run lies significantly outside "
-            "(one-sided t-test against the nearer margin, Holm over the runs); else "
-            "inconclusive. A missing rescaling gives 1 − p or 1/(1 − p) − 1, ≥ 0.1 off. "
-            + OVERALL,
-            decide_bd5, primary=scaling_label(PRIMARY, "test"),
-            effect_label="eval-output scale against the train-time expectation, "
-                         "⟨E[train], eval⟩ / ‖eval‖² − 1, the run that decided",
-            min_effect=SCALE_TOL, null_value=0.0, equivalence_margin=SCALE_TOL,
-            category=IMPLEMENTATION, simulate=simulate_bd5),
+            rule=Custom(
+                decide=decide_bd5,
+                words="Per setting and dropout run, per replicate: scale = ⟨m, e⟩ / ‖e‖², m the mean "
+                      "of 100 train-mode draws of the model's own dropout on the last hidden block, "
+                      "e its eval output; scale − 1 averaged over replicates with a t-based 90% CI. "
+                      f"Supported if every run's 90% CI lies inside ±{SCALE_TOL:g} (TOST, "
+                      "intersection-union); refuted if some run lies significantly outside "
+                      "(one-sided t-test against the nearer margin, Holm over the runs); else "
+                      "inconclusive. A missing rescaling gives 1 − p or 1/(1 − p) − 1, ≥ 0.1 off. "
+                      + LABEL_RULE,
+                runs="every dropout run, dropout probe at the last evaluation; settings task and "
+                     "width × scaling: plain dropout (model.dropout_scaling=test, no BN, p ∈ {0.1, "
+                     "0.3, 0.5} on digits w128, 0.3 on gaussian w32; primary: digits w128) and "
+                     "inverted dropout (every dropout run of digits w128, digits w32, gaussian w32)",
+                effect_label="eval-output scale against the train-time expectation, "
+                             "⟨E[train], eval⟩ / ‖eval‖² − 1, the run that decided",
+                simulate=simulate_bd5),
+            settings=Settings(scaling_label(PRIMARY, "test")),
+            min_effect=SCALE_TOL,
+            null_value=0.0,
+            equivalence_margin=SCALE_TOL,
+            category=IMPLEMENTATION),
         Claim(
-            "BD-6", "001", "倾向于把BN放在ReLU后面…BN放ReLU后面效果更好",
+            "BD-6",
+            "001",
+            "倾向于把BN放在ReLU后面…BN放ReLU后面效果更好",
             "BN after the ReLU gives better test accuracy than BN before it (the seed: "
             "'in practice BN tends to go after ReLU; some evaluations show it works "
             "better there').",
-            f"BN before vs after the ReLU, no dropout; {TASKS}",
-            "Per setting: two-sided paired t-test over replicates on final test accuracy, "
-            "after − before. Supported if after is significantly better, refuted if "
-            "before is, else inconclusive. " + OVERALL,
-            decide_bd6, primary=label(PRIMARY),
-            effect_label="test accuracy, BN after − before the ReLU",
-            min_effect=ACC_MIN, pilot_sd=BD6_SD, simulate=simulate_bd6),
+            rule=Custom(
+                decide=decide_bd6,
+                words="Per setting: two-sided paired t-test over replicates on final test accuracy, "
+                      "after − before. Supported if after is significantly better, refuted if "
+                      "before is, else inconclusive. " + LABEL_RULE,
+                runs=f"BN before vs after the ReLU, no dropout; {TASKS}",
+                effect_label="test accuracy, BN after − before the ReLU",
+                simulate=simulate_bd6),
+            settings=Settings(label(PRIMARY)),
+            min_effect=ACC_MIN,
+            pilot_sd=BD6_SD),
     ],
     report=report,
 )

@@ -31,7 +31,16 @@ from scipy.special import expit  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 from harness.core import stats  # noqa: E402
-from harness.judge.claims import Claim, Experiment, Outcome, Setting, Verdict, missing  # noqa: E402
+from harness.judge.claims import (  # noqa: E402
+    Claim,
+    Experiment,
+    Outcome,
+    Setting,
+    Settings,
+    Verdict,
+    missing,
+)
+from harness.judge.families import Custom  # noqa: E402
 from harness.pages import plots  # noqa: E402
 from harness.track.results import RunSet, dataset_of, hydra_context  # noqa: E402
 from harness.train.data import make_dataset  # noqa: E402
@@ -349,7 +358,9 @@ full-batch gradient descent from zero init, against scikit-learn's optimum of th
 objective on the same replicate's training split.""",
     claims=[
         Claim(
-            "BS-6", "001", "当目标函数是凸函数时BGD一定能找到全局最优解",
+            "BS-6",
+            "001",
+            "当目标函数是凸函数时BGD一定能找到全局最优解",
             "On a convex objective (unpenalized logistic regression on non-separable "
             "data), full-batch gradient descent with a step size η ≤ 1/L (L the "
             "objective's smoothness constant) reaches the global optimum: its final "
@@ -357,32 +368,37 @@ objective on the same replicate's training split.""",
             "objective on the same data (within 0.1%). The quote names no step size; "
             "'一定' (always) holds only under such a condition, which a step size at "
             "which the optimum is unstable (shown, not judged) makes visible.",
-            "preset bgd: logistic regression, full-batch GD (SGD, batch = all 400 training "
-            f"samples, no momentum, zero init), 4000 steps, η = {STABLE:g} (judged) and "
-            f"η = {UNSTABLE:g} (shown, not judged); scikit-learn's optimum per replicate",
-            f"Setting: η = {STABLE:g} ≤ 1/L (the only one judged: a step inside gradient "
-            "descent's convergence range, L the smoothness constant of the mean "
-            "cross-entropy in the model's parameters, on every replicate's data). "
-            f"Shown, not judged: η = {UNSTABLE:g} > 2/λmax(∇²f(θ*)) on every replicate "
-            "(the optimum is a repelling fixed point of the GD map, so GD cannot settle "
-            "there: a theorem, outside the claim's scope). Both: 4000 full-batch steps "
-            "from zero init, a budget after which the convex guarantee f(θ_T) − f* ≤ "
-            "‖θ0 − θ*‖²/(2ηT) lies below the margin on every replicate at η = "
-            f"{STABLE:g}. Per replicate, relative gap (f(θ_T) − f*)/f*: f(θ_T) the "
-            "full-batch training loss after the last step, f* the training loss of "
-            "scikit-learn's unpenalized LogisticRegression on the same replicate's "
-            "training split. Equivalence in each setting (TOST, α = 0.05, t-based over "
-            f"independent datasets): supported when the 90% CI of the mean gap lies "
-            f"inside ±{MARGIN:g}; refuted when the gap lies significantly outside "
-            "(one-sided t-test against the nearer margin, p < 0.05: its 90% CI then lies "
-            "wholly outside); else inconclusive. The claim's label is that setting's "
-            "verdict; at η ≤ 1/L with this budget it is expected by theorem, so the run "
-            "checks the implementation and float32 arithmetic.",
-            decide_bs6, primary=PRIMARY,
-            effect_label=f"relative training-loss gap (f(θ_T) − f*)/f* at η = {STABLE:g}; "
-                         f"equivalence margin ±{MARGIN:g}",
-            min_effect=MARGIN, pilot_sd=BS6_SD, null_value=0.0, equivalence_margin=MARGIN,
-            simulate=simulate_bs6,
+            rule=Custom(
+                decide=decide_bs6,
+                words=f"Setting: η = {STABLE:g} ≤ 1/L (the only one judged: a step inside gradient "
+                      "descent's convergence range, L the smoothness constant of the mean "
+                      "cross-entropy in the model's parameters, on every replicate's data). "
+                      f"Shown, not judged: η = {UNSTABLE:g} > 2/λmax(∇²f(θ*)) on every replicate "
+                      "(the optimum is a repelling fixed point of the GD map, so GD cannot settle "
+                      "there: a theorem, outside the claim's scope). Both: 4000 full-batch steps "
+                      "from zero init, a budget after which the convex guarantee f(θ_T) − f* ≤ "
+                      "‖θ0 − θ*‖²/(2ηT) lies below the margin on every replicate at η = "
+                      f"{STABLE:g}. Per replicate, relative gap (f(θ_T) − f*)/f*: f(θ_T) the "
+                      "full-batch training loss after the last step, f* the training loss of "
+                      "scikit-learn's unpenalized LogisticRegression on the same replicate's "
+                      "training split. Equivalence in each setting (TOST, α = 0.05, t-based over "
+                      f"independent datasets): supported when the 90% CI of the mean gap lies "
+                      f"inside ±{MARGIN:g}; refuted when the gap lies significantly outside "
+                      "(one-sided t-test against the nearer margin, p < 0.05: its 90% CI then lies "
+                      "wholly outside); else inconclusive. The claim's label is that setting's "
+                      "verdict; at η ≤ 1/L with this budget it is expected by theorem, so the run "
+                      "checks the implementation and float32 arithmetic.",
+                runs="preset bgd: logistic regression, full-batch GD (SGD, batch = all 400 training "
+                     f"samples, no momentum, zero init), 4000 steps, η = {STABLE:g} (judged) and "
+                     f"η = {UNSTABLE:g} (shown, not judged); scikit-learn's optimum per replicate",
+                effect_label=f"relative training-loss gap (f(θ_T) − f*)/f* at η = {STABLE:g}; "
+                             f"equivalence margin ±{MARGIN:g}",
+                simulate=simulate_bs6),
+            settings=Settings(PRIMARY),
+            min_effect=MARGIN,
+            pilot_sd=BS6_SD,
+            null_value=0.0,
+            equivalence_margin=MARGIN,
             revision=f"Changed after the seed-0 run: η = {UNSTABLE:g} is shown, not judged, "
                      f"and the claim is scoped to η ≤ 1/L (η = {STABLE:g} alone decides). "
                      f"The earlier rule judged both steps and gave mixed (η = {UNSTABLE:g} "

@@ -27,7 +27,17 @@ from matplotlib.ticker import MaxNLocator, NullLocator  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 from harness.core import stats  # noqa: E402
-from harness.judge.claims import Claim, Experiment, Outcome, Setting, Verdict, missing  # noqa: E402
+from harness.judge.claims import (  # noqa: E402
+    LABEL_RULE,
+    Claim,
+    Experiment,
+    Outcome,
+    Setting,
+    Settings,
+    Verdict,
+    missing,
+)
+from harness.judge.families import Custom  # noqa: E402
 from harness.pages import plots  # noqa: E402
 from harness.pages.plots import band_frame  # noqa: E402
 from harness.track.results import RunSet, dataset_of, hydra_context  # noqa: E402
@@ -69,9 +79,6 @@ ORIGINAL_CURVE = {
     "normal σ=0.01": (0.50, 0.545, 0.65, 0.75, 0.856, 0.898, 0.926, 0.94, 0.944, 0.95),
     "normal σ=1": (0.51, 0.517, 0.54, 0.542, 0.57, 0.60, 0.61, 0.612, 0.624, 0.63)}
 ORIGINAL = {s: c[-1] for s, c in ORIGINAL_CURVE.items()}  # after update 451, its last
-OVERALL = ("Overall label: the harness's rule (primary supported and refuted nowhere = "
-           "supported; refuted anywhere = refuted, or mixed if supported elsewhere; "
-           "otherwise inconclusive).")
 
 # Declared effect sizes and pilot SDs. Pilot: the committed results/initialization page
 # (12 replicates on 4 shared datasets); each SD is backed out of a t-based CI over the 12
@@ -940,128 +947,158 @@ task whose Bayes boundary is linear, so one hidden unit suffices and identical u
 (symmetry) cost little.""",
     claims=[
         Claim(
-            "IN-1", "002 (Q44)",
+            "IN-1",
+            "002 (Q44)",
             "对一些简单的机器学习模型,或当损失函数是convex function时,"
             "零初始化和随机初始化方法是有效的",
             "For a convex model (logistic regression), zero and random init reach the same "
             "final test accuracy.",
-            "preset logreg (identity covariance, 2000 steps): zeros, xavier, N(0,0.01²), "
-            "N(0,1); scikit-learn's optimum on each replicate's dataset for reference",
-            "Setting: logreg (the one convex model). Per replicate, final test accuracy of "
-            "each random init (xavier, N(0,0.01²), N(0,1)) minus zero init, paired by "
-            "replicate (same dataset and data order); t-based CIs over independent "
-            f"datasets. Equivalence (TOST, α = 0.05): supported if every random init's 90% "
-            f"CI lies within ±{MARGIN} (intersection-union: each must be equivalent, no "
-            f"correction); refuted if some init lies significantly outside ±{MARGIN} "
-            "(one-sided t-test against the nearer margin, Holm over the 3 inits; its 90% "
-            "CI then lies wholly outside); else inconclusive. Headline: the deciding init "
-            "(when supported, the one with the largest TOST p); p = its TOST p (for a "
-            "refutation, the Holm-adjusted p of 'outside'). " + OVERALL,
-            decide_in1, primary="logreg",
-            effect_label=f"random init − zero init, final test accuracy (the deciding init; "
-                         f"equivalence margin ±{MARGIN})",
-            min_effect=IN1_MIN, pilot_sd=IN1_SD, null_value=0.0, equivalence_margin=MARGIN,
-            simulate=simulate_in1),
+            rule=Custom(
+                decide=decide_in1,
+                words="Setting: logreg (the one convex model). Per replicate, final test accuracy of "
+                      "each random init (xavier, N(0,0.01²), N(0,1)) minus zero init, paired by "
+                      "replicate (same dataset and data order); t-based CIs over independent "
+                      f"datasets. Equivalence (TOST, α = 0.05): supported if every random init's 90% "
+                      f"CI lies within ±{MARGIN} (intersection-union: each must be equivalent, no "
+                      f"correction); refuted if some init lies significantly outside ±{MARGIN} "
+                      "(one-sided t-test against the nearer margin, Holm over the 3 inits; its 90% "
+                      "CI then lies wholly outside); else inconclusive. Headline: the deciding init "
+                      "(when supported, the one with the largest TOST p); p = its TOST p (for a "
+                      "refutation, the Holm-adjusted p of 'outside'). " + LABEL_RULE,
+                runs="preset logreg (identity covariance, 2000 steps): zeros, xavier, N(0,0.01²), "
+                     "N(0,1); scikit-learn's optimum on each replicate's dataset for reference",
+                effect_label=f"random init − zero init, final test accuracy (the deciding init; "
+                             f"equivalence margin ±{MARGIN})",
+                simulate=simulate_in1),
+            settings=Settings("logreg"),
+            min_effect=IN1_MIN,
+            pilot_sd=IN1_SD,
+            null_value=0.0,
+            equivalence_margin=MARGIN),
         Claim(
-            "IN-2a", "002 (Q44)", "对于深度学习而言…合适的参数初始值对于模型的收敛至关重要",
+            "IN-2a",
+            "002 (Q44)",
+            "对于深度学习而言…合适的参数初始值对于模型的收敛至关重要",
             "Init is crucial for an MLP's convergence: some of the inits an appropriate "
             "one is contrasted with (constant zeros/ones, badly scaled N(0,0.01²)/N(0,1)) "
             "has a lower test accuracy than Xavier averaged over the whole run (the "
             "learning curve: how fast and how far); the opposite claim, 'the init does "
             f"not matter', is every one of them within ±{IN2_MIN} of Xavier on that "
             "average.",
-            "abid2018 (evaluated after updates 1, 51, ..., 451 as the original) and moons, "
-            "100-100 sigmoid, MSE: xavier vs zeros, ones, N(0,0.01²), N(0,1); symmetry probe",
-            "Settings: abid2018 (primary: the original's task) and moons (a boundary that "
-            "identical hidden units cannot draw). Members: Xavier minus each rival in the "
-            "mean test accuracy over all of a run's evaluation points (abid2018: after "
-            "updates 1, 51, ..., 451; moons: steps 0, 200, ..., 2000), the area under the "
-            "learning curve per point, paired by replicate (t over independent "
-            "datasets). Supported "
-            "when some rival is significantly below Xavier after Holm over the 4 "
-            "(two-sided, α = 0.05; 95% CI); refuted when every rival is equivalent to "
-            f"Xavier within ±{IN2_MIN} (TOST, each 90% CI inside the margin, "
-            "intersection-union; the headline is then the least clearly equivalent rival "
-            "with its 90% CI and TOST p); else inconclusive. The constant inits' unit "
-            "cosine is shown beside, not part of the rule. " + OVERALL,
-            decide_in2a, primary="abid2018", parent="IN-2",
-            effect_label="xavier − rival, mean test accuracy over the evaluation points: "
-                         "the rival that decided on abid2018",
-            min_effect=IN2_MIN, pilot_sd=IN2A_SD, simulate=simulate_in2a,
+            rule=Custom(
+                decide=decide_in2a,
+                words="Settings: abid2018 (primary: the original's task) and moons (a boundary that "
+                      "identical hidden units cannot draw). Members: Xavier minus each rival in the "
+                      "mean test accuracy over all of a run's evaluation points (abid2018: after "
+                      "updates 1, 51, ..., 451; moons: steps 0, 200, ..., 2000), the area under the "
+                      "learning curve per point, paired by replicate (t over independent "
+                      "datasets). Supported "
+                      "when some rival is significantly below Xavier after Holm over the 4 "
+                      "(two-sided, α = 0.05; 95% CI); refuted when every rival is equivalent to "
+                      f"Xavier within ±{IN2_MIN} (TOST, each 90% CI inside the margin, "
+                      "intersection-union; the headline is then the least clearly equivalent rival "
+                      "with its 90% CI and TOST p); else inconclusive. The constant inits' unit "
+                      "cosine is shown beside, not part of the rule. " + LABEL_RULE,
+                runs="abid2018 (evaluated after updates 1, 51, ..., 451 as the original) and moons, "
+                     "100-100 sigmoid, MSE: xavier vs zeros, ones, N(0,0.01²), N(0,1); symmetry probe",
+                effect_label="xavier − rival, mean test accuracy over the evaluation points: "
+                             "the rival that decided on abid2018",
+                simulate=simulate_in2a),
+            settings=Settings("abid2018"),
+            parent="IN-2",
+            min_effect=IN2_MIN,
+            pilot_sd=IN2A_SD,
             revision="Changed after the seed-0 run: the statistic is the mean test accuracy "
                      "over the run's evaluation points (the learning curve), not the final "
                      "accuracy. The earlier rule gave supported on final accuracy (xavier − "
                      "ones 0.412). Review finding: the quote says crucial for convergence "
                      "(收敛), how fast as much as where a run ends."),
         Claim(
-            "IN-2b", "002 (Q44)", "对于深度学习而言…合适的参数初始值对于模型的收敛至关重要",
+            "IN-2b",
+            "002 (Q44)",
+            "对于深度学习而言…合适的参数初始值对于模型的收敛至关重要",
             "The standard scaled init is the appropriate one: in the sigmoid MLPs tested, "
             "Xavier (the scheme matched to sigmoid/tanh; He is ReLU's and is tested in "
             "IN-4) ends with higher test accuracy than every other init (zeros, ones, "
             "N(0,0.01²), N(0,1)).",
-            "abid2018 (evaluated after updates 1, 51, ..., 451 as the original) and moons, "
-            "100-100 sigmoid, MSE: xavier vs zeros, ones, N(0,0.01²), N(0,1)",
-            "Settings: abid2018 (primary) and moons. Members: Xavier minus each rival in "
-            "final test accuracy, paired by replicate, each a two-sided t-test at α = 0.05 "
-            "with its 95% CI. Supported when every member is significantly positive "
-            "(intersection-union, no correction); refuted when some rival is significantly "
-            "above Xavier after Holm over the 4; else inconclusive. Headline: the deciding "
-            "member of the primary. " + OVERALL,
-            decide_in2b, primary="abid2018", parent="IN-2",
-            effect_label="xavier − rival, final test accuracy: the deciding rival on "
-                         "abid2018",
-            min_effect=IN2_MIN, pilot_sd=IN2_SD, simulate=simulate_in2b),
+            rule=Custom(
+                decide=decide_in2b,
+                words="Settings: abid2018 (primary) and moons. Members: Xavier minus each rival in "
+                      "final test accuracy, paired by replicate, each a two-sided t-test at α = 0.05 "
+                      "with its 95% CI. Supported when every member is significantly positive "
+                      "(intersection-union, no correction); refuted when some rival is significantly "
+                      "above Xavier after Holm over the 4; else inconclusive. Headline: the deciding "
+                      "member of the primary. " + LABEL_RULE,
+                runs="abid2018 (evaluated after updates 1, 51, ..., 451 as the original) and moons, "
+                     "100-100 sigmoid, MSE: xavier vs zeros, ones, N(0,0.01²), N(0,1)",
+                effect_label="xavier − rival, final test accuracy: the deciding rival on "
+                             "abid2018",
+                simulate=simulate_in2b),
+            settings=Settings("abid2018"),
+            parent="IN-2",
+            min_effect=IN2_MIN,
+            pilot_sd=IN2_SD),
         Claim(
-            "IN-3a", "004", "梯度爆炸:由于初始化权值过大,前面层会比后面层变化的更快,就会导致"
-            "权值越来越大,梯度爆炸的现象就发生",
+            "IN-3a",
+            "004",
+            "梯度爆炸:由于初始化权值过大,前面层会比后面层变化的更快,就会导致"
+"权值越来越大,梯度爆炸的现象就发生",
             "Too-large init (N(0,1) at width 64, 8× Xavier's scale) makes the "
             "backpropagated gradient grow layer by layer towards the input (explode).",
-            "preset deep at the largest depth (20), step 0, float64 probes: N(0,1) per "
-            "activation",
-            "Settings: the activations sigmoid, tanh (primary) and relu at the largest "
-            "depth of the deep grid, at initialization. Per replicate, the least-squares "
-            "slope over the hidden layers of log10 of the gradient norm w.r.t. each "
-            "layer's output; growth towards the input = −slope. Claimed above "
-            f"+{TAU} log10 per layer (a 4× change over 20 layers), tested two-sided "
-            f"against {TAU} (t-test over independent datasets, 95% CI): supported when "
-            f"significantly above, refuted when significantly below +{TAU}, else "
-            "inconclusive. " + OVERALL,
-            decide_in3a,
-            # tanh: the quote names no activation; of the saturating activations the
-            # seed discusses, tanh is the one whose linear regime (derivative 1 at 0) lets
-            # a too-large init make each layer's gain exceed 1, the mechanism the quote
-            # describes (Glorot & Bengio 2010 analysed it for tanh)
-            primary="tanh", parent="IN-3",
-            effect_label=f"N(0,1) gradient growth towards the input, log10 per layer at "
-                         f"the largest depth; null +{TAU}",
-            min_effect=IN3_MIN, pilot_sd=IN3_SD, null_value=TAU, simulate=simulate_in3a),
+            rule=Custom(
+                decide=decide_in3a,
+                words="Settings: the activations sigmoid, tanh (primary) and relu at the largest "
+                      "depth of the deep grid, at initialization. Per replicate, the least-squares "
+                      "slope over the hidden layers of log10 of the gradient norm w.r.t. each "
+                      "layer's output; growth towards the input = −slope. Claimed above "
+                      f"+{TAU} log10 per layer (a 4× change over 20 layers), tested two-sided "
+                      f"against {TAU} (t-test over independent datasets, 95% CI): supported when "
+                      f"significantly above, refuted when significantly below +{TAU}, else "
+                      "inconclusive. " + LABEL_RULE,
+                runs="preset deep at the largest depth (20), step 0, float64 probes: N(0,1) per "
+                     "activation",
+                effect_label=f"N(0,1) gradient growth towards the input, log10 per layer at "
+                             f"the largest depth; null +{TAU}",
+                simulate=simulate_in3a),
+            settings=Settings("tanh"),
+            parent="IN-3",
+            min_effect=IN3_MIN,
+            pilot_sd=IN3_SD,
+            null_value=TAU),
         Claim(
-            "IN-3b", "004", "两个0到1之间的数相乘,得到的结果就会变得很小了…最终就会变为0,"
-            "从而导致层数比较浅的权重没有更新,这就是梯度消失",
+            "IN-3b",
+            "004",
+            "两个0到1之间的数相乘,得到的结果就会变得很小了…最终就会变为0,"
+"从而导致层数比较浅的权重没有更新,这就是梯度消失",
             "Too-small init (N(0,0.01²), 12× below Xavier's scale) makes the "
             "input-dependent signal (each unit's spread across inputs) shrink layer by "
             "layer forward and the gradient shrink layer by layer towards the input "
             "(vanish).",
-            "preset deep at the largest depth (20), step 0, float64 probes: N(0,0.01²) per "
-            "activation",
-            "Settings: sigmoid (primary), tanh and relu at the largest depth, at "
-            "initialization. Per replicate, least-squares slopes over the hidden layers "
-            "of log10 gradient norm w.r.t. each layer's output and of log10 per-unit "
-            "activation spread (each unit's std across the probe inputs, RMS over units). "
-            f"Two members, each claimed above +{TAU} log10 per layer in the decaying "
-            f"direction and tested two-sided against {TAU} (t-test, 95% CI): gradient "
-            "decay towards the input, and spread decay with depth. Supported when both "
-            f"hold (intersection-union), refuted when one is significantly below +{TAU} "
-            "after Holm over the two, else inconclusive. " + OVERALL,
-            decide_in3b,
-            # sigmoid: the seed's vanishing paragraph is about sigmoid (f' = f(1−f) ≤ 1/4
-            # multiplied layer by layer)
-            primary="sigmoid", parent="IN-3",
-            effect_label=f"N(0,0.01²) gradient or activation-spread decay, log10 per "
-                         f"layer, the deciding one at the largest depth; null +{TAU}",
-            min_effect=IN3_MIN, pilot_sd=IN3_SD, null_value=TAU, simulate=simulate_in3b),
+            rule=Custom(
+                decide=decide_in3b,
+                words="Settings: sigmoid (primary), tanh and relu at the largest depth, at "
+                      "initialization. Per replicate, least-squares slopes over the hidden layers "
+                      "of log10 gradient norm w.r.t. each layer's output and of log10 per-unit "
+                      "activation spread (each unit's std across the probe inputs, RMS over units). "
+                      f"Two members, each claimed above +{TAU} log10 per layer in the decaying "
+                      f"direction and tested two-sided against {TAU} (t-test, 95% CI): gradient "
+                      "decay towards the input, and spread decay with depth. Supported when both "
+                      f"hold (intersection-union), refuted when one is significantly below +{TAU} "
+                      "after Holm over the two, else inconclusive. " + LABEL_RULE,
+                runs="preset deep at the largest depth (20), step 0, float64 probes: N(0,0.01²) per "
+                     "activation",
+                effect_label=f"N(0,0.01²) gradient or activation-spread decay, log10 per "
+                             f"layer, the deciding one at the largest depth; null +{TAU}",
+                simulate=simulate_in3b),
+            settings=Settings("sigmoid"),
+            parent="IN-3",
+            min_effect=IN3_MIN,
+            pilot_sd=IN3_SD,
+            null_value=TAU),
         Claim(
-            "IN-4", "004", "2、选择合适的参数初始化方法 (against vanishing/exploding gradients)",
+            "IN-4",
+            "004",
+            "2、选择合适的参数初始化方法 (against vanishing/exploding gradients)",
             "The variance-preserving init of each activation keeps the per-unit "
             "activation spread and the gradient scale roughly constant with depth: "
             "Xavier for tanh, He for ReLU. 'Roughly constant': within ±0.03 log10 per "
@@ -1069,26 +1106,28 @@ task whose Bayes boundary is linear, so one hidden unit suffices and identical u
             "narrowed to activations that have a variance-preserving init: sigmoid has "
             "none (its outputs' mean 1/2 is not preserved by any gain; Xavier × 4 still "
             "shrinks the spread), so it is shown, not judged.",
-            "preset deep at the largest depth (20), step 0, float64 probes: tanh + "
-            "xavier, relu + he (sigmoid + xavier and sigmoid + xavier × "
-            f"{SIGMOID_GAIN:g} shown as the contrast)",
-            "Settings: tanh + xavier (primary), relu + he. Per replicate, the slopes of "
-            "IN-3b's two profiles (per-unit activation spread, gradient) under the "
-            "matched init, log10 per layer. "
-            f"Equivalence (TOST, α = 0.05): supported if both 90% CIs lie within ±{TAU} "
-            f"(intersection-union); refuted if one lies significantly outside ±{TAU} "
-            "(one-sided t-test against the nearer margin, Holm over the two; its 90% CI "
-            "then lies wholly outside); else inconclusive; p = the deciding slope's TOST "
-            "p (for a refutation, the Holm-adjusted p of 'outside'). " + OVERALL,
-            decide_in4,
-            # tanh + xavier: Xavier's variance argument was derived for tanh-like units
-            # (Glorot & Bengio 2010), the saturating activation the seed discusses
-            primary="tanh",
-            effect_label=f"activation-spread slope or gradient growth under the matched "
-                         f"init (log10 per layer), the deciding one at the largest depth; "
-                         f"margin ±{TAU}",
-            min_effect=IN4_MIN, pilot_sd=IN4_SD, null_value=0.0, equivalence_margin=TAU,
-            simulate=simulate_in4,
+            rule=Custom(
+                decide=decide_in4,
+                words="Settings: tanh + xavier (primary), relu + he. Per replicate, the slopes of "
+                      "IN-3b's two profiles (per-unit activation spread, gradient) under the "
+                      "matched init, log10 per layer. "
+                      f"Equivalence (TOST, α = 0.05): supported if both 90% CIs lie within ±{TAU} "
+                      f"(intersection-union); refuted if one lies significantly outside ±{TAU} "
+                      "(one-sided t-test against the nearer margin, Holm over the two; its 90% CI "
+                      "then lies wholly outside); else inconclusive; p = the deciding slope's TOST "
+                      "p (for a refutation, the Holm-adjusted p of 'outside'). " + LABEL_RULE,
+                runs="preset deep at the largest depth (20), step 0, float64 probes: tanh + "
+                     "xavier, relu + he (sigmoid + xavier and sigmoid + xavier × "
+                     f"{SIGMOID_GAIN:g} shown as the contrast)",
+                effect_label=f"activation-spread slope or gradient growth under the matched "
+                             f"init (log10 per layer), the deciding one at the largest depth; "
+                             f"margin ±{TAU}",
+                simulate=simulate_in4),
+            settings=Settings("tanh"),
+            min_effect=IN4_MIN,
+            pilot_sd=IN4_SD,
+            null_value=0.0,
+            equivalence_margin=TAU,
             revision="Changed after the seed-0 run: sigmoid is no longer a setting (shown, "
                      "not judged); tanh + Xavier and ReLU + He decide. The earlier rule gave "
                      "mixed: sigmoid + Xavier × 4 refuted at −0.206 log10 per layer. Review "

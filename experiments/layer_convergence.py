@@ -27,7 +27,17 @@ import pandas as pd  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from harness.core import stats  # noqa: E402
-from harness.judge.claims import Claim, Experiment, Outcome, Setting, Verdict, missing  # noqa: E402
+from harness.judge.claims import (  # noqa: E402
+    LABEL_RULE,
+    Claim,
+    Experiment,
+    Outcome,
+    Setting,
+    Settings,
+    Verdict,
+    missing,
+)
+from harness.judge.families import Custom  # noqa: E402
 from harness.pages import plots  # noqa: E402
 from harness.pages.plots import band_frame  # noqa: E402
 from harness.track.results import RunSet, dataset_of  # noqa: E402
@@ -86,9 +96,6 @@ LC3_REVISION = (
     "overshoots to +0.48 against plain sigmoid's −0.23). Leaving out residual depth 3 "
     "came after a refutation at that depth had been seen; it is shown, not judged.")
 LC3_SETTING = "remedies vs plain sigmoid"
-OVERALL = ("Overall label: the harness's rule (primary supported and refuted nowhere = "
-           "supported; refuted anywhere = refuted, or mixed if supported elsewhere; "
-           "otherwise inconclusive).")
 
 # Declared effect sizes and pilot SDs. Pilot: 8 replicates of this design, measures as
 # now declared (issue-12 review pilot, /tmp store, each replicate its own dataset; the
@@ -839,89 +846,114 @@ monotonically. Defects: one run, a 50-weight slice, and a per-step change that u
 Adam is capped near 2 · lr · √50 rather than a distance to convergence.""",
     claims=[
         Claim(
-            "LC-1", "002 (Q45)",
+            "LC-1",
+            "002 (Q45)",
             "不同层的权重是否以不同的速度收敛? (the seed: 这道题不知道怎么回答; Abid 2018 "
             "Exp 11's answer: later layers converge faster)",
             "The seed asks and does not answer; the claim tested is Abid's answer, for his "
             "sigmoid net trained with Adam: later layers settle before earlier ones. "
             "Measured on the weights and on the representations, with sigmoid and ReLU.",
-            "grids abid (abid2018) and abid_relu (the same with ReLU and He init), "
-            "evaluations after updates 1, 12, ..., 749: the share of each layer's own "
-            "path to its final weights still to go, and CKA of each hidden layer's "
-            "representation with its final one",
-            "Settings: sigmoid: weights (primary, Abid's), relu: weights, sigmoid: "
-            "representations, relu: representations. Settling step per replicate and "
-            "layer: the first evaluation after which ‖W_t − W_T‖/‖W_1 − W_T‖ (W_1: "
-            f"after update 1) stays below {SETTLE} (weights, all 4 matrices) or the "
-            "layer's linear CKA with its final representation on a fixed batch stays "
-            f"above {CKA_SETTLE} (representations: the 3 hidden layers; the 2-unit "
-            "logits are left out). Adjacent layers (1 → 2, 2 → 3, 3 → 4 for weights; "
-            "1 → 2, 2 → 3 for representations), earlier minus later settling step, paired by "
-            "replicate, two-sided paired t-tests with 95% CIs: a setting is supported if "
-            "every earlier layer settles significantly later than the next "
-            "(intersection-union, no correction); refuted if some earlier layer settles "
-            "significantly sooner than a later one (Holm over all ordered pairs); else "
-            "inconclusive. " + OVERALL,
-            decide_lc1, primary=LC1_PRIMARY, revision=LC1_REVISION,
-            effect_label="settling step, earlier − later layer (steps): the deciding pair",
-            min_effect=LC1_MIN, pilot_sd=LC1_SD, simulate=simulate_lc1),
+            rule=Custom(
+                decide=decide_lc1,
+                words="Settings: sigmoid: weights (primary, Abid's), relu: weights, sigmoid: "
+                      "representations, relu: representations. Settling step per replicate and "
+                      "layer: the first evaluation after which ‖W_t − W_T‖/‖W_1 − W_T‖ (W_1: "
+                      f"after update 1) stays below {SETTLE} (weights, all 4 matrices) or the "
+                      "layer's linear CKA with its final representation on a fixed batch stays "
+                      f"above {CKA_SETTLE} (representations: the 3 hidden layers; the 2-unit "
+                      "logits are left out). Adjacent layers (1 → 2, 2 → 3, 3 → 4 for weights; "
+                      "1 → 2, 2 → 3 for representations), earlier minus later settling step, paired by "
+                      "replicate, two-sided paired t-tests with 95% CIs: a setting is supported if "
+                      "every earlier layer settles significantly later than the next "
+                      "(intersection-union, no correction); refuted if some earlier layer settles "
+                      "significantly sooner than a later one (Holm over all ordered pairs); else "
+                      "inconclusive. " + LABEL_RULE,
+                runs="grids abid (abid2018) and abid_relu (the same with ReLU and He init), "
+                     "evaluations after updates 1, 12, ..., 749: the share of each layer's own "
+                     "path to its final weights still to go, and CKA of each hidden layer's "
+                     "representation with its final one",
+                effect_label="settling step, earlier − later layer (steps): the deciding pair",
+                simulate=simulate_lc1),
+            settings=Settings(LC1_PRIMARY),
+            revision=LC1_REVISION,
+            min_effect=LC1_MIN,
+            pilot_sd=LC1_SD),
         Claim(
-            "LC-2", "004", "前面隐藏层的学习速率低于后面隐藏层",
+            "LC-2",
+            "004",
+            "前面隐藏层的学习速率低于后面隐藏层",
             "In a sigmoid MLP the gradient reaching the first hidden layer is smaller than "
             "the one reaching the last hidden layer, and the gap grows with depth "
             "(vanishing gradient, as the seed explains it through σ' ≤ 1/4).",
-            "preset variants, plain sigmoid, depth {3, 5, 9}; layer_stats at 16 points",
-            f"Setting: {BASE} (the seed's sigmoid network, the only one). Per replicate, "
-            "the mean over evaluations of log10(RMS per entry of the loss gradient with "
-            "respect to the first hidden layer's output / the same for the last hidden "
-            "layer's output) (post-activation outputs, the same quantity at both ends; "
-            "the weight gradient would also scale with each layer's input). Members, "
-            "each claimed below 0 and tested two-sided "
-            "(t-test, 95% CI): the ratio at each depth (3, 5, 9) and its change between "
-            "adjacent depths (deeper − shallower, paired by replicate). Supported if every "
-            "member holds (intersection-union, no correction); refuted if some member is "
-            "significantly above 0 after Holm over the five; else inconclusive. " + OVERALL,
-            decide_lc2, primary=BASE,
-            effect_label="log10 first/last hidden output-gradient RMS at a depth, or its "
-                         "change deeper − shallower (claimed < 0): the deciding member",
-            min_effect=LC2_MIN, pilot_sd=LC2_SD, simulate=simulate_lc2),
+            rule=Custom(
+                decide=decide_lc2,
+                words=f"Setting: {BASE} (the seed's sigmoid network, the only one). Per replicate, "
+                      "the mean over evaluations of log10(RMS per entry of the loss gradient with "
+                      "respect to the first hidden layer's output / the same for the last hidden "
+                      "layer's output) (post-activation outputs, the same quantity at both ends; "
+                      "the weight gradient would also scale with each layer's input). Members, "
+                      "each claimed below 0 and tested two-sided "
+                      "(t-test, 95% CI): the ratio at each depth (3, 5, 9) and its change between "
+                      "adjacent depths (deeper − shallower, paired by replicate). Supported if every "
+                      "member holds (intersection-union, no correction); refuted if some member is "
+                      "significantly above 0 after Holm over the five; else inconclusive. " + LABEL_RULE,
+                runs="preset variants, plain sigmoid, depth {3, 5, 9}; layer_stats at 16 points",
+                effect_label="log10 first/last hidden output-gradient RMS at a depth, or its "
+                             "change deeper − shallower (claimed < 0): the deciding member",
+                simulate=simulate_lc2),
+            settings=Settings(BASE),
+            min_effect=LC2_MIN,
+            pilot_sd=LC2_SD),
         Claim(
-            "LC-3", "004", "一般使用 Relu函数…4、使用Batch Normalization 5、使用残差结构",
+            "LC-3",
+            "004",
+            "一般使用 Relu函数…4、使用Batch Normalization 5、使用残差结构",
             "Each named remedy, ReLU, batch norm and residual connections, reduces the "
             "vanishing of the gradient from the last to the first hidden layer of a plain "
             "sigmoid net. (Items 2, initialization, and 3, weight regularization, of the "
             "seed's list are not tested here.)",
-            "preset variants, depth {3, 5, 9}: relu (He init), sigmoid + batch norm, "
-            "sigmoid + residual blocks h + W2 σ(W1 h), each vs plain sigmoid",
-            f"Setting: {LC3_SETTING} (the only one). Depths: 3, 5 and 9; residual at 5 and 9"
-            " only (at depth 3 it is one plain layer plus a single block; left out after "
-            "the first full run, see Revision). Vanishing = max(0, −LC-2's log10 ratio), in"
-            " every variant from the first to the last hidden layer's output (the residual "
-            "stream in a residual net); members: for each remedy (relu, batch norm, "
-            "residual) and each of its depths, improvement = vanishing(plain sigmoid) − "
-            "vanishing(remedy), paired by replicate (two-sided paired t-tests, 95% CIs). "
-            "Supported if every member improves significantly (intersection-union, no "
-            "correction); refuted if some member worsens significantly (Holm over the "
-            "members); else inconclusive. " + OVERALL,
-            decide_lc3, primary=LC3_SETTING, revision=LC3_REVISION,
-            effect_label="vanishing removed vs plain sigmoid, max(0, −log10 first/last "
-                         "hidden output-gradient ratio) (log10 units): the deciding member",
-            min_effect=LC3_MIN, pilot_sd=LC3_SD, simulate=simulate_lc3),
+            rule=Custom(
+                decide=decide_lc3,
+                words=f"Setting: {LC3_SETTING} (the only one). Depths: 3, 5 and 9; residual at 5 and 9"
+                      " only (at depth 3 it is one plain layer plus a single block; left out after "
+                      "the first full run, see Revision). Vanishing = max(0, −LC-2's log10 ratio), in"
+                      " every variant from the first to the last hidden layer's output (the residual "
+                      "stream in a residual net); members: for each remedy (relu, batch norm, "
+                      "residual) and each of its depths, improvement = vanishing(plain sigmoid) − "
+                      "vanishing(remedy), paired by replicate (two-sided paired t-tests, 95% CIs). "
+                      "Supported if every member improves significantly (intersection-union, no "
+                      "correction); refuted if some member worsens significantly (Holm over the "
+                      "members); else inconclusive. " + LABEL_RULE,
+                runs="preset variants, depth {3, 5, 9}: relu (He init), sigmoid + batch norm, "
+                     "sigmoid + residual blocks h + W2 σ(W1 h), each vs plain sigmoid",
+                effect_label="vanishing removed vs plain sigmoid, max(0, −log10 first/last "
+                             "hidden output-gradient ratio) (log10 units): the deciding member",
+                simulate=simulate_lc3),
+            settings=Settings(LC3_SETTING),
+            revision=LC3_REVISION,
+            min_effect=LC3_MIN,
+            pilot_sd=LC3_SD),
         Claim(
-            "LC-4", "004", "随着隐藏层数目的增加,分类准确率反而下降了",
+            "LC-4",
+            "004",
+            "随着隐藏层数目的增加,分类准确率反而下降了",
             "For sigmoid MLPs at a fixed training budget, test accuracy falls as depth "
             "grows: a downward trend with no significant reversal.",
-            "preset variants, plain sigmoid, depth {3, 5, 9}, 750 steps",
-            f"Setting: {BASE} (the only one). Per replicate, the accuracy lost per added "
-            "hidden layer = −(OLS slope of final test accuracy on depth over 3, 5, 9); "
-            "t-test over replicates with 95% CI. Supported if the fall is significantly "
-            "> 0 and no depth pair (shallower − deeper, paired t, Holm over all pairs) "
-            "shows accuracy significantly rising; refuted if the fall is significantly "
-            "< 0 or such a reversal exists; else inconclusive. " + OVERALL,
-            decide_lc4, primary=BASE,
-            effect_label="test accuracy lost per added hidden layer (a reversal is "
-                         "reported per hidden layer too)",
-            min_effect=LC4_MIN, pilot_sd=LC4_SD, simulate=simulate_lc4),
+            rule=Custom(
+                decide=decide_lc4,
+                words=f"Setting: {BASE} (the only one). Per replicate, the accuracy lost per added "
+                      "hidden layer = −(OLS slope of final test accuracy on depth over 3, 5, 9); "
+                      "t-test over replicates with 95% CI. Supported if the fall is significantly "
+                      "> 0 and no depth pair (shallower − deeper, paired t, Holm over all pairs) "
+                      "shows accuracy significantly rising; refuted if the fall is significantly "
+                      "< 0 or such a reversal exists; else inconclusive. " + LABEL_RULE,
+                runs="preset variants, plain sigmoid, depth {3, 5, 9}, 750 steps",
+                effect_label="test accuracy lost per added hidden layer (a reversal is "
+                             "reported per hidden layer too)",
+                simulate=simulate_lc4),
+            settings=Settings(BASE),
+            min_effect=LC4_MIN,
+            pilot_sd=LC4_SD),
     ],
     report=report,
 )

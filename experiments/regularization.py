@@ -25,13 +25,16 @@ import pandas as pd  # noqa: E402
 from harness.core import stats  # noqa: E402
 from harness.judge.claims import (  # noqa: E402
     IMPLEMENTATION,
+    LABEL_RULE,
     Claim,
     Experiment,
     Outcome,
     Setting,
+    Settings,
     Verdict,
     missing,
 )
+from harness.judge.families import Custom  # noqa: E402
 from harness.pages import plots  # noqa: E402
 from harness.pages.plots import band, band_frame  # noqa: E402
 from harness.track.results import RunSet  # noqa: E402
@@ -849,9 +852,6 @@ set the difference between our paired rows beside our min–max spread over draw
 """
 
 
-OVERALL = ("Overall label: the harness's rule (primary supported and refuted nowhere = "
-           "supported; refuted anywhere = refuted, or mixed if supported elsewhere; "
-           "otherwise inconclusive).")
 
 EXPERIMENT = Experiment(
     name=NAME,
@@ -867,7 +867,8 @@ regularization shrinks weights, strong L1 makes them sparse, the effect on accur
 unclear.""",
     claims=[
         Claim(
-            "RG-1", "002 (Q46)",
+            "RG-1",
+            "002 (Q46)",
             "正则化如何影响权重? (the seed: 在神经网络出现high variance也就是overfitting的时候,"
             "regularization(正则化)是一个很常用的方法; Abid 2018 Exp 12's answer: "
             "regularization decreases the magnitude of the weights)",
@@ -875,26 +876,30 @@ unclear.""",
             "norm of the weights falls as the L1 or the L2 strength λ grows (non-increasing "
             "with no significant reversal, and a downward trend), over the λ at which the "
             "net still trains.",
-            "abid2018: λ ∈ {0, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 100} for L1 and for L2 "
-            "(mean-reduced, grids path_l1, path_l2), read over a range declared from the "
-            f"issue-12 pilot: L1 λ ≤ {TRAINS_UP_TO['l1']:g}, L2 λ ≤ {TRAINS_UP_TO['l2']:g}, "
-            f"the λ that trained there ({TRAINS_RULE}; a net at chance has its weights at "
-            "Adam's floor, where the norm no longer measures the penalty; each run reports "
-            "whether they still train, not decisive); settings L2 (primary: the penalty on "
-            "the weights' magnitude itself, and the one whose shrinking weight range Abid "
-            "reported) and L1",
-            "Per setting (penalty), per replicate: the final norm of all weight matrices at "
-            "each λ of the range; its trend = −(OLS slope on the λ index: half-decade "
-            "steps, λ = 0 one step below 0.01), two-sided t-test over replicates. Supported "
-            "if the trend is significantly > 0 and no λ pair (smaller − larger λ, two-sided "
-            "paired t, Holm over all ordered pairs) shows the norm significantly rising (a "
-            "reversal); refuted if the trend is significantly < 0 or such a reversal "
-            "exists; else inconclusive (layer_convergence's LC-4 rule). The statistic: the "
-            "trend (norm lost per step), or the reversal per step. " + OVERALL,
-            decide_rg1, primary="L2",
-            effect_label="norm of all weights lost per half-decade step of λ (L2): the "
-                         "trend, or a reversal per step",
-            min_effect=RG1_MIN, pilot_sd=RG1_SD, simulate=simulate_rg1,
+            rule=Custom(
+                decide=decide_rg1,
+                words="Per setting (penalty), per replicate: the final norm of all weight matrices at "
+                      "each λ of the range; its trend = −(OLS slope on the λ index: half-decade "
+                      "steps, λ = 0 one step below 0.01), two-sided t-test over replicates. Supported "
+                      "if the trend is significantly > 0 and no λ pair (smaller − larger λ, two-sided "
+                      "paired t, Holm over all ordered pairs) shows the norm significantly rising (a "
+                      "reversal); refuted if the trend is significantly < 0 or such a reversal "
+                      "exists; else inconclusive (layer_convergence's LC-4 rule). The statistic: the "
+                      "trend (norm lost per step), or the reversal per step. " + LABEL_RULE,
+                runs="abid2018: λ ∈ {0, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 100} for L1 and for L2 "
+                     "(mean-reduced, grids path_l1, path_l2), read over a range declared from the "
+                     f"issue-12 pilot: L1 λ ≤ {TRAINS_UP_TO['l1']:g}, L2 λ ≤ {TRAINS_UP_TO['l2']:g}, "
+                     f"the λ that trained there ({TRAINS_RULE}; a net at chance has its weights at "
+                     "Adam's floor, where the norm no longer measures the penalty; each run reports "
+                     "whether they still train, not decisive); settings L2 (primary: the penalty on "
+                     "the weights' magnitude itself, and the one whose shrinking weight range Abid "
+                     "reported) and L1",
+                effect_label="norm of all weights lost per half-decade step of λ (L2): the "
+                             "trend, or a reversal per step",
+                simulate=simulate_rg1),
+            settings=Settings("L2"),
+            min_effect=RG1_MIN,
+            pilot_sd=RG1_SD,
             revision="Changed after the seed-0 run: support is a downward trend with no "
                      "significant reversal over a λ range declared from the pilot (L1 λ ≤ "
                      "1, L2 λ ≤ 3); the λ beyond it are tabled, not judged. The earlier "
@@ -903,95 +908,118 @@ unclear.""",
                      "off the verdict's data is not declared before data, and strict "
                      "per-pair drops ask more than the quote's 'decreases'."),
         Claim(
-            "RG-2a", "001",
+            "RG-2a",
+            "001",
             "L1 正则化:增加了所有权重w参数的绝对值之和,逼迫更多的w为0,也就是变稀疏",
             "L1 drives more weights to ≈ 0 than L2 does: at the same shrinkage of the "
             "weights (equal norm, not equal λ, whose units differ between the penalties), "
             "L1 leaves a larger share of the weights at ≈ 0 (|w| < 0.1 × the RMS of all "
             "weights).",
-            "abid2018: the L1 and L2 λ paths of RG-1 over its declared range; per "
-            "replicate, the share at ≈ 0 interpolated (linearly, between the two λ that "
-            "bracket it) where the norm of all weights has shrunk (1 − norm / unpenalized "
-            "norm) by 1/3, 2/3 and all of the deepest shrinkage that both penalties reach "
-            "in that replicate over the declared range (so every target is reached); the one "
-            "setting abid2018 (subgradient L1 as Abid; the proximal step's exact zeros are "
-            "shown beside)",
-            "L1 − L2 share at ≈ 0 at each matched norm, two-sided paired t-tests over "
-            "replicates. Supported if L1 − L2 > 0 significantly at all three "
-            "(intersection-union); refuted if L1 − L2 < 0 significantly at some after Holm; "
-            "else inconclusive. The statistic is the deciding norm's L1 − L2 (the weakest "
-            "when all hold). " + OVERALL,
-            decide_rg2a, primary="abid2018",
-            effect_label="share of weights at ≈ 0 (|w| < 0.1 RMS), L1 − L2 at the deciding "
-                         "matched norm",
-            min_effect=RG2A_MIN, pilot_sd=RG2A_SD, parent="RG-2", simulate=simulate_rg2a),
+            rule=Custom(
+                decide=decide_rg2a,
+                words="L1 − L2 share at ≈ 0 at each matched norm, two-sided paired t-tests over "
+                      "replicates. Supported if L1 − L2 > 0 significantly at all three "
+                      "(intersection-union); refuted if L1 − L2 < 0 significantly at some after Holm; "
+                      "else inconclusive. The statistic is the deciding norm's L1 − L2 (the weakest "
+                      "when all hold). " + LABEL_RULE,
+                runs="abid2018: the L1 and L2 λ paths of RG-1 over its declared range; per "
+                     "replicate, the share at ≈ 0 interpolated (linearly, between the two λ that "
+                     "bracket it) where the norm of all weights has shrunk (1 − norm / unpenalized "
+                     "norm) by 1/3, 2/3 and all of the deepest shrinkage that both penalties reach "
+                     "in that replicate over the declared range (so every target is reached); the one "
+                     "setting abid2018 (subgradient L1 as Abid; the proximal step's exact zeros are "
+                     "shown beside)",
+                effect_label="share of weights at ≈ 0 (|w| < 0.1 RMS), L1 − L2 at the deciding "
+                             "matched norm",
+                simulate=simulate_rg2a),
+            settings=Settings("abid2018"),
+            min_effect=RG2A_MIN,
+            pilot_sd=RG2A_SD,
+            parent="RG-2"),
         Claim(
-            "RG-2b", "001",
+            "RG-2b",
+            "001",
             "L2 正则化:增加了所有权重w参数的平方之和, 逼迫所有w趋向于0但是不为0",
             "L2 shrinks all weights toward 0 without making them 0: at no λ at which the "
             "net trains (RG-1's declared range) does L2 raise the share of weights at ≈ 0 "
             "(|w| < 0.1 × the RMS of all weights) over the unpenalized net's by "
             f"{RG2B_MARGIN:g} or more (the shrinking itself is RG-1's L2 setting). Exact "
             "zeros cannot decide it: a float32 weight under a (sub)gradient step never lands on 0.",
-            "abid2018: the L2 λ path of RG-1 over the λ > 0 of its declared range, each "
-            "against λ = 0; the one setting abid2018",
-            "Per λ, the increase of the share at ≈ 0 over λ = 0, two-sided paired t-test "
-            f"against {RG2B_MARGIN:g} over replicates. Supported if the increase is "
-            f"significantly below {RG2B_MARGIN:g} at every λ (intersection-union); "
-            f"refuted if significantly above {RG2B_MARGIN:g} at some λ after Holm; else "
-            "inconclusive. The statistic is the deciding λ's increase (the largest-p λ "
-            "when all hold). " + OVERALL,
-            decide_rg2b, primary="abid2018",
-            effect_label="share of weights at ≈ 0 (|w| < 0.1 RMS), L2 at λ − at λ = 0, at "
-                         "the deciding λ",
-            min_effect=RG2B_MARGIN, pilot_sd=RG2B_SD, null_value=RG2B_MARGIN,
-            parent="RG-2", simulate=simulate_rg2b),
+            rule=Custom(
+                decide=decide_rg2b,
+                words="Per λ, the increase of the share at ≈ 0 over λ = 0, two-sided paired t-test "
+                      f"against {RG2B_MARGIN:g} over replicates. Supported if the increase is "
+                      f"significantly below {RG2B_MARGIN:g} at every λ (intersection-union); "
+                      f"refuted if significantly above {RG2B_MARGIN:g} at some λ after Holm; else "
+                      "inconclusive. The statistic is the deciding λ's increase (the largest-p λ "
+                      "when all hold). " + LABEL_RULE,
+                runs="abid2018: the L2 λ path of RG-1 over the λ > 0 of its declared range, each "
+                     "against λ = 0; the one setting abid2018",
+                effect_label="share of weights at ≈ 0 (|w| < 0.1 RMS), L2 at λ − at λ = 0, at "
+                             "the deciding λ",
+                simulate=simulate_rg2b),
+            settings=Settings("abid2018"),
+            min_effect=RG2B_MARGIN,
+            pilot_sd=RG2B_SD,
+            null_value=RG2B_MARGIN,
+            parent="RG-2"),
         Claim(
-            "RG-3", "000",
-            ("L2权重衰减和L2正则化的区别: L2正则式在损失函数中的添加正则项,"
-             "而L2权重衰减是在权重更新回传时添加惩罚项"),
+            "RG-3",
+            "000",
+            "L2权重衰减和L2正则化的区别: L2正则式在损失函数中的添加正则项,"
+            "而L2权重衰减是在权重更新回传时添加惩罚项",
             "L2-in-the-loss and decoupled weight decay give the same trajectory under "
             "plain SGD (up to the lr rescaling) but different results under Adam. Both "
             "halves follow from the update rules as torch.optim implements them (Adam "
             "rescales the penalty's gradient 2λw per coordinate, AdamW's decay is not "
             "rescaled), so this is an implementation check, not an empirical claim.",
-            "preset decay: λ·Σw² with λ = 0.005 in the loss vs weight_decay = 0.01 (= 2λ, "
-            "torch multiplies it by lr), under SGD (lr 0.1) and Adam vs AdamW (lr 0.003); "
-            "settings adam (primary: the case the distinction is about) and sgd",
-            "Per replicate, max |a − b| / max |b| over the final first-layer weights (a = "
-            "L2 in the loss, b = decoupled decay). sgd: supported if below "
-            f"{SAME_TOL:g} (float32 rounding) in every replicate, else refuted; the "
-            "statistic is the largest over replicates. adam: supported if above "
-            f"{DIFF_TOL:g} in every replicate (statistic: the smallest), refuted if below "
-            f"{SAME_TOL:g} in every replicate (statistic: the largest), else inconclusive. "
-            "Deterministic comparisons: the statistic has no sampling CI. " + OVERALL,
-            decide_rg3, primary="adam",
-            effect_label="relative difference of the final first-layer weights, max |a − b| "
-                         "/ max |b| (smallest over replicates)",
-            min_effect=DIFF_TOL, null_value=DIFF_TOL, category=IMPLEMENTATION,
-            simulate=simulate_rg3),
+            rule=Custom(
+                decide=decide_rg3,
+                words="Per replicate, max |a − b| / max |b| over the final first-layer weights (a = "
+                      "L2 in the loss, b = decoupled decay). sgd: supported if below "
+                      f"{SAME_TOL:g} (float32 rounding) in every replicate, else refuted; the "
+                      "statistic is the largest over replicates. adam: supported if above "
+                      f"{DIFF_TOL:g} in every replicate (statistic: the smallest), refuted if below "
+                      f"{SAME_TOL:g} in every replicate (statistic: the largest), else inconclusive. "
+                      "Deterministic comparisons: the statistic has no sampling CI. " + LABEL_RULE,
+                runs="preset decay: λ·Σw² with λ = 0.005 in the loss vs weight_decay = 0.01 (= 2λ, "
+                     "torch multiplies it by lr), under SGD (lr 0.1) and Adam vs AdamW (lr 0.003); "
+                     "settings adam (primary: the case the distinction is about) and sgd",
+                effect_label="relative difference of the final first-layer weights, max |a − b| "
+                             "/ max |b| (smallest over replicates)",
+                simulate=simulate_rg3),
+            settings=Settings("adam"),
+            min_effect=DIFF_TOL,
+            null_value=DIFF_TOL,
+            category=IMPLEMENTATION),
         Claim(
-            "RG-4", "004", "L2正则化…解决过拟合问题",
+            "RG-4",
+            "004",
+            "L2正则化…解决过拟合问题",
             "L2 regularization (L1 as a second setting) reduces the train–test accuracy "
             "gap (overfitting) on a task where the unregularized model overfits, without "
             f"lowering test accuracy (by more than {RG4_NI:g}), at some penalty strength.",
-            "preset overfit (digits, 200 training images, 100-100 ReLU, 1500 steps): "
-            "λ ∈ {1e-4, 1e-3, 1e-2} (sum-reduced) vs λ = 0; settings L2 (primary: weight "
-            "decay is the textbook remedy for overfitting) and L1",
-            "Needs a baseline gap (train − test accuracy at λ = 0, 95% CI above 0), else "
-            "inconclusive. Per setting (penalty) and λ, paired over replicates, two-sided "
-            "paired t-tests: the gap reduction (gap at λ = 0 − gap at λ) against 0, and the "
-            f"test accuracy change (at λ − at λ = 0) against −{RG4_NI:g} (non-inferiority: "
-            f"one point). A λ counts if its gap reduction is significantly above 0 and its "
-            f"test accuracy change significantly above −{RG4_NI:g} (intersection-union p = "
-            "the larger of the two), Holm over the three λ. Supported if some λ counts (the "
-            "statistic: its gap reduction, with the Holm-adjusted p); refuted if every λ "
-            "fails significantly, i.e. widens the gap or lowers test accuracy by more than "
-            f"{RG4_NI:g} (intersection-union, each at α = 0.05; the statistic: the weakest "
-            "failure); else inconclusive. " + OVERALL,
-            decide_rg4, primary="L2",
-            effect_label="train–test gap reduction at the deciding λ (accuracy; λ = 0 − λ)",
-            min_effect=RG4_MIN, pilot_sd=RG4_SD, simulate=simulate_rg4),
+            rule=Custom(
+                decide=decide_rg4,
+                words="Needs a baseline gap (train − test accuracy at λ = 0, 95% CI above 0), else "
+                      "inconclusive. Per setting (penalty) and λ, paired over replicates, two-sided "
+                      "paired t-tests: the gap reduction (gap at λ = 0 − gap at λ) against 0, and the "
+                      f"test accuracy change (at λ − at λ = 0) against −{RG4_NI:g} (non-inferiority: "
+                      f"one point). A λ counts if its gap reduction is significantly above 0 and its "
+                      f"test accuracy change significantly above −{RG4_NI:g} (intersection-union p = "
+                      "the larger of the two), Holm over the three λ. Supported if some λ counts (the "
+                      "statistic: its gap reduction, with the Holm-adjusted p); refuted if every λ "
+                      "fails significantly, i.e. widens the gap or lowers test accuracy by more than "
+                      f"{RG4_NI:g} (intersection-union, each at α = 0.05; the statistic: the weakest "
+                      "failure); else inconclusive. " + LABEL_RULE,
+                runs="preset overfit (digits, 200 training images, 100-100 ReLU, 1500 steps): "
+                     "λ ∈ {1e-4, 1e-3, 1e-2} (sum-reduced) vs λ = 0; settings L2 (primary: weight "
+                     "decay is the textbook remedy for overfitting) and L1",
+                effect_label="train–test gap reduction at the deciding λ (accuracy; λ = 0 − λ)",
+                simulate=simulate_rg4),
+            settings=Settings("L2"),
+            min_effect=RG4_MIN,
+            pilot_sd=RG4_SD),
     ],
     report=report,
 )

@@ -19,10 +19,9 @@ from harness.train.probes import EvalContext, LossBursts, StepContext
 from harness.train.schema import eval_schedule
 from harness.train.trainer import effective_lr, total_steps
 
-SIMULATE = {"BS-1": bs.simulate_bs1, "BS-2": bs.simulate_bs2, "BS-3": bs.simulate_bs3,
-            "BS-4": bs.simulate_bs4, "BS-5a": bs.simulate_bs5a,
-            "BS-5b": bs.simulate_bs5b}
 CLAIMS = {c.id: c for c in bs.EXPERIMENT.claims}
+# claims on a custom rule (the others are covered by tests/test_families.py)
+SIMULATE = {"BS-1": bs.simulate_bs1, "BS-3": bs.simulate_bs3, "BS-4": bs.simulate_bs4}
 
 
 def test_constants_match_the_experiment_yaml():
@@ -98,36 +97,6 @@ def test_least_favourable_null_puts_one_member_at_the_null():
     assert picked == set(range(5))  # drawn at random per simulation
     assert (bs._members(rng, 5, 0.3, planted=True, scale=None) == 0.3).all()
     assert (bs._members(rng, 5, 0.3, planted=False, scale=-2.0) == -0.6).all()
-
-
-def test_bs2_null_plants_the_effect_in_the_robustness_settings():
-    """Noise-free: the primary falls by min_effect at every pair but one (flat), the
-    robustness settings at every pair."""
-    final = bs._monotone_final(np.random.default_rng(0), "test_acc", 0.85,
-                               np.array([0.02, 0.0, 0.02, 0.02, 0.02]), np.full(5, 0.02),
-                               0.0)
-    means = final.groupby(["preset", "batch_size"]).test_acc.mean().unstack()
-    diffs = -np.diff(means.loc[:, list(bs.BATCHES)].to_numpy(), axis=1)
-    np.testing.assert_allclose(diffs[means.index.get_loc(bs.PRIMARY)], [0.02, 0, 0.02, 0.02,
-                                                                        0.02], atol=1e-12)
-    for p in bs.FIXED_EPOCHS[1:]:
-        np.testing.assert_allclose(diffs[means.index.get_loc(p)], 0.02, atol=1e-12)
-
-
-def test_bs2_judges_only_exp8s_protocol():
-    """same_steps (no fixed epochs) and the lr-scaled presets are tabled, not judged:
-    even a strong opposite effect there cannot refute BS-2."""
-    final = bs._monotone_final(np.random.default_rng(0), "test_acc", 0.85, np.full(5, 0.1),
-                               np.full(5, 0.1), 0.01)
-    base = final[final.preset == bs.PRIMARY]
-    others = [base.assign(preset=p, test_acc=base.test_acc.to_numpy()[::-1])
-              for p in ("same_steps", "lr_scaled", "lr_sqrt")]
-    rs = RunSet.from_tables("batch_size", bs.AXES, pd.concat([final, *others]))
-    outcome = bs.decide_bs2(rs)
-    assert [s.setting for s in outcome.settings] == list(bs.FIXED_EPOCHS)
-    assert judge(CLAIMS["BS-2"], "batch_size", outcome).verdict == stats.SUPPORTED
-    pairs = next(t for k, t in outcome.tables.items() if k.startswith("Adjacent"))
-    assert set(pairs[~pairs.judged].setting) == {"same_steps", "lr_scaled", "lr_sqrt"}
 
 
 def test_bs5_reads_each_replicate_at_a_matched_loss():
@@ -249,9 +218,9 @@ def test_bs4_holds_batch_1_at_abid2018_and_judges_only_the_learning_rate_rules()
 
 
 def test_bs5a_compares_batch_1_with_full_batch_only():
-    rs = bs.simulate_bs5a(np.random.default_rng(0), True, scale=5.0)
-    outcome = bs.decide_bs5a(rs)
-    assert [s.setting for s in outcome.settings] == list(bs.BS5_SETTINGS)
+    claim = CLAIMS["BS-5a"]
+    outcome = claim.decide(claim.simulate(np.random.default_rng(0), True, scale=5.0))
+    assert [s.setting for s in outcome.settings] == list(bs.BS5_SETTINGS.judged)
     assert all(s.verdict == stats.SUPPORTED for s in outcome.settings)
     assert any(k.startswith("Where the matched level sits") for k in outcome.tables)
 

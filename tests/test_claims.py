@@ -9,13 +9,15 @@ import math
 import pytest
 
 from harness.core import stats
-from harness.judge.claims import Claim, Outcome, Setting, judge, missing
+from harness.judge.claims import Claim, Outcome, Setting, Settings, judge, missing
+from harness.judge.families import Custom
 from harness.track.tracking import PROJECT_ROOT
 
 
 def _claim(**kw) -> Claim:
-    return Claim("X-1", "000", "quote", "hypothesis", "runs", "rule", decide=lambda rs: None,
-                 primary="a", effect_label="difference", min_effect=0.01, **kw)
+    rule = Custom(decide=lambda rs: None, words="rule", runs="runs", effect_label="difference")
+    return Claim("X-1", "000", "quote", "hypothesis", rule=rule, settings=Settings("a"),
+                 min_effect=0.01, **kw)
 
 
 def _setting(name: str, verdict: str, mean: float, p: float) -> Setting:

@@ -8,7 +8,11 @@ import importlib
 import pkgutil
 
 import experiments
-from harness.judge.claims import Experiment
+from harness.judge.claims import Claim, Experiment
+from harness.judge.userclaims import user_claims
+from harness.track.tracking import PROJECT_ROOT
+
+CLAIM_DIR = PROJECT_ROOT / "conf" / "claim"  # users' own claims, one YAML file each
 
 
 def registry() -> dict[str, Experiment]:
@@ -20,3 +24,8 @@ def registry() -> dict[str, Experiment]:
         if isinstance(exp, Experiment):
             found[exp.name] = exp
     return found
+
+
+def users() -> list[Claim]:
+    """Every claim declared in YAML under conf/claim/ (a user's own)."""
+    return user_claims(CLAIM_DIR)

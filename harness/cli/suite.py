@@ -6,7 +6,9 @@ MLflow are skipped, so the suite is idempotent and resumes after an interruption
 the wall time per experiment and in total; each sweep prints one line per finished
 point (k/N, elapsed, ETA). ``--dry-run`` lists every point's status instead. ``--seed K``
 re-runs everything under another master seed into its own store and folder
-(results/README.md compares seeds 0 and 1).
+(results/README.md compares seeds 0 and 1). ``--claim ID`` (repeatable) runs only the sweep
+points that claim reads (a catalogue claim, or a user's own in conf/claim/ID.yaml) and
+judges it alone into results/claims/ID/, leaving the experiment pages as they are.
 Every step (the sweeps, then the report) uses one store: ``tracking.uri=...`` among the
 overrides, else $MLFLOW_TRACKING_URI, else ./mlflow.db (mlflow-seedK.db for seed K).
 """
@@ -14,13 +16,18 @@ overrides, else $MLFLOW_TRACKING_URI, else ./mlflow.db (mlflow-seedK.db for seed
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from harness.cli import report
-from harness.cli.registry import registry
+from harness.cli.registry import CLAIM_DIR, registry, users
+from harness.judge.claims import Claim, Experiment
+from harness.pages.report import claim_page
+from harness.track.results import load
 from harness.track.tracking import (
     PROJECT_ROOT,
     TrackingError,
@@ -62,6 +69,37 @@ def seed_store(seed: int, override: str | None = None) -> str:
     return f"sqlite:///{PROJECT_ROOT / f'mlflow-seed{seed}.db'}"
 
 
+def find_claims(ids: list[str], exps: dict[str, Experiment]) -> list[tuple[str, Claim]]:
+    """(experiment, claim) for each id: a catalogue claim, else conf/claim/ID.yaml."""
+    catalogue = {c.id: (name, c) for name, exp in exps.items() for c in exp.claims}
+    mine = {c.id: c for c in users()}
+    found = []
+    for cid in ids:
+        if cid in catalogue:
+            found.append(catalogue[cid])
+        elif cid in mine:
+            if mine[cid].experiment not in exps:
+                raise ConfigError(f"{CLAIM_DIR / cid}.yaml: field experiment="
+                                  f"{mine[cid].experiment} is invalid: allowed values are "
+                                  f"{sorted(exps)}")
+            found.append((mine[cid].experiment, mine[cid]))
+        else:
+            raise ConfigError(f"--claim={cid} is invalid: allowed values are "
+                              f"{sorted(catalogue) + sorted(mine)}")
+    return found
+
+
+def select_override(claims: list[Claim]) -> list[str]:
+    """``hydra.sweeper.select`` for the points these claims read (all the experiment's
+    points when one of them has a custom rule, whose reads are not declared)."""
+    if not claims or any(c.measure is None for c in claims):
+        return []
+    select = [c.measure.selection(c.settings.every) for c in claims]  # any of them
+    text = json.dumps(select, separators=(",", ":"))
+    return ["hydra.sweeper.select='" + text.replace("'", "\\u0027").replace("$", "\\u0024")
+            + "'"]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m harness.suite", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -74,19 +112,31 @@ def main(argv: list[str] | None = None) -> None:
                              "writes to its own store (mlflow-seedK.db, unless tracking.uri= "
                              "or $MLFLOW_TRACKING_URI names one) and report folder "
                              "(results/seeds/K/)")
+    parser.add_argument("--claim", action="append", dest="claims",
+                        help="only the points this claim reads, then judge it alone into "
+                             "results/claims/ID/ (repeatable; catalogue ids or "
+                             "conf/claim/ID.yaml)")
     parser.add_argument("--out", default=None,
-                        help="report folder (default: results/, or results/seeds/K/)")
+                        help="report folder (default: results/, or results/seeds/K/; "
+                             "with --claim: results/claims/)")
     parser.add_argument("--dry-run", action="store_true",
                         help="list every point of every sweep with its status in the store "
                              "(finished / missing / failed / killed), train nothing")
     parser.add_argument("overrides", nargs="*", help="Hydra overrides for every sweep, e.g. "
                                                      "profile=smoke")
     args = parser.parse_args(argv)
-    names = args.experiments or list(registry())
-    unknown = sorted(set(names) - set(registry()))
+    exps = registry()
+    names = args.experiments or list(exps)
+    unknown = sorted(set(names) - set(exps))
     if unknown:
         parser.exit(2, f"error: --experiment={unknown} is invalid: allowed values are "
-                       f"{sorted(registry())}\n")
+                       f"{sorted(exps)}\n")
+    try:
+        claims = find_claims(args.claims or [], exps)
+    except (ConfigError, KeyError) as exc:
+        parser.exit(2, f"error: {str(exc).strip(chr(34))}\n")
+    if claims:
+        names = list(dict.fromkeys(exp for exp, _ in claims))
     if args.jobs < 1:
         parser.exit(2, f"error: --jobs={args.jobs} is invalid: allowed values are integers "
                        ">= 1\n")
@@ -102,7 +152,7 @@ def main(argv: list[str] | None = None) -> None:
     except (ConfigError, TrackingError) as exc:
         parser.exit(2, f"error: {exc}\n")
     out = args.out or str(PROJECT_ROOT / "results" / (
-        "" if args.seed == 0 else f"seeds/{args.seed}"))
+        "claims" if claims else "" if args.seed == 0 else f"seeds/{args.seed}"))
     env = {**os.environ, "MLFLOW_TRACKING_URI": uri}
     timings: list[tuple[str, float]] = []
     for name in names:
@@ -110,7 +160,8 @@ def main(argv: list[str] | None = None) -> None:
         # made absolute (the sweeps run from the project root)
         cmd = sweep_command(name, args.jobs,
                             [*overrides, *([f"tracking.uri={uri}"] if explicit else []),
-                             *(["tracking.dry_run=true"] if args.dry_run else [])])
+                             *(["tracking.dry_run=true"] if args.dry_run else []),
+                             *select_override([c for e, c in claims if e == name])])
         print(f"==> {' '.join(cmd[1:])}", flush=True)
         start = time.perf_counter()
         try:
@@ -126,6 +177,15 @@ def main(argv: list[str] | None = None) -> None:
     if args.dry_run:
         return
     start = time.perf_counter()
+    if claims:
+        command = " ".join(["python -m harness.suite", *(argv if argv is not None
+                                                          else sys.argv[1:])])
+        for name, claim in claims:
+            rs = load(name, uri, overrides)
+            v = claim_page(claim, name, rs, Path(out), command)
+            print(f"{claim.id}: {v.verdict} · {v.effect_label} {v.effect:.4g} "
+                  f"[{v.ci_low:.4g}, {v.ci_high:.4g}] · {Path(out) / claim.id / 'README.md'}")
+        return
     report_args = ["--out", out, "--tracking-uri", uri,
                    *[a for n in names for a in ("--experiment", n)],
                    *[a for o in overrides for a in ("--override", o)]]

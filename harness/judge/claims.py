@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,10 @@ import pandas as pd
 from scipy import stats as sps
 
 from harness.core import stats
+from harness.judge.families import NULL, PLANTED, Custom, Design, Family
+from harness.judge.measures import Measure
+from harness.judge.outcome import Outcome, Setting, _num, missing  # noqa: F401 (the API)
+from harness.judge.table import level_summary
 
 if TYPE_CHECKING:
     from harness.track.results import RunSet
@@ -40,44 +45,6 @@ def planned_replicates(claims: list[Claim]) -> int:
     at their smallest effects, rounded up to a multiple of 8, capped at REPLICATE_CAP."""
     needed = [c.replicates_needed for c in claims if c.replicates_needed]
     return min(REPLICATE_CAP, -(-max(needed, default=8) // 8) * 8)
-
-
-@dataclass
-class Setting:
-    """One setting's verdict and the statistic that decided it."""
-
-    setting: str  # a declared setting name, e.g. "abid2018", "digits w128", "relu"
-    verdict: str
-    effect: stats.Effect
-    decided_by: str = ""  # which member decided, e.g. "pair 64 → 256"
-    ci_level: float = 0.95
-
-    def as_json(self) -> dict[str, object]:
-        e = self.effect
-        return {"setting": self.setting, "verdict": self.verdict, "effect": _num(e.mean),
-                "ci_low": _num(e.ci_low), "ci_high": _num(e.ci_high),
-                "p_value": _num(e.p), "null": _num(e.null), "n_replicates": int(e.n),
-                "n_datasets": int(e.n_datasets), "decided_by": self.decided_by}
-
-
-@dataclass
-class Outcome:
-    """What a claim's rule returns: per-setting verdicts and the data behind them."""
-
-    settings: list[Setting]
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # title -> table
-    notes: list[str] = field(default_factory=list)  # markdown paragraphs
-
-
-def missing(why: str) -> Outcome:
-    """The outcome of a rule whose runs are not (all) there: no setting decided."""
-    return Outcome([], notes=[f"Not enough runs: {why}"])
-
-
-def _num(x: float | None) -> float | None:
-    """A number for JSON: 6 significant digits (p-values keep their size); NaN and ±inf
-    (no value) as null."""
-    return None if x is None or not math.isfinite(x) else float(f"{float(x):.6g}")
 
 
 @dataclass
@@ -147,20 +114,63 @@ class Verdict:
                 "revision": self.revision, "run_ids": list(self.run_ids)}
 
 
-@dataclass
+LABEL_RULE = ("Overall label: the harness's rule (primary supported and refuted nowhere = "
+              "supported; refuted anywhere = refuted, or mixed if supported elsewhere; "
+              "otherwise inconclusive).")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Which settings a claim judges. ``primary``: what the quote is about (the faithful
+    preset where an original exists); ``robustness``: judged too (their refutations are
+    Holm-corrected across them and never dropped); ``shown``: tabled with the reason they
+    are not judged, never in the verdict. ``by``: the run column that names a setting."""
+
+    primary: str
+    robustness: tuple[str, ...] = ()
+    shown: tuple[tuple[str, str], ...] = ()  # (setting, why it is not judged)
+    by: str = "preset"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "robustness", tuple(self.robustness))
+        shown = self.shown.items() if isinstance(self.shown, dict) else self.shown
+        object.__setattr__(self, "shown", tuple((str(k), str(v)) for k, v in shown))
+
+    @property
+    def judged(self) -> tuple[str, ...]:
+        return (self.primary, *self.robustness)
+
+    @property
+    def every(self) -> tuple[str, ...]:
+        return (*self.judged, *(name for name, _ in self.shown))
+
+    def words(self) -> str:
+        parts = [f"{self.primary} primary"]
+        if self.robustness:
+            parts.append(f"{', '.join(self.robustness)} robustness")
+        if self.shown:
+            parts.append(f"{', '.join(n for n, _ in self.shown)} shown, not judged")
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True, eq=False)
 class Claim:
+    """A claim as data: where it comes from, what it restates, and the rule declared for
+    it before the data: a measure × a rule family × settings (or, for a rule that fits no
+    family, :class:`~harness.judge.families.Custom`). Its prose (rule text, runs read,
+    effect label) is generated from the declaration; the rules lock
+    (``results/rules.lock.md``) records it."""
+
     id: str
     seed: str  # seed file the quote comes from, e.g. "002 (Q43)"
     quote: str  # verbatim, in the seed's language
     hypothesis: str  # the measurable restatement we test
-    runs: str  # which runs of the experiment the rule reads
-    rule: str  # the decision rule, in words, declared before the data
-    decide: Callable[[RunSet], Outcome]
-    primary: str  # the setting the quote is about (faithful where there is an original)
-    effect_label: str  # what the headline effect measures, in its units
+    rule: Family | Custom  # the rule family (with its parameters), or the escape hatch
+    settings: Settings
     min_effect: float  # smallest effect worth reporting (headline units), declared
+    measure: Measure | None = None  # what the family reads (None for Custom)
     # SD of the headline's per-replicate statistic in a pilot run (stated with its
-    # source in the module): with min_effect it fixes the replicates the claim needs
+    # source beside the declaration): with min_effect it fixes the replicates needed
     pilot_sd: float | None = None
     null_value: float | None = 0.0  # what the headline is tested against
     equivalence_margin: float | None = None  # TOST margin; the headline CI is then 90%
@@ -170,13 +180,20 @@ class Claim:
     # earlier rule gave, why): such a rule is no longer declared before those data, and
     # the page and verdicts.json say so ("" = declared before any full run)
     revision: str = ""
-    # synthetic runs for calibration (harness.calibrate): simulate(rng, planted) builds
-    # the tables the rule reads (RunSet.from_tables). planted=False: the claim false at
-    # its least favourable boundary (in the primary setting one member of an
-    # every-member family exactly at the null, the others at min_effect; a some-member
-    # family all at the null; an equivalence claim with one member at the margin).
-    # planted=True: min_effect in the claimed direction in every member and setting.
-    simulate: Callable[[np.random.Generator, bool], RunSet] | None = None
+    notes: tuple[str, ...] = ()  # claim-specific caveats, printed with every verdict
+    replicates: int | None = None  # of a simulated setting (default: the planned count)
+    experiment: str = ""  # the experiment whose runs it reads (YAML claims name it)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.settings, dict):
+            object.__setattr__(self, "settings", Settings(**self.settings))
+        object.__setattr__(self, "notes", tuple(self.notes))
+        if not isinstance(self.rule, Custom) and self.measure is None:
+            raise ValueError(f"{self.id}: a rule family needs a measure")
+
+    @property
+    def primary(self) -> str:
+        return self.settings.primary
 
     @property
     def ci_level(self) -> float:
@@ -188,6 +205,111 @@ class Claim:
         if not self.pilot_sd:
             return None
         return stats.replicates_for(self.min_effect, self.pilot_sd)
+
+    # ---- prose, generated from the declaration
+    @property
+    def rule_text(self) -> str:
+        if isinstance(self.rule, Custom):
+            return self.rule.words
+        shown = "".join(f" {name} is shown, not judged: {why}." for name, why in
+                        self.settings.shown)
+        return (f"Per setting ({self.settings.words()}): {self.rule.words(self)}{shown} "
+                f"Smallest effect worth reporting: {self.min_effect:g}. {LABEL_RULE}")
+
+    @property
+    def runs(self) -> str:
+        if isinstance(self.rule, Custom):
+            return self.rule.runs
+        m = self.measure
+        return (f"{m.grid_words()}: {m.by} {', '.join(self.settings.every)}"
+                + "".join(f", {k} = {v}" for k, v in m.where)
+                + f"; {m.factor.words} {', '.join(map(str, self.rule.reads(self)))}; "
+                f"{m.label} per replicate")
+
+    @property
+    def effect_label(self) -> str:
+        return (self.rule.effect_label if isinstance(self.rule, Custom)
+                else self.rule.effect_label(self))
+
+    # ---- the rule, on runs and on simulated runs
+    def decide(self, rs: RunSet) -> Outcome:
+        if isinstance(self.rule, Custom):
+            return self.rule.decide(rs)
+        return decide_measured(self, rs)
+
+    @property
+    def simulate(self) -> Callable[..., RunSet] | None:
+        """``simulate(rng, planted, scale=None)``: synthetic runs for calibration."""
+        if isinstance(self.rule, Custom):
+            return self.rule.simulate
+        return partial(simulate_measured, self)
+
+    def design(self) -> Design:
+        return Design(self.replicates or planned_replicates([self]), self.min_effect,
+                      self.pilot_sd or 1.0)
+
+
+def decide_measured(claim: Claim, rs: RunSet) -> Outcome:
+    """A family's rule over every setting its measure finds: a :class:`Setting` verdict
+    for each judged one; every setting with runs (judged, shown, or neither) in the tables,
+    with a ``judged`` column. A level with fewer than two finite values is left out and
+    named in a note."""
+    m, family = claim.measure, claim.rule
+    present = m.settings_in(rs)
+    order = [*(s for s in claim.settings.every if s in present),
+             *(s for s in present if s not in claim.settings.every)]
+    judged = claim.settings.judged
+    settings, levels, members, notes = [], [], [], []
+    for name in order:
+        table = m.read(rs, name)
+        if table is None:
+            continue
+        table = table.keep([b for b in family.reads(claim) if b in table.levels])
+        table, gone = table.thin()
+        if gone:
+            notes.append(f"{name}: {m.factor.words} {', '.join(map(str, gone))} left out "
+                         "(fewer than two replicates with a finite value).")
+        if len(table.levels) < 2:
+            continue
+        decision = family.decide(table)
+        summary = level_summary(table, np.exp if m.log else None)
+        levels.append(summary.rename(columns={"level": m.factor.column})
+                      .assign(setting=name))
+        members.append(decision.members.assign(setting=name, judged=name in judged))
+        if name in judged:
+            settings.append(Setting(name, decision.verdict, decision.effect,
+                                    decision.decided_by, decision.ci_level))
+    if not any(s.setting == claim.primary for s in settings):
+        return missing(f"{claim.id} needs at least two {m.factor.words} levels under "
+                       f"{claim.primary} ({m.grid_words()})")
+    settings.sort(key=lambda st: judged.index(st.setting))
+    context, context_notes = m.context(rs, judged)
+    first = ["setting"]
+    level_frame = pd.concat(levels, ignore_index=True)
+    member_frame = pd.concat(members, ignore_index=True)
+    mean = "geometric mean" if m.log else "mean"
+    return Outcome(settings, tables={
+        f"{m.label[:1].upper()}{m.label[1:]} per setting and {m.factor.words} ({mean}, "
+        "95% CI over datasets)": level_frame[first + [c for c in level_frame
+                                                      if c not in first]],
+        f"Members ({', '.join(judged)} judged): {claim.effect_label}":
+            member_frame[first + [c for c in member_frame if c not in first]], **context},
+        notes=[*claim.notes, *context_notes, *notes])
+
+
+def simulate_measured(claim: Claim, rng: np.random.Generator, planted: bool,
+                      scale: float | None = None) -> RunSet:
+    """Synthetic runs through the claim's own measure: every judged setting drawn by its
+    family, the primary at the least favourable null unless ``planted``, the robustness
+    settings always planted (so "mixed" is reachable); ``scale`` plants scale × min_effect
+    everywhere instead (negative = the opposite effect)."""
+    design = claim.design()
+    tables = {}
+    for name in claim.settings.judged:
+        scenario = (scale if scale is not None else
+                    PLANTED if planted or name != claim.primary else NULL)
+        tables[name] = claim.rule.draw(rng, claim.rule.reads(claim), design, scenario)
+    return claim.measure.synthesize(tables)
 
 
 def mde_of(effect: stats.Effect, ci_level: float) -> float:

@@ -24,7 +24,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from harness.track import tracking
-from harness.train.grids import grid_points
+from harness.train.grids import grid_points, parse_select, selected
 from harness.train.schema import ConfigError, validate
 
 # sweepers whose expansion this module reproduces (others: the primary config is checked)
@@ -86,7 +86,8 @@ def check_launcher(config: DictConfig) -> None:
 
 
 def sweep_configs(master: DictConfig) -> list[tuple[list[str], DictConfig]]:
-    """(overrides, composed config) of every point the sweep will launch, in order."""
+    """(overrides, composed config) of every point the sweep will launch, in order: those
+    of ``hydra.sweeper.select`` only, where it is set (one claim's points)."""
     from hydra._internal.config_loader_impl import ConfigLoaderImpl
     from hydra.core.global_hydra import GlobalHydra
     from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -121,7 +122,8 @@ def sweep_configs(master: DictConfig) -> list[tuple[list[str], DictConfig]]:
             raise ConfigError(f"{one_line(exc)}{cause} (sweep point {i + 1} of {len(points)}: "
                               f"{' '.join(overrides)}; nothing was run)") from None
         out.append((overrides, cfg))
-    return out
+    select = parse_select(plain.get("select"))
+    return [(o, cfg) for o, cfg in out if selected(cfg, select)] if select else out
 
 
 def prepare_tracking(configs: list[DictConfig]) -> None:

@@ -6,11 +6,14 @@ sweeper.
 
 from __future__ import annotations
 
+import json
+from enum import Enum
 from typing import Any
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
+from omegaconf import DictConfig, OmegaConf
 
 
 def grid_points(params: dict[str, Any] | None, grids: dict[str, dict[str, Any]] | None,
@@ -33,3 +36,43 @@ def grid_points(params: dict[str, Any] | None, grids: dict[str, dict[str, Any]] 
                 seen.add(key)
                 points.append((name, point))
     return points
+
+
+SELECT_ALLOWED = ("a JSON object {key: [values]}, or a list of them (a point is kept when "
+                  "it matches any)")
+
+
+def parse_select(select: str | None) -> list[dict[str, list[Any]]]:
+    """``hydra.sweeper.select``: a JSON object {dotted key: [allowed values]} (a scalar
+    means one value), or a list of such objects (any of them). ValueError, naming the
+    field and the allowed values, when it is neither."""
+    if not select:
+        return []
+    try:
+        data = json.loads(select)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"hydra.sweeper.select={select!r} is invalid ({exc.msg}): allowed "
+                         f"values are {SELECT_ALLOWED}") from None
+    data = [data] if isinstance(data, dict) else data
+    if not isinstance(data, list) or not data or not all(isinstance(d, dict) for d in data):
+        raise ValueError(f"hydra.sweeper.select={select!r} is invalid: allowed values are "
+                         f"{SELECT_ALLOWED}")
+    return [{str(k): v if isinstance(v, list) else [v] for k, v in d.items()} for d in data]
+
+
+def _plain(x: Any) -> Any:
+    """A config value as JSON would spell it: enums by name, numbers as floats."""
+    if isinstance(x, Enum):
+        return x.name
+    if isinstance(x, bool) or x is None or isinstance(x, str):
+        return x
+    if isinstance(x, int | float):
+        return float(x)
+    return x
+
+
+def selected(cfg: DictConfig, select: list[dict[str, list[Any]]]) -> bool:
+    """Does the composed point ``cfg`` match one of ``select``: one of the allowed values
+    at every key of it?"""
+    return any(all(_plain(OmegaConf.select(cfg, key)) in [_plain(v) for v in values]
+                   for key, values in one.items()) for one in select)

@@ -37,7 +37,7 @@ from hydra.core.override_parser.types import Override
 
 from harness.track import preflight
 from harness.train import fusion
-from harness.train.grids import grid_points
+from harness.train.grids import grid_points, parse_select
 
 
 @dataclass
@@ -56,6 +56,10 @@ class GridsSweeperConf:
     # CPU, where make bench measured no saving (results/bench.md); true/false: always/never
     fuse: Optional[bool] = None  # noqa: UP045
     fuse_max: int = 8
+    # only the points whose composed config has one of the allowed values at every key: a
+    # JSON object {key: [values]} (``python -m harness.suite --claim ID`` runs one claim's
+    # points this way); null = every point
+    select: Optional[str] = None  # noqa: UP045
 
 
 ConfigStore.instance().store(group="hydra/sweeper", name="grids", node=GridsSweeperConf,
@@ -68,7 +72,7 @@ class GridsSweeper(BasicSweeper):
     def __init__(self, max_batch_size: int | None, params: dict[str, str] | None = None,
                  grids: dict[str, dict[str, str]] | None = None,
                  exclusive: list[str] | None = None, fuse: bool | None = None,
-                 fuse_max: int = 8) -> None:
+                 fuse_max: int = 8, select: str | None = None) -> None:
         super().__init__(max_batch_size, params)
         self.grids = grids
         # a name whose grid was dropped (~hydra.sweeper.grids.NAME) simply has no points
@@ -77,6 +81,7 @@ class GridsSweeper(BasicSweeper):
             raise ValueError(f"hydra.sweeper.fuse_max={fuse_max} is invalid: allowed values "
                              "are integers >= 1")
         self.fuse, self.fuse_max = fuse, fuse_max
+        self.select = parse_select(select)  # ValueError names the field
 
     def _parse_config(self) -> list[str]:
         return []  # params are combined per grid in split_arguments
@@ -87,6 +92,9 @@ class GridsSweeper(BasicSweeper):
         loader = self.hydra_context.config_loader if self.hydra_context else None
         parser = OverridesParser.create(config_loader=loader)
         points = grid_points(self.params, self.grids, overrides, parser)
+        if self.select and self.config is not None:  # the points preflight composed
+            chosen = {tuple(o) for o, _ in preflight.sweep_configs(self.config)}
+            points = [(g, p) for g, p in points if tuple(p) in chosen]
         shared = self.fused_jobs([p for g, p in points if g not in self.exclusive])
         alone = [[p] for g, p in points if g in self.exclusive]
         chunks = list(self.split_overrides_to_chunks(shared, max_batch_size)) if shared else []

@@ -1,0 +1,191 @@
+"""Measures: what a claim reads from its runs, as one :class:`~harness.judge.table.Table`
+per setting, and the inverse (``synthesize``) that calibration feeds simulated tables
+through, so every rule is calibrated through the very extractor that reads real runs.
+
+A measure declares the grid and the levels it reads; a verdict reads nothing else (the
+timing grid's wall times, say, are never read by an accuracy measure). New measures live
+beside the claims that need them (``experiments/<name>/measures.py``) and subclass
+:class:`Measure`; the generic ones are here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from harness.judge.table import Table
+from harness.track.results import RunSet
+
+
+@dataclass(frozen=True)
+class Factor:
+    """The axis a claim compares along: a sweep key, its run column and its levels."""
+
+    key: str  # the Hydra key, e.g. "trainer.batch_size"
+    levels: tuple  # the declared levels, in the claim's order
+    words: str = ""  # in prose, e.g. "batch size" (default: the column name)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "levels", tuple(self.levels))
+        if not self.words:
+            object.__setattr__(self, "words", self.column.replace("_", " "))
+
+    @property
+    def column(self) -> str:
+        """The run-table column: the key's last component (as :class:`RunSet` names it)."""
+        return self.key.rsplit(".", 1)[-1]
+
+
+def _where(value: Any) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted(dict(value or {}).items()))
+
+
+@dataclass(frozen=True)
+class Measure:
+    """Base of every measure: a metric per replicate at every level of ``factor``, in the
+    runs of ``grid`` whose ``by`` column names the setting (and that match ``where``)."""
+
+    factor: Factor
+    label: str  # what a value is, e.g. "held-out test accuracy"
+    grid: str | tuple[str, ...] | None = "main"  # the sweep grid(s) read; None = every grid
+    by: str = "preset"  # the run column that names a setting
+    where: tuple[tuple[str, Any], ...] = field(default=())  # fixed axes: (column, value)
+    # the rule is applied to log(max(value, floor)) (e.g. spreads over orders of magnitude)
+    log: bool = False
+    floor: float = 0.0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.factor, dict):  # from YAML
+            object.__setattr__(self, "factor", Factor(**self.factor))
+        object.__setattr__(self, "where", _where(self.where))
+        if isinstance(self.grid, list):
+            object.__setattr__(self, "grid", tuple(self.grid))
+
+    # ---- reading
+    def rows(self, rs: RunSet) -> pd.DataFrame:
+        """The rows of the run table this measure reads (every setting)."""
+        raise NotImplementedError
+
+    def value_column(self) -> str:
+        raise NotImplementedError
+
+    def context(self, rs: RunSet, judged: tuple[str, ...]) -> tuple[dict[str, pd.DataFrame],
+                                                                    list[str]]:
+        """(tables, notes) shown beside the verdict, never judged: what a reader needs to
+        read the measure (where it was taken, a spread beside it). None by default."""
+        return {}, []
+
+    def cached_rows(self, rs: RunSet) -> pd.DataFrame:
+        """:meth:`rows`, computed once per run set (every setting reads them)."""
+        key = f"measure:{self!r}"
+        if key not in rs._tables:
+            rs._tables[key] = self.rows(rs)
+        return rs._tables[key]
+
+    def settings_in(self, rs: RunSet) -> list[str]:
+        """The settings that have rows, in order of appearance."""
+        df = self.cached_rows(rs)
+        return [] if df.empty else [str(s) for s in pd.unique(df[self.by])]
+
+    def read(self, rs: RunSet, setting: str) -> Table | None:
+        """Replicate × level table of ``setting``: replicate r paired across levels, its
+        dataset from final.csv's ``dataset`` column. None when the setting has no rows."""
+        df = self.cached_rows(rs)
+        if df.empty or self.value_column() not in df:
+            return None
+        df = df[df[self.by].astype(str) == str(setting)]
+        col = self.factor.column
+        df = df[df[col].isin(self.factor.levels)]
+        if df.empty:
+            return None
+        present = set(df[col].tolist())
+        levels = [b for b in self.factor.levels if b in present]
+        li = pd.Index(levels).get_indexer(df[col].to_numpy())
+        reps, ri = np.unique(df.replicate.to_numpy(int), return_inverse=True)
+        values = np.full((reps.size, len(levels)), np.nan)
+        raw = df[self.value_column()].to_numpy(float)
+        if self.log:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                raw = np.log(np.maximum(raw, self.floor))
+        values[ri, li] = raw
+        clusters = np.empty(reps.size, dtype=object)
+        clusters[ri] = df.dataset.to_numpy() if "dataset" in df else reps[ri]
+        return Table(tuple(levels), values, clusters)
+
+    def _select(self, df: pd.DataFrame) -> pd.DataFrame:
+        if df.empty:
+            return df
+        if "grid" in df and self.grid is not None:
+            grids = (self.grid,) if isinstance(self.grid, str) else self.grid
+            df = df[df.grid.isin(grids)]
+        for col, value in self.where:
+            df = df[df[col.rsplit(".", 1)[-1]] == value]
+        return df
+
+    # ---- calibration
+    def synthesize(self, tables: dict[str, Table]) -> RunSet:
+        """Runs whose :meth:`read` gives back ``tables`` (setting -> table)."""
+        raise NotImplementedError
+
+    def _long(self, tables: dict[str, Table], value: str) -> pd.DataFrame:
+        """Rows (setting, level, replicate) carrying ``value`` = each table's value
+        (exp'd back for a log measure)."""
+        frames = []
+        for setting, t in tables.items():
+            r, j = np.meshgrid(np.arange(t.values.shape[0]), np.arange(len(t.levels)),
+                               indexing="ij")
+            v = t.values.reshape(-1)
+            grid = self.grid if isinstance(self.grid, str) else (self.grid or ("main",))[0]
+            frames.append(pd.DataFrame({
+                "grid": grid, self.by: setting,
+                self.factor.column: np.asarray(t.levels, dtype=object)[j.reshape(-1)],
+                "repeat": 0, "replicate": r.reshape(-1),
+                "dataset": t.clusters[r.reshape(-1)],
+                **{c.rsplit(".", 1)[-1]: x for c, x in self.where},
+                value: np.exp(v) if self.log else v}))
+        return pd.concat(frames, ignore_index=True)
+
+    def axes(self) -> list[str]:
+        return [self.by, self.factor.column, *(c.rsplit(".", 1)[-1] for c, _ in self.where)]
+
+    # ---- words
+    def grid_words(self) -> str:
+        if self.grid is None:
+            return "every grid"
+        grids = (self.grid,) if isinstance(self.grid, str) else self.grid
+        return f"grid{'s' if len(grids) > 1 else ''} {', '.join(grids)}"
+
+    def describe(self) -> str:
+        """What one value is, in the rule's prose."""
+        return self.label + (" (judged in logs)" if self.log else "")
+
+    def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
+        """The sweep points this measure reads, as key -> allowed values (for running
+        one claim alone: ``python -m harness.suite --claim ID``)."""
+        by_key = "preset" if self.by == "preset" else self.by
+        return {by_key: list(settings), self.factor.key: list(self.factor.levels),
+                **{c: [v] for c, v in self.where}}
+
+
+@dataclass(frozen=True)
+class Final(Measure):
+    """A metric of final.csv (one row per point and replicate), e.g. held-out accuracy."""
+
+    metric: str = "test_acc"
+
+    def rows(self, rs: RunSet) -> pd.DataFrame:
+        return self._select(rs.final)
+
+    def value_column(self) -> str:
+        return self.metric
+
+    def synthesize(self, tables: dict[str, Table]) -> RunSet:
+        final = self._long(tables, self.metric)
+        return RunSet.from_tables("synthetic", self.axes(), final)
+
+    def describe(self) -> str:
+        return f"{self.label} (final.csv `{self.metric}`" + (
+            ", judged in logs)" if self.log else ")")

@@ -1,0 +1,49 @@
+"""What a rule returns for one claim: a verdict per setting with the statistic that
+decided it, and the tables and notes behind them."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from harness.core import stats
+
+
+@dataclass
+class Setting:
+    """One setting's verdict and the statistic that decided it."""
+
+    setting: str  # a declared setting name, e.g. "abid2018", "digits w128", "relu"
+    verdict: str
+    effect: stats.Effect
+    decided_by: str = ""  # which member decided, e.g. "pair 64 → 256"
+    ci_level: float = 0.95
+
+    def as_json(self) -> dict[str, object]:
+        e = self.effect
+        return {"setting": self.setting, "verdict": self.verdict, "effect": _num(e.mean),
+                "ci_low": _num(e.ci_low), "ci_high": _num(e.ci_high),
+                "p_value": _num(e.p), "null": _num(e.null), "n_replicates": int(e.n),
+                "n_datasets": int(e.n_datasets), "decided_by": self.decided_by}
+
+
+@dataclass
+class Outcome:
+    """What a claim's rule returns: per-setting verdicts and the data behind them."""
+
+    settings: list[Setting]
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # title -> table
+    notes: list[str] = field(default_factory=list)  # markdown paragraphs
+
+
+def missing(why: str) -> Outcome:
+    """The outcome of a rule whose runs are not (all) there: no setting decided."""
+    return Outcome([], notes=[f"Not enough runs: {why}"])
+
+
+def _num(x: float | None) -> float | None:
+    """A number for JSON: 6 significant digits (p-values keep their size); NaN and ±inf
+    (no value) as null."""
+    return None if x is None or not math.isfinite(x) else float(f"{float(x):.6g}")

@@ -1,0 +1,89 @@
+"""Rule families, once for every claim declared on them (the registry-wide contract): a
+claim on an existing family and measure needs no test of its own.
+
+Through the claim's own measure (simulated runs read back by the real extractor): an
+obvious planted effect is supported, a strong opposite one refuted, and every decided
+setting's CI excludes its null (the CI is dual to the test); with no effect, support is
+rare; shown settings never decide. Each family also on shared datasets (k < R)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from harness.cli.registry import registry, users
+from harness.core import stats
+from harness.judge.claims import judge
+from harness.judge.families import NULL, PLANTED, Custom, Design, Monotone, Paired
+
+CLAIMS = [(c.experiment or name, c) for name, exp in registry().items() for c in exp.claims
+          if not isinstance(c.rule, Custom)] + [(c.experiment, c) for c in users()]
+IDS = [c.id for _, c in CLAIMS]
+
+
+@pytest.mark.parametrize(("experiment", "claim"), CLAIMS, ids=IDS)
+@pytest.mark.parametrize(("scale", "label"), [(5.0, stats.SUPPORTED), (-5.0, stats.REFUTED)])
+def test_obvious_effects_get_the_right_label(experiment, claim, scale, label):
+    for seed in range(3):
+        outcome = claim.decide(claim.simulate(np.random.default_rng(seed), True, scale=scale))
+        verdict = judge(claim, experiment, outcome)
+        assert verdict.verdict == label, (seed, verdict.decided_by)
+        for s in outcome.settings:
+            if s.verdict in (stats.SUPPORTED, stats.REFUTED):
+                assert s.effect.excludes(), s
+
+
+@pytest.mark.parametrize(("experiment", "claim"), CLAIMS, ids=IDS)
+def test_no_effect_is_rarely_supported(experiment, claim):
+    labels = [judge(claim, experiment, claim.decide(claim.simulate(
+        np.random.default_rng(s), False))).verdict for s in range(20)]
+    assert labels.count(stats.SUPPORTED) <= 2
+
+
+@pytest.mark.parametrize(("experiment", "claim"), CLAIMS, ids=IDS)
+def test_shown_settings_never_decide(experiment, claim):
+    """A shown setting with a strong opposite effect is tabled, never judged."""
+    if not claim.settings.shown:
+        pytest.skip("no shown settings")
+    rng = np.random.default_rng(0)
+    design = claim.design()
+    levels = claim.rule.reads(claim)
+    tables = {name: claim.rule.draw(rng, levels, design, 5.0) for name in claim.settings.judged}
+    tables |= {name: claim.rule.draw(rng, levels, design, -5.0)
+               for name, _ in claim.settings.shown}
+    outcome = claim.decide(claim.measure.synthesize(tables))
+    assert [s.setting for s in outcome.settings] == list(claim.settings.judged)
+    assert judge(claim, experiment, outcome).verdict == stats.SUPPORTED
+    members = next(t for k, t in outcome.tables.items() if k.startswith("Members"))
+    shown = {name for name, _ in claim.settings.shown}
+    assert set(members[~members.judged].setting) == shown
+
+
+FAMILIES = [Monotone("decreasing"), Monotone("increasing"), Monotone(paired=False),
+            Paired("decreasing"), Paired("increasing")]
+
+
+@pytest.mark.parametrize("family", FAMILIES, ids=repr)
+@pytest.mark.parametrize("datasets", [None, 6], ids=["one dataset each", "6 shared"])
+def test_family_calibration_on_its_own_draws(family, datasets):
+    """The least-favourable null is supported at most ~α of the time; the planted effect
+    at 5 SDs almost always; with shared datasets inference is on dataset means."""
+    levels = (1, 2, 3, 4)
+    design = Design(replicates=24, min_effect=1.0, sd=0.2, datasets=datasets)
+    rng = np.random.default_rng(0)
+    null = [family.decide(family.draw(rng, levels, design, NULL)).verdict for _ in range(200)]
+    hit = [family.decide(family.draw(rng, levels, design, PLANTED)) for _ in range(50)]
+    assert null.count(stats.SUPPORTED) / len(null) <= 0.10
+    assert all(d.verdict == stats.SUPPORTED for d in hit)
+    if datasets and getattr(family, "paired", True):
+        assert {d.effect.n_datasets for d in hit} == {datasets}
+
+
+def test_families_are_frozen_data():
+    """Declarations are data: hashable, comparable, printable (the lock fingerprints them)."""
+    for family in FAMILIES:
+        assert dataclasses.is_dataclass(family) and eval(repr(family)) == family
+    with pytest.raises(ValueError, match="direction='up' is invalid: allowed values"):
+        Monotone("up")
