@@ -1067,19 +1067,19 @@ overfitting and speed training; together no 1+1>2, maybe worse than either alone
             rule=Custom(
                 decide=decide_bd1a,
                 words="Per setting and compared pair, per replicate: the target is "
-                      f"{TARGET_FRACTION:g} × the lower of the two runs' best test accuracy (reached "
-                      "by both by construction); steps to it, plain − BN, by a two-sided sign test "
-                      "(median difference, order-statistic CI). Same-lr settings: one member; "
-                      f"'BN at lr {LR_HIGH:g}' settings: two (against plain at each lr, "
-                      "intersection-union). Supported if every member saves steps significantly and "
-                      "the test-accuracy guard holds (BN − plain final test accuracy, paired t, 95% "
-                      f"CI lower bound above −{ACC_MIN:g}, against every plain run compared); refuted "
-                      "if some member goes significantly the other way after Holm; else "
-                      "inconclusive. The statistic: the deciding member (the weakest when all hold), "
-                      "or the failing guard. " + LABEL_RULE,
+                      f"{TARGET_FRACTION:g} × the lower of the two runs' best test accuracy "
+                      "(reached by both by construction); steps to it, plain − BN, by a two-sided "
+                      "sign test (median difference, order-statistic CI). Same-lr settings: one "
+                      f"member; 'BN at lr {LR_HIGH:g}' settings: two (against plain at each lr, "
+                      "intersection-union). Supported if every member saves steps significantly "
+                      "and the test-accuracy guard holds (BN − plain final test accuracy, paired "
+                      f"t, 95% CI lower bound above −{ACC_MIN:g}, against every plain run "
+                      "compared); refuted if some member goes significantly the other way after "
+                      "Holm; else inconclusive. The statistic: the deciding member (the weakest "
+                      "when all hold), or the failing guard. " + LABEL_RULE,
                 runs=f"plain vs BN (no dropout) at lr {LR:g}; and BN at lr {LR_HIGH:g} vs plain at "
-                     f"lr {LR:g} and {LR_HIGH:g} (its own best of the two; BN's speed usually comes "
-                     f"through a higher lr); {TASKS}; evaluated every 5 updates",
+                     f"lr {LR:g} and {LR_HIGH:g} (its own best of the two; BN's speed usually "
+                     f"comes through a higher lr); {TASKS}; evaluated every 5 updates",
                 effect_label="steps to the relative target saved by BN (median, plain − BN), "
                              "the deciding member; or the failing guard (accuracy)",
                 simulate=simulate_bd1a),
@@ -1118,10 +1118,10 @@ overfitting and speed training; together no 1+1>2, maybe worse than either alone
                 decide=decide_bd2,
                 words="Per setting and p: gap reduction (plain − dropout, gap = train − test "
                       "accuracy), two-sided paired t-tests over replicates. Supported if every p "
-                      "reduces the gap significantly (intersection-union, each at α = 0.05) and the "
-                      "test-accuracy guard holds at every p (dropout − plain final test accuracy, "
-                      f"95% CI lower bound above −{ACC_MIN:g}); refuted if some p widens it "
-                      "significantly after Holm over p; else inconclusive. The statistic: the "
+                      "reduces the gap significantly (intersection-union, each at α = 0.05) and "
+                      "the test-accuracy guard holds at every p (dropout − plain final test "
+                      f"accuracy, 95% CI lower bound above −{ACC_MIN:g}); refuted if some p widens "
+                      "it significantly after Holm over p; else inconclusive. The statistic: the "
                       "deciding p's reduction (the weakest when all hold), or the failing guard. "
                       + LABEL_RULE,
                 runs="plain vs dropout after every block (no BN), p ∈ {0.1, 0.3, 0.5} on digits, "
@@ -1150,22 +1150,23 @@ overfitting and speed training; together no 1+1>2, maybe worse than either alone
                       f"tested against +{MARGIN:g} (claimed below it; two-sided t-tests, 95% CIs): "
                       "(1) the interaction contrast acc(BN+DO) − acc(BN) − acc(DO) + acc(none); "
                       "(2) BN+DO minus a single: 'no better than the better single' holds if the "
-                      "97.5% upper bound (Bonferroni over the two singles; p doubled) against either "
-                      f"single is below +{MARGIN:g} (the single with the lower bound is named); its "
-                      "opposite, 'better than both', needs both "
-                      f"differences above +{MARGIN:g} (intersection-union p = the larger). Supported "
-                      "if both members hold at every p (intersection-union); refuted ('1+1>2') if "
-                      "at some p BOTH members are significantly above +0.01 after Holm over all "
-                      "members and p (an intersection: the interaction alone is also above when "
-                      "dropout alone collapses and BN+DO stays below BN alone, the quote's 'worse "
-                      "than alone'); else inconclusive. The statistic: the member that decided (the "
-                      "weakest when all hold); when refuted, BN+DO − the better single with the "
-                      "larger of the two Holm p. Each table row states its CI level (97.5% for the "
+                      "97.5% upper bound (Bonferroni over the two singles; p doubled) against "
+                      f"either single is below +{MARGIN:g} (the single with the lower bound is "
+                      "named); its opposite, 'better than both', needs both differences above "
+                      f"+{MARGIN:g} (intersection-union p = the larger). Supported if both members "
+                      "hold at every p (intersection-union); refuted ('1+1>2') if at some p BOTH "
+                      "members are significantly above +0.01 after Holm over all members and p "
+                      "(an intersection: the interaction alone is also above when dropout alone "
+                      "collapses and BN+DO stays below BN alone, the quote's 'worse than alone'); "
+                      "else inconclusive. The statistic: the member that decided (the weakest "
+                      "when all hold); when refuted, BN+DO − the better single with the larger of "
+                      "the two Holm p. Each table row states its CI level (97.5% for the "
                       "Bonferroni rows). A two-way ANOVA is reported, not decisive. " + LABEL_RULE,
-                runs="every 2×2 cell {BN off/on} × {dropout off/on at p}; settings = task and width "
-                     "× dropout placement, e.g. 'digits w128 / dropout before BN (every)' (primary: "
-                     "the usual placement, the one the variance-shift argument is about) and "
-                     "'… / dropout after the last BN (last)', for digits w128, digits w32, gaussian w32",
+                runs="every 2×2 cell {BN off/on} × {dropout off/on at p}; settings = task and "
+                     "width × dropout placement, e.g. 'digits w128 / dropout before BN (every)' "
+                     "(primary: the usual placement, the one the variance-shift argument is about) "
+                     "and '… / dropout after the last BN (last)', for digits w128, digits w32, "
+                     "gaussian w32",
                 effect_label="test accuracy, the deciding member (interaction contrast or "
                              "BN+DO − the single named in decided_by) at the deciding rate "
                              "(tested against +0.01)",
@@ -1194,9 +1195,9 @@ overfitting and speed training; together no 1+1>2, maybe worse than either alone
                 decide=decide_bd4,
                 words="Per setting: supported if the eval outputs equal the running-statistics "
                       f"normalization written out by hand (max |Δ| < {RUNNING_TOL:g}, float32) and "
-                      "differ from the batch-statistics one (95% t CI over replicates of mean |Δ| / "
-                      f"output std above {BATCH_MIN:g}); refuted if they differ from the running one "
-                      f"by more than {BATCH_MIN:g} or the CI against the batch one lies below "
+                      "differ from the batch-statistics one (95% t CI over replicates of mean |Δ| "
+                      f"/ output std above {BATCH_MIN:g}); refuted if they differ from the running "
+                      f"one by more than {BATCH_MIN:g} or the CI against the batch one lies below "
                       f"{BATCH_MIN:g}; else inconclusive. " + LABEL_RULE,
                 runs=f"every BN run, batch_norm probe at the last evaluation; {TASKS}",
                 effect_label="eval-mode BN output vs batch-statistics output, mean |Δ| / std "
@@ -1217,18 +1218,19 @@ overfitting and speed training; together no 1+1>2, maybe worse than either alone
             "dropout (a model that forgets the rescaling must fail it).",
             rule=Custom(
                 decide=decide_bd5,
-                words="Per setting and dropout run, per replicate: scale = ⟨m, e⟩ / ‖e‖², m the mean "
-                      "of 100 train-mode draws of the model's own dropout on the last hidden block, "
-                      "e its eval output; scale − 1 averaged over replicates with a t-based 90% CI. "
-                      f"Supported if every run's 90% CI lies inside ±{SCALE_TOL:g} (TOST, "
-                      "intersection-union); refuted if some run lies significantly outside "
+                words="Per setting and dropout run, per replicate: scale = ⟨m, e⟩ / ‖e‖², m the "
+                      "mean of 100 train-mode draws of the model's own dropout on the last hidden "
+                      "block, e its eval output; scale − 1 averaged over replicates with a "
+                      f"t-based 90% CI. Supported if every run's 90% CI lies inside ±{SCALE_TOL:g} "
+                      "(TOST, intersection-union); refuted if some run lies significantly outside "
                       "(one-sided t-test against the nearer margin, Holm over the runs); else "
                       "inconclusive. A missing rescaling gives 1 − p or 1/(1 − p) − 1, ≥ 0.1 off. "
                       + LABEL_RULE,
                 runs="every dropout run, dropout probe at the last evaluation; settings task and "
-                     "width × scaling: plain dropout (model.dropout_scaling=test, no BN, p ∈ {0.1, "
-                     "0.3, 0.5} on digits w128, 0.3 on gaussian w32; primary: digits w128) and "
-                     "inverted dropout (every dropout run of digits w128, digits w32, gaussian w32)",
+                     "width × scaling: plain dropout (model.dropout_scaling=test, no BN, p ∈ "
+                     "{0.1, 0.3, 0.5} on digits w128, 0.3 on gaussian w32; primary: digits w128) "
+                     "and inverted dropout (every dropout run of digits w128, digits w32, gaussian "
+                     "w32)",
                 effect_label="eval-output scale against the train-time expectation, "
                              "⟨E[train], eval⟩ / ‖eval‖² − 1, the run that decided",
                 simulate=simulate_bd5),
@@ -1246,9 +1248,9 @@ overfitting and speed training; together no 1+1>2, maybe worse than either alone
             "better there').",
             rule=Custom(
                 decide=decide_bd6,
-                words="Per setting: two-sided paired t-test over replicates on final test accuracy, "
-                      "after − before. Supported if after is significantly better, refuted if "
-                      "before is, else inconclusive. " + LABEL_RULE,
+                words="Per setting: two-sided paired t-test over replicates on final test "
+                      "accuracy, after − before. Supported if after is significantly better, "
+                      "refuted if before is, else inconclusive. " + LABEL_RULE,
                 runs=f"BN before vs after the ReLU, no dropout; {TASKS}",
                 effect_label="test accuracy, BN after − before the ReLU",
                 simulate=simulate_bd6),

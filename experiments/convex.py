@@ -388,9 +388,10 @@ objective on the same replicate's training split.""",
                       "wholly outside); else inconclusive. The claim's label is that setting's "
                       "verdict; at η ≤ 1/L with this budget it is expected by theorem, so the run "
                       "checks the implementation and float32 arithmetic.",
-                runs="preset bgd: logistic regression, full-batch GD (SGD, batch = all 400 training "
-                     f"samples, no momentum, zero init), 4000 steps, η = {STABLE:g} (judged) and "
-                     f"η = {UNSTABLE:g} (shown, not judged); scikit-learn's optimum per replicate",
+                runs="preset bgd: logistic regression, full-batch GD (SGD, batch = all 400 "
+                     f"training samples, no momentum, zero init), 4000 steps, η = {STABLE:g} "
+                     f"(judged) and η = {UNSTABLE:g} (shown, not judged); scikit-learn's optimum "
+                     "per replicate",
                 effect_label=f"relative training-loss gap (f(θ_T) − f*)/f* at η = {STABLE:g}; "
                              f"equivalence margin ±{MARGIN:g}",
                 simulate=simulate_bs6),

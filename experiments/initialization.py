@@ -955,16 +955,16 @@ task whose Bayes boundary is linear, so one hidden unit suffices and identical u
             "final test accuracy.",
             rule=Custom(
                 decide=decide_in1,
-                words="Setting: logreg (the one convex model). Per replicate, final test accuracy of "
-                      "each random init (xavier, N(0,0.01²), N(0,1)) minus zero init, paired by "
-                      "replicate (same dataset and data order); t-based CIs over independent "
-                      f"datasets. Equivalence (TOST, α = 0.05): supported if every random init's 90% "
-                      f"CI lies within ±{MARGIN} (intersection-union: each must be equivalent, no "
-                      f"correction); refuted if some init lies significantly outside ±{MARGIN} "
-                      "(one-sided t-test against the nearer margin, Holm over the 3 inits; its 90% "
-                      "CI then lies wholly outside); else inconclusive. Headline: the deciding init "
-                      "(when supported, the one with the largest TOST p); p = its TOST p (for a "
-                      "refutation, the Holm-adjusted p of 'outside'). " + LABEL_RULE,
+                words="Setting: logreg (the one convex model). Per replicate, final test accuracy "
+                      "of each random init (xavier, N(0,0.01²), N(0,1)) minus zero init, paired "
+                      "by replicate (same dataset and data order); t-based CIs over independent "
+                      "datasets. Equivalence (TOST, α = 0.05): supported if every random init's "
+                      f"90% CI lies within ±{MARGIN} (intersection-union: each must be equivalent, "
+                      f"no correction); refuted if some init lies significantly outside ±{MARGIN} "
+                      "(one-sided t-test against the nearer margin, Holm over the 3 inits; its "
+                      "90% CI then lies wholly outside); else inconclusive. Headline: the "
+                      "deciding init (when supported, the one with the largest TOST p); p = its "
+                      "TOST p (for a refutation, the Holm-adjusted p of 'outside'). " + LABEL_RULE,
                 runs="preset logreg (identity covariance, 2000 steps): zeros, xavier, N(0,0.01²), "
                      "N(0,1); scikit-learn's optimum on each replicate's dataset for reference",
                 effect_label=f"random init − zero init, final test accuracy (the deciding init; "
@@ -987,20 +987,21 @@ task whose Bayes boundary is linear, so one hidden unit suffices and identical u
             "average.",
             rule=Custom(
                 decide=decide_in2a,
-                words="Settings: abid2018 (primary: the original's task) and moons (a boundary that "
-                      "identical hidden units cannot draw). Members: Xavier minus each rival in the "
-                      "mean test accuracy over all of a run's evaluation points (abid2018: after "
-                      "updates 1, 51, ..., 451; moons: steps 0, 200, ..., 2000), the area under the "
-                      "learning curve per point, paired by replicate (t over independent "
-                      "datasets). Supported "
-                      "when some rival is significantly below Xavier after Holm over the 4 "
-                      "(two-sided, α = 0.05; 95% CI); refuted when every rival is equivalent to "
-                      f"Xavier within ±{IN2_MIN} (TOST, each 90% CI inside the margin, "
-                      "intersection-union; the headline is then the least clearly equivalent rival "
-                      "with its 90% CI and TOST p); else inconclusive. The constant inits' unit "
-                      "cosine is shown beside, not part of the rule. " + LABEL_RULE,
-                runs="abid2018 (evaluated after updates 1, 51, ..., 451 as the original) and moons, "
-                     "100-100 sigmoid, MSE: xavier vs zeros, ones, N(0,0.01²), N(0,1); symmetry probe",
+                words="Settings: abid2018 (primary: the original's task) and moons (a boundary "
+                      "that identical hidden units cannot draw). Members: Xavier minus each rival "
+                      "in the mean test accuracy over all of a run's evaluation points (abid2018: "
+                      "after updates 1, 51, ..., 451; moons: steps 0, 200, ..., 2000), the area "
+                      "under the learning curve per point, paired by replicate (t over "
+                      "independent datasets). Supported when some rival is significantly below "
+                      "Xavier after Holm over the 4 (two-sided, α = 0.05; 95% CI); refuted when "
+                      f"every rival is equivalent to Xavier within ±{IN2_MIN} (TOST, each 90% CI "
+                      "inside the margin, intersection-union; the headline is then the least "
+                      "clearly equivalent rival with its 90% CI and TOST p); else inconclusive. "
+                      "The constant inits' unit cosine is shown beside, not part of the rule. "
+                      + LABEL_RULE,
+                runs="abid2018 (evaluated after updates 1, 51, ..., 451 as the original) and "
+                     "moons, 100-100 sigmoid, MSE: xavier vs zeros, ones, N(0,0.01²), N(0,1); "
+                     "symmetry probe",
                 effect_label="xavier − rival, mean test accuracy over the evaluation points: "
                              "the rival that decided on abid2018",
                 simulate=simulate_in2a),
@@ -1024,13 +1025,13 @@ task whose Bayes boundary is linear, so one hidden unit suffices and identical u
             rule=Custom(
                 decide=decide_in2b,
                 words="Settings: abid2018 (primary) and moons. Members: Xavier minus each rival in "
-                      "final test accuracy, paired by replicate, each a two-sided t-test at α = 0.05 "
-                      "with its 95% CI. Supported when every member is significantly positive "
-                      "(intersection-union, no correction); refuted when some rival is significantly "
-                      "above Xavier after Holm over the 4; else inconclusive. Headline: the deciding "
-                      "member of the primary. " + LABEL_RULE,
-                runs="abid2018 (evaluated after updates 1, 51, ..., 451 as the original) and moons, "
-                     "100-100 sigmoid, MSE: xavier vs zeros, ones, N(0,0.01²), N(0,1)",
+                      "final test accuracy, paired by replicate, each a two-sided t-test at α = "
+                      "0.05 with its 95% CI. Supported when every member is significantly positive "
+                      "(intersection-union, no correction); refuted when some rival is "
+                      "significantly above Xavier after Holm over the 4; else inconclusive. "
+                      "Headline: the deciding member of the primary. " + LABEL_RULE,
+                runs="abid2018 (evaluated after updates 1, 51, ..., 451 as the original) and "
+                     "moons, 100-100 sigmoid, MSE: xavier vs zeros, ones, N(0,0.01²), N(0,1)",
                 effect_label="xavier − rival, final test accuracy: the deciding rival on "
                              "abid2018",
                 simulate=simulate_in2b),
@@ -1079,14 +1080,14 @@ task whose Bayes boundary is linear, so one hidden unit suffices and identical u
                 words="Settings: sigmoid (primary), tanh and relu at the largest depth, at "
                       "initialization. Per replicate, least-squares slopes over the hidden layers "
                       "of log10 gradient norm w.r.t. each layer's output and of log10 per-unit "
-                      "activation spread (each unit's std across the probe inputs, RMS over units). "
-                      f"Two members, each claimed above +{TAU} log10 per layer in the decaying "
-                      f"direction and tested two-sided against {TAU} (t-test, 95% CI): gradient "
-                      "decay towards the input, and spread decay with depth. Supported when both "
-                      f"hold (intersection-union), refuted when one is significantly below +{TAU} "
-                      "after Holm over the two, else inconclusive. " + LABEL_RULE,
-                runs="preset deep at the largest depth (20), step 0, float64 probes: N(0,0.01²) per "
-                     "activation",
+                      "activation spread (each unit's std across the probe inputs, RMS over "
+                      f"units). Two members, each claimed above +{TAU} log10 per layer in the "
+                      f"decaying direction and tested two-sided against {TAU} (t-test, 95% CI): "
+                      "gradient decay towards the input, and spread decay with depth. Supported "
+                      "when both hold (intersection-union), refuted when one is significantly "
+                      f"below +{TAU} after Holm over the two, else inconclusive. " + LABEL_RULE,
+                runs="preset deep at the largest depth (20), step 0, float64 probes: N(0,0.01²) "
+                     "per activation",
                 effect_label=f"N(0,0.01²) gradient or activation-spread decay, log10 per "
                              f"layer, the deciding one at the largest depth; null +{TAU}",
                 simulate=simulate_in3b),

@@ -861,10 +861,10 @@ Adam is capped near 2 · lr · √50 rather than a distance to convergence.""",
                       f"after update 1) stays below {SETTLE} (weights, all 4 matrices) or the "
                       "layer's linear CKA with its final representation on a fixed batch stays "
                       f"above {CKA_SETTLE} (representations: the 3 hidden layers; the 2-unit "
-                      "logits are left out). Adjacent layers (1 → 2, 2 → 3, 3 → 4 for weights; "
-                      "1 → 2, 2 → 3 for representations), earlier minus later settling step, paired by "
-                      "replicate, two-sided paired t-tests with 95% CIs: a setting is supported if "
-                      "every earlier layer settles significantly later than the next "
+                      "logits are left out). Adjacent layers (1 → 2, 2 → 3, 3 → 4 for weights; 1 "
+                      "→ 2, 2 → 3 for representations), earlier minus later settling step, paired "
+                      "by replicate, two-sided paired t-tests with 95% CIs: a setting is "
+                      "supported if every earlier layer settles significantly later than the next "
                       "(intersection-union, no correction); refuted if some earlier layer settles "
                       "significantly sooner than a later one (Holm over all ordered pairs); else "
                       "inconclusive. " + LABEL_RULE,
@@ -892,11 +892,12 @@ Adam is capped near 2 · lr · √50 rather than a distance to convergence.""",
                       "respect to the first hidden layer's output / the same for the last hidden "
                       "layer's output) (post-activation outputs, the same quantity at both ends; "
                       "the weight gradient would also scale with each layer's input). Members, "
-                      "each claimed below 0 and tested two-sided "
-                      "(t-test, 95% CI): the ratio at each depth (3, 5, 9) and its change between "
-                      "adjacent depths (deeper − shallower, paired by replicate). Supported if every "
-                      "member holds (intersection-union, no correction); refuted if some member is "
-                      "significantly above 0 after Holm over the five; else inconclusive. " + LABEL_RULE,
+                      "each claimed below 0 and tested two-sided (t-test, 95% CI): the ratio at "
+                      "each depth (3, 5, 9) and its change between adjacent depths (deeper − "
+                      "shallower, paired by replicate). Supported if every member holds "
+                      "(intersection-union, no correction); refuted if some member is "
+                      "significantly above 0 after Holm over the five; else inconclusive. "
+                      + LABEL_RULE,
                 runs="preset variants, plain sigmoid, depth {3, 5, 9}; layer_stats at 16 points",
                 effect_label="log10 first/last hidden output-gradient RMS at a depth, or its "
                              "change deeper − shallower (claimed < 0): the deciding member",
@@ -914,16 +915,17 @@ Adam is capped near 2 · lr · √50 rather than a distance to convergence.""",
             "seed's list are not tested here.)",
             rule=Custom(
                 decide=decide_lc3,
-                words=f"Setting: {LC3_SETTING} (the only one). Depths: 3, 5 and 9; residual at 5 and 9"
-                      " only (at depth 3 it is one plain layer plus a single block; left out after "
-                      "the first full run, see Revision). Vanishing = max(0, −LC-2's log10 ratio), in"
-                      " every variant from the first to the last hidden layer's output (the residual "
-                      "stream in a residual net); members: for each remedy (relu, batch norm, "
-                      "residual) and each of its depths, improvement = vanishing(plain sigmoid) − "
-                      "vanishing(remedy), paired by replicate (two-sided paired t-tests, 95% CIs). "
-                      "Supported if every member improves significantly (intersection-union, no "
-                      "correction); refuted if some member worsens significantly (Holm over the "
-                      "members); else inconclusive. " + LABEL_RULE,
+                words=f"Setting: {LC3_SETTING} (the only one). Depths: 3, 5 and 9; residual at 5 "
+                      "and 9 only (at depth 3 it is one plain layer plus a single block; left out "
+                      "after the first full run, see Revision). Vanishing = max(0, −LC-2's log10 "
+                      "ratio), in every variant from the first to the last hidden layer's output "
+                      "(the residual stream in a residual net); members: for each remedy (relu, "
+                      "batch norm, residual) and each of its depths, improvement = "
+                      "vanishing(plain sigmoid) − vanishing(remedy), paired by replicate "
+                      "(two-sided paired t-tests, 95% CIs). Supported if every member improves "
+                      "significantly (intersection-union, no correction); refuted if some member "
+                      "worsens significantly (Holm over the members); else inconclusive. "
+                      + LABEL_RULE,
                 runs="preset variants, depth {3, 5, 9}: relu (He init), sigmoid + batch norm, "
                      "sigmoid + residual blocks h + W2 σ(W1 h), each vs plain sigmoid",
                 effect_label="vanishing removed vs plain sigmoid, max(0, −log10 first/last "

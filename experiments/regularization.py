@@ -878,22 +878,23 @@ unclear.""",
             "net still trains.",
             rule=Custom(
                 decide=decide_rg1,
-                words="Per setting (penalty), per replicate: the final norm of all weight matrices at "
-                      "each λ of the range; its trend = −(OLS slope on the λ index: half-decade "
-                      "steps, λ = 0 one step below 0.01), two-sided t-test over replicates. Supported "
-                      "if the trend is significantly > 0 and no λ pair (smaller − larger λ, two-sided "
-                      "paired t, Holm over all ordered pairs) shows the norm significantly rising (a "
-                      "reversal); refuted if the trend is significantly < 0 or such a reversal "
-                      "exists; else inconclusive (layer_convergence's LC-4 rule). The statistic: the "
-                      "trend (norm lost per step), or the reversal per step. " + LABEL_RULE,
-                runs="abid2018: λ ∈ {0, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 100} for L1 and for L2 "
-                     "(mean-reduced, grids path_l1, path_l2), read over a range declared from the "
-                     f"issue-12 pilot: L1 λ ≤ {TRAINS_UP_TO['l1']:g}, L2 λ ≤ {TRAINS_UP_TO['l2']:g}, "
-                     f"the λ that trained there ({TRAINS_RULE}; a net at chance has its weights at "
-                     "Adam's floor, where the norm no longer measures the penalty; each run reports "
-                     "whether they still train, not decisive); settings L2 (primary: the penalty on "
-                     "the weights' magnitude itself, and the one whose shrinking weight range Abid "
-                     "reported) and L1",
+                words="Per setting (penalty), per replicate: the final norm of all weight matrices "
+                      "at each λ of the range; its trend = −(OLS slope on the λ index: half-decade "
+                      "steps, λ = 0 one step below 0.01), two-sided t-test over replicates. "
+                      "Supported if the trend is significantly > 0 and no λ pair (smaller − larger "
+                      "λ, two-sided paired t, Holm over all ordered pairs) shows the norm "
+                      "significantly rising (a reversal); refuted if the trend is significantly < "
+                      "0 or such a reversal exists; else inconclusive (layer_convergence's LC-4 "
+                      "rule). The statistic: the trend (norm lost per step), or the reversal per "
+                      "step. " + LABEL_RULE,
+                runs="abid2018: λ ∈ {0, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 100} for L1 and for "
+                     "L2 (mean-reduced, grids path_l1, path_l2), read over a range declared from "
+                     f"the issue-12 pilot: L1 λ ≤ {TRAINS_UP_TO['l1']:g}, L2 λ ≤ "
+                     f"{TRAINS_UP_TO['l2']:g}, the λ that trained there ({TRAINS_RULE}; a net at "
+                     "chance has its weights at Adam's floor, where the norm no longer measures "
+                     "the penalty; each run reports whether they still train, not decisive); "
+                     "settings L2 (primary: the penalty on the weights' magnitude itself, and the "
+                     "one whose shrinking weight range Abid reported) and L1",
                 effect_label="norm of all weights lost per half-decade step of λ (L2): the "
                              "trend, or a reversal per step",
                 simulate=simulate_rg1),
@@ -919,16 +920,16 @@ unclear.""",
                 decide=decide_rg2a,
                 words="L1 − L2 share at ≈ 0 at each matched norm, two-sided paired t-tests over "
                       "replicates. Supported if L1 − L2 > 0 significantly at all three "
-                      "(intersection-union); refuted if L1 − L2 < 0 significantly at some after Holm; "
-                      "else inconclusive. The statistic is the deciding norm's L1 − L2 (the weakest "
-                      "when all hold). " + LABEL_RULE,
+                      "(intersection-union); refuted if L1 − L2 < 0 significantly at some after "
+                      "Holm; else inconclusive. The statistic is the deciding norm's L1 − L2 (the "
+                      "weakest when all hold). " + LABEL_RULE,
                 runs="abid2018: the L1 and L2 λ paths of RG-1 over its declared range; per "
                      "replicate, the share at ≈ 0 interpolated (linearly, between the two λ that "
                      "bracket it) where the norm of all weights has shrunk (1 − norm / unpenalized "
                      "norm) by 1/3, 2/3 and all of the deepest shrinkage that both penalties reach "
-                     "in that replicate over the declared range (so every target is reached); the one "
-                     "setting abid2018 (subgradient L1 as Abid; the proximal step's exact zeros are "
-                     "shown beside)",
+                     "in that replicate over the declared range (so every target is reached); the "
+                     "one setting abid2018 (subgradient L1 as Abid; the proximal step's exact "
+                     "zeros are shown beside)",
                 effect_label="share of weights at ≈ 0 (|w| < 0.1 RMS), L1 − L2 at the deciding "
                              "matched norm",
                 simulate=simulate_rg2a),
@@ -975,13 +976,14 @@ unclear.""",
             "rescaled), so this is an implementation check, not an empirical claim.",
             rule=Custom(
                 decide=decide_rg3,
-                words="Per replicate, max |a − b| / max |b| over the final first-layer weights (a = "
-                      "L2 in the loss, b = decoupled decay). sgd: supported if below "
+                words="Per replicate, max |a − b| / max |b| over the final first-layer weights (a "
+                      "= L2 in the loss, b = decoupled decay). sgd: supported if below "
                       f"{SAME_TOL:g} (float32 rounding) in every replicate, else refuted; the "
                       "statistic is the largest over replicates. adam: supported if above "
-                      f"{DIFF_TOL:g} in every replicate (statistic: the smallest), refuted if below "
-                      f"{SAME_TOL:g} in every replicate (statistic: the largest), else inconclusive. "
-                      "Deterministic comparisons: the statistic has no sampling CI. " + LABEL_RULE,
+                      f"{DIFF_TOL:g} in every replicate (statistic: the smallest), refuted if "
+                      f"below {SAME_TOL:g} in every replicate (statistic: the largest), else "
+                      "inconclusive. Deterministic comparisons: the statistic has no sampling CI. "
+                      + LABEL_RULE,
                 runs="preset decay: λ·Σw² with λ = 0.005 in the loss vs weight_decay = 0.01 (= 2λ, "
                      "torch multiplies it by lr), under SGD (lr 0.1) and Adam vs AdamW (lr 0.003); "
                      "settings adam (primary: the case the distinction is about) and sgd",
@@ -1001,16 +1003,17 @@ unclear.""",
             f"lowering test accuracy (by more than {RG4_NI:g}), at some penalty strength.",
             rule=Custom(
                 decide=decide_rg4,
-                words="Needs a baseline gap (train − test accuracy at λ = 0, 95% CI above 0), else "
-                      "inconclusive. Per setting (penalty) and λ, paired over replicates, two-sided "
-                      "paired t-tests: the gap reduction (gap at λ = 0 − gap at λ) against 0, and the "
-                      f"test accuracy change (at λ − at λ = 0) against −{RG4_NI:g} (non-inferiority: "
-                      f"one point). A λ counts if its gap reduction is significantly above 0 and its "
-                      f"test accuracy change significantly above −{RG4_NI:g} (intersection-union p = "
-                      "the larger of the two), Holm over the three λ. Supported if some λ counts (the "
-                      "statistic: its gap reduction, with the Holm-adjusted p); refuted if every λ "
-                      "fails significantly, i.e. widens the gap or lowers test accuracy by more than "
-                      f"{RG4_NI:g} (intersection-union, each at α = 0.05; the statistic: the weakest "
+                words="Needs a baseline gap (train − test accuracy at λ = 0, 95% CI above 0), "
+                      "else inconclusive. Per setting (penalty) and λ, paired over replicates, "
+                      "two-sided paired t-tests: the gap reduction (gap at λ = 0 − gap at λ) "
+                      "against 0, and the test accuracy change (at λ − at λ = 0) against "
+                      f"−{RG4_NI:g} (non-inferiority: one point). A λ counts if its gap reduction "
+                      "is significantly above 0 and its test accuracy change significantly above "
+                      f"−{RG4_NI:g} (intersection-union p = the larger of the two), Holm over the "
+                      "three λ. Supported if some λ counts (the statistic: its gap reduction, "
+                      "with the Holm-adjusted p); refuted if every λ fails significantly, i.e. "
+                      f"widens the gap or lowers test accuracy by more than {RG4_NI:g} "
+                      "(intersection-union, each at α = 0.05; the statistic: the weakest "
                       "failure); else inconclusive. " + LABEL_RULE,
                 runs="preset overfit (digits, 200 training images, 100-100 ReLU, 1500 steps): "
                      "λ ∈ {1e-4, 1e-3, 1e-2} (sum-reduced) vs λ = 0; settings L2 (primary: weight "

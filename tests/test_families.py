@@ -16,7 +16,18 @@ import pytest
 from harness.cli.registry import registry, users
 from harness.core import stats
 from harness.judge.claims import judge
-from harness.judge.families import NULL, PLANTED, Custom, Design, Monotone, Paired
+from harness.judge.families import (
+    NULL,
+    PLANTED,
+    Custom,
+    Design,
+    Equivalent,
+    EveryMember,
+    Monotone,
+    Paired,
+    SomeMember,
+    Trend,
+)
 
 CLAIMS = [(c.experiment or name, c) for name, exp in registry().items() for c in exp.claims
           if not isinstance(c.rule, Custom)] + [(c.experiment, c) for c in users()]
@@ -62,7 +73,11 @@ def test_shown_settings_never_decide(experiment, claim):
 
 
 FAMILIES = [Monotone("decreasing"), Monotone("increasing"), Monotone(paired=False),
-            Paired("decreasing"), Paired("increasing")]
+            Paired("decreasing"), Paired("increasing"), EveryMember("positive"),
+            EveryMember("negative", null=0.5), EveryMember("positive", reference=1),
+            SomeMember("positive"), SomeMember("negative", refute="every", reference=1),
+            SomeMember("positive", refute="equivalent", margin=0.5), Equivalent(margin=1.0),
+            Equivalent(margin=1.0, reference=1), Trend("decreasing"), Trend("increasing")]
 
 
 @pytest.mark.parametrize("family", FAMILIES, ids=repr)
@@ -87,3 +102,27 @@ def test_families_are_frozen_data():
         assert dataclasses.is_dataclass(family) and eval(repr(family)) == family
     with pytest.raises(ValueError, match="direction='up' is invalid: allowed values"):
         Monotone("up")
+    with pytest.raises(ValueError, match="refute='some' is invalid: allowed values"):
+        SomeMember(refute="some")
+
+
+@pytest.mark.parametrize("family", FAMILIES, ids=repr)
+def test_a_decided_setting_excludes_its_null(family):
+    """An effect 5 × min_effect the claimed way is supported, the other way refuted (or,
+    for equivalence, outside the margin), with the deciding CI on the decided side."""
+    levels = (1, 2, 3, 4)
+    design = Design(replicates=24, min_effect=1.0, sd=0.2)
+    rng = np.random.default_rng(1)
+    up = family.decide(family.draw(rng, levels, design, 5.0 if not isinstance(
+        family, Equivalent) else 0.0))
+    down = family.decide(family.draw(rng, levels, design, -5.0 if getattr(
+        family, "refute", "") != "equivalent" else 0.0))
+    assert up.verdict == stats.SUPPORTED and down.verdict == stats.REFUTED, (up, down)
+    for d in (up, down):
+        null = getattr(family, "null", 0.0)
+        if d.ci_level == 0.90:  # decided by equivalence: the 90% CI inside the margin
+            margin = family.margin
+            assert -margin < d.effect.ci_low and d.effect.ci_high < margin or d is down
+        else:
+            assert d.effect.excludes(null if isinstance(family, EveryMember | SomeMember)
+                                     else d.effect.null), d

@@ -1,0 +1,128 @@
+"""Rule families: the statistics of a claim, written once (this module: what they share).
+
+A family owns (1) its decision on one setting's :class:`~harness.judge.table.Table`,
+returning a :class:`Decision` (the verdict, the statistic that decided, and its member
+table under one set of column names for every family); (2) its calibration scenarios,
+``draw(rng, design, scenario)``: the least-favourable null (:data:`NULL`), the smallest
+declared effect in every member (:data:`PLANTED`), or any multiple of it (a float:
+negative = the opposite effect); (3) its rule text and effect label, generated from its
+parameters, so prose and code cannot disagree. Families use the tests of
+:mod:`harness.core.stats` and nothing else.
+
+Member tables have the columns ``setting, member, estimate, ci_low, ci_high, p, p_holm,
+n, n_datasets, holds, opposite`` (``p_holm``: Holm-adjusted p of the member going the
+other way; ``holds``: significant in the claimed direction on its own; ``opposite``:
+significant against it after Holm), plus family-specific ones (``adjacent``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from harness.core import stats
+from harness.judge.measures import Measure
+from harness.judge.table import Table
+
+NULL, PLANTED = "null", "planted"  # calibration scenarios; a float = that × min_effect
+DIRECTIONS = ("decreasing", "increasing")
+
+
+class Claim(Protocol):
+    """What a family reads of the claim it words (:class:`harness.judge.claims.Claim`)."""
+
+    measure: Measure
+    min_effect: float
+
+
+@dataclass(frozen=True)
+class Design:
+    """What a simulated setting looks like: its replicates, the datasets they share (None:
+    one each), the claim's smallest effect and pilot SD."""
+
+    replicates: int
+    min_effect: float
+    sd: float
+    datasets: int | None = None
+
+    def clusters(self) -> np.ndarray:
+        k = self.datasets or self.replicates
+        return np.arange(self.replicates) % k
+
+
+@dataclass
+class Decision:
+    """One setting's outcome under a family: verdict, deciding statistic, members."""
+
+    verdict: str
+    effect: stats.Effect
+    decided_by: str
+    members: pd.DataFrame
+    ci_level: float = 0.95
+
+
+def member_row(member: str, e: stats.Effect, **extra: Any) -> dict[str, Any]:
+    """One member in the shared column names."""
+    return {"member": member, "estimate": e.mean, "ci_low": e.ci_low, "ci_high": e.ci_high,
+            "p": e.p, "n": e.n, "n_datasets": e.n_datasets, **extra}
+
+
+def steps(rng: np.random.Generator, k: int, scenario: str | float, effect: float,
+          need: str = "all") -> np.ndarray:
+    """Per-member effects of a k-member family: ``effect`` in each (PLANTED), scale ×
+    effect in each (a float), or the least favourable null: for a claim about every member
+    (``need="all"``) one member drawn at random exactly at 0 and the others at ``effect``;
+    for a claim about some member (``"any"``) every member at 0."""
+    if not isinstance(scenario, str):
+        return np.full(k, float(scenario) * effect)
+    if scenario == NULL and need == "any":
+        return np.zeros(k)
+    out = np.full(k, effect)
+    if scenario == NULL:
+        out[rng.integers(k)] = 0.0
+    return out
+
+
+def paired_draw(rng: np.random.Generator, means: np.ndarray, design: Design) -> np.ndarray:
+    """(replicates, levels) values: a replicate effect shared by every level plus
+    independent noise, scaled so that a paired difference has SD ``design.sd``; replicates
+    that share a dataset share its effect."""
+    k = design.datasets or design.replicates
+    dataset = rng.normal(0, design.sd, k)[design.clusters()]
+    noise = rng.normal(0, design.sd / math.sqrt(2), (design.replicates, means.size))
+    return means[None, :] + dataset[:, None] + noise
+
+
+class Family:
+    """Base class: every family decides a table, draws calibration tables and words its
+    rule. ``ci_level`` is the level of the CIs it reports (0.90 for TOST)."""
+
+    ci_level = 0.95
+
+    def decide(self, table: Table) -> Decision:
+        raise NotImplementedError
+
+    def draw(self, rng: np.random.Generator, levels: tuple, design: Design,
+             scenario: str | float) -> Table:
+        raise NotImplementedError
+
+    def words(self, claim: Claim) -> str:
+        raise NotImplementedError
+
+    def effect_label(self, claim: Claim) -> str:
+        raise NotImplementedError
+
+    def reads(self, claim: Claim) -> tuple:
+        """The levels of the claim's factor this family compares."""
+        return claim.measure.factor.levels
+
+
+def direction_sign(direction: str) -> int:
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction={direction!r} is invalid: allowed values are "
+                         f"{list(DIRECTIONS)}")
+    return 1 if direction == "decreasing" else -1

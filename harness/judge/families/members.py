@@ -1,0 +1,203 @@
+"""A claim about every member, or about some member, of a family of effects.
+
+The table's levels are the members. A member's effect is its column tested against
+``null`` (one-sample t over dataset means: the measure computed the member's statistic
+per replicate, e.g. a log ratio or a slope), or, with ``reference``, the paired difference
+reference − member (e.g. "Xavier beats every rival": reference xavier). ``direction``
+says which side of the null the claim puts every (or some) member on.
+
+- :class:`EveryMember`: intersection-union support (every member significant on its own at
+  α; no correction needed), Holm refutation (some member significantly on the other side).
+- :class:`SomeMember`: support when some member holds after Holm; refutation when some
+  member is significantly on the other side after Holm (``refute="any"``), only when
+  every member is (``"every"``, intersection-union), or when every member is shown inside
+  ±``margin`` by TOST (``"equivalent"``: no meaningful effect in any member).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from harness.core import stats
+from harness.judge.families.base import (
+    Claim,
+    Decision,
+    Design,
+    Family,
+    member_row,
+    paired_draw,
+    steps,
+)
+from harness.judge.table import Table
+
+SIDES = ("positive", "negative")  # members above / below the null
+
+
+def _sign(direction: str) -> int:
+    if direction not in SIDES:
+        raise ValueError(f"direction={direction!r} is invalid: allowed values are "
+                         f"{list(SIDES)}")
+    return 1 if direction == "positive" else -1
+
+
+@dataclass(frozen=True)
+class _Members(Family):
+    direction: str = "positive"
+    null: float = 0.0
+    reference: object | None = None  # a level every other level is compared against
+
+    def __post_init__(self) -> None:
+        _sign(self.direction)
+
+    def names(self, table: Table) -> list:
+        return [b for b in table.levels if b != self.reference]
+
+    def effects(self, table: Table, confidence: float = 0.95) -> list[stats.Effect]:
+        if self.reference is None:
+            return [stats.mean_ci(table.column(b), confidence, self.null, table.clusters)
+                    for b in table.levels]
+        ref = table.column(self.reference)
+        return [stats.paired(ref, table.column(b), confidence, self.null, table.clusters)
+                for b in self.names(table)]
+
+    def label(self, name: object) -> str:
+        return str(name) if self.reference is None else f"{self.reference} − {name}"
+
+    def _rows(self, table: Table, fam: stats.Family) -> pd.DataFrame:
+        return pd.DataFrame([member_row(self.label(n), e, null=e.null,
+                                        p_holm=fam.p_against[i], holds=fam.holds[i],
+                                        opposite=fam.against[i])
+                             for i, (n, e) in enumerate(zip(self.names(table), fam.effects,
+                                                            strict=True))])
+
+    def draw(self, rng: np.random.Generator, levels: tuple, design: Design,
+             scenario: str | float) -> Table:
+        members = [b for b in levels if b != self.reference]
+        effect = steps(rng, len(members), scenario, design.min_effect, self.need)
+        shift = _sign(self.direction) * effect
+        if self.reference is None:
+            means = self.null + shift
+            return Table(tuple(members), paired_draw(rng, means, design), design.clusters())
+        means = np.concatenate([[0.0], -(self.null + shift)])  # reference − member
+        return Table((self.reference, *members), paired_draw(rng, means, design),
+                     design.clusters())
+
+    def _subject(self, claim: Claim) -> str:
+        f = claim.measure.factor
+        if self.reference is None:
+            return (f"{claim.measure.describe()} of each member ({', '.join(map(str, f.levels))}"
+                    f"), one-sample two-sided t-test against {self.null:g}")
+        return (f"{claim.measure.describe()}, {self.reference} minus each other {f.words} "
+                f"({', '.join(str(b) for b in f.levels if b != self.reference)}), two-sided "
+                f"paired t-test against {self.null:g}")
+
+    def _side(self) -> tuple[str, str]:
+        return (("above", "below") if self.direction == "positive" else ("below", "above"))
+
+    def effect_label(self, claim: Claim) -> str:
+        what = (claim.measure.label if self.reference is None else
+                f"{claim.measure.label}, {self.reference} − {claim.measure.factor.words}")
+        return f"{what} (the deciding member)"
+
+
+@dataclass(frozen=True)
+class EveryMember(_Members):
+    """Every member on the claimed side of the null (see the module docstring)."""
+
+    need = "all"
+
+    def decide(self, table: Table) -> Decision:
+        names = self.names(table)
+        fam = stats.family(self.effects(table), _sign(self.direction), "all")
+        name = self.label(names[fam.deciding])
+        how = {stats.SUPPORTED: f"weakest of {len(names)} members: {name}",
+               stats.REFUTED: f"significantly {self._side()[1]} {self.null:g} (Holm): {name}",
+               stats.INCONCLUSIVE: f"undecided member: {name}"}[fam.verdict]
+        return Decision(fam.verdict, fam.effect, how, self._rows(table, fam))
+
+    def words(self, claim: Claim) -> str:
+        claimed, other = self._side()
+        k = len([b for b in claim.measure.factor.levels if b != self.reference])
+        return (f"{self._subject(claim)}, clustered by dataset. Supported if every member is "
+                f"significantly {claimed} {self.null:g} (intersection-union, each at "
+                f"α = 0.05); refuted if some member is significantly {other} it after Holm "
+                f"over the {k}; else inconclusive. Headline: the deciding member (the weakest "
+                "when all hold, the strongest opposite one when refuted).")
+
+
+@dataclass(frozen=True)
+class SomeMember(_Members):
+    """Some member on the claimed side of the null (see the module docstring)."""
+
+    refute: str = "any"  # "any" (Holm), "every" (intersection-union) or "equivalent"
+    margin: float | None = None  # for refute="equivalent": ±margin around the null
+    need = "any"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.refute not in ("any", "every", "equivalent"):
+            raise ValueError(f"refute={self.refute!r} is invalid: allowed values are "
+                             "['any', 'every', 'equivalent']")
+        if (self.refute == "equivalent") != (self.margin is not None):
+            raise ValueError("margin is invalid: allowed values are a positive number "
+                             "exactly when refute='equivalent'")
+
+    def decide(self, table: Table) -> Decision:
+        names = self.names(table)
+        claimed = _sign(self.direction)
+        effects = self.effects(table)
+        fam = stats.family(effects, claimed, "any")
+        rows = self._rows(table, fam)
+        label = [self.label(n) for n in names]
+        ci_level = 0.95
+        if self.refute == "any":  # a refutation wins (it cannot be hidden)
+            verdict, effect, i = fam.verdict, fam.effect, fam.deciding
+        elif any(fam.holds):  # support: the holding member with the smallest Holm p
+            i = min((j for j, h in enumerate(fam.holds) if h), key=lambda j: fam.p_against[j])
+            verdict, effect = stats.SUPPORTED, replace(effects[i], p=fam.p_against[i])
+        elif self.refute == "every":
+            opposite = [bool(np.isfinite(e.p) and e.p < stats.ALPHA
+                             and e.direction() == -claimed) for e in effects]
+            rows["opposite"] = opposite
+            i = max(range(len(effects)), key=lambda j: effects[j].p)  # the weakest
+            verdict = stats.REFUTED if all(opposite) else stats.INCONCLUSIVE
+            effect = effects[i]
+        else:  # "equivalent": every member inside ±margin of the null (TOST, 90% CIs)
+            e90 = [replace(e, mean=e.mean - self.null, ci_low=e.ci_low - self.null,
+                           ci_high=e.ci_high - self.null, null=0.0)
+                   for e in self.effects(table, 0.90)]
+            same, i, p_eq, _ = stats.tost_family(e90, self.margin)
+            rows["p_tost"] = p_eq
+            if same == stats.SUPPORTED:
+                verdict, effect, ci_level = stats.REFUTED, replace(e90[i], p=p_eq[i]), 0.90
+            else:
+                i = min(range(len(names)), key=lambda j: (effects[j].direction() != claimed,
+                                                          fam.p_against[j]))
+                verdict, effect = stats.INCONCLUSIVE, effects[i]
+        side = self._side()[1]
+        if verdict == stats.SUPPORTED:
+            how = f"significant after Holm over {len(names)}: {label[i]}"
+        elif verdict == stats.INCONCLUSIVE:
+            how = f"undecided member: {label[i]}"
+        elif self.refute == "any":
+            how = f"significantly {side} {self.null:g} (Holm): {label[i]}"
+        elif self.refute == "every":
+            how = f"every member significantly {side} {self.null:g}; weakest: {label[i]}"
+        else:
+            how = f"every member within ±{self.margin:g} (TOST); least clearly: {label[i]}"
+        return Decision(verdict, effect, how, rows, ci_level)
+
+    def words(self, claim: Claim) -> str:
+        claimed, other = self._side()
+        k = len([b for b in claim.measure.factor.levels if b != self.reference])
+        refute = {"any": f"some member is significantly {other} it after Holm over the {k}",
+                  "every": f"every member is significantly {other} it (intersection-union, "
+                           "each at α = 0.05)",
+                  "equivalent": f"every member's 90% CI lies within ±{self.margin:g} of it "
+                                "(TOST, intersection-union: no meaningful effect anywhere)"}
+        return (f"{self._subject(claim)}, clustered by dataset. Supported if some member is "
+                f"significantly {claimed} {self.null:g} after Holm over the {k}; refuted if "
+                f"{refute[self.refute]}; else inconclusive. Headline: the deciding member.")
