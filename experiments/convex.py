@@ -14,7 +14,7 @@ final.csv (the trained loss) and the report also the ``params`` probe's table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -34,15 +34,14 @@ from harness.core import stats  # noqa: E402
 from harness.judge.claims import (  # noqa: E402
     Claim,
     Experiment,
-    Outcome,
-    Setting,
     Settings,
     Verdict,
-    missing,
 )
-from harness.judge.families import Custom  # noqa: E402
+from harness.judge.families import Equivalent  # noqa: E402
+from harness.judge.measures import Factor, Measure  # noqa: E402
+from harness.judge.table import Table  # noqa: E402
 from harness.pages import plots  # noqa: E402
-from harness.track.results import RunSet, dataset_of, hydra_context  # noqa: E402
+from harness.track.results import RunSet, hydra_context  # noqa: E402
 from harness.train.data import make_dataset  # noqa: E402
 
 NAME = "convex"
@@ -167,62 +166,55 @@ def by_setting(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
             if len(part := frame[np.isclose(frame.lr, lr)])}
 
 
-def decide_bs6(rs: RunSet) -> Outcome:
-    parts = by_setting(with_optimum(rs))
-    if PRIMARY not in parts:
-        return missing(f"needs the bgd runs at η = {STABLE:g}")
-    settings, rows = [], []
-    for name, part in parts.items():
-        cl = dataset_of(part, part.replicate.to_numpy())
-        e90 = stats.mean_ci(part.gap.to_numpy(), 0.90, clusters=cl)
-        verdict, _, p_eq, p_out = stats.tost_family([e90], MARGIN)
-        if name == PRIMARY:  # η = 6 is shown, not judged
-            head = replace(e90, p=p_out[0] if verdict == stats.REFUTED else p_eq[0])
-            why = {stats.SUPPORTED: f"90% CI inside ±{MARGIN:g}",
-                   stats.REFUTED: f"significantly outside ±{MARGIN:g}",
-                   stats.INCONCLUSIVE: f"not shown inside ±{MARGIN:g}"}[verdict]
-            settings.append(Setting(name, verdict, head, why, ci_level=0.90))
-        gap = part.gap.to_numpy()
-        rows.append({"setting": name, "judged": name == PRIMARY,
-                     "lr": float(part.lr.iloc[0]),
-                     "mean f(θ_T)": part.train_loss.mean(),
-                     "mean f*": part.optimum_loss.mean(), "mean relative gap": e90.mean,
-                     "90% CI low": e90.ci_low, "90% CI high": e90.ci_high,
-                     "margin": MARGIN, "p (TOST)": p_eq[0], "p (outside)": p_out[0],
-                     "largest gap": np.nanmax(gap),
-                     "replicates within margin": int((np.abs(gap) < MARGIN).sum()),
-                     "replicates": int(np.isfinite(gap).sum())})
-    return Outcome(settings, {
-        "Relative training-loss gap (f(θ_T) − f*)/f* after the last step, per step size "
-        f"(η = {UNSTABLE:g}: shown, not judged)": pd.DataFrame(rows)},
-        notes=["f*: scikit-learn's optimum on each replicate's own training split; the "
-               "distance of the parameters from it is on this page's *Parameters* table.",
-               f"η = {STABLE:g} ≤ 1/L with a budget above the convex bound makes "
-               "convergence a theorem: the run checks the implementation and float32 "
-               f"arithmetic, not an open question. η = {UNSTABLE:g} > 2/λmax(∇²f(θ*)) on "
-               "every replicate makes the optimum a repelling fixed point, so GD cannot "
-               "settle there (also a theorem): it is shown to mark where the claim's "
-               "step-size condition matters, and is not judged."])
+@dataclass(frozen=True)
+class RelativeGap(Measure):
+    """BS-6's one member: per replicate, (f(θ_T) − f*)/f*, f* scikit-learn's optimum on
+    the replicate's own training split (:func:`with_optimum`), in the setting named by
+    the step size (SETTINGS)."""
 
+    factor: Factor = Factor("member", ("relative gap",), "member")
+    label: str = "relative training-loss gap (f(θ_T) − f*)/f*"
+    grid: str | None = None
+    by: str = "setting"
 
-def simulate_bs6(rng: np.random.Generator, planted: bool,
-                 effect: float | None = None) -> RunSet:
-    """Per replicate f* ≈ 0.5 nats (its own dataset) and a relative gap of SD BS6_SD.
-    Planted: gap 0 at both step sizes (GD at the optimum). Null, least favourable for a
-    false "supported": the primary's mean gap exactly at the margin (η = 6, never
-    judged, at 0). ``effect``: that mean gap at both step sizes instead."""
-    shift = dict.fromkeys(SETTINGS, 0.0 if effect is None else effect)
-    if effect is None and not planted:
-        shift[STABLE] = MARGIN
-    f_star = 0.5 + rng.normal(0, 0.03, REPLICATES)
-    frames = [pd.DataFrame({"grid": grid, "preset": "bgd", "lr": lr,
-                            "replicate": np.arange(REPLICATES),
-                            "dataset": np.arange(REPLICATES, dtype=float),
-                            "optimum_loss": f_star,
-                            "train_loss": f_star * (1 + shift[lr] + rng.normal(
-                                0, BS6_SD, REPLICATES))})
-              for grid, lr in (("main", STABLE), ("unstable", UNSTABLE))]
-    return RunSet.from_tables(NAME, ["preset", "lr"], pd.concat(frames, ignore_index=True))
+    def rows(self, rs: RunSet) -> pd.DataFrame:
+        fin = with_optimum(rs)
+        if fin.empty:
+            return fin
+        name = [next((n for lr, n in SETTINGS.items() if np.isclose(x, lr)), "")
+                for x in fin.lr.astype(float)]
+        return fin.assign(setting=name, member="relative gap")
+
+    def value_column(self) -> str:
+        return "gap"
+
+    def synthesize(self, tables: dict[str, Table]) -> RunSet:
+        """f* = 0.5 nats on every replicate and f(θ_T) at the table's gap."""
+        lr = {n: x for x, n in SETTINGS.items()}
+        frames = [pd.DataFrame({
+            "grid": "main" if lr[name] == STABLE else "unstable", "preset": "bgd",
+            "lr": lr[name], "replicate": np.arange(len(t.clusters)),
+            "dataset": t.clusters.astype(float), "optimum_loss": 0.5,
+            "train_loss": 0.5 * (1 + t.values[:, 0])}) for name, t in tables.items()]
+        return RunSet.from_tables(NAME, ["preset", "lr"], pd.concat(frames, ignore_index=True))
+
+    def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
+        lr = {n: x for x, n in SETTINGS.items()}
+        return {"optim.lr": [lr[s] for s in settings]}
+
+    def context(self, rs: RunSet, judged: tuple[str, ...]
+                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+        rows = []
+        for name, part in self.cached_rows(rs).groupby("setting", sort=False):
+            gap = part.gap.to_numpy(float)
+            rows.append({"setting": name, "judged": name in judged,
+                         "lr": float(part.lr.iloc[0]), "mean f(θ_T)": part.train_loss.mean(),
+                         "mean f*": part.optimum_loss.mean(), "mean relative gap": gap.mean(),
+                         "largest gap": np.nanmax(gap),
+                         "replicates within margin": int((np.abs(gap) < MARGIN).sum()),
+                         "replicates": int(np.isfinite(gap).sum())})
+        return {"Relative training-loss gap after the last step, per step size":
+                pd.DataFrame(rows)}, []
 
 
 # ---------------------------------------------------------------- page
@@ -358,9 +350,7 @@ full-batch gradient descent from zero init, against scikit-learn's optimum of th
 objective on the same replicate's training split.""",
     claims=[
         Claim(
-            "BS-6",
-            "001",
-            "当目标函数是凸函数时BGD一定能找到全局最优解",
+            "BS-6", "001", "当目标函数是凸函数时BGD一定能找到全局最优解",
             "On a convex objective (unpenalized logistic regression on non-separable "
             "data), full-batch gradient descent with a step size η ≤ 1/L (L the "
             "objective's smoothness constant) reaches the global optimum: its final "
@@ -368,38 +358,19 @@ objective on the same replicate's training split.""",
             "objective on the same data (within 0.1%). The quote names no step size; "
             "'一定' (always) holds only under such a condition, which a step size at "
             "which the optimum is unstable (shown, not judged) makes visible.",
-            rule=Custom(
-                decide=decide_bs6,
-                words=f"Setting: η = {STABLE:g} ≤ 1/L (the only one judged: a step inside gradient "
-                      "descent's convergence range, L the smoothness constant of the mean "
-                      "cross-entropy in the model's parameters, on every replicate's data). "
-                      f"Shown, not judged: η = {UNSTABLE:g} > 2/λmax(∇²f(θ*)) on every replicate "
-                      "(the optimum is a repelling fixed point of the GD map, so GD cannot settle "
-                      "there: a theorem, outside the claim's scope). Both: 4000 full-batch steps "
-                      "from zero init, a budget after which the convex guarantee f(θ_T) − f* ≤ "
-                      "‖θ0 − θ*‖²/(2ηT) lies below the margin on every replicate at η = "
-                      f"{STABLE:g}. Per replicate, relative gap (f(θ_T) − f*)/f*: f(θ_T) the "
-                      "full-batch training loss after the last step, f* the training loss of "
-                      "scikit-learn's unpenalized LogisticRegression on the same replicate's "
-                      "training split. Equivalence in each setting (TOST, α = 0.05, t-based over "
-                      f"independent datasets): supported when the 90% CI of the mean gap lies "
-                      f"inside ±{MARGIN:g}; refuted when the gap lies significantly outside "
-                      "(one-sided t-test against the nearer margin, p < 0.05: its 90% CI then lies "
-                      "wholly outside); else inconclusive. The claim's label is that setting's "
-                      "verdict; at η ≤ 1/L with this budget it is expected by theorem, so the run "
-                      "checks the implementation and float32 arithmetic.",
-                runs="preset bgd: logistic regression, full-batch GD (SGD, batch = all 400 "
-                     f"training samples, no momentum, zero init), 4000 steps, η = {STABLE:g} "
-                     f"(judged) and η = {UNSTABLE:g} (shown, not judged); scikit-learn's optimum "
-                     "per replicate",
-                effect_label=f"relative training-loss gap (f(θ_T) − f*)/f* at η = {STABLE:g}; "
-                             f"equivalence margin ±{MARGIN:g}",
-                simulate=simulate_bs6),
-            settings=Settings(PRIMARY),
-            min_effect=MARGIN,
-            pilot_sd=BS6_SD,
-            null_value=0.0,
-            equivalence_margin=MARGIN,
+            measure=RelativeGap(), rule=Equivalent(margin=MARGIN),
+            settings=Settings(PRIMARY, shown={SETTINGS[UNSTABLE]: (
+                f"η = {UNSTABLE:g} > 2/λmax(∇²f(θ*)) on every replicate makes the optimum "
+                "a repelling fixed point of the GD map, so GD cannot settle there (a "
+                "theorem, outside the claim's step-size condition)")}),
+            notes=("f*: scikit-learn's optimum on each replicate's own training split; the "
+                   "distance of the parameters from it is on this page's *Parameters* table.",
+                   f"η = {STABLE:g} ≤ 1/L with 4000 full-batch steps from zero init, a budget "
+                   "after which the convex bound f(θ_T) − f* ≤ ‖θ0 − θ*‖²/(2ηT) lies below "
+                   "the margin on every replicate, makes convergence a theorem: the run "
+                   "checks the implementation and float32 arithmetic, not an open question."),
+            min_effect=MARGIN, pilot_sd=BS6_SD, equivalence_margin=MARGIN,
+            replicates=REPLICATES,
             revision=f"Changed after the seed-0 run: η = {UNSTABLE:g} is shown, not judged, "
                      f"and the claim is scoped to η ≤ 1/L (η = {STABLE:g} alone decides). "
                      f"The earlier rule judged both steps and gave mixed (η = {UNSTABLE:g} "

@@ -9,18 +9,12 @@ import torch
 import torch.nn.functional as F
 
 from experiments import convex as mod
-from harness.core import stats
-from harness.judge.claims import REPLICATE_CAP, judge
+from harness.judge.claims import REPLICATE_CAP
 from harness.train.data import make_dataset
 from harness.train.schema import n_train
 from harness.train.trainer import train
 
 CLAIM = mod.EXPERIMENT.claims[0]
-
-
-def _label(effect: float, seed: int = 0) -> tuple[str, object]:
-    outcome = CLAIM.decide(CLAIM.simulate(np.random.default_rng(seed), True, effect=effect))
-    return judge(CLAIM, mod.NAME, outcome).verdict, outcome
 
 
 def test_config_is_full_batch_gradient_descent(compose_cfg):
@@ -93,35 +87,3 @@ def test_full_batch_gd_reaches_the_reference_optimum(compose_cfg):
         assert np.allclose(w, res.model.weights[0][r].detach().numpy())
         theta = np.r_[w[:, 1] - w[:, 0], b[1] - b[0]]
         assert np.linalg.norm(theta - opt.theta) < 1e-4 * np.linalg.norm(opt.theta)
-
-
-def test_planted_optimum_is_supported_and_a_gap_refuted():
-    label, outcome = _label(0.0)
-    assert label == stats.SUPPORTED
-    assert {s.verdict for s in outcome.settings} == {stats.SUPPORTED}
-    label, outcome = _label(10 * mod.MARGIN)
-    assert label == stats.REFUTED
-    assert {s.verdict for s in outcome.settings} == {stats.REFUTED}
-    for s in outcome.settings:
-        assert s.ci_level == 0.90 and stats.tost(s.effect, mod.MARGIN) == s.verdict
-
-
-def test_the_unstable_step_is_shown_never_judged():
-    """η = 6 cannot converge by theorem: its gap is tabled but is no setting, so the
-    label is η = 0.75's alone."""
-    rs = CLAIM.simulate(np.random.default_rng(0), True)
-    fin = rs.final
-    unstable = np.isclose(fin.lr, mod.UNSTABLE)
-    fin.loc[unstable, "train_loss"] *= 1.5
-    outcome = CLAIM.decide(rs)
-    assert [s.setting for s in outcome.settings] == [mod.PRIMARY]
-    assert judge(CLAIM, mod.NAME, outcome).verdict == stats.SUPPORTED
-    table = next(iter(outcome.tables.values())).set_index("setting")
-    assert not table.judged[mod.SETTINGS[mod.UNSTABLE]]
-    assert table["mean relative gap"][mod.SETTINGS[mod.UNSTABLE]] > 0.4
-
-
-def test_null_at_the_margin_is_rarely_supported():
-    labels = [judge(CLAIM, mod.NAME, CLAIM.decide(CLAIM.simulate(
-        np.random.default_rng(s), False))).verdict for s in range(100)]
-    assert labels.count(stats.SUPPORTED) <= 12

@@ -124,12 +124,12 @@ class Settings:
     """Which settings a claim judges. ``primary``: what the quote is about (the faithful
     preset where an original exists); ``robustness``: judged too (their refutations are
     Holm-corrected across them and never dropped); ``shown``: tabled with the reason they
-    are not judged, never in the verdict. ``by``: the run column that names a setting."""
+    are not judged, never in the verdict. (The run column that names a setting is the
+    measure's ``by``.)"""
 
     primary: str
     robustness: tuple[str, ...] = ()
     shown: tuple[tuple[str, str], ...] = ()  # (setting, why it is not judged)
-    by: str = "preset"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "robustness", tuple(self.robustness))
@@ -269,7 +269,7 @@ def decide_measured(claim: Claim, rs: RunSet) -> Outcome:
         if gone:
             notes.append(f"{name}: {m.factor.words} {', '.join(map(str, gone))} left out "
                          "(fewer than two replicates with a finite value).")
-        if len(table.levels) < 2:
+        if len(table.levels) < family.min_levels or table.values.size == 0:
             continue
         decision = family.decide(table)
         summary = level_summary(table, np.exp if m.log else None)
@@ -280,8 +280,9 @@ def decide_measured(claim: Claim, rs: RunSet) -> Outcome:
             settings.append(Setting(name, decision.verdict, decision.effect,
                                     decision.decided_by, decision.ci_level))
     if not any(s.setting == claim.primary for s in settings):
-        return missing(f"{claim.id} needs at least two {m.factor.words} levels under "
-                       f"{claim.primary} ({m.grid_words()})")
+        return missing(f"{claim.id} needs at least {family.min_levels} {m.factor.words} "
+                       f"level{'s' if family.min_levels > 1 else ''} with two or more finite "
+                       f"values under {claim.primary} ({m.grid_words()})")
     settings.sort(key=lambda st: judged.index(st.setting))
     context, context_notes = m.context(rs, judged)
     first = ["setting"]

@@ -56,7 +56,7 @@ def load_claim(path: Path) -> Claim:
     settings = data.get("settings") or {}
     if not isinstance(settings, dict) or "primary" not in settings:
         raise ConfigError(f"{where}: field settings is invalid: a mapping with primary "
-                          "(and optionally robustness, shown, by)")
+                          "(and optionally robustness, shown)")
     try:
         return Claim(**{**data, **built, "settings": Settings(**settings),
                         "notes": tuple(data.get("notes") or ())})

@@ -8,6 +8,7 @@ from harness.judge.families.base import (
     Decision,
     Design,
     Family,
+    member_draw,
     member_row,
     paired_draw,
 )
@@ -19,5 +20,5 @@ from harness.judge.families.paired import Paired
 from harness.judge.families.trend import Trend
 
 __all__ = ["DIRECTIONS", "NULL", "PLANTED", "Custom", "Decision", "Design", "Equivalent",
-           "EveryMember", "Family", "Monotone", "Paired", "SomeMember", "Trend", "member_row",
-           "paired_draw"]
+           "EveryMember", "Family", "Monotone", "Paired", "SomeMember", "Trend", "member_draw",
+           "member_row", "paired_draw"]

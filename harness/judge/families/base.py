@@ -97,11 +97,22 @@ def paired_draw(rng: np.random.Generator, means: np.ndarray, design: Design) -> 
     return means[None, :] + dataset[:, None] + noise
 
 
+def member_draw(rng: np.random.Generator, means: np.ndarray, design: Design) -> np.ndarray:
+    """(replicates, members) values with SD ``design.sd`` around ``means`` per replicate:
+    half the variance shared by the replicates of a dataset, half their own (so inference
+    over dataset means sees the clustering when datasets are shared)."""
+    k = design.datasets or design.replicates
+    half = design.sd / math.sqrt(2)
+    dataset = rng.normal(0, half, (k, means.size))[design.clusters()]
+    return means[None, :] + dataset + rng.normal(0, half, (design.replicates, means.size))
+
+
 class Family:
     """Base class: every family decides a table, draws calibration tables and words its
     rule. ``ci_level`` is the level of the CIs it reports (0.90 for TOST)."""
 
     ci_level = 0.95
+    min_levels = 2  # a comparison needs two levels; a family of members needs one
 
     def decide(self, table: Table) -> Decision:
         raise NotImplementedError

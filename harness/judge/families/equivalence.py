@@ -13,7 +13,14 @@ import numpy as np
 import pandas as pd
 
 from harness.core import stats
-from harness.judge.families.base import Claim, Decision, Design, Family, paired_draw
+from harness.judge.families.base import (
+    Claim,
+    Decision,
+    Design,
+    Family,
+    member_draw,
+    paired_draw,
+)
 from harness.judge.table import Table
 
 
@@ -22,6 +29,7 @@ class Equivalent(Family):
     margin: float = 0.0  # the declared equivalence margin (headline units)
     reference: object | None = None
     ci_level = 0.90
+    min_levels = 1
 
     def __post_init__(self) -> None:
         if not self.margin > 0:
@@ -71,7 +79,7 @@ class Equivalent(Family):
         else:
             effect = np.full(len(members), float(scenario) * self.margin)
         if self.reference is None:
-            return Table(tuple(members), paired_draw(rng, effect, design), design.clusters())
+            return Table(tuple(members), member_draw(rng, effect, design), design.clusters())
         means = np.concatenate([[0.0], -effect])
         return Table((self.reference, *members), paired_draw(rng, means, design),
                      design.clusters())

@@ -27,6 +27,7 @@ from harness.judge.families.base import (
     Decision,
     Design,
     Family,
+    member_draw,
     member_row,
     paired_draw,
     steps,
@@ -45,6 +46,7 @@ def _sign(direction: str) -> int:
 
 @dataclass(frozen=True)
 class _Members(Family):
+    min_levels = 1
     direction: str = "positive"
     null: float = 0.0
     reference: object | None = None  # a level every other level is compared against
@@ -80,7 +82,7 @@ class _Members(Family):
         shift = _sign(self.direction) * effect
         if self.reference is None:
             means = self.null + shift
-            return Table(tuple(members), paired_draw(rng, means, design), design.clusters())
+            return Table(tuple(members), member_draw(rng, means, design), design.clusters())
         means = np.concatenate([[0.0], -(self.null + shift)])  # reference − member
         return Table((self.reference, *members), paired_draw(rng, means, design),
                      design.clusters())
