@@ -44,6 +44,7 @@ from harness.judge.claims import (  # noqa: E402
     missing,
 )
 from harness.judge.families import Custom, Monotone, Paired  # noqa: E402
+from harness.judge.gates import CpuBound  # noqa: E402
 from harness.judge.measures import Factor, Final, Measure  # noqa: E402
 from harness.judge.table import Table  # noqa: E402
 from harness.pages import plots  # noqa: E402
@@ -339,6 +340,72 @@ class MatchedBursts(Measure):
                 "changes sit, not how much more SGD oscillates."]
 
 
+@dataclass(frozen=True)
+class TimingRuns(Measure):
+    """BS-1's runtime: log training seconds per epoch of each timing run (grid timing:
+    one model per run, alone on the machine, in rounds), unpaired across batch sizes
+    (row r = repeat r). The repeats time one model on one dataset: one cluster."""
+
+    factor: Factor = BATCH
+    label: str = "seconds per epoch of a timing run"
+    grid: str = "timing"
+    by: str = "setting"
+    log: bool = True
+
+    def rows(self, rs: RunSet) -> pd.DataFrame:
+        t = timing_runs(rs)
+        return t.assign(setting=PRIMARY, replicate=t["repeat"].astype(int), dataset=0,
+                        grid=self.grid) if len(t) else t
+
+    def value_column(self) -> str:
+        return "s_per_epoch"
+
+    def synthesize(self, tables: dict[str, Table]) -> RunSet:
+        """Timing points with cpu_per_wall ≈ 1 and load ≈ 1 (one process alone), 30
+        epochs of 500 samples, at the table's log seconds per epoch."""
+        t = tables[PRIMARY]
+        b = np.repeat(np.asarray(t.levels), t.values.shape[0]).astype(int)
+        repeat = np.tile(np.arange(t.values.shape[0]), len(t.levels))
+        spe = np.exp(t.values.T.reshape(-1))
+        steps = np.floor(30 * 500 / b)
+        epochs = steps * b / 500
+        timing = pd.DataFrame({"grid": "timing", "preset": "timing", "batch_size": b,
+                               "repeat": repeat, "replicate": 0, "dataset": 0.0,
+                               "run_id": [f"synthetic-timing-{i}" for i in range(b.size)],
+                               "train_time_s": spe * epochs, "epochs_trained": epochs,
+                               "total_steps": steps, "cpu_per_wall": 0.99,
+                               "load_avg_start": 1.0, "load_avg_1m": 1.0})
+        rs = RunSet.from_tables(NAME, AXES, timing[["grid", *AXES, "replicate", "dataset"]])
+        rs.points = timing
+        return rs
+
+    def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
+        return {"preset": ["timing"], self.factor.key: list(self.factor.levels)}
+
+    def context(self, rs: RunSet, judged: tuple[str, ...]
+                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+        t = timing_runs(rs)
+        if t.empty:
+            return {}, []
+        per_batch = t.groupby("batch_size").agg(
+            repeats=("s_per_epoch", "size"), median_s_per_epoch=("s_per_epoch", "median"),
+            min_s_per_epoch=("s_per_epoch", "min"), max_s_per_epoch=("s_per_epoch", "max"),
+            median_s_per_step=("s_per_step", "median")).reset_index()
+        if "cpu_per_wall" in t:
+            cpu = t.groupby("batch_size").cpu_per_wall.agg(["mean", "min"])
+            per_batch["cpu_per_wall_mean"] = per_batch.batch_size.map(cpu["mean"])
+            per_batch["cpu_per_wall_min"] = per_batch.batch_size.map(cpu["min"])
+            per_batch["runs_below_cpu_bound"] = per_batch.batch_size.map(
+                (t.cpu_per_wall < CPU_BOUND).groupby(t.batch_size).sum()).astype(int)
+        for col in ("load_avg_start", "load_avg_1m"):  # context only: they lag
+            if col in t:
+                load = t.groupby("batch_size")[col].agg(["mean", "max"])
+                per_batch[f"{col}_mean"] = per_batch.batch_size.map(load["mean"])
+                per_batch[f"{col}_max"] = per_batch.batch_size.map(load["max"])
+        return {"Timing runs per batch size (one model per run, training time only; "
+                "cpu_per_wall and load averages over its runs)": per_batch}, []
+
+
 # ---------------------------------------------------------------- helpers
 
 
@@ -421,86 +488,6 @@ def fraction_removed(base: np.ndarray, ctrl: np.ndarray, clusters: np.ndarray,
 # ---------------------------------------------------------------- decision rules
 
 
-def _cpu_check(t: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """(timing runs below CPU_BOUND, notes) from :func:`timing_runs`' rows. Runs that
-    logged no cpu_per_wall (older runs) are noted and do not block."""
-    if "cpu_per_wall" not in t or t.cpu_per_wall.isna().all():
-        return t.iloc[:0], [f"No cpu_per_wall was logged for the timing runs (runs older "
-                            f"than the metric): CPU_BOUND ({CPU_BOUND}) could not be "
-                            "checked, and the load averages in the table are the only "
-                            "(lagging) sign of contention."]
-    cpu = t.cpu_per_wall.astype(float)
-    notes = []
-    if cpu.isna().any():
-        notes.append(f"{int(cpu.isna().sum())} timing runs logged no cpu_per_wall: "
-                     "CPU_BOUND could not be checked for them.")
-    under = t[cpu < CPU_BOUND]
-    if len(under):
-        named = "; ".join(f"batch {int(r.batch_size)} repeat {int(r['repeat'])} (run "
-                          f"{r.run_id}, cpu_per_wall {float(r.cpu_per_wall):.2f})"
-                          for _, r in under.iterrows())
-        notes.append(f"{len(under)} of {len(t)} timing runs had cpu_per_wall below "
-                     f"CPU_BOUND = {CPU_BOUND} (a single-threaded run with a core to "
-                     f"itself gives ≈ 1): they shared their core while they were timed, so "
-                     f"BS-1 is inconclusive whatever the test says. Offending runs: {named}.")
-    return under, notes
-
-
-def decide_bs1(rs: RunSet) -> Outcome:
-    t = timing_runs(rs)
-    counts = t.groupby("batch_size").size()
-    levels = sorted(int(b) for b in counts.index if counts[b] >= 2)
-    if len(levels) < 2:
-        return missing("BS-1 needs timing runs (grid timing) with at least two repeats "
-                       "at two or more batch sizes")
-    samples = [np.log(t[t.batch_size == b].s_per_epoch.to_numpy(float)) for b in levels]
-    res = stats.monotone(levels, samples, "decreasing", paired_samples=False)
-    n = int(counts[levels].min())
-    under, cpu_notes = _cpu_check(t)
-    how = f"pair {res.deciding_pair} (Welch over {n} timing repeats)"
-    # the repeats are independent timings of one model on one dataset, not datasets
-    effect = replace(res.effect, n_datasets=int(t.dataset.nunique()) if "dataset" in t else 1)
-    if len(under):
-        setting = Setting(PRIMARY, stats.INCONCLUSIVE, effect,
-                          f"CPU bound not met: {len(under)} timing runs with cpu_per_wall < "
-                          f"{CPU_BOUND}, i.e. sharing their core (the test alone: "
-                          f"{res.verdict}, {how})")
-    else:
-        setting = Setting(PRIMARY, res.verdict, effect, how)
-    per_batch = t.groupby("batch_size").agg(
-        repeats=("s_per_epoch", "size"), median_s_per_epoch=("s_per_epoch", "median"),
-        min_s_per_epoch=("s_per_epoch", "min"), max_s_per_epoch=("s_per_epoch", "max"),
-        median_s_per_step=("s_per_step", "median")).reset_index()
-    if "cpu_per_wall" in t:
-        cpu = t.groupby("batch_size").cpu_per_wall.agg(["mean", "min"])
-        per_batch["cpu_per_wall_mean"] = per_batch.batch_size.map(cpu["mean"])
-        per_batch["cpu_per_wall_min"] = per_batch.batch_size.map(cpu["min"])
-        per_batch["runs_below_cpu_bound"] = per_batch.batch_size.map(
-            (t.cpu_per_wall < CPU_BOUND).groupby(t.batch_size).sum()).astype(int)
-    for col in ("load_avg_start", "load_avg_1m"):  # context only: they lag
-        if col in t:
-            load = t.groupby("batch_size")[col].agg(["mean", "max"])
-            per_batch[f"{col}_mean"] = per_batch.batch_size.map(load["mean"])
-            per_batch[f"{col}_max"] = per_batch.batch_size.map(load["max"])
-    pairs = _pairs_frame(res).rename(columns={"diff": "diff_log_s_per_epoch"})
-    pairs["runtime_ratio"] = np.exp(pairs.diff_log_s_per_epoch)
-    return Outcome([setting], notes=[
-        "n counts timing runs: each trains the same model on the same dataset from the "
-        "same seed in its own process, with no other point of the sweep running, in rounds "
-        "(every batch size once per round), so the repeats are independent measurements "
-        "of one configuration's time (not independent datasets). Seconds exclude "
-        "evaluation. Contention is checked by each run's cpu_per_wall (process CPU / wall "
-        f"seconds over its training loop): any run below CPU_BOUND = {CPU_BOUND} shared "
-        "its core and makes BS-1 inconclusive. The machine's 1-minute load averages at "
-        "the start and end of each run are tabled as context only: they lag (a 1-minute "
-        "average mostly reflects the previous minute), so they neither show nor rule out "
-        "contention during a short run.", *cpu_notes], tables={
-        "Timing runs per batch size (one model per run, training time only; cpu_per_wall "
-        "and load averages over its runs)": per_batch,
-        "Adjacent pairs: log seconds per epoch, smaller − larger batch (Welch over "
-        "repeats)": pairs})
-
-
 def _rival_effect(log_steps64: np.ndarray, log_steps_b: np.ndarray, c: stats.Effect,
                   n: int) -> stats.Effect:
     """BS-3's comparison of batch 64 with one rival: the median over replicates of
@@ -565,7 +552,7 @@ def decide_bs3(rs: RunSet) -> Outcome:
                        p_holm_opposite=fam.p_against[i], holds=fam.holds[i],
                        opposite=fam.against[i])
         rows.append(row)
-    under, _ = _cpu_check(timing_runs(rs))
+    under = CpuBound(CPU_BOUND).under(rs)
     notes = [f"{len(under)} timing runs had cpu_per_wall below CPU_BOUND = {CPU_BOUND} "
              "(named under BS-1): the seconds per step behind this time axis were "
              "measured while they shared their core."] if len(under) else []
@@ -788,20 +775,6 @@ def _with_timing(rs: RunSet, rng: np.random.Generator, log_spe: np.ndarray,
                            "load_avg_start": 1.0, "load_avg_1m": 1.0})
     rs.points = pd.concat([rs.points, timing], ignore_index=True)
     return rs
-
-
-def _falling(level: float, diffs: np.ndarray) -> np.ndarray:
-    """Level means over BATCHES whose adjacent differences (smaller − larger) are
-    ``diffs``."""
-    return level - np.concatenate([[0.0], np.cumsum(diffs)])
-
-
-def simulate_bs1(rng: np.random.Generator, planted: bool, scale: float | None = None
-                 ) -> RunSet:
-    final = _long(PRIMARY, BATCHES, {"test_acc": np.full((len(BATCHES), REPLICATES), 0.8)})
-    rs = RunSet.from_tables(NAME, AXES, final)
-    diffs = _members(rng, len(BATCHES) - 1, BS1_MIN_EFFECT, planted, scale)
-    return _with_timing(rs, rng, _falling(-2.0, diffs), BS1_PILOT_SD)
 
 
 def simulate_bs3(rng: np.random.Generator, planted: bool, scale: float | None = None
@@ -1192,38 +1165,20 @@ runtime kept from the last repeat only, 4 repeats without intervals, and no
 learning-rate re-tuning per batch size (the author's own caveat).""",
     claims=[
         Claim(
-            "BS-1",
-            "002 (Q43)",
-            "运行时间确实随着批大小的增加而下降",
+            "BS-1", "002 (Q43)", "运行时间确实随着批大小的增加而下降",
             "For a fixed number of epochs, wall time falls as batch size grows.",
-            rule=Custom(
-                decide=decide_bs1,
-                words="Per timing run, seconds per epoch = training time / epochs trained. Each "
-                      "adjacent pair of batch sizes gets a two-sided Welch t-test on log seconds "
-                      "per epoch over the repeats (n = repeats; the main grid's times are never "
-                      "used). Setting abid2018 (the timing preset): supported if every pair is "
-                      "significantly slower at the smaller batch (intersection-union, each at α = "
-                      "0.05); refuted if some pair is significantly faster at the smaller batch "
-                      "after Holm; else inconclusive. CPU bound: if any timing run's cpu_per_wall "
-                      f"(process CPU / wall seconds over its training loop) is below {CPU_BOUND} "
-                      "(a single-threaded run with a core to itself gives ≈ 1), it shared its "
-                      "core and the setting is inconclusive whatever the test says; the offending "
-                      "runs are named (runs that logged no cpu_per_wall are noted and do not "
-                      "block; the load averages are tabled as context only, as they lag). "
-                      "Headline: the deciding pair's difference in log seconds per epoch (smaller "
-                      "− larger batch) with its Welch 95% CI. " + LABEL_RULE,
-                runs="timing grid only: preset timing (abid2018's network and data, one model per "
-                     f"run, 30 epochs), {TIMING_REPEATS} independent repeats per batch size, run "
-                     "one at a time after every other point, in rounds (every batch size once per "
-                     "round); each run logs its process CPU / wall seconds over the training loop "
-                     "(cpu_per_wall) and the 1-minute load average at the start and end of its "
-                     "training",
-                effect_label="log seconds per epoch, smaller − larger batch (deciding pair; "
-                             "n = timing repeats)",
-                simulate=simulate_bs1),
-            settings=Settings(PRIMARY),
-            min_effect=BS1_MIN_EFFECT,
-            pilot_sd=BS1_PILOT_SD),
+            measure=TimingRuns(), rule=Monotone("decreasing", paired=False),
+            settings=Settings(PRIMARY), gates=(CpuBound(CPU_BOUND),),
+            notes=("n counts timing runs: each trains the same model on the same dataset from "
+                   "the same seed in its own process, with no other point of the sweep "
+                   "running, in rounds (every batch size once per round), so the repeats are "
+                   "independent measurements of one configuration's time (not independent "
+                   "datasets). Seconds exclude evaluation; the main grid's wall times are "
+                   "never read. The machine's 1-minute load averages at the start and end of "
+                   "each run are tabled as context only: they lag (a 1-minute average mostly "
+                   "reflects the previous minute), so they neither show nor rule out "
+                   "contention during a short run.",),
+            min_effect=BS1_MIN_EFFECT, pilot_sd=BS1_PILOT_SD, replicates=TIMING_REPEATS),
         Claim(
             "BS-2", "002 (Q43)", "测试正确率随着批大小的增加而单调递减",
             "Under Exp 8's protocol (150 epochs, one learning rate for every batch size), "

@@ -21,7 +21,7 @@ from harness.train.trainer import effective_lr, total_steps
 
 CLAIMS = {c.id: c for c in bs.EXPERIMENT.claims}
 # claims on a custom rule (the others are covered by tests/test_families.py)
-SIMULATE = {"BS-1": bs.simulate_bs1, "BS-3": bs.simulate_bs3, "BS-4": bs.simulate_bs4}
+SIMULATE = {"BS-3": bs.simulate_bs3, "BS-4": bs.simulate_bs4}
 
 
 def test_constants_match_the_experiment_yaml():
@@ -139,7 +139,7 @@ def test_loss_bursts_probe_summarises_complete_bursts():
 def test_main_grid_wall_times_are_never_read():
     """BS-1 and BS-3's time axis come from the timing grid only: scrambling every wall
     time of the main grid changes nothing."""
-    for claim, sim in (("BS-1", bs.simulate_bs1), ("BS-3", bs.simulate_bs3)):
+    for claim, sim in (("BS-1", CLAIMS["BS-1"].simulate), ("BS-3", bs.simulate_bs3)):
         rs = sim(np.random.default_rng(0), True)
         before = CLAIMS[claim].decide(rs).settings[0].effect
         main = rs.points.grid == "main"
@@ -153,38 +153,42 @@ def test_main_grid_wall_times_are_never_read():
 
 def _timing_only_main_grid() -> RunSet:
     """A main grid with curves whose times say nothing, and no timing runs."""
-    rs = bs.simulate_bs1(np.random.default_rng(0), True, scale=5.0)
+    rs = CLAIMS["BS-1"].simulate(np.random.default_rng(0), True, scale=5.0)
     rs.points = rs.points[rs.points.grid != "timing"]
     return rs
 
 
+def _per_batch(outcome) -> pd.DataFrame:
+    return next(t for k, t in outcome.tables.items() if k.startswith("Timing runs per batch"))
+
+
 def test_bs1_reads_only_the_timing_grid():
-    assert bs.decide_bs1(_timing_only_main_grid()).settings == []
-    rs = bs.simulate_bs1(np.random.default_rng(0), True, scale=5.0)
+    assert CLAIMS["BS-1"].decide(_timing_only_main_grid()).settings == []
+    rs = CLAIMS["BS-1"].simulate(np.random.default_rng(0), True, scale=5.0)
     rs.points.loc[rs.points.grid == "timing", "load_avg_1m"] = 0.5
-    outcome = bs.decide_bs1(rs)
+    outcome = CLAIMS["BS-1"].decide(rs)
     (setting,) = outcome.settings
     assert setting.verdict == stats.SUPPORTED and setting.effect.n == bs.TIMING_REPEATS
-    per_batch = next(iter(outcome.tables.values()))
+    per_batch = _per_batch(outcome)
     assert "load_avg_1m_mean" in per_batch and len(per_batch) == len(bs.BATCHES)
     assert "cpu_per_wall_min" in per_batch
 
 
 def test_bs1_is_inconclusive_when_a_timing_run_shared_its_core():
-    rs = bs.simulate_bs1(np.random.default_rng(0), True, scale=5.0)
+    rs = CLAIMS["BS-1"].simulate(np.random.default_rng(0), True, scale=5.0)
     timing = rs.points.grid == "timing"
-    assert bs.decide_bs1(rs).settings[0].verdict == stats.SUPPORTED  # cpu ≈ 1: fine
+    assert CLAIMS["BS-1"].decide(rs).settings[0].verdict == stats.SUPPORTED  # cpu ≈ 1: fine
     # a high load average alone (it lags) no longer blocks
     rs.points.loc[timing, "load_avg_1m"] = 5.0
-    assert bs.decide_bs1(rs).settings[0].verdict == stats.SUPPORTED
+    assert CLAIMS["BS-1"].decide(rs).settings[0].verdict == stats.SUPPORTED
     hot = timing & (rs.points.batch_size == 16) & (rs.points["repeat"] == 3)
     rs.points.loc[hot, "cpu_per_wall"] = bs.CPU_BOUND - 0.3
-    outcome = bs.decide_bs1(rs)
+    outcome = CLAIMS["BS-1"].decide(rs)
     (setting,) = outcome.settings
     assert setting.verdict == stats.INCONCLUSIVE and "CPU bound" in setting.decided_by
     run_id = rs.points.loc[hot, "run_id"].iloc[0]
     assert any(run_id in n and "batch 16 repeat 3" in n for n in outcome.notes)
-    per_batch = next(iter(outcome.tables.values())).set_index("batch_size")
+    per_batch = _per_batch(outcome).set_index("batch_size")
     assert per_batch.loc[16, "runs_below_cpu_bound"] == 1
     assert per_batch.runs_below_cpu_bound.sum() == 1
     assert {"load_avg_start_mean", "load_avg_1m_max"} <= set(per_batch.columns)
@@ -196,9 +200,9 @@ def test_bs1_is_inconclusive_when_a_timing_run_shared_its_core():
 
 
 def test_bs1_without_cpu_per_wall_notes_it_and_does_not_block():
-    rs = bs.simulate_bs1(np.random.default_rng(0), True, scale=5.0)
+    rs = CLAIMS["BS-1"].simulate(np.random.default_rng(0), True, scale=5.0)
     rs.points = rs.points.drop(columns="cpu_per_wall")
-    outcome = bs.decide_bs1(rs)
+    outcome = CLAIMS["BS-1"].decide(rs)
     assert outcome.settings[0].verdict == stats.SUPPORTED
     assert any("No cpu_per_wall" in n for n in outcome.notes)
 

@@ -27,6 +27,7 @@ from scipy import stats as sps
 
 from harness.core import stats
 from harness.judge.families import NULL, PLANTED, Custom, Design, Family
+from harness.judge.gates import Gate
 from harness.judge.measures import Measure
 from harness.judge.outcome import Outcome, Setting, _num, missing  # noqa: F401 (the API)
 from harness.judge.table import level_summary
@@ -183,11 +184,13 @@ class Claim:
     notes: tuple[str, ...] = ()  # claim-specific caveats, printed with every verdict
     replicates: int | None = None  # of a simulated setting (default: the planned count)
     experiment: str = ""  # the experiment whose runs it reads (YAML claims name it)
+    gates: tuple[Gate, ...] = ()  # conditions that can only withhold a decision
 
     def __post_init__(self) -> None:
         if isinstance(self.settings, dict):
             object.__setattr__(self, "settings", Settings(**self.settings))
         object.__setattr__(self, "notes", tuple(self.notes))
+        object.__setattr__(self, "gates", tuple(self.gates))
         if not isinstance(self.rule, Custom) and self.measure is None:
             raise ValueError(f"{self.id}: a rule family needs a measure")
 
@@ -213,8 +216,9 @@ class Claim:
             return self.rule.words
         shown = "".join(f" {name} is shown, not judged: {why}." for name, why in
                         self.settings.shown)
-        return (f"Per setting ({self.settings.words()}): {self.rule.words(self)}{shown} "
-                f"Smallest effect worth reporting: {self.min_effect:g}. {LABEL_RULE}")
+        gates = "".join(f" {g.words()}" for g in self.gates)
+        return (f"Per setting ({self.settings.words()}): {self.rule.words(self)}{gates}"
+                f"{shown} Smallest effect worth reporting: {self.min_effect:g}. {LABEL_RULE}")
 
     @property
     def runs(self) -> str:
@@ -277,8 +281,14 @@ def decide_measured(claim: Claim, rs: RunSet) -> Outcome:
                       .assign(setting=name))
         members.append(decision.members.assign(setting=name, judged=name in judged))
         if name in judged:
-            settings.append(Setting(name, decision.verdict, decision.effect,
-                                    decision.decided_by, decision.ci_level))
+            verdict, how = decision.verdict, decision.decided_by
+            for gate in claim.gates:
+                check = gate.check(rs, name)
+                notes += [n for n in check.notes if n not in notes]
+                if not check.passed and verdict in gate.blocks:
+                    how = f"{gate.name} not met: {check.why} (the test alone: {verdict}, {how})"
+                    verdict = stats.INCONCLUSIVE
+            settings.append(Setting(name, verdict, decision.effect, how, decision.ci_level))
     if not any(s.setting == claim.primary for s in settings):
         return missing(f"{claim.id} needs at least {family.min_levels} {m.factor.words} "
                        f"level{'s' if family.min_levels > 1 else ''} with two or more finite "

@@ -26,7 +26,8 @@ def declaration(claim: Claim) -> str:
     else:
         body = [repr(claim.measure), repr(rule)]
     return "\n".join([
-        *body, repr(claim.settings), claim.rule_text, claim.runs, claim.effect_label,
+        *body, repr(claim.settings), repr(claim.gates), claim.rule_text, claim.runs,
+        claim.effect_label,
         repr((claim.min_effect, claim.pilot_sd, claim.null_value, claim.equivalence_margin,
               claim.category, claim.replicates, claim.notes))])
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -43,7 +43,10 @@ class Monotone(Family):
             p_holm=p["p_holm_opposite"], holds=p["holds"], opposite=p["opposite"],
             adjacent=p["adjacent"]) for p in res.pairs]
         members = pd.DataFrame(rows).drop(columns=["n", "n_datasets"])
-        return Decision(res.verdict, res.effect, f"pair {res.deciding_pair}", members)
+        effect = res.effect
+        if not (self.paired and table.paired):  # Welch counts repeats, not datasets
+            effect = replace(effect, n_datasets=table.n_datasets)
+        return Decision(res.verdict, effect, f"pair {res.deciding_pair}", members)
 
     def draw(self, rng: np.random.Generator, levels: tuple, design: Design,
              scenario: str | float) -> Table:
