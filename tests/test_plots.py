@@ -55,7 +55,7 @@ def test_unknown_levels_get_a_stable_colour_outside_the_factors_fixed_ones():
     c = plots.color("init", "lecun")
     assert is_color_like(c) and c not in plots.CATEGORICAL["init"].values()
     # the hash is CRC32, not Python's salted hash(): the same in another process
-    code = "from harness import plots; print(plots.color('init', 'lecun'))"
+    code = "from harness.pages import plots; print(plots.color('init', 'lecun'))"
     for seed in ("1", "2"):
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                              env={**os.environ, "PYTHONHASHSEED": seed}, check=True,
