@@ -36,7 +36,9 @@ from harness.judge.claims import (  # noqa: E402
     Verdict,
     missing,
 )
-from harness.judge.families import Custom  # noqa: E402
+from harness.judge.families import Custom, Paired  # noqa: E402
+from harness.judge.measures import Factor, Final  # noqa: E402
+from harness.judge.table import Table  # noqa: E402
 from harness.pages import plots  # noqa: E402
 from harness.pages.plots import band_frame  # noqa: E402
 from harness.track.results import RunSet  # noqa: E402
@@ -157,6 +159,50 @@ class Runs:
         if frame is None or "dataset" not in frame:
             return None
         return frame.dataset.to_numpy()
+
+
+SETTING_OF = {label(s): s for s in SETTINGS}  # "digits w128" -> (preset, width)
+TASK_SETTINGS = Settings(label(PRIMARY), tuple(label(s) for s in SETTINGS[1:]))
+
+
+@dataclass(frozen=True)
+class TaskFinal(Final):
+    """A metric of final.csv, a setting being a task and width ("digits w128"), read from
+    every grid (each condition runs in one); conditions without an lr or scaling axis
+    get the experiment's defaults. ``names``: the factor's levels in words (level ->
+    its raw value in the runs), e.g. "after" for bn_after_activation = True."""
+
+    grid: str | tuple[str, ...] | None = None
+    by: str = "setting"
+    names: tuple[tuple[str, object], ...] = ()
+
+    def rows(self, rs: RunSet) -> pd.DataFrame:
+        fin = rs.final
+        if fin.empty:
+            return fin
+        fin = fin.assign(**{k: v for k, v in DEFAULTS.items() if k not in fin})
+        fin = fin.assign(setting=[label((p, int(w))) for p, w in zip(
+            fin.preset, fin.width, strict=True)])
+        if self.names:
+            col = self.factor.column
+            fin[col] = fin[col].map({raw: name for name, raw in self.names})
+        return self._select(fin)
+
+    def synthesize(self, tables: dict[str, Table]) -> RunSet:
+        final = self._long(tables, self.metric)
+        final = final.assign(preset=final.setting.map(lambda n: SETTING_OF[n][0]),
+                             width=final.setting.map(lambda n: SETTING_OF[n][1]))
+        if self.names:
+            col = self.factor.column
+            final[col] = final[col].map(dict(self.names))
+        return RunSet.from_tables(NAME, ["preset", "width", *self.axes()[1:]], final)
+
+    def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
+        raw = dict(self.names)
+        return {"preset": sorted({SETTING_OF[n][0] for n in settings}),
+                "model.width": sorted({SETTING_OF[n][1] for n in settings}),
+                self.factor.key: [raw.get(b, b) for b in self.factor.levels],
+                **{c: [v] for c, v in self.where}}
 
 
 def _acc(frame: pd.DataFrame) -> np.ndarray:
@@ -593,28 +639,6 @@ def decide_bd5(rs: RunSet) -> Outcome:
                "tests/test_bn_dropout.py plants one and checks that it is refuted."])
 
 
-def decide_bd6(rs: RunSet) -> Outcome:
-    runs = Runs.of(rs.final)
-    settings, rows = [], []
-    for s in runs.settings():
-        before, after = runs.get(s, True), runs.get(s, True, after=True)
-        if before is None or after is None:
-            continue
-        d = stats.paired(_acc(after), _acc(before), clusters=runs.clusters(s))
-        sig = d.p < stats.ALPHA
-        verdict = stats.decide(sig and d.mean > 0, sig and d.mean < 0)
-        settings.append(Setting(label(s), verdict, d, "paired t-test, after − before" + (
-            "" if sig else ": not significant")))
-        rows.append({"setting": label(s), "BN before ReLU": float(np.nanmean(_acc(before))),
-                     "BN after ReLU": float(np.nanmean(_acc(after))), **_stats(d),
-                     "verdict": verdict})
-    if not settings:
-        return missing("BD-6 needs BN before and after the activation")
-    return Outcome(settings, {
-        "Test accuracy, BN after − before the ReLU (no dropout), paired over replicates":
-            pd.DataFrame(rows).rename(columns={"mean": "after − before"})})
-
-
 # ---------------------------------------------------------------- simulation
 
 AXES = ["preset", "width", "batch_norm", "bn_after_activation", "dropout",
@@ -770,18 +794,6 @@ def simulate_bd3(rng: np.random.Generator, planted: bool,
                 # hurt: BN+DO at 2·single + MARGIN − d (contrast MARGIN − d)
                 shift[both] = (2 * single if hurt else single) + MARGIN - d
     return _sim_final(rng, BD3_SD, conds, shift)
-
-
-def simulate_bd6(rng: np.random.Generator, planted: bool,
-                 effect: float | None = None) -> RunSet:
-    """BN after the ReLU better by ACC_MIN (planted, every setting). Not planted (least
-    favourable): equal in the primary setting, ACC_MIN better in the robustness
-    settings. ``effect`` (tests): better by ``effect`` everywhere."""
-    conds, shift = [], {}
-    for s in SETTINGS:
-        conds += [_cond(s, True), _cond(s, True, after=True)]
-        shift[conds[-1]] = _members(rng, planted or s != PRIMARY, effect, ACC_MIN, 1)[0]
-    return _sim_final(rng, BD6_SD, conds, shift)
 
 
 PROBE_SD = 0.1  # relative (log-normal) SD across replicates of the probes' statistics
@@ -1246,15 +1258,14 @@ overfitting and speed training; together no 1+1>2, maybe worse than either alone
             "BN after the ReLU gives better test accuracy than BN before it (the seed: "
             "'in practice BN tends to go after ReLU; some evaluations show it works "
             "better there').",
-            rule=Custom(
-                decide=decide_bd6,
-                words="Per setting: two-sided paired t-test over replicates on final test "
-                      "accuracy, after − before. Supported if after is significantly better, "
-                      "refuted if before is, else inconclusive. " + LABEL_RULE,
-                runs=f"BN before vs after the ReLU, no dropout; {TASKS}",
-                effect_label="test accuracy, BN after − before the ReLU",
-                simulate=simulate_bd6),
-            settings=Settings(label(PRIMARY)),
+            measure=TaskFinal(factor=Factor("model.bn_after_activation", ("after", "before"),
+                                            "BN placement (relative to the ReLU)"),
+                              names=(("after", True), ("before", False)),
+                              label="held-out test accuracy",
+                              where={"model.batch_norm": True, "model.dropout": 0.0,
+                                     "optim.lr": LR}),
+            rule=Paired("decreasing"),
+            settings=TASK_SETTINGS,
             min_effect=ACC_MIN,
             pilot_sd=BD6_SD),
     ],

@@ -12,6 +12,7 @@ from torch import nn
 from experiments import bn_dropout
 from harness.core import stats
 from harness.judge.claims import Verdict, judge, planned_replicates
+from harness.judge.table import Table
 from harness.track.results import RunSet
 from harness.train.models import BatchedMLP
 from harness.train.trainer import train
@@ -168,7 +169,6 @@ def test_replicates_match_the_experiment_yaml(compose_cfg):
     ("BD-1b", 0.1, -0.1),  # gap reduction by BN
     ("BD-2", 0.1, -0.1),  # gap reduction by dropout at every p
     ("BD-3", 0.05, -0.1),  # BN+DO this far below the +0.01 margin / above it
-    ("BD-6", 0.05, -0.05),  # BN after − before ReLU
 ])
 def test_empirical_rules_find_an_obvious_effect_and_refute_its_opposite(claim_id, obvious,
                                                                         opposite):
@@ -184,6 +184,25 @@ def test_empirical_rules_find_an_obvious_effect_and_refute_its_opposite(claim_id
     v = _verdict(claim_id, True, opposite)
     assert v.verdict == stats.REFUTED
     assert v.ci_low > null if claim_id == "BD-3" else v.ci_high < null
+
+
+def test_task_final_reads_back_what_it_synthesizes_and_names_the_levels():
+    """BD-6's measure: settings named by task and width, the factor's levels in words
+    (bn_after_activation True = "after"), the other conditions (lr 0.03, dropout) left
+    out by its fixed axes."""
+    m = CLAIMS["BD-6"].measure
+    rng = np.random.default_rng(0)
+    t = Table(("after", "before"), rng.normal(0.9, 0.01, (5, 2)), np.arange(5.0))
+    rs = m.synthesize({"digits w32": t})
+    assert set(rs.final.bn_after_activation) == {True, False}
+    assert set(rs.final.preset) == {"bn_digits"} and set(rs.final.width) == {32}
+    extra = rs.final.assign(lr=0.03, test_acc=0.0)  # another lr: not read
+    rs = RunSet.from_tables(bn_dropout.NAME, rs.axes,
+                            pd.concat([rs.final, extra], ignore_index=True))
+    back = m.read(rs, "digits w32")
+    assert back.levels == t.levels and np.allclose(back.values, t.values)
+    assert m.selection(("digits w128", "gaussian w32"))["model.bn_after_activation"] == [
+        True, False]
 
 
 def test_bd3_settings_are_task_by_placement_and_two_members_per_rate():
