@@ -260,16 +260,21 @@ def test_bd3_and_bd1a_notes_say_what_is_not_tested():
     assert len(out.notes) == 1 and "tie-limited" in out.notes[0]
 
 
-@pytest.mark.parametrize("claim_id", ["BD-4", "BD-5"])
-def test_implementation_checks_pass_torch_and_fail_a_broken_implementation(claim_id):
-    v = _verdict(claim_id, True)
+def test_bd4_passes_torch_and_fails_a_broken_implementation():
+    v = _verdict("BD-4", True)
     assert v.verdict == stats.SUPPORTED and v.category == "implementation check"
-    claim = CLAIMS[claim_id]
+    claim = CLAIMS["BD-4"]
     runs = claim.simulate(np.random.default_rng(0), True, broken=True)
+    assert judge(claim, bn_dropout.NAME, claim.decide(runs)).verdict == stats.REFUTED
+
+
+def test_bd5_refutes_a_scale_of_0_7_in_every_run():
+    """The rescaling forgotten at p = 0.3 (scale 0.7), through BD-5's own measure."""
+    claim = CLAIMS["BD-5"]
+    runs = claim.simulate(np.random.default_rng(0), True, scale=-0.3 / bn_dropout.SCALE_TOL)
     v = judge(claim, bn_dropout.NAME, claim.decide(runs))
-    assert v.verdict == stats.REFUTED
-    if claim_id == "BD-5":  # scale 0.7: the 90% CI wholly below −SCALE_TOL
-        assert v.ci_high < -bn_dropout.SCALE_TOL and v.p_value < stats.ALPHA
+    assert v.verdict == stats.REFUTED and v.category == "implementation check"
+    assert v.ci_high < -bn_dropout.SCALE_TOL and v.p_value < stats.ALPHA
 
 
 @pytest.mark.parametrize("boundary", bn_dropout.BD4_CONDITIONS)
