@@ -12,7 +12,8 @@ logged tables (final.csv, first_layer.csv); figures also weights.csv.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from fractions import Fraction
 from pathlib import Path
 
 import matplotlib
@@ -34,7 +35,9 @@ from harness.judge.claims import (  # noqa: E402
     Verdict,
     missing,
 )
-from harness.judge.families import Custom  # noqa: E402
+from harness.judge.families import Custom, EveryMember, Trend  # noqa: E402
+from harness.judge.measures import Factor, Measure  # noqa: E402
+from harness.judge.table import Table  # noqa: E402
 from harness.pages import plots  # noqa: E402
 from harness.pages.plots import band, band_frame  # noqa: E402
 from harness.track.results import RunSet  # noqa: E402
@@ -51,6 +54,7 @@ SPARSE = "weight_frac_lt_1e-03"  # share of |w| < 1e-3 (figures, elastic-net tab
 # at the norms compared it is ≈ 0.01, about 3× the per-step jitter (lr 0.003) of a
 # weight Adam pushes back and forth across 0.
 NEAR_ZERO = "weight_frac_lt_0.1rms"
+SHARE_0 = 0.08  # that share in an unpenalized net, as synthetic runs put it
 # the λ path of RG-1 and RG-2 (0 = unpenalized), half-decades so that RG-2's matched
 # norms fall between near points
 PATH = (0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 100.0)
@@ -187,106 +191,15 @@ def range_title() -> str:
             f"in this run? {TRAINS_RULE}")
 
 
-# ---------------------------------------------------------------- RG-1
-
-def decide_rg1(rs: RunSet) -> Outcome:
-    settings, trends, rows, checks, shown = [], [], [], [], []
-    ds = datasets(rs, "abid2018")
-    for name, pen in PENALTIES.items():
-        norms = path(rs, pen, "weight_l2")
-        lams = declared(rs, pen)
-        checks.append(trains_check(rs, pen, ds))
-        for lam in sorted(x for x in norms if x > TRAINS_UP_TO[pen]):
-            e = stats.mean_ci(norms[lam], clusters=ds)
-            shown.append({"penalty": name, "λ": lam, "norm (mean)": e.mean,
-                          "ci_low": e.ci_low, "ci_high": e.ci_high, "replicates": e.n})
-        if len(lams) < 3 or lams[0] != 0.0:
-            continue
-        labels = [f"{lam:g}" for lam in lams]
-        t = stats.downward_trend(np.arange(len(lams), dtype=float), labels,
-                                 [norms[lam] for lam in lams], ds)
-        trend, res = t.trend, t.pairs
-        how = (f"reversal {res.deciding_pair} (Holm over all pairs), per step" if t.reversed
-               else {stats.SUPPORTED: "trend significantly > 0, no reversal",
-                     stats.REFUTED: "trend significantly < 0 (a rise)",
-                     stats.INCONCLUSIVE: "trend not significant, no reversal"}[t.verdict])
-        settings.append(Setting(name, t.verdict, t.effect, how))
-        trends.append({"penalty": name, "λ range": f"0 … {lams[-1]:g}",
-                       "norm lost per step": trend.mean, "ci_low": trend.ci_low,
-                       "ci_high": trend.ci_high, "p": trend.p})
-        by_label = dict(zip(labels, lams, strict=True))
-        rows += [{"penalty": name, "λ pair": p["pair"],
-                  "norm at smaller λ": _mean(norms[by_label[p["from"]]]),
-                  "norm at larger λ": _mean(norms[by_label[p["to"]]]),
-                  **{k: v for k, v in p.items() if k not in ("pair", "from", "to", "holds")}}
-                 for p in res.pairs]
-    if not settings:
-        return missing("RG-1 needs the λ paths for L1 and L2 under abid2018 over the "
-                       "declared range")
-    return Outcome(settings, {
-        "Trend: norm of all weight matrices lost per half-decade step of λ (−OLS slope on "
-        "the λ index, λ = 0 one step below 0.01, per replicate; claimed > 0)":
-            pd.DataFrame(trends),
-        "λ pairs, smaller − larger λ, paired over replicates: the adjacent ones, and any "
-        "pair significantly < 0 after Holm over all pairs (a reversal)": pd.DataFrame(rows),
-        range_title(): pd.concat(checks, ignore_index=True),
-        "Shown, not judged: norm of all weight matrices at the λ beyond the declared "
-        "range (the net no longer trains there), mean over replicates with its 95% CI":
-            pd.DataFrame(shown)})
-
-
-def simulate_rg1(rng: np.random.Generator, planted: bool,
-                 effect: float | None = None) -> RunSet:
-    """Norm paths over PATH (λ = 0 first) around a per-replicate offset, each λ's noise
-    scaled so that the per-replicate trend over the declared range has SD RG1_SD (L2;
-    L1 about it: λ = 0's noise is L2's).
-    Planted: the norm falls by RG1_MIN per step of λ in both settings. Not planted (least
-    favourable for a false "supported", as LC-4): the primary L2 path flat (no trend,
-    no reversal); L1 (robustness) planted. ``effect`` (tests): that fall per step in
-    both (negative: a rise)."""
-    r = REPLICATES
-    base = 10.8 + rng.normal(0, 0.5, r)
-    acc = 0.9 + np.zeros(r)  # every λ trains
-
-    def noise(pen: str) -> np.ndarray:
-        k = sum(lam <= TRAINS_UP_TO[pen] for lam in PATH)
-        c = np.arange(k) - (k - 1) / 2
-        return rng.normal(0, RG1_SD * math.sqrt(float(c @ c)), r)
-
-    frames = [_reg_rows("path_l1", "abid2018", 0.0, 0.0, weight_l2=base + noise("l2"),
-                        test_acc=acc)]
-    for pen in ("l1", "l2"):
-        fall = effect if effect is not None else (
-            RG1_MIN if planted or pen == "l1" else 0.0)
-        for i, lam in enumerate(PATH[1:], start=1):
-            frames.append(_reg_rows(
-                f"path_{pen}", "abid2018", lam if pen == "l1" else 0.0,
-                lam if pen == "l2" else 0.0,
-                weight_l2=base - fall * i + noise(pen),
-                test_acc=acc + rng.normal(0, 0.02, r)))
-    return _runset(frames)
-
-
-def _members(rng: np.random.Generator, planted: bool, effect: float | None,
-             smallest: float, k: int) -> np.ndarray:
-    """The simulated effects of an every-member family of ``k``: ``effect`` in each if
-    given (tests); else ``smallest`` in each when planted, and otherwise the least
-    favourable null: one member, drawn at random, at 0 and the others at ``smallest``.
-    A robustness setting passes ``planted=True`` (the planted effect there either way)."""
-    if effect is not None:
-        return np.full(k, float(effect))
-    out = np.full(k, float(smallest))
-    if not planted:
-        out[rng.integers(k)] = 0.0
-    return out
-
+# ---------------------------------------------------------------- measures (RG-1, RG-2)
 
 def _reg_rows(grid: str, preset: str, l1: float, l2: float, proximal: bool = False,
-              **metrics: np.ndarray) -> pd.DataFrame:
+              dataset: np.ndarray | None = None, **metrics: np.ndarray) -> pd.DataFrame:
     r = len(next(iter(metrics.values())))
     return pd.DataFrame({"grid": grid, "preset": preset, "l1": l1, "l2": l2,
                          "proximal": proximal, "replicate": np.arange(r),
-                         "dataset": np.arange(r, dtype=float), **metrics})
+                         "dataset": np.arange(r, dtype=float) if dataset is None else dataset,
+                         **metrics})
 
 
 def _runset(frames: list[pd.DataFrame], **tables: pd.DataFrame) -> RunSet:
@@ -294,7 +207,98 @@ def _runset(frames: list[pd.DataFrame], **tables: pd.DataFrame) -> RunSet:
                               pd.concat(frames, ignore_index=True), **tables)
 
 
-# ---------------------------------------------------------------- RG-2
+def _point(penalty: str, lam: float, clusters: np.ndarray, **metrics: np.ndarray
+           ) -> pd.DataFrame:
+    """Synthetic final rows of one point of the abid2018 λ paths (λ = 0: the unpenalized
+    run of grid path_l1), replicate r on dataset ``clusters[r]``; every λ trains."""
+    r = len(clusters)
+    return _reg_rows(f"path_{penalty}" if lam else "path_l1", "abid2018",
+                     lam if penalty == "l1" else 0.0, lam if penalty == "l2" else 0.0,
+                     dataset=np.asarray(clusters), test_acc=np.full(r, 0.9),
+                     weight_frac_zero=np.zeros(r), **metrics)
+
+
+def _by_replicate(rs: RunSet, levels: dict, column: str, **fixed: object) -> pd.DataFrame:
+    """Long rows of the abid2018 paths: per level (key of ``levels``, in ``column``) its
+    per-replicate arrays (replicates in order, as :func:`path` gives them), with each
+    replicate's dataset and the ``fixed`` columns."""
+    df = rs.sel(preset="abid2018")
+    if df.empty or not levels:
+        return pd.DataFrame()
+    ds = df.groupby("replicate").dataset.first().sort_index()
+    return pd.concat([pd.DataFrame({column: level, "replicate": ds.index.to_numpy(),
+                                    "dataset": ds.to_numpy(), **fixed, **arrays})
+                      for level, arrays in levels.items()], ignore_index=True)
+
+
+@dataclass(frozen=True)
+class _AbidPaths(Measure):
+    """Base of the measures read off the L1 and L2 λ paths under abid2018 (grids path_l1,
+    path_l2; λ = 0 is the unpenalized run of path_l1, shared by both penalties), over
+    RG-1's declared range (TRAINS_UP_TO)."""
+
+    grid: str | tuple[str, ...] | None = ("path_l1", "path_l2")
+
+    def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
+        """The path points (and the elastic net's, which one selection cannot exclude)."""
+        return {"preset": ["abid2018"], "reg.proximal": [False], "trainer.eval_every": [None],
+                "reg.l1": list(PATH), "reg.l2": list(PATH)}
+
+
+@dataclass(frozen=True)
+class NormPath(_AbidPaths):
+    """RG-1: per penalty (the setting) and replicate, the final norm of all weight
+    matrices at each λ step (PATH's index: half-decades, λ = 0 one step below 0.01) of
+    the penalty's declared range. Beside it, not judged: whether each λ still trains in
+    this run, and the norm at the λ beyond the range."""
+
+    factor: Factor = Factor("lam_step", range(PATH.index(TRAINS_UP_TO["l2"]) + 1), "λ step")
+    label: str = "norm of all weight matrices"
+    by: str = "penalty"
+    where: tuple = (("preset", "abid2018"),)
+
+    def rows(self, rs: RunSet) -> pd.DataFrame:
+        frames = []
+        for name, pen in PENALTIES.items():
+            norms = path(rs, pen, "weight_l2")
+            steps = {PATH.index(lam): {"lam": lam, "weight_l2": norms[lam]}
+                     for lam in declared(rs, pen) if lam in PATH}
+            frames.append(_by_replicate(rs, steps, "lam_step", penalty=name))
+        return pd.concat(frames, ignore_index=True)
+
+    def value_column(self) -> str:
+        return "weight_l2"
+
+    def synthesize(self, tables: dict[str, Table]) -> RunSet:
+        """Each penalty's path; λ = 0 is one run, the first table's: every other table is
+        moved by a per-replicate offset to meet it there, which no paired statistic (a
+        slope, a difference between λ) sees."""
+        frames, zero = [], None
+        for name, t in tables.items():
+            values = t.values
+            if zero is None:
+                zero = values[:, t.levels.index(0)]
+                frames.append(_point("l1", 0.0, t.clusters, weight_l2=zero))
+            values = values + (zero - values[:, t.levels.index(0)])[:, None]
+            frames += [_point(PENALTIES[name], PATH[step], t.clusters, weight_l2=values[:, j])
+                       for j, step in enumerate(t.levels) if step]
+        return _runset(frames)
+
+    def context(self, rs: RunSet, judged: tuple[str, ...]
+                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+        ds, checks, shown = datasets(rs, "abid2018"), [], []
+        for name, pen in PENALTIES.items():
+            checks.append(trains_check(rs, pen, ds))
+            norms = path(rs, pen, "weight_l2")
+            for lam in sorted(x for x in norms if x > TRAINS_UP_TO[pen]):
+                e = stats.mean_ci(norms[lam], clusters=ds)
+                shown.append({"penalty": name, "λ": lam, "norm (mean)": e.mean,
+                              "ci_low": e.ci_low, "ci_high": e.ci_high, "replicates": e.n})
+        return {range_title(): pd.concat(checks, ignore_index=True),
+                "Shown, not judged: norm of all weight matrices at the λ beyond the declared "
+                "range (the net no longer trains there), mean over replicates with its 95% CI":
+                    pd.DataFrame(shown)}, []
+
 
 def at_norm(norms: dict[float, np.ndarray], ys: dict[float, np.ndarray],
             lams: list[float], ratio: float | np.ndarray) -> np.ndarray:
@@ -315,44 +319,75 @@ def at_norm(norms: dict[float, np.ndarray], ys: dict[float, np.ndarray],
     return out
 
 
-def decide_rg2a(rs: RunSet) -> Outcome:
-    ds = datasets(rs, "abid2018")
-    share, checks, runs = {}, [], {}
-    for pen in PENALTIES.values():
-        lams = declared(rs, pen)
-        checks.append(trains_check(rs, pen, ds))
-        if len(lams) < 2 or lams[0] != 0.0:
-            return missing("RG-2a needs L1 and L2 paths under abid2018 over the declared "
-                           "range")
-        runs[pen] = path(rs, pen, "weight_l2"), path(rs, pen, NEAR_ZERO), lams
-    # per replicate, the deepest shrinkage both penalties reach while training
-    reach = np.maximum(*[np.min([n[lam] / n[0.0] for lam in lams], axis=0)
-                         for n, _, lams in runs.values()])
-    for pen, (norms, ys, lams) in runs.items():
-        share[pen] = {q: at_norm(norms, ys, lams, 1 - q * (1 - reach)) for q in NORM_RATIOS}
-    effects = [stats.paired(share["l1"][q], share["l2"][q], clusters=ds)
-               for q in NORM_RATIOS]
-    fam = stats.family(effects, +1, "all")
-    rows = pd.DataFrame([{
-        "share of the deepest common shrinkage": q, "L1": _mean(share["l1"][q]),
-        "L2": _mean(share["l2"][q]), "L1 − L2": e.mean, "ci_low": e.ci_low,
-        "ci_high": e.ci_high, "p": e.p, "p_holm_opposite": fam.p_against[i],
-        "holds": bool(fam.holds[i]),
-        "replicates reaching it in both": int(np.isfinite(share["l1"][q] - share["l2"][q])
-                                              .sum())}
-        for i, (q, e) in enumerate(zip(NORM_RATIOS, effects, strict=True))])
-    setting = Setting("abid2018", fam.verdict, fam.effect,
-                      f"shrinkage share {NORM_RATIOS[fam.deciding]:.2g}: "
-                      f"{stats.how_decided(fam.verdict)}")
-    return Outcome([setting], {
-        "Share of weights at ≈ 0 (|w| < 0.1 × RMS of all weights) where the norm of all "
-        "weights has shrunk by the given share of the deepest shrinkage both penalties "
-        "reach in that replicate while training (interpolated along each penalty's λ "
-        "path), L1 vs L2, paired over replicates":
-            rows,
-        range_title(): pd.concat(checks, ignore_index=True),
-        "Share of weights exactly 0 at the end, mean over replicates (float32: the "
-        "subgradient never lands on 0; the proximal step does)": _exact_zeros(rs)})
+@dataclass(frozen=True)
+class MatchedShare(_AbidPaths):
+    """RG-2a: per replicate, L1's minus L2's share of weights at ≈ 0 where the norm of all
+    weights has shrunk by each share (1/3, 2/3, 1) of the deepest shrinkage both penalties
+    reach in that replicate over the declared range (:func:`at_norm`). Beside it, not
+    judged: each penalty's share there, the range check and the exact zeros."""
+
+    factor: Factor = Factor("shrinkage", [str(Fraction(q).limit_denominator(9))
+                                          for q in NORM_RATIOS],
+                            "share of the deepest common shrinkage")
+    label: str = "share of weights at ≈ 0 (|w| < 0.1 RMS), L1 − L2 at a matched norm"
+    REACH = 0.75  # synthetic runs' deepest shrinkage: 1 − 0.25, both exact in binary
+
+    def rows(self, rs: RunSet) -> pd.DataFrame:
+        runs = {}
+        for pen in PENALTIES.values():
+            lams = declared(rs, pen)
+            if len(lams) < 2 or lams[0] != 0.0:
+                return pd.DataFrame()
+            runs[pen] = path(rs, pen, "weight_l2"), path(rs, pen, NEAR_ZERO), lams
+        # per replicate, the deepest shrinkage both penalties reach while training
+        reach = np.maximum(*[np.min([n[lam] / n[0.0] for lam in lams], axis=0)
+                             for n, _, lams in runs.values()])
+        levels = {}
+        for label, q in zip(self.factor.levels, NORM_RATIOS, strict=True):
+            l1, l2 = (at_norm(*runs[pen], 1 - q * (1 - reach)) for pen in ("l1", "l2"))
+            levels[label] = {"L1": l1, "L2": l2, "l1_minus_l2": l1 - l2}
+        return _by_replicate(rs, levels, "shrinkage", preset="abid2018")
+
+    def value_column(self) -> str:
+        return "l1_minus_l2"
+
+    def synthesize(self, tables: dict[str, Table]) -> RunSet:
+        """Paths whose norms hit every matched target exactly (norm 8 at λ = 0, both
+        penalties down to REACH), with L2's share at ≈ 0 at SHARE_0 and L1's SHARE_0 + the
+        table's value on both sides of each target, so :func:`at_norm` reads it back."""
+        (_, t), = tables.items()
+        k, r = len(t.levels), len(t.clusters)
+        targets = 1 - np.asarray(NORM_RATIOS) * (1 - self.REACH)
+        d = [SHARE_0 + t.column(level) for level in t.levels]
+        l1 = [(targets[0], d[0])] + [p for i in range(1, k) for p in ((targets[i - 1], d[i]),
+                                                                        (targets[i], d[i]))]
+        base = np.full(r, SHARE_0)
+        frames = [_point("l1", 0.0, t.clusters, weight_l2=np.full(r, 8.0),
+                         **{NEAR_ZERO: base})]
+        for pen, points in (("l1", l1), ("l2", [(x, base) for x in targets])):
+            lams = [lam for lam in PATH if 0 < lam <= TRAINS_UP_TO[pen]]
+            points += [points[-1]] * (len(lams) - len(points))
+            frames += [_point(pen, lam, t.clusters, weight_l2=np.full(r, 8.0 * ratio),
+                              **{NEAR_ZERO: share})
+                       for lam, (ratio, share) in zip(lams, points, strict=True)]
+        return _runset(frames)
+
+    def context(self, rs: RunSet, judged: tuple[str, ...]
+                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+        rows = self.cached_rows(rs)
+        ds = datasets(rs, "abid2018")
+        shares = rows.groupby("shrinkage", sort=False).agg(
+            L1=("L1", "mean"), L2=("L2", "mean"),
+            replicates=("l1_minus_l2", lambda x: int(np.isfinite(x).sum()))).reset_index()
+        return {
+            "Share of weights at ≈ 0 (|w| < 0.1 × RMS of all weights) where the norm of all "
+            "weights has shrunk by the given share of the deepest shrinkage both penalties "
+            "reach in that replicate while training (interpolated along each penalty's λ "
+            "path), mean over the replicates reaching it in both": shares,
+            range_title(): pd.concat([trains_check(rs, pen, ds) for pen in PENALTIES.values()],
+                                     ignore_index=True),
+            "Share of weights exactly 0 at the end, mean over replicates (float32: the "
+            "subgradient never lands on 0; the proximal step does)": _exact_zeros(rs)}, []
 
 
 def _exact_zeros(rs: RunSet) -> pd.DataFrame:
@@ -367,99 +402,67 @@ def _mean(x: np.ndarray | None) -> float:
     return float(np.nanmean(x)) if x is not None and np.isfinite(x).any() else math.nan
 
 
-def _sim_path(rng: np.random.Generator, pen: str, shares: np.ndarray, base: np.ndarray,
-              sd: float) -> list[pd.DataFrame]:
-    """One penalty's path: the norm falls from 95% of the unpenalized norm by 5% per λ
-    (each matched-norm target of simulate_rg2a falls between two points that carry the
-    same effect), ``shares[i]`` the mean share at ≈ 0 at PATH[i + 1], noise SD ``sd``
-    per point; every λ trains."""
-    r, frames = len(base), []
-    for i, lam in enumerate(PATH[1:]):
-        frames.append(_reg_rows(
-            f"path_{pen}", "abid2018", lam if pen == "l1" else 0.0, lam if pen == "l2" else 0.0,
-            weight_l2=base * (0.95 - 0.05 * i), test_acc=0.9 + rng.normal(0, 0.02, r),
-            **{NEAR_ZERO: shares[i] + rng.normal(0, sd, r), "weight_frac_zero": np.zeros(r)}))
-    return frames
+@dataclass(frozen=True)
+class ShareRise(_AbidPaths):
+    """RG-2b: per replicate and L2 λ > 0 of the declared range, the share of weights at
+    ≈ 0 minus the unpenalized net's. Beside it, not judged: the shares, the range check,
+    and a note on how near its margin the verdict sits."""
+
+    factor: Factor = Factor("reg.l2", [lam for lam in PATH if 0 < lam <= TRAINS_UP_TO["l2"]],
+                            "L2 λ")
+    label: str = "share of weights at ≈ 0 (|w| < 0.1 RMS), L2 at λ − at λ = 0"
+
+    def rows(self, rs: RunSet) -> pd.DataFrame:
+        ys = path(rs, "l2", NEAR_ZERO)
+        lams = [lam for lam in declared(rs, "l2") if lam > 0]
+        if not lams or 0.0 not in ys:
+            return pd.DataFrame()
+        return _by_replicate(rs, {lam: {"share": ys[lam], "share at λ = 0": ys[0.0],
+                                        "rise": ys[lam] - ys[0.0]} for lam in lams},
+                             "l2", preset="abid2018")
+
+    def value_column(self) -> str:
+        return "rise"
+
+    def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
+        return {**super().selection(settings), "reg.l1": [0.0],
+                "reg.l2": [0.0, *self.factor.levels]}
+
+    def synthesize(self, tables: dict[str, Table]) -> RunSet:
+        """The L2 path with SHARE_0 at ≈ 0 at λ = 0, plus the table's rise at each λ."""
+        (_, t), = tables.items()
+        r = len(t.clusters)
+        frames = [_point("l2", lam, t.clusters, weight_l2=np.full(r, 8.0),
+                         **{NEAR_ZERO: SHARE_0 + (t.column(lam) if lam else np.zeros(r))})
+                  for lam in (0.0, *t.levels)]
+        return _runset(frames)
+
+    def context(self, rs: RunSet, judged: tuple[str, ...]
+                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+        rows, table = self.cached_rows(rs), self.read(rs, judged[0])
+        shares = rows.groupby("l2", sort=False)[["share", "share at λ = 0"]].mean()
+        tables = {"L2: share of weights at ≈ 0 (|w| < 0.1 × RMS of all weights) at each λ "
+                  "and at λ = 0, mean over replicates": shares.reset_index().rename(
+                      columns={"l2": "λ"}),
+                  range_title(): trains_check(rs, "l2", datasets(rs, "abid2018"))}
+        return tables, [] if table is None else [_rg2b_note(table, shares)]
 
 
-def simulate_rg2a(rng: np.random.Generator, planted: bool,
-                  effect: float | None = None) -> RunSet:
-    """L1 and L2 paths whose norms fall alike, so each matched-norm target sits at the
-    same point of both; L1's share at ≈ 0 exceeds L2's by the effect of the target
-    nearest. Planted: RG2A_MIN at every target; not planted (least favourable): one
-    target, drawn at random, at 0. ``effect`` (tests): that at every target."""
-    r = REPLICATES
-    base = 10.8 + rng.normal(0, 0.5, r)
-    members = _members(rng, planted, effect, RG2A_MIN, len(NORM_RATIOS))
-    ratio = 0.95 - 0.05 * np.arange(len(PATH) - 1)  # _sim_path's norms
-    # the deepest shrinkage both reach over their declared ranges
-    reach = max(ratio[sum(lam <= TRAINS_UP_TO[pen] for lam in PATH[1:]) - 1]
-                for pen in PENALTIES.values())
-    targets = 1 - np.asarray(NORM_RATIOS) * (1 - reach)
-    shift = members[np.abs(ratio[:, None] - targets).argmin(1)]
-    l2 = np.full(len(PATH) - 1, 0.08)
-    sd = RG2A_SD / math.sqrt(2)
-    frames = [_reg_rows("path_l1", "abid2018", 0.0, 0.0, weight_l2=base,
-                        test_acc=0.9 + np.zeros(r),
-                        **{NEAR_ZERO: 0.08 + np.zeros(r), "weight_frac_zero": np.zeros(r)})]
-    frames += _sim_path(rng, "l1", l2 + shift, base, sd) + _sim_path(rng, "l2", l2, base, sd)
-    return _runset(frames)
-
-
-def decide_rg2b(rs: RunSet) -> Outcome:
-    ds = datasets(rs, "abid2018")
-    lams = [lam for lam in declared(rs, "l2") if lam > 0]
-    ys = path(rs, "l2", NEAR_ZERO)
-    if not lams or 0.0 not in ys:
-        return missing("RG-2b needs an L2 path under abid2018 over the declared range")
-    effects = [stats.paired(ys[lam], ys[0.0], null=RG2B_MARGIN, clusters=ds) for lam in lams]
-    fam = stats.family(effects, -1, "all")
-    rows = pd.DataFrame([{
-        "λ": lam, "share at λ": _mean(ys[lam]), "share at λ = 0": _mean(ys[0.0]),
-        "increase": e.mean, "ci_low": e.ci_low, "ci_high": e.ci_high,
-        f"p (vs {RG2B_MARGIN:g})": e.p, "p_holm_opposite": fam.p_against[i],
-        f"below {RG2B_MARGIN:g}": bool(fam.holds[i])}
-        for i, (lam, e) in enumerate(zip(lams, effects, strict=True))])
-    setting = Setting("abid2018", fam.verdict, fam.effect,
-                      f"λ = {lams[fam.deciding]:g}: {stats.how_decided(fam.verdict)}")
-    return Outcome([setting], {
-        "L2: share of weights at ≈ 0 (|w| < 0.1 × RMS of all weights), increase over the "
-        f"unpenalized net, tested against {RG2B_MARGIN:g}, paired over replicates": rows,
-        range_title(): trains_check(rs, "l2", ds)}, notes=[_rg2b_note(lams, effects, ys)])
-
-
-def _rg2b_note(lams: list[float], effects: list[stats.Effect],
-               ys: dict[float, np.ndarray]) -> str:
+def _rg2b_note(table: Table, shares: pd.DataFrame) -> str:
     """The caveat of RG-2b's margin, with this run's numbers at the λ of the largest
     increase: the margin is close to what L2 does there, and was set with the pilot
     in view."""
+    effects = [stats.mean_ci(table.column(lam), clusters=table.clusters)
+               for lam in table.levels]
     i = int(np.nanargmax([e.mean for e in effects]))
-    lam, e = lams[i], effects[i]
-    s0, s1 = _mean(ys[0.0]), _mean(ys[lam])
+    lam, e = table.levels[i], effects[i]
+    s0, s1 = shares.loc[lam, "share at λ = 0"], shares.loc[lam, "share"]
     return (f"RG-2b is decided near its margin: at L2 λ = {lam:g} the share at ≈ 0 rises "
             f"from {s0:.3f} (λ = 0) to {s1:.3f}, ×{s1 / s0:.2f}, an increase of "
             f"{e.mean:+.3f} [{e.ci_low:+.3f}, {e.ci_high:+.3f}] against the margin "
             f"{RG2B_MARGIN:g}. The margin was declared with the issue-12 pilot in view "
             "(+0.094 at λ = 3, from 0.072 to 0.166); read a 'supported' as 'L2 raises the "
             f"share at ≈ 0 by less than {RG2B_MARGIN:g}', not as 'L2 leaves it unchanged'.")
-
-
-def simulate_rg2b(rng: np.random.Generator, planted: bool,
-                  effect: float | None = None) -> RunSet:
-    """The L2 path's share at ≈ 0 rising over λ = 0's by RG2B_MARGIN − (the effect) at
-    every λ, per-replicate SD RG2B_SD. Planted: the effect RG2B_MARGIN (no rise); not
-    planted (least favourable): one λ, drawn at random, rises by exactly RG2B_MARGIN,
-    the others not at all. ``effect`` (tests): rise RG2B_MARGIN − effect at every λ."""
-    r = REPLICATES
-    base = 10.8 + rng.normal(0, 0.5, r)
-    k = sum(0 < lam <= TRAINS_UP_TO["l2"] for lam in PATH)  # the λ > 0 RG-2b reads
-    rise = RG2B_MARGIN - np.concatenate([_members(rng, planted, effect, RG2B_MARGIN, k),
-                                         np.full(len(PATH) - 1 - k, RG2B_MARGIN)])
-    frames = [_reg_rows("path_l1", "abid2018", 0.0, 0.0, weight_l2=base,
-                        test_acc=0.9 + np.zeros(r),
-                        **{NEAR_ZERO: 0.08 + np.zeros(r), "weight_frac_zero": np.zeros(r)})]
-    frames += _sim_path(rng, "l2", 0.08 + rise, base, RG2B_SD)
-    return _runset(frames)
 
 
 # ---------------------------------------------------------------- RG-3
@@ -876,29 +879,19 @@ unclear.""",
             "norm of the weights falls as the L1 or the L2 strength λ grows (non-increasing "
             "with no significant reversal, and a downward trend), over the λ at which the "
             "net still trains.",
-            rule=Custom(
-                decide=decide_rg1,
-                words="Per setting (penalty), per replicate: the final norm of all weight matrices "
-                      "at each λ of the range; its trend = −(OLS slope on the λ index: half-decade "
-                      "steps, λ = 0 one step below 0.01), two-sided t-test over replicates. "
-                      "Supported if the trend is significantly > 0 and no λ pair (smaller − larger "
-                      "λ, two-sided paired t, Holm over all ordered pairs) shows the norm "
-                      "significantly rising (a reversal); refuted if the trend is significantly < "
-                      "0 or such a reversal exists; else inconclusive (layer_convergence's LC-4 "
-                      "rule). The statistic: the trend (norm lost per step), or the reversal per "
-                      "step. " + LABEL_RULE,
-                runs="abid2018: λ ∈ {0, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 100} for L1 and for "
-                     "L2 (mean-reduced, grids path_l1, path_l2), read over a range declared from "
-                     f"the issue-12 pilot: L1 λ ≤ {TRAINS_UP_TO['l1']:g}, L2 λ ≤ "
-                     f"{TRAINS_UP_TO['l2']:g}, the λ that trained there ({TRAINS_RULE}; a net at "
-                     "chance has its weights at Adam's floor, where the norm no longer measures "
-                     "the penalty; each run reports whether they still train, not decisive); "
-                     "settings L2 (primary: the penalty on the weights' magnitude itself, and the "
-                     "one whose shrinking weight range Abid reported) and L1",
-                effect_label="norm of all weights lost per half-decade step of λ (L2): the "
-                             "trend, or a reversal per step",
-                simulate=simulate_rg1),
-            settings=Settings("L2"),
+            measure=NormPath(), rule=Trend("decreasing"),
+            settings=Settings("L2", ("L1",)),
+            notes=("λ step k is the k-th λ of the path 0, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 100 "
+                   "(mean-reduced penalty; half-decades, λ = 0, the unpenalized net both "
+                   "penalties share, one step below 0.01): the trend is the norm lost per step.",
+                   f"The range is declared from the issue-12 pilot: L1 λ ≤ "
+                   f"{TRAINS_UP_TO['l1']:g} (step 5), L2 λ ≤ {TRAINS_UP_TO['l2']:g} (step 6), "
+                   f"the λ that trained there ({TRAINS_RULE}); a net at chance has its weights "
+                   "at Adam's floor, where the norm no longer measures the penalty. Each run "
+                   "reports whether they still train (not decisive); the λ beyond are tabled, "
+                   "not judged.",
+                   "L2 is primary: the penalty on the weights' magnitude itself, and the one "
+                   "whose shrinking weight range Abid reported."),
             min_effect=RG1_MIN,
             pilot_sd=RG1_SD,
             revision="Changed after the seed-0 run: support is a downward trend with no "
@@ -916,24 +909,14 @@ unclear.""",
             "weights (equal norm, not equal λ, whose units differ between the penalties), "
             "L1 leaves a larger share of the weights at ≈ 0 (|w| < 0.1 × the RMS of all "
             "weights).",
-            rule=Custom(
-                decide=decide_rg2a,
-                words="L1 − L2 share at ≈ 0 at each matched norm, two-sided paired t-tests over "
-                      "replicates. Supported if L1 − L2 > 0 significantly at all three "
-                      "(intersection-union); refuted if L1 − L2 < 0 significantly at some after "
-                      "Holm; else inconclusive. The statistic is the deciding norm's L1 − L2 (the "
-                      "weakest when all hold). " + LABEL_RULE,
-                runs="abid2018: the L1 and L2 λ paths of RG-1 over its declared range; per "
-                     "replicate, the share at ≈ 0 interpolated (linearly, between the two λ that "
-                     "bracket it) where the norm of all weights has shrunk (1 − norm / unpenalized "
-                     "norm) by 1/3, 2/3 and all of the deepest shrinkage that both penalties reach "
-                     "in that replicate over the declared range (so every target is reached); the "
-                     "one setting abid2018 (subgradient L1 as Abid; the proximal step's exact "
-                     "zeros are shown beside)",
-                effect_label="share of weights at ≈ 0 (|w| < 0.1 RMS), L1 − L2 at the deciding "
-                             "matched norm",
-                simulate=simulate_rg2a),
+            measure=MatchedShare(), rule=EveryMember("positive"),
             settings=Settings("abid2018"),
+            notes=("Matched norms: per replicate, each penalty's share at ≈ 0 is interpolated "
+                   "(linearly, between the two λ that bracket it) where the norm of all weights "
+                   "has shrunk (1 − norm / unpenalized norm) by 1/3, 2/3 and all of the deepest "
+                   "shrinkage both penalties reach in that replicate over RG-1's declared "
+                   "range, so every target is reached.",
+                   "Subgradient L1 as Abid; the proximal step's exact zeros are shown beside."),
             min_effect=RG2A_MIN,
             pilot_sd=RG2A_SD,
             parent="RG-2"),
@@ -946,19 +929,7 @@ unclear.""",
             "(|w| < 0.1 × the RMS of all weights) over the unpenalized net's by "
             f"{RG2B_MARGIN:g} or more (the shrinking itself is RG-1's L2 setting). Exact "
             "zeros cannot decide it: a float32 weight under a (sub)gradient step never lands on 0.",
-            rule=Custom(
-                decide=decide_rg2b,
-                words="Per λ, the increase of the share at ≈ 0 over λ = 0, two-sided paired t-test "
-                      f"against {RG2B_MARGIN:g} over replicates. Supported if the increase is "
-                      f"significantly below {RG2B_MARGIN:g} at every λ (intersection-union); "
-                      f"refuted if significantly above {RG2B_MARGIN:g} at some λ after Holm; else "
-                      "inconclusive. The statistic is the deciding λ's increase (the largest-p λ "
-                      "when all hold). " + LABEL_RULE,
-                runs="abid2018: the L2 λ path of RG-1 over the λ > 0 of its declared range, each "
-                     "against λ = 0; the one setting abid2018",
-                effect_label="share of weights at ≈ 0 (|w| < 0.1 RMS), L2 at λ − at λ = 0, at "
-                             "the deciding λ",
-                simulate=simulate_rg2b),
+            measure=ShareRise(), rule=EveryMember("negative", null=RG2B_MARGIN),
             settings=Settings("abid2018"),
             min_effect=RG2B_MARGIN,
             pilot_sd=RG2B_SD,
