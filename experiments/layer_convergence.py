@@ -29,16 +29,12 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from harness.core import stats  # noqa: E402
 from harness.judge.claims import (  # noqa: E402
-    LABEL_RULE,
     Claim,
     Experiment,
-    Outcome,
-    Setting,
     Settings,
     Verdict,
-    missing,
 )
-from harness.judge.families import Custom, EveryMember, Monotone, Trend  # noqa: E402
+from harness.judge.families import EveryMember, Monotone, Trend  # noqa: E402
 from harness.judge.measures import Factor, Final, Measure  # noqa: E402
 from harness.judge.table import Table  # noqa: E402
 from harness.pages import plots  # noqa: E402
@@ -156,22 +152,6 @@ def settling_steps(frame: pd.DataFrame | None, column: str = "", below: float | 
     first_ok = last_bad + 1
     settle = np.where(first_ok < n, steps[np.minimum(first_ok, n - 1)].astype(float), np.nan)
     return wide.index.to_frame(index=False).assign(settle=settle)
-
-
-def _member_rows(setting: str, names: list[str], fam: stats.Family) -> list[dict]:
-    return [{"setting": setting, "member": n, "mean": e.mean, "CI low": e.ci_low,
-             "CI high": e.ci_high, "p": e.p, "p (Holm, other way)": fam.p_against[i],
-             "holds": fam.holds[i], "significantly the other way": fam.against[i]}
-            for i, (n, e) in enumerate(zip(names, fam.effects, strict=True))]
-
-
-def _decided_by(fam: stats.Family, names: list[str]) -> str:
-    name = names[fam.deciding]
-    if fam.verdict == stats.SUPPORTED:
-        return f"weakest of {len(names)}: {name}"
-    if fam.verdict == stats.REFUTED:
-        return f"significantly the other way (Holm): {name}"
-    return f"undecided: {name}"
 
 
 # ---------------------------------------------------------------- LC-1
@@ -385,33 +365,6 @@ def _variants_clusters(rs: RunSet, reps: pd.Index) -> np.ndarray:
     return dataset_of(rs.sel(preset="variants"), reps)
 
 
-def decide_lc2(rs: RunSet) -> Outcome:
-    per = _per_depth(grad_ratio(rs), "sigmoid", "plain")
-    if per.empty:
-        return missing("needs the plain sigmoid variant grid")
-    cl = _variants_clusters(rs, per.index)
-    depths = list(per.columns)
-    names = [f"depth {d:g}: log10 ratio" for d in depths]
-    effects = [stats.mean_ci(per[d], clusters=cl) for d in depths]
-    for a, b in zip(depths[:-1], depths[1:], strict=True):
-        names.append(f"depth {a:g} → {b:g}: change of the log10 ratio (deeper − shallower)")
-        effects.append(stats.paired(per[b], per[a], clusters=cl))
-    fam = stats.family(effects, claimed=-1, need="all")
-    tables = {"Plain sigmoid, log10(first / last hidden layer's output-gradient RMS) "
-              "averaged over the evaluations of training (claimed < 0)":
-              pd.DataFrame(_member_rows(BASE, names, fam))}
-    update = relative_update(rs)
-    if not update.empty:
-        tables["Plain sigmoid, relative update ‖ΔW‖/‖W‖ per 2 updates averaged over "
-               "training, first vs last hidden matrix (reported, not a member)"] = update
-    return Outcome([Setting(BASE, fam.verdict, fam.effect, _decided_by(fam, names))], tables,
-                   notes=["The gradient ratio is not a learning speed under Adam: its "
-                          "update divides each entry's gradient by that entry's own RMS "
-                          "gradient, so every entry moves about lr per update whatever "
-                          "the gradient's scale. The relative update table shows how "
-                          "fast each end actually moves."])
-
-
 def relative_update(rs: RunSet) -> pd.DataFrame:
     """Per depth of plain sigmoid: the mean over training of ‖ΔW‖/‖W‖ over 2 updates
     (the convergence probe's ``update_ratio``) of the first and of the last hidden
@@ -430,6 +383,70 @@ def relative_update(rs: RunSet) -> pd.DataFrame:
                      "last hidden matrix": last.mean, "log10 first / last": ratio.mean,
                      "CI low": ratio.ci_low, "CI high": ratio.ci_high})
     return pd.DataFrame(rows)
+
+
+# LC-2's members: the ratio at each depth, and its change between adjacent depths
+RATIO_MEMBERS = Factor("member", (*(f"depth {d:g}" for d in DEPTHS), *(
+    f"depth {a:g} → {b:g}" for a, b in zip(DEPTHS[:-1], DEPTHS[1:], strict=True))), "member")
+# the members LC-2's least-favourable null may put at 0 while every other holds: the
+# depth-3 ratio and the changes (the depth-5 or depth-9 ratio cannot be 0 while the
+# depth-3 ratio and the changes before it are below 0)
+RATIO_BASIS = (RATIO_MEMBERS.levels[0], *RATIO_MEMBERS.levels[len(DEPTHS):])
+
+
+@dataclass(frozen=True)
+class GradientRatio(Measure):
+    """LC-2's member values per replicate: plain sigmoid's log10 first / last hidden
+    output-gradient RMS (:func:`grad_ratio`) at each depth, and its change between
+    adjacent depths (deeper − shallower, paired by replicate)."""
+
+    factor: Factor = RATIO_MEMBERS
+    label: str = ("log10 first/last hidden output-gradient RMS at a depth, or its change "
+                  "deeper − shallower")
+    grid: str = "plain"
+    by: str = "variant"
+
+    def rows(self, rs: RunSet) -> pd.DataFrame:
+        per = _per_depth(grad_ratio(rs), "sigmoid", "plain")
+        if per.empty:
+            return pd.DataFrame()
+        values = {f"depth {d:g}": per[d] for d in per.columns}
+        values |= {f"depth {a:g} → {b:g}": per[b] - per[a]
+                   for a, b in zip(per.columns[:-1], per.columns[1:], strict=True)}
+        cl = _variants_clusters(rs, per.index)
+        return pd.concat([pd.DataFrame({
+            "variant": BASE, "member": name, "replicate": per.index.to_numpy(int),
+            "dataset": cl, "log_ratio": v.to_numpy(float)}) for name, v in values.items()],
+            ignore_index=True)
+
+    def value_column(self) -> str:
+        return "log_ratio"
+
+    def describe(self) -> str:
+        return ("per replicate, the mean over evaluations of log10(RMS per entry of the loss "
+                "gradient with respect to the first hidden layer's output / the same for the "
+                "last hidden layer's output) (post-activation outputs, the same quantity at "
+                "both ends; the weight gradient would also scale with each layer's input), at "
+                "a depth, or its change between adjacent depths (deeper − shallower, paired "
+                "by replicate)")
+
+    def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
+        return {"preset": ["variants"], "model.activation": ["sigmoid"],
+                "model.batch_norm": [False], "model.residual": [False]}
+
+    def synthesize(self, tables: dict[str, Table]) -> RunSet:
+        """The depth ratios built from the basis members (RATIO_BASIS): the depth-3
+        ratio plus the changes; the depth-5 and depth-9 members follow from them."""
+        t = tables[BASE]
+        ratio = np.cumsum(np.column_stack([t.column(m) for m in RATIO_BASIS]), axis=1)
+        return _variant_runs({("sigmoid", "plain"): ratio}, t.clusters)
+
+    def context(self, rs: RunSet, judged: tuple[str, ...]
+                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+        update = relative_update(rs)
+        return ({"Plain sigmoid, relative update ‖ΔW‖/‖W‖ per 2 updates averaged over "
+                 "training, first vs last hidden matrix (reported, not a member)": update}
+                if not update.empty else {}), []
 
 
 def vanishing(log_ratio: pd.Series) -> pd.Series:
@@ -622,32 +639,6 @@ def _variant_runs(ratios: dict[tuple[str, str], np.ndarray], clusters: np.ndarra
     axes = ["preset", "activation", "depth", "batch_norm", "residual"]
     return RunSet.from_tables(NAME, axes, pd.concat(finals, ignore_index=True),
                               layer_stats=pd.concat(frames, ignore_index=True))
-
-
-def _levels(rng: np.random.Generator, mean: np.ndarray, sd: float) -> np.ndarray:
-    """(R, depths): the level means ``mean`` (one per depth), each level's noise SD
-    sd/√2 (adjacent differences then have SD sd), plus a per-replicate offset shared by
-    the levels."""
-    mean = np.asarray(mean, float)
-    return (mean[None, :] + rng.normal(0, sd / math.sqrt(2), (REPLICATES, len(DEPTHS)))
-            + rng.normal(0, 0.1, (REPLICATES, 1)))
-
-
-def simulate_lc2(rng: np.random.Generator, planted: bool,
-                 effect: float | None = None) -> RunSet:
-    """Plain sigmoid log10 ratio. Planted: −LC2_MIN at depth 3 and LC2_MIN lower per
-    depth step (every member at −LC2_MIN or beyond). Null, least favourable for a false
-    "supported": one member exactly at 0 and every other at −LC2_MIN or beyond, drawn
-    at random among the members that can sit at 0 while the others hold: the depth-3
-    ratio (0, −m, −2m), the change 3 → 5 (−m, −m, −2m) or the change 5 → 9 (−m, −2m,
-    −2m). (The depth-5 or depth-9 ratio cannot be 0 while the depth-3 ratio and the
-    changes before it are negative.) ``effect``: −effect at depth 3 and per step."""
-    m = LC2_MIN if effect is None else effect
-    mean = [-m, -2 * m, -3 * m]
-    if effect is None and not planted:
-        mean = ([0.0, -m, -2 * m], [-m, -m, -2 * m], [-m, -2 * m, -2 * m])[rng.integers(3)]
-    lr = _levels(rng, np.asarray(mean), LC2_SD)
-    return _variant_runs({("sigmoid", "plain"): lr}, np.arange(REPLICATES))
 
 
 # ---------------------------------------------------------------- figures and page
@@ -877,24 +868,13 @@ Adam is capped near 2 · lr · √50 rather than a distance to convergence.""",
             "In a sigmoid MLP the gradient reaching the first hidden layer is smaller than "
             "the one reaching the last hidden layer, and the gap grows with depth "
             "(vanishing gradient, as the seed explains it through σ' ≤ 1/4).",
-            rule=Custom(
-                decide=decide_lc2,
-                words=f"Setting: {BASE} (the seed's sigmoid network, the only one). Per replicate, "
-                      "the mean over evaluations of log10(RMS per entry of the loss gradient with "
-                      "respect to the first hidden layer's output / the same for the last hidden "
-                      "layer's output) (post-activation outputs, the same quantity at both ends; "
-                      "the weight gradient would also scale with each layer's input). Members, "
-                      "each claimed below 0 and tested two-sided (t-test, 95% CI): the ratio at "
-                      "each depth (3, 5, 9) and its change between adjacent depths (deeper − "
-                      "shallower, paired by replicate). Supported if every member holds "
-                      "(intersection-union, no correction); refuted if some member is "
-                      "significantly above 0 after Holm over the five; else inconclusive. "
-                      + LABEL_RULE,
-                runs="preset variants, plain sigmoid, depth {3, 5, 9}; layer_stats at 16 points",
-                effect_label="log10 first/last hidden output-gradient RMS at a depth, or its "
-                             "change deeper − shallower (claimed < 0): the deciding member",
-                simulate=simulate_lc2),
+            measure=GradientRatio(),
+            rule=EveryMember("negative", null_among=RATIO_BASIS),
             settings=Settings(BASE),
+            notes=("The gradient ratio is not a learning speed under Adam: its update "
+                   "divides each entry's gradient by that entry's own RMS gradient, so every "
+                   "entry moves about lr per update whatever the gradient's scale. The "
+                   "relative update table shows how fast each end actually moves.",),
             min_effect=LC2_MIN,
             pilot_sd=LC2_SD),
         Claim(
