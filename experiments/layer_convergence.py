@@ -16,6 +16,7 @@ paired by replicate.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -28,16 +29,14 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from harness.core import stats  # noqa: E402
 from harness.judge.claims import (  # noqa: E402
-    LABEL_RULE,
     Claim,
     Experiment,
-    Outcome,
-    Setting,
     Settings,
     Verdict,
-    missing,
 )
-from harness.judge.families import Custom  # noqa: E402
+from harness.judge.families import EveryMember, Monotone, Trend  # noqa: E402
+from harness.judge.measures import Factor, Final, Measure  # noqa: E402
+from harness.judge.table import Table  # noqa: E402
 from harness.pages import plots  # noqa: E402
 from harness.pages.plots import band_frame  # noqa: E402
 from harness.track.results import RunSet, dataset_of  # noqa: E402
@@ -52,6 +51,7 @@ REPLICATES = 24  # = trainer.replicates in conf/experiment/layer_convergence.yam
 SETTLE = 0.1
 CKA_SETTLE = 0.9  # representation settled once CKA with the final one stays above this
 DEPTHS = (3, 5, 9)
+DEPTH = Factor("model.depth", DEPTHS, "depth")  # hidden layers
 STEPS, EVAL_START, EVAL_EVERY = 750, 1, 11  # evaluations after updates 1, 12, ..., 749
 ABID_BELOW = 0.005  # Abid: layers 1-3's change "drops below ≈ 0.005 within 20-40 steps"
 ABID_END = 0.003  # Abid: the first layer's change at the end (read off his figure)
@@ -154,47 +154,7 @@ def settling_steps(frame: pd.DataFrame | None, column: str = "", below: float | 
     return wide.index.to_frame(index=False).assign(settle=settle)
 
 
-def _by_layer(settle: pd.DataFrame) -> tuple[list[int], list[np.ndarray], np.ndarray]:
-    """(layers, per-layer settling steps ordered by replicate, replicates)."""
-    wide = settle.pivot(index="replicate", columns="layer", values="settle").sort_index()
-    return ([int(c) for c in wide.columns], [wide[c].to_numpy(float) for c in wide.columns],
-            wide.index.to_numpy())
-
-
-def _pair_rows(res: stats.MonotoneResult, measure: str) -> list[dict]:
-    return [{"measure": measure, **p} for p in res.pairs]
-
-
-def _member_rows(setting: str, names: list[str], fam: stats.Family) -> list[dict]:
-    return [{"setting": setting, "member": n, "mean": e.mean, "CI low": e.ci_low,
-             "CI high": e.ci_high, "p": e.p, "p (Holm, other way)": fam.p_against[i],
-             "holds": fam.holds[i], "significantly the other way": fam.against[i]}
-            for i, (n, e) in enumerate(zip(names, fam.effects, strict=True))]
-
-
-def _decided_by(fam: stats.Family, names: list[str]) -> str:
-    name = names[fam.deciding]
-    if fam.verdict == stats.SUPPORTED:
-        return f"weakest of {len(names)}: {name}"
-    if fam.verdict == stats.REFUTED:
-        return f"significantly the other way (Holm): {name}"
-    return f"undecided: {name}"
-
-
-def _monotone_by(res: stats.MonotoneResult) -> str:
-    if res.verdict == stats.SUPPORTED:
-        return f"weakest pair {res.deciding_pair}"
-    if res.verdict == stats.REFUTED:
-        return f"pair {res.deciding_pair} significantly the other way (Holm)"
-    return f"undecided pair {res.deciding_pair}"
-
-
 # ---------------------------------------------------------------- LC-1
-
-def eval_steps() -> np.ndarray:
-    """The updates after which the abid runs evaluate (1, 12, ..., 749)."""
-    return np.arange(EVAL_START, STEPS + 1, EVAL_EVERY)
-
 
 def with_to_go(conv: pd.DataFrame) -> pd.DataFrame:
     """``conv`` with ``to_go`` = ‖W_t − W_T‖/‖W_1 − W_T‖, the share of each layer's own
@@ -229,61 +189,127 @@ def first_cka(rs: RunSet, grid: str) -> pd.Series:
     return conv[conv.step == conv.step.min()].groupby("layer").cka_final.mean()
 
 
-def decide_lc1(rs: RunSet) -> Outcome:
-    settings, pairs, levels = [], [], []
-    for name, (grid, *_) in LC1.items():
-        settle = lc1_settling(rs, name)
-        if settle.empty:
-            continue
-        layers, by_layer, reps = _by_layer(settle)
-        cl = dataset_of(rs.sel(grid=grid), reps)
-        res = stats.monotone(layers, by_layer, "decreasing", clusters=cl)
-        settings.append(Setting(name, res.verdict, res.effect, _monotone_by(res)))
-        pairs += [{"setting": name, **r} for r in res.pairs]
-        start = first_cka(rs, grid)
-        for la, v in zip(layers, by_layer, strict=True):
-            e = stats.mean_ci(v, clusters=cl)
-            levels.append({"setting": name, "layer": la, "settling step": e.mean,
-                           "CI low": e.ci_low, "CI high": e.ci_high,
-                           "replicates settled": int(np.isfinite(v).sum()),
-                           "mean CKA with final at update 1": start.get(la, np.nan)})
-    if not any(s.setting == LC1_PRIMARY for s in settings):
-        return missing("needs the abid run's convergence table")
-    pairs, levels = pd.DataFrame(pairs), pd.DataFrame(levels)
-    return Outcome(settings, {
-        "Settling step per layer (last layer = output; mean and 95% CI), and how close "
-        "each layer's representation already is to its final one at the first evaluation":
-            levels,
-        "Adjacent layers, earlier − later settling step (paired by replicate)": pairs},
-        notes=_lc1_notes(settings, pairs, levels))
+LAYER = Factor("layer", (1, 2, 3, 4), "layer")
 
 
-def _lc1_notes(settings: list[Setting], pairs: pd.DataFrame, levels: pd.DataFrame
-               ) -> list[str]:
+@dataclass(frozen=True)
+class Settling(Measure):
+    """LC-1's settling step per replicate and layer in each of the settings of ``LC1``
+    (:func:`lc1_settling`; NaN = never settled), the setting named in a ``setting``
+    column; clusters from the grid's final.csv."""
+
+    factor: Factor = LAYER
+    label: str = "settling step (optimizer updates)"
+    grid: tuple[str, ...] = ("abid", "abid_relu")
+    by: str = "setting"
+
+    def rows(self, rs: RunSet) -> pd.DataFrame:
+        frames = []
+        for name, (grid, *_) in LC1.items():
+            settle = lc1_settling(rs, name)
+            if not settle.empty:
+                reps = settle.replicate.to_numpy(int)
+                frames.append(settle.assign(setting=name, replicate=reps,
+                                            dataset=dataset_of(rs.sel(grid=grid), reps)))
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def value_column(self) -> str:
+        return "settle"
+
+    def describe(self) -> str:
+        return ("settling step per replicate (the first evaluation after which "
+                f"‖W_t − W_T‖/‖W_1 − W_T‖ (W_1: after update 1) stays below {SETTLE} "
+                "(weights settings, all 4 matrices), or the layer's linear CKA with its "
+                f"final representation on a fixed batch stays above {CKA_SETTLE} "
+                "(representations settings: the 3 hidden layers); NaN if never)")
+
+    def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
+        return {"preset": ["abid2018"]}
+
+    def synthesize(self, tables: dict[str, Table]) -> RunSet:
+        """Per grid, convergence curves that cross each setting's threshold at the
+        table's step, rounded to an evaluation grid every EVAL_EVERY updates that starts
+        two intervals before the earliest value (so any draw is representable); the
+        distance starts at 1 and CKA at 0 at the first evaluation, and both are
+        monotone (a NaN value: never crosses). A layer a table lacks never settles."""
+        values = np.concatenate([t.values.ravel() for t in tables.values()])
+        lo = np.nanmin(values[np.isfinite(values)], initial=EVAL_START)
+        start = EVAL_START + EVAL_EVERY * (np.floor((lo - EVAL_START) / EVAL_EVERY) - 2)
+        hi = np.nanmax(values[np.isfinite(values)], initial=STEPS)
+        steps = np.arange(start, hi + 2 * EVAL_EVERY, EVAL_EVERY)
+        layers = np.asarray(LAYER.levels)
+        convs, finals = [], []
+        for grid in dict.fromkeys(g for g, *_ in LC1.values()):
+            names = [n for n, (g, *_) in LC1.items() if g == grid and n in tables]
+            if not names:
+                continue
+            reps, clusters = tables[names[0]].values.shape[0], tables[names[0]].clusters
+            curves = {}
+            for name in names:
+                _, column, threshold, below = LC1[name]
+                t = tables[name]
+                at = np.full((reps, layers.size), np.inf)
+                for j, la in enumerate(t.levels):
+                    at[:, list(layers).index(la)] = np.where(np.isfinite(t.values[:, j]),
+                                                             t.values[:, j], np.inf)
+                on = steps[np.abs(steps[None, None, :] - np.where(
+                    np.isfinite(at), at, 0.0)[:, :, None]).argmin(-1)]
+                at = np.where(np.isfinite(at), np.maximum(on, steps[1]), np.inf)
+                # 0 at steps[0], 1 half an evaluation interval before the settling step
+                frac = (steps - steps[0]) / (at[:, :, None] - steps[0] - EVAL_EVERY / 2)
+                curves["dist_final" if below else column] = (
+                    threshold ** frac if below else 1 - (1 - threshold) ** frac).ravel()
+            r, la, st = np.meshgrid(np.arange(reps), layers, steps, indexing="ij")
+            convs.append(pd.DataFrame({"grid": grid, "replicate": r.ravel(),
+                                       "layer": la.ravel(), "step": st.ravel(), **curves}))
+            finals.append(pd.DataFrame({"grid": grid, "preset": "abid2018",
+                                        "activation": grid.removeprefix("abid_") or "sigmoid",
+                                        "replicate": np.arange(reps), "dataset": clusters}))
+        return RunSet.from_tables(NAME, ["preset", "activation"], pd.concat(finals),
+                                  convergence=pd.concat(convs, ignore_index=True))
+
+    def context(self, rs: RunSet, judged: tuple[str, ...]
+                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+        """How close each layer's representation is to its final one at update 1, and
+        notes on where the label comes from (the primary's pairs, the representations'
+        head start, the size of relu: weights' gap)."""
+        start = {g: first_cka(rs, g) for g in dict.fromkeys(g for g, *_ in LC1.values())}
+        cka = pd.DataFrame([{"grid": g, "layer": la, "mean CKA with final at update 1": v}
+                            for g, s in start.items() for la, v in s.items()])
+        res = {}
+        for name in (LC1_PRIMARY, "relu: weights"):
+            table = self.read(rs, name)
+            if table is not None:
+                res[name] = stats.monotone(list(table.levels), table.columns(), "decreasing",
+                                           clusters=table.clusters)
+        tables = {"How close each layer's representation already is to its final one at "
+                  "the first evaluation (mean over replicates; shown, not judged)": cka}
+        return tables, _lc1_notes(res, start.get("abid"), start.get("abid_relu"))
+
+
+def _lc1_notes(res: dict[str, stats.MonotoneResult], sig: pd.Series | None,
+               relu: pd.Series | None) -> list[str]:
     """Where the overall label comes from, setting by setting, with the numbers: which
     pairs of the primary are decided, the representations' head start at update 1, and
     the size of the relu: weights gap in evaluation intervals."""
-    def pair(setting: str, name: str) -> str:
-        r = pairs[(pairs.setting == setting) & (pairs.pair == name)]
-        if r.empty:
-            return f"{name}: not run"
-        r = r.iloc[0]
-        return f"{name} {r['diff']:.1f} [{r.ci_low:.1f}, {r.ci_high:.1f}] steps"
+    sig = pd.Series(dtype=float) if sig is None else sig
+    relu = pd.Series(dtype=float) if relu is None else relu
+    pairs = {p["pair"]: p for p in res[LC1_PRIMARY].pairs} if LC1_PRIMARY in res else {}
 
-    def start(setting: str) -> pd.Series:
-        return levels[levels.setting == setting].set_index("layer")[
-            "mean CKA with final at update 1"]
+    def pair(name: str) -> str:
+        p = pairs.get(name)
+        return (f"{name}: not run" if p is None else
+                f"{name} {p['diff']:.1f} [{p['ci_low']:.1f}, {p['ci_high']:.1f}] steps")
 
-    sig, relu = start("sigmoid: representations"), start("relu: representations")
-    relu_w = next((x for x in settings if x.setting == "relu: weights"), None)
+    relu_w = res.get("relu: weights")
     gap = abs(relu_w.effect.mean) if relu_w is not None else math.nan
-    hidden = pairs[(pairs.setting == LC1_PRIMARY) & pairs.pair.isin(["1 → 2", "2 → 3"])]
+    hidden = [pairs[p] for p in ("1 → 2", "2 → 3") if p in pairs]
     how = ("the hidden layers settle later-first, each pair significantly"
-           if len(hidden) == 2 and hidden.holds.all() else "the hidden layers' pairs")
-    return [
-        f"Primary ({LC1_PRIMARY}): {how}: "
-        + "; ".join(pair(LC1_PRIMARY, p) for p in ("1 → 2", "2 → 3"))
-        + "; the output layer's pair: " + pair(LC1_PRIMARY, "3 → 4") + ".",
+           if len(hidden) == 2 and all(p["holds"] for p in hidden)
+           else "the hidden layers' pairs")
+    notes = [
+        f"Primary ({LC1_PRIMARY}): {how}: " + "; ".join(pair(p) for p in ("1 → 2", "2 → 3"))
+        + "; the output layer's pair: " + pair("3 → 4") + ".",
         "The refutation comes from the representations: at update 1 layer 1's mean CKA "
         f"with its final representation is already {sig.get(1, math.nan):.2f} (layers 2, "
         f"3: {sig.get(2, math.nan):.2f}, {sig.get(3, math.nan):.2f}). The first hidden "
@@ -292,56 +318,16 @@ def _lc1_notes(settings: list[Setting], pairs: pd.DataFrame, levels: pd.DataFram
         f"relu: weights is decided by a gap of {gap:.1f} steps (its deciding pair), about "
         f"{gap / EVAL_EVERY:.1f} evaluation intervals ({EVAL_EVERY} steps), "
         f"{'below' if gap < LC1_MIN else 'not below'} the declared smallest effect "
-        f"({LC1_MIN:g} steps).",
-        f"relu: representations: every hidden layer's mean CKA with its final "
-        f"representation is at least {relu.min():.2f} at update 1"
-        + (f" (≥ {CKA_SETTLE}): saturated, nearly every layer counts as settled at the "
-           "first evaluation, so the setting cannot order the layers and is uninformative."
-           if relu.min() >= CKA_SETTLE else ".")]
-
-
-def simulate_lc1(rng: np.random.Generator, planted: bool,
-                 effect: float | None = None) -> RunSet:
-    """Settling steps per layer, for both grids and both measures. Planted: each layer
-    settles LC1_MIN later than the next (layer 1 last). Null, least favourable for a
-    false "supported": in the primary (sigmoid weights) one adjacent pair, drawn at
-    random, settles at the same step and the other pairs LC1_MIN apart; the other
-    settings planted. ``effect``: that gap in every pair of every setting. Each layer's
-    noise SD LC1_SD/√2 (adjacent differences SD LC1_SD); curves start at 1 (distance) or
-    0 (CKA) at the first evaluation and cross the thresholds at the drawn step (at the
-    second evaluation at the earliest). The logits' CKA curve is written and left out
-    by the rule."""
-    steps = eval_steps().astype(float)
-    layers = np.arange(1, 5)
-    tables, finals = [], []
-    for grid in ("abid", "abid_relu"):
-        curves = {}
-        for column, threshold, below in ((c, t, b) for g, c, t, b in LC1.values()
-                                         if g == grid):
-            gaps = np.full(layers.size - 1, LC1_MIN if effect is None else effect)
-            if effect is None and not planted and (grid, column) == ("abid", "to_go"):
-                gaps[rng.integers(gaps.size)] = 0.0
-            mean = np.concatenate([np.cumsum(gaps[::-1])[::-1], [0.0]])
-            mean = mean - mean.mean() + STEPS / 2
-            t = mean[None, :] + rng.normal(0, LC1_SD / math.sqrt(2),
-                                           (REPLICATES, layers.size))
-            t = steps[np.abs(steps[None, None, :] - t[:, :, None]).argmin(-1)]  # on grid
-            t = np.maximum(t, steps[1])
-            # 1 at steps[0], the threshold half an evaluation interval before t
-            frac = (steps[None, None, :] - steps[0]) / (t[:, :, None] - steps[0] - EVAL_EVERY / 2)
-            if below:
-                curves["dist_final"] = (threshold ** frac).ravel()
-            else:
-                curves[column] = (1 - (1 - threshold) ** frac).ravel()
-        r, la, st = np.meshgrid(np.arange(REPLICATES), layers, steps, indexing="ij")
-        tables.append(pd.DataFrame({"grid": grid, "replicate": r.ravel(), "layer": la.ravel(),
-                                    "step": st.ravel(), **curves}))
-        finals.append(pd.DataFrame({"grid": grid, "preset": "abid2018",
-                                    "activation": grid.removeprefix("abid_") or "sigmoid",
-                                    "replicate": np.arange(REPLICATES),
-                                    "dataset": np.arange(REPLICATES, dtype=float)}))
-    return RunSet.from_tables(NAME, ["preset", "activation"], pd.concat(finals),
-                              convergence=pd.concat(tables, ignore_index=True))
+        f"({LC1_MIN:g} steps)."]
+    hidden_cka = relu[relu.index < relu.index.max()] if not relu.empty else relu
+    if not hidden_cka.empty:
+        notes.append(
+            f"relu: representations: every hidden layer's mean CKA with its final "
+            f"representation is at least {hidden_cka.min():.2f} at update 1"
+            + (f" (≥ {CKA_SETTLE}): saturated, nearly every layer counts as settled at the "
+               "first evaluation, so the setting cannot order the layers and is "
+               "uninformative." if hidden_cka.min() >= CKA_SETTLE else "."))
+    return notes
 
 
 # ---------------------------------------------------------------- LC-2..LC-4
@@ -379,33 +365,6 @@ def _variants_clusters(rs: RunSet, reps: pd.Index) -> np.ndarray:
     return dataset_of(rs.sel(preset="variants"), reps)
 
 
-def decide_lc2(rs: RunSet) -> Outcome:
-    per = _per_depth(grad_ratio(rs), "sigmoid", "plain")
-    if per.empty:
-        return missing("needs the plain sigmoid variant grid")
-    cl = _variants_clusters(rs, per.index)
-    depths = list(per.columns)
-    names = [f"depth {d:g}: log10 ratio" for d in depths]
-    effects = [stats.mean_ci(per[d], clusters=cl) for d in depths]
-    for a, b in zip(depths[:-1], depths[1:], strict=True):
-        names.append(f"depth {a:g} → {b:g}: change of the log10 ratio (deeper − shallower)")
-        effects.append(stats.paired(per[b], per[a], clusters=cl))
-    fam = stats.family(effects, claimed=-1, need="all")
-    tables = {"Plain sigmoid, log10(first / last hidden layer's output-gradient RMS) "
-              "averaged over the evaluations of training (claimed < 0)":
-              pd.DataFrame(_member_rows(BASE, names, fam))}
-    update = relative_update(rs)
-    if not update.empty:
-        tables["Plain sigmoid, relative update ‖ΔW‖/‖W‖ per 2 updates averaged over "
-               "training, first vs last hidden matrix (reported, not a member)"] = update
-    return Outcome([Setting(BASE, fam.verdict, fam.effect, _decided_by(fam, names))], tables,
-                   notes=["The gradient ratio is not a learning speed under Adam: its "
-                          "update divides each entry's gradient by that entry's own RMS "
-                          "gradient, so every entry moves about lr per update whatever "
-                          "the gradient's scale. The relative update table shows how "
-                          "fast each end actually moves."])
-
-
 def relative_update(rs: RunSet) -> pd.DataFrame:
     """Per depth of plain sigmoid: the mean over training of ‖ΔW‖/‖W‖ over 2 updates
     (the convergence probe's ``update_ratio``) of the first and of the last hidden
@@ -426,6 +385,70 @@ def relative_update(rs: RunSet) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# LC-2's members: the ratio at each depth, and its change between adjacent depths
+RATIO_MEMBERS = Factor("member", (*(f"depth {d:g}" for d in DEPTHS), *(
+    f"depth {a:g} → {b:g}" for a, b in zip(DEPTHS[:-1], DEPTHS[1:], strict=True))), "member")
+# the members LC-2's least-favourable null may put at 0 while every other holds: the
+# depth-3 ratio and the changes (the depth-5 or depth-9 ratio cannot be 0 while the
+# depth-3 ratio and the changes before it are below 0)
+RATIO_BASIS = (RATIO_MEMBERS.levels[0], *RATIO_MEMBERS.levels[len(DEPTHS):])
+
+
+@dataclass(frozen=True)
+class GradientRatio(Measure):
+    """LC-2's member values per replicate: plain sigmoid's log10 first / last hidden
+    output-gradient RMS (:func:`grad_ratio`) at each depth, and its change between
+    adjacent depths (deeper − shallower, paired by replicate)."""
+
+    factor: Factor = RATIO_MEMBERS
+    label: str = ("log10 first/last hidden output-gradient RMS at a depth, or its change "
+                  "deeper − shallower")
+    grid: str = "plain"
+    by: str = "variant"
+
+    def rows(self, rs: RunSet) -> pd.DataFrame:
+        per = _per_depth(grad_ratio(rs), "sigmoid", "plain")
+        if per.empty:
+            return pd.DataFrame()
+        values = {f"depth {d:g}": per[d] for d in per.columns}
+        values |= {f"depth {a:g} → {b:g}": per[b] - per[a]
+                   for a, b in zip(per.columns[:-1], per.columns[1:], strict=True)}
+        cl = _variants_clusters(rs, per.index)
+        return pd.concat([pd.DataFrame({
+            "variant": BASE, "member": name, "replicate": per.index.to_numpy(int),
+            "dataset": cl, "log_ratio": v.to_numpy(float)}) for name, v in values.items()],
+            ignore_index=True)
+
+    def value_column(self) -> str:
+        return "log_ratio"
+
+    def describe(self) -> str:
+        return ("per replicate, the mean over evaluations of log10(RMS per entry of the loss "
+                "gradient with respect to the first hidden layer's output / the same for the "
+                "last hidden layer's output) (post-activation outputs, the same quantity at "
+                "both ends; the weight gradient would also scale with each layer's input), at "
+                "a depth, or its change between adjacent depths (deeper − shallower, paired "
+                "by replicate)")
+
+    def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
+        return {"preset": ["variants"], "model.activation": ["sigmoid"],
+                "model.batch_norm": [False], "model.residual": [False]}
+
+    def synthesize(self, tables: dict[str, Table]) -> RunSet:
+        """The depth ratios built from the basis members (RATIO_BASIS): the depth-3
+        ratio plus the changes; the depth-5 and depth-9 members follow from them."""
+        t = tables[BASE]
+        ratio = np.cumsum(np.column_stack([t.column(m) for m in RATIO_BASIS]), axis=1)
+        return _variant_runs({("sigmoid", "plain"): ratio}, t.clusters)
+
+    def context(self, rs: RunSet, judged: tuple[str, ...]
+                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+        update = relative_update(rs)
+        return ({"Plain sigmoid, relative update ‖ΔW‖/‖W‖ per 2 updates averaged over "
+                 "training, first vs last hidden matrix (reported, not a member)": update}
+                if not update.empty else {}), []
+
+
 def vanishing(log_ratio: pd.Series) -> pd.Series:
     """Decades by which the first hidden output's gradient is smaller than the last's
     (0 when it is not smaller): what the quote's remedies are said to remove. A remedy
@@ -434,93 +457,126 @@ def vanishing(log_ratio: pd.Series) -> pd.Series:
     return (-log_ratio).clip(lower=0.0)
 
 
-def decide_lc3(rs: RunSet) -> Outcome:
-    gr = grad_ratio(rs)
-    base = _per_depth(gr, "sigmoid", "plain")
-    if base.empty:
-        return missing("needs the plain sigmoid variant grid")
-    cl = _variants_clusters(rs, base.index)
-    names, effects, per_remedy, extra = [], [], {}, []
-    for name, (act, var) in REMEDIES.items():
-        alt = _per_depth(gr, act, var)
-        if alt.empty:
-            return missing(f"needs the {name} variant grid")
-        alt = alt.reindex(base.index)
-        for d in LC3_DEPTHS[name]:
-            names.append(f"{name}, depth {d:g}")
-            effects.append(stats.paired(vanishing(base[d]), vanishing(alt[d]), clusters=cl))
-            per_remedy.setdefault(name, []).append(effects[-1])
-            extra.append({"variant mean log10 ratio": float(alt[d].mean()),
-                          "plain sigmoid mean log10 ratio": float(base[d].mean())})
-    fam = stats.family(effects, claimed=+1, need="all")
-    rows = [{**r, **x} for r, x in zip(_member_rows(LC3_SETTING, names, fam), extra,
-                                       strict=True)]
-    by_remedy = [{"remedy": k, "verdict on its own (reported, not the rule)":
-                  stats.family(v, claimed=+1, need="all").verdict}
-                 for k, v in per_remedy.items()]
-    return Outcome([Setting(LC3_SETTING, fam.verdict, fam.effect, _decided_by(fam, names))], {
-        "Vanishing removed = vanishing(plain sigmoid) − vanishing(remedy), vanishing = "
-        "max(0, −log10 ratio), paired by replicate (claimed > 0); a remedy whose ratio "
-        "ends above 0 (the first layer's gradient larger) shows it in the variant's mean":
-            pd.DataFrame(rows),
-        "Each remedy on its own (its depths only, same test)":
-            pd.DataFrame(by_remedy),
-        "Shown, not judged: the depths left out of the rule after the first full run "
-        "(see Revision)": _lc3_left_out(gr, base, cl),
-        "Imbalance either way, |log10 ratio|: plain sigmoid − remedy, paired by replicate "
-        "(> 0: the remedy is more balanced; shown, not judged)": _lc3_two_sided(gr, base, cl)},
-        notes=["The layer probe measures gradients in eval mode: the batch-norm variant's "
-               "gradients pass through its running statistics, not the batch statistics "
-               "its training steps use.",
-               "Depths judged: " + "; ".join(f"{k}: {', '.join(str(d) for d in v)}"
-                                             for k, v in LC3_DEPTHS.items())
-               + ". Residual at depth 3 was left out after the first full run, in which a "
-               "refutation at that depth had been seen (see Revision); it is shown, not "
-               "judged.", _overshoot_note(rows)])
+def _member(remedy: str, depth: float) -> str:
+    return f"{remedy} at depth {depth:g}"
 
 
-def _lc3_left_out(gr: pd.DataFrame, base: pd.DataFrame, cl: np.ndarray) -> pd.DataFrame:
-    """Each remedy at the design depths outside LC3_DEPTHS: its log10 ratio (mean, 95%
-    CI, replicates below 0) and the vanishing it removes, as the members would have it."""
-    rows = []
-    for name, (act, var) in REMEDIES.items():
-        alt = _per_depth(gr, act, var).reindex(base.index)
-        for d in (d for d in DEPTHS if d not in LC3_DEPTHS[name] and d in alt):
-            r = stats.mean_ci(alt[d], clusters=cl)
-            v = stats.paired(vanishing(base[d]), vanishing(alt[d]), clusters=cl)
-            rows.append({"remedy": name, "depth": f"{d:g}", "variant mean log10 ratio": r.mean,
-                         "CI low": r.ci_low, "CI high": r.ci_high,
-                         "replicates below 0": int((alt[d] < 0).sum()),
-                         "vanishing removed": v.mean, "vanishing removed CI low": v.ci_low,
-                         "vanishing removed CI high": v.ci_high})
-    return pd.DataFrame(rows)
+# LC-3's members: each remedy at each of its LC3_DEPTHS (residual depth 3 is read, shown)
+MEMBERS = Factor("member", tuple(_member(k, d) for k, v in LC3_DEPTHS.items() for d in v),
+                 "remedy and depth")
+VARIANT_GRIDS = ("plain", "relu", "bn", "residual")
+LC3_FAR = -10.0  # synthetic plain sigmoid log10 ratio: far below 0, never clamped
 
 
-def _lc3_two_sided(gr: pd.DataFrame, base: pd.DataFrame, cl: np.ndarray) -> pd.DataFrame:
-    """|log10 ratio| of plain sigmoid minus the remedy's, at every design depth: the
-    imbalance either way (vanishing or the first layer's gradient overshooting)."""
-    rows = []
-    for name, (act, var) in REMEDIES.items():
-        alt = _per_depth(gr, act, var).reindex(base.index)
-        for d in (d for d in DEPTHS if d in alt):
-            e = stats.paired(base[d].abs(), alt[d].abs(), clusters=cl)
-            rows.append({"remedy": name, "depth": f"{d:g}",
-                         "plain sigmoid mean |log10 ratio|": float(base[d].abs().mean()),
-                         "remedy mean |log10 ratio|": float(alt[d].abs().mean()),
-                         "imbalance removed": e.mean, "CI low": e.ci_low,
-                         "CI high": e.ci_high, "p": e.p})
-    return pd.DataFrame(rows)
+@dataclass(frozen=True)
+class VanishingRemoved(Measure):
+    """LC-3's member values per replicate: vanishing(plain sigmoid) − vanishing(remedy)
+    at one depth, vanishing = max(0, −log10 first / last hidden output-gradient RMS)
+    (:func:`grad_ratio`), paired by replicate; every remedy at every design depth is read
+    (those outside LC3_DEPTHS are shown beside the members, never judged)."""
+
+    factor: Factor = MEMBERS
+    label: str = "vanishing removed vs plain sigmoid (log10 units)"
+    grid: tuple[str, ...] = VARIANT_GRIDS
+    by: str = "setting"
+
+    def rows(self, rs: RunSet) -> pd.DataFrame:
+        gr = grad_ratio(rs)
+        base = _per_depth(gr, "sigmoid", "plain")
+        if base.empty:
+            return pd.DataFrame()
+        cl = _variants_clusters(rs, base.index)
+        frames = []
+        for name, (act, var) in REMEDIES.items():
+            alt = _per_depth(gr, act, var).reindex(base.index)
+            for d in (d for d in DEPTHS if d in alt and d in base):
+                frames.append(pd.DataFrame({
+                    "setting": LC3_SETTING, "member": _member(name, d), "remedy": name,
+                    "depth": d, "replicate": base.index.to_numpy(int), "dataset": cl,
+                    "removed": (vanishing(base[d]) - vanishing(alt[d])).to_numpy(float),
+                    "ratio": alt[d].to_numpy(float), "base": base[d].to_numpy(float)}))
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def value_column(self) -> str:
+        return "removed"
+
+    def describe(self) -> str:
+        return ("vanishing removed = vanishing(plain sigmoid) − vanishing(remedy) per "
+                "replicate, vanishing = max(0, −log10 of the RMS per entry of the loss "
+                "gradient with respect to the first / the last hidden layer's output (the "
+                "residual stream in a residual net), averaged over the evaluations), both at "
+                "the member's depth")
+
+    def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
+        return {"preset": ["variants"]}
+
+    def synthesize(self, tables: dict[str, Table]) -> RunSet:
+        """Plain sigmoid's log10 ratio at LC3_FAR everywhere, each remedy at LC3_FAR +
+        its member value (so the vanishing removed is read back exactly); a remedy at a
+        depth that is no member equals plain sigmoid."""
+        t = next(iter(tables.values()))
+        reps = t.values.shape[0]
+        ratios = {("sigmoid", "plain"): np.full((reps, len(DEPTHS)), LC3_FAR)}
+        for name, (act, var) in REMEDIES.items():
+            ratios[(act, var)] = np.column_stack([
+                LC3_FAR + (t.column(_member(name, d)) if _member(name, d) in t.levels else 0.0)
+                * np.ones(reps) for d in DEPTHS])
+        return _variant_runs(ratios, t.clusters)
+
+    def context(self, rs: RunSet, judged: tuple[str, ...]
+                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+        df = self.cached_rows(rs)
+        table = self.read(rs, LC3_SETTING)
+        if df.empty or table is None:
+            return {}, []
+        cl = table.clusters
+        member = df[df.member.isin(self.factor.levels)].groupby("member", sort=False)
+        means = member[["ratio", "base"]].mean()
+        by_remedy = []
+        for name in REMEDIES:
+            effects = [stats.mean_ci(table.column(m), clusters=cl) for m in table.levels
+                       if m.startswith(f"{name} at ")]
+            if effects:
+                by_remedy.append({"remedy": name, "verdict on its own (reported, not the "
+                                  "rule)": stats.family(effects, claimed=+1, need="all").verdict})
+        rows, two_sided = [], []
+        for (name, d), g in df.groupby(["remedy", "depth"], sort=False):
+            g = g.sort_values("replicate")
+            if d not in LC3_DEPTHS[name]:
+                r = stats.mean_ci(g.ratio, clusters=g.dataset)
+                v = stats.mean_ci(g.removed, clusters=g.dataset)
+                rows.append({"remedy": name, "depth": f"{d:g}", "variant mean log10 ratio":
+                             r.mean, "CI low": r.ci_low, "CI high": r.ci_high,
+                             "replicates below 0": int((g.ratio < 0).sum()),
+                             "vanishing removed": v.mean, "vanishing removed CI low": v.ci_low,
+                             "vanishing removed CI high": v.ci_high})
+            e = stats.paired(g.base.abs(), g.ratio.abs(), clusters=g.dataset)
+            two_sided.append({"remedy": name, "depth": f"{d:g}",
+                              "plain sigmoid mean |log10 ratio|": float(g.base.abs().mean()),
+                              "remedy mean |log10 ratio|": float(g.ratio.abs().mean()),
+                              "imbalance removed": e.mean, "CI low": e.ci_low,
+                              "CI high": e.ci_high, "p": e.p})
+        return {
+            "Each member's mean log10 ratio, the remedy's and plain sigmoid's (a remedy "
+            "whose ratio ends above 0, the first layer's gradient larger, shows it here)":
+                means.rename(columns={"ratio": "variant mean log10 ratio",
+                                      "base": "plain sigmoid mean log10 ratio"}).reset_index(),
+            "Each remedy on its own (its depths only, same test)": pd.DataFrame(by_remedy),
+            "Shown, not judged: the depths left out of the rule after the first full run "
+            "(see Revision)": pd.DataFrame(rows),
+            "Imbalance either way, |log10 ratio|: plain sigmoid − remedy, paired by "
+            "replicate (> 0: the remedy is more balanced; shown, not judged)":
+                pd.DataFrame(two_sided)}, [_overshoot_note(means.ratio)]
 
 
-def _overshoot_note(rows: list[dict]) -> str:
+def _overshoot_note(ratio: pd.Series) -> str:
     """The judged members whose remedy ends with the first layer's gradient the larger
     (mean log10 ratio > 0): the clamp counts them as vanishing removed."""
-    over = [(r["member"], r["variant mean log10 ratio"]) for r in rows
-            if r["variant mean log10 ratio"] > 0]
-    if not over:
+    over = ratio[ratio > 0]
+    if over.empty:
         return "No judged remedy ends with the first layer's gradient the larger on average."
-    lo, hi = min(v for _, v in over), max(v for _, v in over)
-    return (f"Overshoot: {'; '.join(m for m, _ in over)} end with mean log10 ratio "
+    lo, hi = over.min(), over.max()
+    return (f"Overshoot: {'; '.join(over.index)} end with mean log10 ratio "
             f"+{lo:.2f} … +{hi:.2f} (the first hidden output's gradient {10 ** lo:.1f}–"
             f"{10 ** hi:.1f}× the last's). The clamp max(0, ·) counts that as vanishing "
             "removed, as the quote's remedies are for vanishing. The seed's heading "
@@ -529,121 +585,60 @@ def _overshoot_note(rows: list[dict]) -> str:
             "its topic: the two-sided |log10 ratio| table shows it, not judged.")
 
 
-def decide_lc4(rs: RunSet) -> Outcome:
-    fin = rs.sel(preset="variants")
-    if fin.empty:
-        return missing("needs the plain sigmoid variant grid")
-    fin = fin.assign(variant=variant_of(fin))
-    sel = fin[(fin.activation == "sigmoid") & (fin.variant == "plain")]
-    if sel.empty:
-        return missing("needs the plain sigmoid variant grid")
-    acc = sel.pivot(index="replicate", columns="depth", values="test_acc").sort_index()
-    cl = dataset_of(sel, acc.index)
-    depth = acc.columns.to_numpy(float)
-    t = stats.downward_trend(depth, [f"{d:g}" for d in depth],
-                             [acc[d].to_numpy(float) for d in acc.columns], cl)
-    trend, res, verdict, effect = t.trend, t.pairs, t.verdict, t.effect
-    by = (f"reversal {res.deciding_pair} (Holm), per hidden layer" if t.reversed
-          else "trend: accuracy lost per added hidden layer")
-    levels = []
-    for d in acc.columns:
-        e = stats.mean_ci(acc[d], clusters=cl)
-        levels.append({"depth": f"{d:g}", "test accuracy": e.mean, "CI low": e.ci_low,
-                       "CI high": e.ci_high})
-    return Outcome([Setting(BASE, verdict, effect, by)], {
-        "Trend: accuracy lost per added hidden layer (−OLS slope over depths, per "
-        "replicate; claimed > 0)": pd.DataFrame([{
-            "setting": BASE, "member": "trend", "mean": trend.mean, "CI low": trend.ci_low,
-            "CI high": trend.ci_high, "p": trend.p}]),
-        "Plain sigmoid, held-out test accuracy after the budget": pd.DataFrame(levels),
-        "Depth pairs, shallower − deeper (paired by replicate; a pair significantly < 0 "
-        "after Holm over all pairs is a reversal)": pd.DataFrame(
-            [{"measure": "test accuracy", **r} for r in res.pairs])})
+def variant_name(frame: pd.DataFrame) -> pd.Series:
+    """"sigmoid plain", "relu plain", "sigmoid bn" or "sigmoid residual" per run row."""
+    return frame.activation.astype(str) + " " + variant_of(frame)
 
 
-def _variant_runs(rng: np.random.Generator, ratios: dict[tuple[str, str], np.ndarray],
-                  acc: np.ndarray | None = None) -> RunSet:
+@dataclass(frozen=True)
+class VariantFinal(Final):
+    """A final.csv metric of the variant runs, the setting named by the variant
+    (:func:`variant_name`), e.g. "sigmoid plain"."""
+
+    by: str = "variant"
+
+    def rows(self, rs: RunSet) -> pd.DataFrame:
+        df = self._select(rs.final)
+        return df.assign(variant=variant_name(df)) if not df.empty else df
+
+    def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
+        acts = sorted({s.split(" ")[0] for s in settings})
+        kinds = {s.split(" ")[1] for s in settings}
+        return {"preset": ["variants"], "model.depth": list(self.factor.levels),
+                "model.activation": acts, "model.batch_norm": sorted({k == "bn" for k in kinds}),
+                "model.residual": sorted({k == "residual" for k in kinds})}
+
+    def synthesize(self, tables: dict[str, Table]) -> RunSet:
+        final = self._long(tables, self.metric)
+        act, kind = final.variant.str.split(" ", expand=True).T.to_numpy()
+        final = final.assign(preset="variants", activation=act, batch_norm=kind == "bn",
+                             residual=kind == "residual").drop(columns=["variant"])
+        return RunSet.from_tables(NAME, ["preset", "activation", "depth", "batch_norm",
+                                         "residual"], final)
+
+
+def _variant_runs(ratios: dict[tuple[str, str], np.ndarray], clusters: np.ndarray) -> RunSet:
     """Synthetic variant runs: per (activation, variant) a (R, depths) array of
     log10 first/last hidden output-gradient ratios (layer_stats with the first and the
-    last hidden layer's ``grad_out_norm`` at one evaluation), and plain sigmoid's test
-    accuracy per depth when given."""
+    last hidden layer's ``grad_out_norm`` at one evaluation); ``clusters``: each
+    replicate's dataset."""
     frames, finals = [], []
     for (act, var), lr in ratios.items():
+        reps = np.arange(lr.shape[0])
         for j, d in enumerate(DEPTHS):
             point = {"preset": "variants", "activation": act, "depth": d,
                      "batch_norm": var == "bn", "residual": var == "residual"}
-            reps = np.arange(REPLICATES)
             frames.append(pd.DataFrame({
                 **point, "step": 0, "replicate": np.repeat(reps, 2),
-                "layer": np.tile([1, d], REPLICATES),
-                "grad_out_norm": np.column_stack([10.0 ** lr[:, j], np.ones(REPLICATES)]).ravel()}))
+                "layer": np.tile([1, d], reps.size),
+                "grad_out_norm": np.column_stack([10.0 ** lr[:, j],
+                                                  np.ones(reps.size)]).ravel()}))
             finals.append(pd.DataFrame({
                 **point, "grid": "plain" if var == "plain" else var, "replicate": reps,
-                "dataset": reps.astype(float),
-                "test_acc": acc[:, j] if acc is not None and (act, var) == ("sigmoid", "plain")
-                else np.nan}))
+                "dataset": np.asarray(clusters, float), "test_acc": np.nan}))
     axes = ["preset", "activation", "depth", "batch_norm", "residual"]
     return RunSet.from_tables(NAME, axes, pd.concat(finals, ignore_index=True),
                               layer_stats=pd.concat(frames, ignore_index=True))
-
-
-def _levels(rng: np.random.Generator, mean: np.ndarray, sd: float) -> np.ndarray:
-    """(R, depths): the level means ``mean`` (one per depth), each level's noise SD
-    sd/√2 (adjacent differences then have SD sd), plus a per-replicate offset shared by
-    the levels."""
-    mean = np.asarray(mean, float)
-    return (mean[None, :] + rng.normal(0, sd / math.sqrt(2), (REPLICATES, len(DEPTHS)))
-            + rng.normal(0, 0.1, (REPLICATES, 1)))
-
-
-def simulate_lc2(rng: np.random.Generator, planted: bool,
-                 effect: float | None = None) -> RunSet:
-    """Plain sigmoid log10 ratio. Planted: −LC2_MIN at depth 3 and LC2_MIN lower per
-    depth step (every member at −LC2_MIN or beyond). Null, least favourable for a false
-    "supported": one member exactly at 0 and every other at −LC2_MIN or beyond, drawn
-    at random among the members that can sit at 0 while the others hold: the depth-3
-    ratio (0, −m, −2m), the change 3 → 5 (−m, −m, −2m) or the change 5 → 9 (−m, −2m,
-    −2m). (The depth-5 or depth-9 ratio cannot be 0 while the depth-3 ratio and the
-    changes before it are negative.) ``effect``: −effect at depth 3 and per step."""
-    m = LC2_MIN if effect is None else effect
-    mean = [-m, -2 * m, -3 * m]
-    if effect is None and not planted:
-        mean = ([0.0, -m, -2 * m], [-m, -m, -2 * m], [-m, -2 * m, -2 * m])[rng.integers(3)]
-    lr = _levels(rng, np.asarray(mean), LC2_SD)
-    return _variant_runs(rng, {("sigmoid", "plain"): lr})
-
-
-def simulate_lc3(rng: np.random.Generator, planted: bool,
-                 effect: float | None = None) -> RunSet:
-    """Plain sigmoid ratio far below 0 (about −6, so every depth qualifies and its sign
-    never flips). Planted: each remedy LC3_MIN closer to 0 at every depth. Null, least
-    favourable for a false "supported": one member (a remedy at one of its LC3_DEPTHS),
-    drawn at random, no closer (the same as plain sigmoid) and every other LC3_MIN
-    closer. ``effect``: that gain in every member."""
-    gain = LC3_MIN if effect is None else effect
-    base = _levels(rng, np.full(len(DEPTHS), -6.0), 0.0)
-    ratios = {("sigmoid", "plain"): base}
-    g = np.full((len(REMEDIES), len(DEPTHS)), gain)
-    if not planted and effect is None:
-        members = [(k, DEPTHS.index(d)) for k, name in enumerate(REMEDIES)
-                   for d in LC3_DEPTHS[name]]
-        g[members[rng.integers(len(members))]] = 0.0
-    for k, (act, var) in enumerate(REMEDIES.values()):
-        ratios[(act, var)] = base + g[k][None, :] + rng.normal(0, LC3_SD, base.shape)
-    return _variant_runs(rng, ratios)
-
-
-def simulate_lc4(rng: np.random.Generator, planted: bool,
-                 effect: float | None = None) -> RunSet:
-    """Plain sigmoid test accuracy. Planted: LC4_MIN lower per added hidden layer. Null,
-    least favourable for a false "supported": flat in depth (no trend, no reversal).
-    ``effect``: that fall per hidden layer. Each depth's noise is scaled so that the
-    per-replicate trend has SD LC4_SD, around a per-replicate offset."""
-    drop = (LC4_MIN if planted else 0.0) if effect is None else effect
-    c = np.asarray(DEPTHS, float) - np.mean(DEPTHS)
-    acc = _levels(rng, 0.77 - drop * (np.asarray(DEPTHS) - DEPTHS[0]),
-                  LC4_SD * math.sqrt(2 * float(c @ c)))
-    return _variant_runs(rng, {("sigmoid", "plain"): np.zeros_like(acc)}, acc)
 
 
 # ---------------------------------------------------------------- figures and page
@@ -853,31 +848,20 @@ Adam is capped near 2 · lr · √50 rather than a distance to convergence.""",
             "The seed asks and does not answer; the claim tested is Abid's answer, for his "
             "sigmoid net trained with Adam: later layers settle before earlier ones. "
             "Measured on the weights and on the representations, with sigmoid and ReLU.",
-            rule=Custom(
-                decide=decide_lc1,
-                words="Settings: sigmoid: weights (primary, Abid's), relu: weights, sigmoid: "
-                      "representations, relu: representations. Settling step per replicate and "
-                      "layer: the first evaluation after which ‖W_t − W_T‖/‖W_1 − W_T‖ (W_1: "
-                      f"after update 1) stays below {SETTLE} (weights, all 4 matrices) or the "
-                      "layer's linear CKA with its final representation on a fixed batch stays "
-                      f"above {CKA_SETTLE} (representations: the 3 hidden layers; the 2-unit "
-                      "logits are left out). Adjacent layers (1 → 2, 2 → 3, 3 → 4 for weights; 1 "
-                      "→ 2, 2 → 3 for representations), earlier minus later settling step, paired "
-                      "by replicate, two-sided paired t-tests with 95% CIs: a setting is "
-                      "supported if every earlier layer settles significantly later than the next "
-                      "(intersection-union, no correction); refuted if some earlier layer settles "
-                      "significantly sooner than a later one (Holm over all ordered pairs); else "
-                      "inconclusive. " + LABEL_RULE,
-                runs="grids abid (abid2018) and abid_relu (the same with ReLU and He init), "
-                     "evaluations after updates 1, 12, ..., 749: the share of each layer's own "
-                     "path to its final weights still to go, and CKA of each hidden layer's "
-                     "representation with its final one",
-                effect_label="settling step, earlier − later layer (steps): the deciding pair",
-                simulate=simulate_lc1),
-            settings=Settings(LC1_PRIMARY),
+            measure=Settling(),
+            rule=Monotone("decreasing"),
+            settings=Settings(LC1_PRIMARY, tuple(s for s in LC1 if s != LC1_PRIMARY)),
+            notes=("Weights settings (sigmoid: Abid's, the primary; relu: the same with ReLU "
+                   "and He init) read all 4 weight matrices; representations settings read "
+                   "the 3 hidden layers: the 2-unit logits are left out, as CKA of a 2-D "
+                   "representation is not comparable with that of 50-unit layers at one "
+                   "threshold (so 3 pairs there, Holm over those). Evaluations after updates 1, "
+                   "12, ..., 749: a settling step is "
+                   f"resolved to {EVAL_EVERY} updates.",),
             revision=LC1_REVISION,
             min_effect=LC1_MIN,
-            pilot_sd=LC1_SD),
+            pilot_sd=LC1_SD,
+            replicates=REPLICATES),
         Claim(
             "LC-2",
             "004",
@@ -885,26 +869,16 @@ Adam is capped near 2 · lr · √50 rather than a distance to convergence.""",
             "In a sigmoid MLP the gradient reaching the first hidden layer is smaller than "
             "the one reaching the last hidden layer, and the gap grows with depth "
             "(vanishing gradient, as the seed explains it through σ' ≤ 1/4).",
-            rule=Custom(
-                decide=decide_lc2,
-                words=f"Setting: {BASE} (the seed's sigmoid network, the only one). Per replicate, "
-                      "the mean over evaluations of log10(RMS per entry of the loss gradient with "
-                      "respect to the first hidden layer's output / the same for the last hidden "
-                      "layer's output) (post-activation outputs, the same quantity at both ends; "
-                      "the weight gradient would also scale with each layer's input). Members, "
-                      "each claimed below 0 and tested two-sided (t-test, 95% CI): the ratio at "
-                      "each depth (3, 5, 9) and its change between adjacent depths (deeper − "
-                      "shallower, paired by replicate). Supported if every member holds "
-                      "(intersection-union, no correction); refuted if some member is "
-                      "significantly above 0 after Holm over the five; else inconclusive. "
-                      + LABEL_RULE,
-                runs="preset variants, plain sigmoid, depth {3, 5, 9}; layer_stats at 16 points",
-                effect_label="log10 first/last hidden output-gradient RMS at a depth, or its "
-                             "change deeper − shallower (claimed < 0): the deciding member",
-                simulate=simulate_lc2),
+            measure=GradientRatio(),
+            rule=EveryMember("negative", null_among=RATIO_BASIS),
             settings=Settings(BASE),
+            notes=("The gradient ratio is not a learning speed under Adam: its update "
+                   "divides each entry's gradient by that entry's own RMS gradient, so every "
+                   "entry moves about lr per update whatever the gradient's scale. The "
+                   "relative update table shows how fast each end actually moves.",),
             min_effect=LC2_MIN,
-            pilot_sd=LC2_SD),
+            pilot_sd=LC2_SD,
+            replicates=REPLICATES),
         Claim(
             "LC-3",
             "004",
@@ -913,49 +887,36 @@ Adam is capped near 2 · lr · √50 rather than a distance to convergence.""",
             "vanishing of the gradient from the last to the first hidden layer of a plain "
             "sigmoid net. (Items 2, initialization, and 3, weight regularization, of the "
             "seed's list are not tested here.)",
-            rule=Custom(
-                decide=decide_lc3,
-                words=f"Setting: {LC3_SETTING} (the only one). Depths: 3, 5 and 9; residual at 5 "
-                      "and 9 only (at depth 3 it is one plain layer plus a single block; left out "
-                      "after the first full run, see Revision). Vanishing = max(0, −LC-2's log10 "
-                      "ratio), in every variant from the first to the last hidden layer's output "
-                      "(the residual stream in a residual net); members: for each remedy (relu, "
-                      "batch norm, residual) and each of its depths, improvement = "
-                      "vanishing(plain sigmoid) − vanishing(remedy), paired by replicate "
-                      "(two-sided paired t-tests, 95% CIs). Supported if every member improves "
-                      "significantly (intersection-union, no correction); refuted if some member "
-                      "worsens significantly (Holm over the members); else inconclusive. "
-                      + LABEL_RULE,
-                runs="preset variants, depth {3, 5, 9}: relu (He init), sigmoid + batch norm, "
-                     "sigmoid + residual blocks h + W2 σ(W1 h), each vs plain sigmoid",
-                effect_label="vanishing removed vs plain sigmoid, max(0, −log10 first/last "
-                             "hidden output-gradient ratio) (log10 units): the deciding member",
-                simulate=simulate_lc3),
+            measure=VanishingRemoved(),
+            rule=EveryMember("positive"),
             settings=Settings(LC3_SETTING),
+            notes=("Depths judged: " + "; ".join(f"{k}: {', '.join(str(d) for d in v)}"
+                                                 for k, v in LC3_DEPTHS.items())
+                   + ". Residual at depth 3 (one plain layer plus a single block, one skip) "
+                   "was left out after the first full run, in which a refutation at that "
+                   "depth had been seen (see Revision); it is shown, not judged.",
+                   "The layer probe measures gradients in eval mode: the batch-norm "
+                   "variant's gradients pass through its running statistics, not the batch "
+                   "statistics its training steps use."),
             revision=LC3_REVISION,
             min_effect=LC3_MIN,
-            pilot_sd=LC3_SD),
+            pilot_sd=LC3_SD,
+            replicates=REPLICATES),
         Claim(
             "LC-4",
             "004",
             "随着隐藏层数目的增加,分类准确率反而下降了",
             "For sigmoid MLPs at a fixed training budget, test accuracy falls as depth "
             "grows: a downward trend with no significant reversal.",
-            rule=Custom(
-                decide=decide_lc4,
-                words=f"Setting: {BASE} (the only one). Per replicate, the accuracy lost per added "
-                      "hidden layer = −(OLS slope of final test accuracy on depth over 3, 5, 9); "
-                      "t-test over replicates with 95% CI. Supported if the fall is significantly "
-                      "> 0 and no depth pair (shallower − deeper, paired t, Holm over all pairs) "
-                      "shows accuracy significantly rising; refuted if the fall is significantly "
-                      "< 0 or such a reversal exists; else inconclusive. " + LABEL_RULE,
-                runs="preset variants, plain sigmoid, depth {3, 5, 9}, 750 steps",
-                effect_label="test accuracy lost per added hidden layer (a reversal is "
-                             "reported per hidden layer too)",
-                simulate=simulate_lc4),
+            measure=VariantFinal(factor=DEPTH, label="held-out test accuracy",
+                                 grid="plain"),
+            rule=Trend("decreasing"),
             settings=Settings(BASE),
+            notes=("Plain sigmoid nets at a fixed budget of 750 steps; the headline is per "
+                   "added hidden layer (the trend's slope over depth).",),
             min_effect=LC4_MIN,
-            pilot_sd=LC4_SD),
+            pilot_sd=LC4_SD,
+            replicates=REPLICATES),
     ],
     report=report,
 )

@@ -72,18 +72,19 @@ def member_row(member: str, e: stats.Effect, **extra: Any) -> dict[str, Any]:
 
 
 def steps(rng: np.random.Generator, k: int, scenario: str | float, effect: float,
-          need: str = "all") -> np.ndarray:
+          need: str = "all", among: list[int] | None = None) -> np.ndarray:
     """Per-member effects of a k-member family: ``effect`` in each (PLANTED), scale ×
     effect in each (a float), or the least favourable null: for a claim about every member
     (``need="all"``) one member drawn at random exactly at 0 and the others at ``effect``;
-    for a claim about some member (``"any"``) every member at 0."""
+    for a claim about some member (``"any"``) every member at 0. ``among``: the members
+    the null may draw (default: any)."""
     if not isinstance(scenario, str):
         return np.full(k, float(scenario) * effect)
     if scenario == NULL and need == "any":
         return np.zeros(k)
     out = np.full(k, effect)
     if scenario == NULL:
-        out[rng.integers(k)] = 0.0
+        out[rng.integers(k) if among is None else among[rng.integers(len(among))]] = 0.0
     return out
 
 

@@ -78,7 +78,8 @@ class _Members(Family):
     def draw(self, rng: np.random.Generator, levels: tuple, design: Design,
              scenario: str | float) -> Table:
         members = [b for b in levels if b != self.reference]
-        effect = steps(rng, len(members), scenario, design.min_effect, self.need)
+        effect = steps(rng, len(members), scenario, design.min_effect, self.need,
+                       self._null_among(members))
         shift = _sign(self.direction) * effect
         if self.reference is None:
             means = self.null + shift
@@ -86,6 +87,9 @@ class _Members(Family):
         means = np.concatenate([[0.0], -(self.null + shift)])  # reference − member
         return Table((self.reference, *members), paired_draw(rng, means, design),
                      design.clusters())
+
+    def _null_among(self, members: list) -> list[int] | None:
+        return None
 
     def _subject(self, claim: Claim) -> str:
         f = claim.measure.factor
@@ -107,9 +111,17 @@ class _Members(Family):
 
 @dataclass(frozen=True)
 class EveryMember(_Members):
-    """Every member on the claimed side of the null (see the module docstring)."""
+    """Every member on the claimed side of the null (see the module docstring).
+    ``null_among``: the members the least-favourable null may put at the null (default:
+    any); where some members follow from others (a change between two levels beside
+    the levels), only those that can sit at the null while every other holds."""
 
+    null_among: tuple | None = None
     need = "all"
+
+    def _null_among(self, members: list) -> list[int] | None:
+        return None if self.null_among is None else [members.index(m)
+                                                     for m in self.null_among]
 
     def decide(self, table: Table) -> Decision:
         names = self.names(table)
