@@ -37,7 +37,15 @@ from harness.judge.claims import (  # noqa: E402
     Verdict,
     missing,
 )
-from harness.judge.families import Custom, Equivalent, EveryMember, SomeMember  # noqa: E402
+from harness.judge.families import (  # noqa: E402
+    NULL,
+    PLANTED,
+    Custom,
+    Design,
+    Equivalent,
+    EveryMember,
+    SomeMember,
+)
 from harness.judge.measures import Factor, Measure  # noqa: E402
 from harness.judge.table import Table  # noqa: E402
 from harness.pages import plots  # noqa: E402
@@ -522,81 +530,55 @@ IN4_MEASURE = MatchedSlopes(
 
 
 # ------------------------------------------- IN-3a: a one-member family (stays Custom)
+# The rule is EveryMember("positive", null=TAU) on IN3A_MEASURE, but with one member:
+# decide_measured judges only tables of two or more levels on this branch, so IN-3a applies
+# the family itself per activation (a declaration once the engine takes one-member tables).
 
-def _member_rows(setting: str, names: list[str], fam: stats.Family) -> list[dict]:
-    return [{"setting": setting, "member": n, "mean": e.mean, "CI low": e.ci_low,
-             "CI high": e.ci_high, "null": e.null, "p": e.p,
-             "p (Holm)": fam.p_against[i], "holds": fam.holds[i],
-             "significantly the other way": fam.against[i]}
-            for i, (n, e) in enumerate(zip(names, fam.effects, strict=True))]
-
-
-def _decided_by(fam: stats.Family, names: list[str], threshold: float | None = None
-                ) -> str:
-    """Which member decided, in words. ``threshold``: the members' null when it is a
-    threshold (e.g. IN-3a's +TAU) rather than 0, so a refutation says "below it"
-    rather than "the other way" (a member can be below +TAU and still on the claimed
-    side)."""
-    name = names[fam.deciding]
-    holm = " (Holm)" if len(names) > 1 else ""
-    if fam.verdict == stats.SUPPORTED:
-        return (f"weakest of {len(names)} members: {name}" if len(names) > 1 else
-                f"significant: {name}")
-    if fam.verdict == stats.REFUTED:
-        if threshold is not None:
-            return f"significantly below the {threshold:+g} threshold{holm}: {name}"
-        return f"significantly the other way (Holm): {name}"
-    return f"undecided member: {name}"
+IN3A_MEASURE = DeepSlopes(
+    Factor("slope", ("gradient growth towards the input",), "member"),
+    label=f"{BIG} gradient growth, log10 per layer at the largest depth", grid="deep_normal",
+    columns=("grad_growth",), inits=tuple((a, BIG) for a in ACTIVATIONS))
+IN3A_RULE = EveryMember("positive", null=TAU)
 
 
 def decide_in3a(rs: RunSet) -> Outcome:
-    """Per activation at the largest depth, N(0,1)'s gradient growth towards the input
-    claimed above +TAU (two-sided t-test against TAU, 95% CI)."""
-    sl, depth = deepest_slopes(rs)
-    if sl.empty:
-        return missing("needs the deep grid's layer_stats")
+    """IN3A_RULE on each activation's IN3A_MEASURE table, with sigmoid's caveat."""
     settings, rows = [], []
-    names = [f"{BIG}: gradient growth towards the input"]
     for act in ACTIVATIONS:
-        v = _slopes_of(sl, act, BIG)
-        if v.empty:
+        table = IN3A_MEASURE.read(rs, act)
+        if table is None:
             continue
-        fam = stats.family([stats.mean_ci(v.grad_growth, null=TAU, clusters=v.dataset)],
-                           claimed=+1, need="all")
-        settings.append(Setting(act, fam.verdict, fam.effect,
-                                _decided_by(fam, names, threshold=TAU)))
-        rows += _member_rows(act, names, fam)
+        d = IN3A_RULE.decide(table)
+        settings.append(Setting(act, d.verdict, d.effect, d.decided_by))
+        rows.append(d.members.assign(setting=act))
     if not settings:
-        return missing(f"needs {BIG} in the deep grid")
-    out = Outcome(settings, {
-        f"Depth {depth}, at initialization, {BIG}: log10 per layer in the claimed "
-        f"direction (null +{TAU}: a 4× change over 20 layers)": pd.DataFrame(rows)})
-    sig = next((st for st in out.settings if st.setting == "sigmoid"), None)
+        return missing(f"needs {BIG} in the deep grid's layer_stats")
+    notes = []
+    sig = next((st for st in settings if st.setting == "sigmoid"), None)
     if sig is not None:
-        out.notes.append(
+        notes.append(
             "The seed frames vanishing and exploding gradients with sigmoid. In sigmoid "
             f"itself a too-large init does not explode: under {BIG} the gradient's growth "
             f"towards the input is {sig.effect.mean:+.3f} log10 per layer "
             f"[{sig.effect.ci_low:+.3f}, {sig.effect.ci_high:+.3f}], because large "
             "pre-activations saturate the units (σ' → 0), which shrinks the gradient "
             "instead; exploding needs an activation with slope near 1 (tanh, relu).")
-    return out
+    return Outcome(settings, {
+        f"At initialization, largest depth, {BIG}: gradient growth towards the input, log10 "
+        f"per layer (null +{TAU}: a 4× change over 20 layers)": pd.concat(rows)}, notes)
 
 
 def simulate_in3a(rng: np.random.Generator, planted: bool,
                   effect: float | None = None) -> RunSet:
-    """Planted: N(0,1) gradient growth TAU + IN3_MIN for every activation. Null, least
-    favourable for a false "supported": the primary's (tanh) one member exactly at +TAU;
-    sigmoid and relu (robustness) planted. ``effect``: TAU + effect everywhere. Noise of
-    SD IN3_SD per replicate on both slopes."""
-    r = TAU + (IN3_MIN if effect is None else effect)
-    null = effect is None and not planted
-    cells = {}
-    for act in ACTIVATIONS:
-        a = rng.normal(0, IN3_SD, REPLICATES)
-        g = (TAU if null and act == "tanh" else r) + rng.normal(0, IN3_SD, REPLICATES)
-        cells[(act, BIG)] = (a, g)
-    return _layer_runs(cells)
+    """Drawn by IN3A_RULE and read back through IN3A_MEASURE: planted, TAU + IN3_MIN in
+    every activation; null, the primary's (tanh) member exactly at +TAU, sigmoid and relu
+    (robustness) planted; ``effect``: TAU + effect everywhere."""
+    design = Design(REPLICATES, IN3_MIN, IN3_SD)
+    levels = IN3A_MEASURE.factor.levels
+    return IN3A_MEASURE.synthesize({act: IN3A_RULE.draw(rng, levels, design, (
+        effect / IN3_MIN if effect is not None
+        else PLANTED if planted or act != "tanh" else NULL)) for act in ACTIVATIONS})
+
 
 
 # ---------------------------------------------------------------- figures and page
