@@ -550,7 +550,7 @@ def decide_in3a(rs: RunSet) -> Outcome:
             continue
         d = IN3A_RULE.decide(table)
         settings.append(Setting(act, d.verdict, d.effect, d.decided_by))
-        rows.append(d.members.assign(setting=act))
+        rows.append(d.members.assign(setting=act)[["setting", *d.members]])
     if not settings:
         return missing(f"needs {BIG} in the deep grid's layer_stats")
     notes = []
@@ -565,7 +565,8 @@ def decide_in3a(rs: RunSet) -> Outcome:
             "instead; exploding needs an activation with slope near 1 (tanh, relu).")
     return Outcome(settings, {
         f"At initialization, largest depth, {BIG}: gradient growth towards the input, log10 "
-        f"per layer (null +{TAU}: a 4× change over 20 layers)": pd.concat(rows)}, notes)
+        f"per layer (null +{TAU}: a 4× change over 20 layers)": pd.concat(rows, ignore_index=True)},
+        notes)
 
 
 def simulate_in3a(rng: np.random.Generator, planted: bool,
