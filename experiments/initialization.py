@@ -12,8 +12,8 @@ steps (IN-3a/b, IN-4). Verdicts read the per-replicate tables the runs logged
 
 from __future__ import annotations
 
-import dataclasses
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -28,16 +28,18 @@ from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 from harness.core import stats  # noqa: E402
 from harness.judge.claims import (  # noqa: E402
-    LABEL_RULE,
     Claim,
     Experiment,
-    Outcome,
-    Setting,
     Settings,
     Verdict,
-    missing,
 )
-from harness.judge.families import Custom  # noqa: E402
+from harness.judge.families import (  # noqa: E402
+    Equivalent,
+    EveryMember,
+    SomeMember,
+)
+from harness.judge.measures import Factor, Measure  # noqa: E402
+from harness.judge.table import Table  # noqa: E402
 from harness.pages import plots  # noqa: E402
 from harness.pages.plots import band_frame  # noqa: E402
 from harness.track.results import RunSet, dataset_of, hydra_context  # noqa: E402
@@ -126,7 +128,6 @@ def with_scheme(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(scheme=scheme(frame)) if len(frame) else frame.assign(scheme=[])
 
 
-
 def by_scheme(rs: RunSet, metric: str, **where) -> tuple[pd.DataFrame, np.ndarray]:
     """(replicate × init scheme table of ``metric``, each replicate's dataset): the
     columns are paired by replicate."""
@@ -137,51 +138,88 @@ def by_scheme(rs: RunSet, metric: str, **where) -> tuple[pd.DataFrame, np.ndarra
     return wide, dataset_of(df, wide.index)
 
 
-def _member_rows(setting: str, names: list[str], fam: stats.Family) -> list[dict]:
-    return [{"setting": setting, "member": n, "mean": e.mean, "CI low": e.ci_low,
-             "CI high": e.ci_high, "null": e.null, "p": e.p,
-             "p (Holm)": fam.p_against[i], "holds": fam.holds[i],
-             "significantly the other way": fam.against[i]}
-            for i, (n, e) in enumerate(zip(names, fam.effects, strict=True))]
+def _init_of(s: str) -> tuple[str, float, float]:
+    """(model.init, model.init_std, model.init_gain) of a readable scheme name
+    (``normal σ=…``, ``xavier ×4``)."""
+    if s.startswith("normal"):
+        return "normal", float(s.split("=")[1]), 1.0
+    init, _, gain = s.partition(" ×")
+    return init, 0.01, float(gain) if gain else 1.0
 
 
-def _decided_by(fam: stats.Family, names: list[str], threshold: float | None = None
-                ) -> str:
-    """Which member decided, in words. ``threshold``: the members' null when it is a
-    threshold (e.g. IN-3a/b's +TAU) rather than 0, so a refutation says "below it"
-    rather than "the other way" (a member can be below +TAU and still on the claimed
-    side)."""
-    name = names[fam.deciding]
-    holm = " (Holm)" if len(names) > 1 else ""
-    if fam.verdict == stats.SUPPORTED:
-        return (f"weakest of {len(names)} members: {name}" if len(names) > 1 else
-                f"significant: {name}")
-    if fam.verdict == stats.REFUTED:
-        if threshold is not None:
-            return f"significantly below the {threshold:+g} threshold{holm}: {name}"
-        return f"significantly the other way (Holm): {name}"
-    return f"undecided member: {name}"
+def _unscheme(frame: pd.DataFrame) -> pd.DataFrame:
+    """Synthetic rows named by ``scheme`` as the runs log them (init, init_std,
+    init_gain)."""
+    init, std, gain = zip(*map(_init_of, frame.scheme), strict=True)
+    return frame.drop(columns="scheme").assign(init=init, init_std=std, init_gain=gain)
 
 
-def _tost_setting(setting: str, names: list[str], effects90: list[stats.Effect],
-                  margin: float) -> tuple[Setting, list[dict]]:
-    verdict, i, p_eq, p_out = stats.tost_family(effects90, margin)
-    # p: the deciding test's (a refutation's Holm-adjusted p of 'outside', else TOST p)
-    head = dataclasses.replace(effects90[i],
-                               p=p_out[i] if verdict == stats.REFUTED else p_eq[i])
-    why = {stats.SUPPORTED: f"least clearly equivalent of {len(names)}: {names[i]}",
-           stats.REFUTED: f"outside ±{margin:g} (Holm): {names[i]}",
-           stats.INCONCLUSIVE: f"not shown equivalent: {names[i]}"}[verdict]
-    rows = [{"setting": setting, "member": n, "mean": e.mean, "90% CI low": e.ci_low,
-             "90% CI high": e.ci_high, "margin": margin, "p (TOST)": p_eq[j],
-             "p (Holm, outside)": p_out[j],
-             "equivalent": stats.tost(e, margin) == stats.SUPPORTED,
-             "significantly outside": p_out[j] < stats.ALPHA}
-            for j, (n, e) in enumerate(zip(names, effects90, strict=True))]
-    return Setting(setting, verdict, head, why, ci_level=0.90), rows
+SCHEME_AXES = ["preset", "init", "init_std", "init_gain"]
+MLP_GRIDS = ("abid", "abid_normal", "moons", "moons_normal")
 
 
-# ---------------------------------------------------------------- IN-1: convex model
+# ------------------------------------------------- IN-1, IN-2a/b: accuracy per init
+
+@dataclass(frozen=True)
+class InitAccuracy(Measure):
+    """Test accuracy per replicate and init scheme (:func:`scheme`), per preset: final
+    (final.csv) or, with ``curve``, the mean over all of a run's evaluation points
+    (curves.csv: the area under the learning curve per point, which counts how fast an
+    init gets there as well as where it ends); with ``minus``, each scheme's value minus
+    that scheme's on the same replicate (its own dataset, data order and init seed)."""
+
+    label: str = "final test accuracy"
+    grid: str | tuple[str, ...] | None = MLP_GRIDS
+    metric: str = "test_acc"
+    curve: bool = False
+    minus: str | None = None
+
+    def rows(self, rs: RunSet) -> pd.DataFrame:
+        final = self._select(rs.final)
+        df = with_scheme(self._select(rs.curves) if self.curve else final)
+        if df.empty or self.metric not in df:
+            return pd.DataFrame()
+        keys = [self.by, "replicate"]
+        out = df.groupby([*keys, "scheme"], as_index=False, sort=False)[self.metric].mean()
+        if self.minus is not None:
+            base = out[out.scheme == self.minus].drop(columns="scheme")
+            out = out[out.scheme != self.minus].merge(base, on=keys, how="left",
+                                                      suffixes=("", "_minus"))
+            out[self.metric] -= out.pop(f"{self.metric}_minus")
+        if "dataset" in final:
+            out = out.merge(final.groupby(keys, as_index=False).dataset.first(), on=keys,
+                            how="left")
+        return out
+
+    def value_column(self) -> str:
+        return self.metric
+
+    def synthesize(self, tables: dict[str, Table]) -> RunSet:
+        """Final (and a flat learning curve at that value) per replicate and scheme;
+        with ``minus``, that scheme at 0.75 and the others 0.75 + their value."""
+        rows = self._long(tables, self.metric).drop(columns="repeat")
+        if self.minus is not None:
+            base = rows.drop_duplicates([self.by, "replicate"]).assign(
+                scheme=self.minus, **{self.metric: 0.0})
+            rows = pd.concat([base, rows], ignore_index=True)
+            rows[self.metric] += 0.75
+        rows = _unscheme(rows)
+        curves = pd.concat([rows.drop(columns="dataset").assign(step=t)
+                            for t in (0, 250, 500)], ignore_index=True)
+        return RunSet.from_tables(NAME, SCHEME_AXES, rows, curves=curves)
+
+    def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
+        schemes = [*self.factor.levels, *([self.minus] if self.minus else [])]
+        return {"preset": list(settings),
+                "model.init": sorted({_init_of(s)[0] for s in schemes})}
+
+    def describe(self) -> str:
+        what = ("the mean test accuracy over all of a run's evaluation points (the area "
+                "under the learning curve per point)" if self.curve
+                else "final test accuracy (final.csv `test_acc`)")
+        return (f"the difference in {what} between each init and {self.minus} on the same "
+                "replicate" if self.minus else what)
+
 
 def sklearn_optimum(rs: RunSet) -> pd.Series:
     """Test accuracy of scikit-learn's unpenalized LogisticRegression on each logreg
@@ -208,82 +246,6 @@ def sklearn_optimum(rs: RunSet) -> pd.Series:
     return pd.Series({int(r): acc[d] for r, d in of.items()}, name="sklearn_acc")
 
 
-def decide_in1(rs: RunSet) -> Outcome:
-    acc, cl = by_scheme(rs, "test_acc", preset="logreg")
-    others = [s for s in RANDOM if s in acc]
-    if "zeros" not in acc or not others:
-        return missing("needs zero init and a random init under preset logreg")
-    names = [f"{s} − zeros" for s in others]
-    effects = [stats.paired(acc[s], acc["zeros"], 0.90, clusters=cl) for s in others]
-    setting, rows = _tost_setting("logreg", names, effects, MARGIN)
-    return Outcome([setting], {
-        "Random init − zero init, final test accuracy (paired by replicate)":
-            pd.DataFrame(rows)},
-        notes=["scikit-learn's optimum on each replicate's dataset is compared with every "
-               "init on this page's *Convex control (logreg)* table."])
-
-
-def _init_of(s: str) -> tuple[str, float, float]:
-    """(model.init, model.init_std, model.init_gain) of a readable scheme name
-    (``normal σ=…``, ``xavier ×4``)."""
-    if s.startswith("normal"):
-        return "normal", float(s.split("=")[1]), 1.0
-    init, _, gain = s.partition(" ×")
-    return init, 0.01, float(gain) if gain else 1.0
-
-
-def simulate_in1(rng: np.random.Generator, planted: bool,
-                 effect: float | None = None) -> RunSet:
-    """Each random init minus zero init, per-replicate noise of SD IN1_SD. Planted: 0 in
-    every member (equivalent). Null, least favourable for a false "equivalent": one
-    member, drawn at random, exactly at the margin (+MARGIN), the other two at 0.
-    ``effect``: that difference in every member instead."""
-    shift = dict.fromkeys(RANDOM, 0.0 if effect is None else effect)
-    if effect is None and not planted:
-        shift[RANDOM[rng.integers(len(RANDOM))]] = MARGIN
-    base = 0.72 + rng.normal(0, 0.03, REPLICATES)  # each replicate's own dataset
-    frames = []
-    for s in ("zeros", *RANDOM):
-        init, std, _ = _init_of(s)
-        acc = base + (0.0 if s == "zeros" else shift[s] + rng.normal(0, IN1_SD, REPLICATES))
-        frames.append(pd.DataFrame({"grid": "logreg_normal" if init == "normal" else "logreg",
-                                    "preset": "logreg", "init": init,
-                                    "init_std": std, "replicate": np.arange(REPLICATES),
-                                    "dataset": np.arange(REPLICATES, dtype=float),
-                                    "test_acc": acc}))
-    return RunSet.from_tables(NAME, ["preset", "init", "init_std"],
-                              pd.concat(frames, ignore_index=True))
-
-
-# ---------------------------------------------------------------- IN-2a/b: MLP outcome
-
-def curve_mean(rs: RunSet, task: str) -> tuple[pd.DataFrame, np.ndarray]:
-    """(replicate × init scheme table of the mean test accuracy over all of a run's
-    evaluation points, each replicate's dataset): IN-2a's statistic, the area under the
-    learning curve per evaluation, which counts how fast an init gets there as well as
-    where it ends (equal final accuracies cannot show that init is not crucial for
-    convergence)."""
-    cur = with_scheme(rs.sel("curves", preset=task))
-    if cur.empty or "test_acc" not in cur:
-        return pd.DataFrame(), np.zeros(0)
-    wide = cur.groupby(["replicate", "scheme"]).test_acc.mean().unstack("scheme").sort_index()
-    return wide, dataset_of(rs.sel(preset=task), wide.index)
-
-
-def in2_members(rs: RunSet, task: str, auc: bool = False
-                ) -> tuple[list[str], list[stats.Effect], list[stats.Effect]] | None:
-    """One task's members: Xavier minus each rival in final test accuracy (or, with
-    ``auc``, in :func:`curve_mean`), paired by replicate, as 95% and 90% CIs (t over
-    independent datasets)."""
-    acc, cl = curve_mean(rs, task) if auc else by_scheme(rs, "test_acc", preset=task)
-    rivals = [s for s in RIVALS if s in acc]
-    if "xavier" not in acc or not rivals:
-        return None
-    names = [f"xavier − {s}" for s in rivals]
-    return (names, [stats.paired(acc["xavier"], acc[s], clusters=cl) for s in rivals],
-            [stats.paired(acc["xavier"], acc[s], 0.90, clusters=cl) for s in rivals])
-
-
 def _symmetry_rows(rs: RunSet) -> pd.DataFrame:
     """The constant inits' first-layer unit cosine at the end, per task (the symmetry
     that makes them fail; shown beside IN-2a, not part of its rule)."""
@@ -298,164 +260,80 @@ def _symmetry_rows(rs: RunSet) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def decide_in2a(rs: RunSet) -> Outcome:
-    settings, rows = [], []
-    for task in TASKS:
-        got = in2_members(rs, task, auc=True)
-        if got is None:
-            continue
-        names, e95, e90 = got
-        fam = stats.family(e95, claimed=+1, need="any")
-        same, i, p_eq, _ = stats.tost_family(e90, IN2_MIN)
-        if any(fam.holds):  # the decision p: the rival's Holm-adjusted p
-            k = min((j for j, h in enumerate(fam.holds) if h), key=lambda j: fam.p_against[j])
-            settings.append(Setting(task, stats.SUPPORTED,
-                                    dataclasses.replace(e95[k], p=fam.p_against[k]),
-                                    f"below Xavier after Holm over {len(names)}: {names[k]}"))
-        elif same == stats.SUPPORTED:
-            settings.append(Setting(task, stats.REFUTED, dataclasses.replace(e90[i], p=p_eq[i]),
-                                    f"every rival within ±{IN2_MIN:g} of Xavier (TOST); least "
-                                    f"clearly: {names[i]}", ci_level=0.90))
-        else:
-            k = min(range(len(names)), key=lambda j: (e95[j].direction() != 1,
-                                                      fam.p_against[j]))
-            settings.append(Setting(task, stats.INCONCLUSIVE, fam.effects[k],
-                                    f"none below Xavier after Holm, not all within "
-                                    f"±{IN2_MIN:g}: {names[k]}"))
-        rows += [{"setting": task, "member": n, "mean": a.mean, "CI low": a.ci_low,
-                  "CI high": a.ci_high, "p": a.p, "p (Holm)": fam.p_against[j],
-                  "below Xavier (Holm)": fam.holds[j], "90% CI low": b.ci_low,
-                  "90% CI high": b.ci_high, f"within ±{IN2_MIN:g} (TOST)":
-                      stats.tost(b, IN2_MIN) == stats.SUPPORTED}
-                 for j, (n, a, b) in enumerate(zip(names, e95, e90, strict=True))]
-    if not settings:
-        return missing("needs xavier and its rivals' learning curves under abid2018 or "
-                       "moons")
-    finals = []
-    for task in TASKS:
-        fin, _ = by_scheme(rs, "test_acc", preset=task)
-        auc, _ = curve_mean(rs, task)
-        finals += [{"setting": task, "init": s, "mean test acc over the curve":
-                    auc[s].mean() if s in auc else math.nan,
-                    "final test acc": fin[s].mean() if s in fin else math.nan}
-                   for s in ("xavier", *RIVALS) if s in fin or s in auc]
-    # where a rival beats Xavier, "appropriate" is relative: say so with the number
-    beaten = [f"on {r['setting']} Xavier itself is beaten by {r['member']} (Xavier − "
-              f"{r['member']} = {r['mean']:+.3f} [{r['CI low']:+.3f}, {r['CI high']:+.3f}], "
-              f"p = {r['p']:.2g})" for r in rows if r["mean"] < 0]
-    beaten_note = ([f"In the mean test accuracy over the curve, {'; '.join(beaten)}: "
-                    "'appropriate' is relative there. IN-2a asks whether the init matters "
-                    "(some rival below Xavier), not whether Xavier is best (IN-2b)."]
-                   if beaten else [])
-    return Outcome(settings, {
-        "Xavier − rival, mean test accuracy over all evaluation points (paired by "
-        "replicate)": pd.DataFrame(rows),
-        "Per init: mean test accuracy over the curve (IN-2a's statistic) and at the end "
-        "(IN-2b's), mean over replicates": pd.DataFrame(finals),
-        "Constant inits: first-layer unit cosine at the end (the symmetry; not in the rule)":
-            _symmetry_rows(rs)},
-        notes=["The quote says init is crucial for convergence (收敛), which is about how "
-               "fast a run gets there as much as where it ends: IN-2a reads the mean test "
-               "accuracy over all evaluation points (the area under the learning curve "
-               "per point), so an init that ends level with Xavier but lags for most of "
-               "training still counts against \"init does not matter\".", *beaten_note])
+@dataclass(frozen=True)
+class CurveMean(InitAccuracy):
+    """IN-2a's statistic (:class:`InitAccuracy` over the learning curve), shown beside
+    the final accuracy, the constant inits' symmetry, and where a rival beats Xavier."""
+
+    label: str = "mean test accuracy over the evaluation points"
+    curve: bool = True
+
+    def context(self, rs: RunSet, judged: tuple[str, ...]
+                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+        finals, beaten = [], []
+        for task in TASKS:
+            fin, _ = by_scheme(rs, "test_acc", preset=task)
+            table = self.read(rs, task)
+            auc = {} if table is None else dict(zip(table.levels, table.columns(),
+                                                    strict=True))
+            finals += [{"setting": task, "init": s, "mean test acc over the curve":
+                        auc[s].mean() if s in auc else math.nan,
+                        "final test acc": fin[s].mean() if s in fin else math.nan}
+                       for s in ("xavier", *RIVALS) if s in fin or s in auc]
+            if task not in judged or "xavier" not in auc:
+                continue
+            for s in (r for r in RIVALS if r in auc):
+                e = stats.paired(auc["xavier"], auc[s], clusters=table.clusters)
+                if e.mean < 0:  # where a rival beats Xavier, "appropriate" is relative
+                    beaten.append(f"on {task} Xavier itself is beaten by {s} "
+                                  f"(Xavier − {s} = {e.mean:+.3f} [{e.ci_low:+.3f}, "
+                                  f"{e.ci_high:+.3f}], p = {e.p:.2g})")
+        notes = ([f"In the mean test accuracy over the curve, {'; '.join(beaten)}: "
+                  "'appropriate' is relative there. IN-2a asks whether the init matters "
+                  "(some rival below Xavier), not whether Xavier is best (IN-2b)."]
+                 if beaten else [])
+        return {"Per init: mean test accuracy over the curve (IN-2a's statistic) and at "
+                "the end (IN-2b's), mean over replicates": pd.DataFrame(finals),
+                "Constant inits: first-layer unit cosine at the end (the symmetry; not in "
+                "the rule)": _symmetry_rows(rs)}, notes
 
 
-def decide_in2b(rs: RunSet) -> Outcome:
-    settings, rows = [], []
-    for task in TASKS:
-        got = in2_members(rs, task)
-        if got is None:
-            continue
-        names, e95, _ = got
-        fam = stats.family(e95, claimed=+1, need="all")
-        settings.append(Setting(task, fam.verdict, fam.effect, _decided_by(fam, names)))
-        rows += _member_rows(task, names, fam)
-    if not settings:
-        return missing("needs xavier and its rivals under abid2018 or moons")
-    return Outcome(settings, {
-        "Xavier − rival, final test accuracy (paired by replicate)": pd.DataFrame(rows),
-        "Final training accuracy per init and task (mean over replicates; not in the "
-        "rule)": _train_rows(rs)}, notes=_budget_notes(rs, settings))
+@dataclass(frozen=True)
+class FinalAccuracy(InitAccuracy):
+    """IN-2b's statistic (:class:`InitAccuracy` at the end), shown beside the training
+    accuracy, and Xavier's where a rival ends above it (the step budget)."""
 
-
-def _train_rows(rs: RunSet) -> pd.DataFrame:
-    rows = []
-    for task in TASKS:
-        fin = with_scheme(rs.sel(preset=task))
-        if "train_acc" in fin:
+    def context(self, rs: RunSet, judged: tuple[str, ...]
+                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+        rows, notes = [], []
+        for task in TASKS:
+            fin = with_scheme(rs.sel(preset=task))
+            if "train_acc" not in fin:
+                continue
             rows += [{"setting": task, "init": s, "train acc": g.train_acc.mean(),
                       "test acc": g.test_acc.mean()} for s, g in fin.groupby("scheme")]
-    return pd.DataFrame(rows)
+            acc = fin.groupby("scheme")[["train_acc", "test_acc"]].mean()
+            if task not in judged or "xavier" not in acc.index:
+                continue
+            above = [s for s in RIVALS if s in acc.index
+                     and acc.test_acc[s] > acc.test_acc["xavier"]]
+            if above:
+                steps = int(rs.sel("curves", preset=task).step.max())
+                notes.append(
+                    f"{task}: where a rival ends above Xavier, that is at this budget "
+                    f"({steps} steps). Xavier's training accuracy at the end is "
+                    f"{acc.train_acc['xavier']:.3f} against " + ", ".join(
+                        f"{acc.train_acc[s]:.3f} for {s}" for s in above)
+                    + ": Xavier may still be converging, so a longer run could close the "
+                    "gap.")
+        return {"Final training accuracy per init and task (mean over replicates; not in "
+                "the rule)": pd.DataFrame(rows)}, notes
 
 
-def _budget_notes(rs: RunSet, settings: list[Setting]) -> list[str]:
-    """Where IN-2b refutes, the refutation holds at this step budget: Xavier's training
-    accuracy beside the rival that beat it (Xavier may not have converged)."""
-    notes = []
-    for st in settings:
-        if st.verdict != stats.REFUTED:
-            continue
-        fin = with_scheme(rs.sel(preset=st.setting))
-        rival = st.decided_by.rsplit("xavier − ", 1)[-1]
-        tr = fin.groupby("scheme").train_acc.mean() if "train_acc" in fin else {}
-        if "xavier" in tr and rival in tr:
-            steps = int(rs.sel("curves", preset=st.setting).step.max())
-            notes.append(f"{st.setting}: the refutation is at this budget ({steps} steps). "
-                         f"Xavier's training accuracy at the end is {tr['xavier']:.3f} "
-                         f"against {tr[rival]:.3f} for {rival}: Xavier may still be "
-                         "converging, so a longer run could close the gap.")
-    return notes
-
-
-def _in2_runs(rng: np.random.Generator, gaps: dict[str, dict[str, float]]) -> RunSet:
-    """Synthetic abid2018 and moons runs: Xavier ahead of each rival by ``gaps[task][s]``
-    (noise SD IN2_SD on each difference), in final accuracy and over a flat learning
-    curve; constant inits' units exact copies."""
-    frames, curves = [], []
-    for task in TASKS:
-        base = 0.75 + rng.normal(0, 0.05, REPLICATES)
-        for s in ("xavier", *RIVALS):
-            init, std, _ = _init_of(s)
-            acc = base - (0.0 if s == "xavier" else gaps[task][s]) + rng.normal(
-                0, IN2_SD / math.sqrt(2), REPLICATES)
-            cos = np.ones(REPLICATES) if s in CONSTANT else rng.uniform(0, 0.5, REPLICATES)
-            frames.append(pd.DataFrame({
-                "grid": task if init != "normal" else f"{task}_normal", "preset": task,
-                "init": init, "init_std": std, "replicate": np.arange(REPLICATES),
-                "dataset": np.arange(REPLICATES, dtype=float), "test_acc": acc,
-                "unit_cosine": cos}))
-            # a flat curve at the final accuracy: its mean over the points is that value
-            curves += [frames[-1][["grid", "preset", "init", "init_std", "replicate",
-                                   "test_acc"]].assign(step=t) for t in (0, 250, 500)]
-    return RunSet.from_tables(NAME, ["preset", "init", "init_std"],
-                              pd.concat(frames, ignore_index=True),
-                              curves=pd.concat(curves, ignore_index=True))
-
-
-def simulate_in2a(rng: np.random.Generator, planted: bool,
-                  effect: float | None = None) -> RunSet:
-    """Planted: every rival IN2_MIN below Xavier in both tasks. Null (a some-member
-    claim): every rival level with Xavier in the primary (abid2018); moons (robustness)
-    planted. ``effect``: that gap for every rival in both tasks."""
-    gap = IN2_MIN if effect is None else effect
-    gaps = {t: dict.fromkeys(RIVALS, gap) for t in TASKS}
-    if effect is None and not planted:
-        gaps["abid2018"] = dict.fromkeys(RIVALS, 0.0)
-    return _in2_runs(rng, gaps)
-
-
-def simulate_in2b(rng: np.random.Generator, planted: bool,
-                  effect: float | None = None) -> RunSet:
-    """Planted: Xavier IN2_MIN ahead of every rival in both tasks. Null, least
-    favourable for a false "supported": in the primary (abid2018) one rival, drawn at
-    random, level with Xavier and the other three planted; moons (robustness) planted.
-    ``effect``: that gap for every rival in both tasks."""
-    gap = IN2_MIN if effect is None else effect
-    gaps = {t: dict.fromkeys(RIVALS, gap) for t in TASKS}
-    if effect is None and not planted:
-        gaps["abid2018"][RIVALS[rng.integers(len(RIVALS))]] = 0.0
-    return _in2_runs(rng, gaps)
+SCHEME = "scheme"  # the run column InitAccuracy names an init by (scheme())
+IN1_MEASURE = InitAccuracy(Factor(SCHEME, RANDOM, "init"), grid=("logreg", "logreg_normal"),
+                           label="final test accuracy, init − zero init", minus="zeros")
+IN2_INITS = Factor(SCHEME, ("xavier", *RIVALS), "init")
 
 
 # -------------------------------------------------- IN-3a/b, IN-4: signal across depth
@@ -512,176 +390,141 @@ def _slopes_of(sl: pd.DataFrame, activation: str, init: str) -> pd.DataFrame:
     return sl[(sl.activation == activation) & (sl.scheme == init)].sort_values("replicate")
 
 
-def _threshold_family(rs: RunSet, init: str, members: dict[str, str]) -> Outcome:
-    """Per activation at the largest depth, each member (name -> slope column, with a
-    leading "-" for "decay": the negated slope) claimed above +TAU (two-sided t-test
-    against TAU, 95% CI); intersection-union, Holm for a refutation."""
-    sl, depth = deepest_slopes(rs)
-    if sl.empty:
-        return missing("needs the deep grid's layer_stats")
-    settings, rows = [], []
-    for act in ACTIVATIONS:
-        v = _slopes_of(sl, act, init)
-        if v.empty:
-            continue
-        names = list(members)
-        effects = [stats.mean_ci(-v[c[1:]] if c.startswith("-") else v[c], null=TAU,
-                                 clusters=v.dataset) for c in members.values()]
-        fam = stats.family(effects, claimed=+1, need="all")
-        settings.append(Setting(act, fam.verdict, fam.effect,
-                                _decided_by(fam, names, threshold=TAU)))
-        rows += _member_rows(act, names, fam)
-    if not settings:
-        return missing(f"needs {init} in the deep grid")
-    return Outcome(settings, {
-        f"Depth {depth}, at initialization, {init}: log10 per layer in the claimed "
-        f"direction (null +{TAU}: a 4× change over 20 layers)": pd.DataFrame(rows)})
-
-
-def decide_in3a(rs: RunSet) -> Outcome:
-    out = _threshold_family(rs, BIG, {
-        f"{BIG}: gradient growth towards the input": "grad_growth"})
-    sig = next((st for st in out.settings if st.setting == "sigmoid"), None)
-    if sig is not None:
-        out.notes.append(
-            "The seed frames vanishing and exploding gradients with sigmoid. In sigmoid "
-            f"itself a too-large init does not explode: under {BIG} the gradient's growth "
-            f"towards the input is {sig.effect.mean:+.3f} log10 per layer "
-            f"[{sig.effect.ci_low:+.3f}, {sig.effect.ci_high:+.3f}], because large "
-            "pre-activations saturate the units (σ' → 0), which shrinks the gradient "
-            "instead; exploding needs an activation with slope near 1 (tanh, relu).")
-    return out
-
-
-def decide_in3b(rs: RunSet) -> Outcome:
-    return _threshold_family(rs, SMALL, {
-        f"{SMALL}: gradient decay towards the input": "-grad_growth",
-        f"{SMALL}: per-unit activation spread, decay with depth": "-act_slope"})
-
-
-def decide_in4(rs: RunSet) -> Outcome:
-    sl, depth = deepest_slopes(rs)
-    if sl.empty:
-        return missing("needs the deep grid's layer_stats")
-    settings, rows = [], []
-    for act, init in MATCHED.items():
-        v = _slopes_of(sl, act, init)
-        if v.empty:
-            continue
-        names = [f"{init}: activation spread slope", f"{init}: gradient growth"]
-        effects = [stats.mean_ci(v.act_slope, 0.90, clusters=v.dataset),
-                   stats.mean_ci(v.grad_growth, 0.90, clusters=v.dataset)]
-        setting, r = _tost_setting(act, names, effects, TAU)
-        settings.append(setting)
-        rows += r
-    if not settings:
-        return missing("needs the matched inits in the deep grid")
-    tables = {f"Depth {depth}, at initialization, log10 per layer under the matched init "
-              f"(equivalence margin ±{TAU})": pd.DataFrame(rows)}
-    contrast = []
-    for init in ("xavier", f"xavier ×{SIGMOID_GAIN:g}"):  # shown, not settings
-        v = _slopes_of(sl, "sigmoid", init)
-        for what, col in (("activation spread slope", "act_slope"),
-                          ("gradient growth", "grad_growth")):
-            if len(v):
-                e = stats.mean_ci(v[col], clusters=v.dataset)
-                contrast.append({"init": init, "slope": what, "mean": e.mean,
-                                 "CI low": e.ci_low, "CI high": e.ci_high,
-                                 "factor per layer": 10 ** e.mean,
-                                 "factor over the layers": 10 ** (e.mean * depth)})
-    notes = []
-    if contrast:
-        frame = pd.DataFrame(contrast)
-        tables["Sigmoid, shown not judged: plain Xavier and Xavier × "
-               f"{SIGMOID_GAIN:g} (1/σ'(0)), log10 per layer"] = frame
-        gain = frame[frame.init != "xavier"]
-        if len(gain):
-            notes.append(
-                "Scope: IN-4 is narrowed to activations that have a variance-preserving "
-                "init (tanh: Xavier, ReLU: He). Sigmoid is shown, not judged: no init "
-                f"keeps it constant. Xavier × {SIGMOID_GAIN:g} (1/σ'(0)) undoes "
-                "sigmoid's slope 1/4 at 0 but not its mean 1/2, which every unit passes "
-                "on as a fixed offset to the next layer's units and pushes them into "
-                "saturation, so the spread still shrinks: measured "
-                f"{gain.iloc[0]['mean']:+.3f} log10 per layer for the activation spread "
-                f"and {gain.iloc[-1]['mean']:+.3f} for the gradient at depth {depth} "
-                "(plain Xavier: "
-                f"{frame[frame.init == 'xavier'].iloc[0]['mean']:+.3f}), far outside "
-                f"±{TAU}. Xavier's variance argument assumes zero-mean units (tanh), "
-                "He's assumes ReLU's half-rectified ones; sigmoid has neither.")
-    return Outcome(settings, tables, notes=notes)
-
-
-def _layer_table(rng: np.random.Generator, cells: dict[tuple[str, str], tuple[float, float]],
-                 sd: float) -> RunSet:
-    """Synthetic deep-grid runs at depth 20: per (activation, scheme), mean slopes
-    (activation spread slope, gradient growth) with per-replicate noise of SD ``sd``;
-    exact log-linear profiles, so the fitted slopes are the drawn ones."""
-    depth, layers = 20, np.arange(1, 22)  # layer 21: the logits (the rule skips it)
+def _layer_runs(cells: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]],
+                datasets: dict[tuple[str, str], np.ndarray] | None = None) -> RunSet:
+    """Deep-grid runs at depth 20: per (activation, scheme), per replicate the slopes
+    (activation spread slope, gradient growth) as exact log-linear profiles, so the
+    fitted slopes are these; each replicate on its own dataset unless ``datasets``."""
+    depth, layers = 20, np.arange(1, 22)  # layer 21: the logits (the rules skip it)
     frames, finals = [], []
-    for (act, s), (a_mean, g_mean) in cells.items():
+    for (act, s), (a, g) in cells.items():
         init, std, gain = _init_of(s)
-        a = a_mean + rng.normal(0, sd, REPLICATES)
-        g = g_mean + rng.normal(0, sd, REPLICATES)
+        reps = np.arange(len(a))
         point = {"preset": "deep", "activation": act, "init": init, "init_std": std,
                  "init_gain": gain, "depth": depth}
         frames.append(pd.DataFrame({
-            **point, "step": 0, "replicate": np.repeat(np.arange(REPLICATES), layers.size),
-            "layer": np.tile(layers, REPLICATES),
+            **point, "step": 0, "replicate": np.repeat(reps, layers.size),
+            "layer": np.tile(layers, reps.size),
             "act_unit_std": 10.0 ** np.outer(a, layers).ravel(),
             "grad_out_norm": 10.0 ** -np.outer(g, layers).ravel()}))
-        finals.append(pd.DataFrame({**point, "grid": "deep", "replicate": np.arange(REPLICATES),
-                                    "dataset": np.arange(REPLICATES, dtype=float)}))
+        ds = reps if datasets is None else datasets[(act, s)]
+        finals.append(pd.DataFrame({**point, "grid": "deep", "replicate": reps,
+                                    "dataset": np.asarray(ds, dtype=float)}))
     axes = ["preset", "activation", "init", "init_std", "init_gain", "depth"]
     return RunSet.from_tables(NAME, axes, pd.concat(finals, ignore_index=True),
                               layer_stats=pd.concat(frames, ignore_index=True))
 
 
-def simulate_in3a(rng: np.random.Generator, planted: bool,
-                  effect: float | None = None) -> RunSet:
-    """Planted: N(0,1) gradient growth TAU + IN3_MIN for every activation. Null, least
-    favourable for a false "supported": the primary's (tanh) one member exactly at +TAU;
-    sigmoid and relu (robustness) planted. ``effect``: TAU + effect everywhere."""
-    r = TAU + (IN3_MIN if effect is None else effect)
-    null = effect is None and not planted
-    return _layer_table(rng, {(act, BIG): (0.0, TAU if null and act == "tanh" else r)
-                              for act in ACTIVATIONS}, IN3_SD)
+@dataclass(frozen=True)
+class DeepSlopes(Measure):
+    """Slopes over the hidden layers at initialization, at the largest depth of the deep
+    grid (:func:`layer_slopes`), log10 per layer: one member per ``columns`` entry
+    (``act_slope`` or ``grad_growth``, a leading "-" for the negated slope: decay), per
+    activation under the init ``inits`` names for it."""
+
+    label: str = "log10 per layer at the largest depth, at initialization"
+    grid: str | tuple[str, ...] | None = ("deep", "deep_normal", "deep_sigmoid_gain")
+    by: str = "activation"
+    columns: tuple[str, ...] = ()  # per factor level
+    inits: tuple[tuple[str, str], ...] = ()  # (activation, scheme)
+
+    def rows(self, rs: RunSet) -> pd.DataFrame:
+        sl, _ = deepest_slopes(rs)
+        frames = []
+        for act, init in self.inits:
+            v = _slopes_of(sl, act, init)
+            for level, col in zip(self.factor.levels, self.columns, strict=True):
+                value = -v[col[1:]] if col.startswith("-") else v[col]
+                frames.append(pd.DataFrame({
+                    self.by: act, self.factor.column: level, "replicate": v.replicate,
+                    "dataset": v.dataset, "value": value.to_numpy(float)}))
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def value_column(self) -> str:
+        return "value"
+
+    def synthesize(self, tables: dict[str, Table]) -> RunSet:
+        """Exact log-linear layer profiles whose slopes are the tables' values (a slope
+        no member reads is 0)."""
+        rows = self._long(tables, "value")
+        init = dict(self.inits)
+        cells, datasets = {}, {}
+        for act, df in rows.groupby(self.by, sort=False):
+            wide = df.pivot(index="replicate", columns=self.factor.column, values="value")
+            got = {"act_slope": np.zeros(len(wide)), "grad_growth": np.zeros(len(wide))}
+            for level, col in zip(self.factor.levels, self.columns, strict=True):
+                if level in wide:
+                    sign = -1.0 if col.startswith("-") else 1.0
+                    got[col.lstrip("-")] = sign * wide[level].to_numpy(float)
+            cells[(act, init[act])] = (got["act_slope"], got["grad_growth"])
+            datasets[(act, init[act])] = df.drop_duplicates("replicate").sort_values(
+                "replicate").dataset.to_numpy()
+        return _layer_runs(cells, datasets)
+
+    def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
+        init = dict(self.inits)
+        return {"preset": ["deep"], "model.activation": list(settings),
+                "model.init": sorted({_init_of(init[a])[0] for a in settings if a in init})}
+
+    def describe(self) -> str:
+        return ("the least-squares slope over the hidden layers of log10 per-unit activation "
+                "spread (act_slope) or of log10 gradient norm (grad_growth = −slope: growth "
+                "towards the input), per replicate at initialization at the largest depth "
+                "(float64 probes), log10 per layer, negated for a decay")
 
 
-def simulate_in3b(rng: np.random.Generator, planted: bool,
-                  effect: float | None = None) -> RunSet:
-    """Planted: N(0,0.01²) gradient decay and activation-spread decay TAU + IN3_MIN for
-    every activation. Null, least favourable: in the primary (sigmoid) one of the two,
-    drawn at random, exactly at +TAU and the other planted; tanh and relu (robustness)
-    planted. ``effect``: TAU + effect in every member."""
-    r = TAU + (IN3_MIN if effect is None else effect)
-    boundary = None if planted or effect is not None else int(rng.integers(2))
-    cells = {}
-    for act in ACTIVATIONS:
-        m = [r, r]  # (gradient decay, activation-spread decay)
-        if act == "sigmoid" and boundary is not None:
-            m[boundary] = TAU
-        cells[(act, SMALL)] = (-m[1], -m[0])
-    return _layer_table(rng, cells, IN3_SD)
+@dataclass(frozen=True)
+class MatchedSlopes(DeepSlopes):
+    """IN-4's slopes under each activation's variance-preserving init, with sigmoid's
+    contrast beside them (plain Xavier and Xavier × SIGMOID_GAIN)."""
+
+    def context(self, rs: RunSet, judged: tuple[str, ...]
+                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+        sl, depth = deepest_slopes(rs)
+        contrast = []
+        for init in ("xavier", f"xavier ×{SIGMOID_GAIN:g}"):
+            v = _slopes_of(sl, "sigmoid", init) if len(sl) else sl
+            for what, col in (("activation spread slope", "act_slope"),
+                              ("gradient growth", "grad_growth")):
+                if len(v):
+                    e = stats.mean_ci(v[col], clusters=v.dataset)
+                    contrast.append({"init": init, "slope": what, "mean": e.mean,
+                                     "CI low": e.ci_low, "CI high": e.ci_high,
+                                     "factor per layer": 10 ** e.mean,
+                                     "factor over the layers": 10 ** (e.mean * depth)})
+        if not contrast:
+            return {}, []
+        frame = pd.DataFrame(contrast)
+        tables = {"Sigmoid, shown not judged: plain Xavier and Xavier × "
+                  f"{SIGMOID_GAIN:g} (1/σ'(0)), log10 per layer": frame}
+        gain = frame[frame.init != "xavier"]
+        plain = frame[frame.init == "xavier"]
+        if not len(gain) or not len(plain):
+            return tables, []
+        return tables, [
+            f"Measured under Xavier × {SIGMOID_GAIN:g} (sigmoid, depth {depth}): "
+            f"{gain.iloc[0]['mean']:+.3f} log10 per layer for the activation spread and "
+            f"{gain.iloc[-1]['mean']:+.3f} for the gradient (plain Xavier: "
+            f"{plain.iloc[0]['mean']:+.3f}), far outside ±{TAU}."]
 
 
-def simulate_in4(rng: np.random.Generator, planted: bool,
-                 effect: float | None = None) -> RunSet:
-    """Planted: both slopes of every matched init at 0 (flat). Null, least favourable
-    for a false "equivalent": in the primary (tanh + xavier) one of the two slopes,
-    drawn at random, exactly at the margin (±TAU, random sign) and the other at 0;
-    relu (robustness) stays planted. ``effect``: both slopes of every
-    setting at ±effect (random sign per slope)."""
-    cells = {}
-    for act, init in MATCHED.items():
-        if effect is not None:
-            at = effect * rng.choice([-1.0, 1.0], 2)
-        else:
-            at = np.zeros(2)
-            if not planted and act == "tanh":
-                at[rng.integers(2)] = TAU * rng.choice([-1.0, 1.0])
-        cells[(act, init)] = (float(at[0]), float(at[1]))
-    return _layer_table(rng, cells, IN4_SD)
+IN3B_MEASURE = DeepSlopes(
+    Factor("slope", ("gradient decay towards the input",
+                     "per-unit activation spread, decay with depth"), "member"),
+    label=f"{SMALL} decay, log10 per layer at the largest depth", grid="deep_normal",
+    columns=("-grad_growth", "-act_slope"), inits=tuple((a, SMALL) for a in ACTIVATIONS))
+IN4_MEASURE = MatchedSlopes(
+    Factor("slope", ("activation spread slope", "gradient growth"), "member"),
+    label="slope under the matched init (tanh xavier, relu he), log10 per layer at the "
+          "largest depth", grid=("deep", "deep_sigmoid_gain"),
+    columns=("act_slope", "grad_growth"),
+    inits=(*MATCHED.items(), ("sigmoid", f"xavier ×{SIGMOID_GAIN:g}")))
+
+
+IN3A_MEASURE = DeepSlopes(
+    Factor("slope", ("gradient growth towards the input",), "member"),
+    label=f"{BIG} gradient growth, log10 per layer at the largest depth", grid="deep_normal",
+    columns=("grad_growth",), inits=tuple((a, BIG) for a in ACTIVATIONS))
 
 
 # ---------------------------------------------------------------- figures and page
@@ -953,24 +796,11 @@ task whose Bayes boundary is linear, so one hidden unit suffices and identical u
             "零初始化和随机初始化方法是有效的",
             "For a convex model (logistic regression), zero and random init reach the same "
             "final test accuracy.",
-            rule=Custom(
-                decide=decide_in1,
-                words="Setting: logreg (the one convex model). Per replicate, final test accuracy "
-                      "of each random init (xavier, N(0,0.01²), N(0,1)) minus zero init, paired "
-                      "by replicate (same dataset and data order); t-based CIs over independent "
-                      "datasets. Equivalence (TOST, α = 0.05): supported if every random init's "
-                      f"90% CI lies within ±{MARGIN} (intersection-union: each must be equivalent, "
-                      f"no correction); refuted if some init lies significantly outside ±{MARGIN} "
-                      "(one-sided t-test against the nearer margin, Holm over the 3 inits; its "
-                      "90% CI then lies wholly outside); else inconclusive. Headline: the "
-                      "deciding init (when supported, the one with the largest TOST p); p = its "
-                      "TOST p (for a refutation, the Holm-adjusted p of 'outside'). " + LABEL_RULE,
-                runs="preset logreg (identity covariance, 2000 steps): zeros, xavier, N(0,0.01²), "
-                     "N(0,1); scikit-learn's optimum on each replicate's dataset for reference",
-                effect_label=f"random init − zero init, final test accuracy (the deciding init; "
-                             f"equivalence margin ±{MARGIN})",
-                simulate=simulate_in1),
+            measure=IN1_MEASURE,
+            rule=Equivalent(margin=MARGIN),
             settings=Settings("logreg"),
+            notes=("scikit-learn's optimum on each replicate's dataset is compared with every "
+                   "init on this page's *Convex control (logreg)* table.",),
             min_effect=IN1_MIN,
             pilot_sd=IN1_SD,
             null_value=0.0,
@@ -985,27 +815,15 @@ task whose Bayes boundary is linear, so one hidden unit suffices and identical u
             "learning curve: how fast and how far); the opposite claim, 'the init does "
             f"not matter', is every one of them within ±{IN2_MIN} of Xavier on that "
             "average.",
-            rule=Custom(
-                decide=decide_in2a,
-                words="Settings: abid2018 (primary: the original's task) and moons (a boundary "
-                      "that identical hidden units cannot draw). Members: Xavier minus each rival "
-                      "in the mean test accuracy over all of a run's evaluation points (abid2018: "
-                      "after updates 1, 51, ..., 451; moons: steps 0, 200, ..., 2000), the area "
-                      "under the learning curve per point, paired by replicate (t over "
-                      "independent datasets). Supported when some rival is significantly below "
-                      "Xavier after Holm over the 4 (two-sided, α = 0.05; 95% CI); refuted when "
-                      f"every rival is equivalent to Xavier within ±{IN2_MIN} (TOST, each 90% CI "
-                      "inside the margin, intersection-union; the headline is then the least "
-                      "clearly equivalent rival with its 90% CI and TOST p); else inconclusive. "
-                      "The constant inits' unit cosine is shown beside, not part of the rule. "
-                      + LABEL_RULE,
-                runs="abid2018 (evaluated after updates 1, 51, ..., 451 as the original) and "
-                     "moons, 100-100 sigmoid, MSE: xavier vs zeros, ones, N(0,0.01²), N(0,1); "
-                     "symmetry probe",
-                effect_label="xavier − rival, mean test accuracy over the evaluation points: "
-                             "the rival that decided on abid2018",
-                simulate=simulate_in2a),
-            settings=Settings("abid2018"),
+            measure=CurveMean(IN2_INITS),
+            rule=SomeMember("positive", reference="xavier", refute="equivalent",
+                            margin=IN2_MIN),
+            settings=Settings("abid2018", ("moons",)),
+            notes=("The quote says init is crucial for convergence (收敛), which is about how "
+                   "fast a run gets there as much as where it ends: IN-2a reads the mean test "
+                   "accuracy over all evaluation points (the area under the learning curve "
+                   "per point), so an init that ends level with Xavier but lags for most of "
+                   "training still counts against \"init does not matter\".",),
             parent="IN-2",
             min_effect=IN2_MIN,
             pilot_sd=IN2A_SD,
@@ -1022,20 +840,9 @@ task whose Bayes boundary is linear, so one hidden unit suffices and identical u
             "Xavier (the scheme matched to sigmoid/tanh; He is ReLU's and is tested in "
             "IN-4) ends with higher test accuracy than every other init (zeros, ones, "
             "N(0,0.01²), N(0,1)).",
-            rule=Custom(
-                decide=decide_in2b,
-                words="Settings: abid2018 (primary) and moons. Members: Xavier minus each rival in "
-                      "final test accuracy, paired by replicate, each a two-sided t-test at α = "
-                      "0.05 with its 95% CI. Supported when every member is significantly positive "
-                      "(intersection-union, no correction); refuted when some rival is "
-                      "significantly above Xavier after Holm over the 4; else inconclusive. "
-                      "Headline: the deciding member of the primary. " + LABEL_RULE,
-                runs="abid2018 (evaluated after updates 1, 51, ..., 451 as the original) and "
-                     "moons, 100-100 sigmoid, MSE: xavier vs zeros, ones, N(0,0.01²), N(0,1)",
-                effect_label="xavier − rival, final test accuracy: the deciding rival on "
-                             "abid2018",
-                simulate=simulate_in2b),
-            settings=Settings("abid2018"),
+            measure=FinalAccuracy(IN2_INITS),
+            rule=EveryMember("positive", reference="xavier"),
+            settings=Settings("abid2018", ("moons",)),
             parent="IN-2",
             min_effect=IN2_MIN,
             pilot_sd=IN2_SD),
@@ -1043,25 +850,18 @@ task whose Bayes boundary is linear, so one hidden unit suffices and identical u
             "IN-3a",
             "004",
             "梯度爆炸:由于初始化权值过大,前面层会比后面层变化的更快,就会导致"
-"权值越来越大,梯度爆炸的现象就发生",
+            "权值越来越大,梯度爆炸的现象就发生",
             "Too-large init (N(0,1) at width 64, 8× Xavier's scale) makes the "
             "backpropagated gradient grow layer by layer towards the input (explode).",
-            rule=Custom(
-                decide=decide_in3a,
-                words="Settings: the activations sigmoid, tanh (primary) and relu at the largest "
-                      "depth of the deep grid, at initialization. Per replicate, the least-squares "
-                      "slope over the hidden layers of log10 of the gradient norm w.r.t. each "
-                      "layer's output; growth towards the input = −slope. Claimed above "
-                      f"+{TAU} log10 per layer (a 4× change over 20 layers), tested two-sided "
-                      f"against {TAU} (t-test over independent datasets, 95% CI): supported when "
-                      f"significantly above, refuted when significantly below +{TAU}, else "
-                      "inconclusive. " + LABEL_RULE,
-                runs="preset deep at the largest depth (20), step 0, float64 probes: N(0,1) per "
-                     "activation",
-                effect_label=f"N(0,1) gradient growth towards the input, log10 per layer at "
-                             f"the largest depth; null +{TAU}",
-                simulate=simulate_in3a),
-            settings=Settings("tanh"),
+            measure=IN3A_MEASURE,
+            rule=EveryMember("positive", null=TAU),
+            settings=Settings("tanh", ("sigmoid", "relu")),
+            notes=(f"Null +{TAU} log10 per layer: a 4× change over 20 layers.",
+                   "The seed frames vanishing and exploding gradients with sigmoid. In sigmoid "
+                   "itself a too-large init does not explode (its row of the members table): "
+                   "large pre-activations saturate the units (σ' → 0), which shrinks the "
+                   "gradient instead; exploding needs an activation with slope near 1 (tanh, "
+                   "relu)."),
             parent="IN-3",
             min_effect=IN3_MIN,
             pilot_sd=IN3_SD,
@@ -1070,28 +870,17 @@ task whose Bayes boundary is linear, so one hidden unit suffices and identical u
             "IN-3b",
             "004",
             "两个0到1之间的数相乘,得到的结果就会变得很小了…最终就会变为0,"
-"从而导致层数比较浅的权重没有更新,这就是梯度消失",
+            "从而导致层数比较浅的权重没有更新,这就是梯度消失",
             "Too-small init (N(0,0.01²), 12× below Xavier's scale) makes the "
             "input-dependent signal (each unit's spread across inputs) shrink layer by "
             "layer forward and the gradient shrink layer by layer towards the input "
             "(vanish).",
-            rule=Custom(
-                decide=decide_in3b,
-                words="Settings: sigmoid (primary), tanh and relu at the largest depth, at "
-                      "initialization. Per replicate, least-squares slopes over the hidden layers "
-                      "of log10 gradient norm w.r.t. each layer's output and of log10 per-unit "
-                      "activation spread (each unit's std across the probe inputs, RMS over "
-                      f"units). Two members, each claimed above +{TAU} log10 per layer in the "
-                      f"decaying direction and tested two-sided against {TAU} (t-test, 95% CI): "
-                      "gradient decay towards the input, and spread decay with depth. Supported "
-                      "when both hold (intersection-union), refuted when one is significantly "
-                      f"below +{TAU} after Holm over the two, else inconclusive. " + LABEL_RULE,
-                runs="preset deep at the largest depth (20), step 0, float64 probes: N(0,0.01²) "
-                     "per activation",
-                effect_label=f"N(0,0.01²) gradient or activation-spread decay, log10 per "
-                             f"layer, the deciding one at the largest depth; null +{TAU}",
-                simulate=simulate_in3b),
-            settings=Settings("sigmoid"),
+            measure=IN3B_MEASURE,
+            rule=EveryMember("positive", null=TAU),
+            settings=Settings("sigmoid", ("tanh", "relu")),
+            notes=(f"Null +{TAU} log10 per layer: a 4× change over 20 layers; the per-unit "
+                   "activation spread is each unit's std across the probe inputs, RMS over "
+                   "units (float64 probes).",),
             parent="IN-3",
             min_effect=IN3_MIN,
             pilot_sd=IN3_SD,
@@ -1107,24 +896,18 @@ task whose Bayes boundary is linear, so one hidden unit suffices and identical u
             "narrowed to activations that have a variance-preserving init: sigmoid has "
             "none (its outputs' mean 1/2 is not preserved by any gain; Xavier × 4 still "
             "shrinks the spread), so it is shown, not judged.",
-            rule=Custom(
-                decide=decide_in4,
-                words="Settings: tanh + xavier (primary), relu + he. Per replicate, the slopes of "
-                      "IN-3b's two profiles (per-unit activation spread, gradient) under the "
-                      "matched init, log10 per layer. "
-                      f"Equivalence (TOST, α = 0.05): supported if both 90% CIs lie within ±{TAU} "
-                      f"(intersection-union); refuted if one lies significantly outside ±{TAU} "
-                      "(one-sided t-test against the nearer margin, Holm over the two; its 90% CI "
-                      "then lies wholly outside); else inconclusive; p = the deciding slope's TOST "
-                      "p (for a refutation, the Holm-adjusted p of 'outside'). " + LABEL_RULE,
-                runs="preset deep at the largest depth (20), step 0, float64 probes: tanh + "
-                     "xavier, relu + he (sigmoid + xavier and sigmoid + xavier × "
-                     f"{SIGMOID_GAIN:g} shown as the contrast)",
-                effect_label=f"activation-spread slope or gradient growth under the matched "
-                             f"init (log10 per layer), the deciding one at the largest depth; "
-                             f"margin ±{TAU}",
-                simulate=simulate_in4),
-            settings=Settings("tanh"),
+            measure=IN4_MEASURE,
+            rule=Equivalent(margin=TAU),
+            settings=Settings("tanh", ("relu",), shown={
+                "sigmoid": f"no init preserves it (Xavier × {SIGMOID_GAIN:g} = 1/σ'(0) undoes "
+                           "sigmoid's slope 1/4 at 0 but not its mean 1/2, which every unit "
+                           "passes on as a fixed offset to the next layer's units and pushes "
+                           "them into saturation, so the spread still shrinks); Xavier's "
+                           "variance argument assumes zero-mean units (tanh), He's "
+                           "half-rectified ones (ReLU)"}),
+            notes=("Scope: narrowed to activations that have a variance-preserving init "
+                   "(tanh: Xavier, ReLU: He); sigmoid is shown under Xavier × "
+                   f"{SIGMOID_GAIN:g}, and plain Xavier beside it.",),
             min_effect=IN4_MIN,
             pilot_sd=IN4_SD,
             null_value=0.0,
