@@ -31,8 +31,7 @@ def _table(levels, values, clusters=None) -> Table:
                  np.arange(len(values)) if clusters is None else np.asarray(clusters))
 
 
-MEASURED = [(c.measure, c.settings.every) for c in CLAIMS.values() if c.measure] + [
-    (mod.IN3A_MEASURE, mod.ACTIVATIONS)]
+MEASURED = [(c.measure, c.settings.every) for c in CLAIMS.values() if c.measure]
 
 
 @pytest.mark.parametrize(("m", "settings"), MEASURED, ids=lambda x: getattr(x, "label", ""))
@@ -44,7 +43,7 @@ def test_measures_read_back_what_they_synthesize(m, settings):
     tables = {s: _table(levels, rng.normal(0.1, 0.05, (8, len(levels))), np.arange(8) % 3)
               for s in settings}
     rs = m.synthesize(tables)
-    assert m.settings_in(rs) == list(tables)
+    assert sorted(m.settings_in(rs)) == sorted(tables)
     for s, t in tables.items():
         got = m.read(rs, s)
         assert got.levels == t.levels

@@ -277,7 +277,7 @@ def test_seed_store_prefers_an_explicit_store(monkeypatch):
 
 def test_report_refuses_a_missing_or_empty_store_and_keeps_results(tmp_path, capsys,
                                                                    migrated_store_file):
-    from harness.pages import report
+    from harness.cli import report
 
     out = tmp_path / "results"
     (out / "batch_size").mkdir(parents=True)
