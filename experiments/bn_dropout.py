@@ -36,7 +36,8 @@ from harness.judge.claims import (  # noqa: E402
     Verdict,
     missing,
 )
-from harness.judge.families import Custom, Equivalent, Paired  # noqa: E402
+from harness.judge.families import Custom, Equivalent, EveryMember, Paired  # noqa: E402
+from harness.judge.gates import NonInferior  # noqa: E402
 from harness.judge.measures import Factor, Final, Measure  # noqa: E402
 from harness.judge.table import Table  # noqa: E402
 from harness.pages import plots  # noqa: E402
@@ -167,6 +168,14 @@ class Runs:
 
 SETTING_OF = {label(s): s for s in SETTINGS}  # "digits w128" -> (preset, width)
 TASK_SETTINGS = Settings(label(PRIMARY), tuple(label(s) for s in SETTINGS[1:]))
+# BD-1b: BN alone against the plain net (no dropout, the experiment's lr, BN before the ReLU)
+BN_FACTOR = Factor("model.batch_norm", ("plain", "BN"), "model")
+BN_NAMES = (("plain", False), ("BN", True))
+NO_DROPOUT = {"model.dropout": 0.0, "optim.lr": LR, "model.bn_after_activation": False}
+# BD-2: dropout after every block, no BN, against the plain net, at every rate swept
+RATE_FACTOR = Factor("model.dropout", (0.0, 0.1, 0.3, 0.5), "dropout rate")
+PLAIN_DROPOUT = {"model.batch_norm": False, "optim.lr": LR, "model.dropout_placement": "every",
+                 "model.dropout_scaling": "inverted"}
 
 
 @dataclass(frozen=True)
@@ -187,13 +196,19 @@ class TaskFinal(Final):
         fin = fin.assign(**{k: v for k, v in DEFAULTS.items() if k not in fin})
         fin = fin.assign(setting=[label((p, int(w))) for p, w in zip(
             fin.preset, fin.width, strict=True)])
+        if {"train_acc", "test_acc"} <= set(fin):  # the train − test accuracy gap
+            fin = fin.assign(gap=fin.train_acc - fin.test_acc)
         if self.names:
             col = self.factor.column
             fin[col] = fin[col].map({raw: name for name, raw in self.names})
         return self._select(fin)
 
     def synthesize(self, tables: dict[str, Table]) -> RunSet:
+        """The table's values as ``metric``; a gap as training accuracy above a held-out
+        accuracy of 0.8 (so a guard on held-out accuracy sees no difference)."""
         final = self._long(tables, self.metric)
+        if self.metric == "gap":
+            final = final.assign(test_acc=0.8, train_acc=0.8 + final.gap).drop(columns="gap")
         final = final.assign(preset=final.setting.map(lambda n: SETTING_OF[n][0]),
                              width=final.setting.map(lambda n: SETTING_OF[n][1]))
         if self.names:
@@ -211,10 +226,6 @@ class TaskFinal(Final):
 
 def _acc(frame: pd.DataFrame) -> np.ndarray:
     return frame.test_acc.to_numpy(float)
-
-
-def _gap(frame: pd.DataFrame) -> np.ndarray:
-    return (frame.train_acc - frame.test_acc).to_numpy(float)
 
 
 def steps_to_relative(a: pd.DataFrame, b: pd.DataFrame
@@ -293,6 +304,7 @@ GUARD_TITLE = ("Test-accuracy guard: final test accuracy, the claimed-better mod
 
 # ---------------------------------------------------------------- BD-1a, BD-1b, BD-2
 
+
 def decide_bd1a(rs: RunSet) -> Outcome:
     runs, curves = Runs.of(rs.final), Runs.of(rs.curves)
     settings, rows, guard_rows, notes = [], [], [], []
@@ -362,65 +374,8 @@ def _ties_note(name: str, plain: np.ndarray, bn: np.ndarray, bn_c: pd.DataFrame,
             "how fast.")
 
 
-def decide_bd1b(rs: RunSet) -> Outcome:
-    runs = Runs.of(rs.final)
-    settings, rows, guard_rows = [], [], []
-    for s in runs.settings():
-        plain, bn = runs.get(s, False), runs.get(s, True)
-        if plain is None or bn is None:
-            continue
-        gap = stats.paired(_gap(plain), _gap(bn), clusters=runs.clusters(s))
-        sig = gap.p < stats.ALPHA
-        guards = [("BN vs plain", guard(bn, plain, runs.clusters(s)))]
-        verdict, eff, how = guarded(
-            stats.decide(sig and gap.mean > 0, sig and gap.mean < 0), gap,
-            "paired t-test, gap plain − BN" + ("" if sig else ": not significant"), guards)
-        settings.append(Setting(label(s), verdict, eff, how))
-        rows.append({"setting": label(s), "gap plain": float(np.nanmean(_gap(plain))),
-                     "gap BN": float(np.nanmean(_gap(bn))), **_stats(gap)})
-        guard_rows += _guard_rows(label(s), guards)
-    if not settings:
-        return missing("BD-1b needs plain and BN-only runs")
-    return Outcome(settings, {
-        "Plain vs BN alone (no dropout, lr 0.003); gap = train − test accuracy, "
-        "reduction = plain − BN, paired over replicates":
-            pd.DataFrame(rows).rename(columns={"mean": "gap reduction"}),
-        GUARD_TITLE: pd.DataFrame(guard_rows)})
-
-
-def decide_bd2(rs: RunSet) -> Outcome:
-    runs = Runs.of(rs.final)
-    settings, rows, guard_rows = [], [], []
-    for s in runs.settings():
-        plain = runs.get(s, False)
-        ps = [p for p in runs.rates(s) if runs.get(s, False, p) is not None]
-        if plain is None or not ps:
-            continue
-        base = _gap(plain)
-        effects = [stats.paired(base, _gap(runs.get(s, False, p)), clusters=runs.clusters(s))
-                   for p in ps]
-        guards = [(f"rate {p:g} vs plain", guard(runs.get(s, False, p), plain,
-                                                 runs.clusters(s))) for p in ps]
-        fam = stats.family(effects, +1, "all")
-        verdict, eff, how = guarded(
-            fam.verdict, fam.effect,
-            f"rate {ps[fam.deciding]:g}: {stats.how_decided(fam.verdict)}", guards)
-        settings.append(Setting(label(s), verdict, eff, how))
-        for row, p in zip(_family_rows(label(s), [f"rate {p:g}" for p in ps], fam), ps,
-                          strict=True):
-            rows.append({**row, "gap plain": float(np.nanmean(base)),
-                         "gap dropout": float(np.nanmean(_gap(runs.get(s, False, p))))})
-        guard_rows += _guard_rows(label(s), guards)
-    if not settings:
-        return missing("BD-2 needs plain and dropout-only runs")
-    table = pd.DataFrame(rows).rename(columns={"mean": "gap reduction", "member": "dropout"})
-    return Outcome(settings, {
-        "Dropout after every block, no BN, vs plain; gap = train − test accuracy, "
-        "reduction = plain − dropout, paired over replicates": table,
-        GUARD_TITLE: pd.DataFrame(guard_rows)})
-
-
 # ---------------------------------------------------------------- BD-3
+
 
 def bd3_cell(runs: Runs, s: tuple[str, int], p: float, placement: str) -> dict | None:
     """One 2×2 cell: the interaction contrast and BN+DO against each single, each as the
@@ -539,6 +494,7 @@ def decide_bd3(rs: RunSet) -> Outcome:
 
 
 # ---------------------------------------------------------------- BD-4..BD-6
+
 
 def _last(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame.step == frame.step.max()]
@@ -753,34 +709,6 @@ def simulate_bd1a(rng: np.random.Generator, planted: bool,
     return RunSet.from_tables(NAME, AXES, final, curves=pd.concat(rows, ignore_index=True))
 
 
-def simulate_bd1b(rng: np.random.Generator, planted: bool,
-                  effect: float | None = None) -> RunSet:
-    """BN narrows the gap by GAP_MIN (planted, every setting) through a higher test
-    accuracy. Not planted (least favourable): no change in the primary setting, planted
-    in the others. ``effect`` (tests): by ``effect`` everywhere."""
-    conds, shift = [], {}
-    for s in SETTINGS:
-        conds += [_cond(s, False), _cond(s, True)]
-        shift[conds[-1]] = _members(rng, planted or s != PRIMARY, effect, GAP_MIN, 1)[0]
-    return _sim_final(rng, BD1_SD, conds, shift)
-
-
-def simulate_bd2(rng: np.random.Generator, planted: bool,
-                 effect: float | None = None) -> RunSet:
-    """Dropout at every p narrows the gap by GAP_MIN (planted, every setting). Not
-    planted (least favourable): in the primary setting one p, drawn at random, leaves
-    the gap as it is and the others narrow it by GAP_MIN; robustness settings planted.
-    ``effect`` (tests): every p by ``effect``."""
-    conds, shift = [], {}
-    for s in SETTINGS:
-        conds.append(_cond(s, False))
-        gaps = _members(rng, planted or s != PRIMARY, effect, GAP_MIN, len(RATES[s[0]]))
-        for p, gap in zip(RATES[s[0]], gaps, strict=True):
-            conds.append(_cond(s, False, p))
-            shift[conds[-1]] = gap
-    return _sim_final(rng, BD2_SD, conds, shift)
-
-
 BD3_MEMBERS = ("better", "contrast")  # BD-3's two members per rate
 
 
@@ -877,6 +805,7 @@ def simulate_bd4(rng: np.random.Generator, planted: bool, broken: bool = False,
 
 
 # ---------------------------------------------------------------- figures and page
+
 
 def _fig_interaction(rs: RunSet, out: Path) -> None:
     runs = Runs.of(rs.final)
@@ -1099,50 +1028,27 @@ overfitting and speed training; together no 1+1>2, maybe worse than either alone
             pilot_sd=STEPS_SD,
             parent="BD-1"),
         Claim(
-            "BD-1b",
-            "004",
-            "BN…主要作用是加速训练收敛,防止过拟合",
+            "BD-1b", "004", "BN…主要作用是加速训练收敛,防止过拟合",
             "BN prevents overfitting: BN alone narrows the train–test accuracy gap, "
             "without ending worse on test.",
-            rule=Custom(
-                decide=decide_bd1b,
-                words="Per setting: gap reduction (plain − BN, gap = train − test accuracy), "
-                      "two-sided paired t-test over replicates. Supported if it is significantly "
-                      "positive and the test-accuracy guard holds (BN − plain final test accuracy, "
-                      f"95% CI lower bound above −{ACC_MIN:g}); refuted if significantly negative; "
-                      "else inconclusive. " + LABEL_RULE,
-                runs=f"plain vs BN (no dropout), lr {LR:g}; {TASKS}",
-                effect_label="train–test gap reduction by BN (accuracy); or the failing guard",
-                simulate=simulate_bd1b),
-            settings=Settings(label(PRIMARY)),
-            min_effect=GAP_MIN,
-            pilot_sd=BD1_SD,
-            parent="BD-1"),
+            measure=TaskFinal(factor=BN_FACTOR, names=BN_NAMES, metric="gap",
+                              label="train − test accuracy gap", where=NO_DROPOUT),
+            rule=Paired("decreasing"), settings=TASK_SETTINGS,
+            gates=(NonInferior(TaskFinal(factor=BN_FACTOR, names=BN_NAMES,
+                                         label="held-out test accuracy", where=NO_DROPOUT),
+                               "plain", ACC_MIN),),
+            min_effect=GAP_MIN, pilot_sd=BD1_SD, replicates=REPLICATES, parent="BD-1"),
         Claim(
-            "BD-2",
-            "004",
-            "Dropout…以提高模型的泛化能力,减少过拟合",
+            "BD-2", "004", "Dropout…以提高模型的泛化能力,减少过拟合",
             "Dropout (zeroing units at random in training) improves generalization and "
             "reduces overfitting: it narrows the train–test gap at every rate tried, "
             "without ending worse on test.",
-            rule=Custom(
-                decide=decide_bd2,
-                words="Per setting and p: gap reduction (plain − dropout, gap = train − test "
-                      "accuracy), two-sided paired t-tests over replicates. Supported if every p "
-                      "reduces the gap significantly (intersection-union, each at α = 0.05) and "
-                      "the test-accuracy guard holds at every p (dropout − plain final test "
-                      f"accuracy, 95% CI lower bound above −{ACC_MIN:g}); refuted if some p widens "
-                      "it significantly after Holm over p; else inconclusive. The statistic: the "
-                      "deciding p's reduction (the weakest when all hold), or the failing guard. "
-                      + LABEL_RULE,
-                runs="plain vs dropout after every block (no BN), p ∈ {0.1, 0.3, 0.5} on digits, "
-                     f"0.3 on the Gaussian mixture; {TASKS}",
-                effect_label="train–test gap reduction by dropout alone at the deciding rate "
-                             "(accuracy); or the failing guard",
-                simulate=simulate_bd2),
-            settings=Settings(label(PRIMARY)),
-            min_effect=GAP_MIN,
-            pilot_sd=BD2_SD),
+            measure=TaskFinal(factor=RATE_FACTOR, metric="gap", label="train − test accuracy gap",
+                              where=PLAIN_DROPOUT),
+            rule=EveryMember("positive", reference=0.0), settings=TASK_SETTINGS,
+            gates=(NonInferior(TaskFinal(factor=RATE_FACTOR, label="held-out test accuracy",
+                                         where=PLAIN_DROPOUT), 0.0, ACC_MIN),),
+            min_effect=GAP_MIN, pilot_sd=BD2_SD, replicates=REPLICATES),
         Claim(
             "BD-3",
             "004",

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from harness.cli.registry import registry
-from harness.judge.calibration import calibratable, calibrate, render
+from harness.judge.calibration import Calibration, calibratable, calibrate, render
 from harness.track.tracking import PROJECT_ROOT
 
 
@@ -18,7 +18,8 @@ def main(argv: list[str] | None = None) -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sims", type=int, default=200, help="simulations per scenario")
     parser.add_argument("--claim", action="append", dest="claims",
-                        help="only this claim (repeatable)")
+                        help="only this claim (repeatable); the other claims' rows already in "
+                             "calibration.json are kept")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "results")
     args = parser.parse_args(argv)
@@ -33,6 +34,12 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{claim.id:6s} false positives {row.fpr:.3f}  power {row.power:.2f}  "
               f"({row.seconds:.1f} s)", flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
+    old = args.out / "calibration.json"
+    if args.claims and old.exists():  # keep the rows of the claims not recalibrated
+        kept = {r["claim"]: Calibration.from_json(r) for r in json.loads(old.read_text())
+                if r["claim"] in every and r["claim"] not in args.claims}
+        done = {r.claim: r for r in rows}
+        rows = [done.get(c) or kept[c] for c in every if c in done or c in kept]
     (args.out / "calibration.json").write_text(
         json.dumps([r.as_json() for r in rows], indent=2) + "\n")
     (args.out / "calibration.md").write_text(render(rows, every, args.sims))

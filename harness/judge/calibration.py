@@ -59,6 +59,12 @@ class Calibration:
         ci = sps.binomtest(self.null[stats.SUPPORTED], self.sims).proportion_ci(0.95)
         return float(ci.low), float(ci.high)
 
+    @classmethod
+    def from_json(cls, row: dict) -> Calibration:
+        """A row of calibration.json back (its run time is not kept there)."""
+        return cls(row["claim"], row["experiment"], row["category"], row["simulations"],
+                   Counter(row["null_labels"]), Counter(row["planted_labels"]), float("nan"))
+
     def as_json(self) -> dict[str, object]:
         lo, hi = self.fpr_interval()
         return {"claim": self.claim, "experiment": self.experiment,

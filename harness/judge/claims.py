@@ -264,6 +264,7 @@ def decide_measured(claim: Claim, rs: RunSet) -> Outcome:
              *(s for s in present if s not in claim.settings.every)]
     judged = claim.settings.judged
     settings, levels, members, notes = [], [], [], []
+    gate_rows: dict[str, list[pd.DataFrame]] = {}
     for name in order:
         table = m.read(rs, name)
         if table is None:
@@ -281,14 +282,16 @@ def decide_measured(claim: Claim, rs: RunSet) -> Outcome:
                       .assign(setting=name))
         members.append(decision.members.assign(setting=name, judged=name in judged))
         if name in judged:
-            verdict, how = decision.verdict, decision.decided_by
+            verdict, how, effect = decision.verdict, decision.decided_by, decision.effect
             for gate in claim.gates:
                 check = gate.check(rs, name)
                 notes += [n for n in check.notes if n not in notes]
+                if check.rows is not None:
+                    gate_rows.setdefault(gate.title(), []).append(check.rows)
                 if not check.passed and verdict in gate.blocks:
                     how = f"{gate.name} not met: {check.why} (the test alone: {verdict}, {how})"
-                    verdict = stats.INCONCLUSIVE
-            settings.append(Setting(name, verdict, decision.effect, how, decision.ci_level))
+                    verdict, effect = stats.INCONCLUSIVE, check.effect or effect
+            settings.append(Setting(name, verdict, effect, how, decision.ci_level))
     if not any(s.setting == claim.primary for s in settings):
         return missing(f"{claim.id} needs at least {family.min_levels} {m.factor.words} "
                        f"level{'s' if family.min_levels > 1 else ''} with two or more finite "
@@ -304,7 +307,8 @@ def decide_measured(claim: Claim, rs: RunSet) -> Outcome:
         "95% CI over datasets)": level_frame[first + [c for c in level_frame
                                                       if c not in first]],
         f"Members ({', '.join(judged)} judged): {claim.effect_label}":
-            member_frame[first + [c for c in member_frame if c not in first]], **context},
+            member_frame[first + [c for c in member_frame if c not in first]], **context,
+        **{title: pd.concat(rows, ignore_index=True) for title, rows in gate_rows.items()}},
         notes=[*claim.notes, *context_notes, *notes])
 
 

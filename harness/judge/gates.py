@@ -18,6 +18,7 @@ from typing import ClassVar
 import pandas as pd
 
 from harness.core import stats
+from harness.judge.measures import Measure
 from harness.track.results import RunSet
 
 
@@ -26,6 +27,8 @@ class GateCheck:
     passed: bool
     why: str = ""  # when not passed: the reason, for the setting's decided_by
     notes: list[str] = field(default_factory=list)  # for the page, passed or not
+    effect: stats.Effect | None = None  # when not passed: the statistic that withheld it
+    rows: pd.DataFrame | None = None  # the gate's own tests, tabled beside the verdict
 
 
 class Gate:
@@ -39,6 +42,10 @@ class Gate:
 
     def words(self) -> str:
         raise NotImplementedError
+
+    def title(self) -> str:
+        """The title of the table of its tests, where it has one."""
+        return self.name
 
 
 @dataclass(frozen=True)
@@ -98,3 +105,47 @@ class CpuBound(Gate):
                 "run with a core to itself gives ≈ 1), it shared its core and the setting is "
                 "inconclusive whatever the test says; the offending runs are named (runs that "
                 "logged no cpu_per_wall are noted and do not block).")
+
+
+@dataclass(frozen=True)
+class NonInferior(Gate):
+    """A guard: the claimed gain must not cost more than ``margin`` on a second metric
+    (``measure``, e.g. held-out accuracy). Per level other than ``reference``: the paired
+    difference level − reference over dataset means, tested against −margin; support
+    needs every 95% CI's lower bound above −margin. A failing guard withholds support
+    (refutations stand), and the guard with the lowest lower bound is the statistic that
+    decided."""
+
+    measure: Measure
+    reference: object
+    margin: float
+    name: ClassVar[str] = "non-inferiority guard"
+
+    def check(self, rs: RunSet, setting: str) -> GateCheck:
+        table = self.measure.read(rs, setting)
+        if table is None or self.reference not in table.levels:
+            return GateCheck(True)
+        ref = table.column(self.reference)
+        guards = [(b, stats.paired(table.column(b), ref, null=-self.margin,
+                                   clusters=table.clusters))
+                  for b in table.levels if b != self.reference]
+        rows = pd.DataFrame([{"setting": setting, "comparison": f"{b} − {self.reference}",
+                              "estimate": e.mean, "ci_low": e.ci_low, "ci_high": e.ci_high,
+                              "p": e.p, "non_inferior": bool(e.ci_low > -self.margin)}
+                             for b, e in guards])
+        bad = [(b, e) for b, e in guards if not e.ci_low > -self.margin]
+        if not bad:
+            return GateCheck(True, rows=rows)
+        b, e = min(bad, key=lambda x: x[1].ci_low)
+        return GateCheck(False, f"{self.measure.label}, {b} − {self.reference}: the 95% CI "
+                                f"reaches −{self.margin:g}", effect=e, rows=rows)
+
+    def title(self) -> str:
+        return (f"Guard: {self.measure.label}, each level − {self.reference}, paired, 95% "
+                f"CI; support needs every lower bound above −{self.margin:g}")
+
+    def words(self) -> str:
+        return (f"Guard: {self.measure.label} must not be worse than at {self.reference} by "
+                f"more than {self.margin:g} (paired, each level's 95% CI lower bound above "
+                f"−{self.margin:g}); where it is, support is withheld (inconclusive, the "
+                "guard's difference as the statistic) and a refutation stands.")
