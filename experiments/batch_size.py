@@ -20,7 +20,6 @@ rule reads (a test checks).
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -43,10 +42,11 @@ from harness.judge.claims import (  # noqa: E402
     Verdict,
     missing,
 )
-from harness.judge.families import Custom, Monotone, Paired  # noqa: E402
+from harness.judge.families import NULL, PLANTED, Custom, Monotone, Paired  # noqa: E402
+from harness.judge.families.base import steps as member_effects  # noqa: E402
 from harness.judge.gates import CpuBound  # noqa: E402
 from harness.judge.measures import Factor, Final, Measure  # noqa: E402
-from harness.judge.table import Table  # noqa: E402
+from harness.judge.table import Table, level_summary  # noqa: E402
 from harness.pages import plots  # noqa: E402
 from harness.pages.plots import band, band_frame  # noqa: E402
 from harness.track.results import RunSet  # noqa: E402
@@ -301,7 +301,8 @@ class MatchedBursts(Measure):
 
     def context(self, rs: RunSet, judged: tuple[str, ...]
                 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
-        bursts = matched_bursts(rs)
+        rows = self.cached_rows(rs)  # matched_bursts(rs), already read by the decision
+        bursts = {} if rows.empty else {str(p): g for p, g in rows.groupby("preset", sort=False)}
         spread = []
         for preset, df in bursts.items():
             levels_b, samples, clusters = log_metric(df, "batch_loss_std")
@@ -418,24 +419,10 @@ def _pairs_frame(res: stats.MonotoneResult, setting: str | None = None) -> pd.Da
 
 def _level_frame(levels: list[int], samples: dict[int, np.ndarray], clusters: np.ndarray,
                  setting: str, transform=None) -> pd.DataFrame:
-    """Mean and t-based 95% CI per batch size over datasets, as stats.mean_ci computes
-    them (vectorized over the levels: display tables are built on every decision)."""
-    values = np.column_stack([samples[b] for b in levels])
-    values = np.where(np.isfinite(values), values, np.nan)
-    n = np.isfinite(values).sum(0)
-    if pd.unique(clusters).size != clusters.size:  # shared datasets: their means
-        values = pd.DataFrame(values).groupby(clusters, sort=False).mean().to_numpy()
-    k = np.isfinite(values).sum(0)
-    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        mean, sd = np.nanmean(values, 0), np.nanstd(values, 0, ddof=1)
-        half = sps.t.ppf(0.975, k - 1) * sd / np.sqrt(k)
-    half = np.where(k >= 2, np.nan_to_num(half), 0.0)
-    lo, mid, hi = mean - half, mean, mean + half
-    if transform is not None:
-        lo, mid, hi = transform(lo), transform(mid), transform(hi)
-    return pd.DataFrame({"setting": setting, "batch_size": levels, "mean": mid,
-                         "ci_low": lo, "ci_high": hi, "replicates": n, "datasets": k})
+    """Mean and t-based 95% CI per batch size over datasets (:func:`level_summary`)."""
+    table = Table(tuple(levels), np.column_stack([samples[b] for b in levels]), clusters)
+    frame = level_summary(table, transform).rename(columns={"level": "batch_size"})
+    return frame.assign(setting=setting)[["setting", *frame.columns]]
 
 
 def _cluster_median(x: np.ndarray, clusters: np.ndarray) -> np.ndarray:
@@ -726,19 +713,6 @@ BS5_NOTES = [
 AXES = ["preset", "batch_size", "repeat"]
 
 
-def _members(rng: np.random.Generator, k: int, effect: float, planted: bool,
-             scale: float | None) -> np.ndarray:
-    """Per-member effects of a k-member every-member family: ``effect`` in each
-    (planted), scale × effect in each (``scale`` given), or the least favourable null:
-    one member drawn at random exactly at 0, the others at ``effect``."""
-    if scale is not None:
-        return np.full(k, scale * effect)
-    out = np.full(k, effect)
-    if not planted:
-        out[rng.integers(k)] = 0.0
-    return out
-
-
 def _long(preset: str, levels: tuple[int, ...], values: dict[str, np.ndarray]
           ) -> pd.DataFrame:
     """Main-grid rows (levels × REPLICATES) of one preset from (levels, R) arrays."""
@@ -784,7 +758,8 @@ def simulate_bs3(rng: np.random.Generator, planted: bool, scale: float | None = 
     i64 = BATCHES.index(64)
     rivals = [i for i in range(len(BATCHES)) if i != i64]
     means = np.full(len(BATCHES), -3.0)  # log seconds to the target at 64
-    means[rivals] += _members(rng, len(rivals), BS3_MIN_EFFECT, planted, scale)
+    means[rivals] += member_effects(rng, len(rivals), scale if scale is not None else
+                                    PLANTED if planted else NULL, BS3_MIN_EFFECT)
     steps = np.exp(_paired_draw(rng, means, BS3_PILOT_SD)) / sps_[:, None]
     bayes = np.broadcast_to(rng.uniform(0.7, 1.0, REPLICATES), steps.shape)
     final = _long(PRIMARY, BATCHES, {"bayes_acc": bayes, "test_acc": bayes,

@@ -14,6 +14,8 @@ from hydra import compose
 import experiments.batch_size as bs
 from harness.core import stats
 from harness.judge.claims import judge
+from harness.judge.families import NULL, PLANTED
+from harness.judge.families.base import steps
 from harness.track.results import RunSet, hydra_context, sweep_points
 from harness.train.probes import EvalContext, LossBursts, StepContext
 from harness.train.schema import eval_schedule
@@ -91,12 +93,12 @@ def test_least_favourable_null_puts_one_member_at_the_null():
     rng = np.random.default_rng(0)
     picked = set()
     for _ in range(50):
-        null = bs._members(rng, 5, 0.3, planted=False, scale=None)
+        null = steps(rng, 5, NULL, 0.3)
         assert (null == 0).sum() == 1 and (null[null != 0] == 0.3).all()
         picked.add(int(np.flatnonzero(null == 0)[0]))
     assert picked == set(range(5))  # drawn at random per simulation
-    assert (bs._members(rng, 5, 0.3, planted=True, scale=None) == 0.3).all()
-    assert (bs._members(rng, 5, 0.3, planted=False, scale=-2.0) == -0.6).all()
+    assert (steps(rng, 5, PLANTED, 0.3) == 0.3).all()
+    assert (steps(rng, 5, -2.0, 0.3) == -0.6).all()
 
 
 def test_bs5_reads_each_replicate_at_a_matched_loss():
