@@ -165,8 +165,7 @@ class Measure:
     def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
         """The sweep points this measure reads, as key -> allowed values (for running
         one claim alone: ``python -m harness.suite --claim ID``)."""
-        by_key = "preset" if self.by == "preset" else self.by
-        return {by_key: list(settings), self.factor.key: list(self.factor.levels),
+        return {self.by: list(settings), self.factor.key: list(self.factor.levels),
                 **{c: [v] for c, v in self.where}}
 
 
