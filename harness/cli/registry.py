@@ -1,10 +1,14 @@
 """The experiments the commands run, judge and calibrate: every
-``experiments.<module>.EXPERIMENT``. Only the command layer imports ``experiments``; the
-judge, the calibration and the pages receive the experiments as arguments."""
+``experiments.<module>.EXPERIMENT``, with its page's figures and text from
+``pages.<module>.report`` where that module exists. Only the command layer imports
+``experiments`` and ``pages``; the judge, the calibration and the engine's page builder
+receive the experiments as arguments."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
+import importlib.util
 import pkgutil
 
 import experiments
@@ -16,12 +20,16 @@ CLAIM_DIR = PROJECT_ROOT / "conf" / "claim"  # users' own claims, one YAML file 
 
 
 def registry() -> dict[str, Experiment]:
-    """Every ``experiments.<module>.EXPERIMENT``, by name, in module order."""
+    """Every ``experiments.<module>.EXPERIMENT``, by name, in module order, each with the
+    ``report`` of ``pages.<module>`` when there is one (rules never import their page)."""
     found: dict[str, Experiment] = {}
     for info in sorted(pkgutil.iter_modules(experiments.__path__), key=lambda i: i.name):
         module = importlib.import_module(f"experiments.{info.name}")
         exp = getattr(module, "EXPERIMENT", None)
         if isinstance(exp, Experiment):
+            if exp.report is None and importlib.util.find_spec(f"pages.{info.name}"):
+                page = importlib.import_module(f"pages.{info.name}")
+                exp = dataclasses.replace(exp, report=page.report)
             found[exp.name] = exp
     return found
 

@@ -389,6 +389,8 @@ class Experiment:
     name: str  # = conf/experiment/<name>.yaml and the MLflow experiment name
     title: str
     claims: list[Claim]
-    # writes figures into the folder and returns the page's experiment-specific markdown
-    report: Callable[[RunSet, list[Verdict], Path], str]
+    # writes figures into the folder and returns the page's experiment-specific markdown;
+    # the registry takes it from ``pages.<name>.report`` (presentation lives apart from
+    # the rules), and an experiment without one gets the generated sections only
+    report: Callable[[RunSet, list[Verdict], Path], str] | None = None
     original: str = ""  # what the original work reported, as markdown
