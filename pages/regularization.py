@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from experiments.regularization.shared import ABID_GRIDS, REPLICATES, labelled, path
+from experiments.regularization.paths import ABID_GRIDS, REPLICATES, labelled, path
 from harness.core import stats
 from harness.judge.claims import Verdict
 from harness.pages import plots

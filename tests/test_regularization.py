@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from experiments import regularization as reg
-from experiments.regularization import rg3, rg4, shared
-from experiments.regularization.rg2 import at_norm
+from experiments.regularization import paths, rg3, rg4
+from experiments.regularization.paths import at_norm
 from harness.core import stats
 from harness.judge.claims import judge
 from pages.regularization import ABID_ENTRIES
@@ -19,9 +19,9 @@ CLAIMS = {c.id: c for c in reg.EXPERIMENT.claims}
 
 def test_replicates_match_the_experiment_yaml(compose_cfg):
     cfg = compose_cfg(experiment="regularization")
-    assert cfg.trainer.replicates == shared.REPLICATES
+    assert cfg.trainer.replicates == paths.REPLICATES
     needed = [c.replicates_needed for c in CLAIMS.values() if c.replicates_needed]
-    assert shared.REPLICATES == min(64, -(-max(needed) // 8) * 8)
+    assert paths.REPLICATES == min(64, -(-max(needed) // 8) * 8)
     assert list(cfg.claims) == list(CLAIMS)
 
 
@@ -29,7 +29,7 @@ def _label(claim_id: str, planted: bool, effect: float | None = None, seed: int 
     claim = CLAIMS[claim_id]
     extra = () if effect is None else (effect,)  # tests only: an effect of this size
     runs = claim.simulate(np.random.default_rng(seed), planted, *extra)
-    return judge(claim, shared.NAME, claim.decide(runs))
+    return judge(claim, paths.NAME, claim.decide(runs))
 
 
 def test_rg4_finds_an_obvious_effect_and_refutes_its_opposite():
@@ -86,7 +86,7 @@ def test_rg3_implementation_check_passes_torch_and_fails_the_reverse():
     assert v.effect > rg3.DIFF_TOL
     claim = CLAIMS["RG-3"]
     broken = rg3.simulate_rg3(np.random.default_rng(0), True, broken=True)
-    assert judge(claim, shared.NAME, claim.decide(broken)).verdict == stats.REFUTED
+    assert judge(claim, paths.NAME, claim.decide(broken)).verdict == stats.REFUTED
 
 
 def test_rg3_least_favourable_null_puts_one_replicate_exactly_at_the_tolerance():
@@ -94,7 +94,7 @@ def test_rg3_least_favourable_null_puts_one_replicate_exactly_at_the_tolerance()
     rel = rg3.relative_difference(rg3.final_first_layer(runs, "rg3_adam_penalty"),
                                   rg3.final_first_layer(runs, "rg3_adamw_decay"))
     assert rel.min() == rg3.DIFF_TOL and np.sort(rel)[1] > rg3.DIFF_TOL
-    v = judge(CLAIMS["RG-3"], shared.NAME, CLAIMS["RG-3"].decide(runs))
+    v = judge(CLAIMS["RG-3"], paths.NAME, CLAIMS["RG-3"].decide(runs))
     assert {s.setting: s.verdict for s in v.settings} == {"adam": "inconclusive",
                                                            "sgd": "supported"}
 
@@ -102,10 +102,10 @@ def test_rg3_least_favourable_null_puts_one_replicate_exactly_at_the_tolerance()
 @pytest.mark.parametrize("boundary", rg4.RG4_CONDITIONS)
 def test_rg4_each_condition_at_its_boundary_is_rarely_supported(boundary):
     claim = CLAIMS["RG-4"]
-    labels = [judge(claim, shared.NAME, claim.decide(rg4.simulate_rg4(
+    labels = [judge(claim, paths.NAME, claim.decide(rg4.simulate_rg4(
         np.random.default_rng(seed), False, boundary=boundary))).verdict
-        for seed in range(40)]
-    assert labels.count(stats.SUPPORTED) <= 4, labels
+        for seed in range(30)]
+    assert labels.count(stats.SUPPORTED) <= 3, labels  # at most 10%
 
 
 def test_rg4_a_narrower_gap_bought_with_test_accuracy_is_not_supported():
@@ -117,7 +117,7 @@ def test_rg4_a_narrower_gap_bought_with_test_accuracy_is_not_supported():
     reg_rows = (final.l1 > 0) | (final.l2 > 0)
     final.loc[reg_rows, "test_acc"] -= 0.02 + rg4.RG4_MIN
     final.loc[reg_rows, "train_acc"] -= 0.12
-    v = judge(CLAIMS["RG-4"], shared.NAME, CLAIMS["RG-4"].decide(runs))
+    v = judge(CLAIMS["RG-4"], paths.NAME, CLAIMS["RG-4"].decide(runs))
     assert v.verdict == stats.REFUTED and "lowers test accuracy" in v.decided_by
     assert v.ci_high < v.null_value == -rg4.RG4_NI
 
@@ -134,11 +134,11 @@ def test_the_declared_range_is_read_whatever_this_run_says():
     runs = CLAIMS["RG-1"].simulate(np.random.default_rng(0), True)
     final = runs.final
     final.loc[(final.l1 == 1.0) & (final.l2 == 0), "test_acc"] = 0.5  # L1 λ = 1 at chance
-    assert shared.declared(runs, "l1") == [lam for lam in shared.PATH if lam <= 1.0]
-    check = shared.trains_check(runs, "l1", shared.datasets(runs, "abid2018"))
-    assert list(check["λ"]) == shared.declared(runs, "l1")
+    assert paths.declared(runs, "l1") == [lam for lam in paths.PATH if lam <= 1.0]
+    check = paths.trains_check(runs, "l1", paths.datasets(runs, "abid2018"))
+    assert list(check["λ"]) == paths.declared(runs, "l1")
     assert not check["trains in this run"].iloc[-1] and check["trains in this run"].iloc[:-1].all()
-    v = judge(CLAIMS["RG-1"], shared.NAME, CLAIMS["RG-1"].decide(runs))
+    v = judge(CLAIMS["RG-1"], paths.NAME, CLAIMS["RG-1"].decide(runs))
     assert v.settings[1].setting == "L1" and v.settings[1].verdict == stats.SUPPORTED
 
 
@@ -148,7 +148,7 @@ def test_rg1_a_significant_reversal_refutes_despite_a_downward_trend():
     runs = CLAIMS["RG-1"].simulate(np.random.default_rng(0), True, scale=10.0)  # 2 a step
     final = runs.final
     final.loc[(final.l2 == 3.0) & (final.l1 == 0), "weight_l2"] += 5.0  # 1 → 3 rises by 3
-    v = judge(CLAIMS["RG-1"], shared.NAME, CLAIMS["RG-1"].decide(runs))
+    v = judge(CLAIMS["RG-1"], paths.NAME, CLAIMS["RG-1"].decide(runs))
     primary = next(s for s in v.settings if s.setting == "L2")
     assert primary.verdict == stats.REFUTED and "reversal" in primary.decided_by
 

@@ -9,13 +9,11 @@ for L1, L2 and proximal L1, an elastic-net grid, L2-in-the-loss vs weight decay 
 logged tables (final.csv, first_layer.csv); figures also weights.csv.
 """
 
-from experiments.regularization.rg1 import RG1
-from experiments.regularization.rg2 import RG2A, RG2B
-from experiments.regularization.rg3 import RG3
-from experiments.regularization.rg4 import RG4
 from harness.judge.claims import Experiment
 
-from .shared import NAME
+from .paths import NAME, RG1, RG2A, RG2B
+from .rg3 import RG3
+from .rg4 import RG4
 
 EXPERIMENT = Experiment(
     name=NAME,

@@ -20,7 +20,7 @@ from harness.judge.claims import (
 from harness.judge.families import Custom
 from harness.track.results import RunSet
 
-from .shared import REPLICATES, datasets, reg_rows, runset
+from .paths import REPLICATES, datasets, reg_rows, runset
 
 SAME_TOL = 1e-4  # relative max difference of final weights: "same trajectory" (float32)
 DIFF_TOL = 1e-2  # ... and "different" (RG-3)

@@ -13,7 +13,7 @@ from harness.judge.claims import LABEL_RULE, Claim, Outcome, Setting, Settings, 
 from harness.judge.families import Custom
 from harness.track.results import RunSet
 
-from .shared import PENALTIES, REPLICATES, datasets, labelled, reg_rows, runset
+from .paths import PENALTIES, REPLICATES, datasets, labelled, reg_rows, runset
 
 OVERFIT_LAMBDAS = (1e-4, 1e-3, 1e-2)  # RG-4
 # RG-4: a gap reduction under 2 points of accuracy (4 of 200 test images, a fifth of the

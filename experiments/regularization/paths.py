@@ -1,0 +1,491 @@
+"""The λ paths of the abid2018 runs and what is read off them: RG-1 (the norm falls as λ
+grows), RG-2a and RG-2b (L1 vs L2 at ≈ 0); with the constants and synthetic runs the
+other claims (rg3, rg4) share."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+
+from harness.core import stats
+from harness.judge.claims import Claim, Settings
+from harness.judge.families import EveryMember, Trend
+from harness.judge.measures import Factor, Measure
+from harness.judge.table import Table
+from harness.track.results import RunSet
+
+NAME = "regularization"
+# trainer.replicates in conf/experiment/regularization.yaml (tests check they agree): the
+# max over the claims' replicates_needed (RG-1 and RG-2a: 10), rounded up to a multiple
+# of 8
+REPLICATES = 16
+# the λ path of RG-1 and RG-2 (0 = unpenalized), half-decades so that RG-2's matched
+# norms fall between near points
+PATH = (0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 100.0)
+ABID_GRIDS = ("abid_l1", "abid_l2")  # Abid's λ ∈ {0, 0.1, 1}, evaluated on his schedule
+# A λ "trains" if its mean test accuracy over replicates keeps at least TRAINS_KEEP of
+# the unpenalized net's margin over CHANCE (two balanced classes). A net at chance has
+# its weights at Adam's floor (jitter ±lr), where the norm no longer measures the
+# penalty, so RG-1 and RG-2 read only λ from 0 up to the last one that trains.
+CHANCE, TRAINS_KEEP = 0.5, 0.5
+TRAINS_RULE = (f"mean test accuracy ≥ {CHANCE:g} + {TRAINS_KEEP:g} × (λ = 0's − {CHANCE:g}), "
+               "from λ = 0 up to the first λ that fails")
+# That range is declared, not read off the verdict's data: the issue-12 pilot (8
+# replicates, own store, not committed) had mean test accuracy L1: 0.889 (λ = 0), 0.890,
+# 0.889, 0.889, 0.869, 0.804 (λ = 1), 0.467 (λ = 3); L2: 0.889 (λ = 0), 0.889, 0.888,
+# 0.890, 0.888, 0.876, 0.792 (λ = 3), 0.485 (λ = 10); the floor 0.69 keeps L1 λ ≤ 1
+# and L2 λ ≤ 3. Each run reports whether every declared λ still trains (TRAINS_RULE).
+TRAINS_UP_TO = {"l1": 1.0, "l2": 3.0}
+PENALTIES = {"L2": "l2", "L1": "l1"}  # setting name -> penalty column value, primary first
+
+
+def penalty_of(frame: pd.DataFrame) -> pd.Series:
+    """none / l1 / l2 / elastic / prox (proximal L1) for each row."""
+    l1, l2 = frame.l1 > 0, frame.l2 > 0
+    prox = frame.proximal.astype(bool) & l1
+    return pd.Series(np.select([prox, l1 & l2, l1, l2], ["prox", "elastic", "l1", "l2"],
+                               "none"), index=frame.index)
+
+
+def labelled(frame: pd.DataFrame) -> pd.DataFrame:
+    """Adds ``penalty`` and ``lam`` (the L1 strength, else the L2 strength) columns."""
+    if frame.empty:
+        return frame.assign(penalty=[], lam=[])
+    pen = penalty_of(frame)
+    return frame.assign(penalty=pen, lam=np.where(pen.isin(["l1", "prox"]), frame.l1,
+                                                  frame.l2))
+
+
+def path(rs: RunSet, penalty: str, metric: str, preset: str = "abid2018",
+         table: str = "final") -> dict[float, np.ndarray]:
+    """λ -> per-replicate ``metric`` (ordered by replicate) for one penalty, λ = 0 being
+    the unpenalized run; Abid's grids (evaluated on his schedule) are left out."""
+    df = labelled(rs.sel(table, preset=preset))
+    df = df[df.penalty.isin([penalty, "none"]) & ~df.grid.isin(ABID_GRIDS)]
+    df = df.sort_values("replicate")
+    return {float(lam): g[metric].to_numpy(float) for lam, g in df.groupby("lam")}
+
+
+def datasets(rs: RunSet, preset: str) -> np.ndarray | None:
+    """The dataset of each replicate (ordered by replicate): the clusters of inference.
+    Replicate r trains on the same dataset in every condition of a preset."""
+    df = rs.sel(preset=preset)
+    if df.empty or "dataset" not in df:
+        return None
+    return df.groupby("replicate").dataset.first().sort_index().to_numpy()
+
+
+
+
+def declared(rs: RunSet, penalty: str) -> list[float]:
+    """The λ of the path within the declared range (TRAINS_UP_TO), λ = 0 first."""
+    return sorted(lam for lam in path(rs, penalty, "weight_l2")
+                  if lam <= TRAINS_UP_TO[penalty])
+
+
+def trains_check(rs: RunSet, penalty: str, ds: np.ndarray | None) -> pd.DataFrame:
+    """Whether each λ of the declared range trains in this run (TRAINS_RULE): reported
+    beside the verdict, which reads the declared range whatever it says."""
+    acc = path(rs, penalty, "test_acc")
+    if 0.0 not in acc:
+        return pd.DataFrame()
+    floor = CHANCE + TRAINS_KEEP * (mean_or_nan(acc[0.0]) - CHANCE)
+    rows = []
+    for lam in declared(rs, penalty):
+        e = stats.mean_ci(acc[lam], clusters=ds)
+        rows.append({"penalty": penalty.upper(), "λ": lam, "test acc": e.mean,
+                     "ci_low": e.ci_low, "ci_high": e.ci_high, "floor": floor,
+                     "trains in this run": bool(e.mean >= floor)})
+    return pd.DataFrame(rows)
+
+
+def range_title() -> str:
+    return ("Check, not decisive: does each λ of the declared range (L1 λ ≤ "
+            f"{TRAINS_UP_TO['l1']:g}, L2 λ ≤ {TRAINS_UP_TO['l2']:g}, from the pilot) train "
+            f"in this run? {TRAINS_RULE}")
+
+
+
+def reg_rows(grid: str, preset: str, l1: float, l2: float, proximal: bool = False,
+              dataset: np.ndarray | None = None, **metrics: np.ndarray) -> pd.DataFrame:
+    r = len(next(iter(metrics.values())))
+    return pd.DataFrame({"grid": grid, "preset": preset, "l1": l1, "l2": l2,
+                         "proximal": proximal, "replicate": np.arange(r),
+                         "dataset": np.arange(r, dtype=float) if dataset is None else dataset,
+                         **metrics})
+
+
+def runset(frames: list[pd.DataFrame], **tables: pd.DataFrame) -> RunSet:
+    return RunSet.from_tables(NAME, ["preset", "l1", "l2", "proximal"],
+                              pd.concat(frames, ignore_index=True), **tables)
+
+
+def point(penalty: str, lam: float, clusters: np.ndarray, **metrics: np.ndarray
+           ) -> pd.DataFrame:
+    """Synthetic final rows of one point of the abid2018 λ paths (λ = 0: the unpenalized
+    run of grid path_l1), replicate r on dataset ``clusters[r]``; every λ trains."""
+    r = len(clusters)
+    return reg_rows(f"path_{penalty}" if lam else "path_l1", "abid2018",
+                     lam if penalty == "l1" else 0.0, lam if penalty == "l2" else 0.0,
+                     dataset=np.asarray(clusters), test_acc=np.full(r, 0.9),
+                     weight_frac_zero=np.zeros(r), **metrics)
+
+
+def by_replicate(rs: RunSet, levels: dict, column: str, **fixed: object) -> pd.DataFrame:
+    """Long rows of the abid2018 paths: per level (key of ``levels``, in ``column``) its
+    per-replicate arrays (replicates in order, as :func:`path` gives them), with each
+    replicate's dataset and the ``fixed`` columns."""
+    df = rs.sel(preset="abid2018")
+    if df.empty or not levels:
+        return pd.DataFrame()
+    ds = df.groupby("replicate").dataset.first().sort_index()
+    return pd.concat([pd.DataFrame({column: level, "replicate": ds.index.to_numpy(),
+                                    "dataset": ds.to_numpy(), **fixed, **arrays})
+                      for level, arrays in levels.items()], ignore_index=True)
+
+
+@dataclass(frozen=True)
+class AbidPaths(Measure):
+    """Base of the measures read off the L1 and L2 λ paths under abid2018 (grids path_l1,
+    path_l2; λ = 0 is the unpenalized run of path_l1, shared by both penalties), over
+    RG-1's declared range (TRAINS_UP_TO)."""
+
+    grid: str | tuple[str, ...] | None = ("path_l1", "path_l2")
+
+    def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
+        """The path points (and the elastic net's, which one selection cannot exclude)."""
+        return {"preset": ["abid2018"], "reg.proximal": [False], "trainer.eval_every": [None],
+                "reg.l1": list(PATH), "reg.l2": list(PATH)}
+
+
+
+
+def mean_or_nan(x: np.ndarray | None) -> float:
+    return float(np.nanmean(x)) if x is not None and np.isfinite(x).any() else math.nan
+
+
+# Smallest effects worth reporting (headline units) and pilot SDs of the headline's
+# per-replicate statistic. Pilot: results/regularization (12 replicates on 4 shared
+# datasets, t-based 95% CIs over replicates), SD = CI half-width / t(0.975, 11) · √12.
+# RG-1: the norm of all 3150 weights must fall by at least 0.2 per half-decade step of
+# λ (≈ 2% of the unpenalized norm, ≈ 11 in the pilot) to count as shrinking them. SD:
+# the per-replicate trend (−OLS slope of the norm on the λ index over the declared
+# range), issue-12 pilot (8 replicates, own store): L2 0.93 ± SD 0.146, L1 1.06 ± SD
+# 0.187; the larger, rounded up.
+RG1_MIN, RG1_SD = 0.2, 0.19
+
+
+@dataclass(frozen=True)
+class NormPath(AbidPaths):
+    """RG-1: per penalty (the setting) and replicate, the final norm of all weight
+    matrices at each λ step (PATH's index: half-decades, λ = 0 one step below 0.01) of
+    the penalty's declared range. Beside it, not judged: whether each λ still trains in
+    this run, and the norm at the λ beyond the range."""
+
+    factor: Factor = Factor("lam_step", range(PATH.index(TRAINS_UP_TO["l2"]) + 1), "λ step")
+    label: str = "norm of all weight matrices"
+    by: str = "penalty"
+    where: tuple = (("preset", "abid2018"),)
+
+    def rows(self, rs: RunSet) -> pd.DataFrame:
+        frames = []
+        for name, pen in PENALTIES.items():
+            norms = path(rs, pen, "weight_l2")
+            steps = {PATH.index(lam): {"lam": lam, "weight_l2": norms[lam]}
+                     for lam in declared(rs, pen) if lam in PATH}
+            frames.append(by_replicate(rs, steps, "lam_step", penalty=name))
+        return pd.concat(frames, ignore_index=True)
+
+    def value_column(self) -> str:
+        return "weight_l2"
+
+    def synthesize(self, tables: dict[str, Table]) -> RunSet:
+        """Each penalty's path; λ = 0 is one run, the first table's: every other table is
+        moved by a per-replicate offset to meet it there, which no paired statistic (a
+        slope, a difference between λ) sees."""
+        frames, zero = [], None
+        for name, t in tables.items():
+            values = t.values
+            if zero is None:
+                zero = values[:, t.levels.index(0)]
+                frames.append(point("l1", 0.0, t.clusters, weight_l2=zero))
+            values = values + (zero - values[:, t.levels.index(0)])[:, None]
+            frames += [point(PENALTIES[name], PATH[step], t.clusters, weight_l2=values[:, j])
+                       for j, step in enumerate(t.levels) if step]
+        return runset(frames)
+
+    def context(self, rs: RunSet, judged: tuple[str, ...]
+                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+        ds, checks, shown = datasets(rs, "abid2018"), [], []
+        for name, pen in PENALTIES.items():
+            checks.append(trains_check(rs, pen, ds))
+            norms = path(rs, pen, "weight_l2")
+            for lam in sorted(x for x in norms if x > TRAINS_UP_TO[pen]):
+                e = stats.mean_ci(norms[lam], clusters=ds)
+                shown.append({"penalty": name, "λ": lam, "norm (mean)": e.mean,
+                              "ci_low": e.ci_low, "ci_high": e.ci_high, "replicates": e.n})
+        return {range_title(): pd.concat(checks, ignore_index=True),
+                "Shown, not judged: norm of all weight matrices at the λ beyond the declared "
+                "range (the net no longer trains there), mean over replicates with its 95% CI":
+                    pd.DataFrame(shown)}, []
+
+
+RG1 = Claim(
+        "RG-1",
+        "002 (Q46)",
+        "正则化如何影响权重? (the seed: 在神经网络出现high variance也就是overfitting的时候,"
+        "regularization(正则化)是一个很常用的方法; Abid 2018 Exp 12's answer: "
+        "regularization decreases the magnitude of the weights)",
+        "The seed asks and does not answer how; the claim tested is Abid's answer: the "
+        "norm of the weights falls as the L1 or the L2 strength λ grows (non-increasing "
+        "with no significant reversal, and a downward trend), over the λ at which the "
+        "net still trains.",
+        measure=NormPath(), rule=Trend("decreasing"),
+        settings=Settings("L2", ("L1",)),
+        notes=("λ step k is the k-th λ of the path 0, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 100 "
+               "(mean-reduced penalty; half-decades, λ = 0, the unpenalized net both "
+               "penalties share, one step below 0.01): the trend is the norm lost per step.",
+               f"The range is declared from the issue-12 pilot: L1 λ ≤ "
+               f"{TRAINS_UP_TO['l1']:g} (step 5), L2 λ ≤ {TRAINS_UP_TO['l2']:g} (step 6), "
+               f"the λ that trained there ({TRAINS_RULE}); a net at chance has its weights "
+               "at Adam's floor, where the norm no longer measures the penalty. Each run "
+               "reports whether they still train (not decisive); the λ beyond are tabled, "
+               "not judged.",
+               "L2 is primary: the penalty on the weights' magnitude itself, and the one "
+               "whose shrinking weight range Abid reported."),
+        min_effect=RG1_MIN,
+        pilot_sd=RG1_SD,
+        revision="Changed after the seed-0 run: support is a downward trend with no "
+                 "significant reversal over a λ range declared from the pilot (L1 λ ≤ "
+                 "1, L2 λ ≤ 3); the λ beyond it are tabled, not judged. The earlier "
+                 "rule (every adjacent pair significantly lower, over a range chosen "
+                 "from the run's own data) gave supported. Review finding: a range read "
+                 "off the verdict's data is not declared before data, and strict "
+                 "per-pair drops ask more than the quote's 'decreases'.")
+
+
+# "≈ 0" for RG-2: |w| below 0.1 × the root mean square of all weights of the run
+# (probes.WeightStats.RELATIVE). Scale-free, so L1 and L2 are compared on the shape of
+# the weights, not on their size; for Gaussian-shaped weights it holds 8% of them, and
+# at the norms compared it is ≈ 0.01, about 3× the per-step jitter (lr 0.003) of a
+# weight Adam pushes back and forth across 0.
+NEAR_ZERO = "weight_frac_lt_0.1rms"
+SHARE_0 = 0.08  # that share in an unpenalized net, as synthetic runs put it
+# RG-2a compares L1 and L2 at equal shrinkage of the norm of all weights, not at equal
+# λ (the two penalties' λ are in different units): per replicate, at 1/3, 2/3 and all
+# of the deepest shrinkage (1 − norm / unpenalized norm) that both penalties reach
+# while the net trains, so every target is reachable in every replicate and profile
+# (pilot: L1 reaches 0.52 of the unpenalized norm, L2 0.48; targets ≈ 0.84, 0.68, 0.52).
+NORM_RATIOS = (1 / 3, 2 / 3, 1.0)  # shares of that deepest shrinkage
+# RG-2a: L1 must put at least a tenth more of all weights at ≈ 0 than L2 at the same
+# norm: more than doubling the ≈ 8% an unpenalized net has there. SD: a pilot of 8
+# replicates of this sweep (own store, not committed), per-replicate L1 − L2 at the
+# matched norms: 0.02, 0.10, 0.10 (the largest taken).
+RG2A_MIN, RG2A_SD = 0.1, 0.1
+# RG-2b: L2 "does not make weights 0": at no declared λ does it raise the share at
+# ≈ 0 over the unpenalized net's by RG2B_MARGIN (the same tenth L1 must exceed L2 by).
+# SD: pilot as above, L2 λ = 3 − λ = 0 (the deciding λ), +0.094, per-replicate SD 0.015.
+RG2B_MARGIN, RG2B_SD = 0.1, 0.015
+
+
+def at_norm(norms: dict[float, np.ndarray], ys: dict[float, np.ndarray],
+            lams: list[float], ratio: float | np.ndarray) -> np.ndarray:
+    """Per replicate, ``ys`` where the norm of all weights first falls to ``ratio`` (one
+    value, or one per replicate) × its unpenalized (λ = 0) value along the λ path
+    ``lams``: linear interpolation between the two λ that bracket it; NaN where no λ of
+    ``lams`` reaches it."""
+    n = np.stack([norms[lam] for lam in lams]) / norms[0.0]  # (λ, R)
+    y = np.stack([ys[lam] for lam in lams])
+    ratio = np.broadcast_to(np.asarray(ratio, float), n.shape[1:])
+    out = np.full(n.shape[1], math.nan)
+    for r in range(n.shape[1]):
+        below = np.flatnonzero(n[:, r] <= ratio[r])
+        if len(below) and below[0] > 0:
+            i = below[0]
+            t = (n[i - 1, r] - ratio[r]) / (n[i - 1, r] - n[i, r])
+            out[r] = y[i - 1, r] + t * (y[i, r] - y[i - 1, r])
+    return out
+
+
+@dataclass(frozen=True)
+class MatchedShare(AbidPaths):
+    """RG-2a: per replicate, L1's minus L2's share of weights at ≈ 0 where the norm of all
+    weights has shrunk by each share (1/3, 2/3, 1) of the deepest shrinkage both penalties
+    reach in that replicate over the declared range (:func:`at_norm`). Beside it, not
+    judged: each penalty's share there, the range check and the exact zeros."""
+
+    factor: Factor = Factor("shrinkage", [str(Fraction(q).limit_denominator(9))
+                                          for q in NORM_RATIOS],
+                            "share of the deepest common shrinkage")
+    label: str = "share of weights at ≈ 0 (|w| < 0.1 RMS), L1 − L2 at a matched norm"
+    REACH = 0.75  # synthetic runs' deepest shrinkage: 1 − 0.25, both exact in binary
+
+    def rows(self, rs: RunSet) -> pd.DataFrame:
+        runs = {}
+        for pen in PENALTIES.values():
+            lams = declared(rs, pen)
+            if len(lams) < 2 or lams[0] != 0.0:
+                return pd.DataFrame()
+            runs[pen] = path(rs, pen, "weight_l2"), path(rs, pen, NEAR_ZERO), lams
+        # per replicate, the deepest shrinkage both penalties reach while training
+        reach = np.maximum(*[np.min([n[lam] / n[0.0] for lam in lams], axis=0)
+                             for n, _, lams in runs.values()])
+        levels = {}
+        for label, q in zip(self.factor.levels, NORM_RATIOS, strict=True):
+            l1, l2 = (at_norm(*runs[pen], 1 - q * (1 - reach)) for pen in ("l1", "l2"))
+            levels[label] = {"L1": l1, "L2": l2, "l1_minus_l2": l1 - l2}
+        return by_replicate(rs, levels, "shrinkage", preset="abid2018")
+
+    def value_column(self) -> str:
+        return "l1_minus_l2"
+
+    def synthesize(self, tables: dict[str, Table]) -> RunSet:
+        """Paths whose norms hit every matched target exactly (norm 8 at λ = 0, both
+        penalties down to REACH), with L2's share at ≈ 0 at SHARE_0 and L1's SHARE_0 + the
+        table's value on both sides of each target, so :func:`at_norm` reads it back."""
+        (_, t), = tables.items()
+        k, r = len(t.levels), len(t.clusters)
+        targets = 1 - np.asarray(NORM_RATIOS) * (1 - self.REACH)
+        d = [SHARE_0 + t.column(level) for level in t.levels]
+        l1 = [(targets[0], d[0])] + [p for i in range(1, k) for p in ((targets[i - 1], d[i]),
+                                                                        (targets[i], d[i]))]
+        base = np.full(r, SHARE_0)
+        frames = [point("l1", 0.0, t.clusters, weight_l2=np.full(r, 8.0),
+                         **{NEAR_ZERO: base})]
+        for pen, points in (("l1", l1), ("l2", [(x, base) for x in targets])):
+            lams = [lam for lam in PATH if 0 < lam <= TRAINS_UP_TO[pen]]
+            points += [points[-1]] * (len(lams) - len(points))
+            frames += [point(pen, lam, t.clusters, weight_l2=np.full(r, 8.0 * ratio),
+                              **{NEAR_ZERO: share})
+                       for lam, (ratio, share) in zip(lams, points, strict=True)]
+        return runset(frames)
+
+    def context(self, rs: RunSet, judged: tuple[str, ...]
+                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+        rows = self.cached_rows(rs)
+        ds = datasets(rs, "abid2018")
+        shares = rows.groupby("shrinkage", sort=False).agg(
+            L1=("L1", "mean"), L2=("L2", "mean"),
+            replicates=("l1_minus_l2", lambda x: int(np.isfinite(x).sum()))).reset_index()
+        return {
+            "Share of weights at ≈ 0 (|w| < 0.1 × RMS of all weights) where the norm of all "
+            "weights has shrunk by the given share of the deepest shrinkage both penalties "
+            "reach in that replicate while training (interpolated along each penalty's λ "
+            "path), mean over the replicates reaching it in both": shares,
+            range_title(): pd.concat([trains_check(rs, pen, ds) for pen in PENALTIES.values()],
+                                     ignore_index=True),
+            "Share of weights exactly 0 at the end, mean over replicates (float32: the "
+            "subgradient never lands on 0; the proximal step does)": _exact_zeros(rs)}, []
+
+
+def _exact_zeros(rs: RunSet) -> pd.DataFrame:
+    zero = {pen: path(rs, pen, "weight_frac_zero") for pen in ("l1", "l2", "prox")}
+    lams = sorted(lam for lam in set().union(*map(set, zero.values())) if lam > 0)
+    return pd.DataFrame([{"λ": lam, "L1": mean_or_nan(zero["l1"].get(lam)),
+                          "L2": mean_or_nan(zero["l2"].get(lam)),
+                          "L1, proximal step": mean_or_nan(zero["prox"].get(lam))} for lam in lams])
+
+
+
+@dataclass(frozen=True)
+class ShareRise(AbidPaths):
+    """RG-2b: per replicate and L2 λ > 0 of the declared range, the share of weights at
+    ≈ 0 minus the unpenalized net's. Beside it, not judged: the shares, the range check,
+    and a note on how near its margin the verdict sits."""
+
+    factor: Factor = Factor("reg.l2", [lam for lam in PATH if 0 < lam <= TRAINS_UP_TO["l2"]],
+                            "L2 λ")
+    label: str = "share of weights at ≈ 0 (|w| < 0.1 RMS), L2 at λ − at λ = 0"
+
+    def rows(self, rs: RunSet) -> pd.DataFrame:
+        ys = path(rs, "l2", NEAR_ZERO)
+        lams = [lam for lam in declared(rs, "l2") if lam > 0]
+        if not lams or 0.0 not in ys:
+            return pd.DataFrame()
+        return by_replicate(rs, {lam: {"share": ys[lam], "share at λ = 0": ys[0.0],
+                                        "rise": ys[lam] - ys[0.0]} for lam in lams},
+                             "l2", preset="abid2018")
+
+    def value_column(self) -> str:
+        return "rise"
+
+    def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
+        return {**super().selection(settings), "reg.l1": [0.0],
+                "reg.l2": [0.0, *self.factor.levels]}
+
+    def synthesize(self, tables: dict[str, Table]) -> RunSet:
+        """The L2 path with SHARE_0 at ≈ 0 at λ = 0, plus the table's rise at each λ."""
+        (_, t), = tables.items()
+        r = len(t.clusters)
+        frames = [point("l2", lam, t.clusters, weight_l2=np.full(r, 8.0),
+                         **{NEAR_ZERO: SHARE_0 + (t.column(lam) if lam else np.zeros(r))})
+                  for lam in (0.0, *t.levels)]
+        return runset(frames)
+
+    def context(self, rs: RunSet, judged: tuple[str, ...]
+                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+        rows, table = self.cached_rows(rs), self.read(rs, judged[0])
+        shares = rows.groupby("l2", sort=False)[["share", "share at λ = 0"]].mean()
+        tables = {"L2: share of weights at ≈ 0 (|w| < 0.1 × RMS of all weights) at each λ "
+                  "and at λ = 0, mean over replicates": shares.reset_index().rename(
+                      columns={"l2": "λ"}),
+                  range_title(): trains_check(rs, "l2", datasets(rs, "abid2018"))}
+        return tables, [] if table is None else [_rg2b_note(table, shares)]
+
+
+def _rg2b_note(table: Table, shares: pd.DataFrame) -> str:
+    """The caveat of RG-2b's margin, with this run's numbers at the λ of the largest
+    increase: the margin is close to what L2 does there, and was set with the pilot
+    in view."""
+    effects = [stats.mean_ci(table.column(lam), clusters=table.clusters)
+               for lam in table.levels]
+    i = int(np.nanargmax([e.mean for e in effects]))
+    lam, e = table.levels[i], effects[i]
+    s0, s1 = shares.loc[lam, "share at λ = 0"], shares.loc[lam, "share"]
+    return (f"RG-2b is decided near its margin: at L2 λ = {lam:g} the share at ≈ 0 rises "
+            f"from {s0:.3f} (λ = 0) to {s1:.3f}, ×{s1 / s0:.2f}, an increase of "
+            f"{e.mean:+.3f} [{e.ci_low:+.3f}, {e.ci_high:+.3f}] against the margin "
+            f"{RG2B_MARGIN:g}. The margin was declared with the issue-12 pilot in view "
+            "(+0.094 at λ = 3, from 0.072 to 0.166); read a 'supported' as 'L2 raises the "
+            f"share at ≈ 0 by less than {RG2B_MARGIN:g}', not as 'L2 leaves it unchanged'.")
+
+
+
+RG2A = Claim(
+        "RG-2a",
+        "001",
+        "L1 正则化:增加了所有权重w参数的绝对值之和,逼迫更多的w为0,也就是变稀疏",
+        "L1 drives more weights to ≈ 0 than L2 does: at the same shrinkage of the "
+        "weights (equal norm, not equal λ, whose units differ between the penalties), "
+        "L1 leaves a larger share of the weights at ≈ 0 (|w| < 0.1 × the RMS of all "
+        "weights).",
+        measure=MatchedShare(), rule=EveryMember("positive"),
+        settings=Settings("abid2018"),
+        notes=("Matched norms: per replicate, each penalty's share at ≈ 0 is interpolated "
+               "(linearly, between the two λ that bracket it) where the norm of all weights "
+               "has shrunk (1 − norm / unpenalized norm) by 1/3, 2/3 and all of the deepest "
+               "shrinkage both penalties reach in that replicate over RG-1's declared "
+               "range, so every target is reached.",
+               "Subgradient L1 as Abid; the proximal step's exact zeros are shown beside."),
+        min_effect=RG2A_MIN,
+        pilot_sd=RG2A_SD,
+        parent="RG-2")
+RG2B = Claim(
+        "RG-2b",
+        "001",
+        "L2 正则化:增加了所有权重w参数的平方之和, 逼迫所有w趋向于0但是不为0",
+        "L2 shrinks all weights toward 0 without making them 0: at no λ at which the "
+        "net trains (RG-1's declared range) does L2 raise the share of weights at ≈ 0 "
+        "(|w| < 0.1 × the RMS of all weights) over the unpenalized net's by "
+        f"{RG2B_MARGIN:g} or more (the shrinking itself is RG-1's L2 setting). Exact "
+        "zeros cannot decide it: a float32 weight under a (sub)gradient step never lands on 0.",
+        measure=ShareRise(), rule=EveryMember("negative", null=RG2B_MARGIN),
+        settings=Settings("abid2018"),
+        min_effect=RG2B_MARGIN,
+        pilot_sd=RG2B_SD,
+        null_value=RG2B_MARGIN,
+        parent="RG-2")
