@@ -116,32 +116,32 @@ def simulate_rg3(rng: np.random.Generator, planted: bool, broken: bool = False) 
 
 
 RG3 = Claim(
-        "RG-3",
-        "000",
-        "L2权重衰减和L2正则化的区别: L2正则式在损失函数中的添加正则项,"
-        "而L2权重衰减是在权重更新回传时添加惩罚项",
-        "L2-in-the-loss and decoupled weight decay give the same trajectory under "
-        "plain SGD (up to the lr rescaling) but different results under Adam. Both "
-        "halves follow from the update rules as torch.optim implements them (Adam "
-        "rescales the penalty's gradient 2λw per coordinate, AdamW's decay is not "
-        "rescaled), so this is an implementation check, not an empirical claim.",
-        rule=Custom(
-            decide=decide_rg3,
-            words="Per replicate, max |a − b| / max |b| over the final first-layer weights (a "
-                  "= L2 in the loss, b = decoupled decay). sgd: supported if below "
-                  f"{SAME_TOL:g} (float32 rounding) in every replicate, else refuted; the "
-                  "statistic is the largest over replicates. adam: supported if above "
-                  f"{DIFF_TOL:g} in every replicate (statistic: the smallest), refuted if "
-                  f"below {SAME_TOL:g} in every replicate (statistic: the largest), else "
-                  "inconclusive. Deterministic comparisons: the statistic has no sampling CI. "
-                  + LABEL_RULE,
-            runs="preset decay: λ·Σw² with λ = 0.005 in the loss vs weight_decay = 0.01 (= 2λ, "
-                 "torch multiplies it by lr), under SGD (lr 0.1) and Adam vs AdamW (lr 0.003); "
-                 "settings adam (primary: the case the distinction is about) and sgd",
-            effect_label="relative difference of the final first-layer weights, max |a − b| "
-                         "/ max |b| (smallest over replicates)",
-            simulate=simulate_rg3),
-        settings=Settings("adam"),
-        min_effect=DIFF_TOL,
-        null_value=DIFF_TOL,
-        category=IMPLEMENTATION)
+    "RG-3",
+    "000",
+    "L2权重衰减和L2正则化的区别: L2正则式在损失函数中的添加正则项,"
+    "而L2权重衰减是在权重更新回传时添加惩罚项",
+    "L2-in-the-loss and decoupled weight decay give the same trajectory under "
+    "plain SGD (up to the lr rescaling) but different results under Adam. Both "
+    "halves follow from the update rules as torch.optim implements them (Adam "
+    "rescales the penalty's gradient 2λw per coordinate, AdamW's decay is not "
+    "rescaled), so this is an implementation check, not an empirical claim.",
+    rule=Custom(
+        decide=decide_rg3,
+        words="Per replicate, max |a − b| / max |b| over the final first-layer weights (a "
+              "= L2 in the loss, b = decoupled decay). sgd: supported if below "
+              f"{SAME_TOL:g} (float32 rounding) in every replicate, else refuted; the "
+              "statistic is the largest over replicates. adam: supported if above "
+              f"{DIFF_TOL:g} in every replicate (statistic: the smallest), refuted if "
+              f"below {SAME_TOL:g} in every replicate (statistic: the largest), else "
+              "inconclusive. Deterministic comparisons: the statistic has no sampling CI. "
+              + LABEL_RULE,
+        runs="preset decay: λ·Σw² with λ = 0.005 in the loss vs weight_decay = 0.01 (= 2λ, "
+             "torch multiplies it by lr), under SGD (lr 0.1) and Adam vs AdamW (lr 0.003); "
+             "settings adam (primary: the case the distinction is about) and sgd",
+        effect_label="relative difference of the final first-layer weights, max |a − b| "
+                     "/ max |b| (smallest over replicates)",
+        simulate=simulate_rg3),
+    settings=Settings("adam"),
+    min_effect=DIFF_TOL,
+    null_value=DIFF_TOL,
+    category=IMPLEMENTATION)

@@ -141,31 +141,31 @@ def simulate_rg4(rng: np.random.Generator, planted: bool,
 
 
 RG4 = Claim(
-        "RG-4",
-        "004",
-        "L2正则化…解决过拟合问题",
-        "L2 regularization (L1 as a second setting) reduces the train–test accuracy "
-        "gap (overfitting) on a task where the unregularized model overfits, without "
-        f"lowering test accuracy (by more than {RG4_NI:g}), at some penalty strength.",
-        rule=Custom(
-            decide=decide_rg4,
-            words="Needs a baseline gap (train − test accuracy at λ = 0, 95% CI above 0), "
-                  "else inconclusive. Per setting (penalty) and λ, paired over replicates, "
-                  "two-sided paired t-tests: the gap reduction (gap at λ = 0 − gap at λ) "
-                  "against 0, and the test accuracy change (at λ − at λ = 0) against "
-                  f"−{RG4_NI:g} (non-inferiority: one point). A λ counts if its gap reduction "
-                  "is significantly above 0 and its test accuracy change significantly above "
-                  f"−{RG4_NI:g} (intersection-union p = the larger of the two), Holm over the "
-                  "three λ. Supported if some λ counts (the statistic: its gap reduction, "
-                  "with the Holm-adjusted p); refuted if every λ fails significantly, i.e. "
-                  f"widens the gap or lowers test accuracy by more than {RG4_NI:g} "
-                  "(intersection-union, each at α = 0.05; the statistic: the weakest "
-                  "failure); else inconclusive. " + LABEL_RULE,
-            runs="preset overfit (digits, 200 training images, 100-100 ReLU, 1500 steps): "
-                 "λ ∈ {1e-4, 1e-3, 1e-2} (sum-reduced) vs λ = 0; settings L2 (primary: weight "
-                 "decay is the textbook remedy for overfitting) and L1",
-            effect_label="train–test gap reduction at the deciding λ (accuracy; λ = 0 − λ)",
-            simulate=simulate_rg4),
-        settings=Settings("L2"),
-        min_effect=RG4_MIN,
-        pilot_sd=RG4_SD)
+    "RG-4",
+    "004",
+    "L2正则化…解决过拟合问题",
+    "L2 regularization (L1 as a second setting) reduces the train–test accuracy "
+    "gap (overfitting) on a task where the unregularized model overfits, without "
+    f"lowering test accuracy (by more than {RG4_NI:g}), at some penalty strength.",
+    rule=Custom(
+        decide=decide_rg4,
+        words="Needs a baseline gap (train − test accuracy at λ = 0, 95% CI above 0), "
+              "else inconclusive. Per setting (penalty) and λ, paired over replicates, "
+              "two-sided paired t-tests: the gap reduction (gap at λ = 0 − gap at λ) "
+              "against 0, and the test accuracy change (at λ − at λ = 0) against "
+              f"−{RG4_NI:g} (non-inferiority: one point). A λ counts if its gap reduction "
+              "is significantly above 0 and its test accuracy change significantly above "
+              f"−{RG4_NI:g} (intersection-union p = the larger of the two), Holm over the "
+              "three λ. Supported if some λ counts (the statistic: its gap reduction, "
+              "with the Holm-adjusted p); refuted if every λ fails significantly, i.e. "
+              f"widens the gap or lowers test accuracy by more than {RG4_NI:g} "
+              "(intersection-union, each at α = 0.05; the statistic: the weakest "
+              "failure); else inconclusive. " + LABEL_RULE,
+        runs="preset overfit (digits, 200 training images, 100-100 ReLU, 1500 steps): "
+             "λ ∈ {1e-4, 1e-3, 1e-2} (sum-reduced) vs λ = 0; settings L2 (primary: weight "
+             "decay is the textbook remedy for overfitting) and L1",
+        effect_label="train–test gap reduction at the deciding λ (accuracy; λ = 0 − λ)",
+        simulate=simulate_rg4),
+    settings=Settings("L2"),
+    min_effect=RG4_MIN,
+    pilot_sd=RG4_SD)
