@@ -108,11 +108,10 @@ def simulate_rg3(rng: np.random.Generator, planted: bool, broken: bool = False) 
     frames, layer = [], []
     for g, w in base.items():
         frames.append(reg_rows(g, "decay", 0.0, 0.0, test_acc=rng.uniform(0.6, 0.8, r),
-                                weight_l2=rng.uniform(3, 10, r)))
+                               weight_l2=rng.uniform(3, 10, r)))
         layer.append(pd.DataFrame({"grid": g, "step": 750, "replicate": np.repeat(
             np.arange(r), n), "index": np.tile(np.arange(n), r), "value": w.reshape(-1)}))
     return runset(frames, first_layer=pd.concat(layer, ignore_index=True))
-
 
 
 RG3 = Claim(

@@ -130,7 +130,7 @@ def simulate_rg4(rng: np.random.Generator, planted: bool,
              ) -> pd.DataFrame:
         test = u + test_shift + rng.normal(0, RG4_SD / math.sqrt(2), r)
         return reg_rows(grid, "overfit", l1, l2, train_acc=train0 + train_shift,
-                         test_acc=test)
+                        test_acc=test)
 
     least = {"gap": (0.0, 0.0), "test accuracy": (-RG4_NI, -RG4_NI - RG4_MIN)}
     test_l2, train_l2 = least.get(boundary, (up, 0.0))
