@@ -276,7 +276,7 @@ def decide_measured(claim: Claim, rs: RunSet) -> Outcome:
                          "(fewer than two replicates with a finite value).")
         if len(table.levels) < family.min_levels or table.values.size == 0:
             continue
-        decision = family.decide(table)
+        decision = family.for_setting(name).decide(table)
         summary = level_summary(table, np.exp if m.log else None)
         levels.append(summary.rename(columns={"level": m.factor.column})
                       .assign(setting=name))
@@ -323,7 +323,8 @@ def simulate_measured(claim: Claim, rng: np.random.Generator, planted: bool,
     for name in claim.settings.judged:
         scenario = (scale if scale is not None else
                     PLANTED if planted or name != claim.primary else NULL)
-        tables[name] = claim.rule.draw(rng, claim.rule.reads(claim), design, scenario)
+        tables[name] = claim.rule.for_setting(name).draw(rng, claim.rule.reads(claim), design,
+                                                         scenario)
     return claim.measure.synthesize(tables)
 
 
