@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from harness.core import stats
 from harness.judge.families import NULL, PLANTED, Custom, Design, Family
@@ -335,7 +334,7 @@ def mde_of(effect: stats.Effect, ci_level: float) -> float:
     half = (effect.ci_high - effect.ci_low) / 2
     if k < 2 or not np.isfinite(half):
         return math.nan
-    sd = half / sps.t.ppf(0.5 + ci_level / 2, k - 1) * math.sqrt(k)
+    sd = half / stats.t_ppf(0.5 + ci_level / 2, k - 1) * math.sqrt(k)
     return stats.mde(sd, k)
 
 
