@@ -19,15 +19,19 @@ from harness.judge.claims import judge
 from harness.judge.families import (
     NULL,
     PLANTED,
+    Bound,
+    Check,
     Custom,
     Design,
     Equivalent,
     EveryMember,
+    MeanBound,
     Monotone,
     Paired,
     SomeMember,
     Trend,
 )
+from harness.judge.table import Table
 
 CLAIMS = [(c.experiment or name, c) for name, exp in registry().items() for c in exp.claims
           if not isinstance(c.rule, Custom)] + [(c.experiment, c) for c in users()]
@@ -99,7 +103,9 @@ FAMILIES = [Monotone("decreasing"), Monotone("increasing"), Monotone(paired=Fals
             EveryMember("negative", null=0.5), EveryMember("positive", reference=1),
             SomeMember("positive"), SomeMember("negative", refute="every", reference=1),
             SomeMember("positive", refute="equivalent", margin=0.5), Equivalent(margin=1.0),
-            Equivalent(margin=1.0, reference=1), Trend("decreasing"), Trend("increasing")]
+            Equivalent(margin=1.0, reference=1), Trend("decreasing"), Trend("increasing"),
+            Check((Bound(1, "below", 0.01), MeanBound(2, "above", 0.5)), headline=2),
+            Check((Bound(3, "above", 0.01, refute="every", refute_at=1e-4),))]
 
 
 @pytest.mark.parametrize("family", FAMILIES, ids=repr)
@@ -148,3 +154,24 @@ def test_a_decided_setting_excludes_its_null(family):
         else:
             assert d.effect.excludes(null if isinstance(family, EveryMember | SomeMember)
                                      else d.effect.null), d
+
+
+def test_a_check_decides_by_its_bounds_and_may_differ_by_setting():
+    """A bound is strict and deterministic: "any" row beyond refutes, "every" needs all of
+    them; a setting named in ``by_setting`` is held to its own bounds."""
+    same = Bound("d", "below", 1e-4)
+    differ = Bound("d", "above", 1e-2, refute="every", refute_at=1e-4)
+    check = Check((same,), by_setting=(("adam", (differ,)),))
+
+    def table(*values: float) -> Table:
+        return Table(("d",), np.array(values)[:, None], np.arange(len(values)))
+
+    assert check.for_setting("sgd").decide(table(1e-7, 2e-7)).verdict == stats.SUPPORTED
+    assert check.for_setting("sgd").decide(table(1e-7, 2e-4)).verdict == stats.REFUTED
+    adam = check.for_setting("adam")
+    assert adam.decide(table(0.5, 0.3)).verdict == stats.SUPPORTED
+    assert adam.decide(table(0.5, 1e-5)).verdict == stats.INCONCLUSIVE
+    d = adam.decide(table(1e-6, 1e-5))
+    assert d.verdict == stats.REFUTED and d.effect.mean == 1e-5 and d.effect.null == 1e-4
+    assert "In adam: d: supported if every row is above 0.01" in check.words(
+        type("C", (), {"measure": type("M", (), {"describe": lambda self: "x"})()})())

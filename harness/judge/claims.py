@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from harness.core import stats
 from harness.judge.families import NULL, PLANTED, Custom, Design, Family
@@ -276,7 +275,7 @@ def decide_measured(claim: Claim, rs: RunSet) -> Outcome:
                          "(fewer than two replicates with a finite value).")
         if len(table.levels) < family.min_levels or table.values.size == 0:
             continue
-        decision = family.decide(table)
+        decision = family.for_setting(name).decide(table)
         summary = level_summary(table, np.exp if m.log else None)
         levels.append(summary.rename(columns={"level": m.factor.column})
                       .assign(setting=name))
@@ -323,7 +322,8 @@ def simulate_measured(claim: Claim, rng: np.random.Generator, planted: bool,
     for name in claim.settings.judged:
         scenario = (scale if scale is not None else
                     PLANTED if planted or name != claim.primary else NULL)
-        tables[name] = claim.rule.draw(rng, claim.rule.reads(claim), design, scenario)
+        tables[name] = claim.rule.for_setting(name).draw(rng, claim.rule.reads(claim), design,
+                                                         scenario)
     return claim.measure.synthesize(tables)
 
 
@@ -334,7 +334,7 @@ def mde_of(effect: stats.Effect, ci_level: float) -> float:
     half = (effect.ci_high - effect.ci_low) / 2
     if k < 2 or not np.isfinite(half):
         return math.nan
-    sd = half / sps.t.ppf(0.5 + ci_level / 2, k - 1) * math.sqrt(k)
+    sd = half / stats.t_ppf(0.5 + ci_level / 2, k - 1) * math.sqrt(k)
     return stats.mde(sd, k)
 
 

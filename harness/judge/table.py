@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
+
+from harness.core import stats
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,7 +81,7 @@ def level_summary(table: Table, transform: Callable[[np.ndarray], np.ndarray] | 
     with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         mean, sd = np.nanmean(values, 0), np.nanstd(values, 0, ddof=1)
-        half = sps.t.ppf(0.5 + confidence / 2, k - 1) * sd / np.sqrt(k)
+        half = stats.t_ppf(0.5 + confidence / 2, k - 1) * sd / np.sqrt(k)
     half = np.where(k >= 2, np.nan_to_num(half), 0.0)
     lo, mid, hi = mean - half, mean, mean + half
     if transform is not None:

@@ -12,6 +12,7 @@ from harness.judge.families.base import (
     member_row,
     paired_draw,
 )
+from harness.judge.families.check import Bound, Check, MeanBound
 from harness.judge.families.custom import Custom
 from harness.judge.families.equivalence import Equivalent
 from harness.judge.families.members import EveryMember, SomeMember
@@ -19,6 +20,6 @@ from harness.judge.families.monotone import Monotone
 from harness.judge.families.paired import Paired
 from harness.judge.families.trend import Trend
 
-__all__ = ["DIRECTIONS", "NULL", "PLANTED", "Custom", "Decision", "Design", "Equivalent",
-           "EveryMember", "Family", "Monotone", "Paired", "SomeMember", "Trend", "member_draw",
-           "member_row", "paired_draw"]
+__all__ = ["DIRECTIONS", "NULL", "PLANTED", "Bound", "Check", "Custom", "Decision", "Design",
+           "Equivalent", "EveryMember", "Family", "MeanBound", "Monotone", "Paired",
+           "SomeMember", "Trend", "member_draw", "member_row", "paired_draw"]

@@ -132,6 +132,11 @@ class Family:
         """The levels of the claim's factor this family compares."""
         return claim.measure.factor.levels
 
+    def for_setting(self, name: str) -> Family:
+        """The rule in setting ``name``: the same everywhere unless a family lets a claim
+        declare otherwise (:class:`~harness.judge.families.check.Check`)."""
+        return self
+
 
 def direction_sign(direction: str) -> int:
     if direction not in DIRECTIONS:
