@@ -175,3 +175,5 @@ def test_a_check_decides_by_its_bounds_and_may_differ_by_setting():
     assert d.verdict == stats.REFUTED and d.effect.mean == 1e-5 and d.effect.null == 1e-4
     assert "In adam: d: supported if every row is above 0.01" in check.words(
         type("C", (), {"measure": type("M", (), {"describe": lambda self: "x"})()})())
+    assert Check((same,)).effect_label(type("C", (), {"measure": type("M", (), {
+        "label": "gap"})()})()) == "gap (the deciding extreme over rows)"

@@ -191,13 +191,17 @@ class Check(Family):
         def each(members: tuple[Member, ...]) -> str:
             return "; ".join(m.words() for m in members)
 
-        per = "".join(f" In {name}: {each(ms)}." for name, ms in self.by_setting)
-        rest = " Elsewhere: " if self.by_setting else " "
+        own = dict(self.by_setting)
+        rest = [s for s in getattr(getattr(claim, "settings", None), "every", ()) if s not in own]
+        per = "".join(f" In {name}: {each(ms)}." for name, ms in own.items())
+        where = f" In {', '.join(rest)}: " if own and rest else " Elsewhere: " if own else " "
         return (f"{claim.measure.describe()}, a deterministic check over its rows "
-                f"(replicates or search points; a bound has no sampling CI).{per}{rest}"
-                f"{each(self.members)}. The check is supported when every member is, "
+                f"(replicates or search points; a bound has no sampling CI).{where}"
+                f"{each(self.members)}.{per} The check is supported when every member is, "
                 "refuted when one is (the first in this order heads it).")
 
     def effect_label(self, claim: Claim) -> str:
-        return (f"{claim.measure.label}: the deciding member's extreme over rows (or its "
-                "mean, 95% CI)")
+        every = [m for ms in [self.members, *dict(self.by_setting).values()] for m in ms]
+        what = ("the deciding extreme over rows" if all(isinstance(m, Bound) for m in every)
+                else "the deciding member's extreme over rows, or its mean with 95% CI")
+        return f"{claim.measure.label} ({what})"
