@@ -12,6 +12,7 @@ from experiments.regularization import paths, rg3, rg4
 from experiments.regularization.paths import at_norm
 from harness.core import stats
 from harness.judge.claims import judge
+from harness.judge.table import Table
 from pages.regularization import ABID_ENTRIES
 
 CLAIMS = {c.id: c for c in reg.EXPERIMENT.claims}
@@ -85,12 +86,17 @@ def test_rg3_implementation_check_passes_torch_and_fails_the_reverse():
                                                            "sgd": "supported"}
     assert v.effect > rg3.DIFF_TOL
     claim = CLAIMS["RG-3"]
-    broken = rg3.simulate_rg3(np.random.default_rng(0), True, broken=True)
-    assert judge(claim, paths.NAME, claim.decide(broken)).verdict == stats.REFUTED
+    # an implementation that decays inside Adam and not in SGD: the reverse of torch's
+    broken = claim.measure.synthesize({s: Table((rg3.MEMBER,), np.full((16, 1), gap),
+                                                np.arange(16))
+                                          for s, gap in (("adam", 1e-7), ("sgd", 0.5))})
+    outcome = claim.decide(broken)
+    assert {s.setting: s.verdict for s in outcome.settings} == {"adam": "refuted",
+                                                                 "sgd": "refuted"}
 
 
 def test_rg3_least_favourable_null_puts_one_replicate_exactly_at_the_tolerance():
-    runs = rg3.simulate_rg3(np.random.default_rng(3), False)
+    runs = CLAIMS["RG-3"].simulate(np.random.default_rng(3), False)
     rel = rg3.relative_difference(rg3.final_first_layer(runs, "rg3_adam_penalty"),
                                   rg3.final_first_layer(runs, "rg3_adamw_decay"))
     assert rel.min() == rg3.DIFF_TOL and np.sort(rel)[1] > rg3.DIFF_TOL
