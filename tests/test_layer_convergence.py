@@ -32,10 +32,10 @@ def _table(levels: tuple, rng: np.random.Generator, loc: float, sd: float,
 def test_settling_step_is_the_first_evaluation_after_which_it_stays_below():
     frame = pd.DataFrame({"replicate": 0, "layer": 1, "step": [0, 10, 20, 30, 40],
                           "dist_final": [0.5, 0.05, 0.2, 0.08, 0.0]})
-    steps = lc1.settling_steps(frame, "dist_final", below=0.1)
+    steps = lc1.settling_steps(frame, "dist_final", 0.1)
     assert steps.settle.tolist() == [30.0]
-    assert lc1.settling_steps(frame, "dist_final", below=0.6).settle.tolist() == [0.0]
-    assert np.isnan(lc1.settling_steps(frame, "dist_final", below=0.0).settle.iloc[0])
+    assert lc1.settling_steps(frame, "dist_final", 0.6).settle.tolist() == [0.0]
+    assert np.isnan(lc1.settling_steps(frame, "dist_final", 0.0).settle.iloc[0])
 
 
 def test_lc1_to_go_is_the_share_of_each_layers_own_path():

@@ -15,9 +15,10 @@ paired by replicate.
 
 from __future__ import annotations
 
-from experiments.layer_convergence import lc1, lc2, lc3, lc4
-from experiments.layer_convergence.common import NAME
 from harness.judge.claims import Experiment
+
+from . import lc1, lc2, lc3, lc4
+from .common import NAME
 
 EXPERIMENT = Experiment(
     name=NAME,
@@ -33,6 +34,4 @@ and decay to ≈ 0.003; layers 1–3 start ≈ 0.04 and drop below ≈ 0.005 wit
 steps. Conclusion: later layers converge faster than earlier ones, the last almost
 monotonically. Defects: one run, a 50-weight slice, and a per-step change that under
 Adam is capped near 2 · lr · √50 rather than a distance to convergence.""",
-    claims=[
-        lc1.CLAIM, lc2.CLAIM, lc3.CLAIM, lc4.CLAIM],
-)
+    claims=[lc1.CLAIM, lc2.CLAIM, lc3.CLAIM, lc4.CLAIM])

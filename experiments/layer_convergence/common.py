@@ -1,5 +1,10 @@
-"""Shared by LC-1 ... LC-4: the experiment's name, replicates and depths, and the
-variant runs' first / last hidden output-gradient ratio (LC-2, LC-3) and its synthesis."""
+"""Shared by LC-1 ... LC-4: the design, and the variant runs' gradient ratio (LC-2, LC-3).
+
+Every claim's pilot SD is from the issue-12 review pilot: 8 replicates of this design with
+the measures as now declared, each on its own dataset, the seeds of the verdict's
+replicates 0-7 (so the SDs plan power and decide nothing); each is the replicate SD of the
+primary setting's noisiest member, which decides under a planted effect (every member of an
+intersection-union family then has the same mean)."""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from harness.judge.measures import Factor
-from harness.track.results import RunSet, dataset_of
+from harness.track.results import RunSet
 
 NAME = "layer_convergence"
 REPLICATES = 24  # = trainer.replicates in conf/experiment/layer_convergence.yaml (tested)
@@ -18,49 +23,37 @@ BASE = "sigmoid plain"  # LC-2, LC-4 and LC-3's reference
 
 def variant_of(frame: pd.DataFrame) -> pd.Series:
     """plain, bn or residual, from the run's model flags."""
-    bn = frame.batch_norm.astype(bool)
-    res = frame.residual.astype(bool)
+    bn, res = frame.batch_norm.astype(bool), frame.residual.astype(bool)
     return pd.Series(np.select([bn, res], ["bn", "residual"], "plain"), index=frame.index)
 
 
 def grad_ratio(rs: RunSet) -> pd.DataFrame:
-    """Per variant run and replicate: ``log_ratio`` = mean over evaluations of log10
-    (RMS per entry of the loss gradient with respect to the first hidden layer's output
-    / the same for the last hidden layer's output); 0 = balanced, < 0 = vanishing. The
-    same kind of quantity at both ends in every variant: a hidden layer's output after
-    its activation (after BN's activation with batch norm; the residual stream after
-    the first layer and after the last block in a residual net), so neither end carries
-    a σ' the other lacks. Both are (batch, 50), so the ratio of layer_stats'
-    ``grad_out_norm`` is the ratio of RMS per entry."""
+    """Per variant run and replicate: ``log_ratio`` = mean over evaluations of log10 (RMS
+    per entry of the loss gradient with respect to the first / the last hidden layer's
+    output); < 0 = vanishing. Both ends are post-activation outputs (after BN's activation;
+    the residual stream in a residual net), so neither carries a σ' the other lacks, and
+    both are (batch, 50), so the ratio of ``grad_out_norm`` is the ratio of RMS per entry."""
     ls = rs.sel("layer_stats", preset="variants")
     keys = ["variant", "activation", "depth", "replicate"]
     if ls.empty or "grad_out_norm" not in ls:
         return pd.DataFrame(columns=[*keys, "log_ratio"])
     ls = ls.assign(variant=variant_of(ls))
-    idx = [*keys, "step"]
-    first = ls[ls.layer == 1].set_index(idx).grad_out_norm
-    final = ls[ls.layer == ls.depth].set_index(idx).grad_out_norm  # the last hidden output
+    first, final = (ls[at].set_index([*keys, "step"]).grad_out_norm
+                    for at in (ls.layer == 1, ls.layer == ls.depth))  # the last hidden output
     lr = np.log10(first.clip(lower=1e-300) / final.clip(lower=1e-300))
     return lr.groupby(keys).mean().rename("log_ratio").reset_index()
 
 
-def _per_depth(gr: pd.DataFrame, activation: str, variant: str) -> pd.DataFrame:
-    """depth × replicate table of log_ratio for one variant (paired by replicate)."""
+def per_depth(gr: pd.DataFrame, activation: str, variant: str) -> pd.DataFrame:
+    """replicate × depth table of one variant's log_ratio (paired by replicate)."""
     sel = gr[(gr.activation == activation) & (gr.variant == variant)]
-    if sel.empty:
-        return pd.DataFrame()
     return sel.pivot(index="replicate", columns="depth", values="log_ratio").sort_index()
 
 
-def _variants_clusters(rs: RunSet, reps: pd.Index) -> np.ndarray:
-    return dataset_of(rs.sel(preset="variants"), reps)
-
-
-def _variant_runs(ratios: dict[tuple[str, str], np.ndarray], clusters: np.ndarray) -> RunSet:
-    """Synthetic variant runs: per (activation, variant) a (R, depths) array of
-    log10 first/last hidden output-gradient ratios (layer_stats with the first and the
-    last hidden layer's ``grad_out_norm`` at one evaluation); ``clusters``: each
-    replicate's dataset."""
+def variant_runs(ratios: dict[tuple[str, str], np.ndarray], clusters: np.ndarray) -> RunSet:
+    """Synthetic variant runs: per (activation, variant) a (replicates, depths) array of
+    log10 first / last hidden output-gradient ratios, as one evaluation's layer_stats;
+    ``clusters``: each replicate's dataset."""
     frames, finals = [], []
     for (act, var), lr in ratios.items():
         reps = np.arange(lr.shape[0])
@@ -78,4 +71,3 @@ def _variant_runs(ratios: dict[tuple[str, str], np.ndarray], clusters: np.ndarra
     axes = ["preset", "activation", "depth", "batch_norm", "residual"]
     return RunSet.from_tables(NAME, axes, pd.concat(finals, ignore_index=True),
                               layer_stats=pd.concat(frames, ignore_index=True))
-

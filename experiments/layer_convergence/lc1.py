@@ -1,4 +1,4 @@
-"""LC-1: later layers settle before earlier ones (Abid 2018 Exp 11)."""
+"""LC-1: later layers settle before earlier ones (Abid 2018 Exp 11's answer)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from experiments.layer_convergence.common import NAME, REPLICATES
 from harness.core import stats
 from harness.judge.claims import Claim, Settings
 from harness.judge.families import Monotone
@@ -16,75 +15,46 @@ from harness.judge.measures import Factor, Measure
 from harness.judge.table import Table
 from harness.track.results import RunSet, dataset_of
 
-# LC-1: a layer's weights have settled once the share of their own path still to go,
-# ‖W_t − W_T‖/‖W_1 − W_T‖ (W_1: after update 1, the first evaluation), stays below
-# SETTLE. Relative to the layer's own path, not to ‖W_T‖: under Adam each entry moves
-# about lr per update whatever its scale, so ‖W_t − W_T‖/‖W_T‖ would fall faster in a
-# layer with larger initial entries (He init: fan-in 12 vs 50).
+from .common import NAME, REPLICATES
+
+# Weights have settled once ‖W_t − W_T‖/‖W_1 − W_T‖ stays below SETTLE: relative to the
+# layer's own path, not to ‖W_T‖, which would favour larger initial entries (see the
+# revision; He init: fan-in 12 vs 50).
 SETTLE = 0.1
 CKA_SETTLE = 0.9  # representation settled once CKA with the final one stays above this
 STEPS, EVAL_START, EVAL_EVERY = 750, 1, 11  # evaluations after updates 1, 12, ..., 749
-# LC-1's settings: (grid, table column, settled when below / above the threshold)
-# (the CKA settings leave out the 2-unit logits: CKA of a 2-D representation is not
-# comparable with that of 50-unit layers at one threshold)
+# the settings: (grid, column, threshold, settled when below it (else above))
 LC1 = {"sigmoid: weights": ("abid", "to_go", SETTLE, True),
        "relu: weights": ("abid_relu", "to_go", SETTLE, True),
        "sigmoid: representations": ("abid", "cka_final", CKA_SETTLE, False),
        "relu: representations": ("abid_relu", "cka_final", CKA_SETTLE, False)}
 LC1_PRIMARY = "sigmoid: weights"
-LC1_REVISION = (
-    "After the first full run (seed 0) the settling measure changed from the distance "
-    "to the final weights relative to their size, ‖W_t − W_T‖/‖W_T‖, to the share of "
-    "each layer's own path still to go, ‖W_t − W_T‖/‖W_1 − W_T‖ (under Adam each entry "
-    "moves about lr per update whatever its scale, so the first measure favours layers "
-    "with larger entries), and the 2-unit logits were dropped from the CKA settings "
-    "(a 2-D representation's CKA is not comparable with 50-unit layers at one "
-    "threshold). The earlier rule gave mixed.")
-
-# Declared effect sizes and pilot SDs. Pilot: 8 replicates of this design, measures as
-# now declared (issue-12 review pilot, /tmp store, each replicate its own dataset; the
-# same seeds as the verdict's replicates 0-7, so the SDs plan power and decide
-# nothing); each SD is the replicate SD of the noisiest member of the primary setting.
-# Under a planted effect every member of an intersection-union family has the same
-# mean, so the noisiest member decides.
-# LC-1: 50 steps, about 4.5 evaluation intervals or 1/15 of the 750-step budget: a
-# smaller gap in when two layers settle is within the resolution of a threshold rule on
-# a curve sampled every 11 steps.
-# (The earlier 136 came from the pre-issue-11 page's pair 3 → 4, 12 replicates on 4
-# datasets, ‖W_t − W_T‖/‖W_T‖; on the issue-12 pilot that measure gave 108 (3 → 4) and
-# 79 (2 → 3).)
-LC1_MIN, LC1_SD = 50.0, 91.0  # pilot: pair 3 → 4 of ‖W_t − W_T‖/‖W_1 − W_T‖ (1 → 2: 40)
+# 50 steps ≈ 4.5 evaluation intervals, 1/15 of the budget: a smaller gap is within the
+# resolution of a threshold rule on a curve sampled every 11 steps. Pilot SD: pair 3 → 4
+# (1 → 2: 40). (The earlier 136 was the pre-issue-11 page's pair 3 → 4, 12 replicates on
+# 4 datasets, of ‖W_t − W_T‖/‖W_T‖, which gave 108 (3 → 4) and 79 (2 → 3) on the pilot.)
+LC1_MIN, LC1_SD = 50.0, 91.0
+LAYER = Factor("layer", (1, 2, 3, 4), "layer")
 
 
-def _wide(frame: pd.DataFrame, column: str) -> pd.DataFrame:
-    """(replicate, layer) × evaluation step table of ``column``."""
-    return frame.pivot_table(index=["replicate", "layer"], columns="step", values=column,
-                             aggfunc="first", dropna=False).sort_index(axis=1)
-
-
-def settling_steps(frame: pd.DataFrame | None, column: str = "", below: float | None = None,
-                   above: float | None = None, wide: pd.DataFrame | None = None
+def settling_steps(frame: pd.DataFrame, column: str, threshold: float, below: bool = True
                    ) -> pd.DataFrame:
     """Per replicate and layer: the first evaluation step after which ``column`` stays
-    below ``below`` (or above ``above``) until the end (NaN if not even at the end).
-    ``wide``: the (replicate, layer) × step table of the column, when already built."""
-    if wide is None:
-        if frame is None or frame.empty:
-            return pd.DataFrame(columns=["replicate", "layer", "settle"])
-        wide = _wide(frame, column)
+    below (``below``; else above) ``threshold`` until the end (NaN if not even at the end)."""
+    wide = frame.pivot_table(index=["replicate", "layer"], columns="step", values=column,
+                             aggfunc="first", dropna=False).sort_index(axis=1)
     steps, v = wide.columns.to_numpy(), wide.to_numpy(float)
     with np.errstate(invalid="ignore"):
-        bad = ~(v < below) if below is not None else ~(v > above)
+        bad = ~(v < threshold) if below else ~(v > threshold)
     n = steps.size
-    last_bad = np.where(bad.any(1), n - 1 - np.argmax(bad[:, ::-1], axis=1), -1)
-    first_ok = last_bad + 1
+    first_ok = np.where(bad.any(1), n - np.argmax(bad[:, ::-1], axis=1), 0)
     settle = np.where(first_ok < n, steps[np.minimum(first_ok, n - 1)].astype(float), np.nan)
     return wide.index.to_frame(index=False).assign(settle=settle)
 
 
 def with_to_go(conv: pd.DataFrame) -> pd.DataFrame:
-    """``conv`` with ``to_go`` = ‖W_t − W_T‖/‖W_1 − W_T‖, the share of each layer's own
-    path still to go (dist_final over its value at the first evaluation: ‖W_T‖ cancels)."""
+    """``conv`` with ``to_go`` = ‖W_t − W_T‖/‖W_1 − W_T‖: dist_final over its value at the
+    first evaluation (‖W_T‖ cancels)."""
     first = conv[conv.step == conv.step.min()].set_index(["replicate", "layer"]).dist_final
     at = pd.MultiIndex.from_frame(conv[["replicate", "layer"]])
     return conv.assign(to_go=conv.dist_final.to_numpy(float)
@@ -92,37 +62,20 @@ def with_to_go(conv: pd.DataFrame) -> pd.DataFrame:
 
 
 def lc1_settling(rs: RunSet, setting: str) -> pd.DataFrame:
-    """Per replicate and layer, the step at which ``setting``'s measure settles (the
-    CKA settings without the logits, the last layer)."""
+    """Per replicate and layer, the step at which ``setting``'s measure settles (the CKA
+    settings without the logits, the last layer)."""
     grid, column, threshold, below = LC1[setting]
     conv = rs.sel("convergence", grid=grid)
     if conv.empty or "dist_final" not in conv:
         return pd.DataFrame(columns=["replicate", "layer", "settle"])
-    if column == "to_go":
-        conv = with_to_go(conv)
-    else:
-        conv = conv[conv.layer < conv.layer.max()]
-    return (settling_steps(conv, column, below=threshold) if below
-            else settling_steps(conv, column, above=threshold))
-
-
-def first_cka(rs: RunSet, grid: str) -> pd.Series:
-    """Per layer, the mean over replicates of its CKA with its final representation at
-    the first evaluation (after update 1): how much of the way a layer starts."""
-    conv = rs.sel("convergence", grid=grid)
-    if conv.empty or "cka_final" not in conv:
-        return pd.Series(dtype=float)
-    return conv[conv.step == conv.step.min()].groupby("layer").cka_final.mean()
-
-
-LAYER = Factor("layer", (1, 2, 3, 4), "layer")
+    conv = with_to_go(conv) if column == "to_go" else conv[conv.layer < conv.layer.max()]
+    return settling_steps(conv, column, threshold, below)
 
 
 @dataclass(frozen=True)
 class Settling(Measure):
-    """LC-1's settling step per replicate and layer in each of the settings of ``LC1``
-    (:func:`lc1_settling`; NaN = never settled), the setting named in a ``setting``
-    column; clusters from the grid's final.csv."""
+    """The settling step per replicate and layer in each setting of ``LC1``
+    (:func:`lc1_settling`; NaN = never settled); clusters from the grid's final.csv."""
 
     factor: Factor = LAYER
     label: str = "settling step (optimizer updates)"
@@ -153,11 +106,10 @@ class Settling(Measure):
         return {"preset": ["abid2018"]}
 
     def synthesize(self, tables: dict[str, Table]) -> RunSet:
-        """Per grid, convergence curves that cross each setting's threshold at the
-        table's step, rounded to an evaluation grid every EVAL_EVERY updates that starts
-        two intervals before the earliest value (so any draw is representable); the
-        distance starts at 1 and CKA at 0 at the first evaluation, and both are
-        monotone (a NaN value: never crosses). A layer a table lacks never settles."""
+        """Per grid, monotone curves (distance from 1, CKA from 0 at the first evaluation)
+        that cross each setting's threshold at the table's step, rounded to evaluations
+        every EVAL_EVERY updates from two intervals before the earliest value (so any draw
+        is representable); a NaN, or a layer the table lacks, never crosses."""
         values = np.concatenate([t.values.ravel() for t in tables.values()])
         lo = np.nanmin(values[np.isfinite(values)], initial=EVAL_START)
         start = EVAL_START + EVAL_EVERY * (np.floor((lo - EVAL_START) / EVAL_EVERY) - 2)
@@ -165,7 +117,7 @@ class Settling(Measure):
         steps = np.arange(start, hi + 2 * EVAL_EVERY, EVAL_EVERY)
         layers = np.asarray(LAYER.levels)
         convs, finals = [], []
-        for grid in dict.fromkeys(g for g, *_ in LC1.values()):
+        for grid in self.grid:
             names = [n for n, (g, *_) in LC1.items() if g == grid and n in tables]
             if not names:
                 continue
@@ -174,10 +126,8 @@ class Settling(Measure):
             for name in names:
                 _, column, threshold, below = LC1[name]
                 t = tables[name]
-                at = np.full((reps, layers.size), np.inf)
-                for j, la in enumerate(t.levels):
-                    at[:, list(layers).index(la)] = np.where(np.isfinite(t.values[:, j]),
-                                                             t.values[:, j], np.inf)
+                at = pd.DataFrame(t.values, columns=t.levels).reindex(columns=layers).to_numpy()
+                at = np.where(np.isfinite(at), at, np.inf)
                 on = steps[np.abs(steps[None, None, :] - np.where(
                     np.isfinite(at), at, 0.0)[:, :, None]).argmin(-1)]
                 at = np.where(np.isfinite(at), np.maximum(on, steps[1]), np.inf)
@@ -196,86 +146,77 @@ class Settling(Measure):
 
     def context(self, rs: RunSet, judged: tuple[str, ...]
                 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
-        """How close each layer's representation is to its final one at update 1, and
-        notes on where the label comes from (the primary's pairs, the representations'
-        head start, the size of relu: weights' gap)."""
-        start = {g: first_cka(rs, g) for g in dict.fromkeys(g for g, *_ in LC1.values())}
+        """How close each layer's representation is to its final one at update 1, and notes
+        on where the label comes from, with the numbers: the primary's pairs, the
+        representations' head start, the size of relu: weights' gap."""
+        start = {}
+        for g in self.grid:
+            conv = rs.sel("convergence", grid=g)
+            start[g] = (pd.Series(dtype=float) if conv.empty or "cka_final" not in conv else
+                        conv[conv.step == conv.step.min()].groupby("layer").cka_final.mean())
         cka = pd.DataFrame([{"grid": g, "layer": la, "mean CKA with final at update 1": v}
                             for g, s in start.items() for la, v in s.items()])
-        res = {}
-        for name in (LC1_PRIMARY, "relu: weights"):
-            table = self.read(rs, name)
-            if table is not None:
-                res[name] = stats.monotone(list(table.levels), table.columns(), "decreasing",
-                                           clusters=table.clusters)
-        tables = {"How close each layer's representation already is to its final one at "
-                  "the first evaluation (mean over replicates; shown, not judged)": cka}
-        return tables, _lc1_notes(res, start.get("abid"), start.get("abid_relu"))
+        res = {name: stats.monotone(list(t.levels), t.columns(), "decreasing",
+                                    clusters=t.clusters)
+               for name in (LC1_PRIMARY, "relu: weights") if (t := self.read(rs, name)) is not None}
+        pairs = {p["pair"]: p for p in res[LC1_PRIMARY].pairs} if LC1_PRIMARY in res else {}
 
+        def pair(name: str) -> str:
+            p = pairs.get(name)
+            return (f"{name}: not run" if p is None else
+                    f"{name} {p['diff']:.1f} [{p['ci_low']:.1f}, {p['ci_high']:.1f}] steps")
 
-def _lc1_notes(res: dict[str, stats.MonotoneResult], sig: pd.Series | None,
-               relu: pd.Series | None) -> list[str]:
-    """Where the overall label comes from, setting by setting, with the numbers: which
-    pairs of the primary are decided, the representations' head start at update 1, and
-    the size of the relu: weights gap in evaluation intervals."""
-    sig = pd.Series(dtype=float) if sig is None else sig
-    relu = pd.Series(dtype=float) if relu is None else relu
-    pairs = {p["pair"]: p for p in res[LC1_PRIMARY].pairs} if LC1_PRIMARY in res else {}
-
-    def pair(name: str) -> str:
-        p = pairs.get(name)
-        return (f"{name}: not run" if p is None else
-                f"{name} {p['diff']:.1f} [{p['ci_low']:.1f}, {p['ci_high']:.1f}] steps")
-
-    relu_w = res.get("relu: weights")
-    gap = abs(relu_w.effect.mean) if relu_w is not None else math.nan
-    hidden = [pairs[p] for p in ("1 → 2", "2 → 3") if p in pairs]
-    how = ("the hidden layers settle later-first, each pair significantly"
-           if len(hidden) == 2 and all(p["holds"] for p in hidden)
-           else "the hidden layers' pairs")
-    notes = [
-        f"Primary ({LC1_PRIMARY}): {how}: " + "; ".join(pair(p) for p in ("1 → 2", "2 → 3"))
-        + "; the output layer's pair: " + pair("3 → 4") + ".",
-        "The refutation comes from the representations: at update 1 layer 1's mean CKA "
-        f"with its final representation is already {sig.get(1, math.nan):.2f} (layers 2, "
-        f"3: {sig.get(2, math.nan):.2f}, {sig.get(3, math.nan):.2f}). The first hidden "
-        "layer of a 12-D input keeps much of the input's geometry from the start, so it "
-        "crosses the threshold early from a head start; that is not learning faster.",
-        f"relu: weights is decided by a gap of {gap:.1f} steps (its deciding pair), about "
-        f"{gap / EVAL_EVERY:.1f} evaluation intervals ({EVAL_EVERY} steps), "
-        f"{'below' if gap < LC1_MIN else 'not below'} the declared smallest effect "
-        f"({LC1_MIN:g} steps)."]
-    hidden_cka = relu[relu.index < relu.index.max()] if not relu.empty else relu
-    if not hidden_cka.empty:
-        notes.append(
-            f"relu: representations: every hidden layer's mean CKA with its final "
-            f"representation is at least {hidden_cka.min():.2f} at update 1"
-            + (f" (≥ {CKA_SETTLE}): saturated, nearly every layer counts as settled at the "
-               "first evaluation, so the setting cannot order the layers and is "
-               "uninformative." if hidden_cka.min() >= CKA_SETTLE else "."))
-    return notes
-
+        sig, relu = start["abid"], start["abid_relu"]
+        gap = abs(res["relu: weights"].effect.mean) if "relu: weights" in res else math.nan
+        hidden = [pairs[p] for p in ("1 → 2", "2 → 3") if p in pairs]
+        how = ("the hidden layers settle later-first, each pair significantly"
+               if len(hidden) == 2 and all(p["holds"] for p in hidden)
+               else "the hidden layers' pairs")
+        notes = [
+            f"Primary ({LC1_PRIMARY}): {how}: " + "; ".join(pair(p) for p in ("1 → 2", "2 → 3"))
+            + "; the output layer's pair: " + pair("3 → 4") + ".",
+            "The refutation comes from the representations: at update 1 layer 1's mean CKA "
+            f"with its final representation is already {sig.get(1, math.nan):.2f} (layers 2, "
+            f"3: {sig.get(2, math.nan):.2f}, {sig.get(3, math.nan):.2f}). The first hidden "
+            "layer of a 12-D input keeps much of the input's geometry from the start, so it "
+            "crosses the threshold early from a head start; that is not learning faster.",
+            f"relu: weights is decided by a gap of {gap:.1f} steps (its deciding pair), about "
+            f"{gap / EVAL_EVERY:.1f} evaluation intervals ({EVAL_EVERY} steps), "
+            f"{'below' if gap < LC1_MIN else 'not below'} the declared smallest effect "
+            f"({LC1_MIN:g} steps)."]
+        hidden_cka = relu[relu.index < relu.index.max()]
+        if not hidden_cka.empty:
+            notes.append(
+                f"relu: representations: every hidden layer's mean CKA with its final "
+                f"representation is at least {hidden_cka.min():.2f} at update 1"
+                + (f" (≥ {CKA_SETTLE}): saturated, nearly every layer counts as settled at "
+                   "the first evaluation, so the setting cannot order the layers and is "
+                   "uninformative." if hidden_cka.min() >= CKA_SETTLE else "."))
+        return {"How close each layer's representation already is to its final one at the "
+                "first evaluation (mean over replicates; shown, not judged)": cka}, notes
 
 
 CLAIM = Claim(
-            "LC-1",
-            "002 (Q45)",
-            "不同层的权重是否以不同的速度收敛? (the seed: 这道题不知道怎么回答; Abid 2018 "
-            "Exp 11's answer: later layers converge faster)",
-            "The seed asks and does not answer; the claim tested is Abid's answer, for his "
-            "sigmoid net trained with Adam: later layers settle before earlier ones. "
-            "Measured on the weights and on the representations, with sigmoid and ReLU.",
-            measure=Settling(),
-            rule=Monotone("decreasing"),
-            settings=Settings(LC1_PRIMARY, tuple(s for s in LC1 if s != LC1_PRIMARY)),
-            notes=("Weights settings (sigmoid: Abid's, the primary; relu: the same with ReLU "
-                   "and He init) read all 4 weight matrices; representations settings read "
-                   "the 3 hidden layers: the 2-unit logits are left out, as CKA of a 2-D "
-                   "representation is not comparable with that of 50-unit layers at one "
-                   "threshold (so 3 pairs there, Holm over those). Evaluations after updates 1, "
-                   "12, ..., 749: a settling step is "
-                   f"resolved to {EVAL_EVERY} updates.",),
-            revision=LC1_REVISION,
-            min_effect=LC1_MIN,
-            pilot_sd=LC1_SD,
-            replicates=REPLICATES)
+    "LC-1", "002 (Q45)",
+    "不同层的权重是否以不同的速度收敛? (the seed: 这道题不知道怎么回答; Abid 2018 Exp 11's "
+    "answer: later layers converge faster)",
+    "The seed asks and does not answer; the claim tested is Abid's answer, for his sigmoid "
+    "net trained with Adam: later layers settle before earlier ones. Measured on the weights "
+    "and on the representations, with sigmoid and ReLU.",
+    measure=Settling(), rule=Monotone("decreasing"),
+    settings=Settings(LC1_PRIMARY, tuple(s for s in LC1 if s != LC1_PRIMARY)),
+    notes=("Weights settings (sigmoid: Abid's, the primary; relu: the same with ReLU and He "
+           "init) read all 4 weight matrices; representations settings read the 3 hidden "
+           "layers: the 2-unit logits are left out, as CKA of a 2-D representation is not "
+           "comparable with that of 50-unit layers at one threshold (so 3 pairs there, Holm "
+           "over those). Evaluations after updates 1, 12, ..., 749: a settling step is "
+           f"resolved to {EVAL_EVERY} updates.",),
+    revision=(
+        "After the first full run (seed 0) the settling measure changed from the distance to "
+        "the final weights relative to their size, ‖W_t − W_T‖/‖W_T‖, to the share of each "
+        "layer's own path still to go, ‖W_t − W_T‖/‖W_1 − W_T‖ (under Adam each entry moves "
+        "about lr per update whatever its scale, so the first measure favours layers with "
+        "larger entries), and the 2-unit logits were dropped from the CKA settings (a 2-D "
+        "representation's CKA is not comparable with 50-unit layers at one threshold). The "
+        "earlier rule gave mixed."),
+    min_effect=LC1_MIN, pilot_sd=LC1_SD, replicates=REPLICATES)

@@ -7,41 +7,34 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from experiments.layer_convergence.common import (
-    BASE,
-    DEPTHS,
-    REPLICATES,
-    _per_depth,
-    _variant_runs,
-    _variants_clusters,
-    grad_ratio,
-    variant_of,
-)
 from harness.core import stats
 from harness.judge.claims import Claim, Settings
 from harness.judge.families import EveryMember
 from harness.judge.measures import Factor, Measure
 from harness.judge.table import Table
-from harness.track.results import RunSet
+from harness.track.results import RunSet, dataset_of
 
-# LC-2: 0.2 log10, the first layer's output gradient 1.6× smaller per entry than the
-# last hidden layer's (or the ratio 1.6× worse one depth step deeper): a smaller
-# imbalance is not "learning slower" in any practical sense.
-LC2_MIN, LC2_SD = 0.2, 0.66  # pilot: the depth-9 ratio (3: 0.12, 5: 0.22; 5 → 9: 0.48)
+from .common import BASE, DEPTHS, REPLICATES, grad_ratio, per_depth, variant_of, variant_runs
+
+# the members: the ratio at each depth, and its change between adjacent depths
+RATIO_MEMBERS = Factor("member", (*(f"depth {d:g}" for d in DEPTHS), *(
+    f"depth {a:g} → {b:g}" for a, b in zip(DEPTHS[:-1], DEPTHS[1:], strict=True))), "member")
+# those the least-favourable null may put at 0 while every other holds: the depth-3 ratio
+# and the changes (the depth-5 or -9 ratio cannot be 0 while those before it are below 0)
+RATIO_BASIS = (RATIO_MEMBERS.levels[0], *RATIO_MEMBERS.levels[len(DEPTHS):])
 
 
 def relative_update(rs: RunSet) -> pd.DataFrame:
     """Per depth of plain sigmoid: the mean over training of ‖ΔW‖/‖W‖ over 2 updates
-    (the convergence probe's ``update_ratio``) of the first and of the last hidden
-    weight matrix, and log10 of their ratio per replicate, with 95% CIs."""
+    (``update_ratio``) of the first and of the last hidden weight matrix, and log10 of
+    their ratio per replicate with its 95% CI: how fast each end actually moves."""
     up = rs.sel("convergence_steps", preset="variants", activation="sigmoid")
     if up.empty or "update_ratio" not in up:
         return pd.DataFrame()
-    up = up[variant_of(up) == "plain"]
     rows = []
-    for d, g in up.groupby("depth"):
+    for d, g in up[variant_of(up) == "plain"].groupby("depth"):
         mean = g.groupby(["replicate", "layer"]).update_ratio.mean().unstack()
-        cl = _variants_clusters(rs, mean.index)
+        cl = dataset_of(rs.sel(preset="variants"), mean.index)
         first, last = stats.mean_ci(mean[1], clusters=cl), stats.mean_ci(mean[d], clusters=cl)
         ratio = stats.mean_ci(np.log10(mean[1] / mean[d]), clusters=cl)
         rows.append({"depth": f"{d:g}", "first hidden matrix": first.mean,
@@ -50,20 +43,10 @@ def relative_update(rs: RunSet) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-# LC-2's members: the ratio at each depth, and its change between adjacent depths
-RATIO_MEMBERS = Factor("member", (*(f"depth {d:g}" for d in DEPTHS), *(
-    f"depth {a:g} → {b:g}" for a, b in zip(DEPTHS[:-1], DEPTHS[1:], strict=True))), "member")
-# the members LC-2's least-favourable null may put at 0 while every other holds: the
-# depth-3 ratio and the changes (the depth-5 or depth-9 ratio cannot be 0 while the
-# depth-3 ratio and the changes before it are below 0)
-RATIO_BASIS = (RATIO_MEMBERS.levels[0], *RATIO_MEMBERS.levels[len(DEPTHS):])
-
-
 @dataclass(frozen=True)
 class GradientRatio(Measure):
-    """LC-2's member values per replicate: plain sigmoid's log10 first / last hidden
-    output-gradient RMS (:func:`grad_ratio`) at each depth, and its change between
-    adjacent depths (deeper − shallower, paired by replicate)."""
+    """Plain sigmoid's log10 first / last hidden output-gradient RMS (:func:`grad_ratio`)
+    per replicate at each depth, and its change between adjacent depths."""
 
     factor: Factor = RATIO_MEMBERS
     label: str = ("log10 first/last hidden output-gradient RMS at a depth, or its change "
@@ -72,13 +55,13 @@ class GradientRatio(Measure):
     by: str = "variant"
 
     def rows(self, rs: RunSet) -> pd.DataFrame:
-        per = _per_depth(grad_ratio(rs), "sigmoid", "plain")
+        per = per_depth(grad_ratio(rs), "sigmoid", "plain")
         if per.empty:
             return pd.DataFrame()
         values = {f"depth {d:g}": per[d] for d in per.columns}
         values |= {f"depth {a:g} → {b:g}": per[b] - per[a]
                    for a, b in zip(per.columns[:-1], per.columns[1:], strict=True)}
-        cl = _variants_clusters(rs, per.index)
+        cl = dataset_of(rs.sel(preset="variants"), per.index)
         return pd.concat([pd.DataFrame({
             "variant": BASE, "member": name, "replicate": per.index.to_numpy(int),
             "dataset": cl, "log_ratio": v.to_numpy(float)}) for name, v in values.items()],
@@ -100,11 +83,10 @@ class GradientRatio(Measure):
                 "model.batch_norm": [False], "model.residual": [False]}
 
     def synthesize(self, tables: dict[str, Table]) -> RunSet:
-        """The depth ratios built from the basis members (RATIO_BASIS): the depth-3
-        ratio plus the changes; the depth-5 and depth-9 members follow from them."""
+        """The depth ratios as the cumulative sums of the basis members."""
         t = tables[BASE]
         ratio = np.cumsum(np.column_stack([t.column(m) for m in RATIO_BASIS]), axis=1)
-        return _variant_runs({("sigmoid", "plain"): ratio}, t.clusters)
+        return variant_runs({("sigmoid", "plain"): ratio}, t.clusters)
 
     def context(self, rs: RunSet, judged: tuple[str, ...]
                 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
@@ -114,21 +96,18 @@ class GradientRatio(Measure):
                 if not update.empty else {}), []
 
 
-
 CLAIM = Claim(
-            "LC-2",
-            "004",
-            "前面隐藏层的学习速率低于后面隐藏层",
-            "In a sigmoid MLP the gradient reaching the first hidden layer is smaller than "
-            "the one reaching the last hidden layer, and the gap grows with depth "
-            "(vanishing gradient, as the seed explains it through σ' ≤ 1/4).",
-            measure=GradientRatio(),
-            rule=EveryMember("negative", null_among=RATIO_BASIS),
-            settings=Settings(BASE),
-            notes=("The gradient ratio is not a learning speed under Adam: its update "
-                   "divides each entry's gradient by that entry's own RMS gradient, so every "
-                   "entry moves about lr per update whatever the gradient's scale. The "
-                   "relative update table shows how fast each end actually moves.",),
-            min_effect=LC2_MIN,
-            pilot_sd=LC2_SD,
-            replicates=REPLICATES)
+    "LC-2", "004", "前面隐藏层的学习速率低于后面隐藏层",
+    "In a sigmoid MLP the gradient reaching the first hidden layer is smaller than the one "
+    "reaching the last hidden layer, and the gap grows with depth (vanishing gradient, as "
+    "the seed explains it through σ' ≤ 1/4).",
+    measure=GradientRatio(), rule=EveryMember("negative", null_among=RATIO_BASIS),
+    settings=Settings(BASE),
+    notes=("The gradient ratio is not a learning speed under Adam: its update divides each "
+           "entry's gradient by that entry's own RMS gradient, so every entry moves about lr "
+           "per update whatever the gradient's scale. The relative update table shows how "
+           "fast each end actually moves.",),
+    # 0.2 log10: the first layer's output gradient 1.6× smaller per entry than the last's
+    # (or the ratio 1.6× worse a depth step deeper); less is not "learning slower" in
+    # practice. Pilot SD: the depth-9 ratio (3: 0.12, 5: 0.22; 5 → 9: 0.48).
+    min_effect=0.2, pilot_sd=0.66, replicates=REPLICATES)

@@ -7,54 +7,31 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from experiments.layer_convergence.common import (
-    DEPTHS,
-    REPLICATES,
-    _per_depth,
-    _variant_runs,
-    _variants_clusters,
-    grad_ratio,
-)
 from harness.core import stats
 from harness.judge.claims import Claim, Settings
 from harness.judge.families import EveryMember
 from harness.judge.measures import Factor, Measure
 from harness.judge.table import Table
-from harness.track.results import RunSet
+from harness.track.results import RunSet, dataset_of
 
-# LC-3's remedies (members of the claim), each against plain sigmoid at the same depth
+from .common import DEPTHS, REPLICATES, grad_ratio, per_depth, variant_runs
+
+# the remedies, (activation, variant), each against plain sigmoid at the same depth
 REMEDIES = {"relu": ("relu", "plain"), "batch norm": ("sigmoid", "bn"),
             "residual": ("sigmoid", "residual")}
-# LC-3's depths per remedy: every depth of the design, except residual at depth 3, left
-# out after the first full run had shown a refutation there (LC-3's revision). The
-# issue-12 pilot (8 replicates) found plain sigmoid's LC-2 ratio below 0 at
-# all three, so no depth is without an imbalance to remove: depth 3 −0.23 [−0.34,
-# −0.13], 5 −0.41 [−0.59, −0.22], 9 −1.27 [−1.81, −0.72] (log10 first / last hidden
-# output-gradient RMS). Residual leaves out depth 3: there it is one plain layer plus a
-# single block, one skip, which cannot stand for "residual structure" in depth.
+# Every depth of the design has a vanishing to remove: the pilot's plain sigmoid log10
+# ratio was −0.23 [−0.34, −0.13] at depth 3, −0.41 [−0.59, −0.22] at 5, −1.27 [−1.81,
+# −0.72] at 9. Residual at depth 3 (one plain layer plus a single block, one skip, which
+# cannot stand for "residual structure") was left out after the first full run (Revision).
 LC3_DEPTHS = {"relu": DEPTHS, "batch norm": DEPTHS, "residual": (5, 9)}
-LC3_REVISION = (
-    "After the first full run (seed 0) the rule changed. Measure: from the gradient with "
-    "respect to each weight matrix's pre-activation, which is not the same quantity at "
-    "the two ends of a residual net, to the gradient with respect to each hidden "
-    "layer's output at both ends (the residual stream in a residual net). Statistic: "
-    "from the imbalance |log10 ratio| to vanishing = max(0, −log10 ratio), because the "
-    "quote's remedies answer vanishing (梯度消失), not imbalance either way. Residual at "
-    "depth 3 was left out and the depths per remedy were declared. The earlier rule "
-    "gave refuted (residual, depth 3: −0.218 [−0.288, −0.148]); then, under the "
-    "output-gradient measure with the imbalance, refuted via batch norm at depth 3 (it "
-    "overshoots to +0.48 against plain sigmoid's −0.23). Leaving out residual depth 3 "
-    "came after a refutation at that depth had been seen; it is shown, not judged.")
 LC3_SETTING = "remedies vs plain sigmoid"
-# LC-3: the same 0.2 log10 of imbalance removed (the depths: LC3_DEPTHS).
-LC3_MIN, LC3_SD = 0.2, 0.73  # pilot: residual at depth 9 (relu 0.70, batch norm 0.60)
+LC3_FAR = -10.0  # synthetic plain sigmoid log10 ratio: far below 0, never clamped
 
 
 def vanishing(log_ratio: pd.Series) -> pd.Series:
-    """Decades by which the first hidden output's gradient is smaller than the last's
-    (0 when it is not smaller): what the quote's remedies are said to remove. A remedy
-    that overshoots into a larger first-layer gradient has removed the vanishing; that
-    it grows instead is reported beside it, not counted against the quote."""
+    """Decades by which the first hidden output's gradient is smaller than the last's (0
+    when it is not): what the quote's remedies are said to remove. An overshoot into a
+    larger first-layer gradient has removed the vanishing (it is reported beside it)."""
     return (-log_ratio).clip(lower=0.0)
 
 
@@ -62,40 +39,36 @@ def _member(remedy: str, depth: float) -> str:
     return f"{remedy} at depth {depth:g}"
 
 
-# LC-3's members: each remedy at each of its LC3_DEPTHS (residual depth 3 is read, shown)
 MEMBERS = Factor("member", tuple(_member(k, d) for k, v in LC3_DEPTHS.items() for d in v),
                  "remedy and depth")
-VARIANT_GRIDS = ("plain", "relu", "bn", "residual")
-LC3_FAR = -10.0  # synthetic plain sigmoid log10 ratio: far below 0, never clamped
 
 
 @dataclass(frozen=True)
 class VanishingRemoved(Measure):
-    """LC-3's member values per replicate: vanishing(plain sigmoid) − vanishing(remedy)
-    at one depth, vanishing = max(0, −log10 first / last hidden output-gradient RMS)
-    (:func:`grad_ratio`), paired by replicate; every remedy at every design depth is read
-    (those outside LC3_DEPTHS are shown beside the members, never judged)."""
+    """vanishing(plain sigmoid) − vanishing(remedy) per replicate at one depth (from
+    :func:`grad_ratio`); every remedy is read at every depth, those outside LC3_DEPTHS
+    only to be shown beside the members."""
 
     factor: Factor = MEMBERS
     label: str = "vanishing removed vs plain sigmoid (log10 units)"
-    grid: tuple[str, ...] = VARIANT_GRIDS
+    grid: tuple[str, ...] = ("plain", "relu", "bn", "residual")
     by: str = "setting"
 
     def rows(self, rs: RunSet) -> pd.DataFrame:
         gr = grad_ratio(rs)
-        base = _per_depth(gr, "sigmoid", "plain")
+        base = per_depth(gr, "sigmoid", "plain")
         if base.empty:
             return pd.DataFrame()
-        cl = _variants_clusters(rs, base.index)
+        cl = dataset_of(rs.sel(preset="variants"), base.index)
         frames = []
         for name, (act, var) in REMEDIES.items():
-            alt = _per_depth(gr, act, var).reindex(base.index)
-            for d in (d for d in DEPTHS if d in alt and d in base):
-                frames.append(pd.DataFrame({
-                    "setting": LC3_SETTING, "member": _member(name, d), "remedy": name,
-                    "depth": d, "replicate": base.index.to_numpy(int), "dataset": cl,
-                    "removed": (vanishing(base[d]) - vanishing(alt[d])).to_numpy(float),
-                    "ratio": alt[d].to_numpy(float), "base": base[d].to_numpy(float)}))
+            alt = per_depth(gr, act, var).reindex(base.index)
+            frames += [pd.DataFrame({
+                "setting": LC3_SETTING, "member": _member(name, d), "remedy": name,
+                "depth": d, "replicate": base.index.to_numpy(int), "dataset": cl,
+                "removed": (vanishing(base[d]) - vanishing(alt[d])).to_numpy(float),
+                "ratio": alt[d].to_numpy(float), "base": base[d].to_numpy(float)})
+                for d in DEPTHS if d in alt and d in base]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
     def value_column(self) -> str:
@@ -112,31 +85,27 @@ class VanishingRemoved(Measure):
         return {"preset": ["variants"]}
 
     def synthesize(self, tables: dict[str, Table]) -> RunSet:
-        """Plain sigmoid's log10 ratio at LC3_FAR everywhere, each remedy at LC3_FAR +
-        its member value (so the vanishing removed is read back exactly); a remedy at a
-        depth that is no member equals plain sigmoid."""
+        """Plain sigmoid's log10 ratio at LC3_FAR, each remedy's at LC3_FAR + its member
+        value (read back exactly), or at LC3_FAR at a depth that is no member."""
         t = next(iter(tables.values()))
-        reps = t.values.shape[0]
-        ratios = {("sigmoid", "plain"): np.full((reps, len(DEPTHS)), LC3_FAR)}
-        for name, (act, var) in REMEDIES.items():
-            ratios[(act, var)] = np.column_stack([
-                LC3_FAR + (t.column(_member(name, d)) if _member(name, d) in t.levels else 0.0)
-                * np.ones(reps) for d in DEPTHS])
-        return _variant_runs(ratios, t.clusters)
+        values = pd.DataFrame(t.values, columns=t.levels)
+        ratios = {("sigmoid", "plain"): np.full((len(values), len(DEPTHS)), LC3_FAR)}
+        ratios |= {key: LC3_FAR + values.reindex(columns=[_member(name, d) for d in DEPTHS],
+                                                 fill_value=0.0).to_numpy(float)
+                   for name, key in REMEDIES.items()}
+        return variant_runs(ratios, t.clusters)
 
     def context(self, rs: RunSet, judged: tuple[str, ...]
                 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
-        df = self.cached_rows(rs)
-        table = self.read(rs, LC3_SETTING)
+        df, table = self.cached_rows(rs), self.read(rs, LC3_SETTING)
         if df.empty or table is None:
             return {}, []
-        cl = table.clusters
-        member = df[df.member.isin(self.factor.levels)].groupby("member", sort=False)
-        means = member[["ratio", "base"]].mean()
+        means = df[df.member.isin(self.factor.levels)].groupby("member", sort=False)[
+            ["ratio", "base"]].mean()
         by_remedy = []
         for name in REMEDIES:
-            effects = [stats.mean_ci(table.column(m), clusters=cl) for m in table.levels
-                       if m.startswith(f"{name} at ")]
+            effects = [stats.mean_ci(table.column(m), clusters=table.clusters)
+                       for m in table.levels if m.startswith(f"{name} at ")]
             if effects:
                 by_remedy.append({"remedy": name, "verdict on its own (reported, not the "
                                   "rule)": stats.family(effects, claimed=+1, need="all").verdict})
@@ -171,8 +140,7 @@ class VanishingRemoved(Measure):
 
 
 def _overshoot_note(ratio: pd.Series) -> str:
-    """The judged members whose remedy ends with the first layer's gradient the larger
-    (mean log10 ratio > 0): the clamp counts them as vanishing removed."""
+    """The judged members whose remedy ends with the first layer's gradient the larger."""
     over = ratio[ratio > 0]
     if over.empty:
         return "No judged remedy ends with the first layer's gradient the larger on average."
@@ -186,27 +154,32 @@ def _overshoot_note(ratio: pd.Series) -> str:
             "its topic: the two-sided |log10 ratio| table shows it, not judged.")
 
 
-
 CLAIM = Claim(
-            "LC-3",
-            "004",
-            "一般使用 Relu函数…4、使用Batch Normalization 5、使用残差结构",
-            "Each named remedy, ReLU, batch norm and residual connections, reduces the "
-            "vanishing of the gradient from the last to the first hidden layer of a plain "
-            "sigmoid net. (Items 2, initialization, and 3, weight regularization, of the "
-            "seed's list are not tested here.)",
-            measure=VanishingRemoved(),
-            rule=EveryMember("positive"),
-            settings=Settings(LC3_SETTING),
-            notes=("Depths judged: " + "; ".join(f"{k}: {', '.join(str(d) for d in v)}"
-                                                 for k, v in LC3_DEPTHS.items())
-                   + ". Residual at depth 3 (one plain layer plus a single block, one skip) "
-                   "was left out after the first full run, in which a refutation at that "
-                   "depth had been seen (see Revision); it is shown, not judged.",
-                   "The layer probe measures gradients in eval mode: the batch-norm "
-                   "variant's gradients pass through its running statistics, not the batch "
-                   "statistics its training steps use."),
-            revision=LC3_REVISION,
-            min_effect=LC3_MIN,
-            pilot_sd=LC3_SD,
-            replicates=REPLICATES)
+    "LC-3", "004", "一般使用 Relu函数…4、使用Batch Normalization 5、使用残差结构",
+    "Each named remedy, ReLU, batch norm and residual connections, reduces the vanishing of "
+    "the gradient from the last to the first hidden layer of a plain sigmoid net. (Items 2, "
+    "initialization, and 3, weight regularization, of the seed's list are not tested here.)",
+    measure=VanishingRemoved(), rule=EveryMember("positive"), settings=Settings(LC3_SETTING),
+    notes=("Depths judged: " + "; ".join(f"{k}: {', '.join(str(d) for d in v)}"
+                                         for k, v in LC3_DEPTHS.items())
+           + ". Residual at depth 3 (one plain layer plus a single block, one skip) was left "
+           "out after the first full run, in which a refutation at that depth had been seen "
+           "(see Revision); it is shown, not judged.",
+           "The layer probe measures gradients in eval mode: the batch-norm variant's "
+           "gradients pass through its running statistics, not the batch statistics its "
+           "training steps use."),
+    revision=(
+        "After the first full run (seed 0) the rule changed. Measure: from the gradient with "
+        "respect to each weight matrix's pre-activation, which is not the same quantity at "
+        "the two ends of a residual net, to the gradient with respect to each hidden layer's "
+        "output at both ends (the residual stream in a residual net). Statistic: from the "
+        "imbalance |log10 ratio| to vanishing = max(0, −log10 ratio), because the quote's "
+        "remedies answer vanishing (梯度消失), not imbalance either way. Residual at depth 3 "
+        "was left out and the depths per remedy were declared. The earlier rule gave refuted "
+        "(residual, depth 3: −0.218 [−0.288, −0.148]); then, under the output-gradient "
+        "measure with the imbalance, refuted via batch norm at depth 3 (it overshoots to "
+        "+0.48 against plain sigmoid's −0.23). Leaving out residual depth 3 came after a "
+        "refutation at that depth had been seen; it is shown, not judged."),
+    # 0.2 log10 of vanishing removed, as LC-2's; pilot SD: residual at depth 9 (relu 0.70,
+    # batch norm 0.60)
+    min_effect=0.2, pilot_sd=0.73, replicates=REPLICATES)
