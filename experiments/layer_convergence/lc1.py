@@ -149,11 +149,9 @@ class Settling(Measure):
         """How close each layer's representation is to its final one at update 1, and notes
         on where the label comes from, with the numbers: the primary's pairs, the
         representations' head start, the size of relu: weights' gap."""
-        start = {}
-        for g in self.grid:
-            conv = rs.sel("convergence", grid=g)
-            start[g] = (pd.Series(dtype=float) if conv.empty or "cka_final" not in conv else
-                        conv[conv.step == conv.step.min()].groupby("layer").cka_final.mean())
+        start = {g: conv[conv.step == conv.step.min()].groupby("layer").cka_final.mean()
+                 if "cka_final" in (conv := rs.sel("convergence", grid=g))
+                 else pd.Series(dtype=float) for g in self.grid}
         cka = pd.DataFrame([{"grid": g, "layer": la, "mean CKA with final at update 1": v}
                             for g, s in start.items() for la, v in s.items()])
         res = {name: stats.monotone(list(t.levels), t.columns(), "decreasing",

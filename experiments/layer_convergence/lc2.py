@@ -34,9 +34,9 @@ def relative_update(rs: RunSet) -> pd.DataFrame:
     rows = []
     for d, g in up[variant_of(up) == "plain"].groupby("depth"):
         mean = g.groupby(["replicate", "layer"]).update_ratio.mean().unstack()
-        cl = dataset_of(rs.sel(preset="variants"), mean.index)
-        first, last = stats.mean_ci(mean[1], clusters=cl), stats.mean_ci(mean[d], clusters=cl)
-        ratio = stats.mean_ci(np.log10(mean[1] / mean[d]), clusters=cl)
+        first, last, ratio = (stats.mean_ci(x, clusters=dataset_of(rs.sel(preset="variants"),
+                                                                   mean.index))
+                              for x in (mean[1], mean[d], np.log10(mean[1] / mean[d])))
         rows.append({"depth": f"{d:g}", "first hidden matrix": first.mean,
                      "last hidden matrix": last.mean, "log10 first / last": ratio.mean,
                      "CI low": ratio.ci_low, "CI high": ratio.ci_high})
