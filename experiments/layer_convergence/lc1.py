@@ -111,10 +111,10 @@ class Settling(Measure):
         every EVAL_EVERY updates from two intervals before the earliest value (so any draw
         is representable); a NaN, or a layer the table lacks, never crosses."""
         values = np.concatenate([t.values.ravel() for t in tables.values()])
-        lo = np.nanmin(values[np.isfinite(values)], initial=EVAL_START)
-        start = EVAL_START + EVAL_EVERY * (np.floor((lo - EVAL_START) / EVAL_EVERY) - 2)
-        hi = np.nanmax(values[np.isfinite(values)], initial=STEPS)
-        steps = np.arange(start, hi + 2 * EVAL_EVERY, EVAL_EVERY)
+        values = values[np.isfinite(values)]
+        lo = np.floor((values.min(initial=EVAL_START) - EVAL_START) / EVAL_EVERY) - 2
+        steps = np.arange(EVAL_START + EVAL_EVERY * lo, values.max(initial=STEPS)
+                          + 2 * EVAL_EVERY, EVAL_EVERY)
         layers = np.asarray(LAYER.levels)
         convs, finals = [], []
         for grid in self.grid:
@@ -126,11 +126,9 @@ class Settling(Measure):
             for name in names:
                 _, column, threshold, below = LC1[name]
                 t = tables[name]
-                at = pd.DataFrame(t.values, columns=t.levels).reindex(columns=layers).to_numpy()
-                at = np.where(np.isfinite(at), at, np.inf)
-                on = steps[np.abs(steps[None, None, :] - np.where(
-                    np.isfinite(at), at, 0.0)[:, :, None]).argmin(-1)]
-                at = np.where(np.isfinite(at), np.maximum(on, steps[1]), np.inf)
+                raw = pd.DataFrame(t.values, columns=t.levels).reindex(columns=layers).to_numpy()
+                on = steps[np.abs(steps - np.nan_to_num(raw)[:, :, None]).argmin(-1)]
+                at = np.where(np.isfinite(raw), np.maximum(on, steps[1]), np.inf)
                 # 0 at steps[0], 1 half an evaluation interval before the settling step
                 frac = (steps - steps[0]) / (at[:, :, None] - steps[0] - EVAL_EVERY / 2)
                 curves["dist_final" if below else column] = (
