@@ -1,0 +1,119 @@
+"""BD-5: with dropout, the eval output equals the train-time expectation (an implementation
+check on the dropout probe's scale, equivalence within ±SCALE_TOL)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from experiments.bn_dropout.common import (
+    DEFAULTS,
+    NAME,
+    PLACEMENTS,
+    PRIMARY,
+    RATES,
+    REPLICATES,
+    SETTINGS,
+    label,
+    last_step,
+)
+from harness.judge.claims import IMPLEMENTATION, Claim, Settings
+from harness.judge.families import Equivalent
+from harness.judge.measures import Factor, Measure
+from harness.judge.table import Table
+from harness.track.results import RunSet, dataset_of
+
+SCALINGS = {"test": "plain dropout, × (1−p) at test",
+            "inverted": "inverted dropout, × 1/(1−p) in training"}
+PLAIN_SETTINGS = (("bn_digits", 128), ("bn_gaussian", 32))  # the plain-dropout runs
+# The scale ⟨E[train], eval⟩ / ‖eval‖² must be 1 within ±SCALE_TOL. A missing rescaling
+# gives 1 − p or 1/(1 − p) (0.9 / 1.11 at the smallest p swept, 0.1), far outside;
+# Monte-Carlo noise is ~1e-3.
+SCALE_TOL = 0.02
+# Pilot: per-replicate SD of scale − 1 of the deciding run (90% CI half-width / t(0.95, 23)
+# · √24), the noisiest setting: digits w32, inverted dropout (digits w128 plain, the
+# primary: 0.0027).
+BD5_SD = 0.0131
+
+
+def scaling_label(setting: tuple[str, int], scaling: str) -> str:
+    return f"{label(setting)} / {SCALINGS[scaling]}"
+
+
+SCALING_OF = {scaling_label(s, c): (s, c) for s in SETTINGS for c in SCALINGS
+              if c == "inverted" or s in PLAIN_SETTINGS}  # setting -> (task, scaling)
+RUN_OF = {f"BN {bn}, rate {p:g}, {place}": (bn, p, place)  # a dropout run, in words
+          for bn in (False, True) for p in RATES["bn_digits"] for place in PLACEMENTS}
+
+
+@dataclass(frozen=True)
+class ProbeScale(Measure):
+    """The dropout probe's scale − 1 per replicate (mean over its rows) at each run's last
+    evaluation; a setting is task and width × dropout scaling, a member one dropout run
+    (BN, rate, placement)."""
+
+    factor: Factor = Factor("run", tuple(RUN_OF), "dropout run")
+    label: str = ("eval-output scale against the train-time expectation, ⟨E[train], eval⟩ / "
+                  "‖eval‖² − 1")
+    grid: str | tuple[str, ...] | None = None
+    by: str = "setting"
+
+    def rows(self, rs: RunSet) -> pd.DataFrame:
+        do = rs.table("dropout")
+        if do.empty or "scale" not in do:
+            return pd.DataFrame()
+        do = do.assign(**{k: v for k, v in DEFAULTS.items() if k not in do})
+        fin, frames = rs.final, []
+        for name, (s, scaling) in SCALING_OF.items():
+            last = last_step(do[(do.preset == s[0]) & (do.width == s[1])
+                                & (do.dropout_scaling == scaling)])
+            per = last.groupby(["batch_norm", "dropout", "dropout_placement", "replicate"]
+                               ).scale.mean().reset_index()
+            frames.append(per.assign(
+                setting=name, scale=per.scale - 1.0,
+                run=[f"BN {bool(b)}, rate {float(p):g}, {place}" for b, p, place in zip(
+                    per.batch_norm, per.dropout, per.dropout_placement, strict=True)],
+                dataset=dataset_of(fin[(fin.preset == s[0]) & (fin.width == s[1])],
+                                   per.replicate.to_numpy())))
+        return pd.concat(frames, ignore_index=True)
+
+    def value_column(self) -> str:
+        return "scale"
+
+    def synthesize(self, tables: dict[str, Table]) -> RunSet:
+        """One probe row per run and replicate at the last evaluation (step 600)."""
+        rows = self._long(tables, "scale")
+        task = rows.setting.map(SCALING_OF)
+        run = rows.run.map(RUN_OF)
+        rows = rows.assign(preset=[t[0][0] for t in task], width=[t[0][1] for t in task],
+                           dropout_scaling=[t[1] for t in task],
+                           batch_norm=[r[0] for r in run], dropout=[r[1] for r in run],
+                           dropout_placement=[r[2] for r in run], scale=rows.scale + 1.0,
+                           step=600).drop(columns=["setting", "run"])
+        axes = ["preset", "width", "batch_norm", "dropout", "dropout_placement",
+                "dropout_scaling"]
+        return RunSet.from_tables(NAME, axes, rows.drop(columns=["scale", "step"]),
+                                  dropout=rows.drop(columns=["dataset"]))
+
+    def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
+        return {"preset": sorted({SCALING_OF[n][0][0] for n in settings}),
+                "model.width": sorted({SCALING_OF[n][0][1] for n in settings}),
+                "model.dropout_scaling": sorted({SCALING_OF[n][1] for n in settings}),
+                "model.dropout": sorted({r[1] for r in RUN_OF.values()})}
+
+
+CLAIM = Claim(
+    "BD-5", "004", "在测试的时候没有神经元被丢弃,因此输出值需要按dropout比率缩小",
+    "At test time no unit is dropped, so the outputs must be scaled by the dropout "
+    "ratio: with plain dropout the eval output × (1−p) (the quote's scheme), with "
+    "inverted dropout × 1/(1−p) in training instead; either way the eval output "
+    "equals the train-time expectation. An implementation check of the model's "
+    "dropout (a model that forgets the rescaling must fail it).",
+    measure=ProbeScale(), rule=Equivalent(margin=SCALE_TOL),
+    settings=Settings(scaling_label(PRIMARY, "test"), tuple(SCALING_OF)[1:]),
+    notes=(f"A missing rescaling gives scale 1 − p or 1/(1 − p): at p = 0.1, the "
+           f"smallest rate swept, 0.1 off, five times the margin {SCALE_TOL:g}; "
+           "tests/test_bn_dropout.py plants one and checks that it is refuted.",),
+    min_effect=SCALE_TOL, pilot_sd=BD5_SD, replicates=REPLICATES, null_value=0.0,
+    equivalence_margin=SCALE_TOL, category=IMPLEMENTATION)
