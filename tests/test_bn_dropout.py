@@ -9,7 +9,7 @@ import pytest
 import torch
 from torch import nn
 
-from experiments.bn_dropout import EXPERIMENT, bd1a, bd3, bd4, bd5, common
+from experiments.bn_dropout import EXPERIMENT, bd1a, bd3, common, probes
 from harness.core import stats
 from harness.judge.claims import Verdict, judge, planned_replicates
 from harness.judge.families.base import NULL, PLANTED, steps
@@ -133,7 +133,7 @@ def test_bd5_refutes_a_model_that_forgets_the_rescaling(compose_cfg, monkeypatch
     rs = RunSet.from_tables(common.NAME, common.AXES, final, dropout=table)
     v = judge(CLAIMS["BD-5"], common.NAME, CLAIMS["BD-5"].decide(rs))
     assert v.verdict == stats.REFUTED
-    assert v.ci_high < -bd5.SCALE_TOL  # scale 1 − p: at least 0.1 below 1
+    assert v.ci_high < -probes.SCALE_TOL  # scale 1 − p: at least 0.1 below 1
 
 
 def test_probes_do_not_change_training_with_dropout(compose_cfg):
@@ -286,16 +286,16 @@ def test_bd4_passes_torch_and_fails_a_broken_implementation():
 def test_bd5_refutes_a_scale_of_0_7_in_every_run():
     """The rescaling forgotten at p = 0.3 (scale 0.7), through BD-5's own measure."""
     claim = CLAIMS["BD-5"]
-    runs = claim.simulate(np.random.default_rng(0), True, scale=-0.3 / bd5.SCALE_TOL)
+    runs = claim.simulate(np.random.default_rng(0), True, scale=-0.3 / probes.SCALE_TOL)
     v = judge(claim, common.NAME, claim.decide(runs))
     assert v.verdict == stats.REFUTED and v.category == "implementation check"
-    assert v.ci_high < -bd5.SCALE_TOL and v.p_value < stats.ALPHA
+    assert v.ci_high < -probes.SCALE_TOL and v.p_value < stats.ALPHA
 
 
-@pytest.mark.parametrize("boundary", bd4.BD4_CONDITIONS)
+@pytest.mark.parametrize("boundary", probes.BD4_CONDITIONS)
 def test_bd4_each_condition_at_its_boundary_is_rarely_supported(boundary):
     claim = CLAIMS["BD-4"]
-    labels = [judge(claim, common.NAME, claim.decide(bd4.simulate_bd4(
+    labels = [judge(claim, common.NAME, claim.decide(probes.simulate_bd4(
         np.random.default_rng(seed), False, boundary=boundary))).verdict
         for seed in range(40)]
     assert labels.count(stats.SUPPORTED) <= 4, labels

@@ -10,7 +10,7 @@ Verdicts read final.csv and the probes' tables; figures (:mod:`pages.bn_dropout`
 the curves.
 """
 
-from experiments.bn_dropout import bd1a, bd3, bd4, bd5, task_final
+from experiments.bn_dropout import bd1a, bd3, probes, task_final
 from experiments.bn_dropout.common import NAME
 from harness.judge.claims import Experiment
 
@@ -25,5 +25,5 @@ BN accumulated in training, so BN normalizes test data wrongly and accuracy drop
 placing dropout only after the last BN layer (or using a variance-stable dropout) avoids
 it. The seeds' claims (004, 001) summarize this as "BN and dropout each reduce
 overfitting and speed training; together no 1+1>2, maybe worse than either alone".""",
-    claims=[bd1a.CLAIM, BD1B, BD2, bd3.CLAIM, bd4.CLAIM, bd5.CLAIM, BD6],
+    claims=[bd1a.CLAIM, BD1B, BD2, bd3.CLAIM, probes.BD4, probes.BD5, BD6],
 )

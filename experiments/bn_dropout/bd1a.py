@@ -55,10 +55,6 @@ GUARD_TITLE = ("Test-accuracy guard: final test accuracy, the claimed-better mod
 SIM_STEPS = np.arange(0, 601, 5)  # the single grids' evaluations (eval_every 5)
 
 
-def fast_label(setting: tuple[str, int]) -> str:
-    return f"{label(setting)}, BN at lr {LR_HIGH:g}"
-
-
 def steps_to_relative(a: pd.DataFrame, b: pd.DataFrame
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Steps until each of two runs' test accuracy first reaches, per replicate,
@@ -108,8 +104,8 @@ def decide_bd1a(rs: RunSet) -> Outcome:
     runs, curves = Runs.of(rs.final), Runs.of(rs.curves)
     settings, rows, guard_rows, notes = [], [], [], []
     for s in runs.settings():
-        for name, bn_lr, plain_lrs in ((label(s), LR, (LR,)),
-                                       (fast_label(s), LR_HIGH, (LR, LR_HIGH))):
+        fast = f"{label(s)}, BN at lr {LR_HIGH:g}"
+        for name, bn_lr, plain_lrs in ((label(s), LR, (LR,)), (fast, LR_HIGH, (LR, LR_HIGH))):
             bn, bn_c = runs.get(s, True, lr=bn_lr), curves.get(s, True, lr=bn_lr)
             plains = [(lr, runs.get(s, False, lr=lr), curves.get(s, False, lr=lr))
                       for lr in plain_lrs]

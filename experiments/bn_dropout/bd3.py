@@ -70,22 +70,23 @@ def bd3_cell(runs: Runs, s: tuple[str, int], p: float, placement: str) -> dict |
                                       null=MARGIN, clusters=ds)}
 
 
-def _bd3_setting(name: str, fam: stats.Family, members: list[tuple[dict, str]]) -> Setting:
-    """One setting's verdict; members come in pairs per rate (contrast, BN+DO − single).
+def _bd3_setting(name: str, fam: stats.Family, members: list[tuple[dict, str, float]]
+                 ) -> Setting:
+    """One setting's verdict; members (cell, name, CI level) come in pairs per rate
+    (contrast, BN+DO − single).
     Refuted needs BOTH of one rate above +MARGIN after Holm: the contrast alone is above
     it also when dropout alone collapses and BN+DO stays below BN alone (the quote's
     'worse than alone')."""
     both = [i for i in range(0, len(members), 2) if fam.against[i] and fam.against[i + 1]]
     if both:
         i = min(both, key=lambda i: max(fam.p_against[i], fam.p_against[i + 1]))
-        c, member = members[i + 1]
+        c, member, _ = members[i + 1]
         head = replace(c["better"], p=max(fam.p_against[i], fam.p_against[i + 1]))
         return Setting(name, stats.REFUTED, head,
                        f"rate {c['p']:g}, {member}: BN+DO above +{MARGIN:g} over both "
                        f"singles and the interaction contrast above +{MARGIN:g}, both "
                        "after Holm (intersection: p the larger)")
-    c, member = members[fam.deciding]
-    level = c["level"] if member.startswith("BN+DO") else 1 - stats.ALPHA
+    c, member, level = members[fam.deciding]
     if fam.verdict == stats.REFUTED:  # one member above +MARGIN, the other not
         other = members[fam.deciding ^ 1][1]
         return Setting(name, stats.INCONCLUSIVE, fam.effect,
@@ -115,13 +116,13 @@ def decide_bd3(rs: RunSet) -> Outcome:
             effects, members = [], []
             for c in cells:
                 effects += [c["contrast"], c["better"]]
-                members += [(c, "interaction contrast"), (c, f"BN+DO − {c['single']}")]
+                members += [(c, "interaction contrast", 1 - stats.ALPHA),
+                            (c, f"BN+DO − {c['single']}", c["level"])]
             fam = stats.family(effects, -1, "all")
             settings.append(_bd3_setting(name, fam, members))
-            for (c, member), e, h, a, ph in zip(members, fam.effects, fam.holds, fam.against,
-                                                fam.p_against, strict=True):
+            for (c, member, level), e, h, a, ph in zip(members, fam.effects, fam.holds,
+                                                       fam.against, fam.p_against, strict=True):
                 means = {k: float(np.nanmean(v)) for k, v in c["acc"].items()}
-                level = c["level"] if member.startswith("BN+DO") else 1 - stats.ALPHA
                 rows.append({"setting": name, "dropout p": c["p"], "member": member,
                              "none": means["none"], "BN": means["BN"], "DO": means["DO"],
                              "BN+DO": means["both"], **effect_row(e), "CI level": level,

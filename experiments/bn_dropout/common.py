@@ -55,6 +55,11 @@ def effect_row(e: stats.Effect, prefix: str = "") -> dict[str, float]:
                                                               e.p), strict=True)}
 
 
+def ordered(found: set[tuple[str, int]]) -> list[tuple[str, int]]:
+    """(preset, width) pairs that ran, in declared order (primary first), then the rest."""
+    return [s for s in SETTINGS if s in found] + sorted(found - set(SETTINGS))
+
+
 def last_step(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame.step == frame.step.max()]
 
@@ -86,10 +91,7 @@ class Runs:
                                 float(lr), scaling if p > 0 else ""))
 
     def settings(self) -> list[tuple[str, int]]:
-        """(preset, width) pairs that ran, primary first, then in declared order."""
-        found = {(k[0], k[1]) for k in self.frames}
-        order = [s for s in SETTINGS if s in found]
-        return order + sorted(found - set(order))
+        return ordered({(k[0], k[1]) for k in self.frames})
 
     def rates(self, s: tuple[str, int]) -> list[float]:
         return sorted({k[4] for k in self.frames if k[:2] == s and k[4] > 0})
