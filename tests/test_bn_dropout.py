@@ -9,9 +9,10 @@ import pytest
 import torch
 from torch import nn
 
-from experiments import bn_dropout
+from experiments.bn_dropout import EXPERIMENT, bd1a, bd3, common, probes
 from harness.core import stats
-from harness.judge.claims import Verdict, judge, planned_replicates
+from harness.judge.claims import Outcome, Verdict, judge, planned_replicates
+from harness.judge.families.base import NULL, PLANTED, steps
 from harness.judge.table import Table
 from harness.track.results import RunSet
 from harness.train.models import BatchedMLP
@@ -82,7 +83,7 @@ def test_dropout_placement_last_acts_only_after_the_last_block(compose_cfg):
 
 def test_batch_norm_and_dropout_probes(compose_cfg):
     cfg = compose_cfg(["model.widths=[16,16]", "model.batch_norm=true", "model.dropout=0.3",
-                       "trainer.replicates=3", "trainer.steps=40", "trainer.epochs=null",
+                       "trainer.replicates=3", "trainer.steps=20", "trainer.epochs=null",
                        "trainer.evals=2", "trainer.probes=[batch_norm,dropout]"])
     result = train(cfg)
     bn, do = result.tables["batch_norm"], result.tables["dropout"]
@@ -118,7 +119,7 @@ def test_bd5_refutes_a_model_that_forgets_the_rescaling(compose_cfg, monkeypatch
 
     monkeypatch.setattr(BatchedMLP, "drop", forgetful)
     frames = []
-    for p in bn_dropout.RATES["bn_digits"]:
+    for p in common.RATES["bn_digits"]:
         cfg = compose_cfg(["model.widths=[16,16]", f"model.dropout={p}",
                            "model.dropout_scaling=test", "trainer.replicates=4",
                            "trainer.steps=20", "trainer.epochs=null", "trainer.evals=1",
@@ -126,13 +127,13 @@ def test_bd5_refutes_a_model_that_forgets_the_rescaling(compose_cfg, monkeypatch
         frames.append(train(cfg).tables["dropout"].assign(dropout=p))
     table = pd.concat(frames, ignore_index=True).assign(
         grid="g", preset="bn_digits", width=128, batch_norm=False,
-        bn_after_activation=False, dropout_placement="every", lr=bn_dropout.LR,
+        bn_after_activation=False, dropout_placement="every", lr=common.LR,
         dropout_scaling="test")
     final = table[table.step == table.step.max()].assign(dataset=table.replicate * 1.0)
-    rs = RunSet.from_tables(bn_dropout.NAME, bn_dropout.AXES, final, dropout=table)
-    v = judge(CLAIMS["BD-5"], bn_dropout.NAME, CLAIMS["BD-5"].decide(rs))
+    rs = RunSet.from_tables(common.NAME, common.AXES, final, dropout=table)
+    v = judge(CLAIMS["BD-5"], common.NAME, CLAIMS["BD-5"].decide(rs))
     assert v.verdict == stats.REFUTED
-    assert v.ci_high < -bn_dropout.SCALE_TOL  # scale 1 − p: at least 0.1 below 1
+    assert v.ci_high < -probes.SCALE_TOL  # scale 1 − p: at least 0.1 below 1
 
 
 def test_probes_do_not_change_training_with_dropout(compose_cfg):
@@ -147,26 +148,37 @@ def test_probes_do_not_change_training_with_dropout(compose_cfg):
 
 # ---------------------------------------------------------------- decision rules
 
-CLAIMS = {c.id: c for c in bn_dropout.EXPERIMENT.claims}
+CLAIMS = {c.id: c for c in EXPERIMENT.claims}
 
 
-def _verdict(claim_id: str, planted: bool, effect: float | None = None, seed: int = 0):
+def _verdict(claim_id: str, planted: bool, scale: float | None = None, seed: int = 0):
     claim = CLAIMS[claim_id]
-    extra = () if effect is None else (effect,)  # tests only: an effect of this size
+    extra = () if scale is None else (scale,)  # tests only: scale × min_effect
     runs = claim.simulate(np.random.default_rng(seed), planted, *extra)
-    return judge(claim, bn_dropout.NAME, claim.decide(runs))
+    return judge(claim, common.NAME, claim.decide(runs))
+
+
+@pytest.fixture(scope="module")
+def planted() -> dict[str, tuple[RunSet, Outcome]]:
+    """BD-1a's and BD-3's planted runs (seed 0) and outcomes, built once for the tests
+    that read them."""
+    out = {}
+    for claim_id in ("BD-1a", "BD-3"):
+        rs = CLAIMS[claim_id].simulate(np.random.default_rng(0), True)
+        out[claim_id] = (rs, CLAIMS[claim_id].decide(rs))
+    return out
 
 
 def test_replicates_match_the_experiment_yaml(compose_cfg):
     cfg = compose_cfg(experiment="bn_dropout")
-    assert cfg.trainer.replicates == bn_dropout.REPLICATES
-    assert bn_dropout.REPLICATES == planned_replicates(list(CLAIMS.values()))
+    assert cfg.trainer.replicates == common.REPLICATES
+    assert common.REPLICATES == planned_replicates(list(CLAIMS.values()))
     assert list(cfg.claims) == list(CLAIMS)
 
 
 @pytest.mark.parametrize(("claim_id", "obvious", "opposite"), [
-    ("BD-1a", 0.6, -0.6),  # steps saved by BN (0.6 × MIN_STEPS / GAP_MIN = 300; SD 118) / lost
-    ("BD-3", 0.05, -0.1),  # BN+DO this far below the +0.01 margin / above it
+    ("BD-1a", 30, -30),  # steps saved by BN (30 × MIN_STEPS = 300; SD 118) / lost
+    ("BD-3", 5, -10),  # BN+DO 0.05 below the +0.01 margin / 0.1 above it (× ACC_MIN)
 ])
 def test_empirical_rules_find_an_obvious_effect_and_refute_its_opposite(claim_id, obvious,
                                                                         opposite):
@@ -190,14 +202,14 @@ def test_the_accuracy_guard_withholds_support_from_a_model_that_ends_worse(claim
     non-inferiority guard turns support into inconclusive, its difference the statistic."""
     claim = CLAIMS[claim_id]
     rs = claim.simulate(np.random.default_rng(0), True, scale=5.0)
-    assert judge(claim, bn_dropout.NAME, claim.decide(rs)).verdict == stats.SUPPORTED
+    assert judge(claim, common.NAME, claim.decide(rs)).verdict == stats.SUPPORTED
     rs = claim.simulate(np.random.default_rng(0), True, scale=5.0)  # read nothing yet
     fin = rs.final
     worse = fin.batch_norm.astype(bool) if claim_id == "BD-1b" else fin.dropout > 0
     fin.loc[worse, ["test_acc", "train_acc"]] -= 0.05  # the same gap, worse on test
-    v = judge(claim, bn_dropout.NAME, claim.decide(rs))
+    v = judge(claim, common.NAME, claim.decide(rs))
     assert v.verdict == stats.INCONCLUSIVE and "guard not met" in v.decided_by
-    assert v.effect == pytest.approx(-0.05, abs=0.02) and v.ci_low < -bn_dropout.ACC_MIN
+    assert v.effect == pytest.approx(-0.05, abs=0.02) and v.ci_low < -common.ACC_MIN
 
 
 def test_task_final_reads_back_what_it_synthesizes_and_names_the_levels():
@@ -211,7 +223,7 @@ def test_task_final_reads_back_what_it_synthesizes_and_names_the_levels():
     assert set(rs.final.bn_after_activation) == {True, False}
     assert set(rs.final.preset) == {"bn_digits"} and set(rs.final.width) == {32}
     extra = rs.final.assign(lr=0.03, test_acc=0.0)  # another lr: not read
-    rs = RunSet.from_tables(bn_dropout.NAME, rs.axes,
+    rs = RunSet.from_tables(common.NAME, rs.axes,
                             pd.concat([rs.final, extra], ignore_index=True))
     back = m.read(rs, "digits w32")
     assert back.levels == t.levels and np.allclose(back.values, t.values)
@@ -220,7 +232,7 @@ def test_task_final_reads_back_what_it_synthesizes_and_names_the_levels():
 
 
 def test_bd3_settings_are_task_by_placement_and_two_members_per_rate():
-    v = _verdict("BD-3", True, 0.05)
+    v = _verdict("BD-3", True, 5)
     assert v.primary_setting == "digits w128 / dropout before BN (every)"
     assert len(v.settings) == 6
     table = next(t for title, t in v.tables.items() if "2×2 cells" in title)
@@ -228,20 +240,19 @@ def test_bd3_settings_are_task_by_placement_and_two_members_per_rate():
     assert set(table.member.str.split(" ").str[0]) == {"interaction", "BN+DO"}
 
 
-@pytest.mark.parametrize("boundary", bn_dropout.BD3_MEMBERS)
+@pytest.mark.parametrize("boundary", bd3.BD3_MEMBERS)
 def test_bd3_each_member_at_its_boundary_is_rarely_supported(boundary):
     claim = CLAIMS["BD-3"]
-    labels = [judge(claim, bn_dropout.NAME, claim.decide(bn_dropout.simulate_bd3(
+    labels = [judge(claim, common.NAME, claim.decide(bd3.simulate_bd3(
         np.random.default_rng(seed), False, boundary=boundary))).verdict
-        for seed in range(40)]
-    assert labels.count(stats.SUPPORTED) <= 4, labels
+        for seed in range(20)]  # at most 10% supported (none in 40 seeds)
+    assert labels.count(stats.SUPPORTED) <= 2, labels
 
 
-def test_bd1a_target_is_reached_by_both_runs_of_every_pair():
-    rs = bn_dropout.simulate_bd1a(np.random.default_rng(0), True)
-    curves = bn_dropout.Runs.of(rs.curves)
-    s = bn_dropout.PRIMARY
-    a, b, target = bn_dropout.steps_to_relative(curves.get(s, False), curves.get(s, True))
+def test_bd1a_target_is_reached_by_both_runs_of_every_pair(planted):
+    curves = common.Runs.of(planted["BD-1a"][0].curves)
+    s = common.PRIMARY
+    a, b, target = bd1a.steps_to_relative(curves.get(s, False), curves.get(s, True))
     assert np.isfinite(a).all() and np.isfinite(b).all() and (target > 0.5).all()
 
 
@@ -250,28 +261,27 @@ def test_bd1a_loss_target_is_the_plain_runs_final_loss_and_never_is_inf():
         return pd.DataFrame({"replicate": 0, "step": [0, 5, 10], "train_loss": losses})
 
     plain, fast, never = curve([1.0, 0.5, 0.4]), curve([1.0, 0.41, 0.3]), curve([1, 1, 1.0])
-    (a, b, c), target = bn_dropout.steps_to_loss(plain, plain, fast, never)
-    assert target[0] == pytest.approx(bn_dropout.LOSS_FACTOR * 0.4)
+    (a, b, c), target = bd1a.steps_to_loss(plain, plain, fast, never)
+    assert target[0] == pytest.approx(bd1a.LOSS_FACTOR * 0.4)
     assert (a[0], b[0], c[0]) == (10.0, 5.0, np.inf)
 
 
-def test_bd3_no_better_member_uses_bonferroni_bounds_over_the_two_singles():
+def test_bd3_no_better_member_uses_bonferroni_bounds_over_the_two_singles(planted):
     """'No better than the better single' may rest on either single: each is tested at
     α/2 (97.5% bound, p doubled), so picking the lower bound keeps the size at α."""
-    runs = bn_dropout.Runs.of(bn_dropout.simulate_bd3(np.random.default_rng(0), True).final)
-    cell = bn_dropout.bd3_cell(runs, bn_dropout.PRIMARY, 0.1, "every")
-    acc, ds = cell["acc"], runs.clusters(bn_dropout.PRIMARY)
+    runs = common.Runs.of(planted["BD-3"][0].final)
+    cell = bd3.bd3_cell(runs, common.PRIMARY, 0.1, "every")
+    acc, ds = cell["acc"], runs.clusters(common.PRIMARY)
     e = stats.paired(acc["both"], acc[cell["single"]], confidence=0.975,
-                     null=bn_dropout.MARGIN, clusters=ds)
+                     null=bd3.MARGIN, clusters=ds)
     assert cell["better"].ci_high == pytest.approx(e.ci_high)
     assert cell["better"].p == pytest.approx(min(1.0, 2 * e.p))
 
 
-def test_bd3_and_bd1a_notes_say_what_is_not_tested():
-    out = CLAIMS["BD-3"].decide(bn_dropout.simulate_bd3(np.random.default_rng(0), True))
-    assert bn_dropout.BD3_UNTESTED in out.notes
-    out = CLAIMS["BD-1a"].decide(bn_dropout.simulate_bd1a(np.random.default_rng(0), True))
-    assert len(out.notes) == 1 and "tie-limited" in out.notes[0]
+def test_bd3_and_bd1a_notes_say_what_is_not_tested(planted):
+    assert bd3.BD3_UNTESTED in planted["BD-3"][1].notes
+    notes = planted["BD-1a"][1].notes
+    assert len(notes) == 1 and "tie-limited" in notes[0]
 
 
 def test_bd4_passes_torch_and_fails_a_broken_implementation():
@@ -279,35 +289,36 @@ def test_bd4_passes_torch_and_fails_a_broken_implementation():
     assert v.verdict == stats.SUPPORTED and v.category == "implementation check"
     claim = CLAIMS["BD-4"]
     runs = claim.simulate(np.random.default_rng(0), True, broken=True)
-    assert judge(claim, bn_dropout.NAME, claim.decide(runs)).verdict == stats.REFUTED
+    assert judge(claim, common.NAME, claim.decide(runs)).verdict == stats.REFUTED
 
 
 def test_bd5_refutes_a_scale_of_0_7_in_every_run():
     """The rescaling forgotten at p = 0.3 (scale 0.7), through BD-5's own measure."""
     claim = CLAIMS["BD-5"]
-    runs = claim.simulate(np.random.default_rng(0), True, scale=-0.3 / bn_dropout.SCALE_TOL)
-    v = judge(claim, bn_dropout.NAME, claim.decide(runs))
+    runs = claim.simulate(np.random.default_rng(0), True, scale=-0.3 / probes.SCALE_TOL)
+    v = judge(claim, common.NAME, claim.decide(runs))
     assert v.verdict == stats.REFUTED and v.category == "implementation check"
-    assert v.ci_high < -bn_dropout.SCALE_TOL and v.p_value < stats.ALPHA
+    assert v.ci_high < -probes.SCALE_TOL and v.p_value < stats.ALPHA
 
 
-@pytest.mark.parametrize("boundary", bn_dropout.BD4_CONDITIONS)
+@pytest.mark.parametrize("boundary", probes.BD4_CONDITIONS)
 def test_bd4_each_condition_at_its_boundary_is_rarely_supported(boundary):
     claim = CLAIMS["BD-4"]
-    labels = [judge(claim, bn_dropout.NAME, claim.decide(bn_dropout.simulate_bd4(
+    labels = [judge(claim, common.NAME, claim.decide(probes.simulate_bd4(
         np.random.default_rng(seed), False, boundary=boundary))).verdict
-        for seed in range(40)]
-    assert labels.count(stats.SUPPORTED) <= 4, labels
+        for seed in range(20)]  # at most 10% supported (none in 40 seeds)
+    assert labels.count(stats.SUPPORTED) <= 2, labels
     if boundary == "running":  # deterministic: the tolerance itself is not below it
         assert set(labels) == {stats.INCONCLUSIVE}
 
 
 def test_least_favourable_null_has_one_member_at_zero():
+    """The simulators' members (engine's steps): at the null one at 0, the rest at effect."""
     rng = np.random.default_rng(0)
     for _ in range(5):
-        m = bn_dropout._members(rng, False, None, 0.02, 3)
+        m = steps(rng, 3, NULL, 0.02)
         assert (m == 0).sum() == 1 and (m == 0.02).sum() == 2
-    assert (bn_dropout._members(rng, True, None, 0.02, 3) == 0.02).all()
+    assert (steps(rng, 3, PLANTED, 0.02) == 0.02).all()
 
 
 def test_decisions_are_fast_enough_to_calibrate():
@@ -323,22 +334,20 @@ def test_decisions_are_fast_enough_to_calibrate():
 
 def _bd3_one_cell(bn: float, do: float, both: float) -> Verdict:
     """The primary setting at one rate, accuracies shifted from plain by these."""
-    s = bn_dropout.PRIMARY
-    c = [bn_dropout._cond(s, False), bn_dropout._cond(s, True),
-         bn_dropout._cond(s, False, 0.1), bn_dropout._cond(s, True, 0.1)]
-    rs = bn_dropout._sim_final(np.random.default_rng(0), 0.01, c,
-                               dict(zip(c, (0.0, bn, do, both), strict=True)))
-    return judge(CLAIMS["BD-3"], bn_dropout.NAME, CLAIMS["BD-3"].decide(rs))
+    s = common.PRIMARY
+    c = [common.cond(s, False), common.cond(s, True),
+         common.cond(s, False, 0.1), common.cond(s, True, 0.1)]
+    rs = RunSet.from_tables(common.NAME, common.AXES, common.sim_final(
+        np.random.default_rng(0), 0.01, c, dict(zip(c, (0.0, bn, do, both), strict=True))))
+    return judge(CLAIMS["BD-3"], common.NAME, CLAIMS["BD-3"].decide(rs))
 
 
-def test_bd3_refutes_only_when_bn_do_beats_both_singles_and_the_interaction():
+def test_bd3_refutes_only_when_bn_do_beats_both_singles_and_the_interaction(planted):
     # dropout alone collapses, BN rescues part of it, BN+DO far below BN alone: the
     # contrast is far above +0.01 but this is the quote's 'worse than alone'
     v = _bd3_one_cell(0.0, -0.3, -0.16)
     assert v.verdict == stats.INCONCLUSIVE and "no '1+1>2'" in v.decided_by
     v = _bd3_one_cell(0.0, 0.0, 0.1)  # 1+1>2: above both singles and the interaction
     assert v.verdict == stats.REFUTED and v.effect == pytest.approx(0.1, abs=0.02)
-    table = next(t for title, t in CLAIMS["BD-3"].decide(
-        bn_dropout.simulate_bd3(np.random.default_rng(0), True)).tables.items()
-        if "2×2 cells" in title)
+    table = next(t for title, t in planted["BD-3"][1].tables.items() if "2×2 cells" in title)
     assert set(table["CI level"]) <= {0.95, 0.975}
