@@ -40,9 +40,14 @@ CLAIMS = {c.id: c for c in EXPERIMENT.claims}
 SIMULATE = {"BS-3": simulate_bs3, "BS-4": simulate_bs4}
 
 
-def test_constants_match_the_experiment_yaml():
+@pytest.fixture(scope="module")
+def cfg():
+    """The experiment's composed config, once for the module (composing costs ~0.25 s)."""
     with hydra_context():
-        cfg = compose("config", overrides=["experiment=batch_size"])
+        return compose("config", overrides=["experiment=batch_size"])
+
+
+def test_constants_match_the_experiment_yaml(cfg):
     assert cfg.trainer.replicates == REPLICATES
     assert sorted(CLAIMS) == list(cfg.claims)
     _, points = sweep_points("batch_size")
@@ -64,18 +69,16 @@ def test_constants_match_the_experiment_yaml():
     assert main == set(PRESET_ORDER)
 
 
-def test_abid2018_evaluates_near_exp8s_epochs():
+def test_abid2018_evaluates_near_exp8s_epochs(cfg):
     """Exp 8 stored training accuracy after update ⌊k·5000/batch⌋ + 2, k = 1 ... 14;
     ours (one evaluation per epoch) lands within 2 updates of each."""
-    with hydra_context():
-        for b in BATCHES:
-            cfg = compose("config", overrides=["experiment=batch_size",
-                                               f"trainer.batch_size={b}"])
-            steps = total_steps(cfg.trainer, 400)
-            ours = eval_schedule(cfg.trainer, steps)
-            for k in range(1, 15):
-                abid = math.floor(k * 5000 / b) + 2
-                assert min(abs(s - abid) for s in ours) <= 2, (b, k)
+    trainer = cfg.trainer.copy()  # the step budget and schedule read only the trainer
+    for b in BATCHES:
+        trainer.batch_size = b
+        ours = eval_schedule(trainer, total_steps(trainer, 400))
+        for k in range(1, 15):
+            abid = math.floor(k * 5000 / b) + 2
+            assert min(abs(s - abid) for s in ours) <= 2, (b, k)
 
 
 @pytest.mark.parametrize("claim", sorted(SIMULATE))
@@ -84,7 +87,7 @@ def test_obvious_effects_get_the_right_label(claim, scale, label):
     """An obvious planted effect is supported, a strong opposite one refuted, and every
     decided setting's CI excludes its null (the CI is dual to the test)."""
     extra = {"gap": 0.2} if claim == "BS-4" else {}  # a baseline drop worth explaining
-    for seed in range(3):
+    for seed in range(2):
         rs = SIMULATE[claim](np.random.default_rng(seed), True, scale=scale, **extra)
         outcome = CLAIMS[claim].decide(rs)
         verdict = judge(CLAIMS[claim], "batch_size", outcome)
@@ -99,8 +102,8 @@ def test_no_effect_is_rarely_supported(claim):
     labels = [judge(CLAIMS[claim], "batch_size",
                     CLAIMS[claim].decide(CLAIMS[claim].simulate(np.random.default_rng(s),
                                                                 False))).verdict
-              for s in range(20)]
-    assert labels.count(stats.SUPPORTED) <= 2
+              for s in range(10)]
+    assert labels.count(stats.SUPPORTED) <= 1
 
 
 def test_least_favourable_null_puts_one_member_at_the_null():
@@ -276,7 +279,7 @@ def test_steps_to_target_is_relative_to_each_replicates_bayes_accuracy():
 
 def test_fraction_removed_fieller_ci_is_dual_to_its_test():
     rng = np.random.default_rng(1)
-    for _ in range(200):
+    for _ in range(100):
         n = int(rng.integers(5, 40))
         base = rng.normal(rng.uniform(0.02, 0.2), 0.05, n)
         ctrl = 0.5 * base + rng.normal(rng.normal(0, 0.03), 0.05, n)
