@@ -1,20 +1,12 @@
 """Batch size vs held-out accuracy, runtime and loss oscillation: claims BS-1 ... BS-5a/b.
 
 Faithful setup: Abid (2018) Exp 8 (preset abid2018). Two grids (conf/experiment/
-batch_size.yaml): ``main`` sweeps abid2018 and its controls (each a preset in
-conf/preset/: same_steps, lr_scaled, lr_sqrt, sgd, identity_cov) over the batch sizes
-with many replicates per run, evaluated once per epoch and tracing the full training loss
-over the updates after each evaluation (BS-5's bursts); ``timing`` (preset timing:
-abid2018's network and data, one model per run, 30 epochs) repeats each batch size as
-independent runs, launched one at a time after everything else, in rounds (every batch
-size once per round, so a slow drift of the machine touches every batch size alike);
-each run logs cpu_per_wall (its process CPU seconds / wall seconds over the training
-loop), and BS-1 is inconclusive where any fell below CPU_BOUND (the run shared its
-core); the 1-minute load averages at its start and end are tabled as context.
-Runtime verdicts (BS-1, BS-3's time axis) read only the timing
-runs (:func:`timing_runs`, grid == "timing"); accuracy and oscillation verdicts read only
-the main grid, whose wall times (final.csv ``time_to_target_s``, run ``train_time_s``) no
-rule reads (a test checks).
+batch_size.yaml): ``main`` sweeps abid2018 and its controls (conf/preset/: same_steps,
+lr_scaled, lr_sqrt, sgd, identity_cov) over the batch sizes, evaluated every epoch and
+tracing the loss over the updates after each evaluation (BS-5); ``timing`` times one model
+per run, repeated in rounds (every batch size once per round) after everything else. Runtime
+verdicts (BS-1, BS-3's time axis) read only the timing runs; the others read only the main
+grid, whose wall times no rule reads (a test checks).
 """
 
 from __future__ import annotations
@@ -34,9 +26,6 @@ from harness.judge.measures import Final
 # 0.024, 0.062, 0.034; half-width / t(0.975, 11) · √12); a 16-replicate pilot with one
 # dataset per replicate gave 0.040.
 BS2_MIN_EFFECT, BS2_PILOT_SD = 0.02, 0.035
-# Exp 8's protocol (150 epochs, one learning rate) with what the quote leaves open varied
-# (sgd, identity_cov); same_steps drops the fixed-epochs premise and lr_scaled and lr_sqrt
-# change the rate with the batch: shown only.
 BS2 = Claim(
     "BS-2", "002 (Q43)", "测试正确率随着批大小的增加而单调递减",
     "Under Exp 8's protocol (150 epochs, one learning rate for every batch size), "

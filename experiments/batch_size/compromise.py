@@ -40,19 +40,11 @@ BS3_MIN_EFFECT, BS3_PILOT_SD = math.log(1.25), 0.4
 BS3_TIMING_SD = 0.04
 
 
-def log_seconds_per_step(rs: RunSet) -> dict[int, np.ndarray]:
-    """batch -> log training seconds per step of each timing repeat (one model)."""
-    t = timing_runs(rs)
-    return {int(b): np.log(g.s_per_step.to_numpy(float)) for b, g in t.groupby("batch_size")}
-
-
 def steps_to_target(rs: RunSet, preset: str = PRIMARY, metric: str = "test_acc",
                     target: float | None = None) -> pd.DataFrame:
-    """Replicate × batch size: the step where ``metric`` first reaches the target
-    (default TARGET_FRACTION × the replicate's own Bayes accuracy, else the absolute
-    ``target``), interpolated linearly between that evaluation and the one before it
-    (evaluations are an epoch apart: 500 updates at batch 1); +inf where it never
-    does."""
+    """Replicate × batch size: the step where ``metric`` first reaches TARGET_FRACTION ×
+    the replicate's Bayes accuracy (or the absolute ``target``), interpolated from the
+    evaluation before (an epoch apart: 500 updates at batch 1); +inf where it never does."""
     cur, fin = main_rows(rs, preset, "curves"), main_rows(rs, preset)
     if cur.empty or fin.empty:
         return pd.DataFrame()
@@ -87,29 +79,22 @@ def _cluster_median(x: np.ndarray, clusters: np.ndarray) -> np.ndarray:
 
 def _rival_effect(log_steps64: np.ndarray, log_steps_b: np.ndarray, c: stats.Effect,
                   n: int) -> stats.Effect:
-    """BS-3's comparison of batch 64 with one rival: the median over replicates of
-    log(time at 64 / time at the rival) = log steps ratio + c, c = the difference of
-    mean log seconds per step (timing repeats, Welch 95% CI). The uncertainty of c is
-    carried by taking it at the end of its CI least favourable to each conclusion: the
-    CI runs from the sign-test CI's lower end at c's lower end to its upper end at c's
-    upper end, and p is the sign test's at the end that decides (so the CI excludes 0
-    exactly when p < α)."""
+    """Batch 64 vs one rival: median log(time at 64 / at the rival) = log steps ratio + c,
+    c = the Welch difference of mean log seconds per step, taken at the end of its CI least
+    favourable to each conclusion (so the CI excludes 0 exactly when p < α)."""
     lo_c, hi_c = (c.ci_low, c.ci_high) if np.isfinite([c.ci_low, c.ci_high]).all() else (
         c.mean, c.mean)
     mid = stats.sign_test(log_steps64 + c.mean, log_steps_b)
     low = stats.sign_test(log_steps64 + lo_c, log_steps_b)
     high = stats.sign_test(log_steps64 + hi_c, log_steps_b)
-    if high.ci_high < 0:
-        p = high.p
-    elif low.ci_low > 0:
-        p = low.p
-    else:
-        p = max(min(low.p, high.p), stats.ALPHA)
+    p = high.p if high.ci_high < 0 else low.p if low.ci_low > 0 else max(min(low.p, high.p),
+                                                                         stats.ALPHA)
     return stats.Effect(mid.mean, low.ci_low, high.ci_high, n, float(p), mid.n_datasets)
 
 
 def decide_bs3(rs: RunSet) -> Outcome:
-    log_sps = log_seconds_per_step(rs)
+    log_sps = {int(b): np.log(g.s_per_step.to_numpy(float))  # per timing repeat
+               for b, g in timing_runs(rs).groupby("batch_size")}
     steps = steps_to_target(rs)
     levels = [b for b in BATCHES if b in steps.columns and log_sps.get(b, ()).__len__() >= 2]
     if 64 not in levels or len(levels) < 2:

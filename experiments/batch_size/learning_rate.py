@@ -44,11 +44,9 @@ BS4_METRICS = {"train_acc": (PRIMARY, "training accuracy (the metric Exp 8 plott
 
 def fraction_removed(base: np.ndarray, ctrl: np.ndarray, clusters: np.ndarray,
                      null: float = 0.5) -> stats.Effect:
-    """Fraction of the baseline gap a control removes, f = 1 − mean(ctrl) / mean(base),
-    with its Fieller 95% CI and the two-sided t-test of f = ``null`` (the one-sample t of
-    ctrl − (1 − null)·base over datasets). The CI is the set of f0 that test does not
-    reject, so it excludes ``null`` exactly when p < α; where the baseline gap is not
-    distinguishable from 0 the set is unbounded and no test is reported (p = NaN)."""
+    """f = 1 − mean(ctrl) / mean(base) over datasets, the t-test of f = ``null`` (one-sample t
+    of ctrl − (1 − null)·base) and its dual Fieller 95% CI, unbounded with p = NaN where the
+    baseline gap is not distinguishable from 0."""
     ok = np.isfinite(base) & np.isfinite(ctrl)
     frame = pd.DataFrame({"b": base[ok], "c": ctrl[ok], "k": clusters[ok]})
     units = frame.groupby("k", sort=False)[["b", "c"]].mean()
@@ -60,12 +58,7 @@ def fraction_removed(base: np.ndarray, ctrl: np.ndarray, clusters: np.ndarray,
     s = np.cov(b, c, ddof=1) / k  # covariance of the two means
     t = sps.t.ppf(1 - stats.ALPHA / 2, k - 1)
     f = 1 - cm / bm if bm != 0 else math.nan
-    z = c - (1 - null) * b
-    se = z.std(ddof=1) / math.sqrt(k)
-    if se > 0:
-        p = float(2 * sps.t.sf(abs(z.mean()) / se, k - 1))
-    else:
-        p = 0.0 if z.mean() != 0 else 1.0
+    p = stats.mean_ci(c - (1 - null) * b).p
     # Fieller: θ = mean(c)/mean(b) with (cm − θ·bm)² ≤ t²·(s_cc − 2θ·s_bc + θ²·s_bb)
     qa = bm**2 - t**2 * s[0, 0]
     qb = -2 * (cm * bm - t**2 * s[0, 1])
@@ -82,11 +75,8 @@ def fraction_removed(base: np.ndarray, ctrl: np.ndarray, clusters: np.ndarray,
 
 def _bs4_setting(frames: dict[str, pd.DataFrame], metric: str
                  ) -> tuple[Setting, dict[str, pd.DataFrame]] | None:
-    """BS-4 on one accuracy metric: does re-scaling the learning rate at the largest
-    batch recover more than half of the abid2018 gap (smallest − largest batch)? Batch
-    1 is held at its abid2018 value, so a control that hurts the small batch (same_steps
-    gives batch 1 about 2.3 epochs) cannot count as closing the gap. None when runs
-    are missing."""
+    """BS-4 on one accuracy metric (None when runs are missing); batch 1 is held at abid2018
+    so that a control that hurts the small batch (same_steps) closes no gap."""
     name, label = BS4_METRICS[metric]
     levels, base_acc, clusters = wide_frame(frames.get(PRIMARY), metric)
     ctrl = {p: wide_frame(frames.get(p), metric)[1] for p in CONTROLS}
@@ -123,8 +113,8 @@ def _bs4_setting(frames: dict[str, pd.DataFrame], metric: str
     fr = {p: fraction_removed(gap, base_acc[lo] - c[hi], clusters) for p, c in ctrl.items()}
     judged = [p for p in CONTROLS if p in LR_CONTROLS]
     _, adj = stats.holm([fr[p].p for p in judged])
-    holds = {p: bool(a < stats.ALPHA and fr[p].mean > 0.5) for p, a in zip(judged, adj,
-                                                                          strict=True)}
+    holm_of = dict(zip(judged, adj, strict=True))
+    holds = {p: bool(holm_of[p] < stats.ALPHA and fr[p].mean > 0.5) for p in judged}
     against = {p: bool(fr[p].p < stats.ALPHA and fr[p].mean < 0.5) for p in judged}
     verdict = stats.decide(any(holds.values()), all(against.values()))
     if verdict == stats.SUPPORTED:
@@ -136,7 +126,6 @@ def _bs4_setting(frames: dict[str, pd.DataFrame], metric: str
     else:
         pick = max((p for p in judged if not against[p]), key=lambda p: fr[p].mean)
         how = f"undecided learning-rate rule: {pick}"
-    holm_of = dict(zip(judged, adj, strict=True))
     tables[f"Fraction of the {label} gap recovered at batch {hi} (batch {lo} held at "
            "abid2018; Fieller 95% CI, test of 0.5)"] = pd.DataFrame([
                {"control": p, "judged": p in judged, "fraction_recovered": fr[p].mean,
@@ -184,8 +173,7 @@ def simulate_bs4(rng: np.random.Generator, planted: bool, scale: float | None = 
     robustness) unless ``scale`` is given; at the smallest batch the controls sit at
     abid2018's level (the rule never reads them)."""
     ends = (BATCHES[0], BATCHES[-1])
-    presets_ = (PRIMARY, *CONTROLS)
-    values: dict[str, dict[str, np.ndarray]] = {p: {} for p in presets_}
+    values: dict[str, dict[str, np.ndarray]] = {p: {} for p in (PRIMARY, *CONTROLS)}
     for metric in BS4_METRICS:
         g = BS4_ASSUMED_GAP[metric] if gap is None else gap
         shift = scale if scale is not None else float(planted or metric != "train_acc")

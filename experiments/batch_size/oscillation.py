@@ -45,14 +45,9 @@ BS5A_MIN_EFFECT, BS5A_PILOT_SD = math.log(2), 0.96
 
 
 def matched_bursts(rs: RunSet) -> dict[str, pd.DataFrame]:
-    """BS-5's rows, per main-grid preset: for each replicate and batch size the loss
-    burst (probe table ``loss_bursts``: the ``jitter_burst`` updates after an
-    evaluation) at a matched training loss. The replicate's matched level is the
-    highest of its batch sizes' lowest burst-start losses (the lowest level every batch
-    size reached, so it is reachable in every setting by construction); each batch size
-    contributes its first burst that starts at or below it. Columns: batch_size,
-    replicate, dataset, matched_loss, step, start_loss, dlog_std (std of the
-    step-to-step change of log full training loss), batch_loss_std."""
+    """BS-5's rows per main-grid preset: each replicate's and batch size's first loss burst
+    (probe ``loss_bursts``) starting at or below the replicate's matched level, the highest
+    of its batch sizes' lowest burst-start losses (a level every batch size reached)."""
     b = rs.table("loss_bursts")
     fin = rs.final
     if b.empty or fin.empty or "grid" not in b:

@@ -70,21 +70,17 @@ class TimingRuns(Measure):
         t = timing_runs(rs)
         if t.empty:
             return {}, []
-        per_batch = t.groupby("batch_size").agg(
-            repeats=("s_per_epoch", "size"), median_s_per_epoch=("s_per_epoch", "median"),
-            min_s_per_epoch=("s_per_epoch", "min"), max_s_per_epoch=("s_per_epoch", "max"),
-            median_s_per_step=("s_per_step", "median")).reset_index()
+        cols = dict(repeats=("s_per_epoch", "size"), median_s_per_epoch=("s_per_epoch", "median"),
+                    min_s_per_epoch=("s_per_epoch", "min"), max_s_per_epoch=("s_per_epoch", "max"),
+                    median_s_per_step=("s_per_step", "median"))
         if "cpu_per_wall" in t:
-            cpu = t.groupby("batch_size").cpu_per_wall.agg(["mean", "min"])
-            per_batch["cpu_per_wall_mean"] = per_batch.batch_size.map(cpu["mean"])
-            per_batch["cpu_per_wall_min"] = per_batch.batch_size.map(cpu["min"])
-            per_batch["runs_below_cpu_bound"] = per_batch.batch_size.map(
-                (t.cpu_per_wall < CPU_BOUND).groupby(t.batch_size).sum()).astype(int)
+            cols.update(cpu_per_wall_mean=("cpu_per_wall", "mean"),
+                        cpu_per_wall_min=("cpu_per_wall", "min"),
+                        runs_below_cpu_bound=("cpu_per_wall", lambda c: (c < CPU_BOUND).sum()))
         for col in ("load_avg_start", "load_avg_1m"):  # context only: they lag
             if col in t:
-                load = t.groupby("batch_size")[col].agg(["mean", "max"])
-                per_batch[f"{col}_mean"] = per_batch.batch_size.map(load["mean"])
-                per_batch[f"{col}_max"] = per_batch.batch_size.map(load["max"])
+                cols.update({f"{col}_mean": (col, "mean"), f"{col}_max": (col, "max")})
+        per_batch = t.groupby("batch_size").agg(**cols).reset_index()
         return {"Timing runs per batch size (one model per run, training time only; "
                 "cpu_per_wall and load averages over its runs)": per_batch}, []
 
