@@ -98,11 +98,9 @@ class MatchedBursts(Measure):
         bursts = {} if rows.empty else {str(p): g for p, g in rows.groupby("preset", sort=False)}
         spread = []
         for preset, df in bursts.items():
-            levels_b, samples, clusters = log_metric(df, "batch_loss_std")
-            spread.append(level_frame(levels_b, samples, clusters, preset, np.exp))
             matched = df.groupby("batch_size")[["matched_loss", "start_loss", "step"]].median()
-            spread[-1] = spread[-1].join(matched.rename(columns={"step": "burst_step"}),
-                                         on="batch_size")
+            spread.append(level_frame(*log_metric(df, "batch_loss_std"), preset, np.exp).join(
+                matched.rename(columns={"step": "burst_step"}), on="batch_size"))
         tables = {
             "Where the matched level sits (full training loss; ln 2 = a constant "
             "prediction), which batch size set it (replicates), and the median burst step "
@@ -135,9 +133,8 @@ class MatchedBursts(Measure):
 
 
 def _matched_level_table(bursts: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Where BS-5's matched level sits, per preset: its median and range over
-    replicates, how many replicates' level each batch size set (the highest of the
-    batch sizes' lowest burst-start losses), and each batch size's median burst step."""
+    """Where BS-5's matched level sits, per preset: its median and range over replicates,
+    how many replicates' level each batch size set, each batch size's median burst step."""
     rows = []
     for preset, df in bursts.items():
         level = df.groupby("replicate").matched_loss.first()
