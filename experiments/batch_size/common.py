@@ -70,10 +70,8 @@ def log_metric(df: pd.DataFrame | None, metric: str
 
 
 def timing_runs(rs: RunSet) -> pd.DataFrame:
-    """One row per finished timing run: batch_size, repeat, seconds per epoch and per
-    step (training time only; one model per run), its cpu_per_wall (process CPU / wall
-    seconds over the training loop) and the 1-minute load averages at the start and end
-    of training (load_avg_start, load_avg_1m) where logged."""
+    """One row per finished timing run: its points columns (cpu_per_wall, load averages)
+    and training seconds per epoch and per step (one model per run)."""
     pts = rs.points
     need = {"train_time_s", "epochs_trained", "total_steps"}
     if "grid" not in pts or not need <= set(pts.columns):
