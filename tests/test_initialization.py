@@ -57,7 +57,7 @@ def test_in1_subtracts_zero_init_on_the_same_replicate():
                           "init": ["zeros", "xavier"] * 3, "init_std": 0.01, "init_gain": 1.0,
                           "replicate": [0, 0, 1, 1, 2, 2], "dataset": [5, 5, 6, 6, 7, 7],
                           "test_acc": [0.70, 0.72, 0.80, 0.79, 0.60, 0.60]})
-    rs = RunSet.from_tables(schemes.NAME, schemes.SCHEME_AXES, final)
+    rs = RunSet.from_tables(schemes.NAME, accuracy.SCHEME_AXES, final)
     t = accuracy.IN1_MEASURE.read(rs, "logreg")
     assert t.levels == ("xavier",)
     np.testing.assert_allclose(t.values[:, 0], [0.02, -0.01, 0.0], atol=1e-12)
@@ -101,8 +101,16 @@ def test_in4_shows_sigmoid_under_the_gained_xavier_never_judged():
     assert dict(claim.measure.inits)["sigmoid"] == f"xavier ×{signal.SIGMOID_GAIN:g}"
 
 
+def _slopes(activation: str, scheme: str, act_slope: float, grad_growth: float
+            ) -> pd.DataFrame:
+    """24 replicates, each on its own dataset, with these slopes."""
+    return pd.DataFrame({"activation": activation, "scheme": scheme, "replicate": range(24),
+                         "dataset": range(24), "act_slope": act_slope,
+                         "grad_growth": grad_growth})
+
+
 def test_layer_slopes_recover_an_exact_log_linear_profile():
-    rs = signal.layer_runs({("tanh", "normal σ=1"): (np.full(24, -0.2), np.full(24, 0.5))})
+    rs = signal.layer_runs(_slopes("tanh", "normal σ=1", -0.2, 0.5))
     sl = signal.layer_slopes(rs)
     assert len(sl) == 24
     np.testing.assert_allclose(sl.act_slope, -0.2, atol=1e-9)
@@ -113,7 +121,7 @@ def test_layer_slopes_recover_an_exact_log_linear_profile():
 def test_layer_slopes_leave_exact_zeros_out_of_the_fit():
     """A signal that is exactly 0 (below float64's resolution, or zero init) carries no
     rate: the slope is fitted on the layers where it is measurable."""
-    rs = signal.layer_runs({("sigmoid", "normal σ=0.01"): (np.full(24, -1.5), np.full(24, 0.2))})
+    rs = signal.layer_runs(_slopes("sigmoid", "normal σ=0.01", -1.5, 0.2))
     ls = rs.table("layer_stats")
     ls.loc[ls.layer > 8, "act_unit_std"] = 0.0
     sl = signal.layer_slopes(rs)

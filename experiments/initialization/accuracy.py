@@ -7,14 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from experiments.initialization.schemes import (
-    NAME,
-    SCHEME_AXES,
-    TASKS,
-    by_scheme,
-    init_of,
-    with_scheme,
-)
+from experiments.initialization.schemes import NAME, TASKS, by_scheme, init_of, with_scheme
 from harness.core import stats
 from harness.judge.claims import Claim, Settings
 from harness.judge.families import Equivalent, EveryMember, SomeMember
@@ -22,6 +15,7 @@ from harness.judge.measures import Factor, Measure
 from harness.judge.table import Table
 from harness.track.results import RunSet
 
+SCHEME_AXES = ["preset", "init", "init_std", "init_gain"]  # the run columns of a scheme
 MARGIN = 0.01  # accuracy: one test example in 100, the equivalence margin (IN-1)
 SYMMETRIC = 0.999  # mean pairwise cosine of first-layer units: "still copies"
 CONSTANT = ("zeros", "ones")
@@ -43,11 +37,9 @@ IN2_MIN, IN2_SD, IN2A_SD = 0.05, 0.100, 0.085
 
 @dataclass(frozen=True)
 class InitAccuracy(Measure):
-    """Test accuracy per replicate and init scheme, per preset: final (final.csv) or, with
-    ``curve``, the mean over all of a run's evaluation points (curves.csv: the area under
-    the learning curve per point, which counts how fast an init gets there as well as
-    where it ends); with ``minus``, each scheme's value minus that scheme's on the same
-    replicate (its own dataset, data order and init seed)."""
+    """Test accuracy per replicate and init scheme, per preset (:meth:`describe`); the
+    curve mean counts how fast an init gets there as well as where it ends, and ``minus``
+    pairs by replicate: the same dataset, data order and init seed."""
 
     label: str = "final test accuracy"
     grid: str | tuple[str, ...] | None = ("abid", "abid_normal", "moons", "moons_normal")

@@ -12,7 +12,6 @@ from harness.track.results import RunSet, dataset_of
 NAME = "initialization"
 REPLICATES = 24  # = trainer.replicates in conf/experiment/initialization.yaml (tested)
 TASKS = ("abid2018", "moons")  # the MLP tasks of IN-2a/b: Abid's, and one not linear
-SCHEME_AXES = ["preset", "init", "init_std", "init_gain"]
 
 
 def scheme(frame: pd.DataFrame) -> pd.Series:

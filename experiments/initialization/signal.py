@@ -89,29 +89,21 @@ def _slopes_of(sl: pd.DataFrame, activation: str, init: str) -> pd.DataFrame:
     return sl[(sl.activation == activation) & (sl.scheme == init)].sort_values("replicate")
 
 
-def layer_runs(cells: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]],
-               datasets: dict[tuple[str, str], np.ndarray] | None = None) -> RunSet:
-    """Deep-grid runs at depth 20: per (activation, scheme), per replicate the slopes
-    (activation spread slope, gradient growth) as exact log-linear profiles, so the
-    fitted slopes are these; each replicate on its own dataset unless ``datasets``."""
-    depth, layers = 20, np.arange(1, 22)  # layer 21: the logits (the rules skip it)
-    frames, finals = [], []
-    for (act, s), (a, g) in cells.items():
-        init, std, gain = init_of(s)
-        reps = np.arange(len(a))
-        point = {"preset": "deep", "activation": act, "init": init, "init_std": std,
-                 "init_gain": gain, "depth": depth}
-        frames.append(pd.DataFrame({
-            **point, "step": 0, "replicate": np.repeat(reps, layers.size),
-            "layer": np.tile(layers, reps.size),
-            "act_unit_std": 10.0 ** np.outer(a, layers).ravel(),
-            "grad_out_norm": 10.0 ** -np.outer(g, layers).ravel()}))
-        ds = reps if datasets is None else datasets[(act, s)]
-        finals.append(pd.DataFrame({**point, "grid": "deep", "replicate": reps,
-                                    "dataset": np.asarray(ds, dtype=float)}))
+def layer_runs(slopes: pd.DataFrame) -> RunSet:
+    """Deep-grid runs at depth 20 whose fitted slopes are ``slopes``' (a row per
+    activation, scheme and replicate: act_slope, grad_growth, dataset), as exact
+    log-linear layer profiles."""
+    layers = np.arange(1, 22)  # layer 21: the logits (the rules skip it)
+    init, std, gain = zip(*map(init_of, slopes.scheme), strict=True)
+    final = slopes.drop(columns="scheme").reset_index(drop=True).assign(
+        preset="deep", grid="deep", init=init, init_std=std, init_gain=gain, depth=20,
+        dataset=slopes.dataset.to_numpy(float))
+    ls = final.iloc[np.repeat(np.arange(len(final)), layers.size)].assign(
+        step=0, layer=np.tile(layers, len(final)))
+    ls = ls.assign(act_unit_std=10.0 ** (ls.act_slope * ls.layer),
+                   grad_out_norm=10.0 ** -(ls.grad_growth * ls.layer))
     axes = ["preset", "activation", "init", "init_std", "init_gain", "depth"]
-    return RunSet.from_tables(NAME, axes, pd.concat(finals, ignore_index=True),
-                              layer_stats=pd.concat(frames, ignore_index=True))
+    return RunSet.from_tables(NAME, axes, final, layer_stats=ls)
 
 
 @dataclass(frozen=True)
@@ -144,21 +136,17 @@ class DeepSlopes(Measure):
 
     def synthesize(self, tables: dict[str, Table]) -> RunSet:
         """Exact log-linear layer profiles whose slopes are the tables' values (a slope
-        no member reads is 0)."""
+        no member reads is 0), the settings in the tables' order (the fit's sums follow
+        the row order)."""
         rows = self._long(tables, "value")
-        init = dict(self.inits)
-        cells, datasets = {}, {}
-        for act, df in rows.groupby(self.by, sort=False):
-            wide = df.pivot(index="replicate", columns=self.factor.column, values="value")
-            got = {"act_slope": np.zeros(len(wide)), "grad_growth": np.zeros(len(wide))}
-            for level, col in zip(self.factor.levels, self.columns, strict=True):
-                if level in wide:
-                    sign = -1.0 if col.startswith("-") else 1.0
-                    got[col.lstrip("-")] = sign * wide[level].to_numpy(float)
-            cells[(act, init[act])] = (got["act_slope"], got["grad_growth"])
-            datasets[(act, init[act])] = df.drop_duplicates("replicate").sort_values(
-                "replicate").dataset.to_numpy()
-        return layer_runs(cells, datasets)
+        wide = rows.pivot(index=[self.by, "replicate", "dataset"], columns=self.factor.column,
+                          values="value").reindex(pd.unique(rows[self.by]), level=self.by)
+        slopes = pd.DataFrame({"act_slope": 0.0, "grad_growth": 0.0}, index=wide.index)
+        for level, col in zip(self.factor.levels, self.columns, strict=True):
+            if level in wide:
+                slopes[col.lstrip("-")] = (-1.0 if col.startswith("-") else 1.0) * wide[level]
+        slopes = slopes.reset_index()
+        return layer_runs(slopes.assign(scheme=slopes[self.by].map(dict(self.inits))))
 
     def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
         init = dict(self.inits)
