@@ -43,14 +43,11 @@ IN4_MIN, IN4_SD = TAU, 0.0116
 
 
 def layer_slopes(rs: RunSet) -> pd.DataFrame:
-    """Per run and replicate, at step 0: least-squares slopes over the hidden layers of
-    log10 act_unit_std (each unit's spread across the probe inputs, RMS over units)
-    against the layer index (``act_slope``, forward: < 0 shrinks) and of log10
-    grad_out_norm (``grad_growth`` = −slope: growth per layer towards the input; > 0
-    explodes, < 0 vanishes), with each replicate's ``dataset``. The float64 probes
-    measure a vanishing signal instead of underflowing; a value still exactly 0 (zero
-    init, or sigmoid's 1/2 + a spread below float64's resolution) carries no rate and is
-    left out of the fit (NaN with fewer than two measurable layers)."""
+    """Per run and replicate at step 0, with its ``dataset``: the least-squares slopes over
+    the hidden layers of log10 act_unit_std (``act_slope``: < 0 shrinks forward) and of
+    log10 grad_out_norm (``grad_growth`` = −slope: > 0 explodes towards the input). A value
+    exactly 0 even in the float64 probes (zero init; sigmoid's 1/2 + a spread below its
+    resolution) carries no rate: left out of the fit (NaN with under two layers left)."""
     ls = rs.sel("layer_stats", preset="deep")
     keys = ["activation", "scheme", "depth", "replicate"]
     if ls.empty:
@@ -82,7 +79,7 @@ def deepest_slopes(rs: RunSet) -> tuple[pd.DataFrame, int]:
     """layer_slopes of the deepest nets of the deep grid (IN-3a/b and IN-4 read those)."""
     sl = layer_slopes(rs)
     depth = int(sl.depth.max()) if len(sl) else 0
-    return sl[sl.depth == depth] if len(sl) else sl, depth
+    return sl[sl.depth == depth], depth
 
 
 def _slopes_of(sl: pd.DataFrame, activation: str, init: str) -> pd.DataFrame:
@@ -129,7 +126,7 @@ class DeepSlopes(Measure):
                 frames.append(pd.DataFrame({
                     self.by: act, self.factor.column: level, "replicate": v.replicate,
                     "dataset": v.dataset, "value": value.to_numpy(float)}))
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        return pd.concat(frames, ignore_index=True)  # every measure names some inits
 
     def value_column(self) -> str:
         return "value"
