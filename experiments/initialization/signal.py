@@ -92,13 +92,15 @@ def layer_runs(slopes: pd.DataFrame) -> RunSet:
     log-linear layer profiles."""
     layers = np.arange(1, 22)  # layer 21: the logits (the rules skip it)
     init, std, gain = zip(*map(init_of, slopes.scheme), strict=True)
-    final = slopes.drop(columns="scheme").reset_index(drop=True).assign(
-        preset="deep", grid="deep", init=init, init_std=std, init_gain=gain, depth=20,
-        dataset=slopes.dataset.to_numpy(float))
-    ls = final.iloc[np.repeat(np.arange(len(final)), layers.size)].assign(
-        step=0, layer=np.tile(layers, len(final)))
-    ls = ls.assign(act_unit_std=10.0 ** (ls.act_slope * ls.layer),
-                   grad_out_norm=10.0 ** -(ls.grad_growth * ls.layer))
+    final = pd.DataFrame({
+        "preset": "deep", "grid": "deep", "activation": slopes.activation.to_numpy(),
+        "init": init, "init_std": std, "init_gain": gain, "depth": 20,
+        "replicate": slopes.replicate.to_numpy(), "dataset": slopes.dataset.to_numpy(float)})
+    row, layer = np.repeat(np.arange(len(final)), layers.size), np.tile(layers, len(final))
+    ls = final.iloc[row].assign(
+        step=0, layer=layer,
+        act_unit_std=10.0 ** (slopes.act_slope.to_numpy(float)[row] * layer),
+        grad_out_norm=10.0 ** -(slopes.grad_growth.to_numpy(float)[row] * layer))
     axes = ["preset", "activation", "init", "init_std", "init_gain", "depth"]
     return RunSet.from_tables(NAME, axes, final, layer_stats=ls)
 
