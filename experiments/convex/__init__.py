@@ -16,33 +16,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from hydra import compose
+from omegaconf import DictConfig
+from scipy.optimize import linprog
+from scipy.special import expit
+from sklearn.linear_model import LogisticRegression
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from hydra import compose  # noqa: E402
-from omegaconf import DictConfig  # noqa: E402
-from scipy.optimize import linprog  # noqa: E402
-from scipy.special import expit  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
-
-from harness.core import stats  # noqa: E402
-from harness.judge.claims import (  # noqa: E402
-    Claim,
-    Experiment,
-    Settings,
-    Verdict,
-)
-from harness.judge.families import Equivalent  # noqa: E402
-from harness.judge.measures import Factor, Measure  # noqa: E402
-from harness.judge.table import Table  # noqa: E402
-from harness.pages import plots  # noqa: E402
-from harness.track.results import RunSet, hydra_context  # noqa: E402
-from harness.train.data import make_dataset  # noqa: E402
+from harness.judge.claims import Claim, Experiment, Settings
+from harness.judge.families import Equivalent
+from harness.judge.measures import Factor, Measure
+from harness.judge.table import Table
+from harness.track.results import RunSet, hydra_context
+from harness.train.data import make_dataset
 
 NAME = "convex"
 # = trainer.replicates in conf/experiment/convex.yaml (tested): planned_replicates of
@@ -61,9 +49,6 @@ MARGIN = 1e-3
 STABLE, UNSTABLE = 0.75, 6.0
 SETTINGS = {STABLE: "η=0.75 ≤ 1/L", UNSTABLE: "η=6 > 2/λ*"}  # optim.lr -> setting
 PRIMARY = SETTINGS[STABLE]
-# figure only: |gap| below it (float32 rounding of the loss, some of it negative) is drawn
-# on a linear scale (symlog), so negative and zero gaps are shown, not floored
-LINEAR = 1e-7
 # Pilot SD of the relative gap at η = 0.75: a pilot of 8 replicates (this sweep with
 # trainer.replicates=8, before the full run: the same 8 seeded replicates, hence the same
 # datasets, as the verdict's, so it is a check of the noise level, not an independent
@@ -160,12 +145,6 @@ def with_optimum(rs: RunSet) -> pd.DataFrame:
     return fin.assign(optimum_loss=f_star, gap=(fin.train_loss - f_star) / f_star)
 
 
-def by_setting(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Rows per declared setting (by optim.lr), primary first, replicates sorted."""
-    return {name: part.sort_values("replicate") for lr, name in SETTINGS.items()
-            if len(part := frame[np.isclose(frame.lr, lr)])}
-
-
 @dataclass(frozen=True)
 class RelativeGap(Measure):
     """BS-6's one member: per replicate, (f(θ_T) − f*)/f*, f* scikit-learn's optimum on
@@ -217,126 +196,6 @@ class RelativeGap(Measure):
                 pd.DataFrame(rows)}, []
 
 
-# ---------------------------------------------------------------- page
-
-def parameter_distance(rs: RunSet) -> pd.DataFrame:
-    """Per setting and replicate, ‖θ_T − θ*‖/‖θ*‖ in the identifiable parameters
-    θ = (w1 − w0, b1 − b0), from the ``params`` probe's table."""
-    params = rs.table("params")
-    fin = rs.final
-    if params.empty or fin.empty:
-        return pd.DataFrame(columns=["setting", "replicate", "distance"])
-    plain = tuple(o for o in rs.overrides if "," not in o)
-    rows = []
-    for (lr, rep), p in params.groupby(["lr", "replicate"]):
-        w = p[p.kind == "weight"].sort_values("index").value.to_numpy().reshape(-1, 2)
-        b = p[p.kind == "bias"].sort_values("index").value.to_numpy()
-        theta = np.r_[w[:, 1] - w[:, 0], b[1] - b[0]]
-        d = fin[(fin.replicate == rep) & np.isclose(fin.lr, lr)].dataset.iloc[0]
-        star = optimum(plain, int(d)).theta
-        rows.append({"setting": SETTINGS.get(float(lr), f"η={lr:g}"), "replicate": rep,
-                     "dataset": d,
-                     "distance": np.linalg.norm(theta - star) / np.linalg.norm(star)})
-    return pd.DataFrame(rows)
-
-
-def _fig_gap(rs: RunSet, out: Path) -> None:
-    """Relative gap per replicate over the steps, one panel per setting, symlog scale."""
-    fin = with_optimum(rs)
-    curves = rs.curves.merge(fin[["lr", "replicate", "optimum_loss"]], on=["lr", "replicate"])
-    curves = curves.assign(gap=(curves.train_loss - curves.optimum_loss)
-                           / curves.optimum_loss)
-    parts = by_setting(curves)
-    fig, axes = plt.subplots(1, len(parts), figsize=(5.5 * len(parts), 4.4), sharey=True,
-                             squeeze=False)
-    for ax, (name, part) in zip(axes[0], parts.items(), strict=True):
-        colour = plots.color("step size", "stable" if name == PRIMARY else "unstable")
-        for _, rep in part.groupby("replicate"):
-            rep = rep.sort_values("step")
-            ax.plot(rep.step, rep.gap, lw=0.7, alpha=0.6, color=colour)
-        ax.axhspan(-LINEAR, LINEAR, color="grey", alpha=0.12,
-                   label=f"|gap| < {LINEAR:g}: linear scale")
-        ax.axhline(MARGIN, color="k", ls="--", lw=1, label=f"margin {MARGIN:g}")
-        ax.set_xscale("symlog", linthresh=10)
-        ax.set_xlim(0, part.step.max())
-        ax.set_yscale("symlog", linthresh=LINEAR, linscale=0.5)
-        below = int((part.gap <= 0).sum())
-        ax.set_title(f"{name}: {part.replicate.nunique()} replicates\n"
-                     f"{below} of {len(part)} evaluated gaps ≤ 0 (float32 rounding)",
-                     fontsize=10)
-        ax.set_xlabel("full-batch steps (symlog)")
-        ax.legend(loc="lower left", fontsize=8)
-    axes[0][0].set_ylabel("(f(θ_t) − f*) / f*   (training split; symlog)")
-    plots.save(fig, out / "loss_gap.png", dpi=120)
-
-
-def _param_table(rs: RunSet) -> str:
-    dist = parameter_distance(rs)
-    if dist.empty:
-        return "No params table logged."
-    lines = ["| setting | ‖θ_T − θ*‖ / ‖θ*‖, mean [95% CI] | largest | replicates |",
-             "|---|---|---|---|"]
-    for name, part in dist.groupby("setting", sort=False):
-        e = stats.mean_ci(part.distance, clusters=part.dataset)
-        lines.append(f"| {name} | {e.mean:.3g} [{e.ci_low:.3g}, {e.ci_high:.3g}] | "
-                     f"{part.distance.max():.3g} | {len(part)} |")
-    return "\n".join(lines)
-
-
-def _data_checks(rs: RunSet) -> str:
-    """The declared step sizes and budget against every replicate's own data."""
-    fin = rs.final
-    if fin.empty:
-        return ""
-    plain = tuple(o for o in rs.overrides if "," not in o)
-    opts = [optimum(plain, int(d)) for d in sorted(fin.dataset.unique())]
-    inv_l = [1 / o.smoothness for o in opts]
-    unstable = [2 / o.curvature for o in opts]
-    bound = [o.theta @ o.theta / 2 / (2 * STABLE * MARGIN * o.loss) for o in opts]
-    n_sep = sum(o.separable for o in opts)
-    separable = ("none is linearly separable (linear-program feasibility), so each has a "
-                 "finite, unique optimum (in the identifiable parameters)" if n_sep == 0 else
-                 f"{n_sep} of {len(opts)} are linearly separable (linear-program "
-                 "feasibility): those have no finite optimum")
-    return (
-        f"Over the {len(opts)} training splits: 1/L ranges {min(inv_l):.3f} – "
-        f"{max(inv_l):.3f} (η = {STABLE:g} is below every one); 2/λmax(∇²f(θ*)) ranges "
-        f"{min(unstable):.2f} – {max(unstable):.2f} (η = {UNSTABLE:g} is above every one, "
-        f"and above every 2/L ≤ {2 * max(inv_l):.2f}); {separable}; scikit-"
-        f"learn's solutions have ‖∇f(θ*)‖ ≤ {max(o.grad_norm for o in opts):.1e}. From "
-        "zero init, the convex guarantee f(θ_T) − f* ≤ ‖θ0 − θ*‖²/(2ηT) (distance to the "
-        "optimal set of the 2-logit model, ‖θ*‖²/2) is below the margin after at most "
-        f"{max(bound):.0f} steps at η = {STABLE:g}; the runs take "
-        f"{int(rs.curves.step.max())}.")
-
-
-def report(rs: RunSet, verdicts: list[Verdict], out: Path) -> str:
-    if rs.final.empty:
-        return "No finished runs yet: run `make run-all` (or the sweep command above)."
-    _fig_gap(rs, out)
-    return f"""## Figures
-
-![relative loss gap vs steps](loss_gap.png)
-
-Each line is one replicate (its own dataset): the full-batch training loss minus
-scikit-learn's optimum on that dataset, relative to the optimum, after each evaluated
-step, on a symmetric log scale: gaps within ±{LINEAR:g} (float32 rounding of the loss,
-sometimes slightly negative; shaded) are drawn on a linear scale, not floored. Dashed: the
-equivalence margin.
-
-## Step sizes, data and budget
-
-{_data_checks(rs)}
-
-## Parameters
-
-Distance of GD's final parameters from scikit-learn's, in the identifiable form
-θ = (w1 − w0, b1 − b0) (the 2-logit softmax model is over-parameterised: only the logit
-difference is determined), relative to ‖θ*‖; mean [95% CI] over replicates.
-
-{_param_table(rs)}
-"""
-
 
 EXPERIMENT = Experiment(
     name=NAME,
@@ -378,5 +237,4 @@ objective on the same replicate's training split.""",
                      "2/λmax makes the optimum repelling), so judging η = "
                      f"{UNSTABLE:g} tested arithmetic, not the quote, which names no step."),
     ],
-    report=report,
 )
