@@ -3,32 +3,76 @@ budget against every replicate's own data, and GD's parameters against scikit-le
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from scipy.optimize import linprog
+from scipy.special import expit
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from experiments.convex import (  # noqa: E402
+from experiments.convex import (
+    EXPERIMENT,
     MARGIN,
     PRIMARY,
     SETTINGS,
     STABLE,
     UNSTABLE,
+    Optimum,
+    augmented,
+    compose_data,
     optimum,
-    with_optimum,
 )
-from harness.core import stats  # noqa: E402
-from harness.judge.claims import Verdict  # noqa: E402
-from harness.pages import plots  # noqa: E402
-from harness.track.results import RunSet  # noqa: E402
+from harness.core import stats
+from harness.judge.claims import Verdict
+from harness.pages import plots
+from harness.track.results import RunSet
+from harness.train.data import make_dataset
 
 # |gap| below it (float32 rounding of the loss, some of it negative) is drawn on a linear
 # scale (symlog), so negative and zero gaps are shown, not floored
 LINEAR = 1e-7
+
+
+@dataclass(frozen=True)
+class StepChecks:
+    """What places the declared step sizes and budget on one training split, in the model's
+    own parameters (W, b): in θ = (w1 − w0, b1 − b0) the Hessian is H = mean σ'(z) x̃x̃ᵀ ⪯
+    X̃ᵀX̃/(4n), and the two logits' parameters see it as [[H, −H], [−H, H]], whose top
+    eigenvalue is 2λmax(H)."""
+
+    optimum: Optimum
+    smoothness: float  # L = λmax(X̃ᵀX̃/n)/2, X̃ = [X, 1]
+    curvature: float  # λmax(∇²f(θ*))
+    grad_norm: float  # ‖∇f(θ*)‖ in (w1 − w0, b1 − b0): how exact the reference is
+    separable: bool  # a separating hyperplane exists (no finite optimum)
+
+
+def separable(x: np.ndarray, y: np.ndarray) -> bool:
+    """Is there θ with (2y − 1)·θᵀx̃ ≥ 1 for every sample (linear-program feasibility)?
+    Then the loss has no minimizer (it tends to 0 along θ) and no optimum to reach."""
+    xt = augmented(x)
+    res = linprog(np.zeros(xt.shape[1]), A_ub=-(2 * y - 1)[:, None] * xt, b_ub=-np.ones(len(x)),
+                  bounds=[(None, None)] * xt.shape[1], method="highs")
+    return bool(res.status == 0)
+
+
+@cache
+def step_checks(overrides: tuple[str, ...], dataset: int) -> StepChecks:
+    """:class:`StepChecks` on dataset ``dataset`` of the experiment composed with
+    ``overrides``, at the rules' optimum of it."""
+    ds = make_dataset(compose_data(overrides), dataset)
+    x, y, opt = ds.x_train, ds.y_train, optimum(overrides, dataset)
+    xt = augmented(x)
+    p = expit(xt @ opt.theta)
+
+    def top(w: np.ndarray) -> float:  # λmax(mean w x̃x̃ᵀ)
+        return float(np.linalg.eigvalsh((xt * w[:, None]).T @ xt / len(x)).max())
+
+    return StepChecks(opt, top(np.ones(len(x))) / 2, 2 * top(p * (1 - p)),
+                      float(np.linalg.norm(xt.T @ (p - y) / len(x))), separable(x, y))
 
 
 def by_setting(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -60,13 +104,13 @@ def parameter_distance(rs: RunSet) -> pd.DataFrame:
 
 def _fig_gap(rs: RunSet, out: Path) -> None:
     """Relative gap per replicate over the steps, one panel per setting, symlog scale."""
-    fin = with_optimum(rs)
+    fin = EXPERIMENT.claims[0].measure.cached_rows(rs)  # with each replicate's f*
     curves = rs.curves.merge(fin[["lr", "replicate", "optimum_loss"]], on=["lr", "replicate"])
     curves = curves.assign(gap=(curves.train_loss - curves.optimum_loss)
                            / curves.optimum_loss)
     parts = by_setting(curves)
-    fig, axes = plt.subplots(1, len(parts), figsize=(5.5 * len(parts), 4.4), sharey=True,
-                             squeeze=False)
+    fig = Figure(figsize=(5.5 * len(parts), 4.4))
+    axes = fig.subplots(1, len(parts), sharey=True, squeeze=False)
     for ax, (name, part) in zip(axes[0], parts.items(), strict=True):
         colour = plots.color("step size", "stable" if name == PRIMARY else "unstable")
         for _, rep in part.groupby("replicate"):
@@ -107,10 +151,11 @@ def _data_checks(rs: RunSet) -> str:
     if fin.empty:
         return ""
     plain = tuple(o for o in rs.overrides if "," not in o)
-    opts = [optimum(plain, int(d)) for d in sorted(fin.dataset.unique())]
+    opts = [step_checks(plain, int(d)) for d in sorted(fin.dataset.unique())]
     inv_l = [1 / o.smoothness for o in opts]
     unstable = [2 / o.curvature for o in opts]
-    bound = [o.theta @ o.theta / 2 / (2 * STABLE * MARGIN * o.loss) for o in opts]
+    bound = [o.optimum.theta @ o.optimum.theta / 2 / (2 * STABLE * MARGIN * o.optimum.loss)
+             for o in opts]
     n_sep = sum(o.separable for o in opts)
     separable = ("none is linearly separable (linear-program feasibility), so each has a "
                  "finite, unique optimum (in the identifiable parameters)" if n_sep == 0 else

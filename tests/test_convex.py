@@ -13,6 +13,7 @@ from harness.judge.claims import REPLICATE_CAP
 from harness.train.data import make_dataset
 from harness.train.schema import n_train
 from harness.train.trainer import train
+from pages import convex as page
 
 CLAIM = mod.EXPERIMENT.claims[0]
 
@@ -36,13 +37,14 @@ def test_declared_step_sizes_and_budget_hold_on_every_replicate(compose_cfg):
     cfg = compose_cfg(experiment="convex")
     steps = cfg.trainer.steps
     for d in range(REPLICATE_CAP):  # beyond the replicates run, up to the cap
-        opt = mod.optimum((), d)
-        assert not opt.separable
-        assert opt.grad_norm < 1e-6
-        assert mod.STABLE <= 1 / opt.smoothness
-        assert mod.UNSTABLE > 2 / opt.curvature and mod.UNSTABLE > 2 / opt.smoothness
-        assert opt.curvature <= opt.smoothness
+        c = page.step_checks((), d)
+        assert not c.separable
+        assert c.grad_norm < 1e-6
+        assert mod.STABLE <= 1 / c.smoothness
+        assert mod.UNSTABLE > 2 / c.curvature and mod.UNSTABLE > 2 / c.smoothness
+        assert c.curvature <= c.smoothness
         # zero init: distance to the optimal set of the 2-logit model is ‖θ*‖/√2
+        opt = c.optimum
         assert (opt.theta @ opt.theta / 2) / (2 * mod.STABLE * steps) < mod.MARGIN * opt.loss
 
 
@@ -50,9 +52,9 @@ def test_separable_detects_a_separating_hyperplane():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(100, 3))
     y = (x[:, 0] > 0).astype(int)
-    assert mod.separable(x, y)
+    assert page.separable(x, y)
     # the same point with both labels: no hyperplane separates
-    assert not mod.separable(np.vstack([x, x[:1]]), np.r_[y, 1 - y[0]])
+    assert not page.separable(np.vstack([x, x[:1]]), np.r_[y, 1 - y[0]])
 
 
 def test_reference_is_the_trainers_objective():
