@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from threadpoolctl import threadpool_limits
 
 from experiments import convex as mod
-from harness.judge.claims import REPLICATE_CAP
+from harness.judge.claims import REPLICATE_CAP, planned_replicates
 from harness.train.data import make_dataset
 from harness.train.schema import n_train
 from harness.train.trainer import train
@@ -29,7 +29,7 @@ def one_blas_thread():
 def test_config_is_full_batch_gradient_descent(compose_cfg):
     for overrides, lr in (([], mod.STABLE), (["optim.lr=6.0"], mod.UNSTABLE)):
         cfg = compose_cfg(overrides, experiment="convex")
-        assert cfg.trainer.replicates == mod.REPLICATES
+        assert cfg.trainer.replicates == planned_replicates(mod.EXPERIMENT.claims)
         assert cfg.data.num_datasets is None  # every replicate on its own dataset
         assert cfg.trainer.batch_size == n_train(cfg)  # the whole training split
         assert (cfg.optim.name, cfg.optim.momentum, cfg.optim.weight_decay) == ("sgd", 0, 0)
@@ -69,7 +69,7 @@ def test_reference_is_the_trainers_objective():
     """Softmax cross-entropy over logits (0, θᵀx̃) is the logistic loss the reference
     minimizes, and the optimum is a minimum of it."""
     ds = make_dataset(mod.compose_data(()), 0)
-    opt = mod.fit_optimum(ds.x_train, ds.y_train)
+    opt = mod.optimum((), 0)
     z = mod.augmented(ds.x_train) @ opt.theta
     logits = torch.as_tensor(np.stack([np.zeros_like(z), z], 1))
     ce = float(F.cross_entropy(logits, torch.as_tensor(ds.y_train)))
