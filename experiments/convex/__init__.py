@@ -113,12 +113,11 @@ class RelativeGap(Measure):
 
     def synthesize(self, tables: dict[str, Table]) -> RunSet:
         """f* = 0.5 nats on every replicate and f(θ_T) at the table's gap."""
-        frames = [pd.DataFrame({
-            "grid": "main" if LR[name] == STABLE else "unstable", "preset": "bgd",
-            "lr": LR[name], "replicate": np.arange(len(t.clusters)),
-            "dataset": t.clusters.astype(float), "optimum_loss": 0.5,
-            "train_loss": 0.5 * (1 + t.values[:, 0])}) for name, t in tables.items()]
-        return RunSet.from_tables(NAME, ["preset", "lr"], pd.concat(frames, ignore_index=True))
+        runs = self._long(tables, "gap")
+        lr = runs.setting.map(LR)
+        return RunSet.from_tables(NAME, ["preset", "lr"], runs.assign(
+            grid=np.where(lr == STABLE, "main", "unstable"), preset="bgd", lr=lr,
+            optimum_loss=0.5, train_loss=0.5 * (1 + runs.gap)))
 
     def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
         return {"optim.lr": [LR[s] for s in settings]}
