@@ -46,8 +46,7 @@ BS6_SD = 7.3e-8
 
 @dataclass(frozen=True)
 class Optimum:
-    """scikit-learn's solution on one training split (the page adds the constants that place
-    the step sizes: pages.convex.step_checks)."""
+    """scikit-learn's solution on one training split (the step sizes' constants: the page's)."""
 
     loss: float  # f*: mean cross-entropy at the optimum (nats)
     theta: np.ndarray  # (w1 − w0, b1 − b0) at the optimum: coef_ then intercept_
@@ -97,16 +96,16 @@ class RelativeGap(Measure):
         """final.csv with each replicate's ``optimum_loss`` (f* of its own dataset; synthetic
         runs carry it) and ``gap``."""
         fin = rs.final
-        if not fin.empty and "optimum_loss" not in fin:
+        if fin.empty:
+            return fin
+        if "optimum_loss" not in fin:
             plain = tuple(o for o in rs.overrides if "," not in o)
             fin = fin.assign(optimum_loss=fin.dataset.astype(int).map(
                 lambda d: optimum(plain, d).loss))
-        fin = fin.assign(gap=(fin.train_loss - fin.optimum_loss) / fin.optimum_loss)
-        if fin.empty:
-            return fin
         name = [next((n for lr, n in SETTINGS.items() if np.isclose(x, lr)), "")
                 for x in fin.lr.astype(float)]
-        return fin.assign(setting=name, member="relative gap")
+        return fin.assign(gap=(fin.train_loss - fin.optimum_loss) / fin.optimum_loss,
+                          setting=name, member="relative gap")
 
     def value_column(self) -> str:
         return "gap"
