@@ -1,10 +1,10 @@
 """Does full-batch gradient descent find the global optimum of a convex objective? BS-6.
 
-f* is computed here, at analysis time: scikit-learn's unpenalized logistic regression on the
-replicate's own training split, regenerated from the config. It minimizes the trainer's
-objective (softmax over 2 logits, mean cross-entropy: logistic regression in the logit
-difference θ = (w1 − w0, b1 − b0)), so its loss is the global minimum.
+f* is computed here, at analysis time: scikit-learn's unpenalized logistic regression on each
+replicate's training split, regenerated from the config. Softmax over 2 logits is logistic
+regression in θ = (w1 − w0, b1 − b0), so f* is the trainer's objective's global minimum.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,20 +27,16 @@ NAME = "convex"
 # (f(θ_T) − f*)/f* counted as "at the optimum": 0.1% of f* (≈ 5e-4 nats here), four orders
 # above float32's evaluation error (~1e-7).
 MARGIN = 1e-3
-# optim.lr of the two grids, checked on every replicate's data (tests/test_convex.py): STABLE
-# ≤ 1/L (L the smoothness constant in all parameters), the claim's scope; UNSTABLE >
-# 2/λmax(∇²f(θ*)) (≥ 2/L) makes θ* a repelling fixed point of the GD map. Both outcomes are
-# theorems (the 4000 steps exceed the convex bound at η = 0.75), so η = 6 is shown: why the
-# claim needs a step-size condition, never a setting that could refute it.
+# optim.lr of the two grids: ≤ 1/L and > 2/λmax(∇²f(θ*)) (≥ 2/L) on every replicate's data
+# (tested); what each makes a theorem is the claim's note and shown text below.
 STABLE, UNSTABLE = 0.75, 6.0
 SETTINGS = {STABLE: "η=0.75 ≤ 1/L", UNSTABLE: "η=6 > 2/λ*"}  # optim.lr -> setting
 LR = {name: lr for lr, name in SETTINGS.items()}
 PRIMARY = SETTINGS[STABLE]
-# Pilot SD of the gap at η = 0.75: this sweep with 8 replicates before the full run (the same
-# seeded datasets as the verdict's: a check of the noise level, not an independent estimate),
-# 90% CI [−3.05e-8, 6.67e-8] -> SD = half-width / t(0.95, 7) · √8 = 7.3e-8, float32 rounding
-# of the loss. margin/SD ≈ 14000: 2 replicates have full power, the planned 8 (the floor of
-# planned_replicates, = trainer.replicates of conf/experiment/convex.yaml: tested) are plenty.
+# Pilot SD of the gap at η = 0.75: this sweep's 8 replicates before the full run (the same
+# seeded datasets as the verdict's: a noise-level check, not an independent estimate), 90% CI
+# [−3.05e-8, 6.67e-8] -> SD = half-width / t(0.95, 7) · √8 = 7.3e-8 (float32 rounding).
+# margin/SD ≈ 14000: 2 replicates have full power; the planned 8 = trainer.replicates (tested).
 BS6_SD = 7.3e-8
 
 
