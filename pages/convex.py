@@ -14,13 +14,13 @@ from scipy.optimize import linprog
 from scipy.special import expit
 
 from experiments.convex import (
-    EXPERIMENT,
     MARGIN,
     PRIMARY,
     SETTINGS,
     STABLE,
     UNSTABLE,
     Optimum,
+    RelativeGap,
     augmented,
     compose_data,
     optimum,
@@ -104,7 +104,7 @@ def parameter_distance(rs: RunSet) -> pd.DataFrame:
 
 def _fig_gap(rs: RunSet, out: Path) -> None:
     """Relative gap per replicate over the steps, one panel per setting, symlog scale."""
-    fin = EXPERIMENT.claims[0].measure.cached_rows(rs)  # with each replicate's f*
+    fin = RelativeGap().cached_rows(rs)  # the rule's rows, with each replicate's f*
     curves = rs.curves.merge(fin[["lr", "replicate", "optimum_loss"]], on=["lr", "replicate"])
     curves = curves.assign(gap=(curves.train_loss - curves.optimum_loss)
                            / curves.optimum_loss)
@@ -174,6 +174,7 @@ def _data_checks(rs: RunSet) -> str:
 
 
 def report(rs: RunSet, verdicts: list[Verdict], out: Path) -> str:
+    """The figure into ``out`` and the page's own sections (the verdict's are the engine's)."""
     if rs.final.empty:
         return "No finished runs yet: run `make run-all` (or the sweep command above)."
     _fig_gap(rs, out)
