@@ -83,7 +83,7 @@ def test_reference_is_the_trainers_objective():
 def test_full_batch_gd_reaches_the_reference_optimum(compose_cfg):
     """End to end on two replicates: the trained loss and parameters (params probe)
     match scikit-learn's optimum of the same replicate's data."""
-    cfg = compose_cfg(["trainer.replicates=2", "trainer.steps=400", "trainer.evals=4"],
+    cfg = compose_cfg(["trainer.replicates=2", "trainer.steps=200", "trainer.evals=4"],
                       experiment="convex")
     res = train(cfg)
     params = res.tables["params"]
