@@ -143,9 +143,8 @@ class StepsSaved(Measure):
         evals = np.arange(0.0, max(v.max() for v in at.values()) + EVAL_EVERY, EVAL_EVERY)
         final, curves = [], []
         for (s, bn, lr), st in at.items():
-            run = {"grid": "sim", "preset": s[0], "width": s[1], "batch_norm": bn,
-                   "bn_after_activation": False, "dropout": 0.0, "dropout_placement": "every",
-                   "lr": lr, "dropout_scaling": "inverted"}
+            run = {"grid": "sim", **dict(zip(AXES, (*s, bn, False, 0.0, "every", lr,
+                                                     "inverted"), strict=True))}
             final.append(pd.DataFrame({**run, "replicate": np.arange(st.size),
                                        "dataset": clusters[s], "train_acc": 1.0,
                                        "test_acc": 0.88}))
@@ -207,7 +206,7 @@ def _ties_note(name: str, plain: pd.Series, bn: pd.Series, bn_c: pd.DataFrame,
 
 
 MODEL = Factor("model.batch_norm", ("plain", "BN"), "model")
-TASKS = tuple(setting_name(label(s), lr) for s in SETTING_OF.values() for lr in PLAINS)
+NAMES = tuple(setting_name(task, lr) for task in SETTING_OF for lr in PLAINS)
 CLAIM = Claim(
     "BD-1a", "004", "BN…主要作用是加速训练收敛,防止过拟合",
     "BN (normalizing each batch by its mean and variance) speeds training "
@@ -220,7 +219,7 @@ CLAIM = Claim(
     # the primary holds only the same-lr pair: its least-favourable null puts that at 0
     rule=EveryMember("positive", statistic="sign", resolution=EVAL_EVERY,
                      null_among=(member(LR, LR),)),
-    settings=Settings(TASKS[0], TASKS[1:]),
+    settings=Settings(NAMES[0], NAMES[1:]),
     gates=tuple(NonInferior(PairAccuracy(
         factor=MODEL, names=(("plain", False), ("BN", True)), cross=cross, where={
             "model.dropout": 0.0, "model.bn_after_activation": False},
