@@ -101,6 +101,8 @@ def test_shown_settings_never_decide(experiment, claim):
 FAMILIES = [Monotone("decreasing"), Monotone("increasing"), Monotone(paired=False),
             Paired("decreasing"), Paired("increasing"), EveryMember("positive"),
             EveryMember("negative", null=0.5), EveryMember("positive", reference=1),
+            EveryMember("positive", statistic="sign"),
+            EveryMember("negative", reference=1, statistic="sign", resolution=0.1),
             SomeMember("positive"), SomeMember("negative", refute="every", reference=1),
             SomeMember("positive", refute="equivalent", margin=0.5), Equivalent(margin=1.0),
             Equivalent(margin=1.0, reference=1), Trend("decreasing"), Trend("increasing"),
@@ -132,6 +134,31 @@ def test_families_are_frozen_data():
         Monotone("up")
     with pytest.raises(ValueError, match="refute='some' is invalid: allowed values"):
         SomeMember(refute="some")
+    with pytest.raises(ValueError, match="statistic='mean' is invalid: allowed values"):
+        EveryMember(statistic="mean")
+    with pytest.raises(ValueError, match="resolution is invalid with statistic='t'"):
+        EveryMember(resolution=5.0)
+    with pytest.raises(ValueError, match="statistic='sign' is invalid with refute='equiv"):
+        SomeMember(refute="equivalent", margin=1.0, statistic="sign")
+
+
+def test_sign_members_read_never_reached_and_ties_as_the_sign_test_does():
+    """Steps to a target (+inf = never reached): reference − member by the sign test, ties
+    (equal steps, or never on both sides) dropped, never on one side a loss; without a
+    reference, each column's median against the null, reported on the column's scale."""
+    ref = np.array([10, 20, 15, np.inf, 30, 25, 10, 20, 35, 40, 15, 20])
+    other = np.array([20, 30, 15, np.inf, 45, np.inf, 25, 30, 50, 55, 30, 25])
+    table = Table(("a", "b"), np.column_stack([ref, other]), np.arange(12))
+    d = EveryMember("negative", reference="a", statistic="sign").decide(table)
+    e = stats.sign_test(ref, other)  # 10 of the 10 untied pairs favour a
+    assert d.verdict == stats.SUPPORTED and d.effect.p == e.p == pytest.approx(2 * 0.5**10)
+    assert (d.effect.mean, d.effect.ci_low, d.effect.ci_high) == (e.mean, e.ci_low, e.ci_high)
+    d = EveryMember("positive", null=20.0, statistic="sign").decide(table.keep(["a"]))
+    assert d.effect.mean == np.median(ref) == 20 and d.effect.null == 20.0
+    assert d.verdict == stats.INCONCLUSIVE  # 5 above 20, 4 below, 3 ties
+    grid = EveryMember("positive", statistic="sign", resolution=5.0).draw(
+        np.random.default_rng(0), (1, 2), Design(24, 10.0, 7.0), PLANTED)
+    assert np.all(grid.values % 5 == 0) and (grid.values == 0).any()  # ties at 0
 
 
 @pytest.mark.parametrize("family", FAMILIES, ids=repr)

@@ -108,6 +108,19 @@ def test_sign_test_handles_never_reached():
     assert stats.sign_test(b, b).p == 1.0
 
 
+def test_sign_test_clustered_drops_missing_pairs_and_uses_dataset_medians():
+    """One dataset per replicate: the sign test itself, missing pairs (NaN) left out. Shared
+    datasets: one unit per dataset, the median of its differences, where never reached on
+    both sides counts 0 and on one side ±inf (a loss)."""
+    a = np.array([5.0, 10.0, np.inf, np.inf, 0.0, 15.0, np.nan])
+    b = np.array([0.0, 0.0, 20.0, np.inf, 0.0, 5.0, 1.0])
+    e, ref = stats.sign_test_clustered(a, b, np.arange(7)), stats.sign_test(a[:6], b[:6])
+    assert (e.mean, e.ci_low, e.ci_high, e.p, e.n) == (ref.mean, ref.ci_low, ref.ci_high,
+                                                       ref.p, 6)
+    e = stats.sign_test_clustered(a, b, [0, 0, 1, 1, 2, 2, 3])  # units 7.5, inf, 5
+    assert (e.mean, e.p, e.n, e.n_datasets) == (7.5, 0.25, 6, 3)
+
+
 def test_tost():
     assert stats.tost(stats.Effect(0, -0.005, 0.005, 20), 0.01) == stats.SUPPORTED
     assert stats.tost(stats.Effect(0.05, 0.02, 0.08, 20), 0.01) == stats.REFUTED

@@ -1,40 +1,27 @@
-"""BD-1a: BN speeds training convergence (steps to a relative held-out target, sign test),
-without ending worse on test (a non-inferiority guard on final test accuracy)."""
+"""BD-1a: BN speeds training convergence (steps to a relative held-out target, sign test per
+compared pair), without ending worse on test (non-inferiority guards on test accuracy)."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from experiments.bn_dropout.common import (
-    ACC_MIN,
-    AXES,
-    BD6_SD,
-    LR,
-    NAME,
-    PRIMARY,
-    REPLICATES,
-    SETTINGS,
-    STATS_COLUMNS,
-    TASKS,
-    Runs,
-    acc,
-    cond,
-    effect_row,
-    label,
-    sim_final,
-)
-from harness.core import stats
-from harness.judge.claims import LABEL_RULE, Claim, Outcome, Setting, Settings, missing
-from harness.judge.families import Custom
-from harness.judge.families.base import NULL, PLANTED, steps
+from experiments.bn_dropout.common import ACC_MIN, AXES, LR, NAME, PRIMARY, REPLICATES, Runs, label
+from experiments.bn_dropout.task_final import SETTING_OF, TaskFinal
+from harness.judge.claims import Claim, Settings
+from harness.judge.families import EveryMember
+from harness.judge.gates import NonInferior
+from harness.judge.measures import Factor, Measure
+from harness.judge.table import Table
 from harness.track.results import RunSet
 
-# Second setting: BN at 10× the lr (Ioffe & Szegedy 2015: BN's speed comes through a
+# Second setting per task: BN at 10× the lr (Ioffe & Szegedy 2015: BN's speed comes through a
 # higher lr), against the plain net at both lrs, so at its own best of the two.
 LR_HIGH = 0.03
+PLAINS = {LR: (LR,), LR_HIGH: (LR, LR_HIGH)}  # BN's lr -> the plain runs' lrs it is held to
 # The target, per replicate and pair: this fraction of the lower of the two runs' best
 # test accuracy (each replicate's ceiling), so both reach it by construction (a fixed
 # target was reached at the first evaluation on digits w128 and never by some Gaussian runs).
@@ -43,23 +30,27 @@ TARGET_FRACTION = 0.95
 # LOSS_FACTOR × the plain run's final training loss of the same replicate (in the committed
 # run-all the plain loss still falls at the end: it measures the level reached, not speed).
 LOSS_FACTOR = 1.05
-# MIN_STEPS: two evaluation intervals (the single grids evaluate every 5 updates), half of
-# the plain net's median on digits w128 (about 20). STEPS_SD (power flags only): the SD
-# over the committed run-all's 24 replicates of the per-replicate step difference (plain −
-# BN) of the noisiest member, gaussian w32 plain vs BN at lr 0.003: 118.4 (digits w128,
-# the primary: 7.1; the others 10.3–73.8).
-MIN_STEPS, STEPS_SD = 10.0, 118.4
-GUARD_TITLE = ("Test-accuracy guard: final test accuracy, the claimed-better model − the "
-               f"other, paired, 95% CI; p against −{ACC_MIN:g}; support needs every "
-               f"lower bound above −{ACC_MIN:g}")
-SIM_STEPS = np.arange(0, 601, 5)  # the single grids' evaluations (eval_every 5)
+# MIN_STEPS: two evaluation intervals (the single grids evaluate every EVAL_EVERY updates),
+# half of the plain net's median on digits w128 (about 20). STEPS_SD: the SD over the
+# committed run-all's 24 replicates of the per-replicate step difference (plain − BN) in
+# the primary (digits w128 at lr 0.003): 7.1 (the other members 10.3–118.4, the noisiest
+# gaussian w32 plain vs BN at lr 0.003).
+MIN_STEPS, STEPS_SD, EVAL_EVERY = 10.0, 7.1, 5.0
+
+
+def setting_name(task: str, bn_lr: float) -> str:
+    return task if bn_lr == LR else f"{task}, BN at lr {bn_lr:g}"
+
+
+def member(plain_lr: float, bn_lr: float) -> str:
+    return f"plain at lr {plain_lr:g} − BN at lr {bn_lr:g}"
 
 
 def steps_to_relative(a: pd.DataFrame, b: pd.DataFrame
-                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                      ) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Steps until each of two runs' test accuracy first reaches, per replicate,
     TARGET_FRACTION of the lower of the two runs' best, from their curves. Returns (steps
-    a, steps b, targets)."""
+    a, steps b, targets), indexed by replicate."""
     curves = [f.pivot(index="replicate", columns="step", values="test_acc")
               for f in (a, b)]
     reps = curves[0].index.intersection(curves[1].index)
@@ -67,7 +58,7 @@ def steps_to_relative(a: pd.DataFrame, b: pd.DataFrame
     accs = [c.loc[reps, at].to_numpy(float) for c in curves]
     target = TARGET_FRACTION * np.minimum(*(np.nanmax(x, axis=1) for x in accs))
     first = [at.to_numpy(float)[np.argmax(x >= target[:, None], axis=1)] for x in accs]
-    return first[0], first[1], target
+    return tuple(pd.Series(x, index=reps) for x in (*first, target))
 
 
 def steps_to_loss(reference: pd.DataFrame, *curves: pd.DataFrame
@@ -87,69 +78,110 @@ def steps_to_loss(reference: pd.DataFrame, *curves: pd.DataFrame
     return out, target
 
 
-def guarded(verdict: str, effect: stats.Effect, how: str,
-            guards: list[tuple[str, stats.Effect]]) -> tuple[str, stats.Effect, str]:
-    """Support needs every guard: a speed claim is not won by a model that ends worse on
-    test. A failing guard turns 'supported' into 'inconclusive', decided by the guard
-    with the lowest lower bound; refutations and inconclusive verdicts stand."""
-    bad = [(n, g) for n, g in guards if not g.ci_low > -ACC_MIN]
-    if verdict != stats.SUPPORTED or not bad:
-        return verdict, effect, how
-    name, g = min(bad, key=lambda x: x[1].ci_low)
-    return (stats.INCONCLUSIVE, g, f"{how}; but the test-accuracy guard fails ({name}: "
-            f"final test accuracy's 95% CI reaches −{ACC_MIN:g})")
+@dataclass(frozen=True)
+class StepsSaved(Measure):
+    """Per replicate and compared pair (the factor's levels, :func:`member`): steps to the
+    pair's relative target, plain − BN, from the curves of every grid; a setting is a task
+    and BN's lr (:func:`setting_name`), holding only its own pairs (:data:`PLAINS`)."""
+
+    grid: str | tuple[str, ...] | None = None
+    by: str = "setting"
+
+    def rows(self, rs: RunSet) -> pd.DataFrame:
+        final, curves = Runs.of(rs.final), Runs.of(rs.curves)
+        frames = []
+        for s in final.settings():
+            dataset = final.get(s, False).set_index("replicate").dataset
+            for bn_lr, plain_lrs in PLAINS.items():
+                runs = {(bn, lr): curves.get(s, bn, lr=lr) for bn, lr in
+                        [(True, bn_lr), *((False, lr) for lr in plain_lrs)]}
+                if any(c is None or final.get(s, bn, lr=lr) is None
+                       for (bn, lr), c in runs.items()):
+                    continue
+                for lr in plain_lrs:
+                    plain, bn, _ = steps_to_relative(runs[False, lr], runs[True, bn_lr])
+                    frames.append(pd.DataFrame({
+                        "setting": setting_name(label(s), bn_lr), "pair": member(lr, bn_lr),
+                        "replicate": plain.index, "dataset": plain.index.map(dataset),
+                        "steps_saved": plain - bn}))
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def value_column(self) -> str:
+        return "steps_saved"
+
+    def describe(self) -> str:
+        return (f"{self.label}, the target per replicate and pair {TARGET_FRACTION:g} × the "
+                "lower of the two runs' best test accuracy (reached by both by construction), "
+                f"evaluated every {EVAL_EVERY:g} updates; a setting at lr {LR:g} holds its "
+                f"one pair, a 'BN at lr {LR_HIGH:g}' setting its two (BN's speed usually comes "
+                "through a higher lr, so BN there is held to plain at either lr)")
+
+    def context(self, rs: RunSet, judged: tuple[str, ...]) -> tuple[dict, list[str]]:
+        curves = Runs.of(rs.curves)
+        plain, bn = curves.get(PRIMARY, False), curves.get(PRIMARY, True)
+        if label(PRIMARY) not in judged or plain is None or bn is None:
+            return {}, []
+        st_plain, st_bn, _ = steps_to_relative(plain, bn)
+        return {}, [_ties_note(label(PRIMARY), st_plain, st_bn, bn, plain)]
+
+    def synthesize(self, tables: dict[str, Table]) -> RunSet:
+        """Curves at chance (0.1) until each run's step, then at 0.88 (every run alike, so
+        the guards see no difference): the relative target is reached exactly there. A
+        task's runs chain from plain at LR (each pair reads back its own value), shifted so
+        that the earliest reaches the target at EVAL_EVERY."""
+        at, clusters = {}, {}
+        for name, t in tables.items():
+            task, _, fast = name.partition(", ")
+            s, bn_lr = SETTING_OF[task], LR_HIGH if fast else LR
+            clusters[s] = t.clusters
+            base = at.setdefault((s, False, LR), np.zeros(len(t.clusters)))
+            bn = at[s, True, bn_lr] = base - t.column(member(LR, bn_lr))
+            for lr in PLAINS[bn_lr][1:]:
+                at[s, False, lr] = bn + t.column(member(lr, bn_lr))
+        first = min(v.min() for v in at.values())
+        at = {k: v - first + EVAL_EVERY for k, v in at.items()}
+        evals = np.arange(0.0, max(v.max() for v in at.values()) + EVAL_EVERY, EVAL_EVERY)
+        final, curves = [], []
+        for (s, bn, lr), st in at.items():
+            run = {"grid": "sim", **dict(zip(AXES, (*s, bn, False, 0.0, "every", lr,
+                                                     "inverted"), strict=True))}
+            final.append(pd.DataFrame({**run, "replicate": np.arange(st.size),
+                                       "dataset": clusters[s], "train_acc": 1.0,
+                                       "test_acc": 0.88}))
+            curves.append(pd.DataFrame({
+                **run, "replicate": np.repeat(np.arange(st.size), evals.size),
+                "step": np.tile(evals, st.size),
+                "test_acc": np.where(evals[None, :] >= st[:, None], 0.88, 0.1).ravel()}))
+        return RunSet.from_tables(NAME, AXES, pd.concat(final, ignore_index=True),
+                                  curves=pd.concat(curves, ignore_index=True))
+
+    def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
+        tasks = {SETTING_OF[n.partition(", ")[0]] for n in settings}
+        return {"preset": sorted({t[0] for t in tasks}), "model.width": sorted(
+            {t[1] for t in tasks}), "model.batch_norm": [False, True], "optim.lr": [*PLAINS],
+            "model.dropout": [0.0], "model.bn_after_activation": [False]}
 
 
-def decide_bd1a(rs: RunSet) -> Outcome:
-    runs, curves = Runs.of(rs.final), Runs.of(rs.curves)
-    settings, rows, guard_rows, notes = [], [], [], []
-    for s in runs.settings():
-        fast = f"{label(s)}, BN at lr {LR_HIGH:g}"
-        for name, bn_lr, plain_lrs in ((label(s), LR, (LR,)), (fast, LR_HIGH, (LR, LR_HIGH))):
-            bn, bn_c = runs.get(s, True, lr=bn_lr), curves.get(s, True, lr=bn_lr)
-            plains = [(lr, runs.get(s, False, lr=lr), curves.get(s, False, lr=lr))
-                      for lr in plain_lrs]
-            if bn is None or bn_c is None or any(f is None or c is None
-                                                 for _, f, c in plains):
-                continue
-            members, effects, guards = [], [], []
-            for lr, plain, plain_c in plains:
-                st_plain, st_bn, target = steps_to_relative(plain_c, bn_c)
-                members.append(f"plain at lr {lr:g} − BN at lr {bn_lr:g}")
-                effects.append(stats.sign_test(st_plain, st_bn))
-                # non-inferiority: BN − plain final test accuracy against −ACC_MIN
-                guards.append((f"BN at lr {bn_lr:g} vs plain at lr {lr:g}", stats.paired(
-                    acc(bn), acc(plain), null=-ACC_MIN, clusters=runs.clusters(s))))
-                rows.append({"plain": float(np.median(st_plain)),
-                             "BN": float(np.median(st_bn)),
-                             "target (median)": float(np.median(target))})
-            if (s, bn_lr) == (PRIMARY, LR):
-                notes.append(_ties_note(name, st_plain, st_bn, bn_c, plains[0][2]))
-            fam = stats.family(effects, +1, "all")
-            verdict, eff, how = guarded(
-                fam.verdict, fam.effect,
-                f"{members[fam.deciding]}: {stats.how_decided(fam.verdict)}", guards)
-            settings.append(Setting(name, verdict, eff, how))
-            for i, (row, m, e) in enumerate(zip(rows[-len(members):], members, fam.effects,
-                                                strict=True)):
-                row.update({"setting": name, "member": m, **effect_row(e),
-                            "p_holm_opposite": fam.p_against[i], "holds": bool(fam.holds[i]),
-                            "opposite": bool(fam.against[i])})
-            guard_rows += [{"setting": name, "comparison": n, **effect_row(g),
-                            "non-inferior": bool(g.ci_low > -ACC_MIN)} for n, g in guards]
-    if not settings:
-        return missing("BD-1a needs plain and BN-only runs with their curves")
-    table = pd.DataFrame(rows)[["setting", "member", "target (median)", "plain", "BN",
-                                *STATS_COLUMNS, "p_holm_opposite", "holds", "opposite"]]
-    return Outcome(settings, {
-        "Steps to the relative target (per replicate and pair: "
-        f"{TARGET_FRACTION:g} × the lower of the two runs' best test accuracy), plain − "
-        "BN: medians, the sign test's median difference with its order-statistic CI":
-            table.rename(columns={"mean": "steps saved"}),
-        GUARD_TITLE: pd.DataFrame(guard_rows)}, notes=notes)
+@dataclass(frozen=True)
+class PairAccuracy(TaskFinal):
+    """Held-out accuracy of BN and the plain net in BD-1a's settings: at one lr (the setting
+    named by it), or, ``cross``, BN at LR_HIGH against plain at LR (the 'BN at lr 0.03'
+    setting), so that a guard on it compares the pairs the steps compare."""
+
+    cross: bool = False
+
+    def rows(self, rs: RunSet) -> pd.DataFrame:
+        fin = super().rows(rs)
+        if fin.empty:
+            return fin
+        bn, lr = (fin.batch_norm == "BN").to_numpy(), fin.lr.to_numpy(float)
+        if self.cross:
+            fin, lr = fin[np.where(bn, lr == LR_HIGH, lr == LR)], LR_HIGH
+        return fin.assign(setting=[setting_name(t, x) for t, x in
+                                   zip(fin.setting, np.broadcast_to(lr, len(fin)), strict=True)])
 
 
-def _ties_note(name: str, plain: np.ndarray, bn: np.ndarray, bn_c: pd.DataFrame,
+def _ties_note(name: str, plain: pd.Series, bn: pd.Series, bn_c: pd.DataFrame,
                plain_c: pd.DataFrame) -> str:
     """The primary's caveats with this run's numbers: the relative target comes early and
     many differences tie (the sign test drops them); the metric is held-out accuracy
@@ -173,67 +205,25 @@ def _ties_note(name: str, plain: np.ndarray, bn: np.ndarray, bn_c: pd.DataFrame,
             "how fast.")
 
 
-def simulate_bd1a(rng: np.random.Generator, planted: bool,
-                  scale: float | None = None) -> RunSet:
-    """Curves at chance until a replicate's own step, then at its final test accuracy, so
-    the relative target is reached exactly there. Per setting: BN at lr 0.003 reaches it
-    MIN_STEPS before plain (same-lr setting), BN at 0.03 MIN_STEPS before plain at either
-    lr (fast setting). Not planted (least favourable): the primary's one member at 0
-    saved; the fast settings planted. ``scale`` (tests): every member scale × MIN_STEPS.
-    Final test accuracies: BN ACC_MIN / 2 above plain in expectation (the guard holds,
-    1.5 points above its bound)."""
-    conds, curves = [], []
-    for s in SETTINGS:
-        (same,) = steps(rng, 1, scale if scale is not None else
-                        PLANTED if planted or s != PRIMARY else NULL, MIN_STEPS)
-        vs_lo, vs_hi = steps(rng, 2, PLANTED if scale is None else scale, MIN_STEPS)
-
-        def noise() -> np.ndarray:
-            return rng.normal(0, STEPS_SD / math.sqrt(2), REPLICATES)
-
-        plain = rng.normal(40, 10, REPLICATES)
-        fast = plain - vs_lo + noise()
-        at = {cond(s, False): plain, cond(s, True): plain - same + noise(),
-              cond(s, True, lr=LR_HIGH): fast,
-              cond(s, False, lr=LR_HIGH): fast + vs_hi + noise()}
-        conds += list(at)
-        curves += [(c, np.clip(np.ceil(st / 5) * 5, 5, 600)) for c, st in at.items()]
-    final = sim_final(rng, BD6_SD, conds, {c: ACC_MIN / 2 for c in conds if c[1]})
-    rows = []
-    for c, st in curves:
-        s, bn, _, _, _, lr = c
-        f = final[(final.preset == s[0]) & (final.width == s[1]) & (final.batch_norm == bn)
-                  & (final.lr == lr)].sort_values("replicate")
-        test = np.where(SIM_STEPS[None, :] >= st[:, None], f.test_acc.to_numpy()[:, None],
-                        0.1)
-        rows.append(f.drop(columns=["test_acc", "train_acc", "dataset"]).loc[
-            f.index.repeat(SIM_STEPS.size)].assign(
-                step=np.tile(SIM_STEPS, REPLICATES), test_acc=test.ravel()))
-    return RunSet.from_tables(NAME, AXES, final, curves=pd.concat(rows, ignore_index=True))
-
-
+MODEL = Factor("model.batch_norm", ("plain", "BN"), "model")
+NAMES = tuple(setting_name(task, lr) for task in SETTING_OF for lr in PLAINS)
 CLAIM = Claim(
     "BD-1a", "004", "BN…主要作用是加速训练收敛,防止过拟合",
     "BN (normalizing each batch by its mean and variance) speeds training "
     "convergence: BN reaches a held-out accuracy target in fewer steps than the "
     "plain net, without ending worse on test.",
-    rule=Custom(
-        decide=decide_bd1a,
-        words="Per setting and compared pair, per replicate: the target is "
-              f"{TARGET_FRACTION:g} × the lower of the two runs' best test accuracy "
-              "(reached by both by construction); steps to it, plain − BN, by a two-sided "
-              "sign test (median difference, order-statistic CI). Same-lr settings: one "
-              f"member; 'BN at lr {LR_HIGH:g}' settings: two (against plain at each lr, "
-              "intersection-union). Supported if every member saves steps significantly "
-              "and the test-accuracy guard holds (BN − plain final test accuracy, paired "
-              f"t, 95% CI lower bound above −{ACC_MIN:g}, against every plain run "
-              "compared); refuted if some member goes significantly the other way after "
-              "Holm; else inconclusive. The statistic: the deciding member (the weakest "
-              "when all hold), or the failing guard. " + LABEL_RULE,
-        runs=f"plain vs BN (no dropout) at lr {LR:g}; and BN at lr {LR_HIGH:g} vs plain at "
-             f"lr {LR:g} and {LR_HIGH:g} (its own best of the two; BN's speed usually "
-             f"comes through a higher lr); {TASKS}; evaluated every 5 updates",
-        effect_label="steps to the relative target saved by BN (median, plain − BN), "
-                     "the deciding member; or the failing guard (accuracy)",
-        simulate=simulate_bd1a),
-    settings=Settings(label(PRIMARY)), min_effect=MIN_STEPS, pilot_sd=STEPS_SD, parent="BD-1")
+    measure=StepsSaved(
+        Factor("pair", tuple(member(p, b) for b, ps in PLAINS.items() for p in ps),
+               "compared pair"),
+        "steps to the relative target saved by BN (plain − BN)"),
+    # the primary holds only the same-lr pair: its least-favourable null puts that at 0
+    rule=EveryMember("positive", statistic="sign", resolution=EVAL_EVERY,
+                     null_among=(member(LR, LR),)),
+    settings=Settings(NAMES[0], NAMES[1:]),
+    gates=tuple(NonInferior(PairAccuracy(
+        factor=MODEL, names=(("plain", False), ("BN", True)), cross=cross, where={
+            "model.dropout": 0.0, "model.bn_after_activation": False},
+        label=f"held-out test accuracy ({words})"), "plain", ACC_MIN)
+        for cross, words in ((False, "BN and plain at the same lr"),
+                             (True, f"BN at lr {LR_HIGH:g}, plain at lr {LR:g}"))),
+    min_effect=MIN_STEPS, pilot_sd=STEPS_SD, replicates=REPLICATES, parent="BD-1")

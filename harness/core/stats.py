@@ -180,6 +180,24 @@ def sign_test(a: np.ndarray, b: np.ndarray) -> Effect:
     return Effect(float(np.median(d)), float(lo), float(hi), n, p, n)
 
 
+def sign_test_clustered(a: np.ndarray, b: np.ndarray,
+                        clusters: Sequence[object] | np.ndarray | None = None) -> Effect:
+    """:func:`sign_test` of a − b over independent units: the replicates themselves when
+    each has its own dataset, else per-dataset medians of a − b (a pair that never reached
+    on both sides counts 0 there), so replicates sharing a dataset are one unit. Missing
+    pairs (NaN) are left out; ``n`` counts the replicates behind the units."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    keep = ~(np.isnan(a) | np.isnan(b))
+    a, b = a[keep], b[keep]
+    c = None if clusters is None else np.asarray(clusters)[keep]
+    if c is None or pd.unique(c).size == c.size:
+        return sign_test(a, b)
+    with np.errstate(invalid="ignore"):
+        d = np.where(np.isinf(a) & (a == b), 0.0, a - b)
+    units = pd.Series(d).groupby(c, sort=False).median().to_numpy(float)
+    return replace(sign_test(units, np.zeros_like(units)), n=int(a.size))
+
+
 def holm(pvalues: Sequence[float], alpha: float = ALPHA) -> tuple[np.ndarray, np.ndarray]:
     """Holm step-down: (reject, adjusted p) for a family of tests."""
     p = np.nan_to_num(np.asarray(pvalues, float), nan=1.0)

@@ -6,6 +6,14 @@ per replicate, e.g. a log ratio or a slope), or, with ``reference``, the paired 
 reference − member (e.g. "Xavier beats every rival": reference xavier). ``direction``
 says which side of the null the claim puts every (or some) member on.
 
+The member statistic (``statistic``) is the t-test (``"t"``: means) or the sign test
+(``"sign"``: medians), for values a mean cannot summarize: steps to a target on an
+evaluation grid (many ties), where "never reached" is ±inf, which the sign test counts as
+a loss (on both sides, a tie). Two-sided, its CI the order-statistic CI of the median
+(dual to the test), over per-dataset medians where datasets are shared
+(:func:`harness.core.stats.sign_test_clustered`). Its draws are rounded to ``resolution``
+(e.g. the evaluation interval), so calibration sees the ties real runs have.
+
 - :class:`EveryMember`: intersection-union support (every member significant on its own at
   α; no correction needed), Holm refutation (some member significantly on the other side).
 - :class:`SomeMember`: support when some member holds after Holm; refutation when some
@@ -35,6 +43,7 @@ from harness.judge.families.base import (
 from harness.judge.table import Table
 
 SIDES = ("positive", "negative")  # members above / below the null
+STATISTICS = ("t", "sign")
 
 
 def _sign(direction: str) -> int:
@@ -50,20 +59,40 @@ class _Members(Family):
     direction: str = "positive"
     null: float = 0.0
     reference: object | None = None  # a level every other level is compared against
+    statistic: str = "t"  # the member test: "t" (means) or "sign" (medians; ±inf = never)
+    resolution: float = 0.0  # "sign": the grid its draws are rounded to (0: none)
 
     def __post_init__(self) -> None:
         _sign(self.direction)
+        if self.statistic not in STATISTICS:
+            raise ValueError(f"statistic={self.statistic!r} is invalid: allowed values are "
+                             f"{list(STATISTICS)}")
+        if self.resolution and self.statistic != "sign":
+            raise ValueError("resolution is invalid with statistic='t': it rounds the sign "
+                             "test's draws")
 
     def names(self, table: Table) -> list:
         return [b for b in table.levels if b != self.reference]
 
     def effects(self, table: Table, confidence: float = 0.95) -> list[stats.Effect]:
+        if self.statistic == "sign":
+            return [self._median(table, b) for b in self.names(table)]
         if self.reference is None:
             return [stats.mean_ci(table.column(b), confidence, self.null, table.clusters)
                     for b in table.levels]
         ref = table.column(self.reference)
         return [stats.paired(ref, table.column(b), confidence, self.null, table.clusters)
                 for b in self.names(table)]
+
+    def _median(self, table: Table, name: object) -> stats.Effect:
+        """The sign test of the member (or reference − member) against the null, reported
+        on the member's scale, as the t-test reports its mean."""
+        x = table.column(name)
+        a, b = (x, np.zeros_like(x)) if self.reference is None else (
+            table.column(self.reference), x)
+        e = stats.sign_test_clustered(a, b + self.null, table.clusters)
+        return replace(e, mean=e.mean + self.null, ci_low=e.ci_low + self.null,
+                       ci_high=e.ci_high + self.null, null=self.null)
 
     def label(self, name: object) -> str:
         return str(name) if self.reference is None else f"{self.reference} − {name}"
@@ -82,23 +111,27 @@ class _Members(Family):
                        self._null_among(members))
         shift = _sign(self.direction) * effect
         if self.reference is None:
-            means = self.null + shift
-            return Table(tuple(members), member_draw(rng, means, design), design.clusters())
-        means = np.concatenate([[0.0], -(self.null + shift)])  # reference − member
-        return Table((self.reference, *members), paired_draw(rng, means, design),
-                     design.clusters())
+            levels, values = tuple(members), member_draw(rng, self.null + shift, design)
+        else:
+            means = np.concatenate([[0.0], -(self.null + shift)])  # reference − member
+            levels, values = (self.reference, *members), paired_draw(rng, means, design)
+        if self.resolution:
+            values = np.round(values / self.resolution) * self.resolution
+        return Table(levels, values, design.clusters())
 
     def _null_among(self, members: list) -> list[int] | None:
         return None
 
     def _subject(self, claim: Claim) -> str:
         f = claim.measure.factor
+        test = {"t": "t-test", "sign": "sign test of the median (ties dropped; ±inf = never "
+                                       "reached; order-statistic 95% CI)"}[self.statistic]
         if self.reference is None:
             return (f"{claim.measure.describe()} of each member ({', '.join(map(str, f.levels))}"
-                    f"), one-sample two-sided t-test against {self.null:g}")
+                    f"), one-sample two-sided {test} against {self.null:g}")
         return (f"{claim.measure.describe()}, {self.reference} minus each other {f.words} "
                 f"({', '.join(str(b) for b in f.levels if b != self.reference)}), two-sided "
-                f"paired t-test against {self.null:g}")
+                f"paired {test} against {self.null:g}")
 
     def _side(self) -> tuple[str, str]:
         return (("above", "below") if self.direction == "positive" else ("below", "above"))
@@ -106,7 +139,8 @@ class _Members(Family):
     def effect_label(self, claim: Claim) -> str:
         what = (claim.measure.label if self.reference is None else
                 f"{claim.measure.label}, {self.reference} − {claim.measure.factor.words}")
-        return f"{what} (the deciding member)"
+        median = "median, " if self.statistic == "sign" else ""
+        return f"{what} ({median}the deciding member)"
 
 
 @dataclass(frozen=True)
@@ -158,6 +192,9 @@ class SomeMember(_Members):
         if (self.refute == "equivalent") != (self.margin is not None):
             raise ValueError("margin is invalid: allowed values are a positive number "
                              "exactly when refute='equivalent'")
+        if self.refute == "equivalent" and self.statistic != "t":
+            raise ValueError("statistic='sign' is invalid with refute='equivalent': TOST "
+                             "needs the t-test's 90% CI")
 
     def decide(self, table: Table) -> Decision:
         names = self.names(table)
