@@ -177,3 +177,33 @@ def test_a_check_decides_by_its_bounds_and_may_differ_by_setting():
         type("C", (), {"measure": type("M", (), {"describe": lambda self: "x"})()})())
     assert Check((same,)).effect_label(type("C", (), {"measure": type("M", (), {
         "label": "gap"})()})()) == "gap (the deciding extreme over rows)"
+
+
+from harness.judge.families.ratio import Recovered  # noqa: E402 (appended section)
+
+RATIOS = [Recovered(), Recovered("negative", null=0.25, refute="any")]
+
+
+@pytest.mark.parametrize("family", RATIOS, ids=repr)
+@pytest.mark.parametrize("datasets", [None, 6], ids=["one dataset each", "6 shared"])
+def test_recovered_calibration_on_its_own_draws(family, datasets):
+    """The fraction-recovered family (Fieller ratio per member): the null (every member
+    recovering exactly ``null``) is rarely supported, 5 × the smallest effect always is and
+    the opposite refuted, the deciding CI on the decided side, over dataset means."""
+    levels = ("gap", 1, 2, 3)
+    design = Design(replicates=24, min_effect=0.25, sd=0.3, datasets=datasets)
+    rng = np.random.default_rng(0)
+    null = [family.decide(family.draw(rng, levels, design, NULL)).verdict for _ in range(200)]
+    assert null.count(stats.SUPPORTED) / len(null) <= 0.10
+    for scale, label in ((5.0, stats.SUPPORTED), (-5.0, stats.REFUTED)):
+        for _ in range(20):
+            d = family.decide(family.draw(rng, levels, design, scale))
+            assert d.verdict == label and d.effect.excludes(family.null), d
+            assert d.effect.n_datasets == (datasets or 24)
+
+
+def test_recovered_is_frozen_data_with_checked_parameters():
+    for family in RATIOS:
+        assert dataclasses.is_dataclass(family) and eval(repr(family)) == family
+    with pytest.raises(ValueError, match="refute='equivalent' is invalid: allowed values"):
+        Recovered(refute="equivalent", margin=0.1)
