@@ -3,7 +3,7 @@ re-scaling it at the largest batch recovers more than half of the gap."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -68,7 +68,7 @@ class GapLeft(Measure):
         """same_steps' fraction recovered, tabled beside the verdict, never judged."""
         rows = []
         for name in judged:
-            table = GapLeft(Factor("control", ("gap", SHOWN)), self.label).read(rs, name)
+            table = replace(self, factor=Factor("control", ("gap", SHOWN))).read(rs, name)
             if table is not None and len(table.levels) == 2:
                 e = stats.fraction_recovered(table.column("gap"), table.column(SHOWN),
                                              table.clusters)
