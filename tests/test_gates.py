@@ -4,6 +4,8 @@ claim-false draws reach it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -60,13 +62,17 @@ def test_the_boundary_draws_the_premise_at_its_threshold():
     passed, means = 0, []
     for _ in range(400):
         table = EveryMember("positive").draw(rng, ("base", "a", "b"), design, PLANTED)
-        at = PREMISE.boundary(rng, table, design)
+        at = PREMISE.draw(rng, table, design, True)
         np.testing.assert_array_equal(at.values[:, 1:], table.values[:, 1:])
         e = stats.mean_ci(at.column("base"), clusters=at.clusters)
         passed += e.ci_low > 0.1
         means.append(e.mean)
     assert abs(np.mean(means) - 0.1) < 0.01
     assert passed / 400 <= 0.05
+    assert PREMISE.draw(rng, table, design, False) is table  # no pilot: as the family drew it
+    piloted = replace(PREMISE, pilot=0.5).draw(rng, table.keep(["a", "b"]), design, False)
+    assert piloted.levels == ("a", "b", "base")
+    assert abs(piloted.column("base").mean() - 0.5) < 0.15
 
 
 def test_calibration_reaches_the_premise_boundary():

@@ -316,22 +316,24 @@ def simulate_measured(claim: Claim, rng: np.random.Generator, planted: bool,
     """Synthetic runs through the claim's own measure: every judged setting drawn by its
     family, the primary at the least favourable null unless ``planted``, the robustness
     settings always planted (so "mixed" is reachable); ``scale`` plants scale × min_effect
-    everywhere instead (negative = the opposite effect). Where gates have a boundary
-    scenario (:meth:`~harness.judge.gates.Gate.boundary`), the primary's null is, at random,
-    the family's or one gate's boundary with the family planted."""
+    everywhere instead (negative = the opposite effect). Gates with a boundary scenario
+    (:meth:`~harness.judge.gates.Gate.draw`) draw their statistic in too: the primary's
+    null is, at random, the family's or one gate's boundary with the family planted."""
     design = claim.design()
     bounded = [g for g in claim.gates if g.has_boundary]
     tables = {}
     for name in claim.settings.judged:
         scenario = (scale if scale is not None else
                     PLANTED if planted or name != claim.primary else NULL)
-        gate = None
+        at = None
         if scenario == NULL and bounded:
             pick = int(rng.integers(len(bounded) + 1))
-            gate, scenario = (bounded[pick - 1], PLANTED) if pick else (None, NULL)
+            at, scenario = (bounded[pick - 1], PLANTED) if pick else (None, NULL)
         table = claim.rule.for_setting(name).draw(rng, claim.rule.reads(claim), design,
                                                   scenario)
-        tables[name] = gate.boundary(rng, table, design) if gate else table
+        for gate in bounded:
+            table = gate.draw(rng, table, design, gate is at)
+        tables[name] = table
     return claim.measure.synthesize(tables)
 
 

@@ -59,9 +59,10 @@ class Gate:
         """The title of the table of its tests, where it has one."""
         return self.name
 
-    def boundary(self, rng: np.random.Generator, table: Table, design: Design) -> Table:
-        """``table`` (a claim's planted draw) with this gate's statistic at its boundary,
-        for calibration (where ``has_boundary``)."""
+    def draw(self, rng: np.random.Generator, table: Table, design: Design, boundary: bool
+             ) -> Table:
+        """For calibration (where ``has_boundary``): a claim's drawn ``table`` with this
+        gate's statistic drawn in, at its boundary or else where it holds."""
         raise NotImplementedError
 
 
@@ -176,13 +177,15 @@ class Premise(Gate):
     question does not arise: any decision is withheld (a fraction of a drop that is not
     there cannot be supported or refuted), and the premise's statistic is the one that
     decided, also where the test alone was undecided. ``what`` names the level in prose.
-    Its boundary scenario redraws ``level`` in the claim's own table, so ``measure`` is
-    the claim's measure."""
+    Calibration draws ``level`` into the claim's own table (so ``measure`` is the claim's
+    measure): at the threshold for its boundary scenario, else at ``pilot`` (a pilot
+    estimate of it) where the rule's family does not draw it."""
 
     measure: Measure
     level: object
     threshold: float = 0.0
     what: str = ""
+    pilot: float | None = None
     name: ClassVar[str] = "premise"
     # an undecided setting too: the failed premise, not the test, is why it is undecided
     blocks: ClassVar[tuple[str, ...]] = (stats.SUPPORTED, stats.REFUTED, stats.INCONCLUSIVE)
@@ -208,12 +211,20 @@ class Premise(Gate):
         return GateCheck(False, f"{self._what()}, {e.fmt()} (p = {e.p:.3g}), is {how}",
                          effect=e, rows=rows)
 
-    def boundary(self, rng: np.random.Generator, table: Table, design: Design) -> Table:
-        """``level`` redrawn exactly at the threshold, with the design's SD and
-        clustering; the other levels as drawn."""
-        j = table.levels.index(self.level)
+    def draw(self, rng: np.random.Generator, table: Table, design: Design, boundary: bool
+             ) -> Table:
+        """``level`` drawn at the threshold (``boundary``) or at ``pilot``, with the
+        design's SD and clustering, in place of the family's draw or beside it; as the
+        family drew it where it holds and no pilot is declared."""
+        mean = self.threshold if boundary else self.pilot
+        if mean is None:
+            return table
+        column = member_draw(rng, np.array([mean]), design)
+        if self.level not in table.levels:
+            return Table((*table.levels, self.level), np.hstack([table.values, column]),
+                         table.clusters, table.paired)
         values = table.values.copy()
-        values[:, j] = member_draw(rng, np.array([self.threshold]), design)[:, 0]
+        values[:, table.levels.index(self.level)] = column[:, 0]
         return Table(table.levels, values, table.clusters, table.paired)
 
     def title(self) -> str:
