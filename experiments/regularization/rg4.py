@@ -55,9 +55,10 @@ class Overfit(Measure):
             for lam, g in df[df.penalty == pen].groupby("lam"):
                 cols[gain(lam)] = gap0 - g.gap.to_numpy(float)
                 cols[guard(lam)] = g.test_acc.to_numpy(float) - test0
-            out += [pd.DataFrame({"setting": name, "level": level, "replicate":
-                                  np.arange(gap0.size), "dataset": ds, "value": v})
-                    for level, v in cols.items()] if len(cols) > 1 else []
+            if len(cols) > 1:  # the penalty has runs
+                out += [pd.DataFrame({"setting": name, "level": level, "replicate":
+                                      np.arange(gap0.size), "dataset": ds, "value": v})
+                        for level, v in cols.items()]
         return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
     def value_column(self) -> str:
@@ -75,8 +76,8 @@ class Overfit(Measure):
             pen = PENALTIES[name]
             for lam in OVERFIT_LAMBDAS:
                 test = test0 + t.column(guard(lam))
-                frames.append(reg_rows(f"overfit_{pen}", "overfit", lam * (pen == "l1"),
-                                       lam * (pen == "l2"), dataset=clusters,
+                l1, l2 = (lam, 0.0) if pen == "l1" else (0.0, lam)
+                frames.append(reg_rows(f"overfit_{pen}", "overfit", l1, l2, dataset=clusters,
                                        train_acc=gap0 - t.column(gain(lam)) + test,
                                        test_acc=test))
         return runset(frames)
@@ -103,8 +104,7 @@ RG4 = Claim(
                  RG4_NI, "test accuracy"),
     measure=OVERFIT,
     gates=(Premise(OVERFIT, BASELINE, what="the train − test accuracy gap at λ = 0 (the "
-                   "unregularized net overfits: something for regularization to reduce)",
-                   pilot=BASE_GAP),),
+                   "plain net overfits)", pilot=BASE_GAP),),
     settings=Settings("L2", robustness=("L1",)),
     min_effect=RG4_MIN,
     pilot_sd=RG4_SD,

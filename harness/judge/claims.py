@@ -231,8 +231,10 @@ class Claim:
 
     @property
     def effect_label(self) -> str:
-        return (self.rule.effect_label if isinstance(self.rule, Custom)
-                else self.rule.effect_label(self))
+        if isinstance(self.rule, Custom):
+            return self.rule.effect_label
+        return "; ".join([self.rule.effect_label(self),
+                          *filter(None, (g.headline_words() for g in self.gates))])
 
     # ---- the rule, on runs and on simulated runs
     def decide(self, rs: RunSet) -> Outcome:

@@ -55,6 +55,11 @@ class Gate:
     def words(self) -> str:
         raise NotImplementedError
 
+    def headline_words(self) -> str:
+        """What the headline is where this gate decided it ("" where it leaves the rule's
+        statistic as the headline)."""
+        return ""
+
     def title(self) -> str:
         """The title of the table of its tests, where it has one."""
         return self.name
@@ -226,6 +231,9 @@ class Premise(Gate):
         values = table.values.copy()
         values[:, table.levels.index(self.level)] = column[:, 0]
         return Table(table.levels, values, table.clusters, table.paired)
+
+    def headline_words(self) -> str:
+        return f"where the premise fails, {self._what()} (null {self.threshold:g})"
 
     def title(self) -> str:
         return (f"Premise: {self._what()}, 95% CI over datasets; a decision needs its lower "
