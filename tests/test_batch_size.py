@@ -23,7 +23,7 @@ from experiments.batch_size.common import (
     TIMING_REPEATS,
 )
 from experiments.batch_size.compromise import decide_bs3, simulate_bs3, steps_to_target
-from experiments.batch_size.learning_rate import decide_bs4, fraction_removed, simulate_bs4
+from experiments.batch_size.learning_rate import GAP_LEFT, LR_CONTROLS, SETTINGS, SHOWN
 from experiments.batch_size.oscillation import BS5_SETTINGS, matched_bursts
 from harness.core import stats
 from harness.judge.claims import judge
@@ -37,7 +37,7 @@ from pages.batch_size import ORIGINAL_EPOCHS, PRESET_ORDER
 
 CLAIMS = {c.id: c for c in EXPERIMENT.claims}
 # claims on a custom rule (the others are covered by tests/test_families.py)
-SIMULATE = {"BS-3": simulate_bs3, "BS-4": simulate_bs4}
+SIMULATE = {"BS-3": simulate_bs3}
 
 
 @pytest.fixture(scope="module")
@@ -86,9 +86,8 @@ def test_abid2018_evaluates_near_exp8s_epochs(cfg):
 def test_obvious_effects_get_the_right_label(claim, scale, label):
     """An obvious planted effect is supported, a strong opposite one refuted, and every
     decided setting's CI excludes its null (the CI is dual to the test)."""
-    extra = {"gap": 0.2} if claim == "BS-4" else {}  # a baseline drop worth explaining
     for seed in range(2):
-        rs = SIMULATE[claim](np.random.default_rng(seed), True, scale=scale, **extra)
+        rs = SIMULATE[claim](np.random.default_rng(seed), True, scale=scale)
         outcome = CLAIMS[claim].decide(rs)
         verdict = judge(CLAIMS[claim], "batch_size", outcome)
         assert verdict.verdict == label, (claim, seed, verdict.decided_by)
@@ -229,15 +228,22 @@ def test_bs1_without_cpu_per_wall_notes_it_and_does_not_block():
 def test_bs4_holds_batch_1_at_abid2018_and_judges_only_the_learning_rate_rules():
     """A control that only hurts batch 1 (same_steps-like) recovers nothing: the
     fraction reads the large batch alone; same_steps is tabled, never judged."""
-    fin = simulate_bs4(np.random.default_rng(0), True, scale=0.0, gap=0.2).final.copy()
+    claim = CLAIMS["BS-4"]
+    fin = claim.simulate(np.random.default_rng(0), True, scale=0.0).final
+    same = fin[fin.preset == LR_CONTROLS[0]].assign(preset=SHOWN)
+    fin = pd.concat([fin, same], ignore_index=True)
+    wrecked = fin.copy()
     small = (fin.preset != PRIMARY) & (fin.batch_size == BATCHES[0])
-    fin.loc[small, ["train_acc", "test_acc"]] -= 0.3  # wreck the controls' batch 1
-    outcome = decide_bs4(RunSet.from_tables("batch_size", AXES, fin))
-    table = next(t for k, t in outcome.tables.items() if k.startswith("Fraction"))
-    assert table.set_index("control").judged.to_dict() == {
-        "lr_sqrt": True, "lr_scaled": True, "same_steps": False}
-    assert (table.fraction_recovered - 0.5).abs().max() < 0.2  # not 0.5 + 0.3/0.2
-    assert all("same_steps" not in s.decided_by for s in outcome.settings)
+    wrecked.loc[small, ["train_acc", "test_acc"]] -= 0.3  # wreck the controls' batch 1
+    outcome, before = (claim.decide(RunSet.from_tables("batch_size", AXES, f))
+                       for f in (wrecked, fin))
+    members, unwrecked = (next(t for k, t in o.tables.items() if k.startswith("Members"))
+                          for o in (outcome, before))
+    assert set(members.member) == set(LR_CONTROLS)
+    pd.testing.assert_frame_equal(members, unwrecked)
+    shown = next(t for k, t in outcome.tables.items() if k.startswith("Shown, not judged"))
+    assert list(shown.member) == [SHOWN] * 2
+    assert all(SHOWN not in s.decided_by for s in outcome.settings)
 
 
 def test_bs5a_compares_batch_1_with_full_batch_only():
@@ -248,17 +254,27 @@ def test_bs5a_compares_batch_1_with_full_batch_only():
     assert any(k.startswith("Where the matched level sits") for k in outcome.tables)
 
 
-@pytest.mark.parametrize(("gap", "word"), [(-0.1, "REVERSED"), (0.0, "not significantly")])
+@pytest.mark.parametrize(("gap", "word"), [(-1.0, "significantly reversed"),
+                                         (0.0, "not significantly above 0")])
 def test_bs4_without_a_drop_reports_the_gap_itself(gap, word):
-    outcome = decide_bs4(simulate_bs4(np.random.default_rng(0), True, gap=gap))
-    setting = outcome.settings[0]
-    assert [s.setting for s in outcome.settings] == [PRIMARY, "abid2018 held-out"]
-    assert setting.verdict == stats.INCONCLUSIVE
-    assert setting.decided_by.startswith("premise not met") and word in setting.decided_by
-    e = setting.effect
-    assert e.null == 0.0 and np.isfinite([e.mean, e.ci_low, e.ci_high]).all()
-    v = judge(CLAIMS["BS-4"], "batch_size", outcome)
-    assert v.null_value == 0.0 and math.isclose(v.effect, e.mean)
+    """The premise (a drop to explain) fails: the setting is undecided, whatever the
+    fractions say, with the gap (null 0) as its statistic."""
+    claim = CLAIMS["BS-4"]
+    rng = np.random.default_rng(0)
+    tables = {}
+    for name in claim.settings.judged:
+        t = claim.rule.draw(rng, GAP_LEFT.factor.levels, claim.design(), PLANTED)
+        t.values[:, 0] += gap - 1.0  # the unit gap moved to ``gap``
+        tables[name] = t
+    outcome = claim.decide(GAP_LEFT.synthesize(tables))
+    assert [s.setting for s in outcome.settings] == list(SETTINGS.values())
+    for setting in outcome.settings:
+        assert setting.verdict == stats.INCONCLUSIVE
+        assert setting.decided_by.startswith("premise not met") and word in setting.decided_by
+        e = setting.effect
+        assert e.null == 0.0 and np.isfinite([e.mean, e.ci_low, e.ci_high]).all()
+    v = judge(claim, "batch_size", outcome)
+    assert v.null_value == 0.0 and math.isclose(v.effect, outcome.settings[0].effect.mean)
 
 
 def test_steps_to_target_is_relative_to_each_replicates_bayes_accuracy():
@@ -275,17 +291,3 @@ def test_steps_to_target_is_relative_to_each_replicates_bayes_accuracy():
     np.testing.assert_allclose(steps, [10 * 0.165 / 0.17, math.inf, 10 * 0.355 / 0.36])
     absolute = steps_to_target(rs, target=0.8)[64].tolist()
     np.testing.assert_allclose(absolute, [10 + 10 * 0.13 / 0.23, 7.5, 10 * 0.3 / 0.36])
-
-
-def test_fraction_removed_fieller_ci_is_dual_to_its_test():
-    rng = np.random.default_rng(1)
-    for _ in range(100):
-        n = int(rng.integers(5, 40))
-        base = rng.normal(rng.uniform(0.02, 0.2), 0.05, n)
-        ctrl = 0.5 * base + rng.normal(rng.normal(0, 0.03), 0.05, n)
-        e = fraction_removed(base, ctrl, np.arange(n))
-        assert math.isclose(e.mean, 1 - ctrl.mean() / base.mean())
-        if np.isfinite(e.ci_low) and np.isfinite(e.ci_high):
-            assert e.excludes(0.5) == (e.p < stats.ALPHA)
-        else:  # unbounded: the ratio is not identified, nothing is tested
-            assert math.isnan(e.p)

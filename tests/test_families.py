@@ -204,3 +204,75 @@ def test_a_check_decides_by_its_bounds_and_may_differ_by_setting():
         type("C", (), {"measure": type("M", (), {"describe": lambda self: "x"})()})())
     assert Check((same,)).effect_label(type("C", (), {"measure": type("M", (), {
         "label": "gap"})()})()) == "gap (the deciding extreme over rows)"
+
+
+from harness.judge.families.ratio import Recovered  # noqa: E402 (appended section)
+
+RATIOS = [Recovered(), Recovered("negative", null=0.25, refute="any")]
+
+
+@pytest.mark.parametrize("family", RATIOS, ids=repr)
+@pytest.mark.parametrize("datasets", [None, 6], ids=["one dataset each", "6 shared"])
+def test_recovered_calibration_on_its_own_draws(family, datasets):
+    """The fraction-recovered family (Fieller ratio per member): the null (every member
+    recovering exactly ``null``) is rarely supported, 5 × the smallest effect always is and
+    the opposite refuted, the deciding CI on the decided side, over dataset means."""
+    levels = ("gap", 1, 2, 3)
+    design = Design(replicates=24, min_effect=0.25, sd=0.3, datasets=datasets)
+    rng = np.random.default_rng(0)
+    null = [family.decide(family.draw(rng, levels, design, NULL)).verdict for _ in range(200)]
+    assert null.count(stats.SUPPORTED) / len(null) <= 0.10
+    for scale, label in ((5.0, stats.SUPPORTED), (-5.0, stats.REFUTED)):
+        for _ in range(20):
+            d = family.decide(family.draw(rng, levels, design, scale))
+            assert d.verdict == label and d.effect.excludes(family.null), d
+            assert d.effect.n_datasets == (datasets or 24)
+
+
+def test_recovered_is_frozen_data_with_checked_parameters():
+    for family in RATIOS:
+        assert dataclasses.is_dataclass(family) and eval(repr(family)) == family
+    with pytest.raises(ValueError, match="refute='equivalent' is invalid: allowed values"):
+        Recovered(refute="equivalent", margin=0.1)
+
+
+from harness.judge.families.guarded import Guarded  # noqa: E402 (appended section)
+
+GUARDED = Guarded(("a", "b", "c"), ("gain a", "gain b", "gain c"),
+                  ("guard a", "guard b", "guard c"), margin=0.5, guard_words="accuracy")
+GUARDED_LEVELS = (*GUARDED.gains, *GUARDED.guards)
+
+
+@pytest.mark.parametrize("datasets", [None, 6], ids=["one dataset each", "6 shared"])
+def test_guarded_calibration_on_its_own_draws(datasets):
+    """Some member gaining with its guard kept: the null (every member without a gain, or
+    every gain paid for by a guard exactly at −margin) is rarely supported; 5 × the
+    smallest effect always is, the opposite refuted, the deciding CI on the decided side."""
+    design = Design(replicates=24, min_effect=1.0, sd=0.5, datasets=datasets)
+    rng = np.random.default_rng(0)
+    null = [GUARDED.decide(GUARDED.draw(rng, GUARDED_LEVELS, design, NULL)).verdict
+            for _ in range(200)]
+    assert null.count(stats.SUPPORTED) / len(null) <= 0.10
+    for scale, label in ((5.0, stats.SUPPORTED), (-5.0, stats.REFUTED)):
+        for _ in range(20):
+            d = GUARDED.decide(GUARDED.draw(rng, GUARDED_LEVELS, design, scale))
+            assert d.verdict == label and d.effect.excludes(), d
+            assert d.effect.n_datasets == (datasets or 24)
+
+
+def test_guarded_needs_the_guard_of_the_member_that_counts():
+    """A member whose gain is paid for by its guard does not count, but another member
+    that keeps its guard does (unlike a gate over every level); every member paying for
+    its gain refutes, with the guard's change (against −margin) as the statistic."""
+    rng = np.random.default_rng(2)
+    design = Design(replicates=24, min_effect=1.0, sd=0.2)
+    t = GUARDED.draw(rng, GUARDED_LEVELS, design, 5.0)
+    t.values[:, GUARDED_LEVELS.index("guard a")] -= 10.0  # a gains at a cost
+    d = GUARDED.decide(t)
+    assert d.verdict == stats.SUPPORTED and not d.members.holds.iloc[0]
+    t.values[:, 3:] -= 10.0  # every member pays
+    d = GUARDED.decide(t)
+    assert d.verdict == stats.REFUTED and d.effect.null == -0.5 and d.effect.ci_high < -0.5
+    assert dataclasses.is_dataclass(GUARDED) and eval(repr(GUARDED)) == GUARDED
+    with pytest.raises(ValueError, match="gains and guards are invalid: allowed values"):
+        Guarded(("a",), ("gain a",), (), margin=0.5)

@@ -171,3 +171,34 @@ def test_tost_family_refutes_by_holm_and_supports_by_intersection_union():
     assert (verdict, i) == (stats.REFUTED, 1)
     verdict, i, _, _ = stats.tost_family([inside, edge], 0.01)
     assert (verdict, i) == (stats.INCONCLUSIVE, 1)
+
+
+def test_fraction_recovered_fieller_ci_is_dual_to_its_test():
+    """Fieller's CI excludes the null exactly when the t-test rejects it; where the gap is
+    not distinguishable from 0 the CI is unbounded and nothing is tested."""
+    rng = np.random.default_rng(1)
+    for _ in range(100):
+        n = int(rng.integers(5, 40))
+        gap = rng.normal(rng.uniform(0.02, 0.2), 0.05, n)
+        left = 0.5 * gap + rng.normal(rng.normal(0, 0.03), 0.05, n)
+        e = stats.fraction_recovered(gap, left, np.arange(n))
+        assert e.mean == pytest.approx(1 - left.mean() / gap.mean())
+        if np.isfinite(e.ci_low) and np.isfinite(e.ci_high):
+            assert e.excludes(0.5) == (e.p < stats.ALPHA)
+        else:
+            assert np.isnan(e.p)
+    flat = stats.fraction_recovered(np.array([0.1, -0.1, 0.05, -0.05]),
+                                    np.array([0.0, 0.1, 0.0, 0.1]), np.arange(4))
+    assert (flat.ci_low, flat.ci_high) == (-np.inf, np.inf) and np.isnan(flat.p)
+
+
+def test_fraction_recovered_is_over_dataset_means():
+    """Replicates sharing a dataset count once: the same as the dataset means alone."""
+    gap = np.array([0.2, 0.22, 0.1, 0.12, 0.15, 0.17])
+    left = np.array([0.1, 0.08, 0.06, 0.04, 0.05, 0.09])
+    shared = stats.fraction_recovered(gap, left, np.repeat([0, 1, 2], 2))
+    means = stats.fraction_recovered(gap.reshape(3, 2).mean(1), left.reshape(3, 2).mean(1),
+                                     np.arange(3))
+    assert (shared.n, shared.n_datasets) == (6, 3)
+    assert (shared.mean, shared.ci_low, shared.ci_high, shared.p) == pytest.approx(
+        (means.mean, means.ci_low, means.ci_high, means.p))

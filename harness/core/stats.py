@@ -526,3 +526,39 @@ def downward_trend(x: np.ndarray, labels: list[str], samples: list[np.ndarray],
         per = Effect(e.mean / dx, e.ci_low / dx, e.ci_high / dx, e.n, e.p, e.n_datasets)
         return TrendResult(verdict, per, True, trend, res)
     return TrendResult(verdict, trend, False, trend, res)
+
+
+def fraction_recovered(gap: np.ndarray, left: np.ndarray,
+                       clusters: Sequence[object] | np.ndarray, null: float = 0.5,
+                       confidence: float = 0.95) -> Effect:
+    """The fraction of a gap that a remedy recovers, f = 1 − mean(left) / mean(gap) over
+    dataset means (``gap``: the drop per replicate; ``left``: what remains of it after the
+    remedy), with the t-test of f = ``null`` (one-sample t of left − (1 − null)·gap) and
+    its dual Fieller CI. A ratio's delta-method CI is not dual to that test and is too
+    narrow when the gap is small; Fieller's is exact under normality, and unbounded (with
+    p = NaN: nothing is tested) where the gap is not distinguishable from 0, since then
+    the ratio is not identified."""
+    gap, left = np.asarray(gap, float), np.asarray(left, float)
+    ok = np.isfinite(gap) & np.isfinite(left)
+    frame = pd.DataFrame({"b": gap[ok], "c": left[ok], "k": np.asarray(clusters)[ok]})
+    units = frame.groupby("k", sort=False)[["b", "c"]].mean()
+    k, n = len(units), int(ok.sum())
+    if k < 3:
+        return Effect(math.nan, math.nan, math.nan, n, math.nan, k, null)
+    b, c = units.b.to_numpy(), units.c.to_numpy()
+    bm, cm = b.mean(), c.mean()
+    s = np.cov(b, c, ddof=1) / k  # covariance of the two means
+    t = float(t_ppf(0.5 + confidence / 2, k - 1))
+    f = 1 - cm / bm if bm != 0 else math.nan
+    p = mean_ci(c - (1 - null) * b).p
+    # Fieller: θ = mean(c)/mean(b) with (cm − θ·bm)² ≤ t²·(s_cc − 2θ·s_bc + θ²·s_bb)
+    qa = bm**2 - t**2 * s[0, 0]
+    qb = -2 * (cm * bm - t**2 * s[0, 1])
+    qc = cm**2 - t**2 * s[1, 1]
+    disc = qb**2 - 4 * qa * qc
+    if qa > 0 and disc >= 0:
+        r = math.sqrt(disc)
+        lo, hi = 1 - (-qb + r) / (2 * qa), 1 - (-qb - r) / (2 * qa)
+    else:  # the gap is not distinguishable from 0: the ratio is not identified
+        lo, hi, p = -math.inf, math.inf, math.nan
+    return Effect(float(f), float(lo), float(hi), n, p, k, null)

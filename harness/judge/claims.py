@@ -231,8 +231,10 @@ class Claim:
 
     @property
     def effect_label(self) -> str:
-        return (self.rule.effect_label if isinstance(self.rule, Custom)
-                else self.rule.effect_label(self))
+        if isinstance(self.rule, Custom):
+            return self.rule.effect_label
+        return "; ".join([self.rule.effect_label(self),
+                          *filter(None, (g.headline_words() for g in self.gates))])
 
     # ---- the rule, on runs and on simulated runs
     def decide(self, rs: RunSet) -> Outcome:
@@ -316,14 +318,24 @@ def simulate_measured(claim: Claim, rng: np.random.Generator, planted: bool,
     """Synthetic runs through the claim's own measure: every judged setting drawn by its
     family, the primary at the least favourable null unless ``planted``, the robustness
     settings always planted (so "mixed" is reachable); ``scale`` plants scale × min_effect
-    everywhere instead (negative = the opposite effect)."""
+    everywhere instead (negative = the opposite effect). Gates with a boundary scenario
+    (:meth:`~harness.judge.gates.Gate.draw`) draw their statistic in too: the primary's
+    null is, at random, the family's or one gate's boundary with the family planted."""
     design = claim.design()
+    bounded = [g for g in claim.gates if g.has_boundary]
     tables = {}
     for name in claim.settings.judged:
         scenario = (scale if scale is not None else
                     PLANTED if planted or name != claim.primary else NULL)
-        tables[name] = claim.rule.for_setting(name).draw(rng, claim.rule.reads(claim), design,
-                                                         scenario)
+        at = None
+        if scenario == NULL and bounded:
+            pick = int(rng.integers(len(bounded) + 1))
+            at, scenario = (bounded[pick - 1], PLANTED) if pick else (None, NULL)
+        table = claim.rule.for_setting(name).draw(rng, claim.rule.reads(claim), design,
+                                                  scenario)
+        for gate in bounded:
+            table = gate.draw(rng, table, design, gate is at)
+        tables[name] = table
     return claim.measure.synthesize(tables)
 
 

@@ -3,11 +3,17 @@ it can only withhold one (turn it into inconclusive), and says why. Two kinds:
 
 - a *validity* gate (the measurement itself is sound, e.g. :class:`CpuBound`: every timed
   run had a core to itself) withholds any decision, support and refutation alike;
-- a *premise* or *guard* gate (the situation the quote presupposes holds; the claimed
-  gain does not cost accuracy) withholds support only.
+- a *premise* gate (:class:`Premise`: the situation the quote presupposes holds, e.g.
+  there is a drop to explain) withholds any decision too: where the premise fails the
+  question the quote answers does not arise, so neither answer is given, and the failed
+  premise (not the test) is named as the reason even where the test was undecided;
+- a *guard* gate (:class:`NonInferior`: the claimed gain does not cost accuracy)
+  withholds support only.
 
 Gates compose (``Claim.gates``), are never re-coded inside a rule, and each states its own
-condition in the rule text.
+condition in the rule text. A gate with a boundary scenario (``boundary``) is calibrated
+too: calibration's claim-false draws then put, at random, either the rule's weakest member
+or that gate's statistic at its boundary, the rest planted.
 """
 
 from __future__ import annotations
@@ -15,10 +21,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+import numpy as np
 import pandas as pd
 
 from harness.core import stats
+from harness.judge.families.base import Design, member_draw
 from harness.judge.measures import Measure
+from harness.judge.table import Table
 from harness.track.results import RunSet
 
 
@@ -36,6 +45,9 @@ class Gate:
 
     name: ClassVar[str] = "gate"
     blocks: ClassVar[tuple[str, ...]] = (stats.SUPPORTED,)  # what it can withhold
+    # whether calibration can put it at its boundary (:meth:`boundary`); a gate that reads
+    # runs calibration does not draw (timing, a second metric) cannot
+    has_boundary: ClassVar[bool] = False
 
     def check(self, rs: RunSet, setting: str) -> GateCheck:
         raise NotImplementedError
@@ -43,9 +55,20 @@ class Gate:
     def words(self) -> str:
         raise NotImplementedError
 
+    def headline_words(self) -> str:
+        """What the headline is where this gate decided it ("" where it leaves the rule's
+        statistic as the headline)."""
+        return ""
+
     def title(self) -> str:
         """The title of the table of its tests, where it has one."""
         return self.name
+
+    def draw(self, rng: np.random.Generator, table: Table, design: Design, boundary: bool
+             ) -> Table:
+        """For calibration (where ``has_boundary``): a claim's drawn ``table`` with this
+        gate's statistic drawn in, at its boundary or else where it holds."""
+        raise NotImplementedError
 
 
 @dataclass(frozen=True)
@@ -149,3 +172,76 @@ class NonInferior(Gate):
                 f"more than {self.margin:g} (paired, each level's 95% CI lower bound above "
                 f"−{self.margin:g}); where it is, support is withheld (inconclusive, the "
                 "guard's difference as the statistic) and a refutation stands.")
+
+
+@dataclass(frozen=True)
+class Premise(Gate):
+    """The situation the quote presupposes must hold: ``level`` of ``measure`` (per
+    replicate, e.g. the drop a remedy is claimed to recover) has a 95% CI above
+    ``threshold`` (one-sample t over dataset means). Where it does not, the quote's
+    question does not arise: any decision is withheld (a fraction of a drop that is not
+    there cannot be supported or refuted), and the premise's statistic is the one that
+    decided, also where the test alone was undecided. ``what`` names the level in prose.
+    Calibration draws ``level`` into the claim's own table (so ``measure`` is the claim's
+    measure): at the threshold for its boundary scenario, else at ``pilot`` (a pilot
+    estimate of it) where the rule's family does not draw it."""
+
+    measure: Measure
+    level: object
+    threshold: float = 0.0
+    what: str = ""
+    pilot: float | None = None
+    name: ClassVar[str] = "premise"
+    # an undecided setting too: the failed premise, not the test, is why it is undecided
+    blocks: ClassVar[tuple[str, ...]] = (stats.SUPPORTED, stats.REFUTED, stats.INCONCLUSIVE)
+    has_boundary: ClassVar[bool] = True
+
+    def _what(self) -> str:
+        return self.what or f"{self.measure.label} at {self.level}"
+
+    def check(self, rs: RunSet, setting: str) -> GateCheck:
+        table = self.measure.read(rs, setting)
+        if table is None or self.level not in table.levels:
+            return GateCheck(False, f"{self._what()} not measured")
+        e = stats.mean_ci(table.column(self.level), null=self.threshold,
+                          clusters=table.clusters)
+        holds = bool(e.ci_low > self.threshold)
+        rows = pd.DataFrame([{"setting": setting, "premise": self._what(), "estimate": e.mean,
+                              "ci_low": e.ci_low, "ci_high": e.ci_high, "p": e.p, "n": e.n,
+                              "n_datasets": e.n_datasets, "holds": holds}])
+        if holds:
+            return GateCheck(True, rows=rows)
+        how = ("significantly reversed" if e.ci_high < self.threshold
+               else f"not significantly above {self.threshold:g}")
+        return GateCheck(False, f"{self._what()}, {e.fmt()} (p = {e.p:.3g}), is {how}",
+                         effect=e, rows=rows)
+
+    def draw(self, rng: np.random.Generator, table: Table, design: Design, boundary: bool
+             ) -> Table:
+        """``level`` drawn at the threshold (``boundary``) or at ``pilot``, with the
+        design's SD and clustering, in place of the family's draw or beside it; as the
+        family drew it where it holds and no pilot is declared."""
+        mean = self.threshold if boundary else self.pilot
+        if mean is None:
+            return table
+        column = member_draw(rng, np.array([mean]), design)
+        if self.level not in table.levels:
+            return Table((*table.levels, self.level), np.hstack([table.values, column]),
+                         table.clusters, table.paired)
+        values = table.values.copy()
+        values[:, table.levels.index(self.level)] = column[:, 0]
+        return Table(table.levels, values, table.clusters, table.paired)
+
+    def headline_words(self) -> str:
+        return f"where the premise fails, {self._what()} (null {self.threshold:g})"
+
+    def title(self) -> str:
+        return (f"Premise: {self._what()}, 95% CI over datasets; a decision needs its lower "
+                f"bound above {self.threshold:g}")
+
+    def words(self) -> str:
+        return (f"Premise: {self._what()} must be significantly above {self.threshold:g} "
+                "(one-sample two-sided t over datasets, 95% CI lower bound above it); where "
+                "it is not, the setting is inconclusive whatever the test says (said to be "
+                "reversed when significantly below), with the premise's statistic as the one "
+                "that decided.")

@@ -15,11 +15,13 @@ from harness.judge.families.base import (
 from harness.judge.families.check import Bound, Check, MeanBound
 from harness.judge.families.custom import Custom
 from harness.judge.families.equivalence import Equivalent
+from harness.judge.families.guarded import Guarded
 from harness.judge.families.members import EveryMember, SomeMember
 from harness.judge.families.monotone import Monotone
 from harness.judge.families.paired import Paired
+from harness.judge.families.ratio import Recovered
 from harness.judge.families.trend import Trend
 
 __all__ = ["DIRECTIONS", "NULL", "PLANTED", "Bound", "Check", "Custom", "Decision", "Design",
-           "Equivalent", "EveryMember", "Family", "MeanBound", "Monotone", "Paired",
-           "SomeMember", "Trend", "member_draw", "member_row", "paired_draw"]
+           "Equivalent", "EveryMember", "Family", "Guarded", "MeanBound", "Monotone", "Paired",
+           "Recovered", "SomeMember", "Trend", "member_draw", "member_row", "paired_draw"]

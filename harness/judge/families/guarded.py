@@ -1,0 +1,141 @@
+"""A claim that some member gains without a cost (e.g. "L2 reduces overfitting without
+lowering test accuracy", at some strength).
+
+Each member has two columns of the table: its gain (per replicate, e.g. the train–test
+gap at λ = 0 minus at λ), claimed above 0, and its guard (the change of a second metric,
+e.g. test accuracy at λ minus at λ = 0), which must stay above −``margin``
+(non-inferiority). A member counts when both hold: the intersection-union p (the larger
+of its two one-sample t-tests, over dataset means), Holm over the members. Supported when
+some member counts (headline: its gain, with the Holm-adjusted p); refuted when every
+member fails significantly on its own (its gain significantly below 0, or its guard
+significantly below −margin; intersection-union, each at α); else inconclusive (headline:
+the gain of the member closest to counting). Unlike the
+:class:`~harness.judge.gates.NonInferior` gate, which guards every level, the guard here
+belongs to its member: only a member that counts must keep the second metric, and a
+member that pays for its gain fails.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from harness.core import stats
+from harness.judge.families.base import (
+    NULL,
+    Claim,
+    Decision,
+    Design,
+    Family,
+    member_draw,
+    member_row,
+    steps,
+)
+from harness.judge.table import Table
+
+
+@dataclass(frozen=True)
+class Guarded(Family):
+    """Some member gains and keeps its guard (see the module docstring). ``members``: the
+    members in prose; ``gains`` and ``guards``: their levels in the table, in the same
+    order; ``guard_words``: what a guard column is."""
+
+    members: tuple
+    gains: tuple
+    guards: tuple
+    margin: float
+    guard_words: str = "guard"
+    min_levels = 2  # a gain and its guard
+
+    def __post_init__(self) -> None:
+        for name in ("members", "gains", "guards"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        if not len(self.members) == len(self.gains) == len(self.guards):
+            raise ValueError("gains and guards are invalid: allowed values are one level "
+                             "each per member")
+
+    def reads(self, claim: Claim) -> tuple:
+        return (*self.gains, *self.guards)
+
+    def decide(self, table: Table) -> Decision:
+        there = [i for i in range(len(self.members))
+                 if self.gains[i] in table.levels and self.guards[i] in table.levels]
+        name = [self.members[i] for i in there]
+        gain = [stats.mean_ci(table.column(self.gains[i]), clusters=table.clusters)
+                for i in there]
+        guard = [stats.mean_ci(table.column(self.guards[i]), null=-self.margin,
+                               clusters=table.clusters) for i in there]
+        k = range(len(there))
+        both = [max(gain[i].p, guard[i].p) if gain[i].mean > 0 and guard[i].mean > -self.margin
+                else 1.0 for i in k]
+        _, holm = stats.holm(both)
+        holds = [bool(q < stats.ALPHA) for q in holm]
+        loses = [gain[i].p < stats.ALPHA and gain[i].mean < 0 for i in k]
+        costs = [guard[i].p < stats.ALPHA and guard[i].mean < -self.margin for i in k]
+        fails = [a or b for a, b in zip(loses, costs, strict=True)]
+        if any(holds):
+            i = min((i for i in k if holds[i]), key=lambda i: holm[i])
+            verdict, effect = stats.SUPPORTED, replace(gain[i], p=float(holm[i]))
+            how = (f"{name[i]}: gains, and {self.guard_words} not lower by {self.margin:g} "
+                   "(the larger p of the two, Holm over the members)")
+        elif all(fails):
+            fail_p = [min(gain[i].p if loses[i] else 1.0, guard[i].p if costs[i] else 1.0)
+                      for i in k]
+            i = max(k, key=lambda i: fail_p[i])
+            lost = loses[i] and (not costs[i] or gain[i].p <= guard[i].p)
+            verdict, effect = stats.REFUTED, gain[i] if lost else guard[i]
+            how = f"{name[i]}, the weakest of every member's failure: " + (
+                "loses" if lost else f"{self.guard_words} lower by more than {self.margin:g} "
+                                     f"(effect: {self.guard_words} change)")
+        else:
+            i = min(k, key=lambda i: (not gain[i].mean > 0, holm[i]))
+            why = ("gain not significant" if not (gain[i].p < stats.ALPHA and gain[i].mean > 0)
+                   else f"{self.guard_words} not shown within {self.margin:g}"
+                   if not (guard[i].p < stats.ALPHA and guard[i].mean > -self.margin)
+                   else "not significant after Holm over the members")
+            verdict, effect = stats.INCONCLUSIVE, gain[i]
+            how = f"{name[i]}, the closest to counting: {why}"
+        rows = pd.DataFrame([member_row(name[i], gain[i], guard=guard[i].mean,
+                                        guard_ci_low=guard[i].ci_low,
+                                        guard_ci_high=guard[i].ci_high, guard_p=guard[i].p,
+                                        p_both=both[i], p_holm=float(holm[i]), holds=holds[i],
+                                        opposite=fails[i]) for i in k])
+        return Decision(verdict, effect, how, rows)
+
+    def draw(self, rng: np.random.Generator, levels: tuple, design: Design,
+             scenario: str | float) -> Table:
+        """Gains and guards with SD ``design.sd``. Planted (or a scale): every member gains
+        the effect and its guard moves by as much (a gain that comes with a better second
+        metric). The least-favourable null, one condition drawn at random at its
+        boundary in every member (some member is claimed), the other planted: no gain, or
+        the gain paid for by a guard exactly at −margin."""
+        k = len(self.members)
+        if scenario != NULL:
+            gain = guard = steps(rng, k, scenario, design.min_effect)
+        elif rng.integers(2):
+            gain, guard = np.full(k, design.min_effect), np.full(k, -self.margin)
+        else:
+            gain, guard = np.zeros(k), np.full(k, design.min_effect)
+        values = member_draw(rng, np.concatenate([gain, guard]), design)
+        table = Table((*self.gains, *self.guards), values, design.clusters())
+        return table.keep([b for b in levels if b in table.levels])
+
+    def words(self, claim: Claim) -> str:
+        m = len(self.members)
+        return (f"{claim.measure.describe()}: per member ({', '.join(map(str, self.members))}),"
+                " over dataset means, two-sided one-sample t-tests of its gain against 0 and "
+                f"of its {self.guard_words} change against −{self.margin:g} "
+                "(non-inferiority). A member counts if its gain is significantly above 0 and "
+                f"its {self.guard_words} change significantly above −{self.margin:g} "
+                f"(intersection-union p = the larger of the two), Holm over the {m}. "
+                "Supported if some member counts (the statistic: its gain, with the "
+                "Holm-adjusted p); refuted if every member fails significantly, i.e. loses "
+                f"(gain significantly below 0) or lowers {self.guard_words} by more than "
+                f"{self.margin:g} (intersection-union, each at α = 0.05; the statistic: the "
+                "weakest failure); else inconclusive (the statistic: the gain of the member "
+                "closest to counting).")
+
+    def effect_label(self, claim: Claim) -> str:
+        return f"{claim.measure.label}, the deciding member"
