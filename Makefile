@@ -23,9 +23,9 @@ $(VENV)/.installed: pyproject.toml
 run-all: setup
 	$(BIN)/python -m harness.suite --jobs $(JOBS)
 
-## the whole test suite
+## the whole test suite, on $(JOBS) pytest-xdist workers (the smoke-store tests on one)
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(JOBS) --dist loadgroup
 
 ## rebuild results/ from what MLflow holds, without training
 report: setup

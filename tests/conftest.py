@@ -75,11 +75,20 @@ def runs_in(uri: str, parents: bool = False):
     return runs[runs["tags.harness.role"] != "sweep"]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``), every test that
+    reads a session smoke store runs on one worker, so each store is built once."""
+    for item in items:
+        if {"smoke_stores", "smoke_store"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group("smoke"))
+
+
 @pytest.fixture(scope="session")
 def smoke_stores(tmp_path_factory):
     """smoke_stores(experiment) -> tracking URI of that experiment's whole declared sweep
     (every grid), profile=smoke, run once per session through the CLI on 2 joblib
-    workers, as `make run-all` runs it."""
+    workers, as `make run-all` runs it but with its points fused (up to 8 a job: a third
+    less time at this size; tests/test_fusion.py checks a fused sweep logs the same runs)."""
     uris: dict[str, str] = {}
 
     def get(experiment: str) -> str:
@@ -87,7 +96,8 @@ def smoke_stores(tmp_path_factory):
             tmp = tmp_path_factory.mktemp(experiment)
             uri = f"sqlite:///{tmp / 'mlflow.db'}"
             proc = run_cli(["-m", f"experiment={experiment}", "profile=smoke",
-                            "hydra/launcher=joblib", "hydra.launcher.n_jobs=2"], uri, tmp)
+                            "hydra/launcher=joblib", "hydra.launcher.n_jobs=2",
+                            "hydra.sweeper.fuse=true"], uri, tmp)
             assert proc.returncode == 0, proc.stderr[-3000:]
             uris[experiment] = uri
         return uris[experiment]

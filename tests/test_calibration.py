@@ -26,5 +26,5 @@ def test_false_positive_rate_is_bounded(experiment, claim):
 @pytest.mark.parametrize(("experiment", "claim"), CLAIMS, ids=[c.id for _, c in CLAIMS])
 def test_planted_effect_is_not_refuted(experiment, claim):
     """With the smallest declared effect planted, the rule rarely refutes the claim."""
-    hits = calibrate.labels(claim, experiment, True, sims=40, seed=1)
-    assert hits["refuted"] + hits["mixed"] <= 4, dict(hits)
+    hits = calibrate.labels(claim, experiment, True, sims=20, seed=1)
+    assert hits["refuted"] + hits["mixed"] <= 2, dict(hits)  # at most 10%
