@@ -94,3 +94,12 @@ def test_markdown_table_formats_numbers_and_escapes_pipes():
                                                "ok": [True, False]}))
     assert text.splitlines() == ["| a \\|w\\| | ok |", "|---|---|", "| 0.1235 | yes |",
                                  "| – | no |"]
+
+
+def test_implementation_checks_are_counted_apart_from_empirical_findings():
+    table = report.category_counts([{"category": "empirical", "verdict": "supported"},
+                             {"category": "empirical", "verdict": "refuted"},
+                             {"category": "implementation check", "verdict": "supported"}])
+    rows = table.set_index("category")
+    assert rows.loc["empirical", ["supported", "refuted", "claims"]].tolist() == [1, 1, 2]
+    assert rows.loc["implementation check", ["supported", "mixed", "claims"]].tolist() == [1, 0, 1]

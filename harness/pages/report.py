@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from harness.core import stats
 from harness.judge.claims import Claim, Experiment, Verdict, judge, missing
 from harness.track import results, tracking
 
@@ -404,6 +405,17 @@ def seed_comparison(a: list[dict], b: list[dict], seeds: tuple[int, int]) -> str
     return "\n".join([summary, "", markdown_table(frame)])
 
 
+def category_counts(verdicts: list[dict]) -> pd.DataFrame:
+    """Labels counted per category: empirical findings apart from implementation checks
+    (and exact facts), which are decided by a check rather than by evidence."""
+    frame = pd.DataFrame({"category": [v.get("category", "empirical") for v in verdicts],
+                          "verdict": [v["verdict"] for v in verdicts]})
+    table = pd.crosstab(frame.category, frame.verdict).reindex(
+        columns=list(stats.VERDICTS), fill_value=0)
+    table["claims"] = table.sum(axis=1)
+    return table.reset_index()
+
+
 def _index(out: Path, exps: dict[str, Experiment], verdicts: list[dict]) -> None:
     by_id = {v["claim"]: v for v in verdicts}
     rows, grid = [], []
@@ -467,6 +479,9 @@ def _index(out: Path, exps: dict[str, Experiment], verdicts: list[dict]) -> None
         "weigh such a verdict as exploratory until a new seed confirms it). "
         "[calibration.md](calibration.md) gives each rule's false-positive rate and power "
         "on simulated sweeps.", "",
+        "Labels by category (implementation checks and exact facts are decided by a check, "
+        "not by evidence, and are counted apart from empirical findings):", "",
+        markdown_table(category_counts(ordered)), "",
         "| claim | quote | restated as | verdict | headline | CI | headline measures | "
         "scope |", "|---|---|---|---|---|---|---|---|", *rows, "",
         "## Every claim × setting", "", markdown_table(grid_frame) if len(grid_frame) else "",
