@@ -33,6 +33,8 @@ from harness.judge.families import (
     SomeMember,
     Trend,
 )
+from harness.judge.families.guarded import Guarded
+from harness.judge.families.ratio import Recovered
 from harness.judge.table import Table
 
 CLAIMS = [(c.experiment or name, c) for name, exp in registry().items() for c in exp.claims
@@ -209,8 +211,6 @@ def test_a_check_decides_by_its_bounds_and_may_differ_by_setting():
         "label": "gap"})()})()) == "gap (the deciding extreme over rows)"
 
 
-from harness.judge.families.ratio import Recovered  # noqa: E402 (appended section)
-
 RATIOS = [Recovered(), Recovered("negative", null=0.25, refute="any")]
 
 
@@ -238,8 +238,6 @@ def test_recovered_is_frozen_data_with_checked_parameters():
     with pytest.raises(ValueError, match="refute='equivalent' is invalid: allowed values"):
         Recovered(refute="equivalent", margin=0.1)
 
-
-from harness.judge.families.guarded import Guarded  # noqa: E402 (appended section)
 
 GUARDED = Guarded(("a", "b", "c"), ("gain a", "gain b", "gain c"),
                   ("guard a", "guard b", "guard c"), margin=0.5, guard_words="accuracy")

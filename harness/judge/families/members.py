@@ -46,7 +46,9 @@ SIDES = ("positive", "negative")  # members above / below the null
 STATISTICS = ("t", "sign")
 
 
-def _sign(direction: str) -> int:
+def member_sign(direction: str) -> int:
+    """+1 for members claimed above the null ("positive"), −1 below; ValueError naming the
+    allowed values otherwise."""
     if direction not in SIDES:
         raise ValueError(f"direction={direction!r} is invalid: allowed values are "
                          f"{list(SIDES)}")
@@ -63,7 +65,7 @@ class _Members(Family):
     resolution: float = 0.0  # "sign": the grid its draws are rounded to (0: none)
 
     def __post_init__(self) -> None:
-        _sign(self.direction)
+        member_sign(self.direction)
         if self.statistic not in STATISTICS:
             raise ValueError(f"statistic={self.statistic!r} is invalid: allowed values are "
                              f"{list(STATISTICS)}")
@@ -109,7 +111,7 @@ class _Members(Family):
         members = [b for b in levels if b != self.reference]
         effect = steps(rng, len(members), scenario, design.min_effect, self.need,
                        self._null_among(members))
-        shift = _sign(self.direction) * effect
+        shift = member_sign(self.direction) * effect
         if self.reference is None:
             levels, values = tuple(members), member_draw(rng, self.null + shift, design)
         else:
@@ -159,7 +161,7 @@ class EveryMember(_Members):
 
     def decide(self, table: Table) -> Decision:
         names = self.names(table)
-        fam = stats.family(self.effects(table), _sign(self.direction), "all")
+        fam = stats.family(self.effects(table), member_sign(self.direction), "all")
         name = self.label(names[fam.deciding])
         how = {stats.SUPPORTED: f"weakest of {len(names)} members: {name}",
                stats.REFUTED: f"significantly {self._side()[1]} {self.null:g} (Holm): {name}",
@@ -198,7 +200,7 @@ class SomeMember(_Members):
 
     def decide(self, table: Table) -> Decision:
         names = self.names(table)
-        claimed = _sign(self.direction)
+        claimed = member_sign(self.direction)
         effects = self.effects(table)
         fam = stats.family(effects, claimed, "any")
         rows = self._rows(table, fam)

@@ -21,7 +21,7 @@ import numpy as np
 
 from harness.core import stats
 from harness.judge.families.base import Claim, Design, member_draw, steps
-from harness.judge.families.members import SomeMember, _sign
+from harness.judge.families.members import SomeMember, member_sign
 from harness.judge.table import Table
 
 
@@ -55,7 +55,7 @@ class Recovered(SomeMember):
         (1 − null)·gap per replicate) and each member leaving 1 − f of it, f = null
         shifted by the scenario's effect the claimed way."""
         members = [b for b in levels if b != self.reference]
-        f = self.null + _sign(self.direction) * steps(
+        f = self.null + member_sign(self.direction) * steps(
             rng, len(members), scenario, design.min_effect, self.need)
         means = np.concatenate([[1.0], 1.0 - f])
         # independent columns: var(left − (1 − null)·gap) = sd² (1 + (1 − null)²) / c²
