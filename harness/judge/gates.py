@@ -137,7 +137,9 @@ class NonInferior(Gate):
     difference level − reference over dataset means, tested against −margin; support
     needs every 95% CI's lower bound above −margin. A failing guard withholds support
     (refutations stand), and the guard with the lowest lower bound is the statistic that
-    decided."""
+    decided. Its boundary scenario (a cost of exactly ``margin``) is checked on the gate
+    itself (tests/test_gates.py); a claim's calibration does not draw the second metric,
+    so there the guard passes, which can only overstate the claim's false-positive rate."""
 
     measure: Measure
     reference: object
