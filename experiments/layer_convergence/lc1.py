@@ -208,11 +208,15 @@ CLAIM = Claim(
            "over those). Evaluations after updates 1, 12, ..., 749: a settling step is "
            f"resolved to {EVAL_EVERY} updates.",),
     revision=(
-        "After the first full run (seed 0) the settling measure changed from the distance to "
+        "Two changes after the first full run (seed 0), both with its data in view. First, "
+        "the CKA representations and a ReLU net became judged settings (the seed-0 run had "
+        "judged abid2018's weights alone and gave supported, 124 [85.3, 162] steps, pair "
+        "2 → 3; CKA's order had been seen on its page): the rule then gave mixed. Second, "
+        "the settling measure changed from the distance to "
         "the final weights relative to their size, ‖W_t − W_T‖/‖W_T‖, to the share of each "
         "layer's own path still to go, ‖W_t − W_T‖/‖W_1 − W_T‖ (under Adam each entry moves "
         "about lr per update whatever its scale, so the first measure favours layers with "
         "larger entries), and the 2-unit logits were dropped from the CKA settings (a 2-D "
-        "representation's CKA is not comparable with 50-unit layers at one threshold). The "
-        "earlier rule gave mixed."),
+        "representation's CKA is not comparable with 50-unit layers at one threshold): the "
+        "rule on this page."),
     min_effect=LC1_MIN, pilot_sd=LC1_SD, replicates=REPLICATES)
