@@ -35,6 +35,7 @@ from harness.judge.families import (
 )
 from harness.judge.families.guarded import Guarded
 from harness.judge.families.ratio import Recovered
+from harness.judge.outcome import CI_METHODS
 from harness.judge.table import Table
 
 CLAIMS = [(c.experiment or name, c) for name, exp in registry().items() for c in exp.claims
@@ -66,6 +67,7 @@ def test_obvious_effects_get_the_right_label(experiment, claim, scale, label):
                                               scale=obvious(claim, scale)))
         verdict = judge(claim, experiment, outcome)
         assert verdict.verdict == expected(claim, label), (seed, verdict.decided_by)
+        assert verdict.ci_method in CI_METHODS
         for s in outcome.settings:
             if isinstance(claim.rule, Equivalent):  # TOST: the 90% CI against the margin
                 margin = claim.rule.margin

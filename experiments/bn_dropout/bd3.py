@@ -91,7 +91,8 @@ def _bd3_setting(name: str, fam: stats.Family, members: list[tuple[dict, str, fl
         other = members[fam.deciding ^ 1][1]
         return Setting(name, stats.INCONCLUSIVE, fam.effect,
                        f"rate {c['p']:g}, {member}: above +{MARGIN:g} (Holm), but {other} "
-                       "is not: no '1+1>2'", ci_level=level)
+                       "is not: no '1+1>2'", ci_level=level,
+                       ci_method="t" if level == 0.95 else "Bonferroni")
     note = ""
     if member.startswith("BN+DO"):  # say so when the other single has the higher mean
         means = {k: float(np.nanmean(c["acc"][k])) for k in ("BN", "DO")}
@@ -101,7 +102,7 @@ def _bd3_setting(name: str, fam: stats.Family, members: list[tuple[dict, str, fl
                     f"{means[c['single']]:.3f}; BN+DO − {top} = {c['vs'][top].fmt()})")
     return Setting(name, fam.verdict, fam.effect,
                    f"rate {c['p']:g}, {member}: {stats.how_decided(fam.verdict)}{note}",
-                   ci_level=level)
+                   ci_level=level, ci_method="t" if level == 0.95 else "Bonferroni")
 
 
 def decide_bd3(rs: RunSet) -> Outcome:

@@ -77,6 +77,7 @@ class Verdict:
     run_ids: list[str] = field(default_factory=list)  # the MLflow runs the verdict read
     revision: str = ""  # Claim.revision: how the rule changed after data were seen
     headline_setting: str = ""  # the setting whose statistic is the headline
+    ci_method: str = "t"  # how the headline CI is made (harness.judge.outcome.CI_METHODS)
 
     @property
     def underpowered(self) -> bool:
@@ -101,6 +102,7 @@ class Verdict:
         return {"claim": self.claim, "experiment": self.experiment, "verdict": self.verdict,
                 "effect": _num(self.effect), "ci_low": _num(self.ci_low),
                 "ci_high": _num(self.ci_high), "ci_level": self.ci_level,
+                "ci_method": self.ci_method,
                 "n_replicates": int(self.n_replicates), "effect_label": self.effect_label,
                 "null_value": _num(self.null_value), "equivalence_margin":
                     _num(self.equivalence_margin), "decided_by": self.decided_by,
@@ -284,6 +286,7 @@ def decide_measured(claim: Claim, rs: RunSet) -> Outcome:
         members.append(decision.members.assign(setting=name, judged=name in judged))
         if name in judged:
             verdict, how, effect = decision.verdict, decision.decided_by, decision.effect
+            level, method = decision.ci_level, decision.ci_method
             for gate in claim.gates:
                 check = gate.check(rs, name)
                 notes += [n for n in check.notes if n not in notes]
@@ -291,8 +294,10 @@ def decide_measured(claim: Claim, rs: RunSet) -> Outcome:
                     gate_rows.setdefault(gate.title(), []).append(check.rows)
                 if not check.passed and verdict in gate.blocks:
                     how = f"{gate.name} not met: {check.why} (the test alone: {verdict}, {how})"
-                    verdict, effect = stats.INCONCLUSIVE, check.effect or effect
-            settings.append(Setting(name, verdict, effect, how, decision.ci_level))
+                    if check.effect is not None:  # the gate's own test: a 95% t CI
+                        effect, level, method = check.effect, 0.95, "t"
+                    verdict = stats.INCONCLUSIVE
+            settings.append(Setting(name, verdict, effect, how, level, method))
     if not any(s.setting == claim.primary for s in settings):
         return missing(f"{claim.id} needs at least {family.min_levels} {m.factor.words} "
                        f"level{'s' if family.min_levels > 1 else ''} with two or more finite "
@@ -387,7 +392,7 @@ def judge(claim: Claim, experiment: str, outcome: Outcome) -> Verdict:
     e = head.effect
     base.effect, base.ci_low, base.ci_high = e.mean, e.ci_low, e.ci_high
     base.n_replicates, base.n_datasets, base.p_value = e.n, e.n_datasets, e.p
-    base.ci_level = head.ci_level
+    base.ci_level, base.ci_method = head.ci_level, head.ci_method
     if claim.null_value is not None:  # a setting may test against its own threshold
         base.null_value = e.null
     base.decided_by = f"{head.setting}: {head.decided_by}" if head.decided_by else head.setting

@@ -10,6 +10,12 @@ import pandas as pd
 
 from harness.core import stats
 
+# What a headline CI is, so that no interval is printed as another kind: Student's t over
+# dataset means (the default), Welch's for unpaired timing repeats, TOST's 90% for
+# equivalence, Bonferroni's for a CI split between tests, Fieller's for a ratio, the sign
+# test's order statistics for a median, and none for a deterministic check.
+CI_METHODS = ("t", "Welch", "TOST", "Bonferroni", "Fieller", "sign test", "exact")
+
 
 @dataclass
 class Setting:
@@ -20,13 +26,15 @@ class Setting:
     effect: stats.Effect
     decided_by: str = ""  # which member decided, e.g. "pair 64 → 256"
     ci_level: float = 0.95
+    ci_method: str = "t"  # how the CI is made (CI_METHODS)
 
     def as_json(self) -> dict[str, object]:
         e = self.effect
         return {"setting": self.setting, "verdict": self.verdict, "effect": _num(e.mean),
                 "ci_low": _num(e.ci_low), "ci_high": _num(e.ci_high),
                 "p_value": _num(e.p), "null": _num(e.null), "n_replicates": int(e.n),
-                "n_datasets": int(e.n_datasets), "decided_by": self.decided_by}
+                "n_datasets": int(e.n_datasets), "decided_by": self.decided_by,
+                "ci_level": self.ci_level, "ci_method": self.ci_method}
 
 
 @dataclass

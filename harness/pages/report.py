@@ -72,7 +72,8 @@ def _environment(rs: results.RunSet) -> str:
 
 def _headline(v: Verdict) -> str:
     """'0.012 [0.004, 0.020] (95% CI; null 0, p = 0.003)' for a verdict or setting."""
-    level = "" if v.ci_level == 0.95 else f"{v.ci_level:.0%} CI, TOST; "
+    level = ("" if (v.ci_level, v.ci_method) == (0.95, "t")
+             else f"{ci_words(v.ci_level, v.ci_method)}; ")
     null = (f"margin ±{_fmt(v.equivalence_margin)}" if v.equivalence_margin is not None
             else f"null {_fmt(v.null_value)}" if v.null_value is not None else "")
     p = f", p = {v.p_value:.3g}" if v.p_value is not None and np.isfinite(v.p_value) else ""
@@ -90,10 +91,17 @@ def _flags(v: Verdict | dict) -> str:
     return f" ({'; '.join(flags)})" if flags else ""
 
 
+def ci_words(level: float, method: str) -> str:
+    """What a CI is, e.g. '90% CI, TOST', '95% CI, Fieller', 'no sampling CI (exact)'."""
+    if method == "exact":
+        return "no sampling CI (exact)"
+    return f"{level:.1%}".replace(".0%", "%") + f" CI, {method}"
+
+
 def _ci(v: dict) -> str:
-    """'[low, high]' with its level when it is not 95% (verdicts.json entries)."""
-    level = v.get("ci_level", 0.95)
-    mark = "" if level == 0.95 else f" ({level:.0%})"
+    """'[low, high]' with what it is unless it is a 95% t CI (verdicts.json entries)."""
+    level, method = v.get("ci_level", 0.95), v.get("ci_method", "t")
+    mark = "" if (level, method) == (0.95, "t") else f" ({ci_words(level, method)})"
     return f"[{_fmt(v['ci_low'])}, {_fmt(v['ci_high'])}]{mark}"
 
 
@@ -144,7 +152,8 @@ def settings_table(v: Verdict) -> pd.DataFrame:
     return pd.DataFrame([{
         "setting": s.setting + (" (primary)" if s.setting == v.primary_setting else ""),
         "verdict": s.verdict, "effect": s.effect.mean, "CI low": s.effect.ci_low,
-        "CI high": s.effect.ci_high, "p": s.effect.p, "replicates": s.effect.n,
+        "CI high": s.effect.ci_high, "CI": ci_words(s.ci_level, s.ci_method), "p": s.effect.p,
+        "replicates": s.effect.n,
         "datasets": s.effect.n_datasets, "decided by": s.decided_by} for s in v.settings])
 
 
@@ -194,7 +203,8 @@ def experiment_page(exp: Experiment, rs: results.RunSet, verdicts: list[Verdict]
         "hand.", "",
         "## Verdicts", "",
         "Headline: the statistic that decided, in the claim's primary setting, with the CI "
-        "dual to its test (95%, or 90% for an equivalence test) and its null value. "
+        "dual to its test (a 95% t CI unless marked: TOST's 90%, Bonferroni's, Fieller's, the "
+        "sign test's, or none for an exact check) and its null value. "
         "n = replicates / independent datasets.", "",
         "| claim | verdict | headline | n | headline measures | scope |",
         "|---|---|---|---|---|---|", *_verdict_rows(verdicts), missing,
@@ -467,8 +477,10 @@ def _index(out: Path, exps: dict[str, Experiment], verdicts: list[dict]) -> None
         "**refuted** = refuted somewhere and supported nowhere; **mixed** = supported in "
         "some setting and refuted in another (the scope column names them); "
         "**inconclusive** = undecided in the primary setting and refuted nowhere. The "
-        "headline is the statistic that decided, with the CI dual to its test (95%, or 90% "
-        "where marked: TOST), over independent replicates (each with its own dataset); when "
+        "headline is the statistic that decided, with the CI dual to its test (a 95% t CI "
+        "unless marked: TOST's 90%, Bonferroni's, Fieller's, Welch's, the sign test's, or "
+        "none for an exact check), over independent replicates (each with its own dataset); "
+        "when "
         "a robustness setting decided, the headline names it. Marks after a verdict: "
         "*underpowered* = undecided, and the replicates could not reliably detect the "
         "smallest effect the claim declared worth reporting (its minimum detectable effect "

@@ -63,6 +63,7 @@ class Decision:
     decided_by: str
     members: pd.DataFrame
     ci_level: float = 0.95
+    ci_method: str = "t"  # harness.judge.outcome.CI_METHODS
 
 
 def member_row(member: str, e: stats.Effect, **extra: Any) -> dict[str, Any]:

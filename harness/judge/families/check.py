@@ -168,8 +168,9 @@ class Check(Family):
         head = refuting[0] if refuting else next(
             (r for r in results if r[0] == self.headline), results[-1])
         verdict = stats.decide(all(v == stats.SUPPORTED for v in verdicts), bool(refuting))
+        bound = any(m.member == head[0] and isinstance(m, Bound) for m in self.members)
         return Decision(verdict, head[2], "; ".join(r[3] for r in results),
-                        pd.DataFrame(rows))
+                        pd.DataFrame(rows), ci_method="exact" if bound else "t")
 
     def draw(self, rng: np.random.Generator, levels: tuple, design: Design,
              scenario: str | float) -> Table:

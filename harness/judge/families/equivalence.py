@@ -64,7 +64,7 @@ class Equivalent(Family):
             "holds": stats.tost(e, self.margin) == stats.SUPPORTED,
             "opposite": p_out[j] < stats.ALPHA}
             for j, (n, e) in enumerate(zip(names, e90, strict=True))])
-        return Decision(verdict, head, how, rows, ci_level=0.90)
+        return Decision(verdict, head, how, rows, ci_level=0.90, ci_method="TOST")
 
     def draw(self, rng: np.random.Generator, levels: tuple, design: Design,
              scenario: str | float) -> Table:

@@ -76,6 +76,11 @@ class _Members(Family):
     def names(self, table: Table) -> list:
         return [b for b in table.levels if b != self.reference]
 
+    ci_method = "t"  # the members' CIs (harness.judge.outcome.CI_METHODS)
+
+    def method(self) -> str:
+        return "sign test" if self.statistic == "sign" else self.ci_method
+
     def effects(self, table: Table, confidence: float = 0.95) -> list[stats.Effect]:
         if self.statistic == "sign":
             return [self._median(table, b) for b in self.names(table)]
@@ -166,7 +171,8 @@ class EveryMember(_Members):
         how = {stats.SUPPORTED: f"weakest of {len(names)} members: {name}",
                stats.REFUTED: f"significantly {self._side()[1]} {self.null:g} (Holm): {name}",
                stats.INCONCLUSIVE: f"undecided member: {name}"}[fam.verdict]
-        return Decision(fam.verdict, fam.effect, how, self._rows(table, fam))
+        return Decision(fam.verdict, fam.effect, how, self._rows(table, fam),
+                        ci_method=self.method())
 
     def words(self, claim: Claim) -> str:
         claimed, other = self._side()
@@ -205,7 +211,7 @@ class SomeMember(_Members):
         fam = stats.family(effects, claimed, "any")
         rows = self._rows(table, fam)
         label = [self.label(n) for n in names]
-        ci_level = 0.95
+        ci_level, method = 0.95, self.method()
         if self.refute == "any":  # a refutation wins (it cannot be hidden)
             verdict, effect, i = fam.verdict, fam.effect, fam.deciding
         elif any(fam.holds):  # support: the holding member with the smallest Holm p
@@ -225,7 +231,8 @@ class SomeMember(_Members):
             same, i, p_eq, _ = stats.tost_family(e90, self.margin)
             rows["p_tost"] = p_eq
             if same == stats.SUPPORTED:
-                verdict, effect, ci_level = stats.REFUTED, replace(e90[i], p=p_eq[i]), 0.90
+                verdict, effect = stats.REFUTED, replace(e90[i], p=p_eq[i])
+                ci_level, method = 0.90, "TOST"
             else:
                 i = min(range(len(names)), key=lambda j: (effects[j].direction() != claimed,
                                                           fam.p_against[j]))
@@ -241,7 +248,7 @@ class SomeMember(_Members):
             how = f"every member significantly {side} {self.null:g}; weakest: {label[i]}"
         else:
             how = f"every member within ±{self.margin:g} (TOST); least clearly: {label[i]}"
-        return Decision(verdict, effect, how, rows, ci_level)
+        return Decision(verdict, effect, how, rows, ci_level, method)
 
     def words(self, claim: Claim) -> str:
         claimed, other = self._side()

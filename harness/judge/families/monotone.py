@@ -43,10 +43,11 @@ class Monotone(Family):
             p_holm=p["p_holm_opposite"], holds=p["holds"], opposite=p["opposite"],
             adjacent=p["adjacent"]) for p in res.pairs]
         members = pd.DataFrame(rows).drop(columns=["n", "n_datasets"])
-        effect = res.effect
+        effect, method = res.effect, "t"
         if not (self.paired and table.paired):  # Welch counts repeats, not datasets
-            effect = replace(effect, n_datasets=table.n_datasets)
-        return Decision(res.verdict, effect, f"pair {res.deciding_pair}", members)
+            effect, method = replace(effect, n_datasets=table.n_datasets), "Welch"
+        return Decision(res.verdict, effect, f"pair {res.deciding_pair}", members,
+                        ci_method=method)
 
     def draw(self, rng: np.random.Generator, levels: tuple, design: Design,
              scenario: str | float) -> Table:

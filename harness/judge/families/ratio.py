@@ -41,6 +41,8 @@ class Recovered(SomeMember):
             raise ValueError("refute='equivalent' is invalid: allowed values are "
                              "['any', 'every']")
 
+    ci_method = "Fieller"
+
     def effects(self, table: Table, confidence: float = 0.95) -> list[stats.Effect]:
         gap = table.column(self.reference)
         return [stats.fraction_recovered(gap, table.column(b), table.clusters, self.null,
