@@ -121,3 +121,12 @@ def test_only_an_undecided_verdict_is_flagged_underpowered(label, flagged):
 
     v = Verdict("X-1", "e", label, 0.5, 0.4, 0.6, 24, mde=0.3, min_effect=0.1)
     assert v.underpowered is flagged
+
+
+def test_underpowered_follows_the_whole_rules_calibrated_power_where_there_is_one():
+    out = Outcome([_setting("a", "inconclusive", 0.0, 0.5)])
+    v = judge(_claim(), "exp", out)
+    assert v.underpowered == (v.mde > v.min_effect)  # uncalibrated: the headline's MDE
+    for power, flagged in ((0.18, True), (0.95, False)):
+        v.rule_power = power
+        assert v.underpowered is flagged

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from harness.track.results import RunSet
 
 EMPIRICAL, IMPLEMENTATION = "empirical", "implementation check"
+POWER = 0.8  # a rule below this calibrated power flags an undecided verdict underpowered
 # replicates per point, at most: a cost cap (the whole suite must finish in 15 minutes on
 # 2 CPU cores); claims that need more are underpowered and their pages say so
 REPLICATE_CAP = 24
@@ -78,14 +79,22 @@ class Verdict:
     revision: str = ""  # Claim.revision: how the rule changed after data were seen
     headline_setting: str = ""  # the setting whose statistic is the headline
     ci_method: str = "t"  # how the headline CI is made (harness.judge.outcome.CI_METHODS)
+    # the whole rule's calibrated power: "supported" with the smallest declared effect
+    # planted (results/calibration.json; None where the rule was not calibrated)
+    rule_power: float | None = None
 
     @property
     def underpowered(self) -> bool:
-        """Undecided, and the replicates could not detect the smallest effect the claim
-        declared (a decided verdict has answered the question whatever its power)."""
-        return bool(self.category == EMPIRICAL and self.verdict == stats.INCONCLUSIVE
-                    and np.isfinite(self.mde)
-                    and self.min_effect is not None and self.mde > self.min_effect)
+        """Undecided, and the rule could not reliably detect the smallest effect the claim
+        declared: its calibrated power below POWER (the whole rule, every member and
+        setting, not one member's MDE); uncalibrated, the headline's MDE above that effect.
+        A decided verdict has answered the question whatever its power."""
+        if self.category != EMPIRICAL or self.verdict != stats.INCONCLUSIVE:
+            return False
+        if self.rule_power is not None:
+            return self.rule_power < POWER
+        return bool(np.isfinite(self.mde) and self.min_effect is not None
+                    and self.mde > self.min_effect)
 
     @property
     def below_min_effect(self) -> bool:
@@ -111,7 +120,7 @@ class Verdict:
                 "mde": _num(self.mde), "min_effect": _num(self.min_effect),
                 "scope": self.scope, "headline_setting": self.headline_setting,
                 "underpowered": self.underpowered,
-                "below_min_effect": self.below_min_effect,
+                "below_min_effect": self.below_min_effect, "rule_power": self.rule_power,
                 "settings": [s.as_json() for s in self.settings],
                 "revision": self.revision, "run_ids": list(self.run_ids)}
 

@@ -171,10 +171,13 @@ def claim_section(c: Claim, v: Verdict) -> str:
            f"{_fmt(v.mde)}; smallest effect worth reporting (declared): "
            f"{_fmt(v.min_effect)}." if np.isfinite(v.mde) else "")
     power = ""
+    if v.rule_power is not None:
+        power = (f" Calibrated power of the whole rule at that effect: {v.rule_power:.2f} "
+                 "([calibration.md](../calibration.md)).")
     if v.underpowered:
-        power = (" **Underpowered:** these replicates could not reliably detect the smallest "
-                 "effect the claim declared worth reporting, so this undecided verdict is "
-                 "weak evidence of no effect.")
+        power += (" **Underpowered:** the rule could not reliably detect the smallest "
+                  "effect the claim declared worth reporting, so this undecided verdict is "
+                  "weak evidence of no effect.")
     if v.below_min_effect:
         power += (" **Below the declared smallest effect:** significant, but smaller than "
                   "the effect the claim declared worth reporting.")
@@ -240,12 +243,24 @@ def _runs(rs: results.RunSet) -> str:
         markdown_table(frame)])
 
 
-def decide_all(exp: Experiment, rs: results.RunSet) -> list[Verdict]:
-    """Every claim of the experiment judged on its runs (no runs: inconclusive, n = 0)."""
+def rule_powers(out: Path) -> dict[str, float]:
+    """Each calibrated rule's power (``make calibrate`` -> calibration.json in ``out``)."""
+    path = out / "calibration.json"
+    if not path.exists():
+        return {}
+    return {row["claim"]: float(row["power"]) for row in json.loads(path.read_text())
+            if row.get("power") is not None}
+
+
+def decide_all(exp: Experiment, rs: results.RunSet, powers: dict[str, float] | None = None
+               ) -> list[Verdict]:
+    """Every claim of the experiment judged on its runs (no runs: inconclusive, n = 0),
+    with its rule's calibrated power where ``powers`` has it."""
     verdicts = []
     for claim in exp.claims:
         outcome = claim.decide(rs) if not rs.final.empty else missing("no finished runs")
         verdict = judge(claim, exp.name, outcome)
+        verdict.rule_power = (powers or {}).get(claim.id)
         verdict.run_ids = sorted(rs.points.run_id.dropna())
         verdicts.append(verdict)
     return verdicts
@@ -301,6 +316,7 @@ def build(out: Path, exps: dict[str, Experiment], names: list[str] | None = None
     verdicts_path = out / "verdicts.json"
     previous = json.loads(verdicts_path.read_text()) if verdicts_path.exists() else []
     out.mkdir(parents=True, exist_ok=True)
+    powers = rule_powers(out)
     all_verdicts: dict[str, list[Verdict]] = {}
     for name, exp in exps.items():
         if name not in loaded:
@@ -313,7 +329,7 @@ def build(out: Path, exps: dict[str, Experiment], names: list[str] | None = None
             continue
         folder = out / name
         folder.mkdir(exist_ok=True)
-        verdicts = decide_all(exp, rs)
+        verdicts = decide_all(exp, rs, powers)
         (folder / "README.md").write_text(experiment_page(exp, rs, verdicts, folder))
         all_verdicts[name] = verdicts
         tracking.publish_verdicts(tracking.tracking_uri(uri), name, [v.as_json() for v in verdicts],
@@ -482,9 +498,10 @@ def _index(out: Path, exps: dict[str, Experiment], verdicts: list[dict]) -> None
         "none for an exact check), over independent replicates (each with its own dataset); "
         "when "
         "a robustness setting decided, the headline names it. Marks after a verdict: "
-        "*underpowered* = undecided, and the replicates could not reliably detect the "
-        "smallest effect the claim declared worth reporting (its minimum detectable effect "
-        "is larger); *below "
+        "*underpowered* = undecided, and the whole rule's calibrated power at the smallest "
+        "effect the claim declared worth reporting is below 0.8 ([calibration.md]"
+        "(calibration.md); for a rule not calibrated, its minimum detectable effect is "
+        "larger than that effect); *below "
         "the declared smallest effect* = decided, but by a smaller effect than that; *rule "
         "revised after a run* = the rule was changed after a full run on the same master "
         "seed had been seen (its page says what changed and what the earlier rule gave: "
