@@ -115,7 +115,8 @@ def decide_bs3(rs: RunSet) -> Outcome:
            stats.REFUTED: f"rival faster than 64: batch {rival}",
            stats.INCONCLUSIVE: f"undecided rival: batch {rival}"}[fam.verdict]
     setting = Setting(PRIMARY, fam.verdict, fam.effect,
-                      f"{how} (sign test, seconds per step at its least favourable CI end)")
+                      f"{how} (sign test, seconds per step at its least favourable CI end)",
+                      ci_method="sign test")
     rows = []
     for b in levels:
         st = steps[b].to_numpy(float)

@@ -227,8 +227,14 @@ CLAIM = Claim(
         for cross, words in ((False, "BN and plain at the same lr"),
                              (True, f"BN at lr {LR_HIGH:g}, plain at lr {LR:g}"))),
     min_effect=MIN_STEPS, pilot_sd=STEPS_SD, replicates=REPLICATES, parent="BD-1",
-    revision="The pilot SD (calibration and power only; the decision does not read it) was "
-             "changed with the seed-0 run in view, from 118.4 (the noisiest member, "
-             "gaussian w32) to 7.1 (the primary's, the headline's statistic): the rule's "
+    revision="Changed after the seed-0 run (1b6894c), with its data in view (5d7398e): BD-1 "
+             "(speed and gap as two members) was split into BD-1a and BD-1b; the preset's "
+             "fixed held-out target, reached at the first evaluation on digits w128 and "
+             "never by some Gaussian runs, became 0.95 × the lower best of each pair; the "
+             "BN at lr 0.03 settings and the test-accuracy guard were added; the smallest "
+             "effect went from 20 to 10 steps. The earlier rule gave BD-1 inconclusive "
+             "(digits w128: 0 [−∞, ∞] steps saved; gaussian w32 supported, 70 [20, ∞]). "
+             "The pilot SD (calibration and power only) went 40 → 15 → 118.4 (the noisiest "
+             "member) → 7.1 (the primary's, the headline's statistic): the rule's "
              "calibrated power at 10 steps went from 0.05 to 1.00, which removes the "
              "'underpowered' mark; the verdict (inconclusive) is unchanged.")
