@@ -297,8 +297,6 @@ def _original_table(rs: RunSet) -> str:
 
 
 def report(rs: RunSet, verdicts: list[Verdict], out: Path) -> str:
-    if rs.final.empty:
-        return "No finished runs yet: run `make run-all` (or the sweep command above)."
     if PRIMARY not in by_preset(rs):
         _fig_runtime(rs, out)
         return ("No finished abid2018 runs of the main grid yet: the accuracy, learning-"

@@ -249,8 +249,6 @@ def _fidelity(rs: RunSet) -> str:
 
 
 def report(rs: RunSet, verdicts: list[Verdict], out: Path) -> str:
-    if rs.final.empty:
-        return "No finished runs yet: run `make run-all` (or the sweep command above)."
     _fig_accuracy(rs, out)
     _fig_symmetry(rs, out)
     _fig_profiles(rs, out)

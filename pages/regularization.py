@@ -163,8 +163,6 @@ def _elastic_table(rs: RunSet) -> str:
 
 
 def report(rs: RunSet, verdicts: list[Verdict], out: Path) -> str:
-    if rs.final.empty:
-        return "No finished runs yet: run `make run-all` (or the sweep command above)."
     _fig_paths(rs, out)
     _fig_histograms(rs, out)
     _fig_decay(rs, out)

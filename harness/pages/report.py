@@ -192,7 +192,10 @@ def claim_section(c: Claim, v: Verdict) -> str:
 
 def experiment_page(exp: Experiment, rs: results.RunSet, verdicts: list[Verdict],
                     out: Path) -> str:
-    body = exp.report(rs, verdicts, out) if exp.report else ""
+    if rs.final.empty:  # one message for every experiment: its figures need runs
+        body = "No finished runs yet: run `make run-all` (or the sweep command above)."
+    else:
+        body = exp.report(rs, verdicts, out) if exp.report else ""
     claims = [claim_section(c, v) for c, v in zip(exp.claims, verdicts, strict=True)]
     missing = ""
     if len(rs.missing):
