@@ -17,7 +17,7 @@ from harness.track.tracking import PROJECT_ROOT
 def _claim(**kw) -> Claim:
     rule = Custom(decide=lambda rs: None, words="rule", runs="runs", effect_label="difference")
     return Claim("X-1", "000", "quote", "hypothesis", rule=rule, settings=Settings("a"),
-                 min_effect=0.01, **kw)
+                 min_effect=0.01, **{"quantifier": "primary", **kw})
 
 
 def _setting(name: str, verdict: str, mean: float, p: float) -> Setting:
@@ -26,20 +26,22 @@ def _setting(name: str, verdict: str, mean: float, p: float) -> Setting:
                    decided_by=f"{name}'s test")
 
 
-def test_headline_is_the_primary_setting_and_the_label_keeps_a_refutation():
+def test_a_primary_claim_takes_its_label_and_headline_from_the_primary_setting():
     out = Outcome([_setting("a", "supported", 0.05, 0.001),
                    _setting("b", "refuted", -0.05, 0.001)])
     v = judge(_claim(), "exp", out)
-    assert v.verdict == "mixed" and v.effect == 0.05 and v.decided_by == "a: a's test"
-    assert v.scope == "holds in a (primary); fails in b"
+    assert v.verdict == "supported" and v.effect == 0.05 and v.decided_by == "a: a's test"
+    assert v.scope == "holds in a (primary); fails in b"  # the other setting is scope
     assert [s["setting"] for s in v.as_json()["settings"]] == ["a", "b"]
+    assert v.as_json()["quantifier"] == "primary"
 
 
-def test_an_undecided_primary_takes_the_refutation_as_headline():
-    out = Outcome([_setting("a", "inconclusive", 0.001, 0.8),
+def test_a_universal_claim_is_refuted_by_a_counterexample_which_is_the_headline():
+    out = Outcome([_setting("a", "supported", 0.05, 0.001),
                    _setting("b", "refuted", -0.05, 0.001)])
-    v = judge(_claim(), "exp", out)
+    v = judge(_claim(quantifier="all"), "exp", out)
     assert v.verdict == "refuted" and v.effect == -0.05 and v.decided_by.startswith("b")
+    assert [s.basis for s in v.settings] == ["effect", "opposite effect"]
 
 
 def test_missing_runs_are_inconclusive_with_no_replicates():
@@ -65,39 +67,82 @@ FIELDS = {"claim", "experiment", "verdict", "effect", "ci_low", "ci_high", "ci_l
 def test_committed_verdicts_are_consistent():
     for v in json.loads(VERDICTS.read_text()):
         assert FIELDS <= set(v), v["claim"]
-        assert v["verdict"] in stats.VERDICTS
-        assert v["category"] in ("empirical", "implementation check")
+        assert v["verdict"] in stats.VERDICTS and v["quantifier"] in stats.QUANTIFIERS
+        assert v["category"] in ("empirical", "implementation check", "theorem check")
         for s in v["settings"]:
             assert {"setting", "verdict", "effect", "ci_low", "ci_high", "n_replicates",
                     "n_datasets"} <= set(s)
+            assert s["basis"] in stats.BASES, (v["claim"], s["setting"])
         if v["verdict"] not in ("supported", "refuted") or v["ci_low"] is None:
             continue
         low, high = v["ci_low"], v["ci_high"]
-        if v["equivalence_margin"] is not None:
-            m = v["equivalence_margin"]
-            inside = -m <= low and high <= m
-            outside = low > m or high < -m
+        head = next(s for s in v["settings"] if s["setting"] == v["headline_setting"])
+        screened = head["decided_by"].startswith("no meaningful effect")  # the v2 screen
+        if v["equivalence_margin"] is not None or screened:
+            m = v["equivalence_margin"] or v["min_effect"]
+            null = v["null_value"] or 0.0
+            inside = null - m <= low and high <= null + m
+            outside = low > null + m or high < null - m
             assert inside or outside, v["claim"]
         elif v["null_value"] is not None:
             assert not low <= v["null_value"] <= high, v["claim"]
 
 
-def test_robustness_refutations_are_holm_corrected_across_settings():
-    """Two robustness settings: a refutation at p = 0.03 does not survive Holm (0.06)."""
-    out = Outcome([_setting("a", "inconclusive", 0.0, 0.9),
-                   _setting("b", "refuted", -0.05, 0.03),
-                   _setting("c", "inconclusive", 0.0, 0.9)])
-    v = judge(_claim(), "exp", out)
+def test_the_number_of_other_settings_never_decides_a_primary_label():
+    """A primary claim: however many other settings refute or support, the label is the
+    primary's; they are scope."""
+    for others in (1, 5):
+        out = Outcome([_setting("a", "inconclusive", 0.0, 0.9),
+                       *[_setting(f"b{i}", "refuted", -0.05, 0.03) for i in range(others)]])
+        v = judge(_claim(), "exp", out)
+        assert v.verdict == "inconclusive" and v.decided_by.startswith("a")
+
+
+def test_a_hedged_claim_is_supported_in_some_setting_after_holm_across_them():
+    weak = Outcome([_setting("a", "inconclusive", 0.0, 0.9),
+                    _setting("b", "supported", 0.05, 0.03)])
+    v = judge(_claim(quantifier="some"), "exp", weak)
     assert v.verdict == "inconclusive"
-    assert "not significant after Holm across the 2" in v.settings[1].decided_by
-    strong = Outcome([_setting("a", "inconclusive", 0.0, 0.9),
-                      _setting("b", "refuted", -0.05, 0.001)])
-    assert judge(_claim(), "exp", strong).verdict == "refuted"
+    assert "support not significant after Holm across the 2 settings" in v.settings[1].decided_by
+    strong = Outcome([_setting("a", "refuted", -0.05, 0.001),
+                      _setting("b", "supported", 0.05, 0.001)])
+    v = judge(_claim(quantifier="some"), "exp", strong)
+    assert v.verdict == "supported" and v.decided_by.startswith("b")
 
 
-def test_a_missing_primary_does_not_hide_a_refutation():
-    v = judge(_claim(), "exp", Outcome([_setting("b", "refuted", -0.05, 0.001)]))
+def test_a_small_opposite_effect_is_undecided_and_a_ci_inside_the_smallest_effect_refutes():
+    """Smallest effect 0.01: a significant −0.005 whose CI [−0.009, −0.001]... is inside
+    ±0.01, so it shows no meaningful effect (a refutation of a claimed effect); −0.008 with
+    a CI reaching −0.018 is a significant but small opposite effect: undecided."""
+    inside = Setting("a", "refuted", stats.Effect(-0.005, -0.009, -0.001, 20, 0.01, 20), "t")
+    v = judge(_claim(), "exp", Outcome([inside]))
+    assert v.verdict == "refuted" and v.settings[0].basis == "no meaningful effect"
+    small = Setting("a", "refuted", stats.Effect(-0.008, -0.018, -0.001, 20, 0.03, 20), "t")
+    v = judge(_claim(), "exp", Outcome([small]))
+    assert v.verdict == "inconclusive" and v.settings[0].basis == "undecided"
+    assert "smaller than the smallest effect 0.01: not a refutation" in v.decided_by
+    supported = Setting("a", "supported", stats.Effect(0.005, 0.001, 0.009, 20, 0.01, 20), "t")
+    v = judge(_claim(), "exp", Outcome([supported]))  # significant, but no meaningful effect
+    assert v.verdict == "refuted" and "the test alone: supported" in v.decided_by
+
+
+def test_no_meaningful_effect_is_holm_corrected_over_the_parts_of_a_universal_claim():
+    """One part barely inside ±0.01 (its 95% CI, equivalence p just under 0.025) refutes on
+    its own, not once ten parts could each have refuted."""
+    e = stats.Effect(0.0, -0.0099, 0.0099, 20, 1.0, 20)
+    fine = stats.Effect(0.05, 0.03, 0.07, 20, 1e-5, 20)
+    alone = Setting("a", "inconclusive", e, "t", parts=(("p0", e),))
+    assert judge(_claim(), "exp", Outcome([alone])).verdict == "refuted"
+    many = Setting("a", "inconclusive", e, "t",
+                   parts=(("p0", e), *[(f"p{i}", fine) for i in range(1, 10)]))
+    assert judge(_claim(), "exp", Outcome([many])).verdict == "inconclusive"
+
+
+def test_a_missing_primary_does_not_hide_a_refutation_of_a_universal_claim():
+    v = judge(_claim(quantifier="all"), "exp", Outcome([_setting("b", "refuted", -0.05, 0.001)]))
     assert v.verdict == "refuted" and v.effect == -0.05
+    assert judge(_claim(), "exp", Outcome([_setting("b", "refuted", -0.05, 0.001)])
+                 ).verdict == "inconclusive"  # a primary claim without its primary
 
 
 def test_every_experiment_runs_its_planned_replicates():

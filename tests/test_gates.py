@@ -20,6 +20,7 @@ from harness.judge.table import Table
 MEASURE = Final(Factor("model.width", ("base", "a", "b")), "accuracy gain")
 PREMISE = Premise(MEASURE, "base", threshold=0.1, what="the baseline gain")
 CLAIM = Claim("T-1", "test", "q", "h", EveryMember("positive"), Settings("p"), min_effect=1.0,
+              quantifier="primary",
               measure=MEASURE, pilot_sd=0.2, gates=(PREMISE,))
 
 
@@ -50,7 +51,7 @@ def test_a_failed_premise_withholds_any_decision_and_decides(base, members, test
 def test_a_holding_premise_changes_nothing():
     outcome = CLAIM.decide(runs(1.0, 1.0))
     bare = Claim("T-1", "test", "q", "h", EveryMember("positive"), Settings("p"),
-                 min_effect=1.0, measure=MEASURE)
+                 min_effect=1.0, quantifier="primary", measure=MEASURE)
     assert outcome.settings == bare.decide(runs(1.0, 1.0)).settings
     assert "Premise: the baseline gain" in CLAIM.rule_text
 
@@ -99,7 +100,7 @@ def test_a_premise_not_measured_fails():
 def test_null_scenario_is_unchanged_without_boundary_gates():
     """A claim without a premise draws its null as before (the same random stream)."""
     bare = Claim("T-2", "test", "q", "h", EveryMember("positive"), Settings("p"),
-                 min_effect=1.0, measure=MEASURE, pilot_sd=0.2)
+                 min_effect=1.0, quantifier="primary", measure=MEASURE, pilot_sd=0.2)
     table = bare.rule.draw(np.random.default_rng(3), bare.rule.reads(bare), bare.design(),
                            NULL)
     drawn = MEASURE.read(bare.simulate(np.random.default_rng(3), False), "p")

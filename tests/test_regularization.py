@@ -130,7 +130,7 @@ def test_matched_norm_interpolates_between_the_bracketing_lambdas():
 
 
 def test_the_declared_range_is_read_whatever_this_run_says():
-    runs = CLAIMS["RG-1"].simulate(np.random.default_rng(0), True)
+    runs = CLAIMS["RG-1"].simulate(np.random.default_rng(0), True, scale=3.0)
     final = runs.final
     final.loc[(final.l1 == 1.0) & (final.l2 == 0), "test_acc"] = 0.5  # L1 λ = 1 at chance
     assert paths.declared(runs, "l1") == [lam for lam in paths.PATH if lam <= 1.0]

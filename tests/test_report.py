@@ -75,16 +75,17 @@ def test_grid_experiment_report_decides_every_claim(smoke_stores, tmp_path, expe
 
 
 def test_seed_comparison_names_flips_and_one_sided_decisions():
-    a = [{"claim": "A", "verdict": "supported", "effect": 1.0, "p_value": 0.01},
-         {"claim": "B", "verdict": "refuted", "effect": -1.0, "p_value": 0.01},
-         {"claim": "C", "verdict": "supported", "effect": 1.0, "p_value": 0.01}]
-    b = [{"claim": "A", "verdict": "supported", "effect": 0.9, "p_value": 0.02},
-         {"claim": "B", "verdict": "supported", "effect": 1.0, "p_value": 0.01},
-         {"claim": "C", "verdict": "inconclusive", "effect": 0.2, "p_value": 0.4}]
-    text = report.seed_comparison(a, b, (0, 1))
-    assert text.startswith("3 claims compared: 1 supported↔refuted flips; decided under one "
-                           "seed and inconclusive under the other: C.")
-    assert "**FLIP**" in text
+    def v(claim, verdict, effect):
+        return {"claim": claim, "verdict": verdict, "effect": effect, "ci_low": effect - 0.1,
+                "ci_high": effect + 0.1}
+
+    a = [v("A", "supported", 1.0), v("B", "refuted", -1.0), v("C", "supported", 1.0)]
+    b = [v("A", "supported", 0.9), v("B", "inconclusive", 0.1), v("C", "inconclusive", 0.2)]
+    c = [v("A", "supported", 0.8), v("B", "supported", 1.0), v("C", "supported", 0.7)]
+    text = report.seed_comparison({0: a, 1: b, 2: c})
+    assert text.startswith("3 claims compared over seeds 0, 1, 2: 1 supported↔refuted flips: "
+                           "B; decided under some seeds and inconclusive under others: C")
+    assert "**FLIP**" in text and "0.2 [0.1, 0.3]" in text
 
 
 def test_markdown_table_formats_numbers_and_escapes_pipes():

@@ -1,4 +1,4 @@
-"""Statistics on inputs with known answers, and the overall-label rule."""
+"""Statistics on inputs with known answers, and the label rule."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ def test_monotone_decreasing_is_supported_and_reports_the_weakest_pair():
     samples = [base + 1.0 - 0.1 * i + rng.normal(0, 0.005, 12) for i in range(5)]
     res = stats.monotone(range(5), samples, "decreasing")
     assert res.verdict == stats.SUPPORTED
-    assert res.effect.p == max(p["p"] for p in res.pairs)
+    assert res.effect.mean == min(p["diff"] for p in res.pairs if p["adjacent"])  # by effect
     assert res.effect.excludes()
 
 
@@ -127,19 +127,30 @@ def test_tost():
     assert stats.tost(stats.Effect(0.01, -0.005, 0.02, 20), 0.01) == stats.INCONCLUSIVE
 
 
-@pytest.mark.parametrize(("primary", "others", "label"), [
-    ("supported", {}, "supported"),
-    ("supported", {"b": "inconclusive"}, "supported"),
-    ("supported", {"b": "refuted"}, "mixed"),
-    ("refuted", {"b": "supported"}, "mixed"),
-    ("refuted", {"b": "inconclusive"}, "refuted"),
-    ("inconclusive", {"b": "refuted"}, "refuted"),  # a refutation never disappears
-    ("inconclusive", {"b": "supported", "c": "refuted"}, "mixed"),
-    ("inconclusive", {"b": "supported"}, "inconclusive"),  # the quote's setting undecided
-    ("inconclusive", {}, "inconclusive"),
+@pytest.mark.parametrize(("quantifier", "verdicts", "label"), [
+    # primary: the quote's own setting decides; the others are scope
+    ("primary", {"a": "supported", "b": "refuted"}, "supported"),
+    ("primary", {"a": "inconclusive", "b": "refuted"}, "inconclusive"),
+    ("primary", {"a": "refuted", "b": "supported"}, "refuted"),
+    # all: a counterexample refutes; support needs every setting
+    ("all", {"a": "supported", "b": "refuted"}, "refuted"),
+    ("all", {"a": "inconclusive", "b": "refuted"}, "refuted"),
+    ("all", {"a": "supported", "b": "inconclusive"}, "inconclusive"),
+    ("all", {"a": "supported", "b": "supported"}, "supported"),
+    # some: support anywhere supports; refutation needs every setting
+    ("some", {"a": "refuted", "b": "supported"}, "supported"),
+    ("some", {"a": "refuted", "b": "inconclusive"}, "inconclusive"),
+    ("some", {"a": "refuted", "b": "refuted"}, "refuted"),
+    ("some", {}, "inconclusive"),
 ])
-def test_overall_label_rule(primary, others, label):
-    assert stats.overall(primary, others) == label
+def test_label_follows_the_quantifier(quantifier, verdicts, label):
+    assert stats.label(quantifier, "a", verdicts) == label
+
+
+def test_label_names_the_allowed_quantifiers():
+    with pytest.raises(ValueError, match=r"quantifier='most' is invalid: allowed values are "
+                                         r"\['all', 'primary', 'some'\]"):
+        stats.label("most", "a", {})
 
 
 def test_scope_names_the_settings():

@@ -23,7 +23,7 @@ from experiments.batch_size.common import (
     timing_runs,
 )
 from harness.core import stats
-from harness.judge.claims import LABEL_RULE, Claim, Outcome, Setting, Settings, missing
+from harness.judge.claims import Claim, Outcome, Setting, Settings, missing
 from harness.judge.families import NULL, PLANTED, Custom
 from harness.judge.families.base import steps as member_effects
 from harness.judge.gates import CpuBound
@@ -202,10 +202,11 @@ BS3 = Claim(
               "Setting abid2018: supported if 64 is significantly faster than every rival "
               "(intersection-union, each at α = 0.05); refuted if some rival is "
               "significantly faster than 64 after Holm; else inconclusive. Headline: the "
-              "deciding rival's median log ratio. " + LABEL_RULE,
+              "deciding rival's median log ratio.",
         runs="main grid, abid2018, every batch size: learning curves evaluated every epoch "
              "(steps to target); timing grid: seconds per step of each batch size",
         effect_label="median log(time to target at 64 / at the deciding rival); "
                      "negative = 64 faster",
         simulate=simulate_bs3),
-    settings=Settings(PRIMARY), min_effect=BS3_MIN_EFFECT, pilot_sd=BS3_PILOT_SD)
+    quantifier="primary", settings=Settings(PRIMARY), min_effect=BS3_MIN_EFFECT,
+    pilot_sd=BS3_PILOT_SD)

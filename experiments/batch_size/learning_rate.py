@@ -120,7 +120,7 @@ BS4 = Claim(
     measure=GAP_LEFT,
     gates=(Premise(GAP_LEFT, "gap", what=f"{PRIMARY}'s accuracy gap, smallest − largest "
                                          "batch (a drop to explain)"),),
-    settings=Settings(PRIMARY, robustness=(SETTINGS["test_acc"],)),
+    quantifier="some", settings=Settings(PRIMARY, robustness=(SETTINGS["test_acc"],)),
     min_effect=BS4_MIN_EFFECT,
     pilot_sd=BS4_PILOT_SD,
     null_value=0.5,

@@ -175,7 +175,7 @@ BS5A = Claim(
     "oscillate more than full-batch gradient descent (batch 400 = the whole "
     "training split): at a matched training loss, the update-to-update relative "
     "change of the full training loss is larger at batch 1 than at batch 400.",
-    measure=MatchedBursts(), rule=Paired("decreasing"), settings=BS5_SETTINGS,
+    measure=MatchedBursts(), rule=Paired("decreasing"), quantifier="all", settings=BS5_SETTINGS,
     min_effect=BS5A_MIN_EFFECT, pilot_sd=BS5A_PILOT_SD, replicates=REPLICATES,
     parent="BS-5",
     revision="Split from BS-5 after the seed-0 run: BS-5 judged only monotonicity "
@@ -187,7 +187,7 @@ BS5B = Claim(
     "The oscillation falls monotonically with batch size: at a matched training "
     "loss, the update-to-update relative change of the full training loss is "
     "larger at every smaller batch.",
-    measure=MatchedBursts(), rule=Monotone("decreasing"), settings=BS5_SETTINGS,
+    measure=MatchedBursts(), rule=Monotone("decreasing"), quantifier="all", settings=BS5_SETTINGS,
     min_effect=BS5_MIN_EFFECT, pilot_sd=BS5_PILOT_SD, replicates=REPLICATES,
     parent="BS-5",
     revision="Split from BS-5 after the seed-0 run (the SGD vs full-batch contrast "

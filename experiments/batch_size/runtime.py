@@ -89,7 +89,7 @@ BS1 = Claim(
     "BS-1", "002 (Q43)", "运行时间确实随着批大小的增加而下降",
     "For a fixed number of epochs, wall time falls as batch size grows.",
     measure=TimingRuns(), rule=Monotone("decreasing", paired=False),
-    settings=Settings(PRIMARY), gates=(CpuBound(CPU_BOUND),),
+    quantifier="primary", settings=Settings(PRIMARY), gates=(CpuBound(CPU_BOUND),),
     notes=("n counts timing runs: each trains the same model on the same dataset from "
            "the same seed in its own process, with no other point of the sweep "
            "running, in rounds (every batch size once per round), so the repeats are "

@@ -219,7 +219,7 @@ CLAIM = Claim(
     # the primary holds only the same-lr pair: its least-favourable null puts that at 0
     rule=EveryMember("positive", statistic="sign", resolution=EVAL_EVERY,
                      null_among=(member(LR, LR),)),
-    settings=Settings(NAMES[0], NAMES[1:]),
+    quantifier="all", settings=Settings(NAMES[0], NAMES[1:]),
     gates=tuple(NonInferior(PairAccuracy(
         factor=MODEL, names=(("plain", False), ("BN", True)), cross=cross, where={
             "model.dropout": 0.0, "model.bn_after_activation": False},

@@ -24,7 +24,7 @@ from experiments.bn_dropout.common import (
     sim_final,
 )
 from harness.core import stats
-from harness.judge.claims import LABEL_RULE, Claim, Outcome, Setting, Settings, missing
+from harness.judge.claims import Claim, Outcome, Setting, Settings, missing
 from harness.judge.families import Custom
 from harness.judge.families.base import NULL, PLANTED, steps
 from harness.track.results import RunSet
@@ -204,7 +204,7 @@ CLAIM = Claim(
               "else inconclusive. The statistic: the member that decided (the weakest "
               "when all hold); when refuted, BN+DO − the better single with the larger of "
               "the two Holm p. Each table row states its CI level (97.5% for the "
-              "Bonferroni rows). A two-way ANOVA is reported, not decisive. " + LABEL_RULE,
+              "Bonferroni rows). A two-way ANOVA is reported, not decisive.",
         runs="every 2×2 cell {BN off/on} × {dropout off/on at p}; settings = task and "
              "width × dropout placement, e.g. 'digits w128 / dropout before BN (every)' "
              "(primary: the usual placement, the one the variance-shift argument is about) "
@@ -214,8 +214,8 @@ CLAIM = Claim(
                      "BN+DO − the single named in decided_by) at the deciding rate "
                      "(tested against +0.01)",
         simulate=simulate_bd3),
-    settings=Settings(placement_label(PRIMARY, "every")), min_effect=ACC_MIN,
-    pilot_sd=BD3_SD, null_value=MARGIN,
+    quantifier="all", settings=Settings(placement_label(PRIMARY, "every")), min_effect=ACC_MIN,
+    pilot_sd=BD3_SD, null_value=MARGIN, no_effect=True,
     revision="Refutation changed after the seed-0 run: it now needs the interaction "
              "contrast AND BN+DO − the better single both above +0.01 at one rate; "
              "before, either member alone refuted. The earlier rule gave mixed: "

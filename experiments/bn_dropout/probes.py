@@ -103,7 +103,7 @@ BD4 = Claim(
     # statistics differs from the running one's by more than 1e-2
     rule=Check((Bound(RUNNING, "below", 1e-4, refute_at=1e-2), MeanBound(BATCH, "above", 1e-2)),
                headline=BATCH),
-    settings=Settings(label(PRIMARY), tuple(label(s) for s in SETTINGS[1:])),
+    quantifier="all", settings=Settings(label(PRIMARY), tuple(label(s) for s in SETTINGS[1:])),
     min_effect=1e-2, pilot_sd=0.055 * PROBE_SD, replicates=REPLICATES, null_value=1e-2,
     category=IMPLEMENTATION)
 
@@ -195,7 +195,7 @@ BD5 = Claim(
     "equals the train-time expectation. An implementation check of the model's "
     "dropout (a model that forgets the rescaling must fail it).",
     measure=ProbeScale(), rule=Equivalent(margin=SCALE_TOL),
-    settings=Settings(scaling_label(PRIMARY, "test"), tuple(SCALING_OF)[1:]),
+    quantifier="all", settings=Settings(scaling_label(PRIMARY, "test"), tuple(SCALING_OF)[1:]),
     notes=(f"A missing rescaling gives scale 1 − p or 1/(1 − p): at p = 0.1, the "
            f"smallest rate swept, 0.1 off, five times the margin {SCALE_TOL:g}; "
            "tests/test_bn_dropout.py plants one and checks that it is refuted.",),

@@ -16,7 +16,7 @@ from hydra import compose
 from omegaconf import DictConfig
 from sklearn.linear_model import LogisticRegression
 
-from harness.judge.claims import Claim, Experiment, Settings
+from harness.judge.claims import THEOREM, Claim, Experiment, Settings
 from harness.judge.families import Equivalent
 from harness.judge.measures import Factor, Measure
 from harness.judge.table import Table
@@ -153,7 +153,7 @@ objective on the same replicate's training split.""",
             "'一定' (always) holds only under such a condition, which a step size at "
             "which the optimum is unstable (shown, not judged) makes visible.",
             measure=RelativeGap(), rule=Equivalent(margin=MARGIN),
-            settings=Settings(PRIMARY, shown={SETTINGS[UNSTABLE]: (
+            quantifier="all", settings=Settings(PRIMARY, shown={SETTINGS[UNSTABLE]: (
                 f"η = {UNSTABLE:g} > 2/λmax(∇²f(θ*)) on every replicate makes the optimum "
                 "a repelling fixed point of the GD map, so GD cannot settle there (a "
                 "theorem, outside the claim's step-size condition)")}),
@@ -163,7 +163,7 @@ objective on the same replicate's training split.""",
                    "after which the convex bound f(θ_T) − f* ≤ ‖θ0 − θ*‖²/(2ηT) lies below "
                    "the margin on every replicate, makes convergence a theorem: the run "
                    "checks the implementation and float32 arithmetic, not an open question."),
-            min_effect=MARGIN, pilot_sd=BS6_SD, equivalence_margin=MARGIN,
+            min_effect=MARGIN, pilot_sd=BS6_SD, equivalence_margin=MARGIN, category=THEOREM,
             revision=f"Changed after the seed-0 run: η = {UNSTABLE:g} is shown, not judged, "
                      f"and the claim is scoped to η ≤ 1/L (η = {STABLE:g} alone decides). "
                      f"The earlier rule judged both steps and gave mixed (η = {UNSTABLE:g} "

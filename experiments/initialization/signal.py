@@ -216,7 +216,7 @@ IN3A = Claim(
     "Too-large init (N(0,1) at width 64, 8× Xavier's scale) makes the backpropagated "
     "gradient grow layer by layer towards the input (explode).",
     measure=IN3A_MEASURE, rule=EveryMember("positive", null=TAU),
-    settings=Settings("tanh", ("sigmoid", "relu")),
+    quantifier="all", settings=Settings("tanh", ("sigmoid", "relu")),
     notes=(f"Null +{TAU} log10 per layer: a 4× change over 20 layers.",
            "The seed frames vanishing and exploding gradients with sigmoid. In sigmoid itself "
            "a too-large init does not explode (its row of the members table): large "
@@ -231,7 +231,7 @@ IN3B = Claim(
     "signal (each unit's spread across inputs) shrink layer by layer forward and the "
     "gradient shrink layer by layer towards the input (vanish).",
     measure=IN3B_MEASURE, rule=EveryMember("positive", null=TAU),
-    settings=Settings("sigmoid", ("tanh", "relu")),
+    quantifier="primary", settings=Settings("sigmoid", ("tanh", "relu")),
     notes=(f"Null +{TAU} log10 per layer: a 4× change over 20 layers; the per-unit "
            "activation spread is each unit's std across the probe inputs, RMS over units "
            "(float64 probes).",),
@@ -245,7 +245,7 @@ IN4 = Claim(
     "variance-preserving init: sigmoid has none (its outputs' mean 1/2 is not preserved "
     "by any gain; Xavier × 4 still shrinks the spread), so it is shown, not judged.",
     measure=IN4_MEASURE, rule=Equivalent(margin=TAU),
-    settings=Settings("tanh", ("relu",), shown={
+    quantifier="all", settings=Settings("tanh", ("relu",), shown={
         "sigmoid": f"no init preserves it (Xavier × {SIGMOID_GAIN:g} = 1/σ'(0) undoes "
                    "sigmoid's slope 1/4 at 0 but not its mean 1/2, which every unit passes "
                    "on as a fixed offset to the next layer's units and pushes them into "

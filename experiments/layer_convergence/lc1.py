@@ -200,7 +200,7 @@ CLAIM = Claim(
     "net trained with Adam: later layers settle before earlier ones. Measured on the weights "
     "and on the representations, with sigmoid and ReLU.",
     measure=Settling(), rule=Monotone("decreasing"),
-    settings=Settings(LC1_PRIMARY, tuple(s for s in LC1 if s != LC1_PRIMARY)),
+    quantifier="primary", settings=Settings(LC1_PRIMARY, tuple(s for s in LC1 if s != LC1_PRIMARY)),
     notes=("Weights settings (sigmoid: Abid's, the primary; relu: the same with ReLU and He "
            "init) read all 4 weight matrices; representations settings read the 3 hidden "
            "layers: the 2-unit logits are left out, as CKA of a 2-D representation is not "

@@ -102,7 +102,7 @@ CLAIM = Claim(
     "reaching the last hidden layer, and the gap grows with depth (vanishing gradient, as "
     "the seed explains it through σ' ≤ 1/4).",
     measure=GradientRatio(), rule=EveryMember("negative", null_among=RATIO_BASIS),
-    settings=Settings(BASE),
+    quantifier="primary", settings=Settings(BASE),
     notes=("The gradient ratio is not a learning speed under Adam: its update divides each "
            "entry's gradient by that entry's own RMS gradient, so every entry moves about lr "
            "per update whatever the gradient's scale. The relative update table shows how "

@@ -159,7 +159,8 @@ CLAIM = Claim(
     "Each named remedy, ReLU, batch norm and residual connections, reduces the vanishing of "
     "the gradient from the last to the first hidden layer of a plain sigmoid net. (Items 2, "
     "initialization, and 3, weight regularization, of the seed's list are not tested here.)",
-    measure=VanishingRemoved(), rule=EveryMember("positive"), settings=Settings(LC3_SETTING),
+    measure=VanishingRemoved(), rule=EveryMember("positive"),
+    quantifier="primary", settings=Settings(LC3_SETTING),
     notes=("Depths judged: " + "; ".join(f"{k}: {', '.join(str(d) for d in v)}"
                                          for k, v in LC3_DEPTHS.items())
            + ". Residual at depth 3 (one plain layer plus a single block, one skip) was left "

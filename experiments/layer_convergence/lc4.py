@@ -48,7 +48,7 @@ CLAIM = Claim(
     "For sigmoid MLPs at a fixed training budget, test accuracy falls as depth grows: a "
     "downward trend with no significant reversal.",
     measure=VariantFinal(factor=DEPTH, label="held-out test accuracy", grid="plain"),
-    rule=Trend("decreasing"), settings=Settings(BASE),
+    rule=Trend("decreasing"), quantifier="primary", settings=Settings(BASE),
     notes=("Plain sigmoid nets at a fixed budget of 750 steps; the headline is per added "
            "hidden layer (the trend's slope over depth).",),
     # 5 of the 100 test examples over depths 3 → 9, i.e. 0.05 / 6 per added hidden layer

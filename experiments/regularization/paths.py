@@ -228,7 +228,7 @@ RG1 = Claim(
     "with no significant reversal, and a downward trend), over the λ at which the "
     "net still trains.",
     measure=NormPath(), rule=Trend("decreasing"),
-    settings=Settings("L2", ("L1",)),
+    quantifier="all", settings=Settings("L2", ("L1",)),
     notes=("λ step k is the k-th λ of the path 0, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 100 "
            "(mean-reduced penalty; half-decades, λ = 0, the unpenalized net both "
            "penalties share, one step below 0.01): the trend is the norm lost per step.",
@@ -445,7 +445,7 @@ RG2A = Claim(
     "L1 leaves a larger share of the weights at ≈ 0 (|w| < 0.1 × the RMS of all "
     "weights).",
     measure=MatchedShare(), rule=EveryMember("positive"),
-    settings=Settings("abid2018"),
+    quantifier="primary", settings=Settings("abid2018"),
     notes=("Matched norms: per replicate, each penalty's share at ≈ 0 is interpolated "
            "(linearly, between the two λ that bracket it) where the norm of all weights "
            "has shrunk (1 − norm / unpenalized norm) by 1/3, 2/3 and all of the deepest "
@@ -465,8 +465,8 @@ RG2B = Claim(
     f"{RG2B_MARGIN:g} or more (the shrinking itself is RG-1's L2 setting). Exact "
     "zeros cannot decide it: a float32 weight under a (sub)gradient step never lands on 0.",
     measure=ShareRise(), rule=EveryMember("negative", null=RG2B_MARGIN),
-    settings=Settings("abid2018"),
+    quantifier="primary", settings=Settings("abid2018"),
     min_effect=RG2B_MARGIN,
     pilot_sd=RG2B_SD,
-    null_value=RG2B_MARGIN,
+    null_value=RG2B_MARGIN, no_effect=True,
     parent="RG-2")

@@ -113,7 +113,7 @@ RG3 = Claim(
     # adam: different in every replicate; the same (float32 rounding) in every one refutes
     rule=Check((Bound(MEMBER, "above", DIFF_TOL, refute="every", refute_at=SAME_TOL),),
                by_setting=(("sgd", (Bound(MEMBER, "below", SAME_TOL),)),)),
-    settings=Settings("adam", ("sgd",)),
+    quantifier="all", settings=Settings("adam", ("sgd",)),
     min_effect=DIFF_TOL,
     null_value=DIFF_TOL,
     replicates=REPLICATES,

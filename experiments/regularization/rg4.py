@@ -105,7 +105,7 @@ RG4 = Claim(
     measure=OVERFIT,
     gates=(Premise(OVERFIT, BASELINE, what="the train − test accuracy gap at λ = 0 (the "
                    "plain net overfits)", pilot=BASE_GAP),),
-    settings=Settings("L2", robustness=("L1",)),
+    quantifier="primary", settings=Settings("L2", robustness=("L1",)),
     min_effect=RG4_MIN,
     pilot_sd=RG4_SD,
     replicates=REPLICATES)

@@ -219,8 +219,7 @@ class Family:
     ``holds[i]``: effect i is significant in the claimed direction on its own (α,
     two-sided: the intersection-union test needs no correction); ``against[i]``:
     significant the other way after Holm over the family. ``deciding``: the index of
-    the effect that decided (the weakest claimed one when all hold, the strongest
-    opposite one when refuted, the weakest one otherwise).
+    the effect that decided, chosen by effect size (:func:`family`).
     """
 
     verdict: str
@@ -233,12 +232,9 @@ class Family:
 
     @property
     def effect(self) -> Effect:
-        """The deciding member, its p the one the decision was taken at: Holm-adjusted
-        for a refutation (and for need="any"), its own for an intersection-union test."""
-        e = self.effects[self.deciding]
-        if self.verdict == REFUTED or (self.need == "any" and self.verdict == SUPPORTED):
-            return replace(e, p=self.p_against[self.deciding])
-        return e
+        """The deciding member with its own p, dual to its CI (a Holm-adjusted p is
+        stated beside it, in words, where Holm decided)."""
+        return self.effects[self.deciding]
 
 
 def family(effects: Sequence[Effect], claimed: int, need: str = "all",
@@ -262,18 +258,23 @@ def family(effects: Sequence[Effect], claimed: int, need: str = "all",
     else:
         holds = [bool(a < alpha and s == claimed) for a, s in zip(adj, sign, strict=True)]
         ok = any(holds)
+    # the deciding member by the rule's logic, by effect (never by the largest p): the
+    # strongest refutation; the weakest support when every member must hold, the strongest
+    # when one suffices; undecided, the weakest member that does not hold (every), or the
+    # one closest to holding (some)
+    size = [claimed * (e.mean - e.null) if np.isfinite(e.mean)
+            else -math.inf for e in effects]
     if any(against):
         verdict = REFUTED
-        deciding = min((i for i, a in enumerate(against) if a), key=lambda i: adj[i])
+        deciding = min((i for i, a in enumerate(against) if a), key=lambda i: size[i])
     elif ok:
         verdict = SUPPORTED
-        members = range(len(effects)) if need == "all" else [i for i, h in enumerate(holds)
-                                                                if h]
-        pick = max if need == "all" else min
-        deciding = pick(members, key=lambda i: p[i])
+        members = [i for i, h in enumerate(holds) if h]
+        deciding = (min if need == "all" else max)(members, key=lambda i: size[i])
     else:
         verdict = INCONCLUSIVE
-        deciding = max(range(len(effects)), key=lambda i: (not holds[i], p[i]))
+        members = [i for i, h in enumerate(holds) if not h]
+        deciding = (min if need == "all" else max)(members, key=lambda i: size[i])
     return Family(verdict, effects, holds, against, [float(a) for a in adj], deciding,
                   need)
 
@@ -337,9 +338,9 @@ def monotone(levels: Sequence[object], samples: Sequence[np.ndarray], direction:
               "opposite": against[(i, j)]}
              for i, j in ordered if j == i + 1 or against[(i, j)]]
     if any(against.values()):
-        i, j = min((ij for ij in ordered if against[ij]), key=lambda ij: p_holm[ij])
-        reversal = (f"{levels[i]} → {levels[j]}", replace(every[(i, j)],
-                                                          p=float(p_holm[(i, j)])))
+        # the strongest reversal, with its own p (its Holm p is in the pairs table)
+        i, j = max((ij for ij in ordered if against[ij]), key=lambda ij: abs(every[ij].mean))
+        reversal = (f"{levels[i]} → {levels[j]}", every[(i, j)])
         return MonotoneResult(REFUTED, list(levels), fam, pairs, reversal)
     verdict = SUPPORTED if all(fam.holds) else INCONCLUSIVE
     return MonotoneResult(verdict, list(levels), fam, pairs)
@@ -372,43 +373,61 @@ def decide(supported: bool, refuted: bool) -> str:
     return SUPPORTED if supported else INCONCLUSIVE
 
 
-def overall(primary: str, others: Mapping[str, str]) -> str:
-    """The claim's label from its per-setting verdicts; a refutation never disappears.
+# The quantifier a claim's quote states, and so which of its declared settings decide its
+# label: "all" (universal: "always", "monotonically", a law), "primary" (the quote speaks
+# of one setting; the others give scope), "some" (hedged or existential: "can", "tends to").
+QUANTIFIERS = ("all", "primary", "some")
+# What decided a setting: the claimed effect; a meaningful effect the other way (beyond the
+# claim's smallest effect); a CI inside ± the smallest effect; nothing; an exact check.
+EFFECT, OPPOSITE, NO_EFFECT, UNDECIDED, CHECK = ("effect", "opposite effect",
+                                                 "no meaningful effect", "undecided", "check")
+BASES = (EFFECT, OPPOSITE, NO_EFFECT, UNDECIDED, CHECK)
 
-    - mixed: supported in some setting and refuted in another (both are named);
-    - refuted: refuted in some setting (the primary or a robustness one) and supported
-      in none;
-    - supported: supported in the primary and refuted nowhere;
-    - inconclusive: undecided in the primary and refuted nowhere (support in a
-      robustness setting alone does not decide the quote's own setting; the scope map
-      names it).
+
+def label(quantifier: str, primary: str, verdicts: Mapping[str, str]) -> str:
+    """The claim's label from its quantifier and its judged settings' verdicts (every
+    declared judged setting, in order; one without runs is inconclusive).
+
+    - ``primary``: the primary setting's verdict; the others are scope, never the label;
+    - ``all``: refuted if refuted in some setting (a counterexample refutes a universal),
+      supported if supported in every one, else inconclusive;
+    - ``some``: supported if supported in some setting (after Holm across them, done by
+      the caller), refuted if refuted in every one, else inconclusive.
     """
-    every = [primary, *others.values()]
-    if SUPPORTED in every and REFUTED in every:
-        return MIXED
+    if quantifier not in QUANTIFIERS:
+        raise ValueError(f"quantifier={quantifier!r} is invalid: allowed values are "
+                         f"{list(QUANTIFIERS)}")
+    every = list(verdicts.values())
+    if quantifier == "primary":
+        return verdicts.get(primary, INCONCLUSIVE)
+    if quantifier == "some":
+        if SUPPORTED in every:
+            return SUPPORTED
+        return REFUTED if every and all(v == REFUTED for v in every) else INCONCLUSIVE
     if REFUTED in every:
         return REFUTED
-    return SUPPORTED if primary == SUPPORTED else INCONCLUSIVE
+    return SUPPORTED if every and all(v == SUPPORTED for v in every) else INCONCLUSIVE
 
 
-def correct_refutations(primary: str, settings: Sequence[object],
-                        alpha: float = ALPHA) -> list[str]:
-    """Verdicts of ``settings`` (objects with .setting, .verdict, .effect) after Holm
-    across the robustness settings: a robustness setting's refutation counts only when
-    its decision p survives Holm over the k − 1 robustness settings (a setting that did
-    not refute enters with p = 1), so with no effect anywhere the chance that some
-    robustness setting refutes stays ≤ α. The primary keeps its own verdict (it is the
-    quote's test); a refutation without a p-value (a deterministic check) stands."""
-    robust = [i for i, s in enumerate(settings) if s.setting != primary]
-    p = [settings[i].effect.p if settings[i].verdict == REFUTED else 1.0 for i in robust]
-    p = [1.0 if not np.isfinite(x) and settings[i].verdict != REFUTED else x
-         for i, x in zip(robust, p, strict=True)]
-    adjusted = dict(zip(robust, holm(np.nan_to_num(p, nan=0.0), alpha)[1], strict=True))
-    out = []
-    for i, s in enumerate(settings):
-        keep = (s.verdict != REFUTED or i not in adjusted or adjusted[i] < alpha)
-        out.append(s.verdict if keep else INCONCLUSIVE)
-    return out
+def equivalence_p(effect: Effect, margin: float, level: float = 0.95) -> float:
+    """TOST p of "within ±``margin`` of the null", read back from the effect's two-sided CI
+    at ``level``: each side's standard error is its half-width over the t quantile of the
+    independent units (exact for a t CI; for another CI, e.g. a sign test's, a
+    t-approximation that still agrees with it at ``level``). p < (1 − level)/2 exactly
+    when the CI lies inside ±margin, so p-values of several parts can be Holm-corrected."""
+    k = effect.n_datasets or effect.n
+    d = effect.mean - effect.null
+    if k < 2 or not np.isfinite([d, effect.ci_low, effect.ci_high]).all():
+        return 1.0
+    t = float(t_ppf(0.5 + level / 2, k - 1))
+    sides = ((effect.ci_high - effect.mean, margin - d), (effect.mean - effect.ci_low, margin + d))
+    p = []
+    for half, room in sides:
+        if half <= 0:
+            p.append(0.0 if room > 0 else 1.0)
+        else:
+            p.append(float(t_sf(room / (half / t), k - 1)))
+    return max(p)
 
 
 def scope(primary: str, verdicts: Mapping[str, str]) -> str:

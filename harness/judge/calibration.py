@@ -128,5 +128,5 @@ def render(rows: list[Calibration], claims: dict[str, Claim], sims: int) -> str:
     if missing:
         lines += ["", f"Claims without a simulator (not calibrated): {', '.join(missing)}."]
     lines += ["", "Rules: every claim's rule is stated on its experiment page; the label rule "
-              "(harness.core.stats.overall) is the same for all.", ""]
+              "(harness.core.stats.label, by each claim's quantifier) is the same for all.", ""]
     return "\n".join(lines)

@@ -5,8 +5,10 @@ its declared settings (the primary one the quote is about, and robustness settin
 the smallest effect worth reporting, and a decision rule written down before any data
 is seen: a function from logged runs to an :class:`Outcome`, one :class:`Setting`
 verdict per setting plus the tables behind them. :func:`judge` turns an outcome into the
-claim's :class:`Verdict` by one rule for every claim (:func:`harness.core.stats.overall`),
-with the primary setting's deciding statistic as the headline. An experiment module in
+claim's :class:`Verdict` by one rule for every claim: each setting's basis (an effect, an
+opposite effect of meaningful size, no meaningful effect, or undecided), then the label
+the claim's quantifier gives (:func:`harness.core.stats.label`), with the headline chosen
+by that rule's logic. An experiment module in
 ``experiments/`` defines one :class:`Experiment` named ``EXPERIMENT``;
 :func:`harness.cli.registry.registry` discovers it, so adding an experiment is one YAML
 file plus one module, nothing else. The judge never imports the experiments it judges.
@@ -34,7 +36,9 @@ from harness.judge.table import level_summary
 if TYPE_CHECKING:
     from harness.track.results import RunSet
 
-EMPIRICAL, IMPLEMENTATION = "empirical", "implementation check"
+# what decides a claim: evidence from runs, or an exact check of code (an implementation
+# check) or of a theorem under its conditions (counted apart in the overview)
+EMPIRICAL, IMPLEMENTATION, THEOREM = "empirical", "implementation check", "theorem check"
 POWER = 0.8  # a rule below this calibrated power flags an undecided verdict underpowered
 # replicates per point, at most: a cost cap (the whole suite must finish in 15 minutes on
 # 2 CPU cores); claims that need more are underpowered and their pages say so
@@ -82,6 +86,7 @@ class Verdict:
     # the whole rule's calibrated power: "supported" with the smallest declared effect
     # planted (results/calibration.json; None where the rule was not calibrated)
     rule_power: float | None = None
+    quantifier: str = "primary"  # Claim.quantifier: which settings decide the label
 
     @property
     def underpowered(self) -> bool:
@@ -121,13 +126,30 @@ class Verdict:
                 "scope": self.scope, "headline_setting": self.headline_setting,
                 "underpowered": self.underpowered,
                 "below_min_effect": self.below_min_effect, "rule_power": self.rule_power,
+                "quantifier": self.quantifier,
                 "settings": [s.as_json() for s in self.settings],
                 "revision": self.revision, "run_ids": list(self.run_ids)}
 
 
-LABEL_RULE = ("Overall label: the harness's rule (primary supported and refuted nowhere = "
-              "supported; refuted anywhere = refuted, or mixed if supported elsewhere; "
-              "otherwise inconclusive).")
+QUANTIFIER_WORDS = {
+    "all": "the quote is universal: refuted if refuted in some judged setting, supported "
+           "if supported in every one, else inconclusive",
+    "primary": "the quote speaks of the primary setting: the label is its verdict; the "
+               "other settings give scope (where it holds also, fails, or is undecided)",
+    "some": "the quote is hedged: supported if supported in some judged setting (Holm "
+            "across them), refuted if refuted in every one, else inconclusive",
+}
+
+
+def label_rule(claim: Claim) -> str:
+    """The label rule in words, for the claim's quantifier and kind."""
+    text = f"Label (quantifier {claim.quantifier}): {QUANTIFIER_WORDS[claim.quantifier]}."
+    if claim.category == EMPIRICAL and not claim.asserts_no_effect:
+        text += (" A setting is refuted only by a significant effect the other way at least "
+                 f"the smallest effect ({claim.min_effect:g}) in size, or by a CI inside "
+                 "± the smallest effect (no meaningful effect, even when significant); a "
+                 "smaller opposite effect leaves it undecided.")
+    return text
 
 
 @dataclass(frozen=True)
@@ -179,6 +201,7 @@ class Claim:
     rule: Family | Custom  # the rule family (with its parameters), or the escape hatch
     settings: Settings
     min_effect: float  # smallest effect worth reporting (headline units), declared
+    quantifier: str  # from the quote's wording: "all", "primary" or "some" (stats.label)
     measure: Measure | None = None  # what the family reads (None for Custom)
     # SD of the headline's per-replicate statistic in a pilot run (stated with its
     # source beside the declaration): with min_effect it fixes the replicates needed
@@ -195,6 +218,10 @@ class Claim:
     replicates: int | None = None  # of a simulated setting (default: the planned count)
     experiment: str = ""  # the experiment whose runs it reads (YAML claims name it)
     gates: tuple[Gate, ...] = ()  # conditions that can only withhold a decision
+    # the claim asserts that there is no meaningful effect (an upper bound on an effect,
+    # e.g. "L2 does not make weights 0"): support is "no meaningful effect", refutation an
+    # effect; an equivalence claim (equivalence_margin) is one by definition
+    no_effect: bool = False
 
     def __post_init__(self) -> None:
         if isinstance(self.settings, dict):
@@ -203,6 +230,13 @@ class Claim:
         object.__setattr__(self, "gates", tuple(self.gates))
         if not isinstance(self.rule, Custom) and self.measure is None:
             raise ValueError(f"{self.id}: a rule family needs a measure")
+        if self.quantifier not in stats.QUANTIFIERS:
+            raise ValueError(f"{self.id}: quantifier={self.quantifier!r} is invalid: allowed "
+                             f"values are {list(stats.QUANTIFIERS)}")
+
+    @property
+    def asserts_no_effect(self) -> bool:
+        return self.no_effect or self.equivalence_margin is not None
 
     @property
     def primary(self) -> str:
@@ -223,12 +257,13 @@ class Claim:
     @property
     def rule_text(self) -> str:
         if isinstance(self.rule, Custom):
-            return self.rule.words
+            return f"{self.rule.words} {label_rule(self)}"
         shown = "".join(f" {name} is shown, not judged: {why}." for name, why in
                         self.settings.shown)
         gates = "".join(f" {g.words()}" for g in self.gates)
         return (f"Per setting ({self.settings.words()}): {self.rule.words(self)}{gates}"
-                f"{shown} Smallest effect worth reporting: {self.min_effect:g}. {LABEL_RULE}")
+                f"{shown} Smallest effect worth reporting: {self.min_effect:g}. "
+                f"{label_rule(self)}")
 
     @property
     def runs(self) -> str:
@@ -296,6 +331,7 @@ def decide_measured(claim: Claim, rs: RunSet) -> Outcome:
         if name in judged:
             verdict, how, effect = decision.verdict, decision.decided_by, decision.effect
             level, method = decision.ci_level, decision.ci_method
+            screened = True
             for gate in claim.gates:
                 check = gate.check(rs, name)
                 notes += [n for n in check.notes if n not in notes]
@@ -306,7 +342,11 @@ def decide_measured(claim: Claim, rs: RunSet) -> Outcome:
                     if check.effect is not None:  # the gate's own test: a 95% t CI
                         effect, level, method = check.effect, 0.95, "t"
                     verdict = stats.INCONCLUSIVE
-            settings.append(Setting(name, verdict, effect, how, level, method))
+                # a failed premise withholds "no meaningful effect" too
+                screened = screened and (check.passed or stats.REFUTED not in gate.blocks)
+            settings.append(Setting(name, verdict, effect, how, level, method,
+                                    parts=decision.parts, need=decision.need,
+                                    screened=screened))
     if not any(s.setting == claim.primary for s in settings):
         return missing(f"{claim.id} needs at least {family.min_levels} {m.factor.words} "
                        f"level{'s' if family.min_levels > 1 else ''} with two or more finite "
@@ -339,8 +379,10 @@ def simulate_measured(claim: Claim, rng: np.random.Generator, planted: bool,
     bounded = [g for g in claim.gates if g.has_boundary]
     tables = {}
     for name in claim.settings.judged:
-        scenario = (scale if scale is not None else
-                    PLANTED if planted or name != claim.primary else NULL)
+        # the least favourable null: the primary at it, the others planted ("all",
+        # "primary"); every setting at it where support in one suffices ("some")
+        scenario = (scale if scale is not None else PLANTED if planted or (
+            name != claim.primary and claim.quantifier != "some") else NULL)
         at = None
         if scenario == NULL and bounded:
             pick = int(rng.integers(len(bounded) + 1))
@@ -364,37 +406,136 @@ def mde_of(effect: stats.Effect, ci_level: float) -> float:
     return stats.mde(sd, k)
 
 
-def judge(claim: Claim, experiment: str, outcome: Outcome) -> Verdict:
-    """The claim's verdict from its per-setting outcome, by one rule for every claim.
+def no_effect(claim: Claim, settings: list[Setting]) -> dict[str, tuple[str, stats.Effect,
+                                                                          str]]:
+    """Per setting, the part shown to have no meaningful effect (its CI inside ± the
+    claim's smallest effect), with the multiplicity words: each part's equivalence p
+    (:func:`harness.core.stats.equivalence_p`), Holm-corrected at the CI's one-sided
+    level over the parts that could each refute the claim: every part of every setting
+    for a universal claim ("all"), each setting's parts otherwise. Where a setting needs
+    "any" part, every part must be inside (intersection-union: its largest p stands for
+    it). A setting whose premise failed is not screened."""
+    m, level = claim.min_effect, stats.ALPHA / 2
+    candidates = []
+    for s in settings:
+        if not s.screened:
+            continue
+        parts = [(name, e, stats.equivalence_p(e, m)) for name, e in
+                 (s.parts or (("", s.effect),))]
+        if s.need == "any":
+            parts = [max(parts, key=lambda x: x[2])]
+        candidates += [(s.setting, *x) for x in parts]
+    groups: dict[str, list] = {}
+    for c in candidates:
+        groups.setdefault("" if claim.quantifier == "all" else c[0], []).append(c)
+    found: dict[str, tuple[str, stats.Effect, str]] = {}
+    for group in groups.values():
+        adjusted = stats.holm([c[3] for c in group])[1]
+        for (setting, name, e, _), a in sorted(zip(group, adjusted, strict=True),
+                                                key=lambda x: x[1]):
+            if a < level and setting not in found:
+                over = (f"Holm over {len(group)} parts" if len(group) > 1 else "one part")
+                found[setting] = (name, e, f"equivalence p {a:.2g}, {over}")
+    return found
 
-    Robustness settings' refutations are first Holm-corrected across those settings
-    (:func:`harness.core.stats.correct_refutations`); then :func:`harness.core.stats.overall`
-    gives the label. Headline: the primary setting's deciding statistic; when the
-    primary is undecided (or has no runs) and a refutation decided the label, the
-    refuting setting with the smallest p.
-    """
-    verdicts = stats.correct_refutations(claim.primary, outcome.settings)
-    k = sum(s.setting != claim.primary for s in outcome.settings)
-    settings = [s if v == s.verdict else replace(
-        s, verdict=v, decided_by=f"{s.decided_by} (refutation not significant after Holm "
-                                 f"across the {k} robustness settings)")
-        for s, v in zip(outcome.settings, verdicts, strict=True)]
+
+def basis(claim: Claim, s: Setting, inside: tuple[str, stats.Effect, str] | None
+          ) -> Setting:
+    """One setting under label rule v2: what decided it (its ``basis``) and its verdict.
+    A claim of a meaningful effect is refuted only by an effect the other way at least
+    the smallest effect in size ("opposite effect") or by a part shown inside ± it (``inside``
+    from :func:`no_effect`: "no meaningful effect", which also overrides a significant but
+    small effect); a smaller opposite effect is undecided. A claim of no effect, and a
+    check, keep their rule's verdict."""
+    v, e, m = s.verdict, s.effect, claim.min_effect
+    if claim.category != EMPIRICAL:
+        return replace(s, basis=stats.CHECK if v != stats.INCONCLUSIVE else stats.UNDECIDED)
+    if claim.asserts_no_effect:
+        return replace(s, basis={stats.SUPPORTED: stats.NO_EFFECT,
+                                 stats.REFUTED: stats.EFFECT}.get(v, stats.UNDECIDED))
+    if v == stats.REFUTED and abs(e.mean - e.null) >= m:
+        return replace(s, basis=stats.OPPOSITE)
+    if inside is not None:
+        name, effect, how = inside
+        return replace(s, verdict=stats.REFUTED, basis=stats.NO_EFFECT, effect=effect,
+                       decided_by=f"no meaningful effect: {name + ' ' if name else ''}CI "
+                                  f"{effect.fmt(3)} inside ±{m:g} ({how}; the test alone: "
+                                  f"{v}, {s.decided_by})")
+    if v == stats.SUPPORTED:
+        return replace(s, basis=stats.EFFECT)
+    if v == stats.REFUTED:
+        return replace(s, verdict=stats.INCONCLUSIVE, basis=stats.UNDECIDED,
+                       decided_by=f"{s.decided_by}; the opposite effect, "
+                                  f"{abs(e.mean - e.null):.3g}, is smaller than the smallest "
+                                  f"effect {m:g}: not a refutation")
+    return replace(s, basis=stats.UNDECIDED)
+
+
+def support_after_holm(settings: list[Setting]) -> list[Setting]:
+    """For a claim where support in one setting suffices ("some"): a setting's support
+    counts only if its p survives Holm across the judged settings (those not supported
+    enter with p = 1), so the number of settings cannot make support likelier."""
+    if len(settings) < 2:
+        return settings
+    sup = [s.verdict == stats.SUPPORTED for s in settings]
+    p = [(s.effect.p if np.isfinite(s.effect.p) else 0.0) if ok else 1.0
+         for s, ok in zip(settings, sup, strict=True)]
+    adjusted = stats.holm(p)[1]
+    return [s if not ok or a < stats.ALPHA else replace(
+        s, verdict=stats.INCONCLUSIVE, basis=stats.UNDECIDED,
+        decided_by=f"{s.decided_by} (support not significant after Holm across the "
+                   f"{len(settings)} settings: p {a:.2g})")
+        for s, ok, a in zip(settings, sup, adjusted, strict=True)]
+
+
+def headline(claim: Claim, label: str, settings: list[Setting]) -> Setting | None:
+    """The setting whose statistic is the headline, by the label rule's logic: the
+    primary's for quantifier "primary"; for "all", the strongest refutation (an opposite
+    effect before no meaningful effect) or the weakest support; for "some", the
+    strongest support; otherwise the primary, or the first undecided setting."""
     by_name = {s.setting: s for s in settings}
     primary = by_name.get(claim.primary)
-    others = {s.setting: s.verdict for s in settings if s.setting != claim.primary}
-    label = stats.overall(primary.verdict if primary else stats.INCONCLUSIVE, others)
+
+    def size(s: Setting) -> float:
+        d = abs(s.effect.mean - s.effect.null)
+        return d if np.isfinite(d) else 0.0
+
+    if claim.quantifier == "primary" or not settings or (
+            claim.category != EMPIRICAL and label == stats.SUPPORTED):
+        return primary  # a check's settings have their own bounds: no size to compare
+    if label == stats.REFUTED and claim.quantifier == "all":
+        refuted = [s for s in settings if s.verdict == stats.REFUTED]
+        return min(refuted, key=lambda s: (s.basis != stats.OPPOSITE, -size(s)))
+    if label == stats.SUPPORTED:
+        held = [s for s in settings if s.verdict == stats.SUPPORTED]
+        return (min if claim.quantifier == "all" else max)(held, key=size)
+    if primary is not None and primary.verdict != stats.SUPPORTED:
+        return primary
+    return next((s for s in settings if s.verdict == stats.INCONCLUSIVE), primary)
+
+
+def judge(claim: Claim, experiment: str, outcome: Outcome) -> Verdict:
+    """The claim's verdict from its per-setting outcome, by one rule for every claim:
+    each setting's :func:`basis`, Holm across settings where support in one suffices,
+    the label from the quantifier (:func:`harness.core.stats.label`) over every judged
+    setting (one without runs is inconclusive), and the :func:`headline`."""
+    inside = no_effect(claim, outcome.settings) if claim.category == EMPIRICAL else {}
+    settings = [basis(claim, s, inside.get(s.setting)) for s in outcome.settings]
+    if claim.quantifier == "some":
+        settings = support_after_holm(settings)
+    judged = claim.settings.judged
+    names = [*judged, *(s.setting for s in settings if s.setting not in judged)]
+    by_name = {s.setting: s for s in settings}
+    label = stats.label(claim.quantifier, claim.primary, {
+        n: by_name[n].verdict if n in by_name else stats.INCONCLUSIVE for n in names})
     base = Verdict(claim.id, experiment, label, math.nan, math.nan, math.nan, 0,
                    claim.effect_label, claim.ci_level, claim.null_value,
                    claim.equivalence_margin, category=claim.category,
                    primary_setting=claim.primary, min_effect=claim.min_effect,
                    tables=outcome.tables, notes=outcome.notes, settings=settings,
-                   revision=claim.revision,
+                   revision=claim.revision, quantifier=claim.quantifier,
                    scope=stats.scope(claim.primary, {s.setting: s.verdict for s in settings}))
-    head = primary
-    if (primary is None or primary.verdict == stats.INCONCLUSIVE) and label in (
-            stats.REFUTED, stats.MIXED):
-        refuting = [s for s in settings if s.verdict == stats.REFUTED]
-        head = min(refuting, key=lambda s: s.effect.p if np.isfinite(s.effect.p) else 1.0)
+    head = headline(claim, label, settings)
     if head is None:
         base.decided_by = "not decided: the primary setting has no runs"
         return base

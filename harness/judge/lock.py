@@ -28,8 +28,9 @@ def declaration(claim: Claim) -> str:
     return "\n".join([
         *body, repr(claim.settings), repr(claim.gates), claim.rule_text, claim.runs,
         claim.effect_label,
-        repr((claim.min_effect, claim.pilot_sd, claim.null_value, claim.equivalence_margin,
-              claim.category, claim.replicates, claim.notes))])
+        repr((claim.min_effect, claim.quantifier, claim.no_effect, claim.pilot_sd,
+              claim.null_value, claim.equivalence_margin, claim.category, claim.replicates,
+              claim.notes))])
 
 
 def fingerprint(claim: Claim) -> str:
@@ -47,13 +48,17 @@ def render(experiments: dict[str, Experiment], user: list[Claim] = ()) -> str:
              "declarations; do not edit. A test fails while any declaration differs from this "
              "file, so a rule change shows here as a diff, committed before the claim's next "
              "full run. `fingerprint` hashes the declaration (measure, family, settings and "
-             "every parameter; for a custom rule, its code).", "",
-             "| claim | experiment | family | fingerprint | smallest effect | pilot SD | "
-             "replicates for 80% power | revised |", "|---|---|---|---|---|---|---|---|"]
+             "every parameter; for a custom rule, its code). Label rule v2 (issue 22): each "
+             "setting's basis, then the label its quantifier gives "
+             "(`harness.judge.claims.judge`, `harness.core.stats.label`).", "",
+             "| claim | experiment | family | quantifier | fingerprint | smallest effect | "
+             "pilot SD | replicates for 80% power | revised |",
+             "|---|---|---|---|---|---|---|---|---|"]
     every = [(name, c) for name, exp in experiments.items() for c in exp.claims]
     every += [(c.experiment, c) for c in user]
     for name, c in every:
-        lines.append(f"| {c.id} | {name} | {type(c.rule).__name__} | `{fingerprint(c)}` | "
+        lines.append(f"| {c.id} | {name} | {type(c.rule).__name__} | {c.quantifier} | "
+                     f"`{fingerprint(c)}` | "
                      f"{_num(c.min_effect)} | {_num(c.pilot_sd)} | "
                      f"{c.replicates_needed or '–'} | {'yes' if c.revision else 'no'} |")
     for name, c in every:

@@ -27,10 +27,19 @@ class Setting:
     decided_by: str = ""  # which member decided, e.g. "pair 64 → 256"
     ci_level: float = 0.95
     ci_method: str = "t"  # how the CI is made (CI_METHODS)
+    # what decided it (stats.BASES), set by the label rule (harness.judge.claims.judge)
+    basis: str = ""
+    # the claim's parts in this setting, each its own test (members, adjacent pairs; none:
+    # the deciding statistic alone), and whether the claim needs "all" of them or "any":
+    # what "no meaningful effect" is read from
+    parts: tuple[tuple[str, stats.Effect], ...] = ()
+    need: str = "all"
+    screened: bool = True  # False where a failed premise withholds "no meaningful effect"
 
     def as_json(self) -> dict[str, object]:
         e = self.effect
-        return {"setting": self.setting, "verdict": self.verdict, "effect": _num(e.mean),
+        return {"setting": self.setting, "verdict": self.verdict, "basis": self.basis,
+                "effect": _num(e.mean),
                 "ci_low": _num(e.ci_low), "ci_high": _num(e.ci_high),
                 "p_value": _num(e.p), "null": _num(e.null), "n_replicates": int(e.n),
                 "n_datasets": int(e.n_datasets), "decided_by": self.decided_by,

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from harness.core import stats
-from harness.judge.claims import Claim, Experiment, Verdict, judge, missing
+from harness.judge.claims import QUANTIFIER_WORDS, Claim, Experiment, Verdict, judge, missing
 from harness.track import results, tracking
 
 log = logging.getLogger("harness.report")
@@ -151,20 +151,46 @@ def settings_table(v: Verdict) -> pd.DataFrame:
     """One row per declared setting: its verdict and the statistic that decided it."""
     return pd.DataFrame([{
         "setting": s.setting + (" (primary)" if s.setting == v.primary_setting else ""),
-        "verdict": s.verdict, "effect": s.effect.mean, "CI low": s.effect.ci_low,
+        "verdict": s.verdict, "basis": s.basis, "effect": s.effect.mean,
+        "CI low": s.effect.ci_low,
         "CI high": s.effect.ci_high, "CI": ci_words(s.ci_level, s.ci_method), "p": s.effect.p,
         "replicates": s.effect.n,
         "datasets": s.effect.n_datasets, "decided by": s.decided_by} for s in v.settings])
 
 
-def claim_section(c: Claim, v: Verdict) -> str:
+def label_history(results_dir: Path) -> dict:
+    """The labels the earlier label rule gave (``results/history/label-rule-v1.json``:
+    claim -> verdict and headline, per master seed), so a page can show what changed."""
+    path = results_dir / "history" / "label-rule-v1.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def earlier_label(c: Claim, v: Verdict, history: dict) -> str:
+    """'Under label rule v1 …' where that rule labelled the claim differently."""
+    seen = [(seed, old[c.id]) for seed, old in history.get("seeds", {}).items()
+            if c.id in old and old[c.id]["verdict"] != v.verdict]
+    if not seen:
+        return ""
+    was = "; ".join(f"seed {seed}: **{o['verdict']}**, {_fmt(o['effect'])} "
+                    f"[{_fmt(o['ci_low'])}, {_fmt(o['ci_high'])}], {o['decided_by']}"
+                    for seed, o in seen)
+    return (f"**Label rule v2 changed this label** (issue 22: the quantifier, the smallest "
+            f"effect in refutations, 'no meaningful effect', the headline by effect; decided "
+            f"after the seed-0 and seed-1 data had been seen). Under v1 ({history['rule']}; "
+            f"commit {history['commit']}): {was}.")
+
+
+def claim_section(c: Claim, v: Verdict, history: dict | None = None) -> str:
+    earlier = earlier_label(c, v, history or {})
     parts = [f"### {c.id}: {v.verdict}", "", f"> {c.quote} (seed {c.seed})", "",
              f"**Hypothesis.** {c.hypothesis}", "", f"**Runs.** {c.runs}", "",
              (f"**Rule (revised after a full run had been seen).** {c.rule_text}\n\n"
               f"**Revision.** {c.revision}" if c.revision else
               f"**Rule (declared before the data).** {c.rule_text}"), "",
-             f"**Category.** {v.category}." + (f" Part of catalogue claim {c.parent}."
-                                                if c.parent else ""), ""]
+             *([earlier, ""] if earlier else []),
+             f"**Category.** {v.category}. **Quantifier.** {c.quantifier}: "
+             f"{QUANTIFIER_WORDS[c.quantifier]}." + (f" Part of catalogue claim {c.parent}."
+                                                     if c.parent else ""), ""]
     if v.settings:
         parts += ["**Per setting.**", "", markdown_table(settings_table(v)), ""]
     mde = (f" Minimum detectable effect at 80% power with these replicates: "
@@ -196,7 +222,8 @@ def experiment_page(exp: Experiment, rs: results.RunSet, verdicts: list[Verdict]
         body = "No finished runs yet: run `make run-all` (or the sweep command above)."
     else:
         body = exp.report(rs, verdicts, out) if exp.report else ""
-    claims = [claim_section(c, v) for c, v in zip(exp.claims, verdicts, strict=True)]
+    history = label_history(out.parent)
+    claims = [claim_section(c, v, history) for c, v in zip(exp.claims, verdicts, strict=True)]
     missing = ""
     if len(rs.missing):
         axes = rs.missing.apply(lambda r: " ".join(
@@ -401,36 +428,43 @@ def overview_figure(verdicts: list[dict], path: Path) -> None:
     plt.close(fig)
 
 
-def seed_comparison(a: list[dict], b: list[dict], seeds: tuple[int, int]) -> str:
-    """Claim by claim: the verdicts and headlines under two master seeds."""
-    other = {v["claim"]: v for v in b}
+def seed_comparison(runs: dict[int, list[dict]]) -> str:
+    """Claim by claim: the verdicts and headlines under every master seed (the first
+    given is the published one); a supported↔refuted pair between any two is a flip."""
+    seeds = list(runs)
+    by_seed = {seed: {v["claim"]: v for v in vs} for seed, vs in runs.items()}
     rows = []
-    for v in a:
-        w = other.get(v["claim"])
-        if w is None:
+    for v in runs[seeds[0]]:
+        those = [by_seed[seed].get(v["claim"]) for seed in seeds]
+        if any(w is None for w in those):
             continue
-        pair = {v["verdict"], w["verdict"]}
-        if pair == {"supported", "refuted"}:
+        labels = {w["verdict"] for w in those}
+        if {"supported", "refuted"} <= labels:
             change = "**FLIP**"
-        elif v["verdict"] == w["verdict"]:
+        elif len(labels) == 1:
             change = "same"
-        elif "inconclusive" in pair:
-            change = "decided under one seed only"
+        elif "inconclusive" in labels:
+            change = "decided under some seeds only"
         else:
             change = "changed"
-        theirs = {s["setting"]: s["verdict"] for s in w.get("settings", [])}
-        flipped = [s["setting"] for s in v.get("settings", [])
-                   if {s["verdict"], theirs.get(s["setting"])} == {"supported", "refuted"}]
-        rows.append({"claim": v["claim"], f"seed {seeds[0]}": v["verdict"],
-                     f"effect {seeds[0]}": v["effect"], f"p {seeds[0]}": v.get("p_value"),
-                     f"seed {seeds[1]}": w["verdict"], f"effect {seeds[1]}": w["effect"],
-                     f"p {seeds[1]}": w.get("p_value"), "comparison": change,
+        flipped = sorted({s["setting"] for w in those for s in w.get("settings", [])
+                          if {"supported", "refuted"} <= {
+                              next((t["verdict"] for t in x.get("settings", [])
+                                    if t["setting"] == s["setting"]), None) for x in those}})
+        row = {"claim": v["claim"]}
+        for seed, w in zip(seeds, those, strict=True):
+            row[f"seed {seed}"] = w["verdict"]
+            row[f"effect {seed}"] = (f"{_fmt(w['effect'])} [{_fmt(w['ci_low'])}, "
+                                     f"{_fmt(w['ci_high'])}]")
+        rows.append({**row, "comparison": change,
                      "settings that flip": ", ".join(flipped) or "none"})
     frame = pd.DataFrame(rows).astype(object).where(lambda f: f.notna(), None)
-    flips = sum(r["comparison"] == "**FLIP**" for r in rows)
-    one = [r["claim"] for r in rows if r["comparison"] == "decided under one seed only"]
-    summary = (f"{len(rows)} claims compared: {flips} supported↔refuted flips; decided under "
-               f"one seed and inconclusive under the other: {', '.join(one) or 'none'}.")
+    flips = [r["claim"] for r in rows if r["comparison"] == "**FLIP**"]
+    some = [r["claim"] for r in rows if r["comparison"] == "decided under some seeds only"]
+    summary = (f"{len(rows)} claims compared over seeds {', '.join(map(str, seeds))}: "
+               f"{len(flips)} supported↔refuted flips{': ' + ', '.join(flips) if flips else ''}"
+               f"; decided under some seeds and inconclusive under others: "
+               f"{', '.join(some) or 'none'} (their effects are in the table).")
     return "\n".join([summary, "", markdown_table(frame)])
 
 
@@ -456,31 +490,37 @@ def _index(out: Path, exps: dict[str, Experiment], verdicts: list[dict]) -> None
             ci = _ci(v)
             where = (f"{v['headline_setting']}: " if v.get("headline_setting") not in
                      (None, "", v.get("primary_setting")) else "")
-            kind = "" if v.get("category", "empirical") == "empirical" else " (impl. check)"
+            category = v.get("category", "empirical")
+            kind = "" if category == "empirical" else f" ({category})"
             kind += " (rule revised after a run)" if v.get("revision") else ""
             rows.append(f"| [{c.id}]({name}/README.md#{c.id.lower()}-{v['verdict']}) | "
-                        f"{_cell(c.quote)} | {_cell(c.hypothesis)} | **{v['verdict']}**{kind}"
+                        f"{_cell(c.quote)} | {_cell(c.hypothesis)} | **{v['verdict']}** "
+                        f"({v.get('quantifier', 'primary')}){kind}"
                         f"{_flags(v)} | {where}{_fmt(v['effect'])} | {ci} | "
                         f"{_cell(v['effect_label'])} | "
                         f"{_cell(v.get('scope', ''))} |")
             for s in v.get("settings", []):
                 grid.append({"claim": c.id, "setting": s["setting"] + (
                     " (primary)" if s["setting"] == v.get("primary_setting") else ""),
-                    "verdict": s["verdict"], "effect": s["effect"], "CI low": s["ci_low"],
+                    "verdict": s["verdict"], "basis": s.get("basis", ""), "effect": s["effect"],
+                    "CI low": s["ci_low"],
                     "CI high": s["ci_high"], "p": s["p_value"],
                     "replicates": s["n_replicates"], "datasets": s["n_datasets"]})
     ordered = [by_id[c.id] for exp in exps.values() for c in exp.claims if c.id in by_id]
     overview_figure(ordered, out / "overview.png")
     grid_frame = pd.DataFrame(grid).astype(object).where(lambda f: f.notna(), None)
     seeds_md = ""
-    seed1 = out / "seeds" / "1" / "verdicts.json"
-    if seed1.exists():
+    others = {int(p.parent.name): json.loads(p.read_text())
+              for p in sorted((out / "seeds").glob("*/verdicts.json"))}
+    if others:
+        names = ", ".join(f"[{n}](seeds/{n}/README.md)" for n in others)
         seeds_md = "\n".join([
-            "## Stability under another master seed", "",
-            "The whole suite re-run with `python -m harness.suite --seed 1` (its own store "
-            "and folder, [seeds/1/](seeds/1/README.md)): every dataset, initialization and "
-            "minibatch order drawn anew. A supported claim must never turn refuted or back.",
-            "", seed_comparison(verdicts, json.loads(seed1.read_text()), (0, 1)), ""])
+            "## Stability under other master seeds", "",
+            "The whole suite re-run with `python -m harness.suite --seed N` (its own store "
+            f"and folder, seeds/N/: {names}) under the same rules (the rules lock): every "
+            "dataset, initialization and minibatch order drawn anew. A supported claim must "
+            "never turn refuted or back.", "",
+            seed_comparison({0: verdicts, **others}), ""])
     (out / "README.md").write_text("\n".join([
         "# Verdicts", "",
         "![every claim's effect by setting](overview.png)", "",
@@ -490,17 +530,26 @@ def _index(out: Path, exps: dict[str, Experiment], verdicts: list[dict]) -> None
         "How to read: each claim is tested in its declared settings: a **primary** one (the "
         "setting the quote is about, faithful to the original where there is one) and "
         "robustness settings. Each setting gets its own verdict at α = 0.05 (two-sided "
-        "tests; every member of an 'all' claim must hold on its own, refutations are "
-        "Holm-corrected; equivalence claims by TOST within a declared margin). The claim's "
-        "label: **supported** = supported in the primary setting and refuted nowhere; "
-        "**refuted** = refuted somewhere and supported nowhere; **mixed** = supported in "
-        "some setting and refuted in another (the scope column names them); "
-        "**inconclusive** = undecided in the primary setting and refuted nowhere. The "
-        "headline is the statistic that decided, with the CI dual to its test (a 95% t CI "
-        "unless marked: TOST's 90%, Bonferroni's, Fieller's, Welch's, the sign test's, or "
-        "none for an exact check), over independent replicates (each with its own dataset); "
-        "when "
-        "a robustness setting decided, the headline names it. Marks after a verdict: "
+        "tests; every member of an 'all' claim must hold on its own, refutations within a "
+        "setting are Holm-corrected; equivalence claims by TOST within a declared margin) "
+        "and a **basis**: *effect* (the claimed effect, significant), *opposite effect* (a "
+        "significant effect the other way at least the claim's declared smallest effect in "
+        "size), *no meaningful effect* (the CI inside ± that smallest effect: it refutes a "
+        "claim of a meaningful effect and supports a claim of none), *undecided* (a "
+        "smaller opposite effect is undecided too), or *check* (an implementation or "
+        "theorem check). The claim's label follows from its **quantifier**, read from the "
+        "quote's wording: *all* (universal: refuted if refuted in some setting, supported "
+        "if supported in every one), *primary* (the quote speaks of one setting: the label "
+        "is that setting's, the others are scope), *some* (hedged: supported if supported "
+        "in some setting after Holm across them, refuted if refuted in every one); "
+        "otherwise inconclusive. The scope column names where it holds, fails or is "
+        "undecided. The headline is the statistic that decided, chosen by the rule's logic "
+        "(the weakest support, the strongest refutation), with the CI dual to its test (a "
+        "95% t CI unless marked: TOST's 90%, Bonferroni's, Fieller's, Welch's, the sign "
+        "test's, or none for an exact check) and its own p (a Holm-adjusted p is given in "
+        "words beside it), over independent replicates (each with its own dataset); when "
+        "another setting than the primary decided, the headline names it. Marks after a "
+        "verdict: "
         "*underpowered* = undecided, and the whole rule's calibrated power at the smallest "
         "effect the claim declared worth reporting is below 0.8 ([calibration.md]"
         "(calibration.md); for a rule not calibrated, its minimum detectable effect is "
@@ -508,13 +557,16 @@ def _index(out: Path, exps: dict[str, Experiment], verdicts: list[dict]) -> None
         "the declared smallest effect* = decided, but by a smaller effect than that; *rule "
         "revised after a run* = the rule was changed after a full run on the same master "
         "seed had been seen (its page says what changed and what the earlier rule gave: "
-        "weigh such a verdict as exploratory until a new seed confirms it). "
+        "weigh such a verdict as exploratory until a new seed confirms it). The label rule "
+        "itself changed after the seed-0 and seed-1 runs (v2, issue 22); every page whose "
+        "label it changed gives the v1 label ([history/label-rule-v1.json]"
+        "(history/label-rule-v1.json)). "
         "[calibration.md](calibration.md) gives each rule's false-positive rate and power "
         "on simulated sweeps.", "",
-        "Labels by category (implementation checks and exact facts are decided by a check, "
-        "not by evidence, and are counted apart from empirical findings):", "",
+        "Labels by category (implementation checks and theorem checks are decided by a "
+        "check, not by evidence, and are counted apart from empirical findings):", "",
         markdown_table(category_counts(ordered)), "",
-        "| claim | quote | restated as | verdict | headline | CI | headline measures | "
-        "scope |", "|---|---|---|---|---|---|---|---|", *rows, "",
+        "| claim | quote | restated as | verdict (quantifier) | headline | CI | "
+        "headline measures | scope |", "|---|---|---|---|---|---|---|---|", *rows, "",
         "## Every claim × setting", "", markdown_table(grid_frame) if len(grid_frame) else "",
         "", seeds_md]))

@@ -64,6 +64,11 @@ class Decision:
     members: pd.DataFrame
     ci_level: float = 0.95
     ci_method: str = "t"  # harness.judge.outcome.CI_METHODS
+    # the effects the claim is about, each its own test (members, adjacent pairs), and
+    # whether it needs "all" of them or "any": what "no meaningful effect" is read from
+    # (none: the deciding statistic alone)
+    parts: tuple[tuple[str, stats.Effect], ...] = ()  # (name, effect)
+    need: str = "all"
 
 
 def member_row(member: str, e: stats.Effect, **extra: Any) -> dict[str, Any]:

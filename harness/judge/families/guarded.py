@@ -17,7 +17,7 @@ member that pays for its gain fails.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -76,10 +76,10 @@ class Guarded(Family):
         costs = [guard[i].p < stats.ALPHA and guard[i].mean < -self.margin for i in k]
         fails = [a or b for a, b in zip(loses, costs, strict=True)]
         if any(holds):
-            i = min((i for i in k if holds[i]), key=lambda i: holm[i])
-            verdict, effect = stats.SUPPORTED, replace(gain[i], p=float(holm[i]))
+            i = max((i for i in k if holds[i]), key=lambda i: gain[i].mean)  # the strongest
+            verdict, effect = stats.SUPPORTED, gain[i]
             how = (f"{name[i]}: gains, and {self.guard_words} not lower by {self.margin:g} "
-                   "(the larger p of the two, Holm over the members)")
+                   f"(the larger p of the two, Holm over the members: {holm[i]:.2g})")
         elif all(fails):
             fail_p = [min(gain[i].p if loses[i] else 1.0, guard[i].p if costs[i] else 1.0)
                       for i in k]
@@ -102,7 +102,8 @@ class Guarded(Family):
                                         guard_ci_high=guard[i].ci_high, guard_p=guard[i].p,
                                         p_both=both[i], p_holm=float(holm[i]), holds=holds[i],
                                         opposite=fails[i]) for i in k])
-        return Decision(verdict, effect, how, rows)
+        return Decision(verdict, effect, how, rows,
+                        parts=tuple(zip(name, gain, strict=True)), need="any")
 
     def draw(self, rng: np.random.Generator, levels: tuple, design: Design,
              scenario: str | float) -> Table:
@@ -130,8 +131,9 @@ class Guarded(Family):
                 "(non-inferiority). A member counts if its gain is significantly above 0 and "
                 f"its {self.guard_words} change significantly above −{self.margin:g} "
                 f"(intersection-union p = the larger of the two), Holm over the {m}. "
-                "Supported if some member counts (the statistic: its gain, with the "
-                "Holm-adjusted p); refuted if every member fails significantly, i.e. loses "
+                "Supported if some member counts (the statistic: the strongest such gain, "
+                "its own p and CI, the Holm-adjusted p beside them); refuted if every "
+                "member fails significantly, i.e. loses "
                 f"(gain significantly below 0) or lowers {self.guard_words} by more than "
                 f"{self.margin:g} (intersection-union, each at α = 0.05; the statistic: the "
                 "weakest failure); else inconclusive (the statistic: the gain of the member "

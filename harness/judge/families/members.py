@@ -169,10 +169,12 @@ class EveryMember(_Members):
         fam = stats.family(self.effects(table), member_sign(self.direction), "all")
         name = self.label(names[fam.deciding])
         how = {stats.SUPPORTED: f"weakest of {len(names)} members: {name}",
-               stats.REFUTED: f"significantly {self._side()[1]} {self.null:g} (Holm): {name}",
+               stats.REFUTED: f"significantly {self._side()[1]} {self.null:g}: {name} (Holm p "
+                              f"{fam.p_against[fam.deciding]:.2g})",
                stats.INCONCLUSIVE: f"undecided member: {name}"}[fam.verdict]
         return Decision(fam.verdict, fam.effect, how, self._rows(table, fam),
-                        ci_method=self.method())
+                        ci_method=self.method(),
+                        parts=tuple(zip(map(self.label, names), fam.effects, strict=True)))
 
     def words(self, claim: Claim) -> str:
         claimed, other = self._side()
@@ -180,8 +182,9 @@ class EveryMember(_Members):
         return (f"{self._subject(claim)}, clustered by dataset. Supported if every member is "
                 f"significantly {claimed} {self.null:g} (intersection-union, each at "
                 f"α = 0.05); refuted if some member is significantly {other} it after Holm "
-                f"over the {k}; else inconclusive. Headline: the deciding member (the weakest "
-                "when all hold, the strongest opposite one when refuted).")
+                f"over the {k}; else inconclusive. Headline: the deciding member, by effect "
+                "(the weakest when all hold, the strongest opposite one when refuted, the "
+                "weakest undecided one otherwise), with its own p and CI.")
 
 
 @dataclass(frozen=True)
@@ -209,19 +212,21 @@ class SomeMember(_Members):
         claimed = member_sign(self.direction)
         effects = self.effects(table)
         fam = stats.family(effects, claimed, "any")
+        size = [claimed * (e.mean - e.null) if np.isfinite(e.mean) else -np.inf
+                for e in effects]
         rows = self._rows(table, fam)
         label = [self.label(n) for n in names]
         ci_level, method = 0.95, self.method()
         if self.refute == "any":  # a refutation wins (it cannot be hidden)
             verdict, effect, i = fam.verdict, fam.effect, fam.deciding
-        elif any(fam.holds):  # support: the holding member with the smallest Holm p
-            i = min((j for j, h in enumerate(fam.holds) if h), key=lambda j: fam.p_against[j])
-            verdict, effect = stats.SUPPORTED, replace(effects[i], p=fam.p_against[i])
+        elif any(fam.holds):  # support: the strongest holding member
+            i = max((j for j, h in enumerate(fam.holds) if h), key=size.__getitem__)
+            verdict, effect = stats.SUPPORTED, effects[i]
         elif self.refute == "every":
             opposite = [bool(np.isfinite(e.p) and e.p < stats.ALPHA
                              and e.direction() == -claimed) for e in effects]
             rows["opposite"] = opposite
-            i = max(range(len(effects)), key=lambda j: effects[j].p)  # the weakest
+            i = max(range(len(effects)), key=size.__getitem__)  # the weakest refutation
             verdict = stats.REFUTED if all(opposite) else stats.INCONCLUSIVE
             effect = effects[i]
         else:  # "equivalent": every member inside ±margin of the null (TOST, 90% CIs)
@@ -234,21 +239,22 @@ class SomeMember(_Members):
                 verdict, effect = stats.REFUTED, replace(e90[i], p=p_eq[i])
                 ci_level, method = 0.90, "TOST"
             else:
-                i = min(range(len(names)), key=lambda j: (effects[j].direction() != claimed,
-                                                          fam.p_against[j]))
+                i = max(range(len(effects)), key=size.__getitem__)  # closest to holding
                 verdict, effect = stats.INCONCLUSIVE, effects[i]
         side = self._side()[1]
         if verdict == stats.SUPPORTED:
-            how = f"significant after Holm over {len(names)}: {label[i]}"
+            how = (f"significant after Holm over {len(names)}: {label[i]} (Holm p "
+                   f"{fam.p_against[i]:.2g})")
         elif verdict == stats.INCONCLUSIVE:
             how = f"undecided member: {label[i]}"
         elif self.refute == "any":
-            how = f"significantly {side} {self.null:g} (Holm): {label[i]}"
+            how = f"significantly {side} {self.null:g}: {label[i]} (Holm p {fam.p_against[i]:.2g})"
         elif self.refute == "every":
             how = f"every member significantly {side} {self.null:g}; weakest: {label[i]}"
         else:
             how = f"every member within ±{self.margin:g} (TOST); least clearly: {label[i]}"
-        return Decision(verdict, effect, how, rows, ci_level, method)
+        return Decision(verdict, effect, how, rows, ci_level, method,
+                        tuple(zip(label, effects, strict=True)), "any")
 
     def words(self, claim: Claim) -> str:
         claimed, other = self._side()
@@ -260,4 +266,6 @@ class SomeMember(_Members):
                                 "(TOST, intersection-union: no meaningful effect anywhere)"}
         return (f"{self._subject(claim)}, clustered by dataset. Supported if some member is "
                 f"significantly {claimed} {self.null:g} after Holm over the {k}; refuted if "
-                f"{refute[self.refute]}; else inconclusive. Headline: the deciding member.")
+                f"{refute[self.refute]}; else inconclusive. Headline: the deciding member, "
+                "by effect (the strongest holding one, the strongest opposite one, or the "
+                "one closest to holding), with its own p and CI.")

@@ -46,8 +46,13 @@ class Monotone(Family):
         effect, method = res.effect, "t"
         if not (self.paired and table.paired):  # Welch counts repeats, not datasets
             effect, method = replace(effect, n_datasets=table.n_datasets), "Welch"
-        return Decision(res.verdict, effect, f"pair {res.deciding_pair}", members,
-                        ci_method=method)
+        how = f"pair {res.deciding_pair}"
+        if res.reversal:
+            holm = members.loc[members.member == res.reversal[0], "p_holm"].iloc[0]
+            how += f", the strongest reversal (Holm p over every pair {holm:.2g})"
+        return Decision(res.verdict, effect, how, members, ci_method=method,
+                        parts=tuple((f"pair {a} → {b}", e) for a, b, e in zip(
+                            table.levels[:-1], table.levels[1:], res.family.effects, strict=True)))
 
     def draw(self, rng: np.random.Generator, levels: tuple, design: Design,
              scenario: str | float) -> Table:
@@ -72,7 +77,8 @@ class Monotone(Family):
                 f"at α = 0.05); refuted if some ordered pair is significantly {other} at the "
                 f"larger {f.words} after Holm over all {k * (k - 1) // 2} pairs; else "
                 "inconclusive. Headline: the deciding pair's difference, smaller − larger "
-                f"{f.words}.")
+                f"{f.words}, by effect (the weakest adjacent pair, or the strongest reversal), "
+                "with its own p and CI.")
 
     def effect_label(self, claim: Claim) -> str:
         return (f"{claim.measure.label}, smaller − larger {claim.measure.factor.words} "
