@@ -222,7 +222,17 @@ IN3A = Claim(
            "a too-large init does not explode (its row of the members table): large "
            "pre-activations saturate the units (σ' → 0), which shrinks the gradient "
            "instead; exploding needs an activation with slope near 1 (tanh, relu)."),
-    parent="IN-3", min_effect=IN3_MIN, pilot_sd=IN3_SD, null_value=TAU)
+    parent="IN-3", min_effect=IN3_MIN, pilot_sd=IN3_SD, null_value=TAU,
+    revision="Split from IN-3 after the seed-0 run, with its data in view (de603cc): IN-3 "
+             "needed, per activation (tanh primary), N(0,1) gradient growth and N(0,0.01²) "
+             f"gradient and activation-std decay all above +{TAU:g} log10 per layer, and "
+             "gave mixed: tanh supported (N(0,1) growth 0.326 [0.321, 0.330]), relu "
+             "supported, sigmoid refuted (N(0,0.01²) activation-std decay 0.0037 [0.0031, "
+             "0.0044]; N(0,1) growth −0.070 [−0.076, −0.063]). IN-3a keeps the N(0,1) "
+             "gradient-growth member alone, the probes now in float64; it gives mixed too "
+             "(sigmoid fails that member). Why (de603cc): exploding under a too-large init "
+             "and vanishing under a too-small one are two claims, each now quoting its own "
+             "sentence of seed 004 (IN-3 quoted only the exploding one).")
 IN3B = Claim(
     "IN-3b", "004",
     "两个0到1之间的数相乘,得到的结果就会变得很小了…最终就会变为0,"
@@ -235,7 +245,19 @@ IN3B = Claim(
     notes=(f"Null +{TAU} log10 per layer: a 4× change over 20 layers; the per-unit "
            "activation spread is each unit's std across the probe inputs, RMS over units "
            "(float64 probes).",),
-    parent="IN-3", min_effect=IN3_MIN, pilot_sd=IN3_SD, null_value=TAU)
+    parent="IN-3", min_effect=IN3_MIN, pilot_sd=IN3_SD, null_value=TAU,
+    revision="Split from IN-3 after the seed-0 run, with its data in view (de603cc): IN-3 "
+             "(tanh primary) needed N(0,1) gradient growth and N(0,0.01²) gradient and "
+             f"activation-std decay all above +{TAU:g} log10 per layer, and gave mixed "
+             "(tanh and relu supported; sigmoid refuted by the N(0,0.01²) activation-std "
+             "decay, 0.0037 [0.0031, 0.0044]). IN-3b keeps the two N(0,0.01²) members, "
+             "the pooled activation std replaced by each unit's spread across the inputs "
+             "(RMS over units), the probes in float64, and sigmoid as primary instead of "
+             "tanh: sigmoid, refuted there, is supported here (1.58 [1.56, 1.61]). Why "
+             "(de603cc, the layer probe's docstring): vanishing is its own claim, with its "
+             "own sentence of seed 004, about sigmoid; a per-unit offset such as "
+             "sigmoid's (outputs centred on 1/2) inflates the pooled std and hides a "
+             "signal that vanishes.")
 IN4 = Claim(
     "IN-4", "004", "2、选择合适的参数初始化方法 (against vanishing/exploding gradients)",
     "The variance-preserving init of each activation keeps the per-unit activation spread "

@@ -208,11 +208,14 @@ CLAIM = Claim(
            "over those). Evaluations after updates 1, 12, ..., 749: a settling step is "
            f"resolved to {EVAL_EVERY} updates.",),
     revision=(
-        "Two changes after the first full run (seed 0), both with its data in view. First, "
-        "the CKA representations and a ReLU net became judged settings (the seed-0 run had "
+        "Two changes after the first full run (seed 0), both with its data in view. First "
+        "(584de24), the CKA representations and a ReLU net (He init) became judged "
+        "settings, and the evaluations went from every 10 updates (75) to after updates 1, "
+        "12, ..., 749 (69), so that the first and last fall on Abid's snapshots after "
+        "updates 1 and 749 (the seed-0 run had "
         "judged abid2018's weights alone and gave supported, 124 [85.3, 162] steps, pair "
-        "2 → 3; CKA's order had been seen on its page): the rule then gave mixed. Second, "
-        "the settling measure changed from the distance to "
+        "2 → 3; CKA's order had been seen on its page): the rule then gave mixed. Second "
+        "(1496ca7), the settling measure changed from the distance to "
         "the final weights relative to their size, ‖W_t − W_T‖/‖W_T‖, to the share of each "
         "layer's own path still to go, ‖W_t − W_T‖/‖W_1 − W_T‖ (under Adam each entry moves "
         "about lr per update whatever its scale, so the first measure favours layers with "

@@ -110,4 +110,16 @@ CLAIM = Claim(
     # 0.2 log10: the first layer's output gradient 1.6× smaller per entry than the last's
     # (or the ratio 1.6× worse a depth step deeper); less is not "learning slower" in
     # practice. Pilot SD: the depth-9 ratio (3: 0.12, 5: 0.22; 5 → 9: 0.48).
-    min_effect=0.2, pilot_sd=0.66, replicates=REPLICATES)
+    min_effect=0.2, pilot_sd=0.66, replicates=REPLICATES,
+    revision="Changed after the seed-0 run, with its data in view (584de24, 1496ca7): the "
+             "measure went from log10 of the first / last weight matrix's gradient norm "
+             "(the last being the logits' matrix) to log10 of the RMS per entry of the "
+             "loss gradient with respect to the first / last hidden layer's output "
+             "(584de24: each matrix's pre-activation; 1496ca7: the post-activation "
+             "output), the depths from 3, 6, 10 to 3, 5, 9 (odd, for LC-3's residual "
+             "blocks), and the hypothesis from smaller 'gradients/updates' to the gradient "
+             "alone (the rule had read gradients only). The earlier rule gave supported, "
+             "every member below 0, the weakest depth 6 → 10: −2.00 [−2.62, −1.38]. Why "
+             "(the rule text): a weight gradient also scales with the layer's input (the "
+             "first layer's is the data), and post-activation outputs are the same "
+             "quantity at both ends.")
