@@ -17,7 +17,7 @@ from harness.track.tracking import PROJECT_ROOT
 def _claim(**kw) -> Claim:
     rule = Custom(decide=lambda rs: None, words="rule", runs="runs", effect_label="difference")
     return Claim("X-1", "000", "quote", "hypothesis", rule=rule, settings=Settings("a"),
-                 min_effect=0.01, **{"quantifier": "primary", **kw})
+                 **{"min_effect": 0.01, "quantifier": "primary", **kw})
 
 
 def _setting(name: str, verdict: str, mean: float, p: float) -> Setting:
@@ -175,3 +175,21 @@ def test_underpowered_follows_the_whole_rules_calibrated_power_where_there_is_on
     for power, flagged in ((0.18, True), (0.95, False)):
         v.rule_power = power
         assert v.underpowered is flagged
+
+
+def test_no_meaningful_effect_is_an_effect_near_zero_not_near_a_threshold():
+    """A claim that growth exceeds a threshold 0.03 (smallest effect 0.02): a CI wholly
+    above the threshold supports it, though it lies inside 0.03 ± 0.02; a CI inside ±0.02
+    of 0 shows no meaningful growth."""
+    above = Setting("a", "supported", stats.Effect(0.04, 0.033, 0.046, 20, 0.01, 20, 0.03), "t")
+    v = judge(_claim(null_value=0.03, min_effect=0.02), "exp", Outcome([above]))
+    assert v.verdict == "supported" and v.settings[0].basis == "effect"
+    flat = Setting("a", "inconclusive", stats.Effect(0.0, -0.01, 0.01, 20, 0.2, 20, 0.03), "t")
+    v = judge(_claim(null_value=0.03, min_effect=0.02), "exp", Outcome([flat]))
+    assert v.verdict == "refuted" and v.settings[0].basis == "no meaningful effect"
+
+
+def test_an_undecided_hedged_claim_is_headlined_by_what_left_it_undecided():
+    out = Outcome([_setting("a", "refuted", -0.05, 0.001), _setting("b", "inconclusive", 0.0, 0.5)])
+    v = judge(_claim(quantifier="some"), "exp", out)
+    assert v.verdict == "inconclusive" and v.decided_by.startswith("b")

@@ -105,8 +105,10 @@ class Verdict:
     def below_min_effect(self) -> bool:
         """Decided, but by an effect smaller than the one declared worth reporting (for
         a difference claim; an equivalence claim's margin is its own yardstick)."""
+        head = next((s for s in self.settings if s.setting == self.headline_setting), None)
         if (self.verdict == stats.INCONCLUSIVE or self.category != EMPIRICAL
                 or self.equivalence_margin is not None
+                or (head is not None and head.basis == stats.NO_EFFECT)
                 or self.min_effect is None or self.null_value is None
                 or not np.isfinite(self.effect)):
             return False
@@ -420,7 +422,10 @@ def no_effect(claim: Claim, settings: list[Setting]) -> dict[str, tuple[str, sta
     for s in settings:
         if not s.screened:
             continue
-        parts = [(name, e, stats.equivalence_p(e, m)) for name, e in
+        # the window is ±m around no effect at all (0), also where the test's null is a
+        # threshold (a growth above 0.03, a fraction above 1/2): no meaningful effect is
+        # an effect near 0, not one near the threshold
+        parts = [(name, e, stats.equivalence_p(replace(e, null=0.0), m)) for name, e in
                  (s.parts or (("", s.effect),))]
         if s.need == "any":
             parts = [max(parts, key=lambda x: x[2])]
@@ -508,10 +513,15 @@ def headline(claim: Claim, label: str, settings: list[Setting]) -> Setting | Non
         return min(refuted, key=lambda s: (s.basis != stats.OPPOSITE, -size(s)))
     if label == stats.SUPPORTED:
         held = [s for s in settings if s.verdict == stats.SUPPORTED]
+        if claim.asserts_no_effect:  # the weakest support: the CI reaching furthest out
+            return max(held, key=lambda s: max(abs(s.effect.ci_low - s.effect.null),
+                                               abs(s.effect.ci_high - s.effect.null)))
         return (min if claim.quantifier == "all" else max)(held, key=size)
-    if primary is not None and primary.verdict != stats.SUPPORTED:
+    if primary is not None and primary.verdict == stats.INCONCLUSIVE:
         return primary
-    return next((s for s in settings if s.verdict == stats.INCONCLUSIVE), primary)
+    if label == stats.INCONCLUSIVE:  # what left it undecided
+        return next((s for s in settings if s.verdict == stats.INCONCLUSIVE), primary)
+    return primary
 
 
 def judge(claim: Claim, experiment: str, outcome: Outcome) -> Verdict:
