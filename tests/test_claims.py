@@ -193,3 +193,14 @@ def test_an_undecided_hedged_claim_is_headlined_by_what_left_it_undecided():
     out = Outcome([_setting("a", "refuted", -0.05, 0.001), _setting("b", "inconclusive", 0.0, 0.5)])
     v = judge(_claim(quantifier="some"), "exp", out)
     assert v.verdict == "inconclusive" and v.decided_by.startswith("b")
+
+
+def test_a_significant_effect_inside_the_smallest_effect_is_not_support():
+    """One of ten parts significant but inside ±0.01 (not refuting after Holm over ten):
+    the setting is undecided, not supported."""
+    e = stats.Effect(0.005, 0.0002, 0.0098, 20, 0.04, 20)
+    fine = stats.Effect(0.05, 0.03, 0.07, 20, 1e-5, 20)
+    s = Setting("a", "supported", e, "t",
+                parts=(("p0", e), *[(f"p{i}", fine) for i in range(1, 10)]))
+    v = judge(_claim(), "exp", Outcome([s]))
+    assert v.verdict == "inconclusive" and "not a meaningful effect" in v.decided_by

@@ -450,8 +450,10 @@ def basis(claim: Claim, s: Setting, inside: tuple[str, stats.Effect, str] | None
     A claim of a meaningful effect is refuted only by an effect the other way at least
     the smallest effect in size ("opposite effect") or by a part shown inside ± it (``inside``
     from :func:`no_effect`: "no meaningful effect", which also overrides a significant but
-    small effect); a smaller opposite effect is undecided. A claim of no effect, and a
-    check, keep their rule's verdict."""
+    small effect); a smaller opposite effect is undecided, and so is a significant effect
+    whose own CI lies inside ± the smallest effect (not meaningful support, though not
+    refuting once corrected for the parts). A claim of no effect, and a check, keep their
+    rule's verdict."""
     v, e, m = s.verdict, s.effect, claim.min_effect
     if claim.category != EMPIRICAL:
         return replace(s, basis=stats.CHECK if v != stats.INCONCLUSIVE else stats.UNDECIDED)
@@ -467,6 +469,10 @@ def basis(claim: Claim, s: Setting, inside: tuple[str, stats.Effect, str] | None
                                   f"{effect.fmt(3)} inside ±{m:g} ({how}; the test alone: "
                                   f"{v}, {s.decided_by})")
     if v == stats.SUPPORTED:
+        if stats.equivalence_p(replace(e, null=0.0), m) < stats.ALPHA / 2:
+            return replace(s, verdict=stats.INCONCLUSIVE, basis=stats.UNDECIDED,
+                           decided_by=f"{s.decided_by}; its CI {e.fmt(3)} lies inside ±{m:g}: "
+                                      "significant, but not a meaningful effect")
         return replace(s, basis=stats.EFFECT)
     if v == stats.REFUTED:
         return replace(s, verdict=stats.INCONCLUSIVE, basis=stats.UNDECIDED,
