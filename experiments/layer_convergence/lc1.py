@@ -171,12 +171,14 @@ class Settling(Measure):
         notes = [
             f"Primary ({LC1_PRIMARY}): {how}: " + "; ".join(pair(p) for p in ("1 → 2", "2 → 3"))
             + "; the output layer's pair: " + pair("3 → 4") + ".",
-            "The refutation comes from the representations: at update 1 layer 1's mean CKA "
+            "The representations are scope, not the label (quantifier primary): at update 1 "
+            "layer 1's mean CKA "
             f"with its final representation is already {sig.get(1, math.nan):.2f} (layers 2, "
             f"3: {sig.get(2, math.nan):.2f}, {sig.get(3, math.nan):.2f}). The first hidden "
             "layer of a 12-D input keeps much of the input's geometry from the start, so it "
             "crosses the threshold early from a head start; that is not learning faster.",
-            f"relu: weights is decided by a gap of {gap:.1f} steps (its deciding pair), about "
+            f"relu: weights (scope) is decided by a gap of {gap:.1f} steps (its deciding pair), "
+            "about "
             f"{gap / EVAL_EVERY:.1f} evaluation intervals ({EVAL_EVERY} steps), "
             f"{'below' if gap < LC1_MIN else 'not below'} the declared smallest effect "
             f"({LC1_MIN:g} steps)."]

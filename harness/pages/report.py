@@ -166,15 +166,20 @@ def label_history(results_dir: Path) -> dict:
 
 
 def earlier_label(c: Claim, v: Verdict, history: dict) -> str:
-    """'Under label rule v1 …' where that rule labelled the claim differently."""
-    seen = [(seed, old[c.id]) for seed, old in history.get("seeds", {}).items()
-            if c.id in old and old[c.id]["verdict"] != v.verdict]
-    if not seen:
+    """'Under label rule v1 …' where that rule labelled the seed-0 claim differently, or
+    gave the same label from another statistic (the headline moved)."""
+    def moved(o: dict) -> bool:
+        return o["verdict"] != v.verdict or o["effect"] is None or not np.isclose(
+            o["effect"], v.effect, rtol=1e-4, atol=0.0)
+
+    o = history.get("seeds", {}).get("0", {}).get(c.id)  # this page's data: seed 0
+    if o is None or not moved(o):
         return ""
-    was = "; ".join(f"seed {seed}: **{o['verdict']}**, {_fmt(o['effect'])} "
-                    f"[{_fmt(o['ci_low'])}, {_fmt(o['ci_high'])}], {o['decided_by']}"
-                    for seed, o in seen)
-    return (f"**Label rule v2 changed this label** (issue 22: the quantifier, the smallest "
+    label = o["verdict"] != v.verdict
+    was = (f"**{o['verdict']}**, {_fmt(o['effect'])} [{_fmt(o['ci_low'])}, "
+           f"{_fmt(o['ci_high'])}], {o['decided_by']}")
+    what = "this label" if label else "what decided this label (the label is the same)"
+    return (f"**Label rule v2 changed {what}** (issue 22: the quantifier, the smallest "
             f"effect in refutations, 'no meaningful effect', the headline by effect; decided "
             f"after the seed-0 and seed-1 data had been seen). Under v1 ({history['rule']}; "
             f"commit {history['commit']}): {was}.")
