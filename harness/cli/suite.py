@@ -6,9 +6,10 @@ MLflow are skipped, so the suite is idempotent and resumes after an interruption
 the wall time per experiment and in total; each sweep prints one line per finished
 point (k/N, elapsed, ETA). ``--dry-run`` lists every point's status instead. ``--seed K``
 re-runs everything under another master seed into its own store and folder
-(results/README.md compares every seed run with seed 0). ``--claim ID`` (repeatable) runs only the sweep
-points that claim reads (a catalogue claim, or a user's own in conf/claim/ID.yaml) and
-judges it alone into results/claims/ID/, leaving the experiment pages as they are.
+(results/README.md compares every seed run with seed 0). ``--claim ID`` (repeatable) runs
+only the sweep points that claim reads (a catalogue claim, or a user's own in
+conf/claim/ID.yaml) and judges it alone into results/claims/ID/, leaving the experiment
+pages as they are.
 Every step (the sweeps, then the report) uses one store: ``tracking.uri=...`` among the
 overrides, else $MLFLOW_TRACKING_URI, else ./mlflow.db (mlflow-seedK.db for seed K).
 """

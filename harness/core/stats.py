@@ -237,6 +237,13 @@ class Family:
         return self.effects[self.deciding]
 
 
+def claimed_sizes(effects: Sequence[Effect], claimed: int) -> list[float]:
+    """Each effect's distance from its null the claimed way (+1: above, −1: below);
+    negative where it lies the other way, −inf where there is no estimate."""
+    return [claimed * (e.mean - e.null) if np.isfinite(e.mean) else -math.inf
+            for e in effects]
+
+
 def family(effects: Sequence[Effect], claimed: int, need: str = "all",
            alpha: float = ALPHA) -> Family:
     """Decide ``claimed`` (+1: every effect > null, −1: < null) over a family.
@@ -262,8 +269,7 @@ def family(effects: Sequence[Effect], claimed: int, need: str = "all",
     # strongest refutation; the weakest support when every member must hold, the strongest
     # when one suffices; undecided, the weakest member that does not hold (every), or the
     # one closest to holding (some)
-    size = [claimed * (e.mean - e.null) if np.isfinite(e.mean)
-            else -math.inf for e in effects]
+    size = claimed_sizes(effects, claimed)
     if any(against):
         verdict = REFUTED
         deciding = min((i for i, a in enumerate(against) if a), key=lambda i: size[i])

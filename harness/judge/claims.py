@@ -408,6 +408,14 @@ def mde_of(effect: stats.Effect, ci_level: float) -> float:
     return stats.mde(sd, k)
 
 
+def near_zero_p(effect: stats.Effect, margin: float) -> float:
+    """Equivalence p of "within ±``margin`` of 0" (:func:`harness.core.stats.equivalence_p`):
+    the window is around no effect at all, also where the test's null is a threshold (a
+    growth above 0.03, a fraction above 1/2), for no meaningful effect is an effect near
+    0, not one near the threshold."""
+    return stats.equivalence_p(replace(effect, null=0.0), margin)
+
+
 def no_effect(claim: Claim, settings: list[Setting]) -> dict[str, tuple[str, stats.Effect,
                                                                           str]]:
     """Per setting, the part shown to have no meaningful effect (its CI inside ± the
@@ -422,11 +430,7 @@ def no_effect(claim: Claim, settings: list[Setting]) -> dict[str, tuple[str, sta
     for s in settings:
         if not s.screened:
             continue
-        # the window is ±m around no effect at all (0), also where the test's null is a
-        # threshold (a growth above 0.03, a fraction above 1/2): no meaningful effect is
-        # an effect near 0, not one near the threshold
-        parts = [(name, e, stats.equivalence_p(replace(e, null=0.0), m)) for name, e in
-                 (s.parts or (("", s.effect),))]
+        parts = [(name, e, near_zero_p(e, m)) for name, e in (s.parts or (("", s.effect),))]
         if s.need == "any":
             parts = [max(parts, key=lambda x: x[2])]
         candidates += [(s.setting, *x) for x in parts]
@@ -469,7 +473,7 @@ def basis(claim: Claim, s: Setting, inside: tuple[str, stats.Effect, str] | None
                                   f"{effect.fmt(3)} inside ±{m:g} ({how}; the test alone: "
                                   f"{v}, {s.decided_by})")
     if v == stats.SUPPORTED:
-        if stats.equivalence_p(replace(e, null=0.0), m) < stats.ALPHA / 2:
+        if near_zero_p(e, m) < stats.ALPHA / 2:
             return replace(s, verdict=stats.INCONCLUSIVE, basis=stats.UNDECIDED,
                            decided_by=f"{s.decided_by}; its CI {e.fmt(3)} lies inside ±{m:g}: "
                                       "significant, but not a meaningful effect")

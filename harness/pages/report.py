@@ -452,10 +452,11 @@ def seed_comparison(runs: dict[int, list[dict]]) -> str:
             change = "decided under some seeds only"
         else:
             change = "changed"
-        flipped = sorted({s["setting"] for w in those for s in w.get("settings", [])
-                          if {"supported", "refuted"} <= {
-                              next((t["verdict"] for t in x.get("settings", [])
-                                    if t["setting"] == s["setting"]), None) for x in those}})
+        by_setting: dict[str, set[str]] = {}
+        for w in those:
+            for s in w.get("settings", []):
+                by_setting.setdefault(s["setting"], set()).add(s["verdict"])
+        flipped = sorted(n for n, seen in by_setting.items() if {"supported", "refuted"} <= seen)
         row = {"claim": v["claim"]}
         for seed, w in zip(seeds, those, strict=True):
             row[f"seed {seed}"] = w["verdict"]

@@ -212,8 +212,7 @@ class SomeMember(_Members):
         claimed = member_sign(self.direction)
         effects = self.effects(table)
         fam = stats.family(effects, claimed, "any")
-        size = [claimed * (e.mean - e.null) if np.isfinite(e.mean) else -np.inf
-                for e in effects]
+        size = stats.claimed_sizes(effects, claimed)
         rows = self._rows(table, fam)
         label = [self.label(n) for n in names]
         ci_level, method = 0.95, self.method()
