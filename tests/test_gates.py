@@ -12,7 +12,7 @@ import pytest
 
 from harness.core import stats
 from harness.judge.claims import Claim, Settings, judge
-from harness.judge.families import NULL, PLANTED, Design, EveryMember
+from harness.judge.families import NULL, PLANTED, Design, EveryMember, Paired
 from harness.judge.gates import NonInferior, Premise
 from harness.judge.measures import Factor, Final
 from harness.judge.table import Table
@@ -123,3 +123,22 @@ def test_the_guard_at_its_margin_rarely_lets_support_through(cost, lo, hi):
         rs = GUARD.measure.synthesize({"p": Table(("ref", "x"), values, np.arange(24))})
         passed.append(GUARD.check(rs, "p").passed)
     assert lo <= np.mean(passed) <= hi
+
+
+def test_a_blocking_guard_never_reads_as_no_meaningful_effect():
+    """The guard's own statistic (another metric) is not one of the claim's parts: a
+    guard that fails with its CI inside ± the claim's smallest effect leaves the setting
+    undecided, not refuted by "no meaningful effect" (BD-1b under seeds 1 and 17 was
+    refuted by its held-out accuracy guard's CI before this was fixed)."""
+    guarded = Claim("T-3", "test", "q", "h", Paired("decreasing"), Settings("p"),
+                    min_effect=1.0, quantifier="all", measure=MEASURE, pilot_sd=0.2,
+                    gates=(NonInferior(Final(Factor("model.width", ("base", "a")),
+                                             "accuracy gain"), "base", margin=0.02),))
+    values = np.array([2.0, 1.7, 0.0]) + np.random.default_rng(0).normal(0, 0.05, (24, 3))
+    rs = MEASURE.synthesize({"p": Table(("base", "a", "b"), values, np.arange(24))})
+    outcome = guarded.decide(rs)  # base − b ≈ 2 ≥ 1; the guard's a − base ≈ −0.3
+    (setting,) = outcome.settings
+    assert "not met" in setting.decided_by and -1 < setting.effect.ci_low < 0
+    verdict = judge(guarded, "t", outcome)
+    assert verdict.verdict == stats.INCONCLUSIVE
+    assert verdict.settings[0].basis == stats.UNDECIDED

@@ -346,9 +346,11 @@ def decide_measured(claim: Claim, rs: RunSet) -> Outcome:
                     verdict = stats.INCONCLUSIVE
                 # a failed premise withholds "no meaningful effect" too
                 screened = screened and (check.passed or stats.REFUTED not in gate.blocks)
+            # the parts are the rule's own statistics, never a gate's: a guard on another
+            # metric inside ± the claim's smallest effect says nothing about the claim
             settings.append(Setting(name, verdict, effect, how, level, method,
-                                    parts=decision.parts, need=decision.need,
-                                    screened=screened))
+                                    parts=decision.parts or (("", decision.effect),),
+                                    need=decision.need, screened=screened))
     if not any(s.setting == claim.primary for s in settings):
         return missing(f"{claim.id} needs at least {family.min_levels} {m.factor.words} "
                        f"level{'s' if family.min_levels > 1 else ''} with two or more finite "
