@@ -66,7 +66,7 @@ def test_synthesized_settling_steps_are_read_back_on_the_evaluation_grid():
         assert np.isnan(back.values[0, 0]) == (name == lc1.LC1_PRIMARY)
 
 
-# ---------------------------------------------------------------- LC-3: vanishing removed
+# ---------------------------------------------------------------- LC-3: imbalance removed
 
 def test_lc3_members_are_the_declared_depths_and_residual_skips_depth_3():
     assert list(lc3.MEMBERS.levels) == [f"{name} at depth {d:g}" for name, depths
@@ -74,17 +74,38 @@ def test_lc3_members_are_the_declared_depths_and_residual_skips_depth_3():
     assert "residual at depth 3" not in lc3.MEMBERS.levels
 
 
-def test_vanishing_removed_is_read_back_exactly():
+def test_imbalance_removed_is_read_back_exactly():
     rng = np.random.default_rng(1)
-    measure = lc3.VanishingRemoved()
+    measure = lc3.ImbalanceRemoved()
     drawn = _table(lc3.MEMBERS.levels, rng, 0.3, 0.7)
     back = measure.read(measure.synthesize({lc3.LC3_SETTING: drawn}), lc3.LC3_SETTING)
     assert back.levels == drawn.levels
     np.testing.assert_allclose(back.values, drawn.values, atol=1e-9)
 
 
-def test_vanishing_clamps_an_overshoot_at_zero():
-    assert lc3.vanishing(pd.Series([-0.5, 0.0, 0.4])).tolist() == [0.5, 0.0, 0.0]
+def test_an_over_correction_counts_as_imbalance():
+    """A remedy that turns plain sigmoid's −0.3 into +0.5 (the first layer's gradient
+    now 3× the last's) has made the imbalance worse, not removed the vanishing; one that
+    lands on +0.1 has reduced it."""
+    base = {("sigmoid", "plain"): np.full((2, len(common.DEPTHS)), -0.3)}
+    ratios = {**base, **{key: np.full((2, len(common.DEPTHS)), 0.1) for key in
+                         lc3.REMEDIES.values()}}
+    ratios[lc3.REMEDIES["batch norm"]] = np.full((2, len(common.DEPTHS)), 0.5)
+    rows = lc3.ImbalanceRemoved().rows(common.variant_runs(ratios, np.arange(2)))
+    removed = rows.groupby("remedy").removed.mean()
+    np.testing.assert_allclose(removed["batch norm"], -0.2)
+    np.testing.assert_allclose(removed[["relu", "residual"]], 0.2)
+
+
+def test_balance_table_reads_the_margin_as_tost():
+    """Within a factor of 2 = the 90% CI of the mean log10 ratio inside ±log10 2."""
+    ds = pd.Series(np.arange(24))
+    near = pd.Series(0.1 + 0.01 * np.sin(np.arange(24)))
+    assert lc3._balance("x", 3, near, ds)["within a factor of 2 (TOST)"] == "balanced"
+    assert lc3._balance("x", 3, near + 0.5, ds)["within a factor of 2 (TOST)"] == (
+        "not balanced")
+    assert lc3._balance("x", 3, near - 0.1 + lc3.BALANCED, ds)[
+        "within a factor of 2 (TOST)"] == "undecided"
 
 
 def test_lc3_shows_residual_depth_3_unjudged_and_revisions_are_filled():
@@ -93,6 +114,8 @@ def test_lc3_shows_residual_depth_3_unjudged_and_revisions_are_filled():
     assert list(zip(shown.remedy, shown.depth, strict=True)) == [("residual", "3")]
     members = next(t for k, t in outcome.tables.items() if k.startswith("Members"))
     assert members.member.tolist() == list(lc3.MEMBERS.levels)
+    balance = next(t for k, t in outcome.tables.items() if "balanced within" in k)
+    assert len(balance) == len(common.DEPTHS) * (1 + len(lc3.REMEDIES))  # plain too
     assert CLAIMS["LC-1"].revision and CLAIMS["LC-3"].revision
 
 
