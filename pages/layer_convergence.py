@@ -11,7 +11,7 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from experiments.layer_convergence.common import DEPTHS, grad_ratio, variant_of
-from experiments.layer_convergence.lc1 import CKA_SETTLE, LC1, SETTLE, lc1_settling, with_to_go
+from experiments.layer_convergence.lc1 import CKA, LC1, SETTLE, lc1_settling, with_to_go
 from experiments.layer_convergence.lc3 import REMEDIES
 from harness.core import stats
 from harness.judge.claims import Verdict
@@ -32,21 +32,25 @@ def _fig_curves(rs: RunSet, out: Path) -> None:
                    color=plots.color("layer", lay))
     last = conv.step.max()
     for lay, g in conv.groupby("layer"):
-        # ‖W_T − W_T‖ = 0 at the last evaluation by definition: no point on a log axis
+        # both distances are 0 at the last evaluation by definition: no point on a log axis
         band_frame(axes[1], with_to_go(g).query("step < @last"), "step", "to_go",
                    f"layer {lay}", color=plots.color("layer", lay))
-        band_frame(axes[2], g, "step", "cka_final", f"layer {lay}",
-                   color=plots.color("layer", lay))
+        if lay < conv.layer.max():  # the CKA settings read the hidden layers
+            band_frame(axes[2], with_to_go(g, CKA).query("step < @last"), "step", "to_go",
+                       f"layer {lay}", color=plots.color("layer", lay))
     axes[0].set(title="Abid's metric: change of the last 50 weights per 2 updates",
                 ylabel="norm of the change (weight units)", yscale="log")
     axes[1].axhline(SETTLE, color="grey", ls=":", label=f"settled ({SETTLE})")
     axes[1].set(title="share of each layer's path still to go, ‖W_t − W_T‖ / ‖W_1 − W_T‖",
                 ylabel="share still to go (ratio)", yscale="log")
-    axes[1].text(0.02, 0.03, f"the last evaluation (update {last:g}, where it is 0 by "
-                 "definition) is not drawn", transform=axes[1].transAxes, fontsize=7)
-    axes[2].axhline(CKA_SETTLE, color="grey", ls=":", label=f"settled ({CKA_SETTLE})")
-    axes[2].set(title="CKA of each layer's representation with its final one",
-                ylabel="linear CKA (0 to 1)")
+    axes[2].axhline(SETTLE, color="grey", ls=":", label=f"settled ({SETTLE})")
+    axes[2].set(title="hidden layers: share of 1 − CKA (with the final representation) "
+                "still to go,\n(1 − CKA_t) / (1 − CKA_1)", ylabel="share still to go (ratio)",
+                yscale="log")
+    for ax in axes[1:]:
+        ax.text(0.02, 0.03, f"the last evaluation (update {last:g}, where it is 0 by "
+                "definition) is not drawn", transform=ax.transAxes, fontsize=7)
+        ax.title.set_fontsize(9)
     for ax in axes:
         ax.set_xlabel("step (optimizer updates)")
         ax.legend(fontsize=7)
@@ -68,7 +72,8 @@ def _fig_settling(rs: RunSet, out: Path) -> None:
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set(xlabel="layer (last = output)", ylabel="settling step (optimizer updates)",
            title=f"When does each layer settle? Weights: ‖W_t − W_T‖/‖W_1 − W_T‖ < {SETTLE};"
-                 f"\nrepresentations: CKA > {CKA_SETTLE}. Mean, 95% CI; dots: replicates")
+                 f"\nrepresentations: (1 − CKA_t)/(1 − CKA_1) < {SETTLE}. Mean, 95% CI; "
+                 "dots: replicates")
     ax.title.set_fontsize(9)
     ax.legend(fontsize=8, loc="lower right", bbox_to_anchor=(1, 0.06))
     plots.save(fig, out / "settling.png")
@@ -114,8 +119,9 @@ layer between snapshots two updates apart). Under Adam each entry moves by at mo
 about the learning rate per update, so the metric tops out near 2 · 0.003 · √50 ≈ 0.042
 whatever the layer's gradient: it measures how many of the 50 weights still move at
 full speed, not how far a layer is from where it ends. Middle: how far each layer still
-is from where it ends. Right: how similar each layer's representation already is to
-its final one.
+is from where it ends, as a share of where it started (update 1). Right: the same for
+each hidden layer's representation, its distance 1 − CKA from the final one as a share
+of that at update 1 (CKA itself starts high in the first layer: the table under LC-1).
 
 ![settling step per layer](settling.png)
 

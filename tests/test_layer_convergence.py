@@ -44,15 +44,27 @@ def test_lc1_to_go_is_the_share_of_each_layers_own_path():
     assert lc1.with_to_go(conv).to_go.tolist() == [1.0, 0.5, 0.0, 1.0, 0.5, 0.0]
 
 
+def test_lc1_cka_to_go_takes_out_the_head_start():
+    """(1 − CKA_t)/(1 − CKA_1): a layer starting at CKA 0.9 and one starting at 0 that
+    cover the same share of their distance settle together."""
+    conv = pd.DataFrame({"replicate": 0, "layer": [1, 1, 1, 2, 2, 2], "step": [1, 12, 23] * 2,
+                         lc1.CKA: [0.9, 0.95, 1.0, 0.0, 0.5, 1.0]})
+    np.testing.assert_allclose(lc1.with_to_go(conv, lc1.CKA).to_go, [1, 0.5, 0, 1, 0.5, 0])
+
+
 def test_synthesized_settling_steps_are_read_back_on_the_evaluation_grid():
     """Every setting's drawn steps come back rounded to the evaluation grid (half an
     interval at most), with their datasets; a NaN (never settled) stays NaN; the CKA
-    settings leave out the logits."""
+    settings leave out the logits; the shown distance, drawn on the primary's curve, comes
+    back apart from the primary's share of the path, before, after or with it."""
     rng = np.random.default_rng(0)
     measure = lc1.Settling()
     clusters = np.arange(common.REPLICATES) % 6
-    tables = {name: _table(lc1.LAYER.levels, rng, 300.0, 200.0, clusters) for name in lc1.LC1}
+    tables = {name: _table(lc1.LAYER.levels, rng, 300.0, 200.0, clusters)
+              for name in {**lc1.LC1, **lc1.LC1_SHOWN}}
     tables[lc1.LC1_PRIMARY].values[0, 0] = np.nan
+    shown = tables[lc1.LC1_DISTANCE].values
+    shown[1, 1], shown[2, 2] = np.nan, tables[lc1.LC1_PRIMARY].values[2, 2]
     rs = measure.synthesize(tables)
     for name, drawn in tables.items():
         back = measure.read(rs, name)
@@ -64,6 +76,7 @@ def test_synthesized_settling_steps_are_read_back_on_the_evaluation_grid():
         ok = np.isfinite(want)
         assert np.abs(back.values[ok] - want[ok]).max() <= lc1.EVAL_EVERY / 2
         assert np.isnan(back.values[0, 0]) == (name == lc1.LC1_PRIMARY)
+        assert np.isnan(back.values[1, 1]) == (name == lc1.LC1_DISTANCE)
 
 
 # ---------------------------------------------------------------- LC-3: imbalance removed
