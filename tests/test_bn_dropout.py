@@ -267,16 +267,82 @@ def test_bd1a_loss_target_is_the_plain_runs_final_loss_and_never_is_inf():
     assert (a[0], b[0], c[0]) == (10.0, 5.0, np.inf)
 
 
-def test_bd3_no_better_member_uses_bonferroni_bounds_over_the_two_singles(planted):
-    """'No better than the better single' may rest on either single: each is tested at
-    α/2 (97.5% bound, p doubled), so picking the lower bound keeps the size at α."""
+def test_bd3_members_are_tost_and_bonferroni_bounds_with_their_dual_p(planted):
+    """'No 1+1>2' is TOST's one side: the contrast's 90% upper bound, p one-sided; 'no
+    better than the better single' may rest on either single, so each at α/2 (the 95%
+    upper bound, one-sided p doubled). Each member's p is dual to the CI it is printed
+    with: p < α exactly when the upper bound is below +MARGIN."""
     runs = common.Runs.of(planted["BD-3"][0].final)
-    cell = bd3.bd3_cell(runs, common.PRIMARY, 0.1, "every")
-    acc, ds = cell["acc"], runs.clusters(common.PRIMARY)
-    e = stats.paired(acc["both"], acc[cell["single"]], confidence=0.975,
-                     null=bd3.MARGIN, clusters=ds)
-    assert cell["better"].ci_high == pytest.approx(e.ci_high)
-    assert cell["better"].p == pytest.approx(min(1.0, 2 * e.p))
+    ds = runs.clusters(common.PRIMARY)
+    for p in common.RATES["bn_digits"]:
+        cell = bd3.bd3_cell(runs, common.PRIMARY, p, "every")
+        a = cell["acc"]
+        tost = stats.mean_ci(a["both"] - a["BN"] - a["DO"] + a["none"], 0.90,
+                             null=bd3.MARGIN, clusters=ds)
+        e = stats.paired(a["both"], a[cell["single"]], null=bd3.MARGIN, clusters=ds)
+        contrast, better = cell["members"]["contrast"], cell["members"]["better"]
+        assert contrast.ci_high == pytest.approx(tost.ci_high)
+        assert contrast.p == pytest.approx(tost.p / 2 if tost.mean < bd3.MARGIN
+                                           else 1 - tost.p / 2)
+        assert better.ci_high == pytest.approx(e.ci_high)
+        assert better.p == pytest.approx(min(1.0, 2 * stats.one_sided_p(e, -1)))
+        for m in (contrast, better):
+            assert (m.p < stats.ALPHA) == (m.ci_high < bd3.MARGIN)
+
+
+@pytest.mark.parametrize("boundary", bd3.BD3_MEMBERS)
+def test_bd3_a_member_at_its_margin_holds_at_most_at_alpha(boundary):
+    """The size of each support test on one cell: the contrast exactly at +MARGIN holds
+    in about α of draws (TOST's one side); BN+DO exactly +MARGIN over both singles holds
+    against either in at most α (Bonferroni)."""
+    s, p = common.PRIMARY, 0.1
+    c = [common.cond(s, False), common.cond(s, True),
+         common.cond(s, False, p), common.cond(s, True, p)]
+    shifts = {"contrast": (0.0, 0.0, 0.0, bd3.MARGIN),
+              "better": (0.0, 0.05, 0.05, 0.05 + bd3.MARGIN)}[boundary]
+    held = 0
+    for seed in range(200):
+        runs = common.Runs.of(common.sim_final(np.random.default_rng(seed), bd3.BD3_SD, c,
+                                               dict(zip(c, shifts, strict=True))))
+        held += bd3.bd3_cell(runs, s, p, "every")["members"][boundary].ci_high < bd3.MARGIN
+    assert held / 200 <= 0.09, held  # α = 0.05: 0.09 is above its binomial 97.5% bound
+
+
+def test_bd3_capacity_control_is_shown_and_never_decides(planted):
+    """The width-32, p = 0.5, dropout-before-every-BN cell is tabled with judged = no and
+    named in a note; a '1+1>2' planted in it alone refutes nothing."""
+    table = next(t for title, t in planted["BD-3"][1].tables.items() if "2×2 cells" in title)
+    control = table[~table.judged]
+    assert set(control["dropout p"]) == {0.5} and len(control) == 2
+    assert set(control.setting) == {"digits w32 / dropout before BN (every)"}
+    assert control["p_holm 1+1>2"].isna().all() and not control["1+1>2"].any()
+    assert any(bd3.CONTROL_WHY in n for n in planted["BD-3"][1].notes)
+    rs = CLAIMS["BD-3"].simulate(np.random.default_rng(0), True, 5.0)
+    fin = rs.final
+    both = ((fin.width == 32) & (fin.preset == "bn_digits") & (fin.dropout == 0.5)
+            & (fin.dropout_placement == "every") & fin.batch_norm.astype(bool))
+    fin.loc[both, "test_acc"] += 0.3  # 1+1>2 in the control cell only
+    v = judge(CLAIMS["BD-3"], common.NAME, CLAIMS["BD-3"].decide(rs))
+    assert v.verdict == stats.SUPPORTED
+
+
+def test_bd3_refutation_is_holm_corrected_within_its_setting_only():
+    """A cell's '1+1>2' p is Holm-corrected over its own setting's judged cells (its
+    rates), never across settings, so the number of settings cannot erase a refutation;
+    the refuted setting's statistic is the cell's weakest difference with its own p, dual
+    to its 95% CI."""
+    rs = CLAIMS["BD-3"].simulate(np.random.default_rng(0), True, 5.0)
+    outcome = CLAIMS["BD-3"].decide(rs)
+    table = next(t for title, t in outcome.tables.items() if "2×2 cells" in title)
+    judged = table[table.judged].drop_duplicates(["setting", "dropout p"])
+    assert len(judged) == 13
+    for _, cells in judged.groupby("setting"):
+        assert np.allclose(cells["p_holm 1+1>2"], stats.holm(cells["p 1+1>2 (cell)"])[1])
+    v = _verdict("BD-3", True, -10)  # 0.1 above +MARGIN everywhere: refuted
+    for s in v.settings:
+        assert s.verdict == stats.REFUTED and "Holm over the setting's" in s.decided_by
+        assert s.effect.p < stats.ALPHA and s.effect.ci_low > bd3.MARGIN
+        assert (s.ci_level, s.ci_method) == (0.95, "t")
 
 
 def test_bd3_and_bd1a_notes_say_what_is_not_tested(planted):
@@ -329,4 +395,5 @@ def test_bd3_refutes_only_when_bn_do_beats_both_singles_and_the_interaction(plan
     v = _bd3_one_cell(0.0, 0.0, 0.1)  # 1+1>2: above both singles and the interaction
     assert v.verdict == stats.REFUTED and v.effect == pytest.approx(0.1, abs=0.02)
     table = next(t for title, t in planted["BD-3"][1].tables.items() if "2×2 cells" in title)
-    assert set(table["CI level"]) <= {0.95, 0.975}
+    assert set(zip(table["CI level"], table["CI method"], strict=True)) == {
+        (0.90, "TOST"), (0.95, "Bonferroni")}

@@ -127,6 +127,16 @@ def test_tost():
     assert stats.tost(stats.Effect(0.01, -0.005, 0.02, 20), 0.01) == stats.INCONCLUSIVE
 
 
+def test_one_sided_p_is_dual_to_the_one_sided_bound():
+    x = np.random.default_rng(0).normal(0.3, 1.0, 30)
+    e = stats.mean_ci(x, 0.90, null=0.5)  # its upper bound is the one-sided 95% bound
+    below = stats.one_sided_p(e, -1)
+    assert below == pytest.approx(sps.ttest_1samp(x, 0.5, alternative="less").pvalue)
+    assert stats.one_sided_p(e, 1) == pytest.approx(1 - below)
+    assert (below < 0.05) == (e.ci_high < 0.5)
+    assert stats.one_sided_p(stats.Effect(0.1, float("nan"), float("nan"), 1), -1) == 1.0
+
+
 @pytest.mark.parametrize(("quantifier", "verdicts", "label"), [
     # primary: the quote's own setting decides; the others are scope
     ("primary", {"a": "supported", "b": "refuted"}, "supported"),

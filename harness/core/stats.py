@@ -436,6 +436,17 @@ def equivalence_p(effect: Effect, margin: float, level: float = 0.95) -> float:
     return max(p)
 
 
+def one_sided_p(effect: Effect, side: int) -> float:
+    """p of the one-sided t-test that the effect lies on ``side`` of its null (−1: below,
+    +1: above), from its two-sided p: half of it on that side, one minus half beyond it.
+    A claim of non-superiority (below a margin, TOST's one side) is decided by it at α,
+    dual to the upper bound of the 1 − 2α CI. No estimate or test: 1."""
+    d = effect.mean - effect.null
+    if not np.isfinite([d, effect.p]).all():
+        return 1.0
+    return float(effect.p / 2 if np.sign(d) == side else 1 - effect.p / 2)
+
+
 def scope(primary: str, verdicts: Mapping[str, str]) -> str:
     """'holds in A, B; fails in C; undecided in D' over the named settings."""
     parts = []
