@@ -1,4 +1,5 @@
-"""RG-4: L2 (or L1) reduces overfitting without lowering test accuracy."""
+"""RG-4: L2 (or L1) reduces overfitting (the generalization gap in cross-entropy) without
+lowering test accuracy."""
 
 from __future__ import annotations
 
@@ -17,13 +18,15 @@ from harness.track.results import RunSet
 from .paths import PENALTIES, REPLICATES, datasets, labelled, reg_rows, runset
 
 OVERFIT_LAMBDAS = (1e-4, 1e-3, 1e-2)  # RG-4
-# RG-4: a gap reduction under 2 points of accuracy (4 of 200 test images, a fifth of the
-# plain net's gap of 0.10) is not a cure for overfitting worth reporting.
-RG4_MIN, RG4_SD = 0.02, 0.015  # SD: L2 λ = 1e-4, the deciding λ, 0.016 ± 0.0095
+# RG-4: overfitting is the generalization gap in cross-entropy, test − training loss (nats),
+# the accuracy gap it replaced being saturated (training accuracy 1.0 on digits). RG4_MIN,
+# declared before any loss gap was looked at, as for BD-1b/BD-2: 0.05 nats (the held-out
+# geometric-mean probability of the true class 5% higher for the same training fit).
+RG4_MIN, RG4_SD = 0.05, 0.157  # SD: seed 0, L2 λ = 1e-4 (calibration and power only)
 # ... "without lowering test accuracy": non-inferiority by one point (2 of 200 test
 # images, half of RG4_MIN): a λ must show test accuracy above −RG4_NI of λ = 0's (95% CI)
 RG4_NI = 0.01
-BASE_GAP, BASE_TEST = 0.10, 0.90  # the plain net's pilot gap and test accuracy (digits)
+BASE_GAP, BASE_TEST = 0.38, 0.90  # the plain net's gap (nats, seed 0), test accuracy
 BASELINE = "gap at λ = 0"
 
 
@@ -37,9 +40,10 @@ def guard(lam: float) -> str:
 
 @dataclass(frozen=True)
 class Overfit(Measure):
-    """Per replicate of the overfit preset and penalty (the setting): the train − test
-    accuracy gap at λ = 0 and, per λ, the gap reduction (gap at λ = 0 − at λ) and the test
-    accuracy change (at λ − at λ = 0), replicate r paired across λ."""
+    """Per replicate of the overfit preset and penalty (the setting): the generalization
+    gap (test − training cross-entropy, the data term alone) at λ = 0 and, per λ, its
+    reduction (gap at λ = 0 − at λ) and the test accuracy change (at λ − at λ = 0),
+    replicate r paired across λ."""
 
     by: str = "setting"
 
@@ -47,7 +51,7 @@ class Overfit(Measure):
         df = labelled(rs.sel(preset="overfit")).sort_values("replicate")
         if df.empty or not (df.penalty == "none").any():
             return pd.DataFrame()
-        df = df.assign(gap=df.train_acc - df.test_acc)
+        df = df.assign(gap=df.test_loss - df.train_loss)
         base, ds, out = df[df.penalty == "none"], datasets(rs, "overfit"), []
         gap0, test0 = base.gap.to_numpy(float), base.test_acc.to_numpy(float)
         for name, pen in PENALTIES.items():
@@ -65,21 +69,23 @@ class Overfit(Measure):
         return "value"
 
     def synthesize(self, tables: dict[str, Table]) -> RunSet:
-        """λ = 0 at test accuracy BASE_TEST and the first setting's gap (shared, as in
-        the grid); each λ at the test accuracy and gap its changes give."""
+        """λ = 0 at test accuracy BASE_TEST and the first setting's gap over a training
+        loss of 0.01 (shared, as in the grid); each λ at the test accuracy and gap its
+        changes give."""
         first = next(iter(tables.values()))
         gap0, clusters = first.column(BASELINE), first.clusters
         test0 = np.full(gap0.size, BASE_TEST)
+        train = np.full(gap0.size, 0.01)
         frames = [reg_rows("overfit_l1", "overfit", 0.0, 0.0, dataset=clusters,
-                           train_acc=test0 + gap0, test_acc=test0)]
+                           train_loss=train, test_loss=train + gap0, test_acc=test0)]
         for name, t in tables.items():
             pen = PENALTIES[name]
             for lam in OVERFIT_LAMBDAS:
                 test = test0 + t.column(guard(lam))
                 l1, l2 = (lam, 0.0) if pen == "l1" else (0.0, lam)
                 frames.append(reg_rows(f"overfit_{pen}", "overfit", l1, l2, dataset=clusters,
-                                       train_acc=gap0 - t.column(gain(lam)) + test,
-                                       test_acc=test))
+                                       train_loss=train, test_acc=test,
+                                       test_loss=train + gap0 - t.column(gain(lam))))
         return runset(frames)
 
     def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
@@ -88,7 +94,8 @@ class Overfit(Measure):
 
 OVERFIT = Overfit(Factor("level", (*map(gain, OVERFIT_LAMBDAS), *map(guard, OVERFIT_LAMBDAS),
                                    BASELINE)),
-                  "train − test accuracy gap reduction, λ = 0 − λ (preset overfit: digits, "
+                  "generalization gap (test − training cross-entropy) reduction, λ = 0 − λ "
+                  "(preset overfit: digits, "
                   "200 training images, 100-100 ReLU, 1500 steps; λ sum-reduced)",
                   grid=("overfit_l1", "overfit_l2"))
 
@@ -96,16 +103,32 @@ RG4 = Claim(
     "RG-4",
     "004",
     "L2正则化…解决过拟合问题",
-    "L2 regularization (L1 as a second setting) reduces the train–test accuracy "
-    "gap (overfitting) on a task where the unregularized model overfits, without "
+    "L2 regularization (L1 as a second setting) reduces overfitting, the generalization "
+    "gap (test − training cross-entropy), on a task where the unregularized model "
+    "overfits, without "
     f"lowering test accuracy (by more than {RG4_NI:g}), at some penalty strength.",
     rule=Guarded(tuple(f"λ = {lam:g}" for lam in OVERFIT_LAMBDAS),
                  tuple(map(gain, OVERFIT_LAMBDAS)), tuple(map(guard, OVERFIT_LAMBDAS)),
                  RG4_NI, "test accuracy"),
     measure=OVERFIT,
-    gates=(Premise(OVERFIT, BASELINE, what="the train − test accuracy gap at λ = 0 (the "
-                   "plain net overfits)", pilot=BASE_GAP),),
+    gates=(Premise(OVERFIT, BASELINE, what="the generalization gap at λ = 0 (the plain net "
+                   "overfits)", pilot=BASE_GAP),),
     quantifier="primary", settings=Settings("L2", robustness=("L1",)),
     min_effect=RG4_MIN,
     pilot_sd=RG4_SD,
+    notes=("The plain net's training loss ends ≈ 0, so its generalization gap is its "
+           "held-out cross-entropy: how confidently it errs, where the test-accuracy guard "
+           "counts how often; a penalty narrows the gap both by raising the training loss "
+           "and by lowering the held-out one.",),
+    revision="Overfitting re-measured after seeds 0, 1 and 17 had been run (review finding: "
+             "their verdicts read inconclusive / refuted / supported, a supported ↔ refuted "
+             "flip on a gain at the smallest effect): the train − test accuracy gap is "
+             "saturated on digits (training accuracy 1.0), so it measured test accuracy "
+             "alone; now the generalization gap in cross-entropy, test − training loss, "
+             "with the smallest effect 0.05 nats (was 0.02 accuracy) declared before any "
+             "loss gap was looked at, the pilot SD and the plain net's gap (calibration "
+             "only) from seed 0's loss gaps. The accuracy-gap rule gave, in L2: seed 0 "
+             "inconclusive (λ = 1e-4: 0.011 [0.003, 0.019], inside ±0.02), seed 1 refuted "
+             "(λ = 0.01: no meaningful effect, −0.005 [−0.018, 0.007]), seed 17 supported "
+             "(λ = 1e-4: 0.018 [0.010, 0.026]).",
     replicates=REPLICATES)
