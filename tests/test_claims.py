@@ -10,7 +10,8 @@ import pytest
 
 from harness.core import stats
 from harness.judge.claims import Claim, Outcome, Setting, Settings, judge, missing
-from harness.judge.families import Custom
+from harness.judge.families import Custom, EveryMember
+from harness.judge.measures import Factor, Final
 from harness.track.tracking import PROJECT_ROOT
 
 
@@ -204,3 +205,15 @@ def test_a_significant_effect_inside_the_smallest_effect_is_not_support():
                 parts=(("p0", e), *[(f"p{i}", fine) for i in range(1, 10)]))
     v = judge(_claim(), "exp", Outcome([s]))
     assert v.verdict == "inconclusive" and "not a meaningful effect" in v.decided_by
+
+
+def test_the_label_under_a_restated_smallest_effect_is_computed_by_the_same_rule():
+    """min_effect_first: the data judged again at the smallest effect first declared; a
+    significant effect whose CI lies inside ± that value is "no meaningful effect" there."""
+    e = stats.Effect(0.13, 0.107, 0.156, 24, 1e-8, 24)  # RG-2a, seed 0
+    claim = Claim("T-9", "t", "q", "h", EveryMember("positive"), Settings("p"),
+                  min_effect=0.1, quantifier="primary", min_effect_first=0.2,
+                  measure=Final(Factor("model.width", ("a",)), "share"))
+    v = judge(claim, "t", Outcome([Setting("p", stats.SUPPORTED, e, parts=(("a", e),))]))
+    assert v.verdict == stats.SUPPORTED and v.verdict_at_first_min_effect == stats.REFUTED
+    assert v.as_json()["min_effect_first"] == 0.2

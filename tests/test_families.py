@@ -44,11 +44,13 @@ IDS = [c.id for _, c in CLAIMS]
 
 
 def obvious(claim, scale: float) -> float:
-    """The scale of an obvious effect the claimed way (+) or against it (−): for an
-    equivalence claim, no difference at all, or five margins."""
+    """The scale of an obvious effect the claimed way (+) or against it (−), in smallest
+    effects: ``scale`` of them, or as many pilot SDs where the SD is the larger (a loss
+    gap's SD is 12 of its smallest effects); for an equivalence claim, no difference at
+    all, or five margins."""
     if isinstance(claim.rule, Equivalent):
         return 0.0 if scale > 0 else 5.0
-    return scale
+    return scale * max(1.0, (claim.pilot_sd or 0.0) / claim.min_effect)
 
 
 def expected(claim, label: str) -> str:

@@ -20,8 +20,8 @@ from harness.track.results import RunSet
 
 NAME = "regularization"
 # = trainer.replicates in conf/experiment/regularization.yaml (tested): the largest
-# replicates_needed (RG-1, RG-2a: 10) rounded up to a multiple of 8
-REPLICATES = 16
+# replicates_needed (RG-4, above the cap) rounded up to a multiple of 8, capped at 24
+REPLICATES = 24
 # the λ path (0 = unpenalized): half-decades, so RG-2's matched norms fall between near points
 PATH = (0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 100.0)
 ABID_GRIDS = ("abid_l1", "abid_l2")  # Abid's λ ∈ {0, 0.1, 1}, evaluated on his schedule
@@ -453,6 +453,7 @@ RG2A = Claim(
            "range, so every target is reached.",
            "Subgradient L1 as Abid; the proximal step's exact zeros are shown beside."),
     min_effect=RG2A_MIN,
+    min_effect_first=0.2,  # RG-2's, before the split (4a3cadc)
     pilot_sd=RG2A_SD,
     parent="RG-2",
     revision="Split from RG-2 after the seed-0 run, with its data in view (4a3cadc): RG-2 "

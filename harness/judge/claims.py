@@ -87,6 +87,9 @@ class Verdict:
     # planted (results/calibration.json; None where the rule was not calibrated)
     rule_power: float | None = None
     quantifier: str = "primary"  # Claim.quantifier: which settings decide the label
+    # Claim.min_effect_first, and the label the same data get under it
+    min_effect_first: float | None = None
+    verdict_at_first_min_effect: str = ""
 
     @property
     def underpowered(self) -> bool:
@@ -129,6 +132,8 @@ class Verdict:
                 "underpowered": self.underpowered,
                 "below_min_effect": self.below_min_effect, "rule_power": self.rule_power,
                 "quantifier": self.quantifier,
+                "min_effect_first": _num(self.min_effect_first),
+                "verdict_at_first_min_effect": self.verdict_at_first_min_effect,
                 "settings": [s.as_json() for s in self.settings],
                 "revision": self.revision, "run_ids": list(self.run_ids)}
 
@@ -224,6 +229,10 @@ class Claim:
     # e.g. "L2 does not make weights 0"): support is "no meaningful effect", refutation an
     # effect; an equivalence claim (equivalence_margin) is one by definition
     no_effect: bool = False
+    # the smallest effect as first declared, before any data, where a revision restated
+    # it: under label rule v2 it decides labels, so the label under the first value is
+    # computed and printed beside the label (None: never restated)
+    min_effect_first: float | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.settings, dict):
@@ -350,7 +359,8 @@ def decide_measured(claim: Claim, rs: RunSet) -> Outcome:
             # metric inside ± the claim's smallest effect says nothing about the claim
             settings.append(Setting(name, verdict, effect, how, level, method,
                                     parts=decision.parts or (("", decision.effect),),
-                                    need=decision.need, screened=screened))
+                                    need=decision.need, screened=screened,
+                                    sized=decision.sized and verdict == stats.REFUTED))
     if not any(s.setting == claim.primary for s in settings):
         return missing(f"{claim.id} needs at least {family.min_levels} {m.factor.words} "
                        f"level{'s' if family.min_levels > 1 else ''} with two or more finite "
@@ -454,7 +464,8 @@ def basis(claim: Claim, s: Setting, inside: tuple[str, stats.Effect, str] | None
           ) -> Setting:
     """One setting under label rule v2: what decided it (its ``basis``) and its verdict.
     A claim of a meaningful effect is refuted only by an effect the other way at least
-    the smallest effect in size ("opposite effect") or by a part shown inside ± it (``inside``
+    the smallest effect in size ("opposite effect"; a statistic tested against its own
+    margin, ``sized``, is that already) or by a part shown inside ± it (``inside``
     from :func:`no_effect`: "no meaningful effect", which also overrides a significant but
     small effect); a smaller opposite effect is undecided, and so is a significant effect
     whose own CI lies inside ± the smallest effect (not meaningful support, though not
@@ -466,7 +477,7 @@ def basis(claim: Claim, s: Setting, inside: tuple[str, stats.Effect, str] | None
     if claim.asserts_no_effect:
         return replace(s, basis={stats.SUPPORTED: stats.NO_EFFECT,
                                  stats.REFUTED: stats.EFFECT}.get(v, stats.UNDECIDED))
-    if v == stats.REFUTED and abs(e.mean - e.null) >= m:
+    if v == stats.REFUTED and (s.sized or abs(e.mean - e.null) >= m):
         return replace(s, basis=stats.OPPOSITE)
     if inside is not None:
         name, effect, how = inside
@@ -540,7 +551,18 @@ def judge(claim: Claim, experiment: str, outcome: Outcome) -> Verdict:
     """The claim's verdict from its per-setting outcome, by one rule for every claim:
     each setting's :func:`basis`, Holm across settings where support in one suffices,
     the label from the quantifier (:func:`harness.core.stats.label`) over every judged
-    setting (one without runs is inconclusive), and the :func:`headline`."""
+    setting (one without runs is inconclusive), and the :func:`headline`. Where the
+    smallest effect was restated after data (``min_effect_first``), the label under the
+    first value is computed too, by the same rule."""
+    base = _judge(claim, experiment, outcome)
+    if claim.min_effect_first is not None:
+        first = _judge(replace(claim, min_effect=claim.min_effect_first), experiment, outcome)
+        base.min_effect_first = claim.min_effect_first
+        base.verdict_at_first_min_effect = first.verdict
+    return base
+
+
+def _judge(claim: Claim, experiment: str, outcome: Outcome) -> Verdict:
     inside = no_effect(claim, outcome.settings) if claim.category == EMPIRICAL else {}
     settings = [basis(claim, s, inside.get(s.setting)) for s in outcome.settings]
     if claim.quantifier == "some":

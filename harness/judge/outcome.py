@@ -34,6 +34,7 @@ class Setting:
     # what "no meaningful effect" is read from
     parts: tuple[tuple[str, stats.Effect], ...] = ()
     need: str = "all"
+    sized: bool = False  # Decision.sized: refuted by a statistic against its own margin
     screened: bool = True  # False where a failed premise withholds "no meaningful effect"
 
     def as_json(self) -> dict[str, object]:

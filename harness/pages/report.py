@@ -185,6 +185,17 @@ def earlier_label(c: Claim, v: Verdict, history: dict) -> str:
             f"commit {history['commit']}): {was}.")
 
 
+def first_min_effect(v: Verdict) -> str:
+    """The label under the smallest effect as first declared, where a revision restated it
+    after data: label rule v2 lets the smallest effect decide, so a reader sees whether the
+    restatement did."""
+    same = v.verdict_at_first_min_effect == v.verdict
+    return (f"**Smallest effect restated after the data.** First declared "
+            f"{_fmt(v.min_effect_first)} (before any data), now {_fmt(v.min_effect)}: under "
+            f"the first value these data read **{v.verdict_at_first_min_effect}**"
+            + (" (the same label)." if same else ", so the restatement decides this label."))
+
+
 def claim_section(c: Claim, v: Verdict, history: dict | None = None) -> str:
     earlier = earlier_label(c, v, history or {})
     parts = [f"### {c.id}: {v.verdict}", "", f"> {c.quote} (seed {c.seed})", "",
@@ -193,6 +204,7 @@ def claim_section(c: Claim, v: Verdict, history: dict | None = None) -> str:
               f"**Revision.** {c.revision}" if c.revision else
               f"**Rule (declared before the data).** {c.rule_text}"), "",
              *([earlier, ""] if earlier else []),
+             *([first_min_effect(v), ""] if v.min_effect_first is not None else []),
              f"**Category.** {v.category}. **Quantifier.** {c.quantifier}: "
              f"{QUANTIFIER_WORDS[c.quantifier]}." + (f" Part of catalogue claim {c.parent}."
                                                      if c.parent else ""), ""]

@@ -69,6 +69,10 @@ class Decision:
     # (none: the deciding statistic alone)
     parts: tuple[tuple[str, stats.Effect], ...] = ()  # (name, effect)
     need: str = "all"
+    # a refutation whose statistic is tested against its own declared margin (a guard's
+    # cost beyond its non-inferiority margin, in the guard's units): its size is already
+    # meaningful, so the claim's smallest effect (another unit) is not asked of it
+    sized: bool = False
 
 
 def member_row(member: str, e: stats.Effect, **extra: Any) -> dict[str, Any]:

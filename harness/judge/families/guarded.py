@@ -17,7 +17,7 @@ member that pays for its gain fails.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -40,13 +40,16 @@ from harness.judge.table import Table
 class Guarded(Family):
     """Some member gains and keeps its guard (see the module docstring). ``members``: the
     members in prose; ``gains`` and ``guards``: their levels in the table, in the same
-    order; ``guard_words``: what a guard column is."""
+    order; ``guard_words``: what a guard column is; ``guard_sd``: the pilot SD of a guard
+    column, where its metric is not in the gain's units (None: the claim's pilot SD, and
+    the guard moves by the claim's smallest effect in calibration, else by ``margin``)."""
 
     members: tuple
     gains: tuple
     guards: tuple
     margin: float
     guard_words: str = "guard"
+    guard_sd: float | None = None
     min_levels = 2  # a gain and its guard
 
     def __post_init__(self) -> None:
@@ -103,7 +106,8 @@ class Guarded(Family):
                                         p_both=both[i], p_holm=float(holm[i]), holds=holds[i],
                                         opposite=fails[i]) for i in k])
         return Decision(verdict, effect, how, rows,
-                        parts=tuple(zip(name, gain, strict=True)), need="any")
+                        parts=tuple(zip(name, gain, strict=True)), need="any",
+                        sized=verdict == stats.REFUTED and any(effect is g for g in guard))
 
     def draw(self, rng: np.random.Generator, levels: tuple, design: Design,
              scenario: str | float) -> Table:
@@ -113,13 +117,17 @@ class Guarded(Family):
         boundary in every member (some member is claimed), the other planted: no gain, or
         the gain paid for by a guard exactly at −margin."""
         k = len(self.members)
+        unit = design.min_effect if self.guard_sd is None else self.margin  # the guard's
         if scenario != NULL:
-            gain = guard = steps(rng, k, scenario, design.min_effect)
+            gain = steps(rng, k, scenario, design.min_effect)
+            guard = gain / design.min_effect * unit
         elif rng.integers(2):
             gain, guard = np.full(k, design.min_effect), np.full(k, -self.margin)
         else:
-            gain, guard = np.zeros(k), np.full(k, design.min_effect)
-        values = member_draw(rng, np.concatenate([gain, guard]), design)
+            gain, guard = np.zeros(k), np.full(k, unit)
+        own = replace(design, sd=self.guard_sd) if self.guard_sd is not None else design
+        values = np.concatenate([member_draw(rng, gain, design),
+                                 member_draw(rng, guard, own)], axis=1)
         table = Table((*self.gains, *self.guards), values, design.clusters())
         return table.keep([b for b in levels if b in table.levels])
 
