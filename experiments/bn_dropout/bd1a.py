@@ -144,10 +144,9 @@ class LossAreaRatio(Measure):
                 "trapezoids between evaluations) up to the last step both reached, i.e. "
                 "the run's mean training loss over training (a diverged run has none; "
                 f"log {MIN_RATIO:g} = {math.log(MIN_RATIO):.3g}: plain's area {MIN_RATIO:g}× "
-                "BN's); a "
-                f"setting at lr {LR:g} holds its one pair, a '{SEP}BN at lr {LR_HIGH:g}' "
-                "setting its two (BN's speed usually comes through a higher lr, so BN "
-                "there is held to plain at either lr)")
+                f"BN's); a setting at lr {LR:g} holds its one pair, a '{SEP}BN at lr "
+                f"{LR_HIGH:g}' setting its two (BN's speed usually comes through a higher "
+                "lr, so BN there is held to plain at either lr)")
 
     def context(self, rs: RunSet, judged: tuple[str, ...]) -> tuple[dict, list[str]]:
         """Beside the verdict: the first EARLY_FRACTION's ratio and area shares (how to read
