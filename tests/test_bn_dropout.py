@@ -295,6 +295,19 @@ def test_bd1a_reads_back_what_it_synthesizes_and_shows_the_earlier_steps():
     assert "tie-limited" in notes[1] and "6 of 6" in notes[1]
 
 
+def test_bd1a_names_a_pair_whose_area_follows_the_late_level_not_the_early_speed():
+    """BN faster in the first tenth (planted) but 100× higher afterwards: the whole-run
+    area says slower, and a note names the pairs where the two disagree."""
+    claim = CLAIMS["BD-1a"]
+    rs = claim.simulate(np.random.default_rng(0), True, scale=5.0)
+    c = rs.curves
+    late = (c.preset == "bn_gaussian") & c.batch_norm & (c.lr == bd1a.LR_HIGH) & (c.step > 60)
+    c.loc[late, "train_loss"] *= 100.0
+    _, notes = claim.measure.context(rs, claim.settings.judged)
+    split = [n for n in notes if "follows the level reached later" in n]
+    assert len(split) == 1 and split[0].count("gaussian w32 / BN at lr 0.03") == 2
+
+
 def test_bd3_no_better_member_uses_bonferroni_bounds_over_the_two_singles(planted):
     """'No better than the better single' may rest on either single: each is tested at
     α/2 (97.5% bound, p doubled), so picking the lower bound keeps the size at α."""

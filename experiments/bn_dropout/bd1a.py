@@ -155,10 +155,14 @@ class LossAreaRatio(Measure):
         df = self.cached_rows(rs)
         if df.empty:
             return {}, []
-        early, steps = [], []
+        early, steps, split = [], [], []
         for (setting, pair), g in df.groupby(["setting", "pair"], sort=False):
             head = {"setting": setting, "pair": pair}
             e = stats.mean_ci(g.early_log_ratio, clusters=g.dataset)
+            whole = stats.mean_ci(g.log_area_ratio, clusters=g.dataset)
+            if e.excludes() and whole.excludes() and e.direction() != whole.direction():
+                split.append(f"{setting}, {pair}: {e.fmt(3)} in the first "
+                             f"{EARLY_FRACTION:.0%}, {whole.fmt(3)} over the whole run")
             early.append({**head, "mean": e.mean, "ci_low": e.ci_low, "ci_high": e.ci_high,
                           "plain_share": g.plain_early_share.median(),
                           "bn_share": g.bn_early_share.median(), "datasets": e.n_datasets})
@@ -173,10 +177,15 @@ class LossAreaRatio(Measure):
             f"Steps to {TARGET_FRACTION:g} × the pair's lower best test accuracy saved by BN "
             "(plain − BN; the earlier rule, shown, not judged): median, sign test's 95% CI "
             "and p, ties (differences of 0)": pd.DataFrame(steps)}
+        notes = [] if not split else [
+            "Where the ratio over the first part of the run and over the whole run are "
+            "significant with opposite signs, the whole-run area (the judged statistic) "
+            "follows the level reached later, not the early speed: "
+            f"{'; '.join(split)}."]
         primary = df[(df.setting == label(PRIMARY)) & (df.pair == member(LR, LR))]
         if label(PRIMARY) not in judged or primary.empty:
-            return tables, []
-        return tables, _notes(primary)
+            return tables, notes
+        return tables, [*_notes(primary), *notes]
 
     def synthesize(self, tables: dict[str, Table]) -> RunSet:
         """Training-loss curves of one shape scaled per run, so that each pair's log area
@@ -246,8 +255,8 @@ def _notes(primary: pd.DataFrame) -> list[str]:
         f"How to read BD-1a's area: it weighs each evaluation by the loss still to lose, so "
         f"the first updates, where the loss is largest, weigh most: in {name} the first "
         f"{EARLY_FRACTION:.0%} of the run ({EARLY_FRACTION * last:g} of {last:g} updates) "
-        f"holds a median of {primary.plain_early_share.median():.0%} of the plain run's "
-        f"area and {primary.bn_early_share.median():.0%} of BN's. A lower loss reached "
+        f"holds a median of {primary.plain_early_share.median():.1%} of the plain run's "
+        f"area and {primary.bn_early_share.median():.1%} of BN's. A lower loss reached "
         "late (the level, not the speed) moves the ratio only through the rest: the ratio "
         f"over that first part, {early.fmt(3)}, beside the whole run's, {whole.fmt(3)}, "
         "says which carries it (the same sign: the early fall, i.e. speed; opposite "
