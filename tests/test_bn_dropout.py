@@ -177,7 +177,7 @@ def test_replicates_match_the_experiment_yaml(compose_cfg):
 
 
 @pytest.mark.parametrize(("claim_id", "obvious", "opposite"), [
-    ("BD-1a", 30, -30),  # steps saved by BN (30 × MIN_STEPS = 300; SD 118) / lost
+    ("BD-1a", 10, -10),  # log area ratio 10 × log 1.25 = 2.2 (SD 1.135) for BN / plain
     ("BD-3", 5, -10),  # BN+DO 0.05 below the +0.01 margin / 0.1 above it (× ACC_MIN)
 ])
 def test_empirical_rules_find_an_obvious_effect_and_refute_its_opposite(claim_id, obvious,
@@ -257,14 +257,55 @@ def test_bd1a_target_is_reached_by_both_runs_of_every_pair(planted):
     assert np.isfinite(a).all() and np.isfinite(b).all() and (target > 0.5).all()
 
 
-def test_bd1a_loss_target_is_the_plain_runs_final_loss_and_never_is_inf():
-    def curve(losses: list[float]) -> pd.DataFrame:
-        return pd.DataFrame({"replicate": 0, "step": [0, 5, 10], "train_loss": losses})
+def test_bd1a_area_is_the_trapezoid_up_to_the_last_step_both_reached():
+    """Trapezoids between uneven evaluations, on the steps and replicates both runs have
+    (the longer run's extra evaluation and the lone replicate are left out)."""
+    def curve(losses: list[float], steps: tuple = (0, 5, 15, 20), rep: int = 0
+              ) -> pd.DataFrame:
+        return pd.DataFrame({"replicate": rep, "step": steps[:len(losses)],
+                             "train_loss": losses})
 
-    plain, fast, never = curve([1.0, 0.5, 0.4]), curve([1.0, 0.41, 0.3]), curve([1, 1, 1.0])
-    (a, b, c), target = bd1a.steps_to_loss(plain, plain, fast, never)
-    assert target[0] == pytest.approx(bd1a.LOSS_FACTOR * 0.4)
-    assert (a[0], b[0], c[0]) == (10.0, 5.0, np.inf)
+    plain = pd.concat([curve([2.0, 1.0, 0.5]), curve([2.0, 2.0, 2.0], rep=1)])
+    bn = curve([2.0, 0.5, 0.25, 0.1])
+    a, b = bd1a.loss_areas(plain, bn)
+    assert a.index.tolist() == [0]  # replicate 1 has no BN run
+    assert (a[0], b[0]) == (7.5 + 7.5, 6.25 + 3.75)  # steps 0-5-15, not 20
+    a, b = bd1a.loss_areas(plain, bn, fraction=0.5)  # up to step 7.5: 0-5 only
+    assert (a[0], b[0]) == (7.5, 6.25)
+
+
+def test_bd1a_reads_back_what_it_synthesizes_and_shows_the_earlier_steps():
+    """Every setting's table through synthesize and the real extractor (areas from the
+    train_loss curves), setting names joined by ' / ', and the steps to the relative
+    target beside them, not judged."""
+    claim = CLAIMS["BD-1a"]
+    rng = np.random.default_rng(3)
+    tables = {name: Table(claim.rule.reads(claim), rng.normal(0, 1, (6, 3)), np.arange(6.0))
+              for name in claim.settings.judged}
+    rs = claim.measure.synthesize(tables)
+    assert " / BN at lr 0.03" in claim.settings.robustness[0]
+    for name, t in tables.items():
+        back = claim.measure.read(rs, name)
+        assert np.allclose(back.values, t.values[:, [t.levels.index(b) for b in back.levels]])
+        assert len(back.levels) == (1 if name in ("digits w128", "digits w32",
+                                                  "gaussian w32") else 2)
+    context, notes = claim.measure.context(rs, claim.settings.judged)
+    steps = next(t for title, t in context.items() if title.startswith("Steps to"))
+    assert len(steps) == 9 and (steps.ties == 6).all()  # all reach 0.88 at step 0
+    assert "tie-limited" in notes[1] and "6 of 6" in notes[1]
+
+
+def test_bd1a_names_a_pair_whose_area_follows_the_late_level_not_the_early_speed():
+    """BN faster in the first tenth (planted) but 100× higher afterwards: the whole-run
+    area says slower, and a note names the pairs where the two disagree."""
+    claim = CLAIMS["BD-1a"]
+    rs = claim.simulate(np.random.default_rng(0), True, scale=5.0)
+    c = rs.curves
+    late = (c.preset == "bn_gaussian") & c.batch_norm & (c.lr == bd1a.LR_HIGH) & (c.step > 60)
+    c.loc[late, "train_loss"] *= 100.0
+    _, notes = claim.measure.context(rs, claim.settings.judged)
+    split = [n for n in notes if "follows the level reached later" in n]
+    assert len(split) == 1 and split[0].count("gaussian w32 / BN at lr 0.03") == 2
 
 
 def test_bd3_members_are_tost_and_bonferroni_bounds_with_their_dual_p(planted):
@@ -348,7 +389,7 @@ def test_bd3_refutation_is_holm_corrected_within_its_setting_only():
 def test_bd3_and_bd1a_notes_say_what_is_not_tested(planted):
     assert bd3.BD3_UNTESTED in planted["BD-3"][1].notes
     notes = planted["BD-1a"][1].notes
-    assert len(notes) == 1 and "tie-limited" in notes[0]
+    assert len(notes) == 2 and "How to read" in notes[0] and "tie-limited" in notes[1]
 
 
 def test_bd4_passes_torch_and_fails_a_broken_implementation():
