@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 import pytest
 
@@ -109,6 +110,10 @@ def test_a_hedged_claim_is_supported_in_some_setting_after_holm_across_them():
                       _setting("b", "supported", 0.05, 0.001)])
     v = judge(_claim(quantifier="some"), "exp", strong)
     assert v.verdict == "supported" and v.decided_by.startswith("b")
+    # the setting's own correction over its members counts: raw p 0.001, Holm p 0.04
+    within = Outcome([strong.settings[0], replace(strong.settings[1], p_adjusted=0.04)])
+    v = judge(_claim(quantifier="some"), "exp", within)
+    assert v.verdict == "inconclusive" and "p 0.08" in v.settings[1].decided_by
 
 
 def test_a_small_opposite_effect_is_undecided_and_a_ci_inside_the_smallest_effect_refutes():

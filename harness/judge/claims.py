@@ -360,7 +360,8 @@ def decide_measured(claim: Claim, rs: RunSet) -> Outcome:
             settings.append(Setting(name, verdict, effect, how, level, method,
                                     parts=decision.parts or (("", decision.effect),),
                                     need=decision.need, screened=screened,
-                                    sized=decision.sized and verdict == stats.REFUTED))
+                                    sized=decision.sized and verdict == stats.REFUTED,
+                                    p_adjusted=decision.p_adjusted))
     if not any(s.setting == claim.primary for s in settings):
         return missing(f"{claim.id} needs at least {family.min_levels} {m.factor.words} "
                        f"level{'s' if family.min_levels > 1 else ''} with two or more finite "
@@ -502,12 +503,18 @@ def basis(claim: Claim, s: Setting, inside: tuple[str, stats.Effect, str] | None
 def support_after_holm(settings: list[Setting]) -> list[Setting]:
     """For a claim where support in one setting suffices ("some"): a setting's support
     counts only if its p survives Holm across the judged settings (those not supported
-    enter with p = 1), so the number of settings cannot make support likelier."""
+    enter with p = 1), so the number of settings cannot make support likelier. A setting
+    enters with its deciding member's p after its own correction over members
+    (``p_adjusted``, e.g. Holm over BS-4's batch sizes), not the member's raw p."""
     if len(settings) < 2:
         return settings
     sup = [s.verdict == stats.SUPPORTED for s in settings]
-    p = [(s.effect.p if np.isfinite(s.effect.p) else 0.0) if ok else 1.0
-         for s, ok in zip(settings, sup, strict=True)]
+
+    def own(s: Setting) -> float:
+        p = s.p_adjusted if np.isfinite(s.p_adjusted) else s.effect.p
+        return p if np.isfinite(p) else 0.0
+
+    p = [own(s) if ok else 1.0 for s, ok in zip(settings, sup, strict=True)]
     adjusted = stats.holm(p)[1]
     return [s if not ok or a < stats.ALPHA else replace(
         s, verdict=stats.INCONCLUSIVE, basis=stats.UNDECIDED,

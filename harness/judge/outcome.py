@@ -35,6 +35,7 @@ class Setting:
     parts: tuple[tuple[str, stats.Effect], ...] = ()
     need: str = "all"
     sized: bool = False  # Decision.sized: refuted by a statistic against its own margin
+    p_adjusted: float = math.nan  # Decision.p_adjusted: within the setting (NaN: = p)
     screened: bool = True  # False where a failed premise withholds "no meaningful effect"
 
     def as_json(self) -> dict[str, object]:

@@ -73,6 +73,9 @@ class Decision:
     # cost beyond its non-inferiority margin, in the guard's units): its size is already
     # meaningful, so the claim's smallest effect (another unit) is not asked of it
     sized: bool = False
+    # the deciding member's p after the setting's own multiplicity correction (Holm over
+    # its members), where that differs from the effect's own p (NaN: it does not)
+    p_adjusted: float = math.nan
 
 
 def member_row(member: str, e: stats.Effect, **extra: Any) -> dict[str, Any]:

@@ -24,6 +24,7 @@ a loss (on both sides, a tie). Two-sided, its CI the order-statistic CI of the m
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -253,7 +254,9 @@ class SomeMember(_Members):
         else:
             how = f"every member within ±{self.margin:g} (TOST); least clearly: {label[i]}"
         return Decision(verdict, effect, how, rows, ci_level, method,
-                        tuple(zip(label, effects, strict=True)), "any")
+                        tuple(zip(label, effects, strict=True)), "any",
+                        p_adjusted=fam.p_against[i] if verdict == stats.SUPPORTED
+                        else math.nan)
 
     def words(self, claim: Claim) -> str:
         claimed, other = self._side()
