@@ -170,3 +170,37 @@ def test_in3a_reads_the_measure_the_family_would():
     assert claim.measure is signal.IN3A_MEASURE and claim.rule.null == signal.TAU
     assert dict(signal.IN3A_MEASURE.inits) == dict.fromkeys(signal.ACTIVATIONS, signal.BIG)
     assert signal.IN3A_MEASURE.columns == ("grad_growth",)
+
+
+# ---- IN-3b: Xavier and plain SGD (preset deep_sgd)
+
+
+def _sgd_runs(grad_growth: float, update_growth: float) -> RunSet:
+    """Sigmoid + Xavier runs of preset deep_sgd with these slopes."""
+    slopes = _slopes("sigmoid", "xavier", 0.0, grad_growth).assign(update_growth=update_growth)
+    return signal.layer_runs(slopes, "deep_sgd", "deep_sgd")
+
+
+def test_update_slopes_read_the_hidden_matrices_at_the_last_evaluation():
+    """Matrices that never changed (float32) carry no rate, like the logits' they are
+    left out; step 0 (no change yet) is not read."""
+    rs = _sgd_runs(-0.6, -0.7)
+    cv = rs.table("convergence")
+    cv.loc[(cv.step > 0) & (cv.layer <= 5), "dist_init"] = 0.0
+    cv.loc[cv.layer == 21, "dist_init"] = 1.0
+    sl = signal.update_slopes(rs, "deep_sgd")
+    assert len(sl) == 24
+    np.testing.assert_allclose(sl.update_growth, -0.7, atol=1e-9)
+
+
+def test_in3b_reads_the_sgd_runs_not_the_adam_ones():
+    """The deep grid's sigmoid + Xavier runs (Adam) share activation, init and depth with
+    deep_sgd's: IN-3b reads deep_sgd's alone, as decays (negated growths)."""
+    adam, sgd = signal.layer_runs(_slopes("sigmoid", "xavier", 0.0, 0.3)), _sgd_runs(-0.6, -0.7)
+    tables = {t: pd.concat([adam.table(t), sgd.table(t)], ignore_index=True)
+              for t in ("final", "layer_stats")}
+    rs = RunSet.from_tables(schemes.NAME, adam.axes, tables.pop("final"), **tables,
+                            convergence=sgd.table("convergence"))
+    got = signal.IN3B_MEASURE.read(rs, "sigmoid")
+    np.testing.assert_allclose(got.values, np.tile([0.6, 0.7], (24, 1)), atol=1e-9)
+    assert CLAIMS["IN-3b"].settings.judged == ("sigmoid", "tanh")

@@ -44,7 +44,8 @@ def test_declared_sweep_of_initialization_is_the_union_of_its_grids():
     assert keys == ["preset", "model.init", "trainer.eval_start", "trainer.eval_every",
                     "model.init_std", "model.depth", "model.activation", "model.init_gain"]
     grids = [g for g, _ in pts]
-    assert len(pts) == 90 and grids.count("deep_sigmoid_gain") == 4
+    assert len(pts) == 92 and grids.count("deep_sigmoid_gain") == 4
+    assert grids.count("deep_sgd") == 2  # sigmoid and tanh, Xavier, depth 20 (IN-3b)
     assert grids.count("abid") == 3 and grids.count("abid_normal") == 2
     assert grids.count("logreg") + grids.count("logreg_normal") == 4
     assert grids.count("deep") == 4 * 3 * 4 and grids.count("deep_normal") == 4 * 3 * 2

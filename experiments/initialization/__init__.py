@@ -6,15 +6,17 @@ test accuracy after updates 1, 51, ..., 451 as its notebook evaluates). Controls
 (conf/preset/): ``logreg``, a convex model compared with scikit-learn's optimum (IN-1);
 ``moons``, a task whose Bayes boundary is not linear, so identical hidden units cannot
 solve it (IN-2a/b); ``deep``, depth × activation × init at init time and after 200
-steps (IN-3a/b, IN-4). Verdicts read the per-replicate tables the runs logged
-(final.csv, layer_stats.csv); every replicate has its own dataset (final.csv's
-``dataset`` column), and conditions are paired by replicate.
+steps of Adam (IN-3a, IN-4); ``deep_sgd``, sigmoid and tanh under Xavier at depth 20,
+at init and after 200 steps of plain SGD (IN-3b). Verdicts read the per-replicate
+tables the runs logged (final.csv, layer_stats.csv, convergence.csv); every replicate
+has its own dataset (final.csv's ``dataset`` column), and conditions are paired by
+replicate.
 
 Pilot SDs: the committed results/initialization page (12 replicates on 4 shared
 datasets), each backed out of a t-based CI over the 12 replicates as half-width / t(11) ·
-√12. Under a planted effect every member of an intersection-union family has the same
-mean, so the noisiest member decides: the SD declared is the largest member SD of the
-primary setting.
+√12 (IN-3b's: seed 0's 24 replicates of grid deep_sgd). Under a planted effect every
+member of an intersection-union family has the same mean, so the noisiest member
+decides: the SD declared is the largest member SD of the primary setting.
 """
 
 from __future__ import annotations
