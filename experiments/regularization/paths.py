@@ -288,11 +288,12 @@ RG2B_SD = 0.015
 # RG-2b's settings and their L2 paths, one λ per λ step (the members). sgd (primary): grid
 # sgd_l2, plain SGD at lr 0.1 (the largest half-decade lr below gradient descent's
 # stability limit 2/λ_max at initialization: λ_max of the unpenalized training loss's
-# Hessian ≈ 16, 13.5 to 17.7 over 16 replicates of a data seed no verdict uses) with the
-# quote's penalty λ·Σw², i.e. weight decay: every step scales every weight by 1 − 2·lr·λ,
-# so the decay alone over the run is exp(−2·lr·λ·steps); its λ run in half-decades from
-# that decay at e^−0.045 (barely felt) to e^−15 (a weight erased), as many steps as
-# abid2018's. abid2018 (robustness): Abid's Adam with λ·mean(W²) over RG-1's declared range.
+# Hessian ≈ 16, 13.5 to 17.7 over 16 replicates of a data seed no verdict uses:
+# scripts/sgd_stability_limit.py) with the quote's penalty λ·Σw², i.e. weight decay:
+# every step scales every weight by 1 − 2·lr·λ, so the decay alone over the run is
+# exp(−2·lr·λ·steps); its λ run in half-decades from that decay at e^−0.045 (barely felt)
+# to e^−15 (a weight erased), as many steps as abid2018's. abid2018 (robustness): Abid's
+# Adam with λ·mean(W²) over RG-1's declared range.
 SGD_GRID, SGD_LR, SGD_STEPS = "sgd_l2", 0.1, 750
 RG2B_L2 = {"sgd": (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1),
            "abid2018": tuple(lam for lam in PATH if 0 < lam <= TRAINS_UP_TO["l2"])}
