@@ -151,12 +151,63 @@ def test_rg1_a_significant_reversal_refutes_despite_a_downward_trend():
     assert primary.verdict == stats.REFUTED and "reversal" in primary.decided_by
 
 
-def test_rg2b_note_reports_the_runs_numbers_at_the_margin():
-    # L2 raises the share at ≈ 0 by the margin, 0.1, at every λ
-    out = CLAIMS["RG-2b"].decide(CLAIMS["RG-2b"].simulate(np.random.default_rng(0), True,
-                                                          scale=0.0))
-    assert len(out.notes) == 1 and "against the margin 0.1" in out.notes[0]
-    assert "+0.100" in out.notes[0] or "+0.09" in out.notes[0] or "+0.10" in out.notes[0]
+def test_rg2b_notes_report_each_settings_numbers_at_the_margin():
+    # L2 raises the share at ≈ 0 by the margin at every λ step, in both settings
+    claim = CLAIMS["RG-2b"]
+    out = claim.decide(claim.simulate(np.random.default_rng(0), True, scale=0.0))
+    notes = [n for n in out.notes if n.startswith("RG-2b in ")]
+    assert [n.split(":")[0] for n in notes] == ["RG-2b in sgd", "RG-2b in abid2018"]
+    assert all(f"against the margin {paths.RG2B_MARGIN:g}" in n for n in notes)
+
+
+def test_rg2b_margin_is_the_laplace_minus_gaussian_share_at_the_threshold():
+    """Declared from the threshold alone: at equal RMS, the share below 0.1 RMS of a
+    Laplace (L1's prior) minus that of a Gaussian (L2's)."""
+    from scipy import stats as sps
+
+    c = 0.1
+    laplace = sps.laplace(scale=1 / np.sqrt(2))  # unit RMS
+    gauss = sps.norm()
+    want = (laplace.cdf(c) - laplace.cdf(-c)) - (gauss.cdf(c) - gauss.cdf(-c))
+    assert paths.NEAR_ZERO == f"weight_frac_lt_{c:g}rms"
+    assert paths.RG2B_MARGIN == round(want, 3) == 0.052
+
+
+def test_rg2b_sgd_path_matches_the_experiment_yaml(compose_cfg):
+    """Grid sgd_l2 is plain SGD at the declared lr with the sum penalty, λ = 0 and one λ
+    per λ step; its decay alone over the run spans e^−0.045 … e^−15."""
+    from harness.track.results import sweep_points
+
+    _, points = sweep_points(paths.NAME)
+    sgd = [dict(o.split("=", 1) for o in over) for grid, over in points
+           if grid == paths.SGD_GRID]
+    assert sorted(float(p["reg.l2"]) for p in sgd) == [0.0, *paths.RG2B_L2["sgd"]]
+    cfg = compose_cfg(experiment="regularization", overrides=[
+        *(f"{k}={v}" for k, v in sgd[-1].items())])
+    assert cfg.preset == "sgd" and cfg.optim.name == "sgd" and cfg.optim.momentum == 0
+    assert cfg.optim.lr == paths.SGD_LR and cfg.trainer.steps == paths.SGD_STEPS
+    assert cfg.reg.reduction == "sum"
+    decay = [2 * paths.SGD_LR * lam * paths.SGD_STEPS for lam in paths.RG2B_L2["sgd"]]
+    assert decay == pytest.approx([0.045, 0.15, 0.45, 1.5, 4.5, 15])
+    assert len(paths.RG2B_L2["abid2018"]) == len(paths.RG2B_L2["sgd"])
+
+
+def test_rg2b_settings_read_only_their_own_path():
+    """The sgd setting reads preset sgd alone (not RG-3's decay-preset SGD runs, not the
+    abid2018 paths), each λ step at its own setting's λ."""
+    claim = CLAIMS["RG-2b"]
+    tables = _tables("RG-2b", 0.5)
+    synthetic = claim.measure.synthesize(tables).final
+    rg3_sgd = paths.reg_rows("rg3_sgd_penalty", "decay", 0.0, paths.RG2B_L2["sgd"][0],
+                             test_acc=np.full(16, 0.7), weight_l2=np.full(16, 4.0),
+                             **{paths.NEAR_ZERO: np.ones(16)})
+    runs = paths.runset([synthetic, rg3_sgd])
+    rows = claim.measure.rows(runs)
+    for setting, lams in paths.RG2B_L2.items():
+        mine = rows[rows.preset == setting].drop_duplicates("lam_step")
+        assert list(mine.lam) == list(lams)
+        np.testing.assert_allclose(claim.measure.read(runs, setting).values,
+                                   tables[setting].values, rtol=0, atol=1e-12)
 
 
 def test_first_layer_index_of_abids_plotted_weights():
