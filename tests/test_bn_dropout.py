@@ -276,23 +276,76 @@ def test_bd1a_area_is_the_trapezoid_up_to_the_last_step_both_reached():
 
 def test_bd1a_reads_back_what_it_synthesizes_and_shows_the_earlier_steps():
     """Every setting's table through synthesize and the real extractor (areas from the
-    train_loss curves), setting names joined by ' / ', and the steps to the relative
-    target beside them, not judged."""
+    train_loss curves, the best-lr settings' lrs selected by it), setting names joined by
+    ' / ', and the steps to the relative target beside them, not judged."""
     claim = CLAIMS["BD-1a"]
     rng = np.random.default_rng(3)
-    tables = {name: Table(claim.rule.reads(claim), rng.normal(0, 1, (6, 3)), np.arange(6.0))
+    tables = {name: Table(claim.rule.reads(claim), rng.normal(0, 1, (6, 2)), np.arange(6.0))
               for name in claim.settings.judged}
     rs = claim.measure.synthesize(tables)
-    assert " / BN at lr 0.03" in claim.settings.robustness[0]
+    assert claim.settings.robustness[0] == "digits w128 / each at its best lr"
     for name, t in tables.items():
         back = claim.measure.read(rs, name)
-        assert np.allclose(back.values, t.values[:, [t.levels.index(b) for b in back.levels]])
-        assert len(back.levels) == (1 if name in ("digits w128", "digits w32",
-                                                  "gaussian w32") else 2)
+        pair = bd1a.BEST_PAIR if bd1a.SEP in name else bd1a.SAME_PAIR
+        assert back.levels == (pair,) and np.allclose(back.values[:, 0], t.column(pair))
     context, notes = claim.measure.context(rs, claim.settings.judged)
     steps = next(t for title, t in context.items() if title.startswith("Steps to"))
-    assert len(steps) == 9 and (steps.ties == 6).all()  # all reach 0.88 at step 0
+    assert len(steps) == 6 and (steps.ties == 6).all()  # all reach 0.88 at step 0
     assert "tie-limited" in notes[1] and "6 of 6" in notes[1]
+    chosen = next(t for title, t in context.items() if title.startswith("Each method's lr"))
+    assert len(chosen) == 6 and (chosen["selected lr"] == bd1a.LR_HIGH).all()
+
+
+def _best_lr_runs() -> RunSet:
+    """digits w32 at both lrs, synthesized (lr 0.03 best for both methods), then plain at
+    lr 0.03 made e³ slower, so that plain's best is lr 0.003 and BN's stays lr 0.03."""
+    claim = CLAIMS["BD-1a"]
+    rng = np.random.default_rng(1)
+    rs = claim.measure.synthesize({name: Table(claim.rule.reads(claim),
+                                               rng.normal(0.5, 0.1, (8, 2)), np.arange(8.0))
+                                   for name in ("digits w32", "digits w32 / each at its best lr")})
+    c = rs.curves
+    c.loc[~c.batch_norm & (c.lr == bd1a.LR_HIGH), "train_loss"] *= np.exp(3.0)
+    return rs
+
+
+def test_bd1a_compares_each_method_at_its_own_best_lr_and_guards_those_runs():
+    """Plain's best lr (0.003) and BN's (0.03) differ: the best-lr setting compares plain at
+    lr 0.003 with BN at lr 0.03, the table says so, and the guard reads those two runs'
+    test accuracy (BN worse at its unselected lr fails only the same-lr setting's guard)."""
+    claim = CLAIMS["BD-1a"]
+    rs = _best_lr_runs()
+    runs = common.Runs.of(rs.curves)
+    s = ("bn_digits", 32)
+    plain, bn = bd1a.loss_areas(runs.get(s, False, lr=bd1a.LR), runs.get(s, True,
+                                                                        lr=bd1a.LR_HIGH))
+    back = claim.measure.read(rs, "digits w32 / each at its best lr")
+    assert np.allclose(back.column(bd1a.BEST_PAIR), np.log(plain) - np.log(bn))
+    context, _ = claim.measure.context(rs, claim.settings.judged)
+    chosen = next(t for title, t in context.items() if title.startswith("Each method's lr"))
+    assert chosen["selected lr"].tolist() == [bd1a.LR, bd1a.LR_HIGH]  # plain, BN
+    for lr, failing in ((bd1a.LR, "digits w32"), (bd1a.LR_HIGH, "digits w32 / each at its "
+                                                                 "best lr")):
+        rs = _best_lr_runs()
+        rs.final.loc[rs.final.batch_norm & (rs.final.lr == lr), "test_acc"] -= 0.05
+        guard = claim.gates[0]
+        assert {n: guard.check(rs, n).passed for n in ("digits w32", "digits w32 / each at "
+                                                       "its best lr")} == {
+            n: n != failing for n in ("digits w32", "digits w32 / each at its best lr")}
+
+
+def test_bd1a_best_lr_ties_go_to_the_first_lr_a_diverged_run_loses_and_ties_are_named():
+    assert bd1a.best_lr({0.003: pd.Series([1.0, np.nan]), 0.03: pd.Series([5.0, 5.0])}) == 0.03
+    assert bd1a.best_lr({0.003: pd.Series([2.0, 2.0]), 0.03: pd.Series([1.0, 3.0])}) == 0.003
+    claim = CLAIMS["BD-1a"]
+    rs = _best_lr_runs()
+    c = rs.curves
+    slow, fast = (~c.batch_norm & (c.lr == lr) for lr in (bd1a.LR_HIGH, bd1a.LR))
+    c.loc[slow, "train_loss"] = c.loc[fast, "train_loss"].to_numpy()  # plain's lrs tie
+    context, notes = claim.measure.context(rs, claim.settings.judged)
+    chosen = next(t for title, t in context.items() if title.startswith("Each method's lr"))
+    assert chosen["selected lr"].tolist() == [bd1a.LR, bd1a.LR_HIGH]
+    assert "near ties" in notes[-1] and "digits w32 / each at its best lr, plain" in notes[-1]
 
 
 def test_bd1a_names_a_pair_whose_area_follows_the_late_level_not_the_early_speed():
@@ -301,11 +354,12 @@ def test_bd1a_names_a_pair_whose_area_follows_the_late_level_not_the_early_speed
     claim = CLAIMS["BD-1a"]
     rs = claim.simulate(np.random.default_rng(0), True, scale=5.0)
     c = rs.curves
-    late = (c.preset == "bn_gaussian") & c.batch_norm & (c.lr == bd1a.LR_HIGH) & (c.step > 60)
+    late = (c.preset == "bn_gaussian") & c.batch_norm & (c.lr == bd1a.LR) & (c.step > 60)
     c.loc[late, "train_loss"] *= 100.0
     _, notes = claim.measure.context(rs, claim.settings.judged)
     split = [n for n in notes if "follows the level reached later" in n]
-    assert len(split) == 1 and split[0].count("gaussian w32 / BN at lr 0.03") == 2
+    assert len(split) == 1 and split[0].count("gaussian w32") == 1
+    assert f"gaussian w32, {bd1a.SAME_PAIR}" in split[0]
 
 
 def test_bd3_members_are_tost_and_bonferroni_bounds_with_their_dual_p(planted):
@@ -389,7 +443,9 @@ def test_bd3_refutation_is_holm_corrected_within_its_setting_only():
 def test_bd3_and_bd1a_notes_say_what_is_not_tested(planted):
     assert bd3.BD3_UNTESTED in planted["BD-3"][1].notes
     notes = planted["BD-1a"][1].notes
-    assert len(notes) == 2 and "How to read" in notes[0] and "tie-limited" in notes[1]
+    assert len(notes) == 3 and "How to read" in notes[0] and "tie-limited" in notes[1]
+    assert "same runs that are then compared" in notes[2] and "no selection was a near tie" \
+        in notes[2]
 
 
 def test_bd4_passes_torch_and_fails_a_broken_implementation():

@@ -1,7 +1,8 @@
 """BD-1a: BN speeds training convergence (the area under the training-loss curve, plain
-over BN, paired t per compared pair), without ending worse on test (non-inferiority
-guards on test accuracy). The earlier statistic, steps to a relative held-out target, is
-shown beside it, not judged."""
+over BN, paired t per setting's pair: both at the experiment's lr, and each method at its
+own best lr), without ending worse on test (a non-inferiority guard on test accuracy for
+the same pairs). The earlier statistic, steps to a relative held-out target, is shown
+beside it, not judged."""
 
 from __future__ import annotations
 
@@ -21,11 +22,15 @@ from harness.judge.measures import Factor, Measure
 from harness.judge.table import Table
 from harness.track.results import RunSet
 
-# Second setting per task: BN at 10× the lr (Ioffe & Szegedy 2015: BN's speed comes through a
-# higher lr), against the plain net at both lrs, so at its own best of the two.
+# The lrs both methods ran at. Second setting per task: each method at its own best lr of
+# these (the project's rule: methods compared at their own tuned settings where the quote is
+# about speed; Ioffe & Szegedy 2015: BN's speed comes through a higher lr), selected per
+# method by the same rule (:func:`best_lr`) on the runs that are then compared.
 LR_HIGH = 0.03
-PLAINS = {LR: (LR,), LR_HIGH: (LR, LR_HIGH)}  # BN's lr -> the plain runs' lrs it is held to
-SEP = " / "  # between a task and BN's lr in a setting's name (a comma reads as a list)
+LRS = (LR, LR_HIGH)
+SEP = " / "  # between a task and the lrs its setting compares (a comma reads as a list)
+BEST = "each at its best lr"
+BEST_PAIR = "plain at its best lr − BN at its best lr"  # the best-lr settings' one pair
 # The smallest effect: the plain net's area under the training-loss curve MIN_RATIO × BN's.
 # For a loss that decays as L0·exp(−t/τ) over a run much longer than τ, the area is L0·τ:
 # the ratio of areas is the ratio of the updates the two nets need to reach any given
@@ -38,43 +43,65 @@ EARLY_FRACTION = 0.1
 # The earlier statistic (shown, not judged): steps until the test accuracy first reaches
 # this fraction of the lower of the pair's two best (reached by both by construction).
 TARGET_FRACTION = 0.95
-# AREA_SD: pilot SD of the per-replicate log area ratio, the noisiest judged member of the
-# committed seed-0 run-all (24 replicates): digits w128, plain at lr 0.03 − BN at lr 0.03,
-# 1.135 (the plain net at lr 0.03 trains erratically); the primary's is 0.115, the other
-# members' 0.118–0.345. Calibration draws every member with one SD, so the noisiest makes
-# the calibrated power a lower bound for every setting.
+# AREA_SD: pilot SD of the per-replicate log area ratio, the noisiest pair of the committed
+# seed-0 run-all (24 replicates): digits w128, plain at lr 0.03 − BN at lr 0.03, 1.135 (the
+# plain net at lr 0.03 trains erratically), a pair a best-lr setting judges where both
+# methods select lr 0.03; the primary's is 0.115, the other pairs' 0.118–0.345.
+# Calibration draws every member with one SD, so the noisiest makes the calibrated power a
+# lower bound for every setting.
 AREA_SD = 1.135
 # The synthesized runs' schedule (conf/experiment/bn_dropout.yaml, the single grids)
 STEPS, EVAL_EVERY = 600, 5
+# The synthesized best-lr settings: lr 0.03 put this far (in mean log area) below what the
+# selection would otherwise need, for both methods, so that the real selection picks it
+# by a wide margin (any positive margin reads back the same values)
+SIM_MARGIN = 1.0
 
 
-def setting_name(task: str, bn_lr: float) -> str:
-    return task if bn_lr == LR else f"{task}{SEP}BN at lr {bn_lr:g}"
+def setting_name(task: str, best: bool = False) -> str:
+    """A task's setting at the experiment's lr (its name alone) or with each method at its
+    best lr."""
+    return f"{task}{SEP}{BEST}" if best else task
 
 
 def member(plain_lr: float, bn_lr: float) -> str:
     return f"plain at lr {plain_lr:g} − BN at lr {bn_lr:g}"
 
 
+SAME_PAIR = member(LR, LR)  # the same-lr settings' one pair
+
+
 def _wide(curve: pd.DataFrame, metric: str) -> pd.DataFrame:
     return curve.pivot(index="replicate", columns="step", values=metric)
 
 
-def loss_areas(a: pd.DataFrame, b: pd.DataFrame, fraction: float = 1.0
-               ) -> tuple[pd.Series, pd.Series]:
-    """Per replicate, the area under each of two runs' training-loss curves (trapezoids
-    between evaluations) from the first evaluation to ``fraction`` × the last step both
-    reached, on the evaluations and replicates both have: divided by that span, the run's
-    mean training loss over it. A run whose loss became non-finite (diverged) has none
-    (NaN)."""
-    wide = [_wide(c, "train_loss") for c in (a, b)]
-    reps = wide[0].index.intersection(wide[1].index)
-    at = wide[0].columns.intersection(wide[1].columns)
+def loss_areas(*runs: pd.DataFrame, fraction: float = 1.0) -> tuple[pd.Series, ...]:
+    """Per replicate, the area under each run's training-loss curve (trapezoids between
+    evaluations) from the first evaluation to ``fraction`` × the last step all reached,
+    on the evaluations and replicates all have: divided by that span, the run's mean
+    training loss over it. A run whose loss became non-finite (diverged) has none (NaN)."""
+    wide = [_wide(c, "train_loss") for c in runs]
+    reps, at = wide[0].index, wide[0].columns
+    for w in wide[1:]:
+        reps, at = reps.intersection(w.index), at.intersection(w.columns)
     at = at[at <= fraction * at.max()]
     x = at.to_numpy(float)
-    a_area, b_area = (pd.Series(np.trapezoid(w.loc[reps, at].to_numpy(float), x, axis=1),
-                                index=reps) for w in wide)
-    return a_area, b_area
+    return tuple(pd.Series(np.trapezoid(w.loc[reps, at].to_numpy(float), x, axis=1),
+                           index=reps) for w in wide)
+
+
+def best_lr(log_areas: dict[float, pd.Series]) -> float:
+    """A method's best lr: the one whose runs have the smaller mean log area over the
+    replicates (the first lr on a tie); a run without an area (diverged) counts as
+    infinitely slow, so an lr where one diverged is not the best unless both are."""
+    def mean(x: pd.Series) -> float:
+        return float(np.mean(np.where(np.isfinite(x), x, np.inf)))
+    return min(log_areas, key=lambda lr: mean(log_areas[lr]))
+
+
+def area_column(bn: bool, lr: float) -> str:
+    """The rows' column holding a best-lr setting's per-replicate log area of one run."""
+    return f"log_area_{'bn' if bn else 'plain'}_{lr:g}"
 
 
 def steps_to_relative(a: pd.DataFrame, b: pd.DataFrame
@@ -91,17 +118,33 @@ def steps_to_relative(a: pd.DataFrame, b: pd.DataFrame
     return tuple(pd.Series(x, index=reps) for x in (*first, target))
 
 
+def _pair_frame(plain: pd.DataFrame, bn: pd.DataFrame) -> pd.DataFrame:
+    """One compared pair's rows, per replicate: the judged log area ratio and what is shown
+    beside it (the first EARLY_FRACTION's ratio and area shares, the steps to the
+    relative target)."""
+    whole, early = loss_areas(plain, bn), loss_areas(plain, bn, fraction=EARLY_FRACTION)
+    st_plain, st_bn, _ = steps_to_relative(plain, bn)
+    frame = pd.DataFrame({
+        "log_area_ratio": np.log(whole[0]) - np.log(whole[1]),
+        "early_log_ratio": np.log(early[0]) - np.log(early[1]),
+        "plain_early_share": early[0] / whole[0], "bn_early_share": early[1] / whole[1],
+        "plain_steps": st_plain, "bn_steps": st_bn}).rename_axis("replicate")
+    return frame.reset_index().assign(last_step=min(plain.step.max(), bn.step.max()))
+
+
 # The area of the loss, not of its log: a mean log loss weighs each evaluation alike, so
 # the many late ones, where both losses sit orders of magnitude below their start (and
 # float32 may reach 0), would make it the level reached rather than the speed.
 @dataclass(frozen=True)
 class LossAreaRatio(Measure):
-    """Per replicate and compared pair (the factor's levels, :func:`member`): log(plain's
-    area under the training-loss curve / BN's), from the curves of every grid; a setting
-    is a task and BN's lr (:func:`setting_name`), holding only its own pairs
-    (:data:`PLAINS`). Its rows also carry what is shown beside it, not judged: the ratio
-    over the first EARLY_FRACTION of the run, each run's share of its area there, and
-    the steps to the relative target saved."""
+    """Per replicate and compared pair (the factor's levels): log(plain's area under the
+    training-loss curve / BN's), from the curves of every grid. A setting is a task at
+    the experiment's lr (:data:`SAME_PAIR`) or with each method at its best lr
+    (:data:`BEST_PAIR`, :func:`best_lr`; its rows carry the selected lrs, ``plain_lr``
+    and ``bn_lr``, and the four runs' log areas the selection read). Its rows also carry
+    what is shown beside it, not judged: the ratio over the first EARLY_FRACTION of the
+    run, each run's share of its area there, and the steps to the relative target
+    saved."""
 
     grid: str | tuple[str, ...] | None = None
     by: str = "setting"
@@ -111,28 +154,22 @@ class LossAreaRatio(Measure):
         frames = []
         for s in final.settings():
             dataset = final.get(s, False).set_index("replicate").dataset
-            for bn_lr, plain_lrs in PLAINS.items():
-                runs = {(bn, lr): curves.get(s, bn, lr=lr) for bn, lr in
-                        [(True, bn_lr), *((False, lr) for lr in plain_lrs)]}
-                if any(c is None or final.get(s, bn, lr=lr) is None
-                       for (bn, lr), c in runs.items()):
-                    continue
-                bn = runs[True, bn_lr]
-                for lr in plain_lrs:
-                    plain = runs[False, lr]
-                    whole, early = loss_areas(plain, bn), loss_areas(plain, bn, EARLY_FRACTION)
-                    st_plain, st_bn, _ = steps_to_relative(plain, bn)
-                    frame = pd.DataFrame({
-                        "log_area_ratio": np.log(whole[0]) - np.log(whole[1]),
-                        "early_log_ratio": np.log(early[0]) - np.log(early[1]),
-                        "plain_early_share": early[0] / whole[0],
-                        "bn_early_share": early[1] / whole[1],
-                        "plain_steps": st_plain, "bn_steps": st_bn}).rename_axis("replicate")
-                    frame = frame.reset_index()
-                    frames.append(frame.assign(
-                        setting=setting_name(label(s), bn_lr), pair=member(lr, bn_lr),
-                        dataset=frame.replicate.map(dataset),
-                        last_step=min(plain.step.max(), bn.step.max())))
+            runs = {(bn, lr): curves.get(s, bn, lr=lr) for bn in (False, True) for lr in LRS
+                    if final.get(s, bn, lr=lr) is not None}
+            runs = {k: c for k, c in runs.items() if c is not None}
+            pairs = []
+            if {(False, LR), (True, LR)} <= set(runs):
+                pairs.append(_pair_frame(runs[False, LR], runs[True, LR]).assign(
+                    setting=setting_name(label(s)), pair=SAME_PAIR, plain_lr=LR, bn_lr=LR))
+            if len(runs) == 2 * len(LRS):  # every method at every lr: select, then compare
+                logs = dict(zip(runs, map(np.log, loss_areas(*runs.values())), strict=True))
+                pick = {bn: best_lr({lr: logs[bn, lr] for lr in LRS}) for bn in (False, True)}
+                frame = _pair_frame(runs[False, pick[False]], runs[True, pick[True]])
+                pairs.append(frame.assign(
+                    setting=setting_name(label(s), best=True), pair=BEST_PAIR,
+                    plain_lr=pick[False], bn_lr=pick[True],
+                    **{area_column(*k): frame.replicate.map(v) for k, v in logs.items()}))
+            frames += [f.assign(dataset=f.replicate.map(dataset)) for f in pairs]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
     def value_column(self) -> str:
@@ -144,14 +181,19 @@ class LossAreaRatio(Measure):
                 "trapezoids between evaluations) up to the last step both reached, i.e. "
                 "the run's mean training loss over training (a diverged run has none; "
                 f"log {MIN_RATIO:g} = {math.log(MIN_RATIO):.3g}: plain's area {MIN_RATIO:g}× "
-                f"BN's); a setting at lr {LR:g} holds its one pair, a '{SEP}BN at lr "
-                f"{LR_HIGH:g}' setting its two (BN's speed usually comes through a higher "
-                "lr, so BN there is held to plain at either lr)")
+                f"BN's); a setting named by its task holds the pair at lr {LR:g}, a "
+                f"'{SEP}{BEST}' setting the pair of each method at its own best lr (methods "
+                "compared at their own tuned settings, as a claim about speed needs): per "
+                f"method, the lr of {', '.join(f'{lr:g}' for lr in LRS)} with the smaller "
+                "mean log area over the replicates, selected on the same runs that are "
+                "then compared and by the same rule for both (a diverged run counts as "
+                "infinitely slow)")
 
     def context(self, rs: RunSet, judged: tuple[str, ...]) -> tuple[dict, list[str]]:
-        """Beside the verdict: the first EARLY_FRACTION's ratio and area shares (how to read
-        the area) and the earlier steps-to-target statistic, per setting and pair; notes
-        with the primary's numbers."""
+        """Beside the verdict: the best-lr settings' selection (each method's mean log area
+        at each lr, the selected lr), the first EARLY_FRACTION's ratio and area shares (how
+        to read the area) and the earlier steps-to-target statistic, per setting and pair;
+        notes with the primary's numbers and on the selection."""
         df = self.cached_rows(rs)
         if df.empty:
             return {}, []
@@ -170,37 +212,51 @@ class LossAreaRatio(Measure):
             steps.append({**head, "median": e.mean, "ci_low": e.ci_low, "ci_high": e.ci_high,
                           "p": e.p, "ties": int((g.plain_steps == g.bn_steps).sum()),
                           "replicates": len(g)})
+        selection, selection_notes = _selection(df[df.pair == BEST_PAIR])
         tables = {
+            **selection,
             f"How to read the area (shown, not judged): log(plain's area / BN's) over the "
             f"first {EARLY_FRACTION:.0%} of the run (mean, 95% CI over datasets) and the share "
             "of each run's whole area that lies there (median)": pd.DataFrame(early),
             f"Steps to {TARGET_FRACTION:g} × the pair's lower best test accuracy saved by BN "
             "(plain − BN; the earlier rule, shown, not judged): median, sign test's 95% CI "
             "and p, ties (differences of 0)": pd.DataFrame(steps)}
-        notes = [] if not split else [
+        notes = [*selection_notes, *([] if not split else [
             "Where the ratio over the first part of the run and over the whole run are "
             "significant with opposite signs, the whole-run area (the judged statistic) "
             "follows the level reached later, not the early speed: "
-            f"{'; '.join(split)}."]
-        primary = df[(df.setting == label(PRIMARY)) & (df.pair == member(LR, LR))]
+            f"{'; '.join(split)}."])]
+        primary = df[(df.setting == label(PRIMARY)) & (df.pair == SAME_PAIR)]
         if label(PRIMARY) not in judged or primary.empty:
             return tables, notes
         return tables, [*_notes(primary), *notes]
 
     def synthesize(self, tables: dict[str, Table]) -> RunSet:
-        """Training-loss curves of one shape scaled per run, so that each pair's log area
-        ratio is the table's (each pair reads back its own value): a task's runs chain
-        from plain at LR. Test accuracy 0.88 at every evaluation and in final.csv (every
-        run alike: the guards see no difference, the relative target is reached at once)."""
-        level, clusters = {}, {}  # (task, bn, lr) -> log of the curve's scale per replicate
+        """Training-loss curves of one shape scaled per run, so that each setting's log area
+        ratio is the table's (each setting reads back its own value). A task's runs chain
+        from plain at LR: BN at LR from the same-lr setting's column; plain and BN at
+        LR_HIGH from the best-lr setting's, placed SIM_MARGIN below what the real
+        selection (:func:`best_lr`) needs to pick LR_HIGH for both methods, so that it
+        does, and the best-lr pair is not the same-lr pair (whose column is drawn apart).
+        The selection's own noise (picking the smaller of two noisy means) is thus not
+        drawn: calibration checks the test of the selected pair. Test accuracy 0.88 at
+        every evaluation and in final.csv (every run alike: the guard sees no difference,
+        the relative target is reached at once)."""
+        level, clusters, best = {}, {}, {}  # (task, bn, lr) -> log of the curve's scale
         for name, t in tables.items():
-            task, _, fast = name.partition(SEP)
-            s, bn_lr = SETTING_OF[task], LR_HIGH if fast else LR
+            task, _, is_best = name.partition(SEP)
+            s = SETTING_OF[task]
             clusters[s] = t.clusters
             base = level.setdefault((s, False, LR), np.zeros(len(t.clusters)))
-            bn = level[s, True, bn_lr] = base - t.column(member(LR, bn_lr))
-            for lr in PLAINS[bn_lr][1:]:
-                level[s, False, lr] = bn + t.column(member(lr, bn_lr))
+            if is_best:
+                best[s] = t.column(BEST_PAIR)
+            else:
+                level[s, True, LR] = base - t.column(SAME_PAIR)
+        for s, v in best.items():  # BN at LR_HIGH = plain's − v, below BN at LR's mean
+            bn = level.setdefault((s, True, LR), level[s, False, LR])
+            high = level[s, False, LR_HIGH] = np.full(v.size, -SIM_MARGIN + min(
+                0.0, float(np.mean(bn + v))))
+            level[s, True, LR_HIGH] = high - v
         evals = np.arange(0.0, STEPS + EVAL_EVERY, EVAL_EVERY)
         shape = 2.3 * np.exp(-evals / 50.0)  # any shape reads back the same ratios
         final, curves = [], []
@@ -220,27 +276,68 @@ class LossAreaRatio(Measure):
     def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
         tasks = {SETTING_OF[n.partition(SEP)[0]] for n in settings}
         return {"preset": sorted({t[0] for t in tasks}), "model.width": sorted(
-            {t[1] for t in tasks}), "model.batch_norm": [False, True], "optim.lr": [*PLAINS],
+            {t[1] for t in tasks}), "model.batch_norm": [False, True], "optim.lr": list(LRS),
             "model.dropout": [0.0], "model.bn_after_activation": [False]}
+
+
+def _selection(best: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """The best-lr settings' selection as a table (per setting and method: the mean log
+    area at each lr, the later lr's difference from the first with its 95% CI, the lr
+    selected) and a note that says it is made on the same runs, naming the selections
+    whose two lrs do not differ significantly (where picking the smaller of two noisy
+    means may favour one method by chance)."""
+    if best.empty:
+        return {}, []
+    rows, close = [], []
+    for setting, g in best.groupby("setting", sort=False):
+        for bn, method in ((False, "plain"), (True, "BN")):
+            lo, hi = (g[area_column(bn, lr)] for lr in LRS)
+            d = stats.mean_ci(hi - lo, clusters=g.dataset)
+            picked = float(g[f"{'bn' if bn else 'plain'}_lr"].iloc[0])
+            rows.append({"setting": setting, "model": method,
+                         f"lr {LRS[0]:g}": lo.mean(), f"lr {LRS[1]:g}": hi.mean(),
+                         "difference": d.mean, "ci_low": d.ci_low, "ci_high": d.ci_high,
+                         "selected lr": picked})
+            if not d.excludes():
+                close.append(f"{setting}, {method}: {d.fmt(3)}")
+    title = (f"Each method's lr in the '{SEP}{BEST}' settings: mean log area under the "
+             f"training-loss curve over the replicates at lr {LRS[0]:g} and {LRS[1]:g}, their "
+             f"difference ({LRS[1]:g} − {LRS[0]:g}, mean, 95% CI over datasets) and the lr "
+             "selected (the smaller mean)")
+    how = ("no selection was a near tie: every method's two lrs differ significantly "
+           "(the CIs above exclude 0)" if not close else
+           "near ties, where the selection may favour a method by chance: "
+           + "; ".join(close))
+    return {title: pd.DataFrame(rows)}, [
+        f"The '{SEP}{BEST}' settings select each method's lr on the same runs that are "
+        "then compared, by the same rule for both (the smaller mean log area), so that "
+        "neither is held at an lr that is not its best; picking the smaller of two noisy "
+        "means lowers a method's area where its two lrs nearly tie, which calibration "
+        f"does not draw (its simulator puts one lr far ahead); here {how}."]
 
 
 @dataclass(frozen=True)
 class PairAccuracy(TaskFinal):
-    """Held-out accuracy of BN and the plain net in BD-1a's settings: at one lr (the setting
-    named by it), or, ``cross``, BN at LR_HIGH against plain at LR (the 'BN at lr 0.03'
-    setting), so that a guard on it compares the pairs the areas compare."""
+    """Held-out accuracy of BN and the plain net in BD-1a's settings, so that the guard
+    compares the runs the areas compare: at LR in a task's setting, and in its best-lr
+    setting each method at the lr ``areas`` selected for it."""
 
-    cross: bool = False
+    areas: LossAreaRatio | None = None  # the selection's source (None: the same-lr pairs only)
 
     def rows(self, rs: RunSet) -> pd.DataFrame:
         fin = super().rows(rs)
         if fin.empty:
             return fin
-        bn, lr = (fin.batch_norm == "BN").to_numpy(), fin.lr.to_numpy(float)
-        if self.cross:
-            fin, lr = fin[np.where(bn, lr == LR_HIGH, lr == LR)], LR_HIGH
-        return fin.assign(setting=[setting_name(t, x) for t, x in
-                                   zip(fin.setting, np.broadcast_to(lr, len(fin)), strict=True)])
+        lr, bn = fin.lr.to_numpy(float), (fin.batch_norm == "BN").to_numpy()
+        frames = [fin[lr == LR]]
+        picks = pd.DataFrame() if self.areas is None else self.areas.cached_rows(rs)
+        if not picks.empty:
+            picks = picks[picks.pair == BEST_PAIR].drop_duplicates("setting")
+        for p in picks.itertuples():
+            keep = (fin.setting == p.setting.partition(SEP)[0]) & (
+                lr == np.where(bn, p.bn_lr, p.plain_lr))
+            frames.append(fin[keep].assign(setting=p.setting))
+        return pd.concat(frames, ignore_index=True)
 
 
 def _notes(primary: pd.DataFrame) -> list[str]:
@@ -272,27 +369,26 @@ def _notes(primary: pd.DataFrame) -> list[str]:
         "where the quote speaks of training (加速训练收敛)."]
 
 
-MODEL = Factor("model.batch_norm", ("plain", "BN"), "model")
-NAMES = tuple(setting_name(task, lr) for task in SETTING_OF for lr in PLAINS)
+AREAS = LossAreaRatio(
+    Factor("pair", (SAME_PAIR, BEST_PAIR), "compared pair"),
+    "log ratio of the areas under the training-loss curves, plain over BN")
+NAMES = tuple(setting_name(task, best) for task in SETTING_OF for best in (False, True))
 CLAIM = Claim(
     "BD-1a", "004", "BN…主要作用是加速训练收敛,防止过拟合",
     "BN (normalizing each batch by its mean and variance) speeds training "
     "convergence: the plain net's area under the training-loss curve (its mean training "
     f"loss over training) is at least {MIN_RATIO:g}× BN's, without BN ending worse on "
     "test.",
-    measure=LossAreaRatio(
-        Factor("pair", tuple(member(p, b) for b, ps in PLAINS.items() for p in ps),
-               "compared pair"),
-        "log ratio of the areas under the training-loss curves, plain over BN"),
+    measure=AREAS,
     # the primary holds only the same-lr pair: its least-favourable null puts that at 0
-    rule=EveryMember("positive", null_among=(member(LR, LR),)),
+    rule=EveryMember("positive", null_among=(SAME_PAIR,)),
     quantifier="all", settings=Settings(NAMES[0], NAMES[1:]),
-    gates=tuple(NonInferior(PairAccuracy(
-        factor=MODEL, names=(("plain", False), ("BN", True)), cross=cross, where={
-            "model.dropout": 0.0, "model.bn_after_activation": False},
-        label=f"held-out test accuracy ({words})"), "plain", ACC_MIN)
-        for cross, words in ((False, "BN and plain at the same lr"),
-                             (True, f"BN at lr {LR_HIGH:g}, plain at lr {LR:g}"))),
+    gates=(NonInferior(PairAccuracy(
+        factor=Factor("model.batch_norm", ("plain", "BN"), "model"),
+        names=(("plain", False), ("BN", True)), areas=AREAS,
+        where={"model.dropout": 0.0, "model.bn_after_activation": False},
+        label=f"held-out test accuracy (BN and plain at lr {LR:g}, or each at the lr "
+              f"selected for it in a '{SEP}{BEST}' setting)"), "plain", ACC_MIN),),
     min_effect=math.log(MIN_RATIO), pilot_sd=AREA_SD, replicates=REPLICATES, parent="BD-1",
     revision="Changed after the seed-0 run (1b6894c), with its data in view (5d7398e): BD-1 "
              "(speed and gap as two members) was split into BD-1a and BD-1b; the preset's "
@@ -327,4 +423,22 @@ CLAIM = Claim(
              "supported only in digits w32, BN at lr 0.03); seed 1 refuted (digits w32: "
              "−15 [−35, −5], an opposite effect; digits w128 no meaningful effect, −2.5 "
              "[−5, 5]); seed 17 inconclusive (digits w128: −5 [−10, 5]; supported in "
-             "gaussian w32 and gaussian w32, BN at lr 0.03).")
+             "gaussian w32 and gaussian w32, BN at lr 0.03). "
+             "Changed again after the seed-0, 1 and 17 runs under the area rule, with their "
+             "data in view (review finding): the settings 'task / BN at lr 0.03' (BN at lr "
+             "0.03 held to plain at lr 0.003 and to plain at lr 0.03, both members needed) "
+             f"were replaced by 'task{SEP}{BEST}': per task, each method at the lr of "
+             "0.003 and 0.03 with the smaller mean log area over the replicates, selected "
+             "on the same runs by the same rule for both, and one member, plain at its best "
+             "lr − BN at its best lr; the test-accuracy guard compares the same selected "
+             "runs there (was: BN at lr 0.03 against plain at lr 0.003, beside the same-lr "
+             "guard). The same-lr settings are unchanged. Why: the project's rule that "
+             "methods are compared at their own tuned settings, with an equal budget, where "
+             "a quote is about speed; the old setting held BN at lr 0.03, which is not BN's "
+             "best on digits w128 (seed 0: BN's mean log area 3.49 at lr 0.03, 2.81 at lr "
+             "0.003), against plain at its best, so its counterexample compared BN untuned "
+             "with plain tuned. The earlier rule gave refuted under all three seeds through "
+             "'digits w128 / BN at lr 0.03', plain at lr 0.003 − BN at lr 0.03: seed 0 "
+             "−0.855 [−0.982, −0.728], seed 1 −0.927 [−1.03, −0.828], seed 17 −0.958 "
+             "[−1.05, −0.868] (also refuted in 'gaussian w32 / BN at lr 0.03' under seeds 0 "
+             "and 1, −0.298 and −0.295).")
