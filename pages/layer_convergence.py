@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from experiments.layer_convergence.common import DEPTHS, grad_ratio, variant_of
+from experiments.layer_convergence.common import DEPTHS, OPTIMIZER, grad_ratio, variant_of
 from experiments.layer_convergence.lc1 import CKA, LC1, SETTLE, lc1_settling, with_to_go
 from experiments.layer_convergence.lc3 import REMEDIES
 from harness.core import stats
@@ -81,7 +81,9 @@ def _fig_settling(rs: RunSet, out: Path) -> None:
 
 def _fig_ratio(rs: RunSet, out: Path) -> None:
     gr = grad_ratio(rs)
+    gr = gr[gr.optimizer == "adam"]  # LC-2's plain-SGD nets are in its own tables
     fin = rs.sel(preset="variants")
+    fin = fin[fin[OPTIMIZER] == "adam"]
     fin = fin.assign(variant=variant_of(fin))
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     variants = {"plain sigmoid": ("sigmoid", "plain"), **REMEDIES}
@@ -100,7 +102,7 @@ def _fig_ratio(rs: RunSet, out: Path) -> None:
         ax.set_xticks(DEPTHS)
         ax.set_xlabel("hidden layers")
         ax.legend(fontsize=8)
-    fig.suptitle("Mean and 95% CI over replicates; dots: each replicate", fontsize=10)
+    fig.suptitle("Adam; mean and 95% CI over replicates; dots: each replicate", fontsize=10)
     plots.save(fig, out / "gradient_ratio.png")
 
 

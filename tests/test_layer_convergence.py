@@ -7,10 +7,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from conftest import NoNoise
+from omegaconf import OmegaConf
 
 import experiments.layer_convergence as layer_convergence
 from experiments.layer_convergence import common, lc1, lc2, lc3
 from harness.judge.table import Table
+from harness.track.results import CONF_DIR
 
 CLAIMS = {c.id: c for c in layer_convergence.EXPERIMENT.claims}
 
@@ -100,14 +102,41 @@ def test_an_over_correction_counts_as_imbalance():
     """A remedy that turns plain sigmoid's −0.3 into +0.5 (the first layer's gradient
     now 3× the last's) has made the imbalance worse, not removed the vanishing; one that
     lands on +0.1 has reduced it."""
-    base = {("sigmoid", "plain"): np.full((2, len(common.DEPTHS)), -0.3)}
-    ratios = {**base, **{key: np.full((2, len(common.DEPTHS)), 0.1) for key in
+    base = {("sigmoid", "plain", "adam"): np.full((2, len(common.DEPTHS)), -0.3)}
+    ratios = {**base, **{(*key, "adam"): np.full((2, len(common.DEPTHS)), 0.1) for key in
                          lc3.REMEDIES.values()}}
-    ratios[lc3.REMEDIES["batch norm"]] = np.full((2, len(common.DEPTHS)), 0.5)
+    ratios["sigmoid", "bn", "adam"] = np.full((2, len(common.DEPTHS)), 0.5)
     rows = lc3.ImbalanceRemoved().rows(common.variant_runs(ratios, np.arange(2)))
     removed = rows.groupby("remedy").removed.mean()
     np.testing.assert_allclose(removed["batch norm"], -0.2)
     np.testing.assert_allclose(removed[["relu", "residual"]], 0.2)
+
+
+def test_batch_norm_is_read_in_train_mode_unless_asked_for_eval_mode():
+    """grad_ratio reads batch norm's train-mode column (batch statistics) and, with
+    bn_train=False, its eval-mode one; a net without batch norm reads grad_out_norm in
+    both; plain sigmoid under SGD never stands in for LC-3's Adam reference."""
+    ratios = {("sigmoid", "plain", "adam"): np.full((2, len(common.DEPTHS)), -0.3),
+              ("sigmoid", "plain", "sgd"): np.full((2, len(common.DEPTHS)), -2.0),
+              ("sigmoid", "bn", "adam"): np.full((2, len(common.DEPTHS)), 0.5)}
+    rs = common.variant_runs(ratios, np.arange(2))
+    ls = rs.table("layer_stats")
+    ls.loc[ls.batch_norm & (ls.layer == 1), "grad_out_norm"] = 10.0 ** 0.2  # eval mode
+    train, evaluated = (common.grad_ratio(rs, bn_train=b) for b in (True, False))
+    np.testing.assert_allclose(common.per_depth(train, "sigmoid", "bn").to_numpy(), 0.5)
+    np.testing.assert_allclose(common.per_depth(evaluated, "sigmoid", "bn").to_numpy(), 0.2)
+    for gr in (train, evaluated):
+        np.testing.assert_allclose(common.per_depth(gr, "sigmoid", "plain").to_numpy(), -0.3)
+    rows = lc3.ImbalanceRemoved().rows(rs)
+    np.testing.assert_allclose(rows[rows.remedy == "batch norm"].base, -0.3)
+
+
+def test_bn_grid_alone_asks_for_the_train_mode_probe():
+    """Only grid bn's runs change (a run is found by its config's hash)."""
+    grids = OmegaConf.load(CONF_DIR / "experiment" / "layer_convergence.yaml").hydra.sweeper.grids
+    for name, axes in grids.items():
+        asks = "layer_stats_bn_train" in str(axes.get("trainer.probes", ""))
+        assert asks == (name == "bn"), name
 
 
 def test_balance_table_reads_the_margin_as_tost():
@@ -145,32 +174,52 @@ def test_variant_accuracy_is_read_back_for_plain_sigmoid_only():
 
 # ---------------------------------------------------------------- LC-2: gradient ratio
 
-def test_gradient_ratio_reads_back_the_basis_and_derives_the_rest():
-    """The depth-3 ratio and the changes come back exactly; the depth-5 and depth-9
-    ratios are their sums."""
+def test_layer_speed_reads_back_the_basis_and_derives_the_rest():
+    """Per setting (optimizer), the depth-3 gradient ratio, the changes and the relative
+    updates come back exactly; the depth-5 and depth-9 ratios are their sums."""
     measure = CLAIMS["LC-2"].measure
-    drawn = _table(lc2.RATIO_MEMBERS.levels, np.random.default_rng(3), -0.3, 0.5)
-    back = measure.read(measure.synthesize({common.BASE: drawn}), common.BASE)
-    assert back.levels == drawn.levels
-    for m in lc2.RATIO_BASIS:
-        np.testing.assert_allclose(back.column(m), drawn.column(m), atol=1e-9)
-    np.testing.assert_allclose(back.column("depth 9"), drawn.column("depth 3")
-                               + drawn.column("depth 3 → 5") + drawn.column("depth 5 → 9"),
-                               atol=1e-9)
+    rng = np.random.default_rng(3)
+    drawn = {s: _table(lc2.RATIO_MEMBERS.levels, rng, -0.3, 0.5) for s in lc2.OPTIMIZER_OF}
+    rs = measure.synthesize(drawn)
+    assert measure.settings_in(rs) == [lc2.SGD, lc2.ADAM]
+    for setting, table in drawn.items():
+        back = measure.read(rs, setting)
+        assert back.levels == table.levels
+        for m in lc2.RATIO_BASIS:
+            np.testing.assert_allclose(back.column(m), table.column(m), atol=1e-9)
+        np.testing.assert_allclose(back.column("depth 9"), table.column("depth 3")
+                                   + table.column("depth 3 → 5")
+                                   + table.column("depth 5 → 9"), atol=1e-9)
 
 
 def test_lc2_null_puts_one_basis_member_at_zero_and_every_other_holds():
     """The least-favourable null draws only members that can sit at 0 while every other
-    holds (the depth-5 and depth-9 ratios cannot), read back on a noise-free draw; seeds
-    0, 1 and 11 draw each basis member once."""
+    holds (the depth-5 and depth-9 gradient ratios cannot), read back on a noise-free
+    draw of the primary (plain SGD); over the seeds every basis member is drawn."""
     claim = CLAIMS["LC-2"]
+    assert claim.primary == lc2.SGD and claim.settings.robustness == (lc2.ADAM,)
     chosen = set()
-    for seed in (0, 1, 11):
+    for seed in range(40):
         rs = claim.simulate(NoNoise(seed), False)
-        values = claim.measure.read(rs, common.BASE).values.mean(0)
+        values = claim.measure.read(rs, lc2.SGD).values.mean(0)
         at = {m for m, v in zip(lc2.RATIO_MEMBERS.levels, values, strict=True)
               if abs(v) < 1e-9}
         assert len(at) == 1 and (np.delete(values, [lc2.RATIO_MEMBERS.levels.index(
             *at)]) < -1e-6).all(), values
         chosen |= at
     assert chosen == set(lc2.RATIO_BASIS)
+
+
+def test_sgd_grid_is_the_plain_grid_but_for_the_optimizer(compose_cfg):
+    """plain_sgd trains plain sigmoid's nets, data and budget under SGD without momentum."""
+    point = ["experiment=layer_convergence", "preset=variants", "model.depth=5"]
+    adam, sgd = (compose_cfg([*point, *extra]) for extra in (
+        [], ["optim.name=sgd", "optim.lr=0.2", "optim.momentum=0.0"]))
+    assert (sgd.optim.name, sgd.optim.momentum) == ("sgd", 0.0)
+    assert adam.optim.name == "adam"
+    for key in ("data", "model", "trainer"):
+        assert adam[key] == sgd[key]
+    grids = OmegaConf.load(CONF_DIR / "experiment" / "layer_convergence.yaml").hydra.sweeper.grids
+    assert dict(grids.plain_sgd) == {"preset": "variants", "model.depth": "3,5,9",
+                                     "optim.name": "sgd", "optim.lr": 0.2,
+                                     "optim.momentum": 0.0}

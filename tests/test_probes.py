@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 import torch
 
@@ -59,11 +60,30 @@ def test_layer_probe_does_not_change_training(compose_cfg):
         assert torch.equal(a, b)
 
 
+def test_bn_train_mode_column_keeps_the_eval_columns_and_training(compose_cfg):
+    """layer_stats_bn_train: the eval-mode columns and the trained weights are those of
+    layer_stats; without batch norm the train-mode column is the eval-mode one, with it
+    the batch's own statistics change it."""
+    base = ["trainer.steps=20", "model.widths=[8,8,8]"]
+    for bn in (False, True):
+        eval_only, both = (_run(compose_cfg, *base, f"model.batch_norm={bn}",
+                                f"trainer.probes=[{name}]")
+                           for name in ("layer_stats", "layer_stats_bn_train"))
+        for a, b in zip(eval_only.model.weights, both.model.weights, strict=True):
+            assert torch.equal(a, b)
+        plain, table = eval_only.tables["layer_stats"], both.tables["layer_stats"]
+        assert "grad_out_norm_train" not in plain
+        pd.testing.assert_frame_equal(table[plain.columns], plain)
+        same = table.grad_out_norm_train.to_numpy() == pytest.approx(
+            table.grad_out_norm.to_numpy(), rel=1e-9)
+        assert same != bn
+
+
 def test_unknown_probe_is_a_config_error(compose_cfg):
     from harness.train.schema import ConfigError, validate
 
     allowed = (r"\['batch_norm', 'convergence', 'dropout', 'first_layer', 'layer_stats', "
-               r"'params', 'symmetry', 'weights'\]")
+               r"'layer_stats_bn_train', 'params', 'symmetry', 'weights'\]")
     with pytest.raises(ConfigError, match=r"trainer.probes.*" + allowed):
         validate(compose_cfg(["trainer.probes=[gradz]"]))
 

@@ -8,7 +8,8 @@ with its final one (Kornblith et al. 2019; Raghu et al. 2017 found representatio
 converge bottom-up); grid ``abid_relu`` repeats it with ReLU. Variants (preset
 ``variants``): depth {3, 5, 9} × {plain sigmoid, ReLU, sigmoid + batch norm, sigmoid +
 residual blocks}, read through the gradient with respect to the first and the last
-hidden layer's output (the residual stream in a residual net).
+hidden layer's output (the residual stream in a residual net); plain sigmoid also under
+plain SGD (grid ``plain_sgd``), where that gradient is the learning speed (LC-2).
 Every replicate has its own dataset (final.csv's ``dataset`` column); conditions are
 paired by replicate.
 """

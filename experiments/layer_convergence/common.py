@@ -19,6 +19,10 @@ REPLICATES = 24  # = trainer.replicates in conf/experiment/layer_convergence.yam
 DEPTHS = (3, 5, 9)
 DEPTH = Factor("model.depth", DEPTHS, "depth")  # hidden layers
 BASE = "sigmoid plain"  # LC-2, LC-4 and LC-3's reference
+# optim.name's run column (a RunSet names a column by its key's last part): "adam" in
+# every grid but LC-2's plain_sgd
+OPTIMIZER = "name"
+VARIANT_AXES = ["preset", "activation", "depth", "batch_norm", "residual", OPTIMIZER]
 
 
 def variant_of(frame: pd.DataFrame) -> pd.Series:
@@ -27,47 +31,70 @@ def variant_of(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(np.select([bn, res], ["bn", "residual"], "plain"), index=frame.index)
 
 
-def grad_ratio(rs: RunSet) -> pd.DataFrame:
+def grad_ratio(rs: RunSet, bn_train: bool = True) -> pd.DataFrame:
     """Per variant run and replicate: ``log_ratio`` = mean over evaluations of log10 (RMS
     per entry of the loss gradient with respect to the first / the last hidden layer's
     output); < 0 = vanishing. Both ends are post-activation outputs (after BN's activation;
     the residual stream in a residual net), so neither carries a σ' the other lacks, and
-    both are (batch, 50), so the ratio of ``grad_out_norm`` is the ratio of RMS per entry."""
+    both are (batch, 50), so the ratio of ``grad_out_norm`` is the ratio of RMS per entry.
+    Batch norm is read with the probe's batch norm in train mode (``grad_out_norm_train``,
+    the batch's own statistics), the mode the gradients that train the net are computed
+    in; ``bn_train=False`` reads it in eval mode (running statistics), as LC-3 did before
+    its third revision. The other variants have no batch norm, so both modes agree."""
     ls = rs.sel("layer_stats", preset="variants")
-    keys = ["variant", "activation", "depth", "replicate"]
+    keys = ["optimizer", "variant", "activation", "depth", "replicate"]
     if ls.empty or "grad_out_norm" not in ls:
         return pd.DataFrame(columns=[*keys, "log_ratio"])
-    ls = ls.assign(variant=variant_of(ls))
-    first, final = (ls[at].set_index([*keys, "step"]).grad_out_norm
+    ls = ls.assign(variant=variant_of(ls), optimizer=ls[OPTIMIZER])
+    norm = ls.grad_out_norm
+    if bn_train:
+        norm = norm.where(ls.variant != "bn", ls.get("grad_out_norm_train", np.nan))
+    ls = ls.assign(norm=norm.astype(float))
+    first, final = (ls[at].set_index([*keys, "step"]).norm
                     for at in (ls.layer == 1, ls.layer == ls.depth))  # the last hidden output
     lr = np.log10(first.clip(lower=1e-300) / final.clip(lower=1e-300))
     return lr.groupby(keys).mean().rename("log_ratio").reset_index()
 
 
-def per_depth(gr: pd.DataFrame, activation: str, variant: str) -> pd.DataFrame:
+def per_depth(gr: pd.DataFrame, activation: str, variant: str, optimizer: str = "adam"
+              ) -> pd.DataFrame:
     """replicate × depth table of one variant's log_ratio (paired by replicate)."""
-    sel = gr[(gr.activation == activation) & (gr.variant == variant)]
+    sel = gr[(gr.activation == activation) & (gr.variant == variant)
+             & (gr.optimizer == optimizer)]
     return sel.pivot(index="replicate", columns="depth", values="log_ratio").sort_index()
 
 
-def variant_runs(ratios: dict[tuple[str, str], np.ndarray], clusters: np.ndarray) -> RunSet:
-    """Synthetic variant runs: per (activation, variant) a (replicates, depths) array of
-    log10 first / last hidden output-gradient ratios, as one evaluation's layer_stats;
-    ``clusters``: each replicate's dataset."""
-    frames, finals = [], []
-    for (act, var), lr in ratios.items():
+def variant_runs(ratios: dict[tuple[str, str, str], np.ndarray], clusters: np.ndarray,
+                 updates: dict[tuple[str, str, str], np.ndarray] | None = None) -> RunSet:
+    """Synthetic variant runs: per (activation, variant, optimizer) a (replicates, depths)
+    array of log10 first / last hidden output-gradient ratios, as one evaluation's
+    layer_stats (batch norm's in both probe modes); ``updates``: per key, log10 first /
+    last hidden matrix relative update, as one interval's convergence_steps (layer 1 at
+    10^value, layer = depth at 1); ``clusters``: each replicate's dataset (the same in
+    every run, as replicate r's dataset is)."""
+    frames, steps, finals = [], [], []
+    for (act, var, opt), lr in ratios.items():
         reps = np.arange(lr.shape[0])
         for j, d in enumerate(DEPTHS):
             point = {"preset": "variants", "activation": act, "depth": d,
-                     "batch_norm": var == "bn", "residual": var == "residual"}
+                     "batch_norm": var == "bn", "residual": var == "residual",
+                     OPTIMIZER: opt}
+            ratio = np.column_stack([10.0 ** lr[:, j], np.ones(reps.size)]).ravel()
             frames.append(pd.DataFrame({
                 **point, "step": 0, "replicate": np.repeat(reps, 2),
-                "layer": np.tile([1, d], reps.size),
-                "grad_out_norm": np.column_stack([10.0 ** lr[:, j],
-                                                  np.ones(reps.size)]).ravel()}))
+                "layer": np.tile([1, d], reps.size), "grad_out_norm": ratio,
+                "grad_out_norm_train": ratio}))
+            if updates is not None and (act, var, opt) in updates:
+                steps.append(pd.DataFrame({
+                    **point, "step": 1, "replicate": np.repeat(reps, 2),
+                    "layer": np.tile([1, d], reps.size), "update_ratio": np.column_stack(
+                        [10.0 ** updates[act, var, opt][:, j], np.ones(reps.size)]).ravel()}))
             finals.append(pd.DataFrame({
-                **point, "grid": "plain" if var == "plain" else var, "replicate": reps,
+                **point, "grid": ("plain" if var == "plain" else var)
+                + ("_sgd" if opt == "sgd" else ""), "replicate": reps,
                 "dataset": np.asarray(clusters, float), "test_acc": np.nan}))
-    axes = ["preset", "activation", "depth", "batch_norm", "residual"]
-    return RunSet.from_tables(NAME, axes, pd.concat(finals, ignore_index=True),
-                              layer_stats=pd.concat(frames, ignore_index=True))
+    tables = {"layer_stats": pd.concat(frames, ignore_index=True)}
+    if steps:
+        tables["convergence_steps"] = pd.concat(steps, ignore_index=True)
+    return RunSet.from_tables(NAME, VARIANT_AXES, pd.concat(finals, ignore_index=True),
+                              **tables)

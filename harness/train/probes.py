@@ -184,28 +184,48 @@ class LayerStats(Probe):
     model with torch.autograd.grad, so
     training's own gradients are untouched. Summary: ``grad_ratio_init``, first-layer
     over last-layer weight-gradient norm at step 0 (vanishing < 1 < exploding).
+
+    ``bn_train`` (probe ``layer_stats_bn_train``) adds ``grad_out_norm_train``: the same
+    norm on the same batch with batch norm in train mode, normalizing by the batch's own
+    statistics as a training step does (dropout stays off), so the backward pass also
+    takes out the gradient's components along the batch mean and the normalized input,
+    as the gradients that train the net do (a batch of PROBE_BATCH, not the training
+    batch, sets those statistics). The eval-mode columns are kept beside it. A net
+    without batch norm gets the eval-mode value again. It is a probe of its own, not an
+    option of this one, so asking for it changes a run's config (a run is identified by
+    its config's hash) while the runs that do not ask keep theirs.
     """
 
     name = "layer_stats"
+    bn_train = False
 
     def __init__(self) -> None:
         self.steps: list[int] = []
         self.values: dict[str, list[torch.Tensor]] = {
             "act_std": [], "act_rms": [], "act_unit_std": [], "grad_norm": [],
-            "grad_out_norm": [], "grad_pre_rms": []}
+            "grad_out_norm": [], "grad_pre_rms": [],
+            **({"grad_out_norm_train": []} if self.bn_train else {})}
 
-    def on_eval(self, ctx: EvalContext) -> None:
-        # a float64 copy: a gradient shrinking 100× per layer leaves float32's range
-        # (1e-45) within 20 layers, and a slope fitted to underflowed zeros is meaningless
-        model = copy.deepcopy(ctx.model).double().eval()
+    @staticmethod
+    def _backward(model: BatchedMLP, ctx: EvalContext
+                  ) -> tuple[list[torch.Tensor], tuple[torch.Tensor, ...]]:
+        """The probe batch through ``model`` in its current modes: (each layer's output,
+        the loss gradients with respect to every weight matrix, output and
+        pre-activation, in that order)."""
         x = ctx.data.x_train[:, :PROBE_BATCH].double()
         y = ctx.data.y_train[:, :PROBE_BATCH]
         hidden: list[torch.Tensor] = []
         pre: list[torch.Tensor] = []
         logits = model(x, hidden, pre=pre)
         outs = [*hidden, logits]
-        grads = torch.autograd.grad(ctx.loss(logits, y).sum(),
-                                    [*model.weights, *outs, *pre])
+        return outs, torch.autograd.grad(ctx.loss(logits, y).sum(),
+                                         [*model.weights, *outs, *pre])
+
+    def on_eval(self, ctx: EvalContext) -> None:
+        # a float64 copy: a gradient shrinking 100× per layer leaves float32's range
+        # (1e-45) within 20 layers, and a slope fitted to underflowed zeros is meaningless
+        model = copy.deepcopy(ctx.model).double().eval()
+        outs, grads = self._backward(model, ctx)
         n = len(outs)
 
         def per_layer(tensors: list[torch.Tensor], f) -> torch.Tensor:
@@ -223,6 +243,11 @@ class LayerStats(Probe):
         self.values["grad_out_norm"].append(per_layer(list(grads[n:2 * n]), norm))
         self.values["grad_pre_rms"].append(per_layer(
             list(grads[2 * n:]), lambda g: g.pow(2).mean(dim=(1, 2)).sqrt()))
+        if self.bn_train:
+            if model.norms is not None:  # batch statistics; the copy's running ones change
+                model.norms.train()
+                _, grads = self._backward(model, ctx)
+            self.values["grad_out_norm_train"].append(per_layer(list(grads[n:2 * n]), norm))
 
     def summary(self) -> dict[str, torch.Tensor]:
         g0 = self.values["grad_norm"][0]
@@ -230,6 +255,12 @@ class LayerStats(Probe):
 
     def table(self) -> pd.DataFrame:
         return _long(self.steps, self.values, layer=True)
+
+
+class LayerStatsBNTrain(LayerStats):
+    """:class:`LayerStats` with ``grad_out_norm_train``, batch norm probed in train mode."""
+
+    bn_train = True
 
 
 class Symmetry(Probe):
@@ -567,8 +598,10 @@ class FinalParams(Probe):
         return pd.concat(frames, ignore_index=True)
 
 
-PROBES: dict[str, type[Probe]] = {"layer_stats": LayerStats, "symmetry": Symmetry,
-                                  "weights": WeightStats, "first_layer": FirstLayer,
+PROBES: dict[str, type[Probe]] = {"layer_stats": LayerStats,
+                                  "layer_stats_bn_train": LayerStatsBNTrain,
+                                  "symmetry": Symmetry, "weights": WeightStats,
+                                  "first_layer": FirstLayer,
                                   "convergence": Convergence, "batch_norm": BatchNormStats,
                                   "dropout": DropoutMean, "params": FinalParams}
 

@@ -212,8 +212,8 @@ class RegConfig:
 # the probes a run can ask for (trainer.probes); harness.train.probes.PROBES maps each name
 # to its class (a test checks the two agree). Named here so that validating a config
 # never imports the probes, which import this schema.
-PROBE_NAMES = ("layer_stats", "symmetry", "weights", "first_layer", "convergence",
-               "batch_norm", "dropout", "params")
+PROBE_NAMES = ("layer_stats", "layer_stats_bn_train", "symmetry", "weights", "first_layer",
+               "convergence", "batch_norm", "dropout", "params")
 
 
 @dataclass
