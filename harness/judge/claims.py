@@ -111,7 +111,7 @@ class Verdict:
         head = next((s for s in self.settings if s.setting == self.headline_setting), None)
         if (self.verdict == stats.INCONCLUSIVE or self.category != EMPIRICAL
                 or self.equivalence_margin is not None
-                or (head is not None and head.basis == stats.NO_EFFECT)
+                or (head is not None and (head.basis == stats.NO_EFFECT or head.sized))
                 or self.min_effect is None or self.null_value is None
                 or not np.isfinite(self.effect)):
             return False
@@ -361,7 +361,9 @@ def decide_measured(claim: Claim, rs: RunSet) -> Outcome:
                                     parts=decision.parts or (("", decision.effect),),
                                     need=decision.need, screened=screened,
                                     sized=decision.sized and verdict == stats.REFUTED,
-                                    p_adjusted=decision.p_adjusted))
+                                    p_adjusted=decision.p_adjusted,
+                                    rule_effect=None if effect is decision.effect
+                                    else decision.effect))
     if not any(s.setting == claim.primary for s in settings):
         return missing(f"{claim.id} needs at least {family.min_levels} {m.factor.words} "
                        f"level{'s' if family.min_levels > 1 else ''} with two or more finite "
@@ -598,7 +600,8 @@ def _judge(claim: Claim, experiment: str, outcome: Outcome) -> Verdict:
         base.null_value = e.null
     base.decided_by = f"{head.setting}: {head.decided_by}" if head.decided_by else head.setting
     base.headline_setting = head.setting
-    base.mde = mde_of(e, head.ci_level)
+    own = head.rule_effect  # a gate decided: the rule's power is read from its own test
+    base.mde = mde_of(e, head.ci_level) if own is None else mde_of(own, 0.95)
     return base
 
 

@@ -36,6 +36,9 @@ class Setting:
     need: str = "all"
     sized: bool = False  # Decision.sized: refuted by a statistic against its own margin
     p_adjusted: float = math.nan  # Decision.p_adjusted: within the setting (NaN: = p)
+    # the rule's own deciding statistic where a gate's (in its own units) replaced
+    # ``effect`` as what decided: power and the MDE are the rule's, never the gate's
+    rule_effect: stats.Effect | None = None
     screened: bool = True  # False where a failed premise withholds "no meaningful effect"
 
     def as_json(self) -> dict[str, object]:
@@ -45,6 +48,7 @@ class Setting:
                 "ci_low": _num(e.ci_low), "ci_high": _num(e.ci_high),
                 "p_value": _num(e.p), "null": _num(e.null), "n_replicates": int(e.n),
                 "n_datasets": int(e.n_datasets), "decided_by": self.decided_by,
+                "sized": self.sized,
                 "ci_level": self.ci_level, "ci_method": self.ci_method}
 
 

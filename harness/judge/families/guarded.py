@@ -84,10 +84,15 @@ class Guarded(Family):
             how = (f"{name[i]}: gains, and {self.guard_words} not lower by {self.margin:g} "
                    f"(the larger p of the two, Holm over the members: {holm[i]:.2g})")
         elif all(fails):
-            fail_p = [min(gain[i].p if loses[i] else 1.0, guard[i].p if costs[i] else 1.0)
-                      for i in k]
-            i = max(k, key=lambda i: fail_p[i])
-            lost = loses[i] and (not costs[i] or gain[i].p <= guard[i].p)
+            # a member that fails only by a loss is read in the gain's units, where the
+            # label rule asks the claim's smallest effect of it: the smallest such loss
+            # decides; only when every member pays by its guard (against its own margin:
+            # sized) does the weakest guard failure
+            only_lost = [i for i in k if not costs[i]]
+            if only_lost:
+                i, lost = min(only_lost, key=lambda i: abs(gain[i].mean)), True
+            else:
+                i, lost = max(k, key=lambda i: guard[i].p), False
             verdict, effect = stats.REFUTED, gain[i] if lost else guard[i]
             how = f"{name[i]}, the weakest of every member's failure: " + (
                 "loses" if lost else f"{self.guard_words} lower by more than {self.margin:g} "
@@ -107,7 +112,8 @@ class Guarded(Family):
                                         opposite=fails[i]) for i in k])
         return Decision(verdict, effect, how, rows,
                         parts=tuple(zip(name, gain, strict=True)), need="any",
-                        sized=verdict == stats.REFUTED and any(effect is g for g in guard))
+                        sized=verdict == stats.REFUTED and any(effect is g for g in guard),
+                        p_adjusted=float(holm[i]) if verdict == stats.SUPPORTED else np.nan)
 
     def draw(self, rng: np.random.Generator, levels: tuple, design: Design,
              scenario: str | float) -> Table:
