@@ -280,7 +280,7 @@ def test_guarded_needs_the_guard_of_the_member_that_counts():
     assert d.verdict == stats.REFUTED and d.effect.null == -0.5 and d.effect.ci_high < -0.5
     assert d.sized  # against its own margin: no smallest effect of another unit asked
     t.values[:, 0] = -0.05 + rng.normal(0, 0.01, 24)  # a now only loses, and slightly
-    t.values[:, 3] += 10.0
+    t.values[:, 3] += 20.0  # and keeps its guard
     d = GUARDED.decide(t)
     assert d.verdict == stats.REFUTED and not d.sized and d.effect.mean < 0  # a's loss
     assert dataclasses.is_dataclass(GUARDED) and eval(repr(GUARDED)) == GUARDED
