@@ -622,4 +622,9 @@ RG2B = Claim(
              "gave seed 0 refuted: sgd 0.340 [0.197, 0.482] at λ = 0.1, where the net is "
              "at chance (0.236 [0.094, 0.379] on its first 16 replicates, the data seen "
              "when this revision was asked for), abid2018 refuted, 0.076 [0.063, 0.089] "
-             f"at λ = 3 (0.075 [0.062, 0.088] on 16) against the margin {RG2B_MARGIN:g}.")
+             f"at λ = 3 (0.075 [0.062, 0.088] on 16) against the margin {RG2B_MARGIN:g}; "
+             "on seeds 1 and 17 (24 replicates, run after this revision was written; "
+             "their sgd nets also at chance from λ = 0.01) it gave refuted, sgd 0.411 "
+             "[0.256, 0.567] (λ = 0.1), abid2018 inconclusive, 0.065 [0.048, 0.082] (λ = "
+             "3), and refuted, sgd 0.260 [0.140, 0.380] (λ = 0.1), abid2018 refuted, 0.080 "
+             "[0.063, 0.096] (λ = 3).")
