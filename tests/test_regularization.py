@@ -160,6 +160,59 @@ def test_rg2b_notes_report_each_settings_numbers_at_the_margin():
     assert all(f"against the margin {paths.RG2B_MARGIN:g}" in n for n in notes)
 
 
+def _rg2b_sgd_at_chance(accuracy: dict[float, float], rise: float = 0.3):
+    """RG-2b's runs with every member planted (supported in both settings), then sgd's
+    ``accuracy`` λ set to that mean test accuracy and their share at ≈ 0 raised by
+    ``rise``, far above the margin: seed 0's sgd λ = 0.1 (+0.34, the net at chance)."""
+    claim = CLAIMS["RG-2b"]
+    runs = claim.simulate(np.random.default_rng(0), True)
+    final = runs.final
+    for lam, acc in accuracy.items():
+        at = (final.preset == "sgd") & (final.l2 == lam)
+        final.loc[at, "test_acc"] = acc
+        final.loc[at, paths.NEAR_ZERO] += rise
+    return claim.decide(runs)
+
+
+def test_rg2b_judges_a_lambda_only_where_the_net_trains():
+    """sgd λ = 0.03 and 0.1 at chance, their share at ≈ 0 raised by 0.3: a refutation
+    if judged (as it is where the net trains), but not judged: sgd holds on λ steps 1-4,
+    and the two are shown with the reason."""
+    refuting = _rg2b_sgd_at_chance({0.03: 0.9, 0.1: 0.9})
+    assert refuting.settings[0].setting == "sgd"
+    assert refuting.settings[0].verdict == stats.REFUTED
+    out = _rg2b_sgd_at_chance({0.03: 0.5, 0.1: 0.5})
+    assert {s.setting: s.verdict for s in out.settings} == {"sgd": stats.SUPPORTED,
+                                                            "abid2018": stats.SUPPORTED}
+    members = next(t for title, t in out.tables.items() if title.startswith("Members"))
+    assert list(members[members.setting == "sgd"].member) == ["1", "2", "3", "4"]
+    shares = next(t for title, t in out.tables.items() if title.startswith("L2: share"))
+    sgd = shares[shares.setting == "sgd"]
+    assert list(sgd["judged (trains in this run)"]) == [True] * 4 + [False] * 2
+    assert (sgd.share.iloc[4:] > paths.SHARE_0 + 0.25).all()
+    assert any(n.startswith("RG-2b in sgd: λ 0.03 (test accuracy 0.500 < floor 0.700), "
+                            "0.1 (test accuracy 0.500 < floor 0.700) shown, not judged")
+               for n in out.notes)
+
+
+def test_rg2b_a_lambda_above_the_first_that_fails_is_not_judged():
+    """TRAINS_RULE reads from λ = 0 up to the first λ that fails: sgd λ = 0.1 above the
+    floor after λ = 0.03 at chance is not judged either."""
+    out = _rg2b_sgd_at_chance({0.03: 0.5, 0.1: 0.9})
+    assert out.settings[0].setting == "sgd" and out.settings[0].verdict == stats.SUPPORTED
+    assert any("0.1 (test accuracy 0.900 ≥ floor 0.700, but above the first λ that fails)"
+               in n for n in out.notes)
+
+
+def test_rg2b_calibration_runs_all_train():
+    """The simulator's runs train at every λ of both settings, so calibration judges every
+    member the family draws."""
+    claim = CLAIMS["RG-2b"]
+    runs = claim.simulate(np.random.default_rng(0), False)
+    steps = claim.measure.steps(runs)
+    assert steps.trains.all() and len(steps.drop_duplicates(["preset", "lam_step"])) == 12
+
+
 def test_rg2b_margin_is_the_laplace_minus_gaussian_share_at_the_threshold():
     """Declared from the threshold alone: at equal RMS, the share below 0.1 RMS of a
     Laplace (L1's prior) minus that of a Gaussian (L2's)."""
