@@ -11,19 +11,16 @@ import numpy as np
 import pandas as pd
 
 from experiments.batch_size.common import (
-    BURST,
-    JITTER_FLOOR,
+    BATCHES,
     PRIMARY,
     TIMING_REPEATS,
     by_preset,
-    level_frame,
-    log_metric,
     main_rows,
     timing_runs,
     wide_frame,
 )
 from experiments.batch_size.compromise import TARGET_FRACTION, steps_to_target
-from experiments.batch_size.oscillation import BS5_PRIMARY, matched_bursts
+from experiments.batch_size.oscillation import rise_shares
 from harness.core import stats
 from harness.judge.claims import Verdict
 from harness.pages import plots
@@ -165,31 +162,8 @@ def _fig_curves(rs: RunSet, out: Path) -> None:
     plots.save(fig, out / "learning_curves.png")
 
 
-def _geo_band(ax, logs: tuple[list[int], dict[int, np.ndarray], np.ndarray], label: str,
-              **kw: object) -> None:
-    """Geometric mean with its 95% CI (exp of the t CI of the mean log, clustered by
-    dataset: the numbers BS-5's level table prints) of one preset's logged metric. Values
-    at JITTER_FLOOR (log_metric's floor) or not finite are counted in the label."""
-    levels, samples, clusters = logs
-    total = sum(samples[b].size for b in levels)
-    floored = sum(int((samples[b] <= math.log(JITTER_FLOOR)).sum()) for b in levels)
-    missing_ = sum(int((~np.isfinite(samples[b])).sum()) for b in levels)
-    levels = [b for b in levels if np.isfinite(samples[b]).sum() >= 2]
-    if not levels:
-        return
-    notes = [f"{k} of {total} {what}" for k, what in
-             ((floored, f"at the {JITTER_FLOOR:g} floor"), (missing_, "missing, left out"))
-             if k]
-    geo = level_frame(levels, samples, clusters, label, np.exp)
-    kw.setdefault("marker", "o")
-    line, = ax.plot(geo.batch_size, geo["mean"],
-                    label=label + (f" ({'; '.join(notes)})" if notes else ""), **kw)
-    ax.fill_between(geo.batch_size, geo.ci_low, geo.ci_high, alpha=0.15,
-                    color=line.get_color())
-
-
 def _fig_ttt_jitter(rs: RunSet, out: Path) -> None:
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6))
+    fig, axes = plt.subplots(1, 3, figsize=(18, 5))
     ttt = time_to_target(rs)
     xs = sorted(ttt)
     rng = np.random.default_rng(0)
@@ -209,18 +183,19 @@ def _fig_ttt_jitter(rs: RunSet, out: Path) -> None:
                 ylabel="seconds to target (steps × timing s per step)",
                 title=f"Time to test accuracy {TARGET_FRACTION} × Bayes, one dot per "
                       f"replicate\n{never_total} of {total} never reached it (not drawn)")
-    bursts = matched_bursts(rs)
-    for preset in [p for p in PRESET_ORDER if p in bursts]:
-        _geo_band(axes[1], log_metric(bursts[preset], "dlog_std"), preset,
-                  color=plots.color("setting", preset))
-    _geo_band(axes[1], log_metric(bursts.get(BS5_PRIMARY), "batch_loss_std"),
-              "sgd: std of minibatch losses (not judged)", ls=":", marker="s", mfc="none",
-              color=plots.color("setting", BS5_PRIMARY))
-    axes[1].set(xscale="log", yscale="log", xlabel="batch size (examples per update)",
-                ylabel=f"std of Δ log L over {BURST} updates (log-loss units)",
-                title="Oscillation of the training objective at a matched loss:\n"
-                      "geometric mean over replicates, 95% CI (as BS-5b tests it)")
-    axes[1].legend(fontsize=7)
+    shares = rise_shares(rs)
+    shares = shares[shares.grid == "main"] if len(shares) else shares
+    for ax, unit, claim in ((axes[1], "update", "BS-5a"), (axes[2], "epoch", "BS-5b")):
+        for preset in [p for p in PRESET_ORDER if p in set(shares.get("preset", ()))]:
+            plots.band_frame(ax, shares[shares.preset == preset], "batch_size",
+                             f"share_{unit}", preset, missing="without a value",
+                             color=plots.color("setting", preset), marker="o")
+        ax.set(xscale="log", xlim=(BATCHES[0] / 1.5, BATCHES[-1] * 1.5), ylim=(-0.02, 0.62),
+               xlabel="batch size (examples per update)",
+               ylabel=f"share of {unit}s over which the full training loss rises",
+               title=f"Per {unit} ({claim}: batch 1 vs 400), out of the initial plateau\n"
+                     "(loss ≤ ½ ln 2): mean over replicates with a value, 95% CI")
+        ax.legend(fontsize=7, loc="lower left")
     plots.save(fig, out / "time_to_target_and_jitter.png")
 
 

@@ -17,6 +17,7 @@ from experiments.batch_size.common import (
     BATCHES,
     BURST,
     CPU_BOUND,
+    N_TRAIN,
     PRIMARY,
     REPLICATES,
     SAME_STEPS,
@@ -24,14 +25,20 @@ from experiments.batch_size.common import (
 )
 from experiments.batch_size.compromise import decide_bs3, simulate_bs3, steps_to_target
 from experiments.batch_size.learning_rate import GAP_LEFT, LR_CONTROLS, SETTINGS, SHOWN
-from experiments.batch_size.oscillation import BS5_SETTINGS, matched_bursts
+from experiments.batch_size.oscillation import (
+    BS5A_SETTINGS,
+    MIN_CHANGES,
+    PLATEAU_EXIT,
+    RISE_FLOOR,
+    count_rises,
+)
 from harness.core import stats
 from harness.judge.claims import judge
 from harness.judge.families import NULL, PLANTED
 from harness.judge.families.base import steps
 from harness.track.results import RunSet, hydra_context, sweep_points
 from harness.train.probes import EvalContext, LossBursts, StepContext
-from harness.train.schema import eval_schedule
+from harness.train.schema import eval_schedule, n_train
 from harness.train.trainer import effective_lr, total_steps
 from pages.batch_size import ORIGINAL_EPOCHS, PRESET_ORDER
 
@@ -58,6 +65,7 @@ def test_constants_match_the_experiment_yaml(cfg):
     order = [(int(p["trainer.repeat"]), int(p["trainer.batch_size"])) for p in timing]
     assert order == [(r, b) for r in range(TIMING_REPEATS) for b in BATCHES]
     assert cfg.trainer.jitter_burst == BURST and cfg.trainer.jitter_window == 0
+    assert n_train(cfg) == N_TRAIN
     assert cfg.trainer.evals == ORIGINAL_EPOCHS  # one evaluation per epoch
     with hydra_context():
         same = compose("config", overrides=["experiment=batch_size", "preset=same_steps"])
@@ -117,26 +125,39 @@ def test_least_favourable_null_puts_one_member_at_the_null():
     assert (steps(rng, 5, -2.0, 0.3) == -0.6).all()
 
 
-def test_bs5_reads_each_replicate_at_a_matched_loss():
-    """Batch 1 reaches a low loss early and stays flat there, batch 400 never gets below
-    0.4: the matched level is 0.4 and batch 1 is read at its burst starting at 0.4, not
-    at its (flat, lower) last one."""
-    rows = []
-    for b, bursts in {1: [(0, 0.7, 1e-2), (10, 0.4, 1e-3), (20, 0.01, 1e-6)],
-                      400: [(0, 0.7, 1e-2), (10, 0.5, 1e-3), (20, 0.4, 5e-4)]}.items():
-        for step, loss, dlog in bursts:
-            rows += [{"grid": "main", "preset": "sgd", "batch_size": b, "repeat": 0,
-                      "replicate": r, "step": step, "start_loss": loss, "dlog_std": dlog,
-                      "batch_loss_std": 0.1} for r in range(3)]
-    bursts = pd.DataFrame(rows)
-    final = bursts[bursts.step == 0].drop(columns=["step", "start_loss", "dlog_std",
-                                                    "batch_loss_std"]).assign(dataset=1.0)
-    final["dataset"] = final.replicate.astype(float)
-    rs = RunSet.from_tables("batch_size", AXES, final, loss_bursts=bursts)
-    got = matched_bursts(rs)["sgd"].set_index(["batch_size", "replicate"])
-    assert (got.matched_loss == 0.4).all()
-    assert (got.loc[1].step == 10).all() and (got.loc[400].step == 20).all()
-    assert (got.loc[1].dlog_std == 1e-3).all()
+def _run(batch: int, losses: list[float], after: list[float]) -> tuple[pd.DataFrame, ...]:
+    """One sgd run of one replicate: the full loss at evaluations 0, 1, ... (one per
+    epoch) and the loss after the update that follows each."""
+    keys = {"grid": "main", "preset": "sgd", "batch_size": batch, "repeat": 0,
+            "replicate": 0}
+    steps = np.arange(len(losses))
+    curves = pd.DataFrame({**keys, "step": steps, "epoch": steps.astype(float),
+                           "train_loss": losses})
+    bursts = pd.DataFrame({**keys, "step": steps, "start_loss": after})
+    return curves, bursts, pd.DataFrame([{**keys, "dataset": 0.0}])
+
+
+def test_bs5_counts_rises_out_of_the_plateau_only():
+    """Batch 1 leaves the plateau at evaluation 2 and alternates from there: only its
+    window's changes count, a rise within rounding is none; batch 400 never leaves it
+    (no share, its lowest loss kept); a run with too few changes has no share."""
+    plateau = [0.7, 0.72]  # a rise in the plateau: not counted
+    walk = [0.3 if i % 2 else 0.2 for i in range(MIN_CHANGES + 1)]  # up, down, ...
+    ones = _run(1, plateau + walk, [0.71, 0.73] + [v * 1.5 for v in walk[:-1]]
+                + [walk[-1] * (1 + RISE_FLOOR / 2)])
+    full = _run(400, [0.7, 0.69, 0.68], [0.69, 0.68, 0.67])
+    short = _run(4, [0.7, 0.3, 0.2], [0.5, 0.4, 0.3])
+    got = count_rises(*(pd.concat(parts, ignore_index=True)
+                        for parts in zip(ones, full, short, strict=True)))
+    got = got.set_index("batch_size")
+    assert walk[0] <= PLATEAU_EXIT < plateau[-1]
+    assert got.loc[1].exit_epoch == 2 and got.loc[1].updates == len(walk)
+    assert got.loc[1].update_rises == len(walk) - 1  # the last one is within rounding
+    assert got.loc[1].epochs == len(walk) - 1 and got.loc[1].epoch_rises == MIN_CHANGES // 2
+    assert math.isclose(got.loc[1].share_epoch, (MIN_CHANGES // 2) / MIN_CHANGES)
+    assert np.isnan(got.loc[400].exit_epoch) and np.isnan(got.loc[400].share_update)
+    assert got.loc[400].lowest_loss == 0.68 and got.loc[400].updates == 0
+    assert got.loc[4].updates == 2 and np.isnan(got.loc[4].share_update)
 
 
 def test_loss_bursts_probe_summarises_complete_bursts():
@@ -249,9 +270,28 @@ def test_bs4_holds_batch_1_at_abid2018_and_judges_only_the_learning_rate_rules()
 def test_bs5a_compares_batch_1_with_full_batch_only():
     claim = CLAIMS["BS-5a"]
     outcome = claim.decide(claim.simulate(np.random.default_rng(0), True, scale=5.0))
-    assert [s.setting for s in outcome.settings] == list(BS5_SETTINGS.judged)
+    assert [s.setting for s in outcome.settings] == list(BS5A_SETTINGS.judged)
     assert all(s.verdict == stats.SUPPORTED for s in outcome.settings)
-    assert any(k.startswith("Where the matched level sits") for k in outcome.tables)
+    members = next(t for k, t in outcome.tables.items() if k.startswith("Members"))
+    assert set(members.member) == {f"{BATCHES[0]} − {BATCHES[-1]}"}
+
+
+def test_bs5a_primary_without_a_full_batch_value_is_undecided_not_missing():
+    """sgd's full batch never leaves the plateau (no value): the primary is undecided,
+    the other settings are still judged and tabled."""
+    claim = CLAIMS["BS-5a"]
+    rs = claim.simulate(np.random.default_rng(0), True, scale=5.0)
+    rows = rs.table("rise_shares")
+    rows.loc[(rows.preset == "sgd") & (rows.batch_size == BATCHES[-1]), "share_update"] = \
+        math.nan
+    outcome = claim.decide(rs)
+    by_name = {s.setting: s for s in outcome.settings}
+    assert by_name["sgd"].verdict == stats.INCONCLUSIVE
+    assert by_name["sgd"].decided_by == (f"not testable: batch size {BATCHES[-1]} has fewer "
+                                         "than two replicates with a finite value")
+    assert by_name["abid2018"].verdict == stats.SUPPORTED and outcome.tables
+    v = judge(claim, "batch_size", outcome)
+    assert v.verdict == stats.INCONCLUSIVE and v.decided_by.startswith("sgd: not testable")
 
 
 @pytest.mark.parametrize(("gap", "word"), [(-1.0, "significantly reversed"),

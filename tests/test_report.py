@@ -14,9 +14,8 @@ def test_report_writes_pages_figures_and_verdicts(smoke_store, tmp_path):
     verdicts = report.build(tmp_path, registry(), ["batch_size"], ["profile=smoke"], smoke_store)
     assert [v.claim for v in verdicts] == ["BS-1", "BS-2", "BS-3", "BS-4", "BS-5a", "BS-5b"]
     # every rule found its runs: BS-1 counts the timing grid's repeats, the rest replicates
-    # (BS-5a: none under profile=smoke, where batch 400 makes 2 updates: no 20-update
-    # burst after an evaluation to compare with batch 1)
-    assert [v.n_replicates for v in verdicts] == [10, 3, 3, 3, 0, 3]  # 10 = TIMING_REPEATS
+    # (BS-5a/b: none under profile=smoke, whose runs never leave the initial plateau)
+    assert [v.n_replicates for v in verdicts] == [10, 3, 3, 3, 0, 0]  # 10 = TIMING_REPEATS
     assert [v.primary_setting for v in verdicts] == ["abid2018"] * 4 + ["sgd"] * 2
     assert all(v.settings for v in verdicts if v.n_replicates)
     assert [s.setting for s in verdicts[1].settings] == ["abid2018", "sgd", "identity_cov"]
@@ -30,7 +29,7 @@ def test_report_writes_pages_figures_and_verdicts(smoke_store, tmp_path):
     assert "python -m harness.run -m experiment=batch_size profile=smoke" in page
     assert "Missing points" not in page and "over the 4 datasets" not in page
     assert "Timing runs per batch size" in page and "load_avg_1m" in page
-    assert "abid_train_acc_epoch140" in page and "matched training loss" in page
+    assert "abid_train_acc_epoch140" in page and "left the initial plateau" in page
     for fig in ("accuracy_vs_batch.png", "runtime_vs_batch.png", "learning_curves.png",
                 "time_to_target_and_jitter.png"):
         assert (tmp_path / "batch_size" / fig).stat().st_size > 10_000
@@ -65,7 +64,8 @@ def test_grid_experiment_report_decides_every_claim(smoke_stores, tmp_path, expe
     verdicts = report.build(tmp_path, registry(), [experiment], ["profile=smoke"],
                             smoke_stores(experiment))
     assert [v.claim for v in verdicts] == claims
-    assert all(v.n_replicates == 3 for v in verdicts)  # every rule found its runs
+    # every rule found its runs (RG-2b's SGD nets do not train under smoke: not testable)
+    assert all(v.n_replicates == 3 or "not testable" in v.decided_by for v in verdicts)
     assert all(v.verdict in {"supported", "refuted", "mixed", "inconclusive"}
                for v in verdicts)
     page = (tmp_path / experiment / "README.md").read_text()

@@ -21,9 +21,9 @@ TIMING_REPEATS = 10  # trainer.repeat values of the timing grid (a test checks)
 # (process CPU / wall seconds over the training loop) ≈ 1; below 0.9 it waited for its core
 # while timed. The 1-minute load averages are context only: they lag.
 CPU_BOUND = 0.9
-JITTER_FLOOR = 1e-9  # below float32 resolution of a relative change: "flat"
 SAME_STEPS = 1171  # trainer.steps of conf/preset/same_steps.yaml: floor(150·500/64)
 BURST = 20  # trainer.jitter_burst of conf/experiment/batch_size.yaml (a test checks)
+N_TRAIN = 400  # the training split: data.n 500 less its test share 0.2 (a test checks)
 AXES = ["preset", "batch_size", "repeat"]
 BATCH = Factor("trainer.batch_size", BATCHES, "batch size")
 
@@ -58,15 +58,6 @@ def wide_frame(df: pd.DataFrame | None, metric: str
     clusters[ri] = df.dataset.to_numpy()
     return ([int(b) for b in levels], {int(b): values[:, j] for j, b in enumerate(levels)},
             clusters)
-
-
-def log_metric(df: pd.DataFrame | None, metric: str
-               ) -> tuple[list[int], dict[int, np.ndarray], np.ndarray]:
-    """:func:`wide_frame` of log ``metric``, floored at JITTER_FLOOR."""
-    levels, values, clusters = wide_frame(df, metric)
-    with np.errstate(invalid="ignore"):
-        return levels, {b: np.log(np.maximum(v, JITTER_FLOOR)) for b, v in values.items()}, \
-            clusters
 
 
 def timing_runs(rs: RunSet) -> pd.DataFrame:

@@ -1,5 +1,7 @@
-"""BS-5a/b: SGD's frequent updates make the training objective oscillate: the
-update-to-update change of log full training loss, read at a matched training loss."""
+"""BS-5a/b: SGD's frequent updates make the training objective oscillate severely. Severity
+is the share of changes of the full training loss that are rises, read once a run has
+left the initial plateau: per update (BS-5a) and per epoch of samples seen (BS-5b), SGD
+(batch 1) against full-batch gradient descent (batch 400)."""
 
 from __future__ import annotations
 
@@ -13,183 +15,248 @@ from experiments.batch_size.common import (
     AXES,
     BATCH,
     BATCHES,
-    BURST,
-    JITTER_FLOOR,
+    N_TRAIN,
     NAME,
     REPLICATES,
     level_frame,
-    log_metric,
+    wide_frame,
 )
 from harness.judge.claims import Claim, Settings
-from harness.judge.families import Monotone, Paired
+from harness.judge.families import Paired
 from harness.judge.measures import Factor, Measure
 from harness.judge.table import Table
 from harness.track.results import RunSet
+from harness.train.probes import LossBursts
 
-# Seed 001's quote is about SGD, so sgd is primary; the update budget does not enter a
-# matched-loss comparison, so same_steps is a setting here.
+# Seed 001's quote is about SGD, so sgd (plain SGD, one learning rate) is primary.
 BS5_PRIMARY = "sgd"
-BS5_SETTINGS = Settings(BS5_PRIMARY, ("abid2018", "same_steps", "identity_cov"), shown={
-    "lr_scaled": "it changes the learning rate with the batch",
-    "lr_sqrt": "it changes the learning rate with the batch"})
-# BS-5b, per adjacent pair. Min effect log 2: the oscillation spans orders of magnitude over
-# batch sizes; a factor 2 is the least visible on the log-scale figure. Pilot SD 0.58: the
-# 8-replicate pilot (main grid, sgd) gave adjacent-pair SDs of the log difference 0.58,
-# 0.59, 0.26, 0.53, 1.04 (batch 1 → 4 ... 256 → 400; half-width / t(0.975, 7) · √8),
-# median 0.58, taken like BS-2's.
-BS5_MIN_EFFECT, BS5_PILOT_SD = math.log(2), 0.58
-# BS-5a, batch 1 − batch 400. Min effect log 2, as BS-5b's. Pilot SD 0.96: the previous full
-# run (seed 0 data, 24 replicates, sgd; power planning only) gave a per-replicate SD of that
-# log difference of 0.96 (abid2018 1.42).
-BS5A_MIN_EFFECT, BS5A_PILOT_SD = math.log(2), 0.96
+LR_SHOWN = {"lr_scaled": "it changes the learning rate with the batch",
+            "lr_sqrt": "it changes the learning rate with the batch"}
+BS5A_SETTINGS = Settings(BS5_PRIMARY, ("abid2018", "same_steps", "identity_cov"),
+                         shown=LR_SHOWN)
+# same_steps evaluates every 1171/150 ≈ 7.8 updates at every batch size: its evaluation
+# intervals are a fixed number of updates, not of samples, so it has no per-epoch reading.
+BS5B_SETTINGS = Settings(BS5_PRIMARY, ("abid2018", "identity_cov"), shown={
+    "same_steps": "its evaluations are a fixed number of updates apart at every batch "
+                  "size (1171/150 ≈ 7.8), not a fixed number of samples", **LR_SHOWN})
+
+# Declared before any share was computed (after the earlier rule's seed 0, 1 and 17 pages
+# had been read), each from a stated principle:
+# - A run has left the initial plateau once its full training loss is at or below half
+#   the loss of a constant prediction (ln 2 on these balanced two-class data): the
+#   geometric-mean probability of the true class is then 1/√2 ≈ 0.71, halfway in log
+#   probability from chance (1/2) to certainty. It is read from that evaluation on.
+PLATEAU_EXIT = math.log(2) / 2
+# - A change is a rise when Δ log L exceeds the rounding bound of the full loss, a float32
+#   mean of N_TRAIN per-example losses (pairwise summation: ⌈log2 N_TRAIN⌉ roundings of
+#   relative size eps): smaller changes cannot be told from rounding, and deterministic
+#   full-batch descent would otherwise "rise" by rounding on a flat stretch.
+RISE_FLOOR = math.ceil(math.log2(N_TRAIN)) * float(np.finfo(np.float32).eps)
+# - A run's share needs at least 10 changes in its window, so that it resolves the
+#   smallest effect (1/10).
+MIN_CHANGES = 10
+# - Smallest effect 0.1 (both claims): a fifth of the span from monotone descent (no
+#   change is a rise: share 0) to a directionless walk (share 1/2).
+BS5_MIN_EFFECT = 0.1
+# Pilot SDs (power planning and calibration only, not the rule): seed 0's per-replicate SD
+# of the batch 1 − 400 difference, the larger of the judged settings that have one: per
+# update abid2018 0.091 (10 replicates), identity_cov 0.066 (24); per epoch 0.131 and
+# 0.055. sgd and same_steps have none (a batch size never leaves the plateau).
+BS5A_PILOT_SD, BS5B_PILOT_SD = 0.09, 0.13
+
+KEYS = ["preset", "batch_size", "replicate"]
+RISES = "rise_shares"  # the derived per-run table, kept with the run set's tables
 
 
-def matched_bursts(rs: RunSet) -> dict[str, pd.DataFrame]:
-    """BS-5's rows per main-grid preset: each replicate's and batch size's first loss burst
-    (probe ``loss_bursts``) starting at or below the replicate's matched level, the highest
-    of its batch sizes' lowest burst-start losses (a level every batch size reached)."""
-    b = rs.table("loss_bursts")
-    fin = rs.final
-    if b.empty or fin.empty or "grid" not in b:
-        return {}
-    b = b[b.grid == "main"]
-    keys = ["preset", "replicate"]
-    lowest = b.groupby([*keys, "batch_size"]).start_loss.min()
-    level = lowest.groupby(level=keys).max().rename("matched_loss").reset_index()
-    b = b.merge(level, on=keys)
-    hit = b[b.start_loss <= b.matched_loss].sort_values("step")
-    first = hit.groupby([*keys, "batch_size"], sort=False).head(1)
-    ds = fin[fin.grid == "main"][[*keys, "batch_size", "dataset"]]
-    first = first.merge(ds, on=[*keys, "batch_size"], how="left")
-    return {str(p): g for p, g in first.groupby("preset", sort=False)}
+def count_rises(curves: pd.DataFrame, bursts: pd.DataFrame, final: pd.DataFrame
+                ) -> pd.DataFrame:
+    """Per main-grid run and replicate, the rises of the full training loss from the
+    first evaluation at or below PLATEAU_EXIT on: per update, the update right after each
+    evaluation (the curve's loss before it, the ``loss_bursts`` probe's first loss after
+    it: one sampled update per evaluation); per epoch, evaluation to evaluation (the
+    curve). Columns ``updates``/``update_rises``, ``epochs``/``epoch_rises``, their
+    shares ``share_update``/``share_epoch`` (NaN under MIN_CHANGES changes), the exit
+    epoch (NaN: never left the plateau) and the run's lowest full training loss."""
+    cur = curves[curves.grid == "main"].sort_values([*KEYS, "step"])
+    groups = [cur[k] for k in KEYS]
+    out = cur.train_loss.le(PLATEAU_EXIT).astype(int).groupby(groups).cummax().astype(bool)
+    win = cur.loc[out, [*KEYS, "step", "epoch", "train_loss"]]
+    after = win.merge(bursts.loc[bursts.grid == "main", [*KEYS, "step", "start_loss"]],
+                      on=[*KEYS, "step"], how="left")
+    log_l = np.log(np.maximum(after.train_loss, LossBursts.FLOOR))
+    d_update = np.log(np.maximum(after.start_loss, LossBursts.FLOOR)) - log_l
+    d_epoch = log_l.groupby([after[k] for k in KEYS]).diff()
+    after = after.assign(updates=d_update.notna(), update_rises=d_update > RISE_FLOOR,
+                         epochs=d_epoch.notna(), epoch_rises=d_epoch > RISE_FLOOR)
+    counts = after.groupby(KEYS).agg(
+        exit_epoch=("epoch", "first"), updates=("updates", "sum"),
+        update_rises=("update_rises", "sum"), epochs=("epochs", "sum"),
+        epoch_rises=("epoch_rises", "sum"))
+    runs = cur.groupby(KEYS).agg(lowest_loss=("train_loss", "min"))
+    rows = runs.join(counts).reset_index()
+    rows[["updates", "update_rises", "epochs", "epoch_rises"]] = rows[
+        ["updates", "update_rises", "epochs", "epoch_rises"]].fillna(0).astype(int)
+    for unit in ("update", "epoch"):
+        n = rows[f"{unit}s"]
+        rows[f"share_{unit}"] = (rows[f"{unit}_rises"] / n).where(n >= MIN_CHANGES)
+    fin = final.loc[final.grid == "main", [*KEYS, "repeat", "dataset"]]
+    return rows.merge(fin, on=KEYS, how="left").assign(grid="main")
+
+
+def rise_shares(rs: RunSet) -> pd.DataFrame:
+    """:func:`count_rises` of a run set, derived once and kept with its tables. Synthetic
+    runs (calibration) bring this table ready-made: a share drawn from a normal law has
+    no loss curve that counts to it."""
+    if RISES not in rs._tables:
+        rs._tables[RISES] = count_rises(rs.curves, rs.table("loss_bursts"), rs.final)
+    return rs._tables[RISES]
 
 
 @dataclass(frozen=True)
-class MatchedBursts(Measure):
-    """BS-5's oscillation: per replicate and batch size, the std over a burst's updates
-    of Δ log(full training loss), read at a matched training loss (:func:`matched_bursts`),
-    judged in logs (floored at JITTER_FLOOR). Beside it, not judged: the minibatch-loss
-    spread in the same bursts and where the matched level sits."""
+class RiseShare(Measure):
+    """The share of the full training loss's changes that are rises, out of the initial
+    plateau (:func:`count_rises`), per replicate and batch size; ``unit`` "update" or
+    "epoch". Beside it, not judged: the other unit, and where each run left the plateau."""
 
     factor: Factor = BATCH
-    label: str = "std of Δ log L per update at a matched training loss"
-    log: bool = True
-    floor: float = JITTER_FLOOR
+    label: str = "share of updates that raise the full training loss"
+    unit: str = "update"
 
     def rows(self, rs: RunSet) -> pd.DataFrame:
-        bursts = matched_bursts(rs)
-        return pd.concat(bursts.values(), ignore_index=True) if bursts else pd.DataFrame()
+        return self._select(rise_shares(rs))
 
     def value_column(self) -> str:
-        return "dlog_std"
+        return f"share_{self.unit}"
 
     def synthesize(self, tables: dict[str, Table]) -> RunSet:
-        """One burst per replicate and batch size, all starting at the same loss (so
-        each is the matched one)."""
-        rows = self._long(tables, "dlog_std")
-        bursts = rows.assign(step=10, start_loss=0.5, batch_loss_std=0.1).drop(
-            columns=["dataset"])
-        final = rows.drop(columns=["dlog_std"]).assign(test_acc=0.8)
-        return RunSet.from_tables(NAME, AXES, final, loss_bursts=bursts)
+        rows = self._long(tables, self.value_column())
+        final = rows[["grid", *AXES, "replicate", "dataset"]].assign(test_acc=0.8)
+        return RunSet.from_tables(NAME, AXES, final, **{RISES: rows})
 
     def context(self, rs: RunSet, judged: tuple[str, ...]
                 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
-        rows = self.cached_rows(rs)  # matched_bursts(rs), already read by the decision
-        bursts = {} if rows.empty else {str(p): g for p, g in rows.groupby("preset", sort=False)}
-        spread = []
-        for preset, df in bursts.items():
-            matched = df.groupby("batch_size")[["matched_loss", "start_loss", "step"]].median()
-            spread.append(level_frame(*log_metric(df, "batch_loss_std"), preset, np.exp).join(
-                matched.rename(columns={"step": "burst_step"}), on="batch_size"))
-        tables = {
-            "Where the matched level sits (full training loss; ln 2 = a constant "
-            "prediction), which batch size set it (replicates), and the median burst step "
-            "per batch size": _matched_level_table(bursts),
-            "Beside it, not judged: spread of the minibatch losses in the same bursts "
-            "(geometric mean of their std; median matched level, burst-start loss and "
-            "step)": pd.concat(spread, ignore_index=True).rename(
-                columns={"mean": "geometric_mean"})} if bursts else {}
-        return tables, [*self._rounding(bursts, judged[0]), *BS5_NOTES]
-
-    @staticmethod
-    def _rounding(bursts: dict[str, pd.DataFrame], primary: str) -> list[str]:
-        """Where the largest batch is full-batch gradient descent (deterministic), its
-        oscillation may sit near float32 rounding: then a ratio to it has a sound sign
-        but no meaningful size."""
-        hi = BATCHES[-1]
-        df = bursts.get(primary)
-        if df is None or hi not in set(df.batch_size):
-            return []
-        gm = float(np.exp(np.nanmean(np.log(np.maximum(
-            df[df.batch_size == hi].dlog_std.to_numpy(float), JITTER_FLOOR)))))
-        eps = float(np.finfo(np.float32).eps)  # the resolution of a float32 change in log L
-        if gm >= 100 * eps:  # more than two decades above rounding
-            return []
-        return [f"The sign is sound, the magnitude is not meaningful: in {primary} batch "
-                f"{hi} is full-batch gradient descent, deterministic: its oscillation "
-                f"({gm:.1e} per update) is {gm / eps:.0f}× the float32 resolution of log L "
-                f"({eps:.1e}), so a ratio to it says how near rounding the full batch's "
-                "changes sit, not how much more SGD oscillates."]
+        rows = self.cached_rows(rs)
+        if rows.empty or "exit_epoch" not in rows:  # synthetic runs: the shares only
+            return {}, []
+        title = ("Both units per setting and batch size (mean and 95% CI over datasets of "
+                 "the replicates that left the plateau; not judged beside the claim's own "
+                 "unit): replicates out of the plateau, and over them the median exit epoch and "
+                 "changes counted per run")
+        return {title: _unit_table(rows)}, [*_never_left(rows, judged), *BS5_NOTES]
 
 
-def _matched_level_table(bursts: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Where BS-5's matched level sits, per preset: its median and range over replicates,
-    how many replicates' level each batch size set, each batch size's median burst step."""
-    rows = []
-    for preset, df in bursts.items():
-        level = df.groupby("replicate").matched_loss.first()
-        setter = df.loc[df.groupby("replicate").start_loss.idxmax()]  # ≈ the level
-        row = {"setting": preset, "matched_loss_median": float(level.median()),
-               "matched_loss_min": float(level.min()), "matched_loss_max": float(level.max()),
-               "ln2": math.log(2)}
-        counts = setter.batch_size.value_counts()
-        row.update({f"set_by_batch_{b}": int(counts.get(b, 0)) for b in BATCHES})
-        row.update({f"burst_step_batch_{int(b)}": float(st) for b, st in
-                    df.groupby("batch_size").step.median().items()})
-        rows.append(row)
-    return pd.DataFrame(rows)
+def _unit_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per setting and batch size: how many replicates left the plateau, when, how many
+    changes each counts, and both shares."""
+    frames = []
+    for preset, df in rows.groupby("preset", sort=False):
+        left = df[df.exit_epoch.notna()]
+        runs = df.groupby("batch_size").agg(out_of_plateau=("exit_epoch", "count")).join(
+            left.groupby("batch_size").agg(
+                exit_epoch_median=("exit_epoch", "median"),
+                updates_median=("updates", "median"), epochs_median=("epochs", "median")))
+        per_unit = []
+        for unit in ("update", "epoch"):
+            frame = level_frame(*wide_frame(df, f"share_{unit}"), str(preset))
+            per_unit.append(frame.set_index("batch_size")[["mean", "ci_low", "ci_high"]]
+                            .add_prefix(f"{unit}_"))
+        frames.append(runs.join(per_unit).reset_index().assign(setting=str(preset)))
+    table = pd.concat(frames, ignore_index=True)
+    return table[["setting", *(c for c in table if c != "setting")]]
+
+
+def _never_left(rows: pd.DataFrame, judged: tuple[str, ...]) -> list[str]:
+    """A note per judged setting where batch 1 or the full batch has no replicate out of
+    the plateau: its contrast cannot be read from these runs."""
+    notes = []
+    for preset in judged:
+        df = rows[rows.preset == preset]
+        ends = (BATCHES[0], BATCHES[-1])
+        stuck = [b for b in ends if b in set(df.batch_size)
+                 and df[df.batch_size == b].exit_epoch.isna().all()]
+        if stuck:
+            low = df[df.batch_size.isin(stuck)].lowest_loss.min()
+            notes.append(
+                f"{preset}: no replicate at batch size {' or '.join(map(str, stuck))} "
+                f"reaches the plateau's exit (full training loss ≤ ½ ln 2 = "
+                f"{PLATEAU_EXIT:.3f}) within its budget (lowest loss of any: {low:.3f}), "
+                f"so its contrast cannot be read out of the plateau from these runs: the "
+                "setting is undecided.")
+    return notes
 
 
 BS5_NOTES = [
-    f"Each replicate is read where every batch size has reached the same full training "
-    f"loss: the {BURST} updates after the first evaluation at which the loss is at or "
-    "below the replicate's matched level (the highest of its batch sizes' lowest "
-    "burst-start losses). Log changes make the oscillation relative to the loss level, "
-    "so a run that has nearly interpolated (loss near 0) is not flat by construction.",
-    "Oscillation is measured per update, the unit in which the quote's \"更新比较频繁\" "
-    "(frequent updates) counts: per sample seen instead would set 16 batch-1 updates "
-    "against one batch-16 update.",
-    "The matched level is set by the batch size that descends least (under sgd, batch "
-    "400: one update per epoch), so it sits where that batch size stops: see the "
-    "matched-level table. Where its median is just below ln 2 = 0.693 (the loss of a "
-    "constant prediction), every batch size is read in the plateau of its first epochs, "
-    "not near convergence.",
-    "The minibatch-loss spread is what a practitioner watches; it also contains the "
-    "spread between examples, so it is shown, not judged. lr_scaled and lr_sqrt change "
-    "the learning rate with the batch (judged = no)."]
+    f"Window: each run (replicate × batch size) is read from the first evaluation at "
+    f"which its full training loss is at or below ½ ln 2 = {PLATEAU_EXIT:.3f} (half the "
+    "loss of a constant prediction) to the end of training; a run that never gets there "
+    f"has no value, nor has one with fewer than {MIN_CHANGES} changes in its window. A "
+    f"change is a rise when Δ log L > {RISE_FLOOR:.2g} (⌈log2 {N_TRAIN}⌉ × float32 eps, "
+    "the rounding bound of the full loss): deterministic full-batch descent counts no "
+    "rise from rounding.",
+    "Per update (BS-5a): the update right after each evaluation, one sampled update per "
+    "evaluation, up to 150 per run; the unit in which the quote's \"更新比较频繁\" "
+    "(frequent updates) counts. Per epoch (BS-5b): evaluation to evaluation, 500 samples "
+    "drawn on average (evaluations sit at round(k · steps / 150)); at batch 1 that is 500 "
+    "updates, at batch 400 one or two.",
+    "Not done, for lack of runs: the contrast from a common checkpoint, every batch size "
+    "continuing from the same weights once out of the plateau, per update and per "
+    "sample seen at one loss level; it is what would decide sgd, whose full batch never "
+    "leaves the plateau in 150 epochs. It needs a trainer that runs a shared first phase "
+    "(the same seeds at one batch size until out of the plateau) before switching to "
+    "each batch size, which the harness does not have, and a grid of 6 batch sizes × 4 "
+    "judged settings: about 24 runs of half a minute to a minute of CPU each on seed 0 "
+    "(the existing runs of these settings take 9 to 100 s), well over the 3 minutes "
+    "allowed for new points in this revision. Here each run is read over its own "
+    "post-plateau window, so batch 1 and batch 400 are read at different loss levels.",
+    "lr_scaled and lr_sqrt change the learning rate with the batch (judged = no)."]
 
 
 BS5A = Claim(
     "BS-5a", "001", "SGD 因为更新比较频繁,会造成 cost function 有严重的震荡",
-    "SGD (batch 1: frequent, noisy updates) makes the training objective "
-    "oscillate more than full-batch gradient descent (batch 400 = the whole "
-    "training split): at a matched training loss, the update-to-update relative "
-    "change of the full training loss is larger at batch 1 than at batch 400.",
-    measure=MatchedBursts(), rule=Paired("decreasing"), quantifier="all", settings=BS5_SETTINGS,
-    min_effect=BS5A_MIN_EFFECT, pilot_sd=BS5A_PILOT_SD, replicates=REPLICATES,
-    parent="BS-5",
+    "SGD (batch 1: frequent, noisy updates) makes the training objective oscillate more "
+    "than full-batch gradient descent (batch 400 = the whole training split): once a run "
+    "has left the initial plateau, the full training loss rises on a larger share of "
+    "SGD's updates than of full-batch descent's.",
+    measure=RiseShare(), rule=Paired("decreasing"), quantifier="all",
+    settings=BS5A_SETTINGS, min_effect=BS5_MIN_EFFECT, pilot_sd=BS5A_PILOT_SD,
+    replicates=REPLICATES, parent="BS-5",
     revision="Split from BS-5 after the seed-0 run: BS-5 judged only monotonicity "
              "over every batch size and gave refuted (sgd, pair 1 → 4). Review "
              "finding: the seed contrasts SGD with full-batch descent, so that "
-             "contrast (batch 1 vs 400) is judged here and monotonicity in BS-5b.")
+             "contrast (batch 1 vs 400) is judged here and monotonicity in BS-5b. "
+             "Revised again after the seed 0, 1 and 17 runs (review finding: the "
+             "full-batch 'oscillation' it was compared with was 9× the float32 "
+             "resolution of log L, a ratio to rounding, and the matched level, median "
+             "0.641 under sgd, sat in the initial plateau at ln 2 = 0.693): the measure is "
+             "now a severity statistic, the share of updates that raise the full "
+             "training loss beyond rounding, read from the first evaluation at which "
+             "each run's loss is at or below ½ ln 2; window, rounding floor and smallest "
+             "effect 0.1 declared before any share was computed. The earlier rule (std of "
+             "Δ log L over 20 updates at a matched loss, in logs, smallest effect log 2) "
+             "gave supported under seeds 0, 1 and 17 (headline same_steps 1 − 400: 2.5 "
+             "[1.96, 3.04], 2.23 [1.72, 2.75], 2.63 [2.00, 3.25]; sgd 10.3, 10.8, 10.4).")
 BS5B = Claim(
     "BS-5b", "001", "SGD 因为更新比较频繁,会造成 cost function 有严重的震荡",
-    "The oscillation falls monotonically with batch size: at a matched training "
-    "loss, the update-to-update relative change of the full training loss is "
-    "larger at every smaller batch.",
-    measure=MatchedBursts(), rule=Monotone("decreasing"), quantifier="all", settings=BS5_SETTINGS,
-    min_effect=BS5_MIN_EFFECT, pilot_sd=BS5_PILOT_SD, replicates=REPLICATES,
+    "The same contrast per sample seen: once a run has left the initial plateau, the full "
+    "training loss rises over a larger share of SGD's epochs (500 samples drawn: 500 "
+    "updates at batch 1) than of full-batch descent's (one or two updates): SGD's "
+    "frequent updates make the objective oscillate on the scale of the data seen, not "
+    "only from one update to the next.",
+    measure=RiseShare(label="share of epochs (500 samples seen) over which the full "
+                            "training loss rises", unit="epoch"),
+    rule=Paired("decreasing"), quantifier="all", settings=BS5B_SETTINGS,
+    min_effect=BS5_MIN_EFFECT, pilot_sd=BS5B_PILOT_SD, replicates=REPLICATES,
     parent="BS-5",
     revision="Split from BS-5 after the seed-0 run (the SGD vs full-batch contrast "
-             "moved to BS-5a); the monotone rule itself is unchanged. The earlier "
-             "BS-5 gave refuted (sgd, pair 1 → 4).")
+             "moved to BS-5a); the monotone rule itself was unchanged and gave refuted "
+             "(sgd, pair 1 → 4). Restated after the seed 0, 1 and 17 runs (review "
+             "finding: the quote contrasts SGD with full-batch descent and says nothing "
+             "of an ordering over mini-batch sizes): it now tests that contrast per "
+             "sample seen, the unit the issue asks for beside per update, with BS-5a's "
+             "window, rounding floor and smallest effect 0.1 (declared before any share "
+             "was computed); same_steps is shown, not judged (its evaluations are not a "
+             "fixed number of samples apart). The earlier monotone rule (std of Δ log L "
+             "per update at a matched loss, smallest effect log 2) gave refuted under "
+             "seeds 0, 1 and 17, every judged setting by the reversal 1 → 16 (headline "
+             "abid2018 −1.33 [−1.85, −0.80]; identity_cov −1.69 [−2.19, −1.18] and "
+             "−1.55 [−2.26, −0.85]).")

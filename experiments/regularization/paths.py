@@ -450,9 +450,11 @@ class ShareRise(AbidPaths):
         return pd.concat(frames, ignore_index=True)
 
     def rows(self, rs: RunSet) -> pd.DataFrame:
-        """The λ steps at which the net trains (:meth:`steps`): the members."""
+        """The λ steps at which the net trains (:meth:`steps`): the members; a step where
+        it does not has no value (left out, and a setting where no step trains is not
+        testable rather than missing)."""
         steps = self.steps(rs)
-        return steps[steps.trains] if len(steps) else steps
+        return steps.assign(rise=steps.rise.where(steps.trains)) if len(steps) else steps
 
     def value_column(self) -> str:
         return "rise"
@@ -488,8 +490,9 @@ class ShareRise(AbidPaths):
                   f"Decides which λ are judged: does each λ train in this run? {TRAINS_RULE}":
                       pd.concat([c.assign(setting=s) for s, c in checks.items()],
                                 ignore_index=True)}
-        notes = [_rg2b_note(setting, table, shares[shares.setting == setting])
-                 for setting in judged if (table := self.read(rs, setting)) is not None]
+        notes = [_rg2b_note(setting, table.thin()[0], shares[shares.setting == setting])
+                 for setting in judged if (table := self.read(rs, setting)) is not None
+                 and table.thin()[0].levels]
         notes += [_not_judged_note(setting, checks[setting]) for setting in judged
                   if len(checks[setting]) and not checks[setting]["trains in this run"].all()]
         return tables, notes

@@ -315,7 +315,8 @@ def decide_measured(claim: Claim, rs: RunSet) -> Outcome:
     """A family's rule over every setting its measure finds: a :class:`Setting` verdict
     for each judged one; every setting with runs (judged, shown, or neither) in the tables,
     with a ``judged`` column. A level with fewer than two finite values is left out and
-    named in a note."""
+    named in a note; a judged setting left with too few levels to test is undecided (its
+    runs exist: "no runs" would misstate it) while another setting could be tested."""
     m, family = claim.measure, claim.rule
     present = m.settings_in(rs)
     order = [*(s for s in claim.settings.every if s in present),
@@ -333,6 +334,13 @@ def decide_measured(claim: Claim, rs: RunSet) -> Outcome:
             notes.append(f"{name}: {m.factor.words} {', '.join(map(str, gone))} left out "
                          "(fewer than two replicates with a finite value).")
         if len(table.levels) < family.min_levels or table.values.size == 0:
+            if name in judged:  # it has runs, too few finite values to test: undecided
+                why = (f"{m.factor.words} {', '.join(map(str, gone))} has fewer than two "
+                       "replicates with a finite value" if gone else
+                       f"fewer than {family.min_levels} {m.factor.words} levels with runs")
+                settings.append(Setting(name, stats.INCONCLUSIVE, stats.Effect(
+                    math.nan, math.nan, math.nan, 0, null=claim.null_value or 0.0),
+                    f"not testable: {why}"))
             continue
         decision = family.for_setting(name).decide(table)
         summary = level_summary(table, np.exp if m.log else None)
@@ -364,7 +372,7 @@ def decide_measured(claim: Claim, rs: RunSet) -> Outcome:
                                     p_adjusted=decision.p_adjusted,
                                     rule_effect=None if effect is decision.effect
                                     else decision.effect))
-    if not any(s.setting == claim.primary for s in settings):
+    if not levels or not any(s.setting == claim.primary for s in settings):
         return missing(f"{claim.id} needs at least {family.min_levels} {m.factor.words} "
                        f"level{'s' if family.min_levels > 1 else ''} with two or more finite "
                        f"values under {claim.primary} ({m.grid_words()})")
