@@ -192,10 +192,10 @@ def test_ctrl_c_marks_the_active_run_killed(tmp_path, store):
 
 def test_initialization_grids_run_as_one_sweep(smoke_stores):
     runs = runs_in(smoke_stores("initialization"))
-    assert len(runs) == 90 and (runs.status == "FINISHED").all()
+    assert len(runs) == 92 and (runs.status == "FINISHED").all()
     assert runs["tags.config_hash"].is_unique
     counts = runs["tags.preset"].value_counts().to_dict()
-    assert counts == {"abid2018": 5, "logreg": 4, "moons": 5, "deep": 76}
+    assert counts == {"abid2018": 5, "logreg": 4, "moons": 5, "deep": 76, "deep_sgd": 2}
 
 
 def test_dry_run_lists_every_point_with_its_status_and_trains_nothing(tmp_path, smoke_store):

@@ -81,8 +81,12 @@ def count_rises(curves: pd.DataFrame, bursts: pd.DataFrame, final: pd.DataFrame
     groups = [cur[k] for k in KEYS]
     out = cur.train_loss.le(PLATEAU_EXIT).astype(int).groupby(groups).cummax().astype(bool)
     win = cur.loc[out, [*KEYS, "step", "epoch", "train_loss"]]
-    after = win.merge(bursts.loc[bursts.grid == "main", [*KEYS, "step", "start_loss"]],
-                      on=[*KEYS, "step"], how="left")
+    cols = [*KEYS, "step", "start_loss"]
+    if {"grid", *cols} <= set(bursts):  # runs without the probe (a one-point sweep): none
+        bursts = bursts.loc[bursts.grid == "main", cols]
+    else:
+        bursts = pd.DataFrame(columns=cols)
+    after = win.merge(bursts, on=[*KEYS, "step"], how="left")
     log_l = np.log(np.maximum(after.train_loss, LossBursts.FLOOR))
     d_update = np.log(np.maximum(after.start_loss, LossBursts.FLOOR)) - log_l
     d_epoch = log_l.groupby([after[k] for k in KEYS]).diff()
