@@ -129,7 +129,12 @@ CLAIMS = [
           "without ending worse on test.",
           measure=BN_GAP, rule=Paired("decreasing"), quantifier="all", settings=TASK_SETTINGS,
           gates=(NonInferior(BN_ACC, "plain", ACC_MIN),), min_effect=LOSS_GAP_MIN,
-          pilot_sd=BD1_SD, replicates=REPLICATES, parent="BD-1", notes=(LOSS_GAP_NOTE,),
+          pilot_sd=BD1_SD, replicates=REPLICATES, parent="BD-1",
+          notes=(LOSS_GAP_NOTE, "Where the test-accuracy guard decides (digits w32 under "
+                 "seeds 1 and 17: BN's accuracy no worse on average, but the CI's lower "
+                 f"bound just below −{ACC_MIN:g}), the label turns on the guard's power, "
+                 "which the calibrated power leaves out: calibration draws the gap, not "
+                 "the guard's metric (harness.judge.gates.NonInferior)."),
           revision="Split from BD-1 after the seed-0 run (1b6894c), with its data in view "
                    "(5d7398e): BD-1 needed both members, steps to the preset's fixed "
                    "held-out target saved (sign test) and the train–test gap narrowed "
@@ -157,7 +162,13 @@ CLAIMS = [
           measure=DO_GAP, rule=Paired("decreasing"),
           quantifier="all", settings=TASK_SETTINGS,
           gates=(NonInferior(DO_ACC, 0.0, ACC_MIN),), min_effect=LOSS_GAP_MIN, pilot_sd=BD2_SD,
-          replicates=REPLICATES, notes=(LOSS_GAP_NOTE,),
+          replicates=REPLICATES,
+          notes=(LOSS_GAP_NOTE, f"At p = {STANDARD_RATE:g} the width-32 nets underfit "
+                 "(dropout after every block of a 32-unit net: test accuracy 0.57 on "
+                 "digits and 0.53 on the Gaussian task against 0.86 and 0.76 without, seed "
+                 "0; dose_response.png), so the guard withholds their support: the "
+                 "standard rate presumes a net wide enough for it (Srivastava et al. widen "
+                 "a layer by 1/(1 − p))."),
           revision="Changed after the seed-0 run, with its data in view (5d7398e): the "
                    "test-accuracy "
                    f"guard (no rate worse than the plain net by more than {ACC_MIN:g}) was "

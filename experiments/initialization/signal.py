@@ -380,7 +380,20 @@ IN3B = Claim(
            "The too-small init N(0,0.01²) of the earlier rule is dropped, not kept as "
            "scope: there every activation vanishes through the weights' scale alone "
            "(tanh 1.10, relu 1.25 log10 per layer), so it cannot show the quote's "
-           "mechanism; its profiles stay on the page's figures (grid deep_normal)."),
+           "mechanism; its profiles stay on the page's figures (grid deep_normal).",
+           "The at-initialization gradient member follows from the quote's own bound: "
+           "under Xavier at equal widths E‖Wᵀδ‖ ≈ ‖δ‖, so with σ′ ≤ 1/4 the gradient "
+           "shrinks by at least log10 4 = 0.602 per layer for sigmoid; its 0.63 restates "
+           "the theorem, and the empirical content is in the trained member (the relative "
+           "change of the weights under SGD, 0.71, seed 0). There the sigmoid net stays at "
+           "chance (test accuracy 0.48), 4–7 of the 20 matrices never change (left out, "
+           "counted in the context table), and the deepest that do change move by a few "
+           "float32 steps, which flattens the slope (conservative).",
+           "Tanh's row bears on the seed's remedy list (不建议…tanh…容易梯度消失: tanh "
+           "too is said to vanish easily): under Xavier its gradient at init decays by "
+           "0.025 log10 per layer, below the null 0.03, and the trained weights' relative "
+           "change grows towards the input (−0.037; seed 0): the 'fails in tanh' of the "
+           "scope."),
     parent="IN-3", min_effect=IN3_MIN, pilot_sd=IN3B_SD, null_value=TAU,
     revision="Split from IN-3 after the seed-0 run, with its data in view (de603cc): IN-3 "
              "(tanh primary) needed N(0,1) gradient growth and N(0,0.01²) gradient and "

@@ -332,11 +332,11 @@ def decide_measured(claim: Claim, rs: RunSet) -> Outcome:
         table, gone = table.thin()
         if gone:
             notes.append(f"{name}: {m.factor.words} {', '.join(map(str, gone))} left out "
-                         "(fewer than two replicates with a finite value).")
+                         f"({m.no_value}).")
         if len(table.levels) < family.min_levels or table.values.size == 0:
             if name in judged:  # it has runs, too few finite values to test: undecided
-                why = (f"{m.factor.words} {', '.join(map(str, gone))} has fewer than two "
-                       "replicates with a finite value" if gone else
+                why = (f"{m.factor.words} {', '.join(map(str, gone))}: {m.no_value}"
+                       if gone else
                        f"fewer than {family.min_levels} {m.factor.words} levels with runs")
                 settings.append(Setting(name, stats.INCONCLUSIVE, stats.Effect(
                     math.nan, math.nan, math.nan, 0, null=claim.null_value or 0.0),

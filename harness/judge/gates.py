@@ -165,6 +165,10 @@ class NonInferior(Gate):
         return GateCheck(False, f"{self.measure.label}, {b} − {self.reference}: the 95% CI "
                                 f"reaches −{self.margin:g}", effect=e, rows=rows)
 
+    def headline_words(self) -> str:
+        return (f"where the guard fails, {self.measure.label}, the level − {self.reference} "
+                f"(null −{self.margin:g})")
+
     def title(self) -> str:
         return (f"Guard: {self.measure.label}, each level − {self.reference}, paired, 95% "
                 f"CI; support needs every lower bound above −{self.margin:g}")

@@ -11,7 +11,7 @@ beside the claims that need them (``experiments/<name>/measures.py``) and subcla
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -56,6 +56,9 @@ class Measure:
     # the rule is applied to log(max(value, floor)) (e.g. spreads over orders of magnitude)
     log: bool = False
     floor: float = 0.0
+    # why a level can lack values, as the verdict's notes say it (a measure that leaves a
+    # level's values out on purpose names its reason)
+    no_value: ClassVar[str] = "fewer than two replicates with a finite value"
 
     def __post_init__(self) -> None:
         if isinstance(self.factor, dict):  # from YAML

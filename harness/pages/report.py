@@ -179,10 +179,12 @@ def earlier_label(c: Claim, v: Verdict, history: dict) -> str:
     was = (f"**{o['verdict']}**, {_fmt(o['effect'])} [{_fmt(o['ci_low'])}, "
            f"{_fmt(o['ci_high'])}], {o['decided_by']}")
     what = "this label" if label else "what decided this label (the label is the same)"
-    return (f"**Label rule v2 changed {what}** (issue 22: the quantifier, the smallest "
-            f"effect in refutations, 'no meaningful effect', the headline by effect; decided "
-            f"after the seed-0 and seed-1 data had been seen). Under v1 ({history['rule']}; "
-            f"commit {history['commit']}): {was}.")
+    return (f"**Before label rule v2** (commit {history['commit']}: {history['rule']}; with "
+            f"that commit's measures and rules, so a revision above dated after it may "
+            f"also account for the difference): {was}. Since then label rule v2 (issue "
+            f"22: the quantifier, the smallest effect in refutations, 'no meaningful "
+            f"effect', the headline by effect; decided after the seed-0 and seed-1 data had "
+            f"been seen) and those revisions changed {what}.")
 
 
 def first_min_effect(v: Verdict) -> str:
@@ -473,7 +475,9 @@ def seed_comparison(runs: dict[int, list[dict]]) -> str:
         for seed, w in zip(seeds, those, strict=True):
             row[f"seed {seed}"] = w["verdict"]
             row[f"effect {seed}"] = (f"{_fmt(w['effect'])} [{_fmt(w['ci_low'])}, "
-                                     f"{_fmt(w['ci_high'])}]")
+                                     f"{_fmt(w['ci_high'])}]" + (
+                                         " (gate's statistic)" if " not met: " in
+                                         w.get("decided_by", "") else ""))
         rows.append({**row, "comparison": change,
                      "settings that flip": ", ".join(flipped) or "none"})
     frame = pd.DataFrame(rows).astype(object).where(lambda f: f.notna(), None)
