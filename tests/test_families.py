@@ -14,6 +14,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from conftest import obvious
 
 from harness.cli.registry import registry, users
 from harness.core import stats
@@ -41,16 +42,6 @@ from harness.judge.table import Table
 CLAIMS = [(c.experiment or name, c) for name, exp in registry().items() for c in exp.claims
           if not isinstance(c.rule, Custom)] + [(c.experiment, c) for c in users()]
 IDS = [c.id for _, c in CLAIMS]
-
-
-def obvious(claim, scale: float) -> float:
-    """The scale of an obvious effect the claimed way (+) or against it (−), in smallest
-    effects: ``scale`` of them, or as many pilot SDs where the SD is the larger (a loss
-    gap's SD is 12 of its smallest effects); for an equivalence claim, no difference at
-    all, or five margins."""
-    if isinstance(claim.rule, Equivalent):
-        return 0.0 if scale > 0 else 5.0
-    return scale * max(1.0, (claim.pilot_sd or 0.0) / claim.min_effect)
 
 
 def expected(claim, label: str) -> str:
