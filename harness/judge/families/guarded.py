@@ -78,6 +78,7 @@ class Guarded(Family):
         loses = [gain[i].p < stats.ALPHA and gain[i].mean < 0 for i in k]
         costs = [guard[i].p < stats.ALPHA and guard[i].mean < -self.margin for i in k]
         fails = [a or b for a, b in zip(loses, costs, strict=True)]
+        sized = False  # a refutation by guards, each tested against its own margin
         if any(holds):
             i = max((i for i in k if holds[i]), key=lambda i: gain[i].mean)  # the strongest
             verdict, effect = stats.SUPPORTED, gain[i]
@@ -90,13 +91,13 @@ class Guarded(Family):
             # sized) does the weakest guard failure
             only_lost = [i for i in k if not costs[i]]
             if only_lost:
-                i, lost = min(only_lost, key=lambda i: abs(gain[i].mean)), True
+                i = min(only_lost, key=lambda i: abs(gain[i].mean))
             else:
-                i, lost = max(k, key=lambda i: guard[i].p), False
-            verdict, effect = stats.REFUTED, gain[i] if lost else guard[i]
+                i, sized = max(k, key=lambda i: guard[i].p), True
+            verdict, effect = stats.REFUTED, guard[i] if sized else gain[i]
             how = f"{name[i]}, the weakest of every member's failure: " + (
-                "loses" if lost else f"{self.guard_words} lower by more than {self.margin:g} "
-                                     f"(effect: {self.guard_words} change)")
+                f"{self.guard_words} lower by more than {self.margin:g} (effect: "
+                f"{self.guard_words} change)" if sized else "loses")
         else:
             i = min(k, key=lambda i: (not gain[i].mean > 0, holm[i]))
             why = ("gain not significant" if not (gain[i].p < stats.ALPHA and gain[i].mean > 0)
@@ -112,7 +113,7 @@ class Guarded(Family):
                                         opposite=fails[i]) for i in k])
         return Decision(verdict, effect, how, rows,
                         parts=tuple(zip(name, gain, strict=True)), need="any",
-                        sized=verdict == stats.REFUTED and any(effect is g for g in guard),
+                        sized=sized,
                         p_adjusted=float(holm[i]) if verdict == stats.SUPPORTED else np.nan)
 
     def draw(self, rng: np.random.Generator, levels: tuple, design: Design,
