@@ -490,9 +490,10 @@ class ShareRise(AbidPaths):
                   f"Decides which λ are judged: does each λ train in this run? {TRAINS_RULE}":
                       pd.concat([c.assign(setting=s) for s, c in checks.items()],
                                 ignore_index=True)}
-        notes = [_rg2b_note(setting, table.thin()[0], shares[shares.setting == setting])
-                 for setting in judged if (table := self.read(rs, setting)) is not None
-                 and table.thin()[0].levels]
+        thinned = {setting: table.thin()[0] for setting in judged
+                   if (table := self.read(rs, setting)) is not None}
+        notes = [_rg2b_note(setting, table, shares[shares.setting == setting])
+                 for setting, table in thinned.items() if table.levels]
         notes += [_not_judged_note(setting, checks[setting]) for setting in judged
                   if len(checks[setting]) and not checks[setting]["trains in this run"].all()]
         return tables, notes
