@@ -29,6 +29,7 @@ from harness.judge.families.base import (
     Decision,
     Design,
     Family,
+    holm_over,
     member_draw,
     member_row,
     steps,
@@ -61,6 +62,12 @@ class Guarded(Family):
 
     def reads(self, claim: Claim) -> tuple:
         return (*self.gains, *self.guards)
+
+    def count(self, levels: tuple) -> int:
+        """How many members a setting holding ``levels`` tests: those with both their gain
+        and their guard (as :meth:`decide` reads them; :func:`holm_over`)."""
+        return sum(g in levels and d in levels for g, d in zip(self.gains, self.guards,
+                                                              strict=True))
 
     def decide(self, table: Table) -> Decision:
         there = [i for i in range(len(self.members))
@@ -139,13 +146,13 @@ class Guarded(Family):
         return table.keep([b for b in levels if b in table.levels])
 
     def words(self, claim: Claim) -> str:
-        m = len(self.members)
         return (f"{claim.measure.describe()}: per member ({', '.join(map(str, self.members))}),"
                 " over dataset means, two-sided one-sample t-tests of its gain against 0 and "
                 f"of its {self.guard_words} change against −{self.margin:g} "
                 "(non-inferiority). A member counts if its gain is significantly above 0 and "
                 f"its {self.guard_words} change significantly above −{self.margin:g} "
-                f"(intersection-union p = the larger of the two), Holm over the {m}. "
+                "(intersection-union p = the larger of the two)"
+                f"{holm_over(claim, self.count, ', ')}. "
                 "Supported if some member counts (the statistic: the strongest such gain, "
                 "its own p and CI, the Holm-adjusted p beside them); refuted if every "
                 "member fails significantly, i.e. loses "
