@@ -459,6 +459,11 @@ class ShareRise(AbidPaths):
     def value_column(self) -> str:
         return "rise"
 
+    def levels_in(self, setting: str) -> None:
+        """None: which λ steps a setting judges (its members) is this run's, not the
+        declaration's: those at which the net trains."""
+        return None
+
     def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
         return {**super().selection(settings), "preset": list(RG2B_L2), "reg.l1": [0.0],
                 "reg.l2": [0.0, *sorted({lam for lams in RG2B_L2.values() for lam in lams})]}
