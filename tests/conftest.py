@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hydra import compose
 
+from harness.judge.families import Equivalent
 from harness.track.results import CONF_DIR, hydra_context
 
 
@@ -31,6 +32,16 @@ def store(tmp_path, monkeypatch):
 
 ROOT = CONF_DIR.parent
 EXPERIMENTS = sorted(p.stem for p in (CONF_DIR / "experiment").glob("*.yaml"))
+
+
+def obvious(claim, scale: float) -> float:
+    """The scale of an obvious effect the claimed way (+) or against it (−), in smallest
+    effects, for ``claim.simulate(..., scale=...)``: ``scale`` of them, or as many pilot
+    SDs where the SD is the larger (a loss gap's SD is 12 of its smallest effects); for an
+    equivalence claim, no difference at all, or five margins."""
+    if isinstance(claim.rule, Equivalent):
+        return 0.0 if scale > 0 else 5.0
+    return scale * max(1.0, (claim.pilot_sd or 0.0) / claim.min_effect)
 
 
 def run_cli(args: list[str], uri: str, tmp_path, timeout: float = 300, **popen):

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from conftest import obvious
 from torch import nn
 
 from experiments.bn_dropout import EXPERIMENT, bd1a, bd3, common, probes
@@ -202,7 +203,7 @@ def test_the_accuracy_guard_withholds_support_from_a_model_that_ends_worse(claim
     overfitting' (or faster training): the non-inferiority guard turns support into
     inconclusive, its difference the statistic."""
     claim = CLAIMS[claim_id]
-    scale = 5.0 * max(1.0, claim.pilot_sd / claim.min_effect)  # 5 SDs for a loss gap
+    scale = obvious(claim, 5.0)  # 5 SDs for a loss gap
     rs = claim.simulate(np.random.default_rng(0), True, scale=scale)
     assert judge(claim, common.NAME, claim.decide(rs)).verdict == stats.SUPPORTED
     rs = claim.simulate(np.random.default_rng(0), True, scale=scale)  # read nothing yet

@@ -14,10 +14,11 @@ import dataclasses
 
 import numpy as np
 import pytest
+from conftest import obvious
 
 from harness.cli.registry import registry, users
 from harness.core import stats
-from harness.judge.claims import judge
+from harness.judge.claims import Claim, Settings, judge
 from harness.judge.families import (
     NULL,
     PLANTED,
@@ -35,22 +36,13 @@ from harness.judge.families import (
 )
 from harness.judge.families.guarded import Guarded
 from harness.judge.families.ratio import Recovered
+from harness.judge.measures import Factor, Final
 from harness.judge.outcome import CI_METHODS
 from harness.judge.table import Table
 
 CLAIMS = [(c.experiment or name, c) for name, exp in registry().items() for c in exp.claims
           if not isinstance(c.rule, Custom)] + [(c.experiment, c) for c in users()]
 IDS = [c.id for _, c in CLAIMS]
-
-
-def obvious(claim, scale: float) -> float:
-    """The scale of an obvious effect the claimed way (+) or against it (−), in smallest
-    effects: ``scale`` of them, or as many pilot SDs where the SD is the larger (a loss
-    gap's SD is 12 of its smallest effects); for an equivalence claim, no difference at
-    all, or five margins."""
-    if isinstance(claim.rule, Equivalent):
-        return 0.0 if scale > 0 else 5.0
-    return scale * max(1.0, (claim.pilot_sd or 0.0) / claim.min_effect)
 
 
 def expected(claim, label: str) -> str:
@@ -286,3 +278,34 @@ def test_guarded_needs_the_guard_of_the_member_that_counts():
     assert dataclasses.is_dataclass(GUARDED) and eval(repr(GUARDED)) == GUARDED
     with pytest.raises(ValueError, match="gains and guards are invalid: allowed values"):
         Guarded(("a",), ("gain a",), (), margin=0.5)
+
+
+@dataclasses.dataclass(frozen=True)
+class _PerSetting(Final):
+    """A measure whose settings hold only some of its levels (``held``: setting -> its
+    levels, None where the runs decide); the others hold every level."""
+
+    held: tuple = ()
+
+    def levels_in(self, setting: str) -> tuple | None:
+        return dict(self.held).get(setting, self.factor.levels)
+
+
+@pytest.mark.parametrize("rule", [EveryMember("positive"), SomeMember("positive"),
+                                  Guarded(("x", "y"), ("a", "c"), ("b", "d"), margin=0.1)],
+                         ids=["every", "some", "guarded"])
+def test_rule_text_counts_the_members_each_setting_tests(rule):
+    """The Holm count in rule text is the members a judged setting tests as declared
+    (Measure.levels_in): no Holm where each tests one, each setting's count where they
+    differ, the declared bound where the runs decide."""
+    def text(*held: tuple) -> str:
+        measure = _PerSetting(Factor("model.width", ("a", "b", "c", "d")), "share",
+                              held=held)
+        return Claim("T-1", "t", "q", "h", rule, Settings("p", ("r",)), min_effect=0.1,
+                     quantifier="all", measure=measure).rule_text
+    two = 2 if isinstance(rule, Guarded) else 4
+    one = ("a", "b") if isinstance(rule, Guarded) else ("a",)
+    assert f"Holm over the {two}" in text()
+    assert "Holm over" not in text(("p", one), ("r", one))
+    assert f"Holm over the setting's members (1 in p, {two} in r)" in text(("p", one))
+    assert f"Holm over the members judged in the setting (at most {two})" in text(("r", None))

@@ -18,6 +18,7 @@ from experiments.bn_dropout.common import (
     SETTINGS,
     label,
 )
+from experiments.loss_gap import LOSS_GAP_WHY
 from harness.judge.claims import Claim, Settings
 from harness.judge.families import Paired
 from harness.judge.gates import NonInferior
@@ -31,13 +32,6 @@ from harness.track.results import RunSet
 # the held-out geometric-mean probability of the true class 5% higher (e^0.05) for the same
 # training fit; less does not "prevent overfitting" in a way worth reporting.
 LOSS_GAP_MIN = 0.05
-LOSS_GAP_WHY = (
-    "Overfitting re-measured after seeds 0, 1 and 17 had been run (review finding): the "
-    "train − test accuracy gap is saturated on digits (training accuracy 1.0), so it "
-    "measured test accuracy alone; now the generalization gap in cross-entropy, test − "
-    "training loss, logged by every run, with the smallest effect 0.05 nats (was 0.02 "
-    "accuracy) declared before any loss gap was looked at and the pilot SD from seed 0's "
-    "loss gaps. The accuracy-gap rule gave ")
 # where the training loss ends ≈ 0 (every digits net), the gap is the held-out loss
 LOSS_GAP_NOTE = ("On digits the training loss ends ≈ 0 (all but the width-32 net at "
                  "dropout 0.5 before every BN, seed 0: 1.05), so there the generalization "

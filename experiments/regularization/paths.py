@@ -461,6 +461,11 @@ class ShareRise(AbidPaths):
     def value_column(self) -> str:
         return "rise"
 
+    def levels_in(self, setting: str) -> None:
+        """None: which λ steps a setting judges (its members) is this run's, not the
+        declaration's: those at which the net trains."""
+        return None
+
     def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
         return {**super().selection(settings), "preset": list(RG2B_L2), "reg.l1": [0.0],
                 "reg.l2": [0.0, *sorted({lam for lams in RG2B_L2.values() for lam in lams})]}
@@ -492,9 +497,10 @@ class ShareRise(AbidPaths):
                   f"Decides which λ are judged: does each λ train in this run? {TRAINS_RULE}":
                       pd.concat([c.assign(setting=s) for s, c in checks.items()],
                                 ignore_index=True)}
-        notes = [_rg2b_note(setting, table.thin()[0], shares[shares.setting == setting])
-                 for setting in judged if (table := self.read(rs, setting)) is not None
-                 and table.thin()[0].levels]
+        thinned = {setting: table.thin()[0] for setting in judged
+                   if (table := self.read(rs, setting)) is not None}
+        notes = [_rg2b_note(setting, table, shares[shares.setting == setting])
+                 for setting, table in thinned.items() if table.levels]
         notes += [_not_judged_note(setting, checks[setting]) for setting in judged
                   if len(checks[setting]) and not checks[setting]["trains in this run"].all()]
         return tables, notes

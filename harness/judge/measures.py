@@ -154,6 +154,13 @@ class Measure:
     def axes(self) -> list[str]:
         return [self.by, self.factor.column, *(c.rsplit(".", 1)[-1] for c, _ in self.where)]
 
+    def levels_in(self, setting: str) -> tuple | None:
+        """The factor levels ``setting`` holds as declared: every level, unless a measure
+        gives its settings different ones; None where the runs decide which of them a
+        setting judges. Rule text counts a setting's members from it (the multiplicity
+        correction it names), before any run."""
+        return self.factor.levels
+
     # ---- words
     def grid_words(self) -> str:
         if self.grid is None:

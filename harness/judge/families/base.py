@@ -18,6 +18,7 @@ significant against it after Holm), plus family-specific ones (``adjacent``).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -37,6 +38,7 @@ class Claim(Protocol):
 
     measure: Measure
     min_effect: float
+    settings: Any  # harness.judge.claims.Settings: its ``judged`` setting names
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,28 @@ def member_draw(rng: np.random.Generator, means: np.ndarray, design: Design) -> 
     half = design.sd / math.sqrt(2)
     dataset = rng.normal(0, half, (k, means.size))[design.clusters()]
     return means[None, :] + dataset + rng.normal(0, half, (design.replicates, means.size))
+
+
+def holm_over(claim: Claim, count: Callable[[tuple], int], lead: str = " after ") -> str:
+    """The correction over a setting's members in rule text, after ``lead``, counted from
+    the declaration (``count``: how many members a setting holding the given factor
+    levels tests): "Holm over the k" where every judged setting tests k > 1, nothing
+    (not even ``lead``) where each tests one, each setting's count where they differ,
+    and the declared bound where the runs decide which levels a setting judges
+    (:meth:`Measure.levels_in` None)."""
+    m = claim.measure
+    counts = {s: None if (levels := m.levels_in(s)) is None else count(levels)
+              for s in claim.settings.judged}
+    found = set(counts.values())
+    if None in found:
+        return (f"{lead}Holm over the members judged in the setting (at most "
+                f"{count(m.factor.levels)})")
+    if found == {1}:
+        return ""
+    if len(found) == 1:
+        return f"{lead}Holm over the {found.pop()}"
+    return (f"{lead}Holm over the setting's members ("
+            + ", ".join(f"{k} in {s}" for s, k in counts.items()) + ")")
 
 
 class Family:

@@ -29,6 +29,7 @@ from harness.judge.families.base import (
     Decision,
     Design,
     Family,
+    holm_over,
     member_draw,
     member_row,
     steps,
@@ -62,6 +63,12 @@ class Guarded(Family):
     def reads(self, claim: Claim) -> tuple:
         return (*self.gains, *self.guards)
 
+    def count(self, levels: tuple) -> int:
+        """How many members a setting holding ``levels`` tests: those with both their gain
+        and their guard (as :meth:`decide` reads them; :func:`holm_over`)."""
+        return sum(g in levels and d in levels for g, d in zip(self.gains, self.guards,
+                                                              strict=True))
+
     def decide(self, table: Table) -> Decision:
         there = [i for i in range(len(self.members))
                  if self.gains[i] in table.levels and self.guards[i] in table.levels]
@@ -78,6 +85,7 @@ class Guarded(Family):
         loses = [gain[i].p < stats.ALPHA and gain[i].mean < 0 for i in k]
         costs = [guard[i].p < stats.ALPHA and guard[i].mean < -self.margin for i in k]
         fails = [a or b for a, b in zip(loses, costs, strict=True)]
+        sized = False  # a refutation by guards, each tested against its own margin
         if any(holds):
             i = max((i for i in k if holds[i]), key=lambda i: gain[i].mean)  # the strongest
             verdict, effect = stats.SUPPORTED, gain[i]
@@ -90,13 +98,13 @@ class Guarded(Family):
             # sized) does the weakest guard failure
             only_lost = [i for i in k if not costs[i]]
             if only_lost:
-                i, lost = min(only_lost, key=lambda i: abs(gain[i].mean)), True
+                i = min(only_lost, key=lambda i: abs(gain[i].mean))
             else:
-                i, lost = max(k, key=lambda i: guard[i].p), False
-            verdict, effect = stats.REFUTED, gain[i] if lost else guard[i]
+                i, sized = max(k, key=lambda i: guard[i].p), True
+            verdict, effect = stats.REFUTED, guard[i] if sized else gain[i]
             how = f"{name[i]}, the weakest of every member's failure: " + (
-                "loses" if lost else f"{self.guard_words} lower by more than {self.margin:g} "
-                                     f"(effect: {self.guard_words} change)")
+                f"{self.guard_words} lower by more than {self.margin:g} (effect: "
+                f"{self.guard_words} change)" if sized else "loses")
         else:
             i = min(k, key=lambda i: (not gain[i].mean > 0, holm[i]))
             why = ("gain not significant" if not (gain[i].p < stats.ALPHA and gain[i].mean > 0)
@@ -112,7 +120,7 @@ class Guarded(Family):
                                         opposite=fails[i]) for i in k])
         return Decision(verdict, effect, how, rows,
                         parts=tuple(zip(name, gain, strict=True)), need="any",
-                        sized=verdict == stats.REFUTED and any(effect is g for g in guard),
+                        sized=sized,
                         p_adjusted=float(holm[i]) if verdict == stats.SUPPORTED else np.nan)
 
     def draw(self, rng: np.random.Generator, levels: tuple, design: Design,
@@ -138,13 +146,13 @@ class Guarded(Family):
         return table.keep([b for b in levels if b in table.levels])
 
     def words(self, claim: Claim) -> str:
-        m = len(self.members)
         return (f"{claim.measure.describe()}: per member ({', '.join(map(str, self.members))}),"
                 " over dataset means, two-sided one-sample t-tests of its gain against 0 and "
                 f"of its {self.guard_words} change against −{self.margin:g} "
                 "(non-inferiority). A member counts if its gain is significantly above 0 and "
                 f"its {self.guard_words} change significantly above −{self.margin:g} "
-                f"(intersection-union p = the larger of the two), Holm over the {m}. "
+                "(intersection-union p = the larger of the two)"
+                f"{holm_over(claim, self.count, ', ')}. "
                 "Supported if some member counts (the statistic: the strongest such gain, "
                 "its own p and CI, the Holm-adjusted p beside them); refuted if every "
                 "member fails significantly, i.e. loses "

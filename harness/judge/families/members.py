@@ -36,6 +36,7 @@ from harness.judge.families.base import (
     Decision,
     Design,
     Family,
+    holm_over,
     member_draw,
     member_row,
     paired_draw,
@@ -76,6 +77,10 @@ class _Members(Family):
 
     def names(self, table: Table) -> list:
         return [b for b in table.levels if b != self.reference]
+
+    def count(self, levels: tuple) -> int:
+        """How many members a setting holding ``levels`` tests (:func:`holm_over`)."""
+        return len([b for b in levels if b != self.reference])
 
     ci_method = "t"  # the members' CIs (harness.judge.outcome.CI_METHODS)
 
@@ -179,13 +184,12 @@ class EveryMember(_Members):
 
     def words(self, claim: Claim) -> str:
         claimed, other = self._side()
-        k = len([b for b in claim.measure.factor.levels if b != self.reference])
         return (f"{self._subject(claim)}, clustered by dataset. Supported if every member is "
                 f"significantly {claimed} {self.null:g} (intersection-union, each at "
-                f"α = 0.05); refuted if some member is significantly {other} it after Holm "
-                f"over the {k}; else inconclusive. Headline: the deciding member, by effect "
-                "(the weakest when all hold, the strongest opposite one when refuted, the "
-                "weakest undecided one otherwise), with its own p and CI.")
+                f"α = 0.05); refuted if some member is significantly {other} it"
+                f"{holm_over(claim, self.count)}; else inconclusive. Headline: the deciding "
+                "member, by effect (the weakest when all hold, the strongest opposite one "
+                "when refuted, the weakest undecided one otherwise), with its own p and CI.")
 
 
 @dataclass(frozen=True)
@@ -260,14 +264,17 @@ class SomeMember(_Members):
 
     def words(self, claim: Claim) -> str:
         claimed, other = self._side()
-        k = len([b for b in claim.measure.factor.levels if b != self.reference])
-        refute = {"any": f"some member is significantly {other} it after Holm over the {k}",
-                  "every": f"every member is significantly {other} it (intersection-union, "
-                           "each at α = 0.05)",
-                  "equivalent": f"every member's 90% CI lies within ±{self.margin:g} of it "
-                                "(TOST, intersection-union: no meaningful effect anywhere)"}
+        holm = holm_over(claim, self.count)
+        if self.refute == "any":
+            refute = f"some member is significantly {other} it{holm}"
+        elif self.refute == "every":
+            refute = (f"every member is significantly {other} it (intersection-union, each "
+                      "at α = 0.05)")
+        else:  # only here is there a margin to word
+            refute = (f"every member's 90% CI lies within ±{self.margin:g} of it (TOST, "
+                      "intersection-union: no meaningful effect anywhere)")
         return (f"{self._subject(claim)}, clustered by dataset. Supported if some member is "
-                f"significantly {claimed} {self.null:g} after Holm over the {k}; refuted if "
-                f"{refute[self.refute]}; else inconclusive. Headline: the deciding member, "
+                f"significantly {claimed} {self.null:g}{holm}; refuted if {refute}; else "
+                "inconclusive. Headline: the deciding member, "
                 "by effect (the strongest holding one, the strongest opposite one, or the "
                 "one closest to holding), with its own p and CI.")

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from harness.core import stats
-from harness.judge.families.base import Claim, Design, member_draw, steps
+from harness.judge.families.base import Claim, Design, holm_over, member_draw, steps
 from harness.judge.families.members import SomeMember, member_sign
 from harness.judge.table import Table
 
@@ -69,8 +69,8 @@ class Recovered(SomeMember):
     def words(self, claim: Claim) -> str:
         claimed, other = self._side()
         members = [b for b in claim.measure.factor.levels if b != self.reference]
-        refute = {"any": f"some member recovers significantly {other} it after Holm over "
-                         f"the {len(members)}",
+        holm = holm_over(claim, self.count)
+        refute = {"any": f"some member recovers significantly {other} it{holm}",
                   "every": f"every member recovers significantly {other} it "
                            "(intersection-union, each at α = 0.05)"}[self.refute]
         return (f"{claim.measure.describe()}: per member ({', '.join(map(str, members))}), "
@@ -80,7 +80,7 @@ class Recovered(SomeMember):
                 f"{1 - self.null:g}·({self.reference}) over datasets, with the dual Fieller "
                 f"95% CI (unbounded, and no test, where the {self.reference} is not "
                 f"distinguishable from 0). Supported if some member recovers significantly "
-                f"{claimed} {self.null:g} after Holm over the {len(members)}; refuted if "
+                f"{claimed} {self.null:g}{holm}; refuted if "
                 f"{refute}; else inconclusive. Headline: the deciding member's fraction.")
 
     def effect_label(self, claim: Claim) -> str:
