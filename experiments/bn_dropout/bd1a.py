@@ -148,6 +148,10 @@ class LossAreaRatio(Measure):
     grid: str | tuple[str, ...] | None = None
     by: str = "setting"
 
+    def levels_in(self, setting: str) -> tuple:
+        """A setting's one pair: each method at its best lr, or both at LR."""
+        return (BEST_PAIR,) if setting.endswith(SEP + BEST) else (SAME_PAIR,)
+
     def rows(self, rs: RunSet) -> pd.DataFrame:
         final, curves = Runs.of(rs.final), Runs.of(rs.curves)
         frames = []
