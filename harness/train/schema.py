@@ -240,6 +240,13 @@ class TrainerConfig:
     # index of an independent repeat of the same point (the timing phase): its own run
     # and process, the same numbers
     repeat: int = 0
+    # a shared first phase: the first warmup_steps updates use warmup_batch_size and a
+    # minibatch stream drawn from the replicate's seed alone, so points that differ only
+    # in batch size reach the same weights (and optimizer state) at update warmup_steps,
+    # the common checkpoint; the budget (steps or epochs) and the evaluations then count
+    # from it, at the point's own batch size and stream. 0 = off (warmup_batch_size null)
+    warmup_steps: int = 0
+    warmup_batch_size: int | None = None
     device: Device = Device.auto
     # torch.compile the step's forward, loss and backward (CUDA graphs on CUDA); results
     # equal eager's within float rounding. Off by default: on the CPU a sweep point pays
@@ -431,7 +438,8 @@ def budget(cfg: DictConfig) -> Budget:
     the training set per replicate), activations of a full-training-set pass (x4 for
     gradients and BN), and the convergence probe's snapshots (one per evaluation).
     Work counts 3 multiply-adds per parameter and sample of a training step (forward and
-    backward), 2 per evaluated sample, and the jitter window's full-set losses.
+    backward; the shared first phase's steps too), 2 per evaluated sample, and the jitter
+    window's full-set losses.
     """
     d, t = cfg.data, cfg.trainer
     R = float(t.replicates)
@@ -444,7 +452,8 @@ def budget(cfg: DictConfig) -> Budget:
     steps = step_budget(t, ntr)
     evals = eval_count(t, steps)
     units = float(sum(dims[1:]))
-    work = R * (3 * steps * t.batch_size * params + 2 * evals * d.n * params
+    work = R * (3 * (steps * t.batch_size + t.warmup_steps * (t.warmup_batch_size or 0))
+                * params + 2 * evals * d.n * params
                 + 2 * min(float(t.jitter_window), steps) * ntr * params
                 + 2 * min(float(t.jitter_burst) * evals, steps) * ntr * params)
     f32 = 4.0
@@ -543,6 +552,23 @@ def _check_memory(cfg: DictConfig, b: Budget, model_key: str, model_value: Any) 
         f"~{_gib(per_replicate)} ({biggest} dominate)")
 
 
+def _check_warmup(t: Any, o: Any, ntr: int) -> None:
+    """The shared first phase: a length, a batch size only with one, and a learning rate
+    that does not follow the point's batch size (the phase would then differ by point)."""
+    _check(0 <= t.warmup_steps <= MAX_STEPS, "trainer.warmup_steps", t.warmup_steps,
+           f"integers 0 .. {MAX_STEPS:,} (0 = no shared first phase)")
+    if t.warmup_steps == 0:
+        _check(t.warmup_batch_size is None, "trainer.warmup_batch_size", t.warmup_batch_size,
+               "null while trainer.warmup_steps=0 (no shared first phase)")
+        return
+    _check(t.warmup_batch_size is not None and 1 <= t.warmup_batch_size <= ntr,
+           "trainer.warmup_batch_size", t.warmup_batch_size,
+           f"integers 1 .. training-set size {ntr} while trainer.warmup_steps > 0")
+    _check(o.lr_ref_batch is None, "optim.lr_ref_batch", o.lr_ref_batch,
+           "null while trainer.warmup_steps > 0 (a learning rate scaled with the point's "
+           "batch size would make the shared first phase differ between points)")
+
+
 def validate(cfg: DictConfig) -> None:
     """Range checks a type can't express; raise ConfigError naming field and allowed values.
 
@@ -621,6 +647,7 @@ def validate(cfg: DictConfig) -> None:
     _check(0 < t.target_acc <= 1, "trainer.target_acc", t.target_acc, "0 < x <= 1")
     _check(t.jitter_window >= 0, "trainer.jitter_window", t.jitter_window, "integers >= 0")
     _check(t.jitter_burst >= 0, "trainer.jitter_burst", t.jitter_burst, "integers >= 0")
+    _check_warmup(t, o, ntr)
     unknown = [p for p in t.probes if p not in PROBE_NAMES]
     _check(not unknown, "trainer.probes", unknown, f"a list of {sorted(PROBE_NAMES)}")
     _check(t.threads >= 1, "trainer.threads", t.threads, "integers >= 1")
