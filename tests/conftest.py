@@ -137,6 +137,7 @@ BAD_VALUES = [
     ("trainer.warmup_steps=-1", "trainer.warmup_steps", "integers 0 .."),
     ("trainer.warmup_steps=5", "trainer.warmup_batch_size", "integers 1 .. training-set size"),
     ("trainer.warmup_batch_size=8", "trainer.warmup_batch_size", "null while"),
+    ("trainer.eval_first=-1", "trainer.eval_first", "integers 0 .."),
 ]
 # ... and wrong names or types (caught by Hydra/OmegaConf when composing).
 BAD_NAMES = [

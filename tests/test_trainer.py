@@ -144,7 +144,8 @@ def test_diverging_replicate_is_recorded_and_others_continue(compose_cfg):
     assert np.isnan(result.final["test_acc"]).all()  # not a fake accuracy from NaN logits
 
 
-WARM = ["trainer.replicates=3", "trainer.steps=6", "trainer.epochs=null", "trainer.evals=6",
+WARM = ["trainer.replicates=3", "trainer.steps=6", "trainer.epochs=null", "trainer.evals=2",
+        "trainer.eval_first=3",
         "data.n=60", "model.widths=[8]", "trainer.warmup_steps=7",
         "trainer.warmup_batch_size=5", "trainer.probes=[weights]"]
 
@@ -153,10 +154,11 @@ WARM = ["trainer.replicates=3", "trainer.steps=6", "trainer.epochs=null", "train
 def test_points_that_differ_in_batch_size_share_the_first_phase(compose_cfg, sampling):
     """The shared first phase: at update warmup_steps, the common checkpoint and the
     first evaluation, points of batch 1 and 48 (the whole split) have the same weights
-    and losses, bit for bit; their first updates after it differ."""
+    and losses, bit for bit; their first updates after it differ. Evaluations count from
+    the checkpoint: the schedule (2 over 6 updates) and each of the first 3 updates."""
     one, full = (train(compose_cfg([*WARM, f"trainer.sampling={sampling}",
                                     f"trainer.batch_size={b}"])) for b in (1, 48))
-    assert one.steps.tolist() == full.steps.tolist() == list(range(7, 14))
+    assert one.steps.tolist() == full.steps.tolist() == [7, 8, 9, 10, 13]
     for key, curve in one.curves.items():
         np.testing.assert_array_equal(curve[0], full.curves[key][0], err_msg=key)
     assert not np.array_equal(one.curves["train_loss"][1], full.curves["train_loss"][1])
@@ -164,16 +166,19 @@ def test_points_that_differ_in_batch_size_share_the_first_phase(compose_cfg, sam
     first = [w[w.step == 7].drop(columns="step").reset_index(drop=True) for w in weights]
     pd.testing.assert_frame_equal(*first)
     # epochs count the samples drawn: 7 updates of 5, then 1 or 48 per update
-    np.testing.assert_allclose(one.epochs, (35 + np.arange(7)) / 48)
-    np.testing.assert_allclose(full.epochs, (35 + 48 * np.arange(7)) / 48)
+    since = np.array([0, 1, 2, 3, 6])
+    np.testing.assert_allclose(one.epochs, (35 + since) / 48)
+    np.testing.assert_allclose(full.epochs, (35 + 48 * since) / 48)
     assert one.info["total_steps"] == 13
 
 
 def test_the_first_phase_is_hashed_only_when_it_is_on(compose_cfg):
-    """Runs stored before the fields existed keep their hash: the fields at 0/null are not
-    part of a point's identity; a first phase is."""
+    """Runs stored before the fields existed keep their hash: the fields at 0/null
+    (trainer.warmup_steps, warmup_batch_size, eval_first) are not part of a point's
+    identity; a first phase is."""
     off = compose_cfg(["trainer.steps=6", "trainer.epochs=null"])
-    assert {"warmup_steps", "warmup_batch_size"}.isdisjoint(semantic_config(off)["trainer"])
+    assert {"warmup_steps", "warmup_batch_size", "eval_first"}.isdisjoint(
+        semantic_config(off)["trainer"])
     on = compose_cfg(["trainer.steps=6", "trainer.epochs=null", "trainer.warmup_steps=3",
                       "trainer.warmup_batch_size=4"])
     assert semantic_config(on)["trainer"]["warmup_steps"] == 3

@@ -31,7 +31,7 @@ from harness.train.probes import LossBursts
 
 # Seed 001's quote is about SGD, so sgd (plain SGD, one learning rate) is primary.
 BS5_PRIMARY = "sgd"
-BS5_PRESETS = [BS5_PRIMARY, "abid2018", "identity_cov"]  # the checkpoint grids' settings
+BS5_PRESETS = [BS5_PRIMARY, "abid2018", "identity_cov"]  # continued from the checkpoint
 LR_SHOWN = {"lr_scaled": "it changes the learning rate with the batch, which a shared "
                          "first phase cannot (its runs are not continued from the "
                          "checkpoint: their own-window shares are in the table below)",
@@ -63,9 +63,9 @@ MIN_CHANGES = 10
 # - Smallest effect 0.1 (both claims): a fifth of the span from monotone descent (no
 #   change is a rise: share 0) to a directionless walk (share 1/2).
 BS5_MIN_EFFECT = 0.1
-# The common checkpoint (grids ckpt_updates_* and ckpt_epochs_* of conf/experiment/
-# batch_size.yaml; declared, like the windows, before any share was computed; a test
-# checks the YAML against them):
+# The common checkpoint (grid checkpoint of conf/experiment/batch_size.yaml: presets
+# ckpt_<setting>; declared, like the windows, before any share was computed; a test
+# checks the presets against them):
 # - the shared first phase runs at batch 20, √(1·400) rounded, the geometric middle of
 #   the two compared batch sizes, so the checkpoint (the weights and Adam's moment
 #   estimates) is tuned to neither;
@@ -80,13 +80,18 @@ WARMUP_STEPS = {"sgd": 14000, "abid2018": 4000, "identity_cov": 1000}
 #   enough to read both batch sizes near the checkpoint's loss (20 updates of batch 1
 #   are 1/20 of an epoch). Per update: the 20 updates after it; per epoch (400 samples,
 #   the training split): the 20 epochs after it, 8000 updates at batch 1 and 20 at
-#   batch 400, whose per-update run is thus its per-epoch run too.
+#   batch 400 (there an update is an epoch). Each point evaluates after each of the 20
+#   updates (trainer.eval_first) and after each of the 20 epochs (trainer.evals).
 WINDOW = 20
-EPOCH = N_TRAIN  # samples per epoch in the checkpoint grids (trainer.epoch_size)
-CHECKPOINT_GRIDS = {"update": tuple(f"ckpt_updates_{p}" for p in BS5_PRESETS),
-                    "epoch": tuple(f"ckpt_epochs_{p}" for p in BS5_PRESETS)}
-# Pilot SDs (power planning and calibration only, not the rule): PILOT_SD_NOTE
-BS5A_PILOT_SD, BS5B_PILOT_SD = 0.09, 0.13
+EPOCH = N_TRAIN  # samples per epoch in the checkpoint grid (trainer.epoch_size)
+CHECKPOINT = "checkpoint"  # the grid
+CKPT_PRESETS = {f"ckpt_{p}": p for p in BS5_PRESETS}  # its presets -> the setting
+# Pilot SDs (power planning and calibration only, not the rule): seed 0's per-replicate
+# SD of the batch 1 − 400 difference from the checkpoint, the largest of the judged
+# settings (24 replicates each), rounded up: per update sgd 0.147, abid2018 0.197,
+# identity_cov 0.197; per epoch 0.061, 0.145, 0.184. (The own-window rule's were 0.09
+# and 0.13.)
+BS5A_PILOT_SD, BS5B_PILOT_SD = 0.20, 0.19
 
 KEYS = ["preset", "batch_size", "replicate"]
 RISES = "rise_shares"  # the derived per-run tables, kept with the run set's tables
@@ -140,45 +145,48 @@ def rise_shares(rs: RunSet) -> pd.DataFrame:
     return rs._tables[RISES]
 
 
-def _changes(curves: pd.DataFrame, unit: str) -> pd.DataFrame:
-    """Per run of the ``unit``'s checkpoint grids and replicate: the full training loss at
-    the checkpoint (the run's first evaluation), and over the evaluations after it (one
-    per update or per epoch) the finite changes of log L and the rises among them."""
-    cur = curves[curves.grid.isin(CHECKPOINT_GRIDS[unit])].sort_values([*KEYS, "step"])
-    if cur.empty:
-        return pd.DataFrame(columns=[*KEYS, "checkpoint_loss", f"{unit}s", f"{unit}_rises"])
-    log_l = np.log(np.maximum(cur.train_loss, LossBursts.FLOOR))
-    delta = log_l.groupby([cur[k] for k in KEYS]).diff()
-    cur = cur.assign(changes=delta.notna(), rises=delta > RISE_FLOOR)
-    return cur.groupby(KEYS).agg(
-        checkpoint_loss=("train_loss", "first"), **{f"{unit}s": ("changes", "sum"),
-                                                    f"{unit}_rises": ("rises", "sum")}
-    ).reset_index()
+def _window(run: pd.DataFrame, apart: int) -> tuple[int, int]:
+    """(changes, rises) of one run's full training loss between consecutive evaluations
+    ``apart`` updates apart, over the WINDOW of them after the checkpoint (the run's
+    first evaluation); sorted by step."""
+    since = run.step.to_numpy() - run.step.iloc[0]
+    keep = (since % apart == 0) & (since <= WINDOW * apart)
+    steps = since[keep]
+    log_l = np.log(np.maximum(run.train_loss.to_numpy(float)[keep], LossBursts.FLOOR))
+    delta = np.where(np.diff(steps) == apart, np.diff(log_l), np.nan)
+    return int(np.isfinite(delta).sum()), int((delta > RISE_FLOOR).sum())
 
 
 def count_checkpoint_rises(curves: pd.DataFrame, final: pd.DataFrame) -> pd.DataFrame:
-    """Per setting, batch size and replicate: the changes of the full training loss after
-    the common checkpoint that are rises, per update (grid ckpt_updates_*) and per epoch
-    (ckpt_epochs_* at batch 1; at batch 400 an update is an epoch, so its per-update run
-    is read for both). Columns ``checkpoint_loss``, ``updates``/``update_rises``,
-    ``epochs``/``epoch_rises`` and the shares ``share_update``/``share_epoch``: NaN
-    where the replicate is still in the plateau at the checkpoint (loss above
-    PLATEAU_EXIT) or its window has fewer than MIN_CHANGES finite changes."""
-    per_update = _changes(curves, "update")
-    per_epoch = _changes(curves, "epoch").drop(columns="checkpoint_loss")
-    full = per_update[per_update.batch_size == BATCHES[-1]]
-    per_epoch = pd.concat([per_epoch, full.drop(columns="checkpoint_loss").rename(
-        columns={"updates": "epochs", "update_rises": "epoch_rises"})], ignore_index=True)
-    rows = per_update.merge(per_epoch, on=KEYS, how="outer")
-    counts = ["updates", "update_rises", "epochs", "epoch_rises"]
-    rows[counts] = rows[counts].fillna(0).astype(int)
+    """Per setting, batch size and replicate of the checkpoint grid: the changes of the
+    full training loss after the common checkpoint that are rises, per update (the
+    WINDOW updates after it) and per epoch (the WINDOW epochs of EPOCH samples after it).
+    Columns ``checkpoint_loss`` (at the run's first evaluation), ``updates``/
+    ``update_rises``, ``epochs``/``epoch_rises`` (finite changes and rises among them)
+    and the shares ``share_update``/``share_epoch``: NaN where the replicate is still in
+    the plateau at the checkpoint (loss above PLATEAU_EXIT) or its window has fewer than
+    MIN_CHANGES finite changes. ``preset`` names the setting the run continues."""
+    cur = curves[curves.grid == CHECKPOINT].sort_values([*KEYS, "step"])
+    rows = []
+    for (preset, batch, replicate), run in cur.groupby(KEYS, sort=False):
+        updates, update_rises = _window(run, 1)
+        epochs, epoch_rises = _window(run, EPOCH // int(batch))
+        rows.append({"preset": CKPT_PRESETS.get(str(preset), str(preset)),
+                     "batch_size": batch, "replicate": replicate,
+                     "checkpoint_loss": run.train_loss.iloc[0], "updates": updates,
+                     "update_rises": update_rises, "epochs": epochs,
+                     "epoch_rises": epoch_rises, "ckpt_preset": preset})
+    cols = [*KEYS, "checkpoint_loss", "updates", "update_rises", "epochs", "epoch_rises"]
+    rows = pd.DataFrame(rows, columns=[*cols, "ckpt_preset"])
     out = rows.checkpoint_loss <= PLATEAU_EXIT
     for unit in ("update", "epoch"):
         n = rows[f"{unit}s"]
         rows[f"share_{unit}"] = (rows[f"{unit}_rises"] / n).where(out & (n >= MIN_CHANGES))
-    fin = final.loc[final.grid.isin(CHECKPOINT_GRIDS["update"]),
-                    [*KEYS, "grid", "repeat", "dataset"]]
-    return rows.merge(fin, on=KEYS, how="left")
+    fin = final.loc[final.grid == CHECKPOINT, ["preset", "batch_size", "replicate", "grid",
+                                               "repeat", "dataset"]]
+    return rows.merge(fin.rename(columns={"preset": "ckpt_preset"}),
+                      on=["ckpt_preset", "batch_size", "replicate"], how="left"
+                      ).drop(columns="ckpt_preset")
 
 
 def checkpoint_shares(rs: RunSet) -> pd.DataFrame:
@@ -199,7 +207,7 @@ class RiseShare(Measure):
 
     factor: Factor = BATCH
     label: str = "share of updates after the common checkpoint that raise the full loss"
-    grid: tuple[str, ...] = CHECKPOINT_GRIDS["update"]
+    grid: str = CHECKPOINT
     unit: str = "update"
 
     def rows(self, rs: RunSet) -> pd.DataFrame:
@@ -214,8 +222,13 @@ class RiseShare(Measure):
         return RunSet.from_tables(NAME, AXES, final, **{SHARES: rows})
 
     def grid_words(self) -> str:
-        return (f"grids {', '.join(CHECKPOINT_GRIDS['update'])} (per update; batch 400 per "
-                f"epoch too) and {', '.join(CHECKPOINT_GRIDS['epoch'])} (batch 1 per epoch)")
+        return (f"grid {CHECKPOINT} (presets {', '.join(CKPT_PRESETS)}: the settings "
+                "continued from the common checkpoint)")
+
+    def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
+        """The checkpoint grid's points of ``settings`` (its presets name them)."""
+        return {"preset": [c for c, p in CKPT_PRESETS.items() if p in settings],
+                self.factor.key: [BATCHES[0], BATCHES[-1]]}
 
     def context(self, rs: RunSet, judged: tuple[str, ...]
                 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
@@ -307,8 +320,8 @@ BS5_NOTES = [
     f"{WINDOW} updates after the checkpoint, evaluated one by one; per epoch (BS-5b), "
     f"evaluation to evaluation over the {WINDOW} epochs of {EPOCH} samples (the training "
     f"split) after it: {WINDOW * EPOCH // BATCHES[0]} updates at batch {BATCHES[0]}, "
-    f"{WINDOW * EPOCH // BATCHES[-1]} at batch {BATCHES[-1]} (whose per-update run is "
-    f"its per-epoch run). A change is a rise when Δ log L > {RISE_FLOOR:.2g} "
+    f"{WINDOW * EPOCH // BATCHES[-1]} at batch {BATCHES[-1]} (where an update is an "
+    "epoch). A change is a rise when Δ log L > {RISE_FLOOR:.2g} "
     f"(⌈log2 {N_TRAIN}⌉ × float32 eps, the rounding bound of the full loss): "
     "deterministic full-batch descent counts no rise from rounding. A share needs "
     f"{MIN_CHANGES} finite changes.",
@@ -333,9 +346,10 @@ CHECKPOINT_REVISION = (
     f"the plateau (a shared phase of batch {WARMUP_BATCH}, its length per setting from a "
     "pilot on seed 101), over windows of "
     f"{WINDOW} updates (BS-5a) and {WINDOW} epochs of {EPOCH} samples (BS-5b) declared "
-    "before any share was computed, in grids ckpt_* added after those runs (a trainer "
-    "option, trainer.warmup_steps, made them possible); same_steps is shown, not "
-    "judged: from the checkpoint it is abid2018. ")
+    f"before any share was computed, in a grid {CHECKPOINT} (presets "
+    f"{', '.join(CKPT_PRESETS)}) added after those runs (trainer options "
+    "trainer.warmup_steps and trainer.eval_first made it possible); same_steps is shown, "
+    "not judged: from the checkpoint it is abid2018. ")
 BS5A = Claim(
     "BS-5a", "001", "SGD 因为更新比较频繁,会造成 cost function 有严重的震荡",
     "SGD (batch 1: frequent, noisy updates) makes the training objective oscillate more "
@@ -369,9 +383,8 @@ BS5B = Claim(
     "The same contrast per sample seen: continuing from a common checkpoint out of the "
     "initial plateau, the full training loss rises over a larger share of SGD's epochs "
     "(400 samples drawn: 400 updates at batch 1) than of full-batch descent's (one "
-    "update each): SGD's "
-    "frequent updates make the objective oscillate on the scale of the data seen, not "
-    "only from one update to the next.",
+    "update each): SGD's frequent updates make the objective oscillate on the scale of "
+    "the data seen, not only from one update to the next.",
     measure=RiseShare(label="share of epochs (400 samples seen) after the common "
                             "checkpoint over which the full loss rises", unit="epoch"),
     rule=Paired("decreasing"), quantifier="all", settings=BS5B_SETTINGS,

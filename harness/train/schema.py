@@ -231,6 +231,9 @@ class TrainerConfig:
     # budget), as Abid's notebook does (after updates 1, 51, ..., 451): null = use `evals`
     eval_every: int | None = None
     eval_start: int = 0  # first evaluated update when eval_every is set (0 = before training)
+    # also evaluate after each of the first eval_first updates (of the point's own phase,
+    # after the shared first phase when there is one): 0 = off
+    eval_first: int = 0
     target_acc: float = 0.8  # test accuracy for the time-to-accuracy metric
     jitter_window: int = 0  # last K steps on which full-training-set loss is traced (0 = off)
     # K steps after every evaluation on which it is traced, summarised per burst (0 = off)
@@ -412,9 +415,10 @@ def step_budget(t: Any, ntr: int) -> float:
 
 def eval_count(t: Any, steps: float) -> float:
     """How many evaluation points ``eval_schedule`` gives, without listing them."""
+    first = min(float(t.eval_first), steps)  # an upper bound where the two coincide
     if t.eval_every is None:
-        return min(float(t.evals), steps) + 1
-    return max(0.0, (steps - t.eval_start) // t.eval_every + 1)
+        return min(float(t.evals), steps) + 1 + first
+    return max(0.0, (steps - t.eval_start) // t.eval_every + 1) + first
 
 
 def eval_schedule(t: Any, steps: int) -> list[int]:
@@ -422,11 +426,14 @@ def eval_schedule(t: Any, steps: int) -> list[int]:
 
     Evenly spaced by default; Abid's notebook instead evaluates right after updates 1, 51,
     ..., 451 of 500 (``eval_start=1, eval_every=50``), so its last point is not the last
-    update: a faithful preset must compare like with like.
+    update: a faithful preset must compare like with like. ``eval_first`` adds each of the
+    first updates (a change per update where the schedule is sparse).
     """
     if t.eval_every is None:
-        return sorted({round(i * steps / t.evals) for i in range(t.evals + 1)})
-    return list(range(t.eval_start, steps + 1, t.eval_every))
+        at = {round(i * steps / t.evals) for i in range(t.evals + 1)}
+    else:
+        at = set(range(t.eval_start, steps + 1, t.eval_every))
+    return sorted(at | set(range(1, min(t.eval_first, steps) + 1)))
 
 
 def budget(cfg: DictConfig) -> Budget:
@@ -504,6 +511,8 @@ def _check_budget(cfg: DictConfig) -> None:
                f"budgets of at most {MAX_STEPS:,} optimizer steps (this one is {steps:.3g} = "
                f"epochs x epoch_size {t.epoch_size or ntr} / batch_size {t.batch_size})")
     _check(t.evals <= MAX_EVALS, "trainer.evals", t.evals, f"integers 1 .. {MAX_EVALS:,}")
+    _check(0 <= t.eval_first <= MAX_EVALS, "trainer.eval_first", t.eval_first,
+           f"integers 0 .. {MAX_EVALS:,} (0 = off)")
     if t.eval_every is not None:
         _check(t.eval_every >= 1 and eval_count(t, steps) <= MAX_EVALS, "trainer.eval_every",
                t.eval_every, f"integers >= 1 giving at most {MAX_EVALS:,} evaluations")
