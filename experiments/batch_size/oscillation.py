@@ -321,7 +321,7 @@ BS5_NOTES = [
     f"evaluation to evaluation over the {WINDOW} epochs of {EPOCH} samples (the training "
     f"split) after it: {WINDOW * EPOCH // BATCHES[0]} updates at batch {BATCHES[0]}, "
     f"{WINDOW * EPOCH // BATCHES[-1]} at batch {BATCHES[-1]} (where an update is an "
-    "epoch). A change is a rise when Δ log L > {RISE_FLOOR:.2g} "
+    f"epoch). A change is a rise when Δ log L > {RISE_FLOOR:.2g} "
     f"(⌈log2 {N_TRAIN}⌉ × float32 eps, the rounding bound of the full loss): "
     "deterministic full-batch descent counts no rise from rounding. A share needs "
     f"{MIN_CHANGES} finite changes.",
