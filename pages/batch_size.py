@@ -20,7 +20,7 @@ from experiments.batch_size.common import (
     wide_frame,
 )
 from experiments.batch_size.compromise import TARGET_FRACTION, steps_to_target
-from experiments.batch_size.oscillation import rise_shares
+from experiments.batch_size.oscillation import checkpoint_shares, rise_shares
 from harness.core import stats
 from harness.judge.claims import Verdict
 from harness.pages import plots
@@ -183,19 +183,26 @@ def _fig_ttt_jitter(rs: RunSet, out: Path) -> None:
                 ylabel="seconds to target (steps × timing s per step)",
                 title=f"Time to test accuracy {TARGET_FRACTION} × Bayes, one dot per "
                       f"replicate\n{never_total} of {total} never reached it (not drawn)")
-    shares = rise_shares(rs)
-    shares = shares[shares.grid == "main"] if len(shares) else shares
+    own, ckpt = rise_shares(rs), checkpoint_shares(rs)
+    own = own[own.grid == "main"] if len(own) else own
     for ax, unit, claim in ((axes[1], "update", "BS-5a"), (axes[2], "epoch", "BS-5b")):
-        for preset in [p for p in PRESET_ORDER if p in set(shares.get("preset", ()))]:
-            plots.band_frame(ax, shares[shares.preset == preset], "batch_size",
-                             f"share_{unit}", preset, missing="without a value",
-                             color=plots.color("setting", preset), marker="o")
-        ax.set(xscale="log", xlim=(BATCHES[0] / 1.5, BATCHES[-1] * 1.5), ylim=(-0.02, 0.62),
+        for preset in [p for p in PRESET_ORDER if p in set(ckpt.get("preset", ()))]:
+            plots.band_frame(ax, ckpt[ckpt.preset == preset], "batch_size", f"share_{unit}",
+                             f"{preset}, from the checkpoint (judged)",
+                             missing="without a value", color=plots.color("setting", preset),
+                             marker="s", linewidth=2)
+        for preset in [p for p in PRESET_ORDER if p in set(own.get("preset", ()))]:
+            plots.band_frame(ax, own[own.preset == preset], "batch_size", f"share_{unit}",
+                             f"{preset}, own window", missing="without a value",
+                             color=plots.color("setting", preset), marker="o",
+                             linestyle="--", linewidth=0.8, alpha=0.6)
+        ax.set(xscale="log", xlim=(BATCHES[0] / 1.5, BATCHES[-1] * 1.5), ylim=(-0.02, 0.82),
                xlabel="batch size (examples per update)",
-               ylabel=f"share of {unit}s over which the full training loss rises",
-               title=f"Per {unit} ({claim}: batch 1 vs 400), out of the initial plateau\n"
-                     "(loss ≤ ½ ln 2): mean over replicates with a value, 95% CI")
-        ax.legend(fontsize=7, loc="lower left")
+               ylabel=f"share of {unit}s over which the full training loss rises")
+        ax.set_title(f"Per {unit} ({claim}: batch 1 vs 400), mean and 95% CI\nsolid: from "
+                     "the common checkpoint; dashed: each run's own\nwindow out of the "
+                     "plateau (the earlier rule)", fontsize=9)
+        ax.legend(fontsize=6, loc="lower left")
     plots.save(fig, out / "time_to_target_and_jitter.png")
 
 

@@ -145,6 +145,10 @@ BAD_VALUES = [
     ("data.kind=digits", "data.dim", "64 (the input size of data.kind=digits)"),
     ("model.depth=-1", "model.depth", "integers >= 0 or null"),
     ("reg.l1=-0.1", "reg.l1", "finite x >= 0"),
+    ("trainer.warmup_steps=-1", "trainer.warmup_steps", "integers 0 .."),
+    ("trainer.warmup_steps=5", "trainer.warmup_batch_size", "integers 1 .. training-set size"),
+    ("trainer.warmup_batch_size=8", "trainer.warmup_batch_size", "null while"),
+    ("trainer.eval_first=-1", "trainer.eval_first", "integers 0 .."),
 ]
 # ... and wrong names or types (caught by Hydra/OmegaConf when composing).
 BAD_NAMES = [

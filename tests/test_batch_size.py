@@ -27,9 +27,16 @@ from experiments.batch_size.compromise import decide_bs3, simulate_bs3, steps_to
 from experiments.batch_size.learning_rate import GAP_LEFT, LR_CONTROLS, SETTINGS, SHOWN
 from experiments.batch_size.oscillation import (
     BS5A_SETTINGS,
+    CHECKPOINT,
+    CKPT_PRESETS,
+    EPOCH,
     MIN_CHANGES,
     PLATEAU_EXIT,
     RISE_FLOOR,
+    WARMUP_BATCH,
+    WARMUP_STEPS,
+    WINDOW,
+    count_checkpoint_rises,
     count_rises,
 )
 from harness.core import stats
@@ -75,6 +82,20 @@ def test_constants_match_the_experiment_yaml(cfg):
     assert math.isclose(effective_lr(sqrt.optim, 256), 0.003 * 2)  # 0.003·√(256/64)
     main = {dict(o.split("=") for o in ov)["preset"] for grid, ov in points if grid == "main"}
     assert main == set(PRESET_ORDER)
+    ckpt = [dict(o.split("=") for o in ov) for grid, ov in points if grid == CHECKPOINT]
+    assert {(p["preset"], int(p["trainer.batch_size"])) for p in ckpt} == {
+        (c, b) for c in CKPT_PRESETS for b in (BATCHES[0], BATCHES[-1])}
+    for preset, setting in CKPT_PRESETS.items():
+        with hydra_context():
+            c = compose("config", overrides=["experiment=batch_size", f"preset={preset}"])
+            base = compose("config", overrides=["experiment=batch_size", f"preset={setting}"])
+        t = c.trainer
+        assert (t.warmup_steps, t.warmup_batch_size) == (WARMUP_STEPS[setting], WARMUP_BATCH)
+        assert (t.epochs, t.epoch_size, t.evals, t.eval_first) == (WINDOW, EPOCH, WINDOW,
+                                                                   WINDOW)
+        assert n_train(c) == EPOCH and t.steps is None and t.jitter_burst == 0
+        # the rest is the setting's own
+        assert c.optim == base.optim and c.data == base.data and c.model == base.model
 
 
 def test_abid2018_evaluates_near_exp8s_epochs(cfg):
@@ -158,6 +179,53 @@ def test_bs5_counts_rises_out_of_the_plateau_only():
     assert np.isnan(got.loc[400].exit_epoch) and np.isnan(got.loc[400].share_update)
     assert got.loc[400].lowest_loss == 0.68 and got.loc[400].updates == 0
     assert got.loc[4].updates == 2 and np.isnan(got.loc[4].share_update)
+
+
+def _ckpt_run(batch: int, replicate: int, updates: list[float], epochs: list[float]
+              ) -> pd.DataFrame:
+    """Curves of one ckpt_sgd run: the loss at the checkpoint (update 5000) and after each
+    of the WINDOW updates after it (``updates``), then after each of its WINDOW epochs
+    (``epochs``; at batch 400 they are the updates): the steps a point evaluates at."""
+    per_epoch = EPOCH // batch
+    steps = sorted({*range(WINDOW + 1), *(k * per_epoch for k in range(WINDOW + 1))})
+    losses = updates if per_epoch == 1 else updates + epochs
+    return pd.DataFrame({"grid": CHECKPOINT, "preset": "ckpt_sgd", "batch_size": batch,
+                         "repeat": 0, "replicate": replicate,
+                         "step": 5000 + np.asarray(steps), "train_loss": losses})
+
+
+def test_bs5_counts_rises_from_the_common_checkpoint():
+    """Per update: the WINDOW changes after the checkpoint; per epoch: evaluation to
+    evaluation one epoch apart (at batch 400 an update is an epoch); a rise within
+    rounding is none; a replicate in the plateau at the checkpoint has no value, nor has
+    a window with fewer than MIN_CHANGES finite changes."""
+    zigzag = [0.3] + [0.27 if i % 2 else 0.33 for i in range(1, WINDOW + 1)]  # a rise in 2
+    epochs = [0.25 * 0.99 ** k for k in range(WINDOW)]
+    epochs[3] = 0.26  # one rise in WINDOW epochs
+    descent = [0.3 * 0.99 ** k for k in range(WINDOW + 1)]
+    descent[5] = descent[4] * (1 + RISE_FLOOR / 2)  # a rise within rounding
+    stuck = [0.5] * (WINDOW + 1)
+    diverged = descent[:MIN_CHANGES] + [math.nan] * (WINDOW + 1 - MIN_CHANGES)
+    curves = pd.concat([_ckpt_run(1, 0, zigzag, epochs), _ckpt_run(400, 0, descent, []),
+                        _ckpt_run(1, 1, stuck, stuck[1:]), _ckpt_run(400, 1, stuck, []),
+                        _ckpt_run(1, 2, zigzag, epochs), _ckpt_run(400, 2, diverged, [])],
+                       ignore_index=True)
+    final = curves.drop_duplicates(["batch_size", "replicate"])[
+        ["grid", "preset", "batch_size", "repeat", "replicate"]].assign(dataset=0.0)
+    got = count_checkpoint_rises(curves, final).set_index(["batch_size", "replicate"])
+    assert set(got.preset) == {"sgd"} and (got.grid == CHECKPOINT).all()
+    one, gd = got.loc[(1, 0)], got.loc[(400, 0)]
+    assert (one.updates, one.update_rises, one.epochs, one.epoch_rises) == (WINDOW,
+                                                                           WINDOW // 2,
+                                                                           WINDOW, 1)
+    assert math.isclose(one.share_update, 0.5) and math.isclose(one.share_epoch, 1 / WINDOW)
+    assert (gd.updates, gd.update_rises, gd.epochs, gd.epoch_rises) == (WINDOW, 0, WINDOW, 0)
+    assert gd.share_update == gd.share_epoch == 0.0
+    in_plateau = got.xs(1, level="replicate")
+    assert (in_plateau.checkpoint_loss > PLATEAU_EXIT).all()
+    assert in_plateau[["share_update", "share_epoch"]].isna().all(axis=None)
+    short = got.loc[(400, 2)]
+    assert short.updates == MIN_CHANGES - 1 and np.isnan(short.share_update)
 
 
 def test_loss_bursts_probe_summarises_complete_bursts():
@@ -281,7 +349,7 @@ def test_bs5a_primary_without_a_full_batch_value_is_undecided_not_missing():
     the other settings are still judged and tabled."""
     claim = CLAIMS["BS-5a"]
     rs = claim.simulate(np.random.default_rng(0), True, scale=5.0)
-    rows = rs.table("rise_shares")
+    rows = rs.table("checkpoint_shares")
     rows.loc[(rows.preset == "sgd") & (rows.batch_size == BATCHES[-1]), "share_update"] = \
         math.nan
     outcome = claim.decide(rs)

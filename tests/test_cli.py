@@ -14,9 +14,10 @@ from conftest import BAD_NAMES, BAD_VALUES, EXPERIMENTS, run_cli, runs_in
 
 def test_smoke_sweep_logs_every_point_once(smoke_store):
     runs = runs_in(smoke_store)
-    assert len(runs) == 96  # 6 presets × 6 batch sizes, + 6 batch sizes × 10 timing repeats
+    # 6 presets × 6 batch sizes, 6 batch sizes × 10 timing repeats, 3 checkpoint presets × 2
+    assert len(runs) == 102
     assert (runs.status == "FINISHED").all()
-    assert runs["tags.config_hash"].nunique() == 96
+    assert runs["tags.config_hash"].nunique() == 102
     row = runs.iloc[0]
     for tag in ("experiment", "claims", "preset", "sweep_id", "git_commit", "device",
                 "torch_version", "config_hash"):
@@ -37,11 +38,11 @@ def test_sweep_has_one_parent_run_with_counts_and_short_child_names(smoke_store)
     runs = runs_in(smoke_store, parents=True)
     parents = runs[runs["tags.harness.role"] == "sweep"]
     children = runs[runs["tags.harness.role"] == "point"]
-    assert len(parents) == 1 and len(children) == 96
+    assert len(parents) == 1 and len(children) == 102
     parent = parents.iloc[0]
     assert (children["tags.mlflow.parentRunId"] == parent.run_id).all()
     assert parent.status == "FINISHED"
-    assert parent["metrics.points_finished"] == 96 and parent["metrics.points_skipped"] == 0
+    assert parent["metrics.points_finished"] == 102 and parent["metrics.points_skipped"] == 0
     names = children["tags.mlflow.runName"]
     assert names.is_unique and "abid2018 · batch size 64 · smoke" in set(names)
     assert set(children["tags.axis.preset"]) >= {"abid2018", "timing"}
@@ -206,5 +207,5 @@ def test_dry_run_lists_every_point_with_its_status_and_trains_nothing(tmp_path, 
     lines = proc.stdout.splitlines()
     assert any("finished  abid2018 · batch size 64 · smoke" in line for line in lines)
     assert any("missing   abid2018 · batch size 32 · smoke" in line for line in lines)
-    assert "batch_size: 32 points, 16 finished, 16 missing" in proc.stdout
+    assert "batch_size: 38 points, 16 finished, 22 missing" in proc.stdout
     assert len(runs_in(smoke_store, parents=True)) == before

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from torch import nn
 
+from harness.core.confighash import config_hash, semantic_config
 from harness.train.data import make_dataset, minibatch_indices, seed_for
 from harness.train.models import BatchedMLP, init_layers
+from harness.train.schema import ConfigError, validate
 from harness.train.trainer import make_optimizer, replicate_loss, train
 
 
@@ -139,3 +142,53 @@ def test_diverging_replicate_is_recorded_and_others_continue(compose_cfg):
     result = train(cfg)
     assert result.final["diverged"].tolist() == [1.0, 1.0]
     assert np.isnan(result.final["test_acc"]).all()  # not a fake accuracy from NaN logits
+
+
+WARM = ["trainer.replicates=3", "trainer.steps=6", "trainer.epochs=null", "trainer.evals=2",
+        "trainer.eval_first=3",
+        "data.n=60", "model.widths=[8]", "trainer.warmup_steps=7",
+        "trainer.warmup_batch_size=5", "trainer.probes=[weights]"]
+
+
+@pytest.mark.parametrize("sampling", ["random", "epoch"])
+def test_points_that_differ_in_batch_size_share_the_first_phase(compose_cfg, sampling):
+    """The shared first phase: at update warmup_steps, the common checkpoint and the
+    first evaluation, points of batch 1 and 48 (the whole split) have the same weights
+    and losses, bit for bit; their first updates after it differ. Evaluations count from
+    the checkpoint: the schedule (2 over 6 updates) and each of the first 3 updates."""
+    one, full = (train(compose_cfg([*WARM, f"trainer.sampling={sampling}",
+                                    f"trainer.batch_size={b}"])) for b in (1, 48))
+    assert one.steps.tolist() == full.steps.tolist() == [7, 8, 9, 10, 13]
+    for key, curve in one.curves.items():
+        np.testing.assert_array_equal(curve[0], full.curves[key][0], err_msg=key)
+    assert not np.array_equal(one.curves["train_loss"][1], full.curves["train_loss"][1])
+    weights = [r.tables["weights"] for r in (one, full)]
+    first = [w[w.step == 7].drop(columns="step").reset_index(drop=True) for w in weights]
+    pd.testing.assert_frame_equal(*first)
+    # epochs count the samples drawn: 7 updates of 5, then 1 or 48 per update
+    since = np.array([0, 1, 2, 3, 6])
+    np.testing.assert_allclose(one.epochs, (35 + since) / 48)
+    np.testing.assert_allclose(full.epochs, (35 + 48 * since) / 48)
+    assert one.info["total_steps"] == 13
+
+
+def test_the_first_phase_is_hashed_only_when_it_is_on(compose_cfg):
+    """Runs stored before the fields existed keep their hash: the fields at 0/null
+    (trainer.warmup_steps, warmup_batch_size, eval_first) are not part of a point's
+    identity; a first phase is."""
+    off = compose_cfg(["trainer.steps=6", "trainer.epochs=null"])
+    assert {"warmup_steps", "warmup_batch_size", "eval_first"}.isdisjoint(
+        semantic_config(off)["trainer"])
+    on = compose_cfg(["trainer.steps=6", "trainer.epochs=null", "trainer.warmup_steps=3",
+                      "trainer.warmup_batch_size=4"])
+    assert semantic_config(on)["trainer"]["warmup_steps"] == 3
+    assert config_hash(on) != config_hash(off)
+
+
+def test_a_first_phase_refuses_a_batch_scaled_learning_rate(compose_cfg):
+    cfg = compose_cfg(["preset=lr_scaled", "trainer.warmup_steps=3",
+                       "trainer.warmup_batch_size=4"], experiment="batch_size")
+    with pytest.raises(ConfigError, match=r"optim.lr_ref_batch=64 is invalid: allowed values "
+                                          r"are null while trainer.warmup_steps > 0"):
+        validate(cfg)
+

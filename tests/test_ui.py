@@ -77,11 +77,11 @@ def test_rest_api_shows_parent_children_names_spread_and_verdicts(server, smoke_
 
     parents = [r for r in runs if tag(r, "harness.role") == "sweep"]
     children = [r for r in runs if tag(r, "harness.role") == "point"]
-    assert len(parents) == 1 and len(children) == 96
+    assert len(parents) == 1 and len(children) == 102
     assert {tag(r, "mlflow.parentRunId") for r in children} == {parents[0]["info"]["run_id"]}
     assert tag(parents[0], "claim.BS-2")  # the verdicts reach the sweep's parent run too
     names = [r["info"]["run_name"] for r in children]
-    assert len(set(names)) == 96 and "sgd · batch size 1 · smoke" in names
+    assert len(set(names)) == 102 and "sgd · batch size 1 · smoke" in names
     keys = {m["key"] for m in children[0]["data"]["metrics"]}
     assert {"test_acc", "test_acc/std", "test_acc/ci_low", "test_acc/ci_high",
             "test_acc/n"} <= keys

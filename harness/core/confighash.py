@@ -15,6 +15,11 @@ from omegaconf import DictConfig, OmegaConf
 # Fields that change how a run is executed or recorded, not what it computes.
 NON_SEMANTIC = ("tracking", "claims", "trainer.device", "trainer.compile", "trainer.threads",
                 "trainer.progress", "fused")
+# Fields added after runs had been stored, with the value that computes what every run
+# stored before them computed: left out of the identity while they hold it, so those
+# runs keep their hashes (and no store retrains them); any other value is hashed.
+ADDED_OFF = {"trainer.warmup_steps": 0, "trainer.warmup_batch_size": None,
+             "trainer.eval_first": 0}
 
 
 def to_container(cfg: DictConfig) -> dict[str, Any]:
@@ -30,13 +35,23 @@ def resolved_config(cfg: DictConfig) -> dict[str, Any]:
 
 def semantic_config(cfg: DictConfig, ignore: Sequence[str] = ()) -> dict[str, Any]:
     """The resolved config minus fields that don't change results (see NON_SEMANTIC),
-    and minus the dotted keys in ``ignore``."""
+    minus added fields at their old behaviour (ADDED_OFF), and minus the dotted keys in
+    ``ignore``."""
     data = resolved_config(cfg)
-    for dotted in (*NON_SEMANTIC, *ignore):
+
+    def parent(dotted: str) -> tuple[dict[str, Any], str]:
         *parents, leaf = dotted.split(".")
         node = data
         for p in parents:
             node = node.get(p, {})
+        return node, leaf
+
+    for dotted, off in ADDED_OFF.items():
+        node, leaf = parent(dotted)
+        if leaf in node and node[leaf] == off:
+            node.pop(leaf)
+    for dotted in (*NON_SEMANTIC, *ignore):
+        node, leaf = parent(dotted)
         node.pop(leaf, None)
     return data
 

@@ -204,3 +204,19 @@ def batched_indices(
     streams = [minibatch_indices(s, n, batch_size, steps, sampling) for s in seeds]
     for blocks in zip(*streams, strict=True):
         yield from torch.stack(blocks, dim=1)  # (m, R, B) -> m steps
+
+
+# the spawn key, under a replicate's seed, of its shared first phase's minibatch stream
+WARMUP_STREAM = 1
+
+
+def warmup_indices(
+    seeds: list[int], n: int, batch_size: int, steps: int, sampling: Sampling
+) -> Iterator[torch.Tensor]:
+    """The shared first phase's (R, batch_size) index tensors (``trainer.warmup_steps``):
+    replicate r's rows come from a stream of seeds[r] alone, apart from the stream its
+    point draws afterwards, so every point of a replicate draws the same ones whatever its
+    own batch size."""
+    return batched_indices([seed_for(s, WARMUP_STREAM) for s in seeds], n, batch_size, steps,
+                           sampling)
+

@@ -231,6 +231,9 @@ class TrainerConfig:
     # budget), as Abid's notebook does (after updates 1, 51, ..., 451): null = use `evals`
     eval_every: int | None = None
     eval_start: int = 0  # first evaluated update when eval_every is set (0 = before training)
+    # also evaluate after each of the first eval_first updates (of the point's own phase,
+    # after the shared first phase when there is one): 0 = off
+    eval_first: int = 0
     target_acc: float = 0.8  # test accuracy for the time-to-accuracy metric
     jitter_window: int = 0  # last K steps on which full-training-set loss is traced (0 = off)
     # K steps after every evaluation on which it is traced, summarised per burst (0 = off)
@@ -240,6 +243,13 @@ class TrainerConfig:
     # index of an independent repeat of the same point (the timing phase): its own run
     # and process, the same numbers
     repeat: int = 0
+    # a shared first phase: the first warmup_steps updates use warmup_batch_size and a
+    # minibatch stream drawn from the replicate's seed alone, so points that differ only
+    # in batch size reach the same weights (and optimizer state) at update warmup_steps,
+    # the common checkpoint; the budget (steps or epochs) and the evaluations then count
+    # from it, at the point's own batch size and stream. 0 = off (warmup_batch_size null)
+    warmup_steps: int = 0
+    warmup_batch_size: int | None = None
     device: Device = Device.auto
     # torch.compile the step's forward, loss and backward (CUDA graphs on CUDA); results
     # equal eager's within float rounding. Off by default: on the CPU a sweep point pays
@@ -405,9 +415,10 @@ def step_budget(t: Any, ntr: int) -> float:
 
 def eval_count(t: Any, steps: float) -> float:
     """How many evaluation points ``eval_schedule`` gives, without listing them."""
+    first = min(float(t.eval_first), steps)  # an upper bound where the two coincide
     if t.eval_every is None:
-        return min(float(t.evals), steps) + 1
-    return max(0.0, (steps - t.eval_start) // t.eval_every + 1)
+        return min(float(t.evals), steps) + 1 + first
+    return max(0.0, (steps - t.eval_start) // t.eval_every + 1) + first
 
 
 def eval_schedule(t: Any, steps: int) -> list[int]:
@@ -415,11 +426,14 @@ def eval_schedule(t: Any, steps: int) -> list[int]:
 
     Evenly spaced by default; Abid's notebook instead evaluates right after updates 1, 51,
     ..., 451 of 500 (``eval_start=1, eval_every=50``), so its last point is not the last
-    update: a faithful preset must compare like with like.
+    update: a faithful preset must compare like with like. ``eval_first`` adds each of the
+    first updates (a change per update where the schedule is sparse).
     """
     if t.eval_every is None:
-        return sorted({round(i * steps / t.evals) for i in range(t.evals + 1)})
-    return list(range(t.eval_start, steps + 1, t.eval_every))
+        at = {round(i * steps / t.evals) for i in range(t.evals + 1)}
+    else:
+        at = set(range(t.eval_start, steps + 1, t.eval_every))
+    return sorted(at | set(range(1, min(t.eval_first, steps) + 1)))
 
 
 def budget(cfg: DictConfig) -> Budget:
@@ -431,7 +445,8 @@ def budget(cfg: DictConfig) -> Budget:
     the training set per replicate), activations of a full-training-set pass (x4 for
     gradients and BN), and the convergence probe's snapshots (one per evaluation).
     Work counts 3 multiply-adds per parameter and sample of a training step (forward and
-    backward), 2 per evaluated sample, and the jitter window's full-set losses.
+    backward; the shared first phase's steps too), 2 per evaluated sample, and the jitter
+    window's full-set losses.
     """
     d, t = cfg.data, cfg.trainer
     R = float(t.replicates)
@@ -444,7 +459,8 @@ def budget(cfg: DictConfig) -> Budget:
     steps = step_budget(t, ntr)
     evals = eval_count(t, steps)
     units = float(sum(dims[1:]))
-    work = R * (3 * steps * t.batch_size * params + 2 * evals * d.n * params
+    work = R * (3 * (steps * t.batch_size + t.warmup_steps * (t.warmup_batch_size or 0))
+                * params + 2 * evals * d.n * params
                 + 2 * min(float(t.jitter_window), steps) * ntr * params
                 + 2 * min(float(t.jitter_burst) * evals, steps) * ntr * params)
     f32 = 4.0
@@ -495,6 +511,8 @@ def _check_budget(cfg: DictConfig) -> None:
                f"budgets of at most {MAX_STEPS:,} optimizer steps (this one is {steps:.3g} = "
                f"epochs x epoch_size {t.epoch_size or ntr} / batch_size {t.batch_size})")
     _check(t.evals <= MAX_EVALS, "trainer.evals", t.evals, f"integers 1 .. {MAX_EVALS:,}")
+    _check(0 <= t.eval_first <= MAX_EVALS, "trainer.eval_first", t.eval_first,
+           f"integers 0 .. {MAX_EVALS:,} (0 = off)")
     if t.eval_every is not None:
         _check(t.eval_every >= 1 and eval_count(t, steps) <= MAX_EVALS, "trainer.eval_every",
                t.eval_every, f"integers >= 1 giving at most {MAX_EVALS:,} evaluations")
@@ -541,6 +559,23 @@ def _check_memory(cfg: DictConfig, b: Budget, model_key: str, model_value: Any) 
         f"{key}={value} is invalid: allowed values fit one replicate in {MEMORY_FRACTION:.0%} "
         f"of the {_gib(total)} of {name} memory; one replicate of this point needs "
         f"~{_gib(per_replicate)} ({biggest} dominate)")
+
+
+def _check_warmup(t: Any, o: Any, ntr: int) -> None:
+    """The shared first phase: a length, a batch size only with one, and a learning rate
+    that does not follow the point's batch size (the phase would then differ by point)."""
+    _check(0 <= t.warmup_steps <= MAX_STEPS, "trainer.warmup_steps", t.warmup_steps,
+           f"integers 0 .. {MAX_STEPS:,} (0 = no shared first phase)")
+    if t.warmup_steps == 0:
+        _check(t.warmup_batch_size is None, "trainer.warmup_batch_size", t.warmup_batch_size,
+               "null while trainer.warmup_steps=0 (no shared first phase)")
+        return
+    _check(t.warmup_batch_size is not None and 1 <= t.warmup_batch_size <= ntr,
+           "trainer.warmup_batch_size", t.warmup_batch_size,
+           f"integers 1 .. training-set size {ntr} while trainer.warmup_steps > 0")
+    _check(o.lr_ref_batch is None, "optim.lr_ref_batch", o.lr_ref_batch,
+           "null while trainer.warmup_steps > 0 (a learning rate scaled with the point's "
+           "batch size would make the shared first phase differ between points)")
 
 
 def validate(cfg: DictConfig) -> None:
@@ -621,6 +656,7 @@ def validate(cfg: DictConfig) -> None:
     _check(0 < t.target_acc <= 1, "trainer.target_acc", t.target_acc, "0 < x <= 1")
     _check(t.jitter_window >= 0, "trainer.jitter_window", t.jitter_window, "integers >= 0")
     _check(t.jitter_burst >= 0, "trainer.jitter_burst", t.jitter_burst, "integers >= 0")
+    _check_warmup(t, o, ntr)
     unknown = [p for p in t.probes if p not in PROBE_NAMES]
     _check(not unknown, "trainer.probes", unknown, f"a list of {sorted(PROBE_NAMES)}")
     _check(t.threads >= 1, "trainer.threads", t.threads, "integers >= 1")

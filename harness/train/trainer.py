@@ -10,6 +10,7 @@ per-replicate summaries, and probes add their own measurements.
 from __future__ import annotations
 
 import ctypes
+import itertools
 import math
 import os
 import sys
@@ -30,6 +31,7 @@ from harness.train.data import (
     concat_data,
     replicate_data,
     seed_for,
+    warmup_indices,
 )
 from harness.train.models import BatchedMLP
 from harness.train.optim import ScaledOptimizer, replicate_optimizer
@@ -67,7 +69,8 @@ def resolve_device(device: Device | str) -> torch.device:
 
 
 def total_steps(t: TrainerConfig, n_tr: int) -> int:
-    """The step budget: explicit, or floor(epochs · epoch_size / batch_size), at least 1."""
+    """The step budget: explicit, or floor(epochs · epoch_size / batch_size), at least 1;
+    after the shared first phase (``trainer.warmup_steps``), which it does not count."""
     if t.steps is not None:
         return int(t.steps)
     return max(1, int(t.epochs * (t.epoch_size or n_tr) / t.batch_size))
@@ -293,7 +296,11 @@ def train_group(cfgs: Sequence[DictConfig], label: str = "") -> list[TrainResult
     def full_train_loss() -> torch.Tensor:
         return evaluate(data.x_train, data.y_train)[1]
 
-    eval_at = eval_schedule(t, steps)
+    # the shared first phase (warmup_steps updates at warmup_batch_size) comes first; the
+    # point's own budget and its evaluations count from its end, the common checkpoint
+    warm = t.warmup_steps
+    warm_samples = warm * (t.warmup_batch_size or 0)
+    eval_at = [warm + s for s in eval_schedule(t, steps)]
     epoch_size = t.epoch_size or n_tr
     rows: dict[str, list[torch.Tensor]] = {k: [] for k in
                                             ("train_acc", "train_loss", "test_acc", "test_loss")}
@@ -312,7 +319,7 @@ def train_group(cfgs: Sequence[DictConfig], label: str = "") -> list[TrainResult
             p.on_eval(EvalContext(step, model, data, objective))
         release_freed_memory()
 
-    progress = Progress(t.progress, steps, label)
+    progress = Progress(t.progress, warm + steps, label)
     if eval_at[0] == 0:
         record(0, 0.0)
     elapsed, step = 0.0, 0
@@ -320,7 +327,11 @@ def train_group(cfgs: Sequence[DictConfig], label: str = "") -> list[TrainResult
     # process CPU seconds per wall second over the loop: ≈ threads when the run had its
     # cores to itself, lower when it had to share them (timing claims check it)
     cpu0, wall0 = time.process_time(), tic
-    for idx in batched_indices(seeds, n_tr, t.batch_size, steps, t.sampling):
+    stream = batched_indices(seeds, n_tr, t.batch_size, steps, t.sampling)
+    if warm:
+        stream = itertools.chain(
+            warmup_indices(seeds, n_tr, t.warmup_batch_size, warm, t.sampling), stream)
+    for idx in stream:
         idx = idx.to(device, non_blocking=True)
         per_rep = take_step(forward, opt, idx, cuda_graphs)
         if proximal:
@@ -329,7 +340,7 @@ def train_group(cfgs: Sequence[DictConfig], label: str = "") -> list[TrainResult
         diverged |= ~torch.isfinite(per_rep.detach())
         if probes:  # measuring is not training: its time is kept off the clock
             paused = time.perf_counter()
-            ctx = StepContext(step, steps, per_rep, full_train_loss, model)
+            ctx = StepContext(step, warm + steps, per_rep, full_train_loss, model)
             for p in probes:
                 p.on_step(ctx)
             if device.type == "cuda":
@@ -353,12 +364,15 @@ def train_group(cfgs: Sequence[DictConfig], label: str = "") -> list[TrainResult
     final["diverged"] = diverged.cpu().numpy().astype(float)
     final["time_to_target_s"] = np.where(first >= 0, time_s[first], np.nan)
     final["steps_to_target"] = np.where(first >= 0, np.asarray(eval_at)[first], np.nan)
+    # samples drawn by each evaluation, in epochs: the shared first phase's, then the point's
+    epochs_at = (warm_samples + (np.asarray(eval_at) - warm) * t.batch_size) / epoch_size
     tables = {}
     for p in probes:
         final.update({k: v.float().cpu().numpy() for k, v in p.summary().items()})
         tables.update(p.tables())
-    info = {"total_steps": steps, "device": str(device), "n_train": n_tr,
-            "train_time_s": elapsed, "epochs_trained": steps * t.batch_size / epoch_size,
+    info = {"total_steps": warm + steps, "device": str(device), "n_train": n_tr,
+            "train_time_s": elapsed,
+            "epochs_trained": (warm_samples + steps * t.batch_size) / epoch_size,
             "load_avg_start": load_start, "load_avg_1m": os.getloadavg()[0],
             "cpu_per_wall": cpu_per_wall, "runtime_per_replicate_s": elapsed / R,
             "fused_points": len(cfgs)}
@@ -371,7 +385,7 @@ def train_group(cfgs: Sequence[DictConfig], label: str = "") -> list[TrainResult
         final_i["dataset"] = np.asarray(part.dataset_of, dtype=float)  # inference clusters
         results.append(TrainResult(
             steps=np.asarray(eval_at),
-            epochs=np.asarray(eval_at) * t.batch_size / epoch_size,
+            epochs=epochs_at,
             time_s=time_s,
             curves={k: v[:, mine] for k, v in curves.items()},
             final=final_i,
