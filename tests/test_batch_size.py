@@ -355,7 +355,7 @@ def test_bs5a_primary_without_a_full_batch_value_is_undecided_not_missing():
     outcome = claim.decide(rs)
     by_name = {s.setting: s for s in outcome.settings}
     assert by_name["sgd"].verdict == stats.INCONCLUSIVE
-    assert by_name["sgd"].decided_by == (f"not testable: batch size {BATCHES[-1]} has fewer "
+    assert by_name["sgd"].decided_by == (f"not testable: batch size {BATCHES[-1]}: fewer "
                                          "than two replicates with a finite value")
     assert by_name["abid2018"].verdict == stats.SUPPORTED and outcome.tables
     v = judge(claim, "batch_size", outcome)

