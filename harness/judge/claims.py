@@ -386,7 +386,7 @@ def decide_measured(claim: Claim, rs: RunSet) -> Outcome:
         f"{m.label[:1].upper()}{m.label[1:]} per setting and {m.factor.words} ({mean}, "
         "95% CI over datasets)": level_frame[first + [c for c in level_frame
                                                       if c not in first]],
-        f"Members ({', '.join(judged)} judged): {claim.effect_label}":
+        f"Members ({', '.join(judged)} judged): {family.effect_label(claim)}":
             member_frame[first + [c for c in member_frame if c not in first]], **context,
         **{title: pd.concat(rows, ignore_index=True) for title, rows in gate_rows.items()}},
         notes=[*claim.notes, *context_notes, *notes])
