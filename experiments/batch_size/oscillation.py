@@ -7,6 +7,7 @@ descent) continue from the same weights, and their changes are counted per updat
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -249,25 +250,31 @@ class RiseShare(Measure):
         return tables, [*_in_plateau(rows, judged), *BS5_NOTES]
 
 
+def _by_setting(rows: pd.DataFrame,
+                counts: Callable[[pd.DataFrame], pd.DataFrame]) -> pd.DataFrame:
+    """Per setting and batch size: ``counts`` of the setting's rows (indexed by batch
+    size), then both shares (mean and 95% CI over datasets)."""
+    frames = []
+    for preset, df in rows.groupby("preset", sort=False):
+        per_unit = [level_frame(*wide_frame(df, f"share_{unit}"), str(preset))
+                    .set_index("batch_size")[["mean", "ci_low", "ci_high"]]
+                    .add_prefix(f"{unit}_") for unit in ("update", "epoch")]
+        frames.append(counts(df).join(per_unit).reset_index().assign(setting=str(preset)))
+    table = pd.concat(frames, ignore_index=True)
+    return table[["setting", *(c for c in table if c != "setting")]]
+
+
 def _checkpoint_table(rows: pd.DataFrame) -> pd.DataFrame:
     """Per setting and batch size: replicates out of the plateau at the checkpoint, their
     median loss there, changes counted per run, and both shares."""
-    frames = []
-    for preset, df in rows.groupby("preset", sort=False):
+    def counts(df: pd.DataFrame) -> pd.DataFrame:
         out = df[df.checkpoint_loss <= PLATEAU_EXIT]
-        runs = df.groupby("batch_size").agg(out_of_plateau=("checkpoint_loss", lambda v: int(
+        return df.groupby("batch_size").agg(out_of_plateau=("checkpoint_loss", lambda v: int(
             (v <= PLATEAU_EXIT).sum())), replicates=("replicate", "count")).join(
             out.groupby("batch_size").agg(
                 checkpoint_loss_median=("checkpoint_loss", "median"),
                 updates_median=("updates", "median"), epochs_median=("epochs", "median")))
-        per_unit = []
-        for unit in ("update", "epoch"):
-            frame = level_frame(*wide_frame(df, f"share_{unit}"), str(preset))
-            per_unit.append(frame.set_index("batch_size")[["mean", "ci_low", "ci_high"]]
-                            .add_prefix(f"{unit}_"))
-        frames.append(runs.join(per_unit).reset_index().assign(setting=str(preset)))
-    table = pd.concat(frames, ignore_index=True)
-    return table[["setting", *(c for c in table if c != "setting")]]
+    return _by_setting(rows, counts)
 
 
 def _in_plateau(rows: pd.DataFrame, judged: tuple[str, ...]) -> list[str]:
@@ -289,21 +296,13 @@ def _in_plateau(rows: pd.DataFrame, judged: tuple[str, ...]) -> list[str]:
 def _unit_table(rows: pd.DataFrame) -> pd.DataFrame:
     """Per setting and batch size: how many replicates left the plateau, when, how many
     changes each counts, and both shares."""
-    frames = []
-    for preset, df in rows.groupby("preset", sort=False):
+    def counts(df: pd.DataFrame) -> pd.DataFrame:
         left = df[df.exit_epoch.notna()]
-        runs = df.groupby("batch_size").agg(out_of_plateau=("exit_epoch", "count")).join(
+        return df.groupby("batch_size").agg(out_of_plateau=("exit_epoch", "count")).join(
             left.groupby("batch_size").agg(
                 exit_epoch_median=("exit_epoch", "median"),
                 updates_median=("updates", "median"), epochs_median=("epochs", "median")))
-        per_unit = []
-        for unit in ("update", "epoch"):
-            frame = level_frame(*wide_frame(df, f"share_{unit}"), str(preset))
-            per_unit.append(frame.set_index("batch_size")[["mean", "ci_low", "ci_high"]]
-                            .add_prefix(f"{unit}_"))
-        frames.append(runs.join(per_unit).reset_index().assign(setting=str(preset)))
-    table = pd.concat(frames, ignore_index=True)
-    return table[["setting", *(c for c in table if c != "setting")]]
+    return _by_setting(rows, counts)
 
 
 BS5_NOTES = [

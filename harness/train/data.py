@@ -219,4 +219,3 @@ def warmup_indices(
     own batch size."""
     return batched_indices([seed_for(s, WARMUP_STREAM) for s in seeds], n, batch_size, steps,
                            sampling)
-
