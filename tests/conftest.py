@@ -148,6 +148,8 @@ BAD_VALUES = [
     ("trainer.warmup_steps=-1", "trainer.warmup_steps", "integers 0 .."),
     ("trainer.warmup_steps=5", "trainer.warmup_batch_size", "integers 1 .. training-set size"),
     ("trainer.warmup_batch_size=8", "trainer.warmup_batch_size", "null while"),
+    ("trainer.task=nowhere.search", "trainer.task", "dotted path of a search function"),
+    ("trainer.task=harness.train.search.COLUMNS", "trainer.task", "package.module.function"),
     ("trainer.eval_first=-1", "trainer.eval_first", "integers 0 .."),
 ]
 # ... and wrong names or types (caught by Hydra/OmegaConf when composing).

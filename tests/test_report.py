@@ -59,6 +59,7 @@ def test_report_without_runs_says_so(tmp_path, store):
      "Two-way ANOVA per 2×2 cell",
      ["interaction.png", "variance_shift.png", "learning_curves.png"]),
     ("convex", ["BS-6"], "Step sizes, data and budget", ["loss_gap.png"]),
+    ("convolutions", ["CV-1"], "The search (points checked", []),
 ])
 def test_grid_experiment_report_decides_every_claim(smoke_stores, tmp_path, experiment,
                                                     claims, text, figures):
@@ -73,6 +74,12 @@ def test_grid_experiment_report_decides_every_claim(smoke_stores, tmp_path, expe
     assert "Missing points" not in page and text in page
     for fig in figures:
         assert (tmp_path / experiment / fig).stat().st_size > 10_000
+
+
+def test_every_experiment_but_batch_size_has_its_smoke_report_tested():
+    """batch_size has tests of its own (above); a new experiment needs a row here."""
+    rows = test_grid_experiment_report_decides_every_claim.pytestmark[0].args[1]
+    assert sorted([r[0] for r in rows] + ["batch_size"]) == sorted(registry())
 
 
 def test_seed_comparison_names_flips_and_one_sided_decisions():

@@ -20,7 +20,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from typing import TYPE_CHECKING
 
@@ -30,7 +30,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from harness.track import tracking
-from harness.train import fusion
+from harness.train import fusion, search
 from harness.train.schema import ConfigError, budget, register_configs, validate
 from harness.train.trainer import TrainResult, resolve_device, train_group
 
@@ -60,6 +60,9 @@ def _point_label() -> tuple[str, dict[str, str], str, str]:
 
 def _summary(result: TrainResult) -> str:
     f = result.final
+    if "test_acc" not in f:  # a search (harness/train/search.py)
+        return (f"{result.info['points_searched']:.0f} points searched in "
+                f"{len(f['dataset'])} chunks")
     return (f"test_acc={f['test_acc'].mean():.3f} train_acc={f['train_acc'].mean():.3f} "
             f"bayes={f['bayes_acc'].mean():.3f} steps={result.info['total_steps']} "
             f"train_time/replicate={result.info['runtime_per_replicate_s']:.2f}s")
@@ -145,6 +148,11 @@ def _claim_all(client: MlflowClient, exp_id: str, uri: str,
     return claimed
 
 
+def _work(cfg: DictConfig) -> Callable[[list[DictConfig], str], list[TrainResult]]:
+    """What a point does: train its network, or run the search it names (trainer.task)."""
+    return search.run_group if cfg.trainer.task else train_group
+
+
 def execute(cfg: DictConfig) -> TrainResult | None:
     """Run one sweep point, or a fused group of them (harness/fusion.py) as one batched
     computation with one run each; returns the job's own point's result, or None when it
@@ -168,7 +176,7 @@ def execute(cfg: DictConfig) -> TrainResult | None:
         cfg.trainer.progress = False  # parallel jobs would redraw one terminal line
     if not cfg.tracking.enabled:
         with sigterm_as_interrupt():
-            results = train_group([c for *_, c in points], label)
+            results = _work(cfg)([c for *_, c in points], label)
         for (_, point, _, _), result in zip(points, results, strict=True):
             log.info("%s: %s", point, _summary(result))
         return results[0]
@@ -197,7 +205,7 @@ def execute(cfg: DictConfig) -> TrainResult | None:
             with ExitStack() as runs:
                 for _, _, run in claimed:
                     runs.enter_context(run)
-                results = train_group([c for _, c, _ in claimed], label)
+                results = _work(cfg)([c for _, c, _ in claimed], label)
                 for (_, _, run), result in zip(claimed, results, strict=True):
                     tracking.log_result(client, run.run_id, result)
         except Exception as exc:

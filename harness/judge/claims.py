@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 # what decides a claim: evidence from runs, or an exact check of code (an implementation
 # check) or of a theorem under its conditions (counted apart in the overview)
 EMPIRICAL, IMPLEMENTATION, THEOREM = "empirical", "implementation check", "theorem check"
+EXACT = "exact fact"  # decided by an exact check over a stated search (harness/train/search.py)
 POWER = 0.8  # a rule below this calibrated power flags an undecided verdict underpowered
 # replicates per point, at most: a cost cap (the whole suite must finish in 15 minutes on
 # 2 CPU cores); claims that need more are underpowered and their pages say so

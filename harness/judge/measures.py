@@ -198,3 +198,44 @@ class Final(Measure):
     def describe(self) -> str:
         return f"{self.label} (final.csv `{self.metric}`" + (
             ", judged in logs)" if self.log else ")")
+
+
+@dataclass(frozen=True)
+class Searched(Measure):
+    """An exact check's rows (harness/train/search.py): per chunk of the search (a
+    replicate), setting and member, the chunk's extreme ``value`` over its ``points``, from
+    the runs' search.csv. The factor's levels are the members (column ``member``)."""
+
+    by: str = "setting"
+    task: str = ""  # the search's dotted path, as the grid's trainer.task names it
+
+    def rows(self, rs: RunSet) -> pd.DataFrame:
+        return self._select(rs.table("search"))
+
+    def value_column(self) -> str:
+        return "value"
+
+    def synthesize(self, tables: dict[str, Table]) -> RunSet:
+        search = self._long(tables, "value").assign(points=1)
+        final = search[["grid", "replicate", "dataset"]].drop_duplicates()
+        return RunSet.from_tables("synthetic", [], final, search=search)
+
+    def context(self, rs: RunSet, judged: tuple[str, ...]) -> tuple[dict[str, pd.DataFrame],
+                                                                    list[str]]:
+        """The search's size beside the verdict: per setting and member, the points checked
+        and the extreme found over all chunks."""
+        df = self.cached_rows(rs)
+        if df.empty:
+            return {}, []
+        size = df.groupby([self.by, self.factor.column], sort=False).agg(
+            chunks=("replicate", "nunique"), points=("points", "sum"),
+            smallest=("value", "min"), largest=("value", "max")).reset_index()
+        return {"The search (points checked per setting and member; the extremes found)":
+                size}, []
+
+    def describe(self) -> str:
+        return (f"{self.label} (per chunk of the search `{self.task.rsplit('.', 1)[-1]}`, "
+                "its extreme; search.csv)")
+
+    def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
+        return {"trainer.task": [self.task]}  # its settings are rows of one point

@@ -18,7 +18,15 @@ import numpy as np
 import pandas as pd
 
 from harness.core import stats
-from harness.judge.claims import QUANTIFIER_WORDS, Claim, Experiment, Verdict, judge, missing
+from harness.judge.claims import (
+    EXACT,
+    QUANTIFIER_WORDS,
+    Claim,
+    Experiment,
+    Verdict,
+    judge,
+    missing,
+)
 from harness.track import results, tracking
 
 log = logging.getLogger("harness.report")
@@ -120,6 +128,22 @@ def _presets(rs: results.RunSet) -> str:
     return ", ".join(f"`{n}`" for n in names) or "none"
 
 
+def _setup(exp: Experiment, rs: results.RunSet) -> str:
+    """Where the runs come from: trained replicates, or the chunks of stated searches."""
+    where = f"The experiment is `conf/experiment/{exp.name}.yaml`"
+    if "task" in rs.points and rs.points.task.notna().all():
+        return (f"{where}; each grid names the search its point runs instead of training "
+                "(`trainer.task`, see `harness/train/search.py`). Replicate r is chunk r of "
+                "the search, with its own seed; a check's statistic is the extreme over "
+                "every chunk, with no sampling CI, and the search's size is tabled with "
+                "each claim.")
+    return (f"{where}; the presets it sweeps ({_presets(rs)}) are in `conf/preset/`, each "
+            "file saying what it reproduces or changes. Every replicate draws its own dataset "
+            "(Σ, sample and split) from the experiment's own data-seed stream, its own "
+            "initial weights and its own minibatch order; replicate r is the same draw in "
+            "every condition, so conditions are compared paired.")
+
+
 def _cell(text: object) -> str:
     """Text for a markdown table cell: a literal | (as in |w|) would split the cell."""
     return str(text).replace("|", "\\|").replace("\n", " ")
@@ -212,9 +236,10 @@ def claim_section(c: Claim, v: Verdict, history: dict | None = None) -> str:
                                                      if c.parent else ""), ""]
     if v.settings:
         parts += ["**Per setting.**", "", markdown_table(settings_table(v)), ""]
+    exact = v.ci_method == "exact"  # an exact check: no sampling error, no power to speak of
     mde = (f" Minimum detectable effect at 80% power with these replicates: "
            f"{_fmt(v.mde)}; smallest effect worth reporting (declared): "
-           f"{_fmt(v.min_effect)}." if np.isfinite(v.mde) else "")
+           f"{_fmt(v.min_effect)}." if np.isfinite(v.mde) and not exact else "")
     power = ""
     if v.rule_power is not None:
         power = (f" Calibrated power of the whole rule at that effect: {v.rule_power:.2f} "
@@ -226,8 +251,10 @@ def claim_section(c: Claim, v: Verdict, history: dict | None = None) -> str:
     if v.below_min_effect:
         power += (" **Below the declared smallest effect:** significant, but smaller than "
                   "the effect the claim declared worth reporting.")
+    units = ("chunks of the search" if c.category == EXACT else
+             f"replicates on {v.n_datasets} independent datasets")
     parts += [f"**Headline** ({v.effect_label}): {_headline(v)}, n = {v.n_replicates} "
-              f"replicates on {v.n_datasets} independent datasets; decided by "
+              f"{units}; decided by "
               f"{v.decided_by or '–'}. Scope: {v.scope or '–'}.{mde}{power}", ""]
     for title, table in v.tables.items():
         parts += [f"**{title}**", "", markdown_table(table), ""]
@@ -261,12 +288,7 @@ def experiment_page(exp: Experiment, rs: results.RunSet, verdicts: list[Verdict]
         "| claim | verdict | headline | n | headline measures | scope |",
         "|---|---|---|---|---|---|", *_verdict_rows(verdicts), missing,
         "## Setup", "", exp.original, "",
-        f"The experiment is `conf/experiment/{exp.name}.yaml`; the presets it sweeps "
-        f"({_presets(rs)}) are in `conf/preset/`, each file saying what it reproduces or "
-        "changes. Every replicate draws its own dataset (Σ, sample and split) from the "
-        f"experiment's own data-seed stream, its own initial weights and its own minibatch "
-        "order; replicate r is the same draw in every condition, so conditions are "
-        "compared paired.", "",
+        _setup(exp, rs), "",
         "## Commands that produced this page", "", _commands(exp, rs.overrides), "",
         "## Claims", "", *claims,
         body, "",

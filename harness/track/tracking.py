@@ -882,7 +882,7 @@ def log_result(client: MlflowClient, run_id: str, result: TrainResult) -> None:
 
 def curves_frame(result: TrainResult) -> pd.DataFrame:
     """Long table: one row per (evaluation step, replicate)."""
-    e, r = next(iter(result.curves.values())).shape
+    e, r = len(result.steps), len(next(iter(result.final.values())))
     frame = pd.DataFrame({
         "step": np.repeat(result.steps, r),
         "epoch": np.repeat(result.epochs, r),

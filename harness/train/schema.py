@@ -9,9 +9,11 @@ it opens a tracking run, so bad input never leaves a half-written run behind.
 
 from __future__ import annotations
 
+import importlib
 import math
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cache
@@ -250,6 +252,11 @@ class TrainerConfig:
     # from it, at the point's own batch size and stream. 0 = off (warmup_batch_size null)
     warmup_steps: int = 0
     warmup_batch_size: int | None = None
+    # a search instead of training: the dotted path of a function ``f(cfg, replicate,
+    # rng) -> DataFrame`` that checks an exact fact over one chunk of a stated search (columns
+    # setting, member, value, points; see harness/train/search.py). Replicate r is chunk r,
+    # drawn from its own seed; data, model and optim are then unused. null = train
+    task: str | None = None
     device: Device = Device.auto
     # torch.compile the step's forward, loss and backward (CUDA graphs on CUDA); results
     # equal eager's within float rounding. Off by default: on the CPU a sweep point pays
@@ -308,6 +315,19 @@ DIGITS_N = 1797  # samples in sklearn's bundled digits
 def _check(ok: bool, key: str, value: Any, allowed: str) -> None:
     if not ok:
         raise ConfigError(f"{key}={value!r} is invalid: allowed values are {allowed}")
+
+
+def load_search(path: str) -> Callable[..., Any]:
+    """The search function a point names in ``trainer.task`` (harness/train/search.py),
+    found by import from its dotted path, as Hydra finds a ``_target_``."""
+    module, _, name = path.rpartition(".")
+    try:
+        found = getattr(importlib.import_module(module), name) if module else None
+    except (ImportError, AttributeError):
+        found = None
+    _check(callable(found), "trainer.task", path, "null (train a network) or the dotted "
+           "path of a search function, package.module.function")
+    return found  # type: ignore[return-value]
 
 
 def n_train(cfg: DictConfig | Config) -> int:
@@ -657,6 +677,8 @@ def validate(cfg: DictConfig) -> None:
     _check(t.jitter_window >= 0, "trainer.jitter_window", t.jitter_window, "integers >= 0")
     _check(t.jitter_burst >= 0, "trainer.jitter_burst", t.jitter_burst, "integers >= 0")
     _check_warmup(t, o, ntr)
+    if t.task is not None:
+        load_search(t.task)
     unknown = [p for p in t.probes if p not in PROBE_NAMES]
     _check(not unknown, "trainer.probes", unknown, f"a list of {sorted(PROBE_NAMES)}")
     _check(t.threads >= 1, "trainer.threads", t.threads, "integers >= 1")

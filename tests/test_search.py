@@ -1,0 +1,60 @@
+"""Searches (harness/train/search.py): points that check an exact fact instead of
+training, the Searched measure that reads them, and the convolution searches."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from omegaconf import OmegaConf
+
+from experiments.convolutions import searches
+from harness.judge.measures import Factor, Searched
+from harness.judge.table import Table
+from harness.train.search import run_search
+
+CV1 = "experiments.convolutions.searches.cv1"
+
+
+def config(task: str, replicates: int = 3):
+    return OmegaConf.create({"trainer": {"task": task, "replicates": replicates, "seed": 0,
+                                         "progress": False}})
+
+
+def test_a_search_runs_chunk_by_chunk_into_one_result():
+    result = run_search(config(CV1))
+    rows = result.tables["search"]
+    assert sorted(rows.replicate.unique()) == [0, 1, 2]
+    assert (rows.dataset == rows.replicate).all()  # each chunk is its own unit
+    assert set(rows.columns) >= {"setting", "member", "value", "points"}
+    assert result.final["points"].shape == (3,) and result.info["points_searched"] > 0
+
+
+def test_a_search_that_returns_no_value_column_is_an_error(monkeypatch):
+    monkeypatch.setattr(searches, "cv1", lambda cfg, r, rng: pd.DataFrame({"setting": [1]}))
+    with pytest.raises(ValueError, match=r"no column\(s\) \['member', 'value', 'points'\]"):
+        run_search(config(CV1))
+
+
+def test_the_channel_grid_is_split_over_the_chunks_exactly_once():
+    cfg = config(CV1, replicates=8)
+    seen = np.concatenate([searches.chunk(cfg, r, np.random.default_rng(r)) for r in range(8)])
+    assert np.array_equal(np.sort(seen), np.arange(1, searches.CHANNELS + 1))
+
+
+@pytest.mark.parametrize("bias", [False, True])
+def test_torch_counts_a_separable_convolution_as_the_formula_does(bias):
+    for c_in, c_out, k in [(1, 1, 1), (3, 32, 3), (64, 7, 5), (2048, 1024, 7)]:
+        assert searches.separable(c_in, c_out, k, bias) == searches.separable_formula(
+            c_in, c_out, k, bias)
+
+
+def test_searched_rows_round_trip_through_synthetic_runs():
+    measure = Searched(Factor("member", ("a", "b"), "member"), "x", grid="g", task="m.f")
+    tables = {"s1": Table(("a", "b"), np.array([[0.1, 0.2], [0.3, 0.4]]), np.arange(2)),
+              "s2": Table(("a", "b"), np.array([[1.0, 2.0], [3.0, 4.0]]), np.arange(2))}
+    rs = measure.synthesize(tables)
+    for name, table in tables.items():
+        got = measure.read(rs, name)
+        assert got.levels == table.levels and np.array_equal(got.values, table.values)
+    assert measure.selection(("s1",)) == {"trainer.task": ["m.f"]}
