@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FormatStrFormatter
 
 from experiments.classic_ml.ml2 import SETTINGS
 from experiments.classic_ml.searches import ITERATIONS, ML2_INITS, REFERENCE_INITS, TO_BEST
@@ -33,10 +34,12 @@ def _fig_seeding(runs: pd.DataFrame, out: Path) -> None:
     for ax, setting in zip(axes, settings, strict=True):
         part = runs[runs.setting == setting]
         ax.set_yscale("log")
+        for axis in (ax.yaxis.set_major_formatter, ax.yaxis.set_minor_formatter):
+            axis(FormatStrFormatter("%.3g"))
         for x, init in enumerate(ML2_INITS):
             values = part[part.member == TO_BEST.format(init)].value.to_numpy()
             colour = plots.color("seeding", init)
-            plots.replicate_dots(ax, x, values, colour, jitter=0.15, s=12, alpha=0.6)
+            plots.replicate_dots(ax, x, values, colour, jitter=0.15, s=14, alpha=0.8)
             ax.hlines(np.median(values), x - 0.25, x + 0.25, color=colour, lw=2)
         ax.axhline(FAR, color="k", ls="--", lw=1, label=f"{FAR:g} × best found")
         ax.set_xticks(range(len(ML2_INITS)), ML2_INITS)
