@@ -60,6 +60,8 @@ def test_report_without_runs_says_so(tmp_path, store):
      ["interaction.png", "variance_shift.png", "learning_curves.png"]),
     ("convex", ["BS-6"], "Step sizes, data and budget", ["loss_gap.png"]),
     ("convolutions", ["CV-1"], "The search (points checked", []),
+    ("classic_ml", ["ML-1a", "ML-1b", "ML-1c", "ML-2a", "ML-2b", "ML-4"],
+     "k-means++ against random seeding", ["kmeans_seeding.png"]),
 ])
 def test_grid_experiment_report_decides_every_claim(smoke_stores, tmp_path, experiment,
                                                     claims, text, figures):

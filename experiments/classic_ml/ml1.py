@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from harness.judge.claims import EXACT, Claim, Settings
 from harness.judge.families import Bound, Check, Equivalent, Paired
-from harness.judge.measures import Factor, Searched
+from harness.judge.measures import Factor, Resampled, Searched
 
-from .measures import Resampled
 from .searches import (
     C_DEFAULT,
     C_SETTINGS,

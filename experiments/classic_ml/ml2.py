@@ -7,9 +7,8 @@ import math
 
 from harness.judge.claims import Claim, Settings
 from harness.judge.families import Paired
-from harness.judge.measures import Factor
+from harness.judge.measures import Factor, Resampled
 
-from .measures import Resampled
 from .searches import INERTIA, ITERATIONS, ML2_INITS, REFERENCE_INITS
 
 SEED = "001 (K-Means)"

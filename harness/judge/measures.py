@@ -239,3 +239,15 @@ class Searched(Measure):
 
     def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
         return {"trainer.task": [self.task]}  # its settings are rows of one point
+
+
+@dataclass(frozen=True)
+class Resampled(Searched):
+    """:class:`Searched` rows where a chunk is one resample (a split, a fresh draw, fresh
+    seeds) and its row is that replicate's own value, not an extreme over a search: the
+    statistical families test them over the replicates, so the prose says so."""
+
+    def describe(self) -> str:
+        return (f"{self.label} (one value per replicate of the search "
+                f"`{self.task.rsplit('.', 1)[-1]}`, each replicate its own resample; "
+                f"search.csv{'; judged in logs' if self.log else ''})")

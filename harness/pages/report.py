@@ -134,9 +134,11 @@ def _setup(exp: Experiment, rs: results.RunSet) -> str:
     if "task" in rs.points and rs.points.task.notna().all():
         return (f"{where}; each grid names the search its point runs instead of training "
                 "(`trainer.task`, see `harness/train/search.py`). Replicate r is chunk r of "
-                "the search, with its own seed; a check's statistic is the extreme over "
-                "every chunk, with no sampling CI, and the search's size is tabled with "
-                "each claim.")
+                "the search, with its own seed: an exact check's statistic is the extreme "
+                "over every chunk, with no sampling CI, and the search's size is tabled "
+                "with each claim; where each chunk is an independent resample (a split, a "
+                "fresh draw), its value is a replicate and the claim's family tests them "
+                "as for trained replicates.")
     return (f"{where}; the presets it sweeps ({_presets(rs)}) are in `conf/preset/`, each "
             "file saying what it reproduces or changes. Every replicate draws its own dataset "
             "(Σ, sample and split) from the experiment's own data-seed stream, its own "
