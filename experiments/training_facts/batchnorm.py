@@ -24,7 +24,7 @@ from harness.judge.claims import EXACT, Claim, Settings
 from harness.judge.families import Bound, Check
 from harness.judge.measures import Factor, Searched
 
-from .rows import row
+from .rows import row, threads
 
 HIDDEN, EPOCHS, BATCH, LR = 32, 10, 64, 1e-2  # a few seconds of Adam on digits
 ALPHA = 0.05  # each feature's normality test (D'Agostino–Pearson K², skewness + kurtosis)
@@ -95,6 +95,7 @@ def bd8(cfg: DictConfig, replicate: int, rng: np.random.Generator) -> pd.DataFra
     BN (before γ, β; and, shown, after them) on its BN layer's inputs over the held-out
     digits in batches of BATCH: the largest errors, the normality tests' rejection share
     and the shape statistics over every (batch, feature)."""
+    threads(cfg)
     data = load_digits()
     x_tr, x_te, y_tr, _ = train_test_split(data.data / 16, data.target, test_size=0.2,
                                            stratify=data.target,

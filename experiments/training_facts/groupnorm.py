@@ -22,7 +22,7 @@ from harness.judge.claims import EXACT, Claim, Settings
 from harness.judge.families import Bound, Check
 from harness.judge.measures import Factor, Searched
 
-from .rows import row
+from .rows import row, threads
 
 SHAPES, COUNTED = 32, 8  # random shapes per chunk: for the identities; for the counts
 LIMITS = (8, 16, 8, 8)  # the identities' N, C, H, W are drawn from 1 … these (H·W ≥ 2)
@@ -60,6 +60,7 @@ def identities(cfg: DictConfig, replicate: int, rng: np.random.Generator) -> pd.
     """NM-1a, one chunk: SHAPES random shapes, a standard-normal input each, in both
     dtypes: GroupNorm(1, C) against LayerNorm((C, H, W)) and GroupNorm(C, C) against
     InstanceNorm2d(C), affine off (torch's default ε = 1e-5 everywhere)."""
+    threads(cfg)
     worst = {(d, m): 0.0 for d in TOL for m in (LN, IN)}
     for _ in range(SHAPES):
         n, c, h, w = shape(rng, LIMITS)
@@ -85,6 +86,7 @@ def pairs(module: nn.Module, x: torch.Tensor) -> int:
 def counts(cfg: DictConfig, replicate: int, rng: np.random.Generator) -> pd.DataFrame:
     """NM-1b, NM-1c, one chunk: COUNTED random shapes (float64, standard-normal inputs,
     G a random divisor of C): each module's pairs against the seed's count."""
+    threads(cfg)
     worst = dict.fromkeys((GN_PAIRS, IN_PAIRS, LN_PAIRS, BN_ONE, BN_C), 0)
     for _ in range(COUNTED):
         n, c, h, w = shape(rng, COUNT_LIMITS)
@@ -130,7 +132,7 @@ NM1A = _nm1(
            "GroupNorm(C, C) and InstanceNorm2d differed by 1.1e-5 (relative), above the "
            "1e-5 first considered for float32, where a group of two elements had a "
            "variance near ε (both differ from float64 by ~6e-6 there). float32 became a "
-           "shown setting; float64 is judged."),
+           "shown setting; float64 is judged.",),
     min_effect=TOL["float64"], null_value=TOL["float64"])
 NM1B = _nm1(
     "b", (GN_PAIRS, IN_PAIRS, LN_PAIRS), Check((Bound(GN_PAIRS, "below", 0.5),
