@@ -61,6 +61,17 @@ def trained(placement: str, x: torch.Tensor, y: torch.Tensor, seed: int) -> nn.S
     return model
 
 
+def split(rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(x_train, x_held_out, y_train): digits scaled to [0, 1], a stratified 80/20 split of
+    the rng's own."""
+    data = load_digits()
+    x_tr, x_te, y_tr, _ = train_test_split(data.data / 16, data.target, test_size=0.2,
+                                           stratify=data.target,
+                                           random_state=int(rng.integers(2**31)))
+    return (torch.tensor(x_tr, dtype=torch.float32), torch.tensor(x_te, dtype=torch.float32),
+            torch.tensor(y_tr))
+
+
 def moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per column: (skewness, excess kurtosis), by the standardized central moments."""
     c = x - x.mean(axis=0)
@@ -96,16 +107,12 @@ def bd8(cfg: DictConfig, replicate: int, rng: np.random.Generator) -> pd.DataFra
     digits in batches of BATCH: the largest errors, the normality tests' rejection share
     and the shape statistics over every (batch, feature)."""
     threads(cfg)
-    data = load_digits()
-    x_tr, x_te, y_tr, _ = train_test_split(data.data / 16, data.target, test_size=0.2,
-                                           stratify=data.target,
-                                           random_state=int(rng.integers(2**31)))
-    x_tr, x_te = (torch.tensor(a, dtype=torch.float32) for a in (x_tr, x_te))
+    x_tr, x_te, y_tr = split(rng)
     batches = torch.randperm(len(x_te), generator=torch.Generator().manual_seed(
         int(rng.integers(2**31))))[:len(x_te) // BATCH * BATCH].split(BATCH)
     rows = []
     for placement in (AFTER, BEFORE):
-        model = trained(placement, x_tr, torch.tensor(y_tr), int(rng.integers(2**31)))
+        model = trained(placement, x_tr, y_tr, int(rng.integers(2**31)))
         bn = next(m for m in model if isinstance(m, nn.BatchNorm1d))
         with torch.no_grad():
             inputs = model[:2 if placement == AFTER else 1](x_te).double()
