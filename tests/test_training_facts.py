@@ -1,0 +1,101 @@
+"""training_facts' searches: each finds what its claim declares it reads, a known
+counterexample is found, and the formulas agree with torch's and scikit-learn's code."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from omegaconf import OmegaConf
+from sklearn.linear_model import LogisticRegression
+from torch import nn
+
+from experiments.training_facts import EXPERIMENT, adam, batchnorm, groupnorm, newton
+from experiments.training_facts.rows import share
+from harness.train.schema import load_search
+
+
+def config(replicates: int = 8):
+    return OmegaConf.create({"trainer": {"replicates": replicates, "threads": 1}})
+
+
+def test_the_chunks_cover_a_grid_exactly_once():
+    for reps in (3, 8):
+        parts = [share(newton.C_GRID, config(reps), r) for r in range(reps)]
+        assert sorted(c for p in parts for c in p) == sorted(newton.C_GRID)
+
+
+@pytest.mark.parametrize("claim", EXPERIMENT.claims, ids=lambda c: c.id)
+def test_each_search_gives_every_judged_setting_the_members_its_claim_reads(claim):
+    rows = load_search(claim.measure.task)(config(), 0, np.random.default_rng(0))
+    for setting in claim.settings.judged:
+        found = set(rows[rows.setting == setting].member)
+        assert set(claim.rule.reads(claim)) <= found, setting
+    assert rows.value.notna().all() and (rows.points > 0).all()
+
+
+def test_newton_reaches_scikit_learns_optimum_and_its_first_step_grows_the_inverse():
+    x, y = newton.dataset(newton.BREAST, np.random.default_rng(0))
+    path = newton.newton(x, y, 1.0)
+    lr = LogisticRegression(C=1.0, solver="newton-cholesky", tol=1e-12).fit(x, y)
+    assert np.allclose(path.theta, np.r_[lr.coef_[0], lr.intercept_], atol=1e-8)
+    # p(1 − p) ≤ ¼ = its value at w = 0: H(w) ⪯ H(0), so H(w₁)⁻¹ ⪰ H(0)⁻¹
+    assert newton.violations(path)[0] > 0.1
+
+
+def test_a_decreasing_inverse_hessian_is_no_violation_and_a_growing_one_is():
+    def path(*scales: float) -> newton.Path:
+        return newton.Path([s * np.eye(3) for s in scales], np.ones(2), np.ones(2),
+                           np.zeros(3))
+
+    assert newton.violations(path(1.0, 2.0))[0] == pytest.approx(-0.5)
+    assert newton.violations(path(2.0, 1.0))[0] == pytest.approx(1.0)
+
+
+def test_the_moment_recursions_are_the_seeds_and_torchs():
+    g = np.random.default_rng(1).normal(0.3, 1.0, (5, 50))
+    m, v = adam.moments(g)
+    mm, vv = np.zeros(5), np.zeros(5)
+    for t in range(50):
+        mm = adam.BETA1 * mm + (1 - adam.BETA1) * g[:, t]
+        vv = adam.BETA2 * vv + (1 - adam.BETA2) * g[:, t] ** 2
+        assert np.allclose(m[:, t], mm, rtol=1e-13) and np.allclose(v[:, t], vv, rtol=1e-13)
+    exp_avg, exp_avg_sq, step = adam.torch_adam(g)
+    c1, c2 = adam.corrections(50)
+    assert np.allclose(exp_avg, m, rtol=1e-12) and np.allclose(exp_avg_sq, v, rtol=1e-12)
+    assert np.allclose(step, -adam.LR * (m / c1) / (np.sqrt(v / c2) + adam.EPS), rtol=1e-9)
+
+
+def test_an_uncorrected_first_step_is_larger_not_smaller():
+    """m₁/√v₁ = 0.1g/√(0.001g²): √10 times the corrected step, whatever g."""
+    g = np.full((1, 1), 0.7)
+    m, v = adam.moments(g)
+    c1, c2 = adam.corrections(1)
+    ratio = (m / np.sqrt(v)) / ((m / c1) / np.sqrt(v / c2))
+    assert ratio[0, 0] == pytest.approx(np.sqrt(10))
+
+
+def test_bn_standardizes_but_keeps_the_shape_of_a_skewed_feature():
+    x = torch.from_numpy(np.random.default_rng(2).exponential(1.0, (64, 4)))
+    x[:, 3] = 0.0  # a ReLU unit silent for the whole batch
+    found = batchnorm.checks(x, 1e-5, None)
+    assert found[batchnorm.MEAN] < 1e-12 and found[batchnorm.VAR] < 1e-12
+    assert found[batchnorm.SHAPE] < 1e-10 and found[batchnorm.CONSTANT] == 0.25
+    assert found[batchnorm.ONE] == 1.0  # the silent unit: variance 0, not 1
+    assert found[batchnorm.NORMAL] == 1.0 and found[batchnorm.SKEW] > 1
+
+
+def test_pairs_are_counted_from_the_modules_jacobians():
+    x = torch.randn(3, 4, 2, 2, dtype=torch.float64)
+    assert groupnorm.pairs(nn.BatchNorm2d(4, affine=False, dtype=torch.float64), x) == 4
+    assert groupnorm.pairs(nn.GroupNorm(2, 4, affine=False), x) == 6
+    assert groupnorm.pairs(nn.Identity(), x) == x.numel()  # nothing shared
+    gn, ln = nn.GroupNorm(1, 4, affine=False), nn.LayerNorm((4, 2, 2),
+                                                            elementwise_affine=False)
+    assert groupnorm.relative(gn(x), ln(x)) < 1e-12
+    # with affine on, GN's per-channel and LN's per-element parameters differ: the control
+    gn_a = nn.GroupNorm(1, 4, dtype=torch.float64)
+    ln_a = nn.LayerNorm((4, 2, 2), dtype=torch.float64)
+    with torch.no_grad():
+        gn_a.weight.uniform_(), ln_a.weight.uniform_()
+    assert groupnorm.relative(gn_a(x), ln_a(x).detach()) > 1e-3
