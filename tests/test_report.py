@@ -62,6 +62,8 @@ def test_report_without_runs_says_so(tmp_path, store):
     ("convolutions", ["CV-1"], "The search (points checked", []),
     ("classic_ml", ["ML-1a", "ML-1b", "ML-1c", "ML-2a", "ML-2b", "ML-4"],
      "k-means++ against random seeding", ["kmeans_seeding.png"]),
+    ("training_facts", ["OP-6", "OP-7", "BD-8a", "BD-8b", "NM-1a", "NM-1b", "NM-1c"],
+     "The search (points checked", ["newton.png", "adam.png", "bn.png"]),
 ])
 def test_grid_experiment_report_decides_every_claim(smoke_stores, tmp_path, experiment,
                                                     claims, text, figures):

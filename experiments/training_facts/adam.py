@@ -18,7 +18,7 @@ from harness.judge.claims import EXACT, Claim, Settings
 from harness.judge.families import Bound, Check
 from harness.judge.measures import Factor, Searched
 
-from .rows import row, threads
+from .rows import row
 
 BETA1, BETA2, EPS, LR = 0.9, 0.999, 1e-8, 1e-3  # the seed's β's; torch's defaults
 SEQUENCES = 1250  # gradient sequences per chunk and setting: 10⁴ over the 8 chunks
@@ -91,7 +91,6 @@ def op7(cfg: DictConfig, replicate: int, rng: np.random.Generator) -> pd.DataFra
     ones' bias toward 0 at t = 1; torch.optim.Adam's state and step at every t on TORCH of
     the sequences (each one coordinate of one parameter), and the uncorrected step's
     ratio to the corrected one on them (shown)."""
-    threads(cfg)
     rows, at = [], np.array(CHECKPOINTS) - 1
     c1, c2 = corrections(STEPS)
     gs = {name: draw(rng, (SEQUENCES, STEPS)) for name, (draw, _, _) in DISTRIBUTIONS.items()}

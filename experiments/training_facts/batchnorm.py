@@ -24,7 +24,7 @@ from harness.judge.claims import EXACT, Claim, Settings
 from harness.judge.families import Bound, Check
 from harness.judge.measures import Factor, Searched
 
-from .rows import row, threads
+from .rows import row
 
 HIDDEN, EPOCHS, BATCH, LR = 32, 10, 64, 1e-2  # a few seconds of Adam on digits
 ALPHA = 0.05  # each feature's normality test (D'Agostino–Pearson K², skewness + kurtosis)
@@ -106,7 +106,6 @@ def bd8(cfg: DictConfig, replicate: int, rng: np.random.Generator) -> pd.DataFra
     BN (before γ, β; and, shown, after them) on its BN layer's inputs over the held-out
     digits in batches of BATCH: the largest errors, the normality tests' rejection share
     and the shape statistics over every (batch, feature)."""
-    threads(cfg)
     x_tr, x_te, y_tr = split(rng)
     batches = torch.randperm(len(x_te), generator=torch.Generator().manual_seed(
         int(rng.integers(2**31))))[:len(x_te) // BATCH * BATCH].split(BATCH)

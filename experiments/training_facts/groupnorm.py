@@ -22,7 +22,7 @@ from harness.judge.claims import EXACT, Claim, Settings
 from harness.judge.families import Bound, Check
 from harness.judge.measures import Factor, Searched
 
-from .rows import row, threads
+from .rows import row
 
 SHAPES, COUNTED = 32, 8  # random shapes per chunk: for the identities; for the counts
 LIMITS = (8, 16, 8, 8)  # the identities' N, C, H, W are drawn from 1 … these (H·W ≥ 2)
@@ -60,7 +60,6 @@ def identities(cfg: DictConfig, replicate: int, rng: np.random.Generator) -> pd.
     """NM-1a, one chunk: SHAPES random shapes, a standard-normal input each, in both
     dtypes: GroupNorm(1, C) against LayerNorm((C, H, W)) and GroupNorm(C, C) against
     InstanceNorm2d(C), affine off (torch's default ε = 1e-5 everywhere)."""
-    threads(cfg)
     worst = {(d, m): 0.0 for d in TOL for m in (LN, IN)}
     for _ in range(SHAPES):
         n, c, h, w = shape(rng, LIMITS)
@@ -86,7 +85,6 @@ def pairs(module: nn.Module, x: torch.Tensor) -> int:
 def counts(cfg: DictConfig, replicate: int, rng: np.random.Generator) -> pd.DataFrame:
     """NM-1b, NM-1c, one chunk: COUNTED random shapes (float64, standard-normal inputs,
     G a random divisor of C): each module's pairs against the seed's count."""
-    threads(cfg)
     worst = dict.fromkeys((GN_PAIRS, IN_PAIRS, LN_PAIRS, BN_ONE, BN_C), 0)
     for _ in range(COUNTED):
         n, c, h, w = shape(rng, COUNT_LIMITS)

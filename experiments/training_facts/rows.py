@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeVar
 
-import torch
 from omegaconf import DictConfig
 
 T = TypeVar("T")
@@ -21,10 +20,3 @@ def share(grid: Sequence[T], cfg: DictConfig, replicate: int) -> list[T]:
 def row(setting: str, member: str, value: float, points: int) -> dict[str, object]:
     """One search row: ``member``'s extreme ``value`` over ``points`` checked points."""
     return {"setting": setting, "member": member, "value": float(value), "points": int(points)}
-
-
-def threads(cfg: DictConfig) -> None:
-    """torch's CPU threads as trainer.threads says (1 by default), as the trainer sets them:
-    a search runs outside the trainer, and torch's default (every core) makes its tiny
-    operations spin-wait when the cores are shared."""
-    torch.set_num_threads(cfg.trainer.get("threads", 1))

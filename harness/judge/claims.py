@@ -238,6 +238,8 @@ class Claim:
     def __post_init__(self) -> None:
         if isinstance(self.settings, dict):
             object.__setattr__(self, "settings", Settings(**self.settings))
+        if isinstance(self.notes, str):  # a missing comma: one note per character
+            raise ValueError(f"{self.id}: notes must be a tuple of strings, not one string")
         object.__setattr__(self, "notes", tuple(self.notes))
         object.__setattr__(self, "gates", tuple(self.gates))
         if not isinstance(self.rule, Custom) and self.measure is None:

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import torch
 from omegaconf import DictConfig
 
 from harness.train.data import seed_for
@@ -36,6 +37,8 @@ COLUMNS = ("setting", "member", "value", "points")
 def run_search(cfg: DictConfig, label: str = "") -> TrainResult:
     """Every chunk (replicate) of the point's search, as one run's result."""
     search, reps = load_search(cfg.trainer.task), cfg.trainer.replicates
+    torch.set_num_threads(cfg.trainer.threads)  # as the trainer: torch's default (every
+    # core) makes a search's tiny operations spin-wait when the cores are shared
     progress = Progress(cfg.trainer.progress, reps, label)
     frames, points, seconds = [], np.zeros(reps), np.zeros(reps)
     for r in range(reps):
