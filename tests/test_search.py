@@ -18,7 +18,7 @@ CV1 = "experiments.convolutions.searches.cv1"
 
 def config(task: str, replicates: int = 3):
     return OmegaConf.create({"trainer": {"task": task, "replicates": replicates, "seed": 0,
-                                         "progress": False}})
+                                         "threads": 1, "progress": False}})
 
 
 def test_a_search_runs_chunk_by_chunk_into_one_result():
