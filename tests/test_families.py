@@ -207,6 +207,17 @@ def test_a_check_decides_by_its_bounds_and_may_differ_by_setting():
         "label": "gap"})()})()) == "gap (the deciding extreme over rows)"
 
 
+def test_a_setting_whose_own_members_lack_the_headline_is_headed_by_its_last():
+    other = Bound("e", "below", 1.0)
+    check = Check((Bound("d", "below", 1.0), other), headline="d",
+                  by_setting=(("flat", (other,)),))
+    assert check.for_setting("sgd").headline == "d"
+    flat = check.for_setting("flat")
+    assert flat.headline is None and flat.members == (other,)
+    d = flat.decide(Table(("e",), np.array([[0.5], [0.25]]), np.arange(2)))
+    assert d.verdict == stats.SUPPORTED and d.effect.mean == 0.5
+
+
 RATIOS = [Recovered(), Recovered("negative", null=0.25, refute="any")]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from omegaconf import OmegaConf
 
 from experiments.convolutions import searches
@@ -28,6 +29,25 @@ def test_a_search_runs_chunk_by_chunk_into_one_result():
     assert (rows.dataset == rows.replicate).all()  # each chunk is its own unit
     assert set(rows.columns) >= {"setting", "member", "value", "points"}
     assert result.final["points"].shape == (3,) and result.info["points_searched"] > 0
+
+
+def test_a_search_runs_on_the_points_torch_threads(monkeypatch):
+    seen = []
+
+    def threads(cfg, r, rng):
+        seen.append(torch.get_num_threads())
+        return pd.DataFrame({"setting": ["s"], "member": ["m"], "value": [0.0], "points": [1]})
+
+    monkeypatch.setattr(searches, "cv1", threads)
+    before = torch.get_num_threads()
+    try:
+        run_search(config(CV1, replicates=2))
+        cfg = config(CV1, replicates=1)
+        cfg.trainer.threads = 2
+        run_search(cfg)
+    finally:
+        torch.set_num_threads(before)
+    assert seen == [1, 1, 2]
 
 
 def test_a_search_that_returns_no_value_column_is_an_error(monkeypatch):

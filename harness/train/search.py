@@ -34,6 +34,8 @@ from harness.train.schema import load_search
 from harness.train.trainer import Progress, TrainResult
 
 COLUMNS = ("setting", "member", "value", "points")
+
+
 def run_search(cfg: DictConfig, label: str = "") -> TrainResult:
     """Every chunk (replicate) of the point's search, as one run's result."""
     search, reps = load_search(cfg.trainer.task), cfg.trainer.replicates

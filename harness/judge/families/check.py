@@ -145,8 +145,11 @@ class Check(Family):
                              f"{sorted(names)}")
 
     def for_setting(self, name: str) -> Check:
-        return replace(self, members=dict(self.by_setting).get(name, self.members),
-                       by_setting=())
+        """The check ``name`` is held to: its own members where ``by_setting`` names it,
+        headed by ``headline`` where that is one of them (else by the last member)."""
+        members = dict(self.by_setting).get(name, self.members)
+        headline = self.headline if any(m.member == self.headline for m in members) else None
+        return replace(self, members=members, by_setting=(), headline=headline)
 
     def reads(self, claim: Claim) -> tuple:
         every = [self.members, *dict(self.by_setting).values()]
