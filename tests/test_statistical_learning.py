@@ -23,7 +23,7 @@ TASK = "experiments.statistical_learning.searches."
 
 def config(task: str, replicates: int = 1):
     return OmegaConf.create({"trainer": {"task": TASK + task, "replicates": replicates,
-                                         "seed": 0, "progress": False}})
+                                         "seed": 0, "threads": 1, "progress": False}})
 
 
 @pytest.mark.parametrize("d", [2, 50, 3000])
