@@ -66,6 +66,9 @@ def test_report_without_runs_says_so(tmp_path, store):
      "k-means++ against random seeding", ["kmeans_seeding.png"]),
     ("training_facts", ["OP-6", "OP-7", "BD-8a", "BD-8b", "NM-1a", "NM-1b", "NM-1c"],
      "The search (points checked", ["newton.png", "adam.png", "bn.png"]),
+    ("statistical_learning", ["ML-3a", "ML-3b", "ML-3c", "ML-3d", "ML-5a", "ML-5b", "ML-5c",
+                              "ML-5d"], "ML-5a: the Monte Carlo check per setting",
+     ["distances.png", "bias_variance.png"]),
 ])
 def test_grid_experiment_report_decides_every_claim(smoke_stores, tmp_path, experiment,
                                                     claims, text, figures):
