@@ -11,9 +11,8 @@ from omegaconf import OmegaConf
 from sklearn.metrics.pairwise import cosine_distances, euclidean_distances
 
 from experiments.statistical_learning import EXPERIMENT, searches
-from experiments.statistical_learning.measures import Drawn
 from experiments.statistical_learning.ml5 import Z_BOUND
-from harness.judge.measures import Factor
+from harness.judge.measures import Factor, Resampled
 from harness.judge.table import Table
 from harness.track.results import RunSet
 from harness.train.search import run_search
@@ -135,9 +134,9 @@ def test_every_judged_setting_has_the_levels_its_rule_reads(two_chunks, claim):
 
 
 def test_drawn_rows_round_trip_through_synthetic_runs():
-    measure = Drawn(Factor("member", ("a", "b"), "member"), "x", grid="g", task="m.f",
-                    log=True)
+    measure = Resampled(Factor("member", ("a", "b"), "member"), "x", grid="g", task="m.f",
+                        log=True)
     table = Table(("a", "b"), np.log([[1.0, 2.0], [3.0, 4.0]]), np.arange(2))
     got = measure.read(measure.synthesize({"s": table}), "s")
     assert np.allclose(got.values, table.values)
-    assert "one independent draw" in measure.describe()
+    assert "its own resample or draw" in measure.describe()

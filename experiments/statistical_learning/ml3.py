@@ -10,9 +10,8 @@ import numpy as np
 
 from harness.judge.claims import Claim, Settings
 from harness.judge.families import EveryMember, Paired, Trend
-from harness.judge.measures import Factor
+from harness.judge.measures import Factor, Resampled
 
-from .measures import Drawn
 from .searches import CHUNKS, DIMS, NOISE, PILOT, POINTS, QUERIES, member
 
 SEED = "000 (常见的距离度量)"
@@ -52,15 +51,15 @@ LOOKED = ("Before declaring, one chunk on a seed no verdict reads was looked at:
           "rounded to 0, so distances come from the differences themselves up to d = 10.")
 
 
-def contrast_measure(metric: str, levels: tuple[int, ...], words: str) -> Drawn:
-    return Drawn(
+def contrast_measure(metric: str, levels: tuple[int, ...], words: str) -> Resampled:
+    return Resampled(
         factor=Factor("member", tuple(member(metric, d) for d in levels), words),
         label=f"relative contrast of {metric} distances (geometric mean over the queries)",
         grid="contrast", task=TASK + "contrast", log=True)
 
 
-def knn_measure(levels: tuple[str, ...], words: str, label: str) -> Drawn:
-    return Drawn(factor=Factor("member", levels, words), label=label, grid="knn",
+def knn_measure(levels: tuple[str, ...], words: str, label: str) -> Resampled:
+    return Resampled(factor=Factor("member", levels, words), label=label, grid="knn",
                     task=TASK + "knn")
 
 

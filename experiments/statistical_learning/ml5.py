@@ -11,9 +11,8 @@ from scipy.stats import norm
 
 from harness.judge.claims import EXACT, Claim, Settings
 from harness.judge.families import Bound, Check, Trend
-from harness.judge.measures import Factor, Searched
+from harness.judge.measures import Factor, Resampled, Searched
 
-from .measures import Drawn
 from .searches import (
     BIAS,
     CHUNKS,
@@ -83,8 +82,8 @@ COMPLEXITY_NOTES = (
     "monotone story may fail.")
 
 
-def fit_measure(quantity: str, levels: tuple[str, ...], words: str) -> Drawn:
-    return Drawn(factor=Factor("member", levels, words), label=quantity,
+def fit_measure(quantity: str, levels: tuple[str, ...], words: str) -> Resampled:
+    return Resampled(factor=Factor("member", levels, words), label=quantity,
                     grid="bias_variance", task=TASK, where=(("quantity", quantity),),
                     log=True)
 

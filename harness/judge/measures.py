@@ -225,7 +225,8 @@ class Searched(Measure):
         """The search's size beside the verdict: per setting and member, the points checked
         and the extreme found over all chunks."""
         df = self.cached_rows(rs)
-        if df.empty:
+        df = df[df[self.factor.column].isin(self.factor.levels)] if not df.empty else df
+        if df.empty:  # (one search can serve several claims: count the claim's members)
             return {}, []
         size = df.groupby([self.by, self.factor.column], sort=False).agg(
             chunks=("replicate", "nunique"), points=("points", "sum"),
@@ -243,11 +244,12 @@ class Searched(Measure):
 
 @dataclass(frozen=True)
 class Resampled(Searched):
-    """:class:`Searched` rows where a chunk is one resample (a split, a fresh draw, fresh
-    seeds) and its row is that replicate's own value, not an extreme over a search: the
-    statistical families test them over the replicates, so the prose says so."""
+    """:class:`Searched` rows where a chunk is one resample or independent draw (a split,
+    fresh data, fresh seeds) and its row is that replicate's own value (an accuracy, a
+    mean over its queries), not an extreme over a search: the statistical families test
+    them over the replicates, so the prose says so."""
 
     def describe(self) -> str:
         return (f"{self.label} (one value per replicate of the search "
-                f"`{self.task.rsplit('.', 1)[-1]}`, each replicate its own resample; "
+                f"`{self.task.rsplit('.', 1)[-1]}`, each its own resample or draw; "
                 f"search.csv{'; judged in logs' if self.log else ''})")
