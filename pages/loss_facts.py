@@ -62,7 +62,7 @@ def _thresholds(rs: RunSet) -> str:
 
         lines.append(f"| {name} | {found(softmax.OVER_AT)} | {math.log(info.max):.9g} | "
                      f"{found(softmax.UNDER_AT)} | "
-                     f"{-math.log(info.smallest_subnormal / 2):.9g} |")
+                     f"{math.log(2) - math.log(float(info.smallest_subnormal)):.9g} |")
     return "\n".join(lines)
 
 
@@ -76,7 +76,7 @@ def _fig_surrogates(out: Path) -> None:
         for name, (loss, div, _) in surrogates.LOSSES.items():
             if name.endswith(surrogates.LOG2 if base == surrogates.LN else surrogates.LN):
                 continue  # the other base's panel
-            span = m[m > -1] if loss is surrogates.cross_entropy else m
+            span = m[(m > -1) & (m <= 1)] if loss is surrogates.cross_entropy else m
             ax.plot(span, loss(span) / div, label=name.split(",")[0])
         ax.axvline(0, color=plots.GREY, lw=0.5)
         ax.set_ylim(0, 3)
@@ -121,9 +121,9 @@ def report(rs: RunSet, verdicts: list[Verdict], out: Path) -> str:
 
 LS-8: the losses of the search against the 0-1 loss, natural log (left) and log₂ (right);
 hinge and exponential have no base. In natural log the logistic and cross-entropy losses
-pass below the 0-1 loss on ({-math.log(math.e - 1):.3f}, 0] and ({2 / math.e - 1:.3f}, 0]:
-ℓ(0) = ln 2 < 1. In log₂ they meet
-it at m = 0. The hinge meets it at m = 0 and for every m ≥ 1.
+pass below the 0-1 loss on (−{math.log(math.e - 1):.3f}, 0] and (−{1 - 2 / math.e:.3f}, 0]
+(ℓ(0) = ln 2 < 1); in log₂ they meet it at m = 0. The hinge meets it at m = 0 and for
+every m ≥ 1.
 
 ![second derivatives through a sigmoid](curvature.png)
 
@@ -134,7 +134,8 @@ LS-9: d²/dw² (σ(w) − 1)² = 2σ'(w)(1 − σ(w))(3σ(w) − 1) is negative 
 
 {_thresholds(rs)}
 
-Overflow: exp(x)/Σexp(x) is non-finite once the largest logit passes ln(max float).
+Overflow: exp(x)/Σexp(x) is non-finite once the largest logit passes ln(max float) (the
+search finds the first float of the dtype above it).
 Underflow: log(exp(x)/Σexp(x)) is −inf once a logit lies further below the maximum than
 the log of half the smallest subnormal (exp rounds to 0 there).
 """

@@ -108,13 +108,16 @@ def gradients(p: np.ndarray, theta: np.ndarray) -> float:
 def conditional(rng: np.random.Generator) -> float:
     """Largest |H(Y|X) − (H(X,Y) − H(X))| (relative to max(1, H(X,Y))) over PER_SHAPE joint
     distributions of each shape a × b (a, b in SIDES), H(Y|X) computed as
-    Σₓ p(x) H(Y | X = x); a quarter of the cells zeroed."""
+    Σₓ p(x) H(Y | X = x); a quarter of the cells zeroed (one random cell always kept)."""
     worst = 0.0
     for a in SIDES:
         for b in SIDES:
             scale = 10.0 ** rng.uniform(-2, math.log10(30), (PER_SHAPE, 1, 1))
             joint = softmax(scale * rng.standard_normal((PER_SHAPE, a, b)), (1, 2))
-            joint = joint * (rng.random(joint.shape) > 0.25)
+            keep = rng.random(joint.shape) > 0.25
+            cell = rng.integers(a * b, size=PER_SHAPE)
+            keep.reshape(PER_SHAPE, -1)[np.arange(PER_SHAPE), cell] = True
+            joint = joint * keep  # a quarter of the cells zero, never all of them
             joint = joint / joint.sum((1, 2), keepdims=True)
             px = joint.sum(2)
             with np.errstate(invalid="ignore", divide="ignore"):
