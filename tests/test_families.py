@@ -108,7 +108,8 @@ FAMILIES = [Monotone("decreasing"), Monotone("increasing"), Monotone(paired=Fals
             SomeMember("positive", refute="equivalent", margin=0.5), Equivalent(margin=1.0),
             Equivalent(margin=1.0, reference=1), Trend("decreasing"), Trend("increasing"),
             Check((Bound(1, "below", 0.01), MeanBound(2, "above", 0.5)), headline=2),
-            Check((Bound(3, "above", 0.01, refute="every", refute_at=1e-4),))]
+            Check((Bound(3, "above", 0.01, refute="every", refute_at=1e-4),)),
+            Check((Bound(1, "above", -1e-12), Bound(2, "below", -1e-12, refute="every")))]
 
 
 @pytest.mark.parametrize("family", FAMILIES, ids=repr)

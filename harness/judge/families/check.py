@@ -83,11 +83,13 @@ class Bound:
                 f"refuted if {rows} is {other} {self.limit:g}")
 
     def draw(self, rng: np.random.Generator, n: int, scenario: str | float) -> np.ndarray:
+        # a factor of 10 … 100 inside the bound (beyond the refutation bound): towards 0
+        # or away from it by the bound's sign, so a negative bound is simulated too
         s = _side(self.side)
-        inside = self.at * 10.0 ** (-s * rng.uniform(1, 2, n))
+        inside = self.at * 10.0 ** (-s * np.sign(self.at) * rng.uniform(1, 2, n))
         if isinstance(scenario, str) or scenario > 0:
             return inside
-        return self.limit * 10.0 ** (s * rng.uniform(1, 2, n))
+        return self.limit * 10.0 ** (s * np.sign(self.limit) * rng.uniform(1, 2, n))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,21 @@
+"""Loss functions and information measures: exact facts about accuracy as an objective,
+softmax's numerics, divergences and entropies, surrogate losses of the 0-1 loss and the
+convexity of losses through a sigmoid, each checked over a stated search (harness/train/
+search.py) with torch's and scipy's own functions where they have them."""
+
+from __future__ import annotations
+
+from harness.judge.claims import Experiment
+
+from .accuracy import LS4
+from .convexity import LS9
+from .divergences import LS6A, LS6B, LS6C, LS6D
+from .softmax import LS5A
+from .surrogates import LS8A, LS8B, LS8C
+
+EXPERIMENT = Experiment(
+    name="loss_facts",
+    title="Loss functions: accuracy, softmax, divergences, surrogates and convexity",
+    original="No experiment in the original work: these are exact facts and implementation "
+             "checks, decided by exact checks over a stated search.",
+    claims=[LS4, LS5A, LS6A, LS6B, LS6C, LS6D, LS8A, LS8B, LS8C, LS9])

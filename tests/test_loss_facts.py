@@ -1,0 +1,111 @@
+"""The loss-facts searches: each serves every member its claims judge, the known
+counterexamples are found, the formulas agree with the libraries (and the libraries'
+conventions are the ones the searches assume)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from omegaconf import OmegaConf
+from scipy.spatial.distance import jensenshannon
+from torch import nn
+
+from experiments.loss_facts import EXPERIMENT, accuracy, convexity, divergences, softmax, surrogates
+from experiments.loss_facts.common import AUTOGRAD_ERROR, share
+from harness.core import stats
+from harness.judge.table import Table
+
+
+def config(replicates: int = 8):
+    return OmegaConf.create({"trainer": {"replicates": replicates, "seed": 0}})
+
+
+@pytest.fixture(scope="module")
+def chunks() -> dict[str, object]:
+    """Chunk 0 of every search (of 8)."""
+    tasks = {c.measure.task for c in EXPERIMENT.claims}
+    out = {}
+    for task in tasks:
+        module, name = task.rsplit(".", 1)
+        search = getattr(__import__(module, fromlist=[name]), name)
+        out[task] = search(config(), 0, np.random.default_rng(0))
+    return out
+
+
+def test_every_judged_member_has_a_finite_row_in_every_judged_setting(chunks):
+    for claim in EXPERIMENT.claims:
+        rows = chunks[claim.measure.task]
+        rows = rows[rows.part == claim.id]
+        for setting in claim.settings.every:
+            members = claim.rule.for_setting(setting).reads(claim)
+            got = rows[rows.setting == setting].set_index("member").value
+            assert all(np.isfinite(got[m]) for m in members), (claim.id, setting)
+
+
+def test_the_logistic_loss_in_natural_log_is_below_the_0_1_loss_at_the_margin_0():
+    rows = surrogates.ls8(config(), 0, np.random.default_rng(0)).set_index(
+        ["setting", "member"]).value
+    assert rows["logistic, ln", surrogates.BOUND] == pytest.approx(1 - math.log(2))
+    assert rows["cross-entropy, ln", surrogates.BOUND] == pytest.approx(1 - math.log(2), 1e-3)
+    assert rows["logistic, log₂", surrogates.BOUND] <= 0
+    assert rows["hinge", surrogates.TOUCH] == 0
+
+
+def test_margin_and_weight_grids_are_split_over_the_chunks_exactly_once():
+    cfg = config(3)
+    seen = np.concatenate([share(100_001, cfg, r) for r in range(3)])
+    assert np.array_equal(np.sort(seen), np.arange(100_001))
+
+
+def test_js_in_bits_is_scipys_squared_distance_in_base_2_not_its_default():
+    rng = np.random.default_rng(1)
+    p, q = rng.dirichlet(np.ones(7), 2)
+    assert divergences.js(p, q) == pytest.approx(jensenshannon(p, q, base=2) ** 2, rel=1e-12)
+    assert divergences.js(p, q, math.e) == pytest.approx(jensenshannon(p, q) ** 2, rel=1e-12)
+    disjoint = np.array([0.5, 0.5, 0, 0]), np.array([0, 0, 0.3, 0.7])
+    assert divergences.js(*disjoint) == pytest.approx(1.0)
+
+
+def test_kl_div_takes_log_q_first_and_computes_kl_of_the_target_from_it():
+    p, q = np.array([0.9, 0.05, 0.05]), np.array([0.2, 0.3, 0.5])
+    torch_kl = float(F.kl_div(torch.tensor(np.log(q)), torch.tensor(p), reduction="sum"))
+    assert torch_kl == pytest.approx(divergences.kl(p, q), rel=1e-14)
+    assert abs(torch_kl - divergences.kl(q, p)) > 0.1
+
+
+def test_autograd_errors_score_inconclusive_and_a_differentiable_step_would_refute():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 3)).double()
+    x, y = torch.randn(50, 4, dtype=torch.float64), torch.randint(0, 3, (50,))
+    assert accuracy.nonzero_grad(model, x, y)[0] == 0
+    assert accuracy.nonzero_grad(model, x, y, accuracy.heaviside_step)[0] == AUTOGRAD_ERROR
+    assert accuracy.nonzero_grad(model, x, y, torch.sigmoid)[0] > 1
+    rule, levels = accuracy.LS4.rule, accuracy.JUDGED
+    for score, verdict in ((0.0, stats.SUPPORTED), (AUTOGRAD_ERROR, stats.INCONCLUSIVE),
+                           (1.0, stats.REFUTED)):
+        table = Table(levels, np.array([[0.0, score, 0.0]] * 4), np.arange(4))
+        assert rule.decide(table).verdict == verdict
+
+
+def test_the_naive_softmax_breaks_where_the_dtype_says_and_the_reference_is_exact():
+    for name, dtype in softmax.DTYPES.items():
+        at = softmax.threshold(lambda t, d=dtype: bool(torch.isinf(torch.exp(t.to(d)))), dtype)
+        assert at == pytest.approx(math.log(np.finfo(name).max), rel=1e-6)
+    x = np.random.default_rng(2).normal(0, 30, (20, 10))
+    ref = softmax.reference(x)
+    assert np.allclose(ref, torch.log_softmax(torch.tensor(x), -1).numpy(), rtol=1e-14,
+                       atol=1e-14)
+    assert np.allclose(softmax.reference(np.zeros((1, 4))), -math.log(4))
+
+
+def test_autograd_second_derivatives_match_the_closed_forms():
+    w = torch.linspace(-10, 10, 201, dtype=torch.float64)
+    s = torch.sigmoid(w)
+    got = convexity.second_derivatives(w)
+    assert torch.allclose(got[convexity.MSE_1D], 2 * s * (1 - s) ** 2 * (3 * s - 1),
+                          atol=1e-15)
+    assert torch.allclose(got[convexity.CE_1D], s * (1 - s), atol=1e-15)
