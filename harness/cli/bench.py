@@ -452,7 +452,7 @@ def suite_section(record: dict[str, dict[str, object]]) -> list[str]:
                    key=lambda n: (n.startswith("("), n))
     lines += [
         "`make run-all` from an empty store (every sweep, then every report), measured by "
-        "`python -m harness.bench --suite` on an otherwise idle machine; target ≤ 8 min "
+        "`python -m harness.bench --suite` on an otherwise idle machine; budget ≤ 30 min "
         "on 2 cores. Minutes:", "",
         "| mode | command | " + " | ".join(names) + " | total | saved |",
         "|---|---|" + "---|" * len(names) + "---|---|",
@@ -587,7 +587,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--suite", nargs="*", choices=list(SUITE_MODES), metavar="MODE",
                         help="instead: time `make run-all` from an empty store in each MODE "
                              f"({', '.join(repr(m) for m in SUITE_MODES)}; default all), about "
-                             "20 min each on 2 cores, into results/suite_time.json")
+                             "30 min each on 2 cores, into results/suite_time.json")
     parser.add_argument("--jobs", type=int, default=2, help="sweep points at a time (--suite)")
     args = parser.parse_args(argv)
     if args.suite is not None:
