@@ -78,3 +78,25 @@ def test_searched_rows_round_trip_through_synthetic_runs():
         got = measure.read(rs, name)
         assert got.levels == table.levels and np.array_equal(got.values, table.values)
     assert measure.selection(("s1",)) == {"trainer.task": ["m.f"]}
+
+
+def test_splits_of_one_dataset_get_nadeau_and_bengios_corrected_variance():
+    """Overlapping splits: a paired difference's CI is t·s·√(1/k + n_test/n_train) wide on
+    each side, the mean unchanged; fresh draws (no overlap declared) are read as they are."""
+    from harness.core import stats
+    from harness.judge.measures import Resampled
+
+    rng = np.random.default_rng(0)
+    k, rho = 24, 0.25
+    values = rng.normal(0, 1, (k, 2))
+    measure = Resampled(Factor("member", ("a", "b"), "member"), "x", grid="g", task="m.f",
+                        overlap={"split": rho})
+    rs = measure.synthesize({s: Table(("a", "b"), values, np.arange(k))
+                             for s in ("split", "fresh")})
+    assert np.array_equal(measure.read(rs, "fresh").values, values)
+    d = np.diff(measure.read(rs, "split").values, axis=1)[:, 0]
+    plain = np.diff(values, axis=1)[:, 0]
+    e = stats.mean_ci(d, clusters=np.arange(k))
+    t = stats.t_ppf(0.975, k - 1)
+    assert np.isclose(e.mean, plain.mean())
+    assert np.isclose(e.ci_high - e.mean, t * plain.std(ddof=1) * np.sqrt(1 / k + rho))

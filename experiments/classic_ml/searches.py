@@ -77,7 +77,8 @@ REFERENCE_INITS = 10  # "best found": a k-means++ fit with 10 initializations, o
 BLOB_SIDE, BLOB_GAP, BLOB_POINTS = 5, 10.0, 40  # 25 centres on a 5 × 5 grid, 10 apart
 BLOB_STD = {"well separated": 1.0, "overlapping": 3.0}  # σ: gap/σ = 10 and 3.3
 # ML-4: the edits, and who is refit
-ML4_EDITS = ("support vectors alone", "far points moved")
+ML4_EDITS = ("support vectors alone", "far points moved",
+             "far wrong-side points moved")
 ML4_MODELS = ("SVM", "LR")
 SVM_TOL = 1e-8  # libsvm's stopping tolerance (default 1e-3), for UNCHANGED at 1e-6
 
@@ -262,24 +263,28 @@ def hyperplane(model: BaseEstimator) -> np.ndarray:
     return np.append(model.coef_.ravel(), model.intercept_)
 
 
-def far_moved(x: np.ndarray, y: np.ndarray, svm: SVC) -> tuple[np.ndarray, np.ndarray]:
+def far_moved(x: np.ndarray, y: np.ndarray, svm: SVC, wrong: bool = False
+              ) -> tuple[np.ndarray, np.ndarray]:
     """(x with every correctly classified point of margin y·f(x) > 1 that is not a support
     vector moved twice as far from the SVM's hyperplane along w, so that f doubles; the
-    mask of those points). Outward only: none crosses the margin."""
+    mask of those points). Outward only: none crosses the margin. With ``wrong``: the
+    misclassified points beyond the margin on the wrong side (y·f(x) < −1, support
+    vectors of a soft margin, far from the boundary) moved the same way, further out."""
     w = svm.coef_.ravel()
     f = svm.decision_function(x)
-    far = (y * f > 1) & ~np.isin(np.arange(len(x)), svm.support_)
+    far = (y * f < -1) if wrong else (y * f > 1) & ~np.isin(np.arange(len(x)), svm.support_)
     moved = x.copy()
     moved[far] += (f[far] / (w @ w))[:, None] * w
     return moved, far
 
 
 @one_thread
-def ml4(cfg: DictConfig, replicate: int, rng: np.random.Generator) -> pd.DataFrame:
+def ml4_edits(cfg: DictConfig, replicate: int, rng: np.random.Generator) -> pd.DataFrame:
     """ML-4, one chunk per dataset: SVC(kernel='linear', C = 1, tol = SVM_TOL) and
     LogisticRegression (C = 1, Newton to EXACT_TOL) fit on the split, then refit after
-    each edit (the SVM's support vectors alone; the far points moved outward), with the
-    relative change of (w, b) per model and edit."""
+    each edit (the SVM's support vectors alone; the far points moved outward; the far
+    wrong-side points moved further out), with the relative change of (w, b) per model
+    and edit."""
     models = {"SVM": lambda: SVC(kernel="linear", C=1.0, tol=SVM_TOL),
               "LR": lambda: LogisticRegression(solver="newton-cholesky", tol=EXACT_TOL,
                                                max_iter=MAX_ITER)}
@@ -287,12 +292,14 @@ def ml4(cfg: DictConfig, replicate: int, rng: np.random.Generator) -> pd.DataFra
     for name, (x, y) in ml4_data(rng).items():
         base = {m: fit(make(), x, y)[0] for m, make in models.items()}
         moved, far = far_moved(x, y, base["SVM"])
+        wrong_moved, wrong = far_moved(x, y, base["SVM"], wrong=True)
         edits = {ML4_EDITS[0]: (x[base["SVM"].support_], y[base["SVM"].support_]),
-                 ML4_EDITS[1]: (moved, y)}
+                 ML4_EDITS[1]: (moved, y), ML4_EDITS[2]: (wrong_moved, y)}
         for edit, (xe, ye) in edits.items():
             out += rows(name, {f"{m}: {edit}": relative_change(
                 hyperplane(base[m]), hyperplane(fit(make(), xe, ye)[0]))
                 for m, make in models.items()})
         out += rows(name, {"support vectors": base["SVM"].support_.size,
-                           "far points moved": far.sum()})
+                           "far points moved": far.sum(),
+                           "far wrong-side points moved": wrong.sum()})
     return pd.DataFrame(out)

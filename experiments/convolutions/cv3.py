@@ -86,8 +86,8 @@ CV3B = Claim(
            "v3 (Szegedy et al. 2016) follows every conv of its factorizations with batch "
            "norm and a ReLU (its section 3.1 reports a linear activation between "
            "factorized convs doing worse); so the quote is judged on the network as built "
-           "(primary), and the bare pair gives the scope. CV-4c reads '增加非线性' "
-           "differently because its quote gives it as an effect of the 1×1 conv itself.",
+           "(primary), and the bare pair gives the scope; CV-4c reads '增加非线性' the "
+           "same way.",
            "A non-linear map may look affine on one draw, so the pair's member is refuted "
            f"only when every chunk's smallest defect is below {ROUNDING:g}.",
            "One chunk of the search was run while it was written; its values were as "

@@ -387,7 +387,7 @@ def decide_measured(claim: Claim, rs: RunSet) -> Outcome:
     mean = "geometric mean" if m.log else "mean"
     return Outcome(settings, tables={
         f"{m.label[:1].upper()}{m.label[1:]} per setting and {m.factor.words} ({mean}, "
-        "95% CI over datasets)": level_frame[first + [c for c in level_frame
+        f"{family.levels_words})": level_frame[first + [c for c in level_frame
                                                       if c not in first]],
         f"Members ({', '.join(judged)} judged): {family.effect_label(claim)}":
             member_frame[first + [c for c in member_frame if c not in first]], **context,

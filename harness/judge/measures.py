@@ -223,16 +223,18 @@ class Searched(Measure):
     def context(self, rs: RunSet, judged: tuple[str, ...]) -> tuple[dict[str, pd.DataFrame],
                                                                     list[str]]:
         """The search's size beside the verdict: per setting and member, the points checked
-        and the extreme found over all chunks."""
+        and the extremes found over all chunks, every member the search logged."""
         df = self.cached_rows(rs)
-        df = df[df[self.factor.column].isin(self.factor.levels)] if not df.empty else df
-        if df.empty:  # (one search can serve several claims: count the claim's members)
+        if df.empty:
             return {}, []
         size = df.groupby([self.by, self.factor.column], sort=False).agg(
             chunks=("replicate", "nunique"), points=("points", "sum"),
             smallest=("value", "min"), largest=("value", "max")).reset_index()
-        return {"The search (points checked per setting and member; the extremes found)":
-                size}, []
+        # every member the search logged: the claim's own are judged, the others are shown
+        # (statistics beside the check, or another claim's members of a shared search)
+        size = size.assign(judged=size[self.factor.column].isin(self.factor.levels))
+        return {"The search (points checked per setting and member, judged by this claim "
+                "or shown; the extremes found)": size}, []
 
     def describe(self) -> str:
         return (f"{self.label} (per chunk of the search `{self.task.rsplit('.', 1)[-1]}`, "
@@ -247,9 +249,36 @@ class Resampled(Searched):
     """:class:`Searched` rows where a chunk is one resample or independent draw (a split,
     fresh data, fresh seeds) and its row is that replicate's own value (an accuracy, a
     mean over its queries), not an extreme over a search: the statistical families test
-    them over the replicates, so the prose says so."""
+    them over the replicates, so the prose says so.
+
+    Random splits of one fixed dataset overlap, so their values are correlated and a
+    plain t-test over them is too liberal (Dietterich 1998). A claim declares such
+    settings in ``overlap`` with their n_test / n_train, and :meth:`read` applies Nadeau
+    and Bengio's (2003) corrected resampled t-test there: each level's deviations from
+    its mean are scaled by √(1 + k·overlap) over the k splits, so every linear statistic
+    of the table (a paired difference, a slope) has its variance multiplied by
+    1 + k·overlap, i.e. (1/k + n_test/n_train)·s² instead of s²/k; the means stay."""
+
+    # (setting, n_test / n_train) of the settings whose replicates are random splits of
+    # one fixed dataset; the others are fresh draws, independent as they are
+    overlap: tuple[tuple[str, float], ...] = ()
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "overlap", _where(self.overlap))
+
+    def read(self, rs: RunSet, setting: str) -> Table | None:
+        table = super().read(rs, setting)
+        overlap = dict(self.overlap).get(str(setting), 0.0)
+        if table is None or not overlap:
+            return table
+        k = len(np.unique(table.clusters))
+        mean = np.nanmean(table.values, axis=0)
+        return Table(table.levels, mean + np.sqrt(1 + k * overlap) * (table.values - mean),
+                     table.clusters)
 
     def describe(self) -> str:
         return (f"{self.label} (one value per replicate of the search "
                 f"`{self.task.rsplit('.', 1)[-1]}`, each its own resample or draw; "
-                f"search.csv{'; judged in logs' if self.log else ''})")
+                f"search.csv{'; judged in logs' if self.log else ''}; where they are random "
+                "splits of one dataset, by Nadeau and Bengio's corrected resampled t-test)")

@@ -151,6 +151,9 @@ class Family:
 
     ci_level = 0.95
     min_levels = 2  # a comparison needs two levels; a family of members needs one
+    # what the per-level table of means is to this family's decision (a check reads
+    # extremes, so there the means over replicates only describe)
+    levels_words = "95% CI over datasets"
 
     def decide(self, table: Table) -> Decision:
         raise NotImplementedError
