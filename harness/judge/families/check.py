@@ -165,6 +165,8 @@ class Check(Family):
             keep = np.isfinite(x)
             verdict, e, how = (m.judge(x[keep], table.n_datasets) if isinstance(m, Bound)
                                else m.judge(x[keep], table.clusters[keep]))
+            if not keep.all():  # never silently: a row without a value is named
+                how += f" ({int((~keep).sum())} of {x.size} rows without a finite value left out)"
             results.append((m.member, verdict, e, how))
             rows.append(member_row(m.member, e, p_holm=math.nan,
                                    holds=verdict == stats.SUPPORTED,
