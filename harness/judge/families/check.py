@@ -136,7 +136,7 @@ class Check(Family):
     headline: object | None = None  # the member whose statistic heads a non-refuted check
     by_setting: tuple[tuple[str, tuple[Member, ...]], ...] = ()
     min_levels = 1
-    levels_words = "descriptive only, 95% CI over chunks: a Bound reads the extreme row"
+    levels_words = "95% CI over datasets, descriptive only: a Bound reads the extreme row"
 
     def __post_init__(self) -> None:
         every = [self.members, *dict(self.by_setting).values()]
