@@ -10,7 +10,15 @@ from dataclasses import replace
 import pytest
 
 from harness.core import stats
-from harness.judge.claims import Claim, Outcome, Setting, Settings, judge, missing
+from harness.judge.claims import (
+    CATEGORIES,
+    Claim,
+    Outcome,
+    Setting,
+    Settings,
+    judge,
+    missing,
+)
 from harness.judge.families import Custom, EveryMember
 from harness.judge.measures import Factor, Final
 from harness.track.tracking import PROJECT_ROOT
@@ -70,7 +78,7 @@ def test_committed_verdicts_are_consistent():
     for v in json.loads(VERDICTS.read_text()):
         assert FIELDS <= set(v), v["claim"]
         assert v["verdict"] in stats.VERDICTS and v["quantifier"] in stats.QUANTIFIERS
-        assert v["category"] in ("empirical", "implementation check", "theorem check")
+        assert v["category"] in CATEGORIES
         for s in v["settings"]:
             assert {"setting", "verdict", "effect", "ci_low", "ci_high", "n_replicates",
                     "n_datasets"} <= set(s)

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 # check) or of a theorem under its conditions (counted apart in the overview)
 EMPIRICAL, IMPLEMENTATION, THEOREM = "empirical", "implementation check", "theorem check"
 EXACT = "exact fact"  # decided by an exact check over a stated search (harness/train/search.py)
+CATEGORIES = (EMPIRICAL, IMPLEMENTATION, THEOREM, EXACT)
 POWER = 0.8  # a rule below this calibrated power flags an undecided verdict underpowered
 # replicates per point, at most: a cost cap (the whole suite must finish in 15 minutes on
 # 2 CPU cores); claims that need more are underpowered and their pages say so
@@ -238,6 +239,9 @@ class Claim:
     def __post_init__(self) -> None:
         if isinstance(self.settings, dict):
             object.__setattr__(self, "settings", Settings(**self.settings))
+        if self.category not in CATEGORIES:
+            raise ValueError(f"{self.id}: category={self.category!r} is invalid: allowed "
+                             f"values are {list(CATEGORIES)}")
         if isinstance(self.notes, str):  # a missing comma: one note per character
             raise ValueError(f"{self.id}: notes must be a tuple of strings, not one string")
         object.__setattr__(self, "notes", tuple(self.notes))

@@ -609,8 +609,9 @@ def _index(out: Path, exps: dict[str, Experiment], verdicts: list[dict]) -> None
         "(history/label-rule-v1.json)). "
         "[calibration.md](calibration.md) gives each rule's false-positive rate and power "
         "on simulated sweeps.", "",
-        "Labels by category (implementation checks and theorem checks are decided by a "
-        "check, not by evidence, and are counted apart from empirical findings):", "",
+        "Labels by category (exact facts, implementation checks and theorem checks are "
+        "decided by a check, not by sampled evidence, and are counted apart from "
+        "empirical findings):", "",
         markdown_table(category_counts(ordered)), "",
         "| claim | quote | restated as | verdict (quantifier) | headline | CI | "
         "headline measures | scope |", "|---|---|---|---|---|---|---|---|", *rows, "",
