@@ -15,7 +15,7 @@ from scipy.spatial.distance import jensenshannon
 from torch import nn
 
 from experiments.loss_facts import EXPERIMENT, accuracy, convexity, divergences, softmax, surrogates
-from experiments.loss_facts.common import AUTOGRAD_ERROR, share
+from experiments.loss_facts.common import AUTOGRAD_ERROR
 from harness.core import stats
 from harness.judge.table import Table
 
@@ -53,12 +53,6 @@ def test_the_logistic_loss_in_natural_log_is_below_the_0_1_loss_at_the_margin_0(
     assert rows["cross-entropy, ln", surrogates.BOUND] == pytest.approx(1 - math.log(2), 1e-3)
     assert rows["logistic, log₂", surrogates.BOUND] <= 0
     assert rows["hinge", surrogates.TOUCH] == 0
-
-
-def test_margin_and_weight_grids_are_split_over_the_chunks_exactly_once():
-    cfg = config(3)
-    seen = np.concatenate([share(100_001, cfg, r) for r in range(3)])
-    assert np.array_equal(np.sort(seen), np.arange(100_001))
 
 
 def test_js_in_bits_is_scipys_squared_distance_in_base_2_not_its_default():

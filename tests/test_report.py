@@ -128,7 +128,7 @@ def test_implementation_checks_are_counted_apart_from_empirical_findings():
 
 @pytest.mark.parametrize(("level", "method", "words"), [
     (0.90, "TOST", "90% CI, TOST"), (0.975, "Bonferroni", "97.5% CI, Bonferroni"),
-    (0.95, "Fieller", "95% CI, Fieller"), (0.95, "exact", "no sampling CI (exact)")])
+    (0.95, "Fieller", "95% CI, Fieller"), (0.95, "exact", "exact check, no sampling CI")])
 def test_every_ci_is_labelled_by_what_it_is(level, method, words):
     assert report.ci_words(level, method) == words
     entry = {"ci_low": 0.1, "ci_high": 0.2, "ci_level": level, "ci_method": method}

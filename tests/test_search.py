@@ -12,7 +12,7 @@ from omegaconf import OmegaConf
 from experiments.convolutions import searches
 from harness.judge.measures import Factor, Searched
 from harness.judge.table import Table
-from harness.train.search import run_search
+from harness.train.search import COLUMNS, row, run_search, share
 
 CV1 = "experiments.convolutions.searches.cv1"
 
@@ -100,3 +100,16 @@ def test_splits_of_one_dataset_get_nadeau_and_bengios_corrected_variance():
     t = stats.t_ppf(0.975, k - 1)
     assert np.isclose(e.mean, plain.mean())
     assert np.isclose(e.ci_high - e.mean, t * plain.std(ddof=1) * np.sqrt(1 / k + rho))
+
+
+@pytest.mark.parametrize("grid", [tuple(10.0 ** (k / 4) for k in range(-8, 9)),
+                                  np.arange(100_001)])
+@pytest.mark.parametrize("reps", [1, 3, 8])
+def test_the_chunks_share_a_grid_exactly_once(grid, reps):
+    parts = [share(grid, OmegaConf.create({"trainer": {"replicates": reps}}), r)
+             for r in range(reps)]
+    assert sorted(x for p in parts for x in p) == sorted(grid)
+
+
+def test_a_row_has_the_columns_a_search_returns_and_its_tags_first():
+    assert list(row("s", "m", np.float32(0.5), np.int64(3), part="LS-4")) == ["part", *COLUMNS]

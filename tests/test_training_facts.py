@@ -11,18 +11,11 @@ from sklearn.linear_model import LogisticRegression
 from torch import nn
 
 from experiments.training_facts import EXPERIMENT, adam, batchnorm, groupnorm, newton
-from experiments.training_facts.rows import share
 from harness.train.schema import load_search
 
 
 def config(replicates: int = 8):
     return OmegaConf.create({"trainer": {"replicates": replicates, "threads": 1}})
-
-
-def test_the_chunks_cover_a_grid_exactly_once():
-    for reps in (3, 8):
-        parts = [share(newton.C_GRID, config(reps), r) for r in range(reps)]
-        assert sorted(c for p in parts for c in p) == sorted(newton.C_GRID)
 
 
 @pytest.mark.parametrize("claim", EXPERIMENT.claims, ids=lambda c: c.id)

@@ -40,6 +40,8 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, LinearSVC
 from threadpoolctl import threadpool_limits
 
+from harness.train.search import row
+
 Search = Callable[[DictConfig, int, np.random.Generator], pd.DataFrame]
 LOADERS = {"wine": load_wine, "breast_cancer": load_breast_cancer, "digits": load_digits,
            "iris": load_iris}
@@ -113,8 +115,8 @@ def fit(model: BaseEstimator, x: np.ndarray, y: np.ndarray) -> tuple[Any, int]:
 
 
 def rows(setting: str, values: dict[str, float], points: int = 1) -> list[dict]:
-    return [{"setting": setting, "member": m, "value": float(v), "points": points}
-            for m, v in values.items()]
+    """One search row per member of ``values``."""
+    return [row(setting, m, v, points) for m, v in values.items()]
 
 
 def separable_pairs(x: np.ndarray, y: np.ndarray) -> int:

@@ -16,6 +16,8 @@ from omegaconf import DictConfig
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from harness.train.search import share
+
 CHANNELS = 2048  # C_in and C_out are searched over 1 … CHANNELS
 DRAWS = 64  # C_in values per chunk (replicate) of a search
 KERNELS = (1, 3, 5, 7)
@@ -50,7 +52,7 @@ def chunk(cfg: DictConfig, replicate: int, rng: np.random.Generator) -> np.ndarr
     """Chunk ``replicate``'s share of the channel counts 1 … CHANNELS (every R-th, R the
     replicates), in the order the rng shuffles them: the chunks cover the grid exactly
     once, whatever the seed."""
-    return rng.permutation(np.arange(1 + replicate, CHANNELS + 1, cfg.trainer.replicates))
+    return rng.permutation(share(np.arange(1, CHANNELS + 1), cfg, replicate))
 
 
 def cv1(cfg: DictConfig, replicate: int, rng: np.random.Generator) -> pd.DataFrame:

@@ -18,8 +18,9 @@ from harness.judge.claims import EXACT, Claim, Settings
 from harness.judge.families import Bound, Check
 from harness.train.data import make_dataset
 from harness.train.schema import Covariance, DataConfig
+from harness.train.search import row
 
-from .common import AUTOGRAD_ERROR, measure, row
+from .common import AUTOGRAD_ERROR, measure
 
 HIDDEN = 32  # one hidden layer of sigmoid units (the project's default activation)
 # weight points per chunk, one random unit direction each: 8 × 64 = 512 in all (the
@@ -140,11 +141,12 @@ def ls4(cfg: DictConfig, replicate: int, rng: np.random.Generator) -> pd.DataFra
                                                  == AUTOGRAD_ERROR))
             if p == 0:
                 moved = ascend(model, x, y)
-        rows += [row("LS-4", name, moves(h), c / POINTS, POINTS)
+        rows += [row(name, moves(h), c / POINTS, POINTS, part="LS-4")
                  for h, c in zip(STEPS, changed, strict=True)]
-        rows += [row("LS-4", name, AUTOGRAD, grads, GRAD_POINTS),
-                 row("LS-4", name, GD, moved, 1), row("LS-4", name, GRAD_FN, grad_fn, GRAD_POINTS),
-                 row("LS-4", name, HEAVISIDE, heaviside, GRAD_POINTS)]
+        rows += [row(name, AUTOGRAD, grads, GRAD_POINTS, part="LS-4"),
+                 row(name, GD, moved, 1, part="LS-4"),
+                 row(name, GRAD_FN, grad_fn, GRAD_POINTS, part="LS-4"),
+                 row(name, HEAVISIDE, heaviside, GRAD_POINTS, part="LS-4")]
     return pd.DataFrame(rows)
 
 

@@ -1,10 +1,7 @@
-"""What every loss-fact search shares: the row it returns, a grid's share per chunk, the
-measure that reads one claim's rows, and the tolerance of float64 identities."""
+"""What every loss-fact search shares: the measure that reads one claim's rows (tagged
+``part``), and the tolerance of float64 identities."""
 
 from __future__ import annotations
-
-import numpy as np
-from omegaconf import DictConfig
 
 from harness.judge.measures import Factor, Searched
 
@@ -17,18 +14,6 @@ TOL = 1e-12
 # (0.5: no entry) and its refutation bound (0.9: one entry), so the error is inconclusive
 AUTOGRAD_ERROR = 0.7
 PART = "part"  # the row column that says which claim a row speaks to
-
-
-def row(part: str, setting: str, member: str, value: float, points: int) -> dict:
-    """One row of a search (harness/train/search.py), tagged with the claim it serves."""
-    return {PART: part, "setting": setting, "member": member, "value": float(value),
-            "points": int(points)}
-
-
-def share(n: int, cfg: DictConfig, replicate: int) -> np.ndarray:
-    """Chunk ``replicate``'s indices of an n-point grid: every R-th (R the replicates), so
-    the chunks cover the grid exactly once."""
-    return np.arange(replicate, n, cfg.trainer.replicates)
 
 
 def measure(part: str, members: tuple[str, ...], label: str, grid: str,

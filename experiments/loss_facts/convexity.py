@@ -17,8 +17,9 @@ from torch.func import functional_call, grad, vmap
 
 from harness.judge.claims import EXACT, Claim, Settings
 from harness.judge.families import Bound, Check
+from harness.train.search import row, share
 
-from .common import TOL, measure, row, share
+from .common import TOL, measure
 
 GRID, PER_UNIT = 20, 1000  # w = i/1000 on [−20, 20]: 40,001 points, split over the chunks
 WEIGHTS = 32  # logistic-regression weight points per chunk: 8 × 32 = 256 Hessians
@@ -111,17 +112,19 @@ def ls9(cfg: DictConfig, replicate: int, rng: np.random.Generator) -> pd.DataFra
     """LS-9, one chunk: second derivatives on the chunk's share of the w grid; Hessians
     of both losses of logistic regression at WEIGHTS random weights; and, for one hidden
     layer, both losses' largest midpoint excess (:func:`midpoint_excess`)."""
-    w = torch.tensor(share(2 * GRID * PER_UNIT + 1, cfg, replicate) - GRID * PER_UNIT,
+    w = torch.tensor(share(np.arange(2 * GRID * PER_UNIT + 1), cfg, replicate) - GRID * PER_UNIT,
                      dtype=torch.float64) / PER_UNIT
-    rows = [row("LS-9", PRIMARY, m, v.min(), w.numel()) for m, v in second_derivatives(w).items()]
+    rows = [row(PRIMARY, m, v.min(), w.numel(), part="LS-9")
+            for m, v in second_derivatives(w).items()]
     x, y = data()
     u = rng.standard_normal((WEIGHTS, x.shape[1]))
     u *= 10.0 ** rng.uniform(*SCALES, (WEIGHTS, 1)) / np.linalg.norm(u, axis=1, keepdims=True)
     for member, loss in ((MSE_LR, squared), (CE_LR, cross_entropy)):
-        rows.append(row("LS-9", PRIMARY, member,
-                        min(curvature(loss, x, y, torch.tensor(v)) for v in u), WEIGHTS))
+        rows.append(row(PRIMARY, member,
+                        min(curvature(loss, x, y, torch.tensor(v)) for v in u), WEIGHTS,
+                        part="LS-9"))
     for member, loss in ((MSE_NET, squared), (CE_NET, cross_entropy)):
-        rows.append(row("LS-9", NET, member, midpoint_excess(loss, x, y, rng), PAIRS + 1))
+        rows.append(row(NET, member, midpoint_excess(loss, x, y, rng), PAIRS + 1, part="LS-9"))
     return pd.DataFrame(rows)
 
 

@@ -16,8 +16,9 @@ from scipy.stats import entropy
 
 from harness.judge.claims import EXACT, Claim, Settings
 from harness.judge.families import Bound, Check
+from harness.train.search import row
 
-from .common import TOL, measure, row
+from .common import TOL, measure
 
 CATEGORIES = range(2, 51)
 PER_K = 255  # pairs per category count and chunk: 8 × 49 × 255 = 99,960 (notes: 10⁵)
@@ -169,8 +170,9 @@ def ls6(cfg: DictConfig, replicate: int, rng: np.random.Generator) -> pd.DataFra
                  if "largest" in member else values.min())
         points = (2 * n if member == GRAD else n if unit == SETTING or member == JS_DISJOINT
                   else 3 * n)  # JS: full, sparse and disjoint pairs
-        rows.append(row(PARTS[member], unit, member, value, points))
-    rows.append(row("LS-6d", SETTING, CONDITIONAL, conditional(rng), PER_SHAPE * len(SIDES) ** 2))
+        rows.append(row(unit, member, value, points, part=PARTS[member]))
+    rows.append(row(SETTING, CONDITIONAL, conditional(rng), PER_SHAPE * len(SIDES) ** 2,
+                    part="LS-6d"))
     return pd.DataFrame(rows)
 
 

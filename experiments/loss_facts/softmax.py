@@ -13,8 +13,9 @@ from omegaconf import DictConfig
 
 from harness.judge.claims import IMPLEMENTATION, Claim, Settings
 from harness.judge.families import Bound, Check
+from harness.train.search import row
 
-from .common import measure, row
+from .common import measure
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 PRIMARY = "float32"  # the dtype networks are trained in
@@ -81,12 +82,13 @@ def ls5(cfg: DictConfig, replicate: int, rng: np.random.Generator) -> pd.DataFra
         over = threshold(lambda t: bool(torch.isinf(torch.exp(t))), dtype)
         under = threshold(lambda g, d=dtype: bool(torch.isneginf(torch.log(naive(
             torch.stack([torch.zeros((), dtype=d), -g]))[1]))), dtype)
-        rows += [row("LS-5a", name, FINITE, (~np.isfinite(out)).sum(), out.size),
-                 row("LS-5a", name, ERROR, np.nanmax(err), out.size),
-                 row("LS-5a", name, OVERFLOW, (~finite).sum(), VECTORS),
-                 row("LS-5a", name, UNDERFLOW,
-                     (torch.isneginf(torch.log(p)).any(-1) & finite).sum(), VECTORS),
-                 row("LS-5a", name, OVER_AT, over, 1), row("LS-5a", name, UNDER_AT, under, 1)]
+        rows += [row(name, FINITE, (~np.isfinite(out)).sum(), out.size, part="LS-5a"),
+                 row(name, ERROR, np.nanmax(err), out.size, part="LS-5a"),
+                 row(name, OVERFLOW, (~finite).sum(), VECTORS, part="LS-5a"),
+                 row(name, UNDERFLOW,
+                     (torch.isneginf(torch.log(p)).any(-1) & finite).sum(), VECTORS, part="LS-5a"),
+                 row(name, OVER_AT, over, 1, part="LS-5a"),
+                 row(name, UNDER_AT, under, 1, part="LS-5a")]
     return pd.DataFrame(rows)
 
 

@@ -14,8 +14,9 @@ from omegaconf import DictConfig
 
 from harness.judge.claims import EXACT, Claim, Settings
 from harness.judge.families import Bound, Check
+from harness.train.search import row, share
 
-from .common import TOL, measure, row, share
+from .common import TOL, measure
 
 Loss = Callable[[torch.Tensor], torch.Tensor]
 # margins: m = i/5000 for |i| ≤ 50,000 (m ∈ [−10, 10], 0 exactly on the grid, 100,001
@@ -70,7 +71,7 @@ def ls8(cfg: DictConfig, replicate: int, rng: np.random.Generator) -> pd.DataFra
     with the grid's neighbours (relative), and the smallest gap ℓ − 0-1 (where ℓ touches)."""
     rows = []
     for setting, (loss, base, (per_unit, lo, hi)) in LOSSES.items():
-        i = lo + share(hi - lo + 1, cfg, replicate)
+        i = lo + share(np.arange(hi - lo + 1), cfg, replicate)
         inner = (i > lo) & (i < hi)
         m = torch.tensor(i, dtype=torch.float64) / per_unit
         left, mid, right = (loss(torch.tensor(np.clip(i + j, lo, hi), dtype=torch.float64)
@@ -78,9 +79,9 @@ def ls8(cfg: DictConfig, replicate: int, rng: np.random.Generator) -> pd.DataFra
         zero_one = (m <= 0).double()
         second = ((left - 2 * mid + right) / torch.clamp(mid, min=1))[torch.tensor(inner)]
         part = PARTS[setting.split(",")[0]]
-        rows += [row(part, setting, BOUND, (zero_one - mid).max(), m.numel()),
-                 row(part, setting, CONVEX, second.min(), int(inner.sum())),
-                 row(part, setting, TOUCH, (mid - zero_one).min(), m.numel())]
+        rows += [row(setting, BOUND, (zero_one - mid).max(), m.numel(), part=part),
+                 row(setting, CONVEX, second.min(), int(inner.sum()), part=part),
+                 row(setting, TOUCH, (mid - zero_one).min(), m.numel(), part=part)]
     return pd.DataFrame(rows)
 
 

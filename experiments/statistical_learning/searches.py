@@ -23,6 +23,8 @@ from scipy.spatial.distance import cdist
 from sklearn.datasets import load_digits
 from sklearn.neighbors import KNeighborsClassifier
 
+from harness.train.search import COLUMNS
+
 # said in every claim's notes: what was seen before the declarations were locked
 PILOT = ("Before the rules were locked: 8 pilot chunks of every search under seeds "
          "default_rng([99, r]) gave the pilot SDs, a 3-chunk smoke run under master seed "
@@ -72,10 +74,6 @@ POLY, FEATURE = "polynomial", "random features"
 def member(metric: str, d: int, noise: bool = False) -> str:
     """A member's name: the metric at dimension d (or with d noise dimensions)."""
     return f"{metric}, {d} noise dims" if noise else f"{metric}, d = {d}"
-
-
-def _frame(rows: list[tuple[str, str, float, int]]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["setting", "member", "value", "points"])
 
 
 # ---- ML-3
@@ -144,7 +142,7 @@ def contrast(cfg: DictConfig, replicate: int, rng: np.random.Generator) -> pd.Da
                 rc = relative_contrast(dist)
                 rows.append((setting, member(metric, d), float(np.exp(np.log(rc).mean())),
                              QUERIES))
-    return _frame(rows)
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
 @cache
@@ -189,7 +187,7 @@ def knn(cfg: DictConfig, replicate: int, rng: np.random.Generator) -> pd.DataFra
                                              algorithm="brute")
                 acc = model.fit(xs[train], y[train]).score(xs[test], y[test])
                 rows.append((setting, member(metric, k, noise=True), float(acc), len(test)))
-    return _frame(rows)
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
 # ---- ML-5

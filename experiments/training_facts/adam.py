@@ -17,8 +17,7 @@ from scipy.stats import norm
 from harness.judge.claims import EXACT, Claim, Settings
 from harness.judge.families import Bound, Check
 from harness.judge.measures import Factor, Searched
-
-from .rows import row
+from harness.train.search import row
 
 BETA1, BETA2, EPS, LR = 0.9, 0.999, 1e-8, 1e-3  # the seed's β's; torch's defaults
 SEQUENCES = 1250  # gradient sequences per chunk and setting: 10⁴ over the 8 chunks

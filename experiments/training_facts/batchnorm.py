@@ -23,8 +23,7 @@ from torch import nn
 from harness.judge.claims import EXACT, Claim, Settings
 from harness.judge.families import Bound, Check
 from harness.judge.measures import Factor, Searched
-
-from .rows import row
+from harness.train.search import row
 
 HIDDEN, EPOCHS, BATCH, LR = 32, 10, 64, 1e-2  # a few seconds of Adam on digits
 ALPHA = 0.05  # each feature's normality test (D'Agostino–Pearson K², skewness + kurtosis)

@@ -21,8 +21,7 @@ from torch.autograd.functional import jacobian
 from harness.judge.claims import EXACT, Claim, Settings
 from harness.judge.families import Bound, Check
 from harness.judge.measures import Factor, Searched
-
-from .rows import row
+from harness.train.search import row
 
 SHAPES, COUNTED = 32, 8  # random shapes per chunk: for the identities; for the counts
 LIMITS = (8, 16, 8, 8)  # the identities' N, C, H, W are drawn from 1 … these (H·W ≥ 2)

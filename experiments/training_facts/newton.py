@@ -22,8 +22,7 @@ from sklearn.preprocessing import StandardScaler
 from harness.judge.claims import EXACT, Claim, Settings
 from harness.judge.families import Bound, Check
 from harness.judge.measures import Factor, Searched
-
-from .rows import row, share
+from harness.train.search import row, share
 
 # the L2 strength: scikit-learn's default C = 1 at the centre of a grid of four per decade
 # over 10⁻² … 10² (C = 1/λ: strong to weak regularization), split over the chunks

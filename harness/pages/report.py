@@ -87,6 +87,8 @@ def _headline(v: Verdict) -> str:
     p = f", p = {v.p_value:.3g}" if v.p_value is not None and np.isfinite(v.p_value) else ""
     where = (f"{v.headline_setting}: " if v.headline_setting
              and v.headline_setting != v.primary_setting else "")
+    if v.ci_method == "exact":  # an extreme over the search: a value alone, no interval
+        return f"{where}{_fmt(v.effect)} ({ci_words(v.ci_level, v.ci_method)})"
     return f"{where}{_fmt(v.effect)} [{_fmt(v.ci_low)}, {_fmt(v.ci_high)}] ({level}{null}{p})"
 
 
@@ -100,15 +102,17 @@ def _flags(v: Verdict | dict) -> str:
 
 
 def ci_words(level: float, method: str) -> str:
-    """What a CI is, e.g. '90% CI, TOST', '95% CI, Fieller', 'no sampling CI (exact)'."""
+    """What a CI is, e.g. '90% CI, TOST', '95% CI, Fieller', 'exact check, no sampling CI'."""
     if method == "exact":
-        return "no sampling CI (exact)"
+        return "exact check, no sampling CI"
     return f"{level:.1%}".replace(".0%", "%") + f" CI, {method}"
 
 
 def _ci(v: dict) -> str:
     """'[low, high]' with what it is unless it is a 95% t CI (verdicts.json entries)."""
     level, method = v.get("ci_level", 0.95), v.get("ci_method", "t")
+    if method == "exact":
+        return f"– ({ci_words(level, method)})"
     mark = "" if (level, method) == (0.95, "t") else f" ({ci_words(level, method)})"
     return f"[{_fmt(v['ci_low'])}, {_fmt(v['ci_high'])}]{mark}"
 

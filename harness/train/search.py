@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,20 @@ from harness.train.schema import load_search
 from harness.train.trainer import Progress, TrainResult
 
 COLUMNS = ("setting", "member", "value", "points")
+T = TypeVar("T")
+
+
+def row(setting: str, member: str, value: float, points: int, **tags: str) -> dict[str, object]:
+    """One row of a search's result: ``member``'s extreme ``value`` over ``points`` checked
+    points; ``tags`` add columns (e.g. which claim of a shared search the row serves)."""
+    return {**tags, "setting": setting, "member": member, "value": float(value),
+            "points": int(points)}
+
+
+def share(grid: Sequence[T], cfg: DictConfig, replicate: int) -> Sequence[T]:
+    """Chunk ``replicate``'s share of ``grid``: every R-th item from the r-th (R the
+    replicates), so the chunks cover the grid exactly once whatever their number."""
+    return grid[replicate::cfg.trainer.replicates]
 
 
 def run_search(cfg: DictConfig, label: str = "") -> TrainResult:
