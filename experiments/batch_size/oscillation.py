@@ -19,13 +19,12 @@ from experiments.batch_size.common import (
     N_TRAIN,
     NAME,
     REPLICATES,
-    level_frame,
     wide_frame,
 )
 from harness.judge.claims import Claim, Settings
 from harness.judge.families import Paired
 from harness.judge.measures import Factor, Measure
-from harness.judge.table import Table
+from harness.judge.table import Table, level_summary
 from harness.track.results import RunSet
 from harness.train.probes import LossBursts
 
@@ -67,16 +66,13 @@ BS5_MIN_EFFECT = 0.1
 WARMUP_BATCH = 20
 # - its length per setting: the first multiple of 1000 updates at which all 24 replicates
 #   of a pilot on seed 101 (a seed no verdict uses) were out of the plateau
-#   (scripts/bs5_warmup_pilot.py: sgd 14000, abid2018 4000, identity_cov 1000). A
-#   replicate still in the plateau at the checkpoint has no value at either batch size.
+#   (scripts/bs5_warmup_pilot.py).
 WARMUP_STEPS = {"sgd": 14000, "abid2018": 4000, "identity_cov": 1000}
 # - the windows: 20 changes from the checkpoint in both units, twice MIN_CHANGES, so that
 #   a replicate's share moves in steps of 1/20 (half the smallest effect), and short
 #   enough to read both batch sizes near the checkpoint's loss (20 updates of batch 1
-#   are 1/20 of an epoch). Per update: the 20 updates after it; per epoch (400 samples,
-#   the training split): the 20 epochs after it, 8000 updates at batch 1 and 20 at
-#   batch 400 (there an update is an epoch). Each point evaluates after each of the 20
-#   updates (trainer.eval_first) and after each of the 20 epochs (trainer.evals).
+#   are 1/20 of an epoch). Each point evaluates after each of the 20 updates
+#   (trainer.eval_first) and after each of the 20 epochs (trainer.evals).
 WINDOW = 20
 EPOCH = N_TRAIN  # samples per epoch in the checkpoint grid (trainer.epoch_size)
 CHECKPOINT = "checkpoint"  # the grid
@@ -232,9 +228,12 @@ def _by_setting(rows: pd.DataFrame, first: str, **counts: tuple[str, str]) -> pd
     medians = {f"{c}_median": (c, "median") for c in (first, "updates", "epochs")}
     frames = []
     for preset, df in rows.groupby("preset", sort=False):
-        per_unit = [level_frame(*wide_frame(df, f"share_{unit}"), str(preset))
-                    .set_index("batch_size")[["mean", "ci_low", "ci_high"]]
-                    .add_prefix(f"{unit}_") for unit in ("update", "epoch")]
+        per_unit = []
+        for unit in ("update", "epoch"):
+            levels, samples, clusters = wide_frame(df, f"share_{unit}")
+            t = Table(tuple(levels), np.column_stack([samples[b] for b in levels]), clusters)
+            per_unit.append(level_summary(t).set_index("level")[["mean", "ci_low", "ci_high"]]
+                            .add_prefix(f"{unit}_"))
         table = df.groupby("batch_size").agg(out_of_plateau=("out", "sum"), **counts).join(
             df[df.out].groupby("batch_size").agg(**medians))
         frames.append(table.join(per_unit).reset_index().assign(setting=str(preset)))
