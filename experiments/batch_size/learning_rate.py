@@ -1,5 +1,4 @@
-"""BS-4: the fall in accuracy with batch size comes from not re-tuning the learning rate:
-re-scaling it at the largest batch recovers more than half of the gap."""
+"""BS-4: re-scaling the learning rate at the largest batch recovers most of the gap."""
 
 from __future__ import annotations
 

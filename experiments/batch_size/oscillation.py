@@ -1,8 +1,5 @@
-"""BS-5a/b: SGD's frequent updates make the training objective oscillate severely. Severity
-is the share of changes of the full training loss that are rises, read from a common
-checkpoint out of the initial plateau: batch 1 (SGD) and batch 400 (full-batch gradient
-descent) continue from the same weights, and their changes are counted per update
-(BS-5a) and per epoch of samples seen (BS-5b)."""
+"""BS-5a/b: SGD's frequent updates make the training loss oscillate: the share of its changes
+that are rises, batch 1 vs 400 from a common checkpoint, per update and per epoch."""
 
 from __future__ import annotations
 

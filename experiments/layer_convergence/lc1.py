@@ -211,15 +211,15 @@ class Settling(Measure):
                                     clusters=t.clusters)
                for name in (LC1_PRIMARY, LC1_DISTANCE, "relu: weights")
                if (t := self.read(rs, name)) is not None}
+        by = {name: {p["pair"]: p for p in r.pairs} for name, r in res.items()}
 
         def pairs(name: str) -> str:
-            by = {p["pair"]: p for p in res[name].pairs} if name in res else {}
             return "; ".join(
-                f"{k}: not run" if (p := by.get(k)) is None else
+                f"{k}: not run" if (p := by.get(name, {}).get(k)) is None else
                 f"{k} {p['diff']:.1f} [{p['ci_low']:.1f}, {p['ci_high']:.1f}]"
                 for k in ("1 → 2", "2 → 3", "3 → 4")) + " steps"
 
-        primary = {p["pair"]: p for p in res[LC1_PRIMARY].pairs} if LC1_PRIMARY in res else {}
+        primary = by.get(LC1_PRIMARY, {})
         hidden = [primary[p] for p in ("1 → 2", "2 → 3") if p in primary]
         how = ("the hidden layers settle later-first, each pair significantly"
                if len(hidden) == 2 and all(p["holds"] for p in hidden)

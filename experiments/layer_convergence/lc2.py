@@ -1,6 +1,4 @@
-"""LC-2: the first hidden layer learns slower than the last: its gradient is smaller, more
-so deeper, and its weights move less per update relative to their size; primarily under
-plain SGD, where an update is lr × gradient."""
+"""LC-2: the first hidden layer learns slower than the last (gradient and relative update)."""
 
 from __future__ import annotations
 

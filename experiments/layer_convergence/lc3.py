@@ -1,6 +1,4 @@
-"""LC-3: ReLU, batch norm and residual connections each reduce the imbalance of the
-gradient between a plain sigmoid net's first and last hidden layers (the vanishing the
-quote names, or an over-correction past it)."""
+"""LC-3: ReLU, batch norm and residual connections each reduce the gradient's imbalance."""
 
 from __future__ import annotations
 
