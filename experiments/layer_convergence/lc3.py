@@ -35,7 +35,7 @@ LC3_FAR = -10.0
 # whose two ends are this close holds less imbalance than one sigmoid layer introduces;
 # neither end's gradient can then be called vanishing or exploding against the other.
 # Declared with the two-sided revision (after the data had been seen); shown beside the
-# members, not judged (see ImbalanceRemoved).
+# members, not judged (why: the revision).
 BALANCED = math.log10(2.0)
 
 
