@@ -43,10 +43,8 @@ BS5_SETTINGS = Settings(BS5_PRIMARY, ("abid2018", "identity_cov"), shown=SHOWN)
 #   geometric-mean probability of the true class is then 1/√2 ≈ 0.71, halfway in log
 #   probability from chance (1/2) to certainty.
 PLATEAU_EXIT = math.log(2) / 2
-# - A change is a rise when Δ log L exceeds the rounding bound of the full loss, a float32
-#   mean of N_TRAIN per-example losses (pairwise summation: ⌈log2 N_TRAIN⌉ roundings of
-#   relative size eps): smaller changes cannot be told from rounding, and deterministic
-#   full-batch descent would otherwise "rise" by rounding on a flat stretch.
+# - A rise must exceed the rounding bound of the full loss, a float32 pairwise mean of
+#   N_TRAIN per-example losses (⌈log2 N_TRAIN⌉ roundings of relative size eps).
 RISE_FLOOR = math.ceil(math.log2(N_TRAIN)) * float(np.finfo(np.float32).eps)
 # - A run's share needs at least 10 changes in its window, so that it resolves the
 #   smallest effect (1/10).
@@ -57,13 +55,9 @@ BS5_MIN_EFFECT = 0.1
 # The common checkpoint (grid checkpoint of conf/experiment/batch_size.yaml: presets
 # ckpt_<setting>; declared, like the windows, before any share was computed; a test
 # checks the presets against them):
-# - the shared first phase runs at batch 20, √(1·400) rounded, the geometric middle of
-#   the two compared batch sizes, so the checkpoint (the weights and Adam's moment
-#   estimates) is tuned to neither;
+# - the shared first phase at batch √(1·400) and its length per setting (from
+#   scripts/bs5_warmup_pilot.py, seed 101: a seed no verdict uses), as BS5_NOTES says;
 WARMUP_BATCH = 20
-# - its length per setting: the first multiple of 1000 updates at which all 24 replicates
-#   of a pilot on seed 101 (a seed no verdict uses) were out of the plateau
-#   (scripts/bs5_warmup_pilot.py).
 WARMUP_STEPS = {"sgd": 14000, "abid2018": 4000, "identity_cov": 1000}
 # - the windows: 20 changes from the checkpoint in both units, twice MIN_CHANGES, so that
 #   a replicate's share moves in steps of 1/20 (half the smallest effect), and short
@@ -103,14 +97,12 @@ def count_rises(curves: pd.DataFrame, bursts: pd.DataFrame, final: pd.DataFrame
     after it) and per epoch (evaluation to evaluation); the exit epoch (NaN: never left
     the plateau) and the run's lowest full training loss."""
     cur = curves[curves.grid == "main"].sort_values([*KEYS, "step"])
-    groups = [cur[k] for k in KEYS]
-    out = cur.train_loss.le(PLATEAU_EXIT).astype(int).groupby(groups).cummax().astype(bool)
+    below = cur.train_loss.le(PLATEAU_EXIT).astype(int)
+    out = below.groupby([cur[k] for k in KEYS]).cummax().astype(bool)  # from the exit on
     win = cur.loc[out, [*KEYS, "step", "epoch", "train_loss"]]
     cols = [*KEYS, "step", "start_loss"]
-    if {"grid", *cols} <= set(bursts):  # runs without the probe (a one-point sweep): none
-        bursts = bursts.loc[bursts.grid == "main", cols]
-    else:
-        bursts = pd.DataFrame(columns=cols)
+    bursts = (bursts.loc[bursts.grid == "main", cols] if {"grid", *cols} <= set(bursts)
+              else pd.DataFrame(columns=cols))  # runs without the probe: none
     after = win.merge(bursts, on=[*KEYS, "step"], how="left")
     log_l = np.log(np.maximum(after.train_loss, LossBursts.FLOOR))
     d_update = np.log(np.maximum(after.start_loss, LossBursts.FLOOR)) - log_l

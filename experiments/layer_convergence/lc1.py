@@ -18,11 +18,8 @@ from harness.track.results import RunSet, dataset_of
 from .common import NAME, REPLICATES
 
 # A layer has settled once its distance from the end, over that distance at update 1,
-# stays below SETTLE: relative to its own start, so a head start does not count as
-# settling. The distance is ‖W_t − W_T‖/‖W_T‖ for the weights, so the share is the
-# layer's own path still to go, ‖W_t − W_T‖/‖W_1 − W_T‖ (the distance itself would favour
-# larger initial entries; see the revision, He init: fan-in 12 vs 50), and 1 − CKA_t for
-# the representations (CKA with the final representation starts high in a shallow layer).
+# stays below SETTLE: relative to its own start, so a head start does not count (why: the
+# revision and the notes).
 SETTLE = 0.1
 STEPS, EVAL_START, EVAL_EVERY = 750, 1, 11  # evaluations after updates 1, 12, ..., 749
 CKA = "cka_final"  # a similarity with the end (1 there): its distance is 1 − CKA

