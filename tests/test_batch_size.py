@@ -26,7 +26,7 @@ from experiments.batch_size.common import (
 from experiments.batch_size.compromise import decide_bs3, simulate_bs3, steps_to_target
 from experiments.batch_size.learning_rate import GAP_LEFT, LR_CONTROLS, SETTINGS, SHOWN
 from experiments.batch_size.oscillation import (
-    BS5A_SETTINGS,
+    BS5_SETTINGS,
     CHECKPOINT,
     CKPT_PRESETS,
     EPOCH,
@@ -338,7 +338,7 @@ def test_bs4_holds_batch_1_at_abid2018_and_judges_only_the_learning_rate_rules()
 def test_bs5a_compares_batch_1_with_full_batch_only():
     claim = CLAIMS["BS-5a"]
     outcome = claim.decide(claim.simulate(np.random.default_rng(0), True, scale=5.0))
-    assert [s.setting for s in outcome.settings] == list(BS5A_SETTINGS.judged)
+    assert [s.setting for s in outcome.settings] == list(BS5_SETTINGS.judged)
     assert all(s.verdict == stats.SUPPORTED for s in outcome.settings)
     members = next(t for k, t in outcome.tables.items() if k.startswith("Members"))
     assert set(members.member) == {f"{BATCHES[0]} − {BATCHES[-1]}"}

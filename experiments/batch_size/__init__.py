@@ -1,14 +1,8 @@
 """Batch size vs held-out accuracy, runtime and loss oscillation: claims BS-1 ... BS-5a/b.
 
 Faithful setup: Abid (2018) Exp 8 (preset abid2018). Three grids (conf/experiment/
-batch_size.yaml): ``main`` sweeps abid2018 and its controls (conf/preset/: same_steps,
-lr_scaled, lr_sqrt, sgd, identity_cov) over the batch sizes, evaluated every epoch and
-tracing the loss over the updates after each evaluation; ``timing`` times one model per run,
-repeated in rounds (every batch size once per round) after everything else; ``checkpoint``
-continues batch 1 and 400 from a common checkpoint out of the initial plateau (BS-5a/b).
-Runtime verdicts (BS-1, BS-3's time axis) read only the timing runs; BS-5a/b read the
-checkpoint grid; the others read only the main grid, whose wall times no rule reads (a test
-checks).
+batch_size.yaml): ``main`` (abid2018 and its controls over the batch sizes), ``timing`` (the
+only one runtime verdicts read) and ``checkpoint`` (BS-5a/b).
 """
 
 from __future__ import annotations

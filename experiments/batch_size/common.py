@@ -1,5 +1,4 @@
-"""What every batch-size claim shares: the grid's constants, reading the main and timing
-grids, and the synthetic rows the simulators build."""
+"""What every batch-size claim shares: constants, grid readers, synthetic rows."""
 
 from __future__ import annotations
 
@@ -9,7 +8,6 @@ import numpy as np
 import pandas as pd
 
 from harness.judge.measures import Factor
-from harness.judge.table import Table, level_summary
 from harness.track.results import RunSet
 
 NAME = "batch_size"
@@ -47,7 +45,7 @@ def by_preset(rs: RunSet, table: str = "final") -> dict[str, pd.DataFrame]:
 def wide_frame(df: pd.DataFrame | None, metric: str
                ) -> tuple[list[int], dict[int, np.ndarray], np.ndarray]:
     """(batch sizes, batch -> metric per replicate, dataset per replicate) of one preset's
-    final rows, aligned by replicate: replicate r is paired across batch sizes."""
+    final rows, paired by replicate."""
     if df is None or df.empty or metric not in df:
         return [], {}, np.zeros(0)
     levels, li = np.unique(df.batch_size.to_numpy(int), return_inverse=True)
@@ -61,8 +59,8 @@ def wide_frame(df: pd.DataFrame | None, metric: str
 
 
 def timing_runs(rs: RunSet) -> pd.DataFrame:
-    """One row per finished timing run: its points columns (cpu_per_wall, load averages)
-    and training seconds per epoch and per step (one model per run)."""
+    """One row per finished timing run: its points columns and training seconds per epoch
+    and per step."""
     pts = rs.points
     need = {"train_time_s", "epochs_trained", "total_steps"}
     if "grid" not in pts or not need <= set(pts.columns):
@@ -72,14 +70,6 @@ def timing_runs(rs: RunSet) -> pd.DataFrame:
     t["s_per_epoch"] = t.train_time_s.astype(float) / t.epochs_trained.astype(float)
     t["s_per_step"] = t.train_time_s.astype(float) / t.total_steps.astype(float)
     return t.sort_values(["batch_size", "repeat"]).reset_index(drop=True)
-
-
-def level_frame(levels: list[int], samples: dict[int, np.ndarray], clusters: np.ndarray,
-                setting: str, transform=None) -> pd.DataFrame:
-    """Mean and t-based 95% CI per batch size over datasets (:func:`level_summary`)."""
-    table = Table(tuple(levels), np.column_stack([samples[b] for b in levels]), clusters)
-    frame = level_summary(table, transform).rename(columns={"level": "batch_size"})
-    return frame.assign(setting=setting)[["setting", *frame.columns]]
 
 
 def long_rows(preset: str, levels: tuple[int, ...], values: dict[str, np.ndarray]

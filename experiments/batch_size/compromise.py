@@ -1,5 +1,4 @@
-"""BS-3: batch 64 is the fastest to a target held-out accuracy (steps to the target on the
-main grid × seconds per step of the timing grid)."""
+"""BS-3: batch 64 is the fastest to a target held-out accuracy."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""BS-4: the fall in accuracy with batch size comes from not re-tuning the learning rate:
-re-scaling it at the largest batch recovers more than half of the gap."""
+"""BS-4: re-scaling the learning rate at the largest batch recovers most of the gap."""
 
 from __future__ import annotations
 
@@ -38,10 +37,9 @@ BASE = 0.8  # abid2018's simulated accuracy at the largest batch
 
 @dataclass(frozen=True)
 class GapLeft(Measure):
-    """Per replicate and accuracy metric (the setting): abid2018's gap (its accuracy at the
-    smallest batch − at the largest) and what each control leaves of it (abid2018 at the
-    smallest − the control at the largest): the smallest batch is held at abid2018, so a
-    control that hurts the small batch (same_steps) closes no gap."""
+    """Per replicate and accuracy metric (the setting): abid2018's gap, smallest − largest
+    batch, and what each control leaves of it (abid2018 at the smallest − the control at
+    the largest)."""
 
     by: str = "setting"
 
@@ -65,7 +63,6 @@ class GapLeft(Measure):
 
     def context(self, rs: RunSet, judged: tuple[str, ...]
                 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
-        """same_steps' fraction recovered, tabled beside the verdict, never judged."""
         rows = []
         for name in judged:
             table = replace(self, factor=Factor("control", ("gap", SHOWN))).read(rs, name)
@@ -79,8 +76,7 @@ class GapLeft(Measure):
         return ({title: pd.DataFrame(rows)} if rows else {}), []
 
     def synthesize(self, tables: dict[str, Table]) -> RunSet:
-        """abid2018 at BASE + gap (smallest batch) and BASE (largest); each control at
-        abid2018's value at the smallest and at that − what it leaves at the largest."""
+        """abid2018 at BASE + gap and BASE; each control at that top and at it − its left."""
         frames = []
         for preset in (PRIMARY, *LR_CONTROLS):
             for b in (BATCHES[0], BATCHES[-1]):

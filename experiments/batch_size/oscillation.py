@@ -1,13 +1,9 @@
-"""BS-5a/b: SGD's frequent updates make the training objective oscillate severely. Severity
-is the share of changes of the full training loss that are rises, read from a common
-checkpoint out of the initial plateau: batch 1 (SGD) and batch 400 (full-batch gradient
-descent) continue from the same weights, and their changes are counted per update
-(BS-5a) and per epoch of samples seen (BS-5b)."""
+"""BS-5a/b: SGD's frequent updates make the training loss oscillate: the share of its changes
+that are rises, batch 1 vs 400 from a common checkpoint, per update and per epoch."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,31 +16,25 @@ from experiments.batch_size.common import (
     N_TRAIN,
     NAME,
     REPLICATES,
-    level_frame,
     wide_frame,
 )
 from harness.judge.claims import Claim, Settings
 from harness.judge.families import Paired
 from harness.judge.measures import Factor, Measure
-from harness.judge.table import Table
+from harness.judge.table import Table, level_summary
 from harness.track.results import RunSet
 from harness.train.probes import LossBursts
 
 # Seed 001's quote is about SGD, so sgd (plain SGD, one learning rate) is primary.
 BS5_PRIMARY = "sgd"
 BS5_PRESETS = [BS5_PRIMARY, "abid2018", "identity_cov"]  # continued from the checkpoint
-LR_SHOWN = {"lr_scaled": "it changes the learning rate with the batch, which a shared "
-                         "first phase cannot (its runs are not continued from the "
-                         "checkpoint: their own-window shares are in the table below)",
-            "lr_sqrt": "it changes the learning rate with the batch, which a shared "
-                       "first phase cannot (its runs are not continued from the "
-                       "checkpoint: their own-window shares are in the table below)"}
-SAME_STEPS_SHOWN = ("from a common checkpoint it is abid2018: its one change, the update "
-                    "budget, is replaced by the declared windows (not run again)")
-BS5A_SETTINGS = Settings(BS5_PRIMARY, ("abid2018", "identity_cov"),
-                         shown={"same_steps": SAME_STEPS_SHOWN, **LR_SHOWN})
-BS5B_SETTINGS = Settings(BS5_PRIMARY, ("abid2018", "identity_cov"),
-                         shown={"same_steps": SAME_STEPS_SHOWN, **LR_SHOWN})
+SHOWN = {"same_steps": "from a common checkpoint it is abid2018: its one change, the "
+                        "update budget, is replaced by the declared windows (not run again)",
+         **dict.fromkeys(("lr_scaled", "lr_sqrt"),
+                         "it changes the learning rate with the batch, which a shared first "
+                         "phase cannot (its runs are not continued from the checkpoint: "
+                         "their own-window shares are in the table below)")}
+BS5_SETTINGS = Settings(BS5_PRIMARY, ("abid2018", "identity_cov"), shown=SHOWN)
 
 # Declared before any share was computed (after the earlier rule's seed 0, 1 and 17 pages
 # had been read), each from a stated principle:
@@ -53,10 +43,8 @@ BS5B_SETTINGS = Settings(BS5_PRIMARY, ("abid2018", "identity_cov"),
 #   geometric-mean probability of the true class is then 1/√2 ≈ 0.71, halfway in log
 #   probability from chance (1/2) to certainty.
 PLATEAU_EXIT = math.log(2) / 2
-# - A change is a rise when Δ log L exceeds the rounding bound of the full loss, a float32
-#   mean of N_TRAIN per-example losses (pairwise summation: ⌈log2 N_TRAIN⌉ roundings of
-#   relative size eps): smaller changes cannot be told from rounding, and deterministic
-#   full-batch descent would otherwise "rise" by rounding on a flat stretch.
+# - A rise must exceed the rounding bound of the full loss, a float32 pairwise mean of
+#   N_TRAIN per-example losses (⌈log2 N_TRAIN⌉ roundings of relative size eps).
 RISE_FLOOR = math.ceil(math.log2(N_TRAIN)) * float(np.finfo(np.float32).eps)
 # - A run's share needs at least 10 changes in its window, so that it resolves the
 #   smallest effect (1/10).
@@ -67,22 +55,15 @@ BS5_MIN_EFFECT = 0.1
 # The common checkpoint (grid checkpoint of conf/experiment/batch_size.yaml: presets
 # ckpt_<setting>; declared, like the windows, before any share was computed; a test
 # checks the presets against them):
-# - the shared first phase runs at batch 20, √(1·400) rounded, the geometric middle of
-#   the two compared batch sizes, so the checkpoint (the weights and Adam's moment
-#   estimates) is tuned to neither;
+# - the shared first phase at batch √(1·400) and its length per setting (from
+#   scripts/bs5_warmup_pilot.py, seed 101: a seed no verdict uses), as BS5_NOTES says;
 WARMUP_BATCH = 20
-# - its length per setting: the first multiple of 1000 updates at which all 24 replicates
-#   of a pilot on seed 101 (a seed no verdict uses) were out of the plateau
-#   (scripts/bs5_warmup_pilot.py: sgd 14000, abid2018 4000, identity_cov 1000). A
-#   replicate still in the plateau at the checkpoint has no value at either batch size.
 WARMUP_STEPS = {"sgd": 14000, "abid2018": 4000, "identity_cov": 1000}
 # - the windows: 20 changes from the checkpoint in both units, twice MIN_CHANGES, so that
 #   a replicate's share moves in steps of 1/20 (half the smallest effect), and short
 #   enough to read both batch sizes near the checkpoint's loss (20 updates of batch 1
-#   are 1/20 of an epoch). Per update: the 20 updates after it; per epoch (400 samples,
-#   the training split): the 20 epochs after it, 8000 updates at batch 1 and 20 at
-#   batch 400 (there an update is an epoch). Each point evaluates after each of the 20
-#   updates (trainer.eval_first) and after each of the 20 epochs (trainer.evals).
+#   are 1/20 of an epoch). Each point evaluates after each of the 20 updates
+#   (trainer.eval_first) and after each of the 20 epochs (trainer.evals).
 WINDOW = 20
 EPOCH = N_TRAIN  # samples per epoch in the checkpoint grid (trainer.epoch_size)
 CHECKPOINT = "checkpoint"  # the grid
@@ -99,44 +80,42 @@ RISES = "rise_shares"  # the derived per-run tables, kept with the run set's tab
 SHARES = "checkpoint_shares"
 
 
+def _shares(rows: pd.DataFrame, ok: pd.Series | bool = True) -> pd.DataFrame:
+    """``rows`` with ``share_update``/``share_epoch`` = rises / changes: NaN under
+    MIN_CHANGES changes or where not ``ok``."""
+    for unit in ("update", "epoch"):
+        n = rows[f"{unit}s"]
+        rows[f"share_{unit}"] = (rows[f"{unit}_rises"] / n).where(ok & (n >= MIN_CHANGES))
+    return rows
+
+
 def count_rises(curves: pd.DataFrame, bursts: pd.DataFrame, final: pd.DataFrame
                 ) -> pd.DataFrame:
-    """The earlier rule's reading (not judged; shown beside the checkpoint's): per
-    main-grid run and replicate, the rises of the full training loss from the
-    first evaluation at or below PLATEAU_EXIT on: per update, the update right after each
-    evaluation (the curve's loss before it, the ``loss_bursts`` probe's first loss after
-    it: one sampled update per evaluation); per epoch, evaluation to evaluation (the
-    curve). Columns ``updates``/``update_rises``, ``epochs``/``epoch_rises``, their
-    shares ``share_update``/``share_epoch`` (NaN under MIN_CHANGES changes), the exit
-    epoch (NaN: never left the plateau) and the run's lowest full training loss."""
+    """The earlier rule's reading (shown, not judged): per main-grid run and replicate, the
+    rises from the first evaluation at or below PLATEAU_EXIT on, per update (the curve's
+    loss before each evaluation's sampled update, the ``loss_bursts`` probe's first loss
+    after it) and per epoch (evaluation to evaluation); the exit epoch (NaN: never left
+    the plateau) and the run's lowest full training loss."""
     cur = curves[curves.grid == "main"].sort_values([*KEYS, "step"])
-    groups = [cur[k] for k in KEYS]
-    out = cur.train_loss.le(PLATEAU_EXIT).astype(int).groupby(groups).cummax().astype(bool)
+    below = cur.train_loss.le(PLATEAU_EXIT).astype(int)
+    out = below.groupby([cur[k] for k in KEYS]).cummax().astype(bool)  # from the exit on
     win = cur.loc[out, [*KEYS, "step", "epoch", "train_loss"]]
     cols = [*KEYS, "step", "start_loss"]
-    if {"grid", *cols} <= set(bursts):  # runs without the probe (a one-point sweep): none
-        bursts = bursts.loc[bursts.grid == "main", cols]
-    else:
-        bursts = pd.DataFrame(columns=cols)
+    bursts = (bursts.loc[bursts.grid == "main", cols] if {"grid", *cols} <= set(bursts)
+              else pd.DataFrame(columns=cols))  # runs without the probe: none
     after = win.merge(bursts, on=[*KEYS, "step"], how="left")
     log_l = np.log(np.maximum(after.train_loss, LossBursts.FLOOR))
     d_update = np.log(np.maximum(after.start_loss, LossBursts.FLOOR)) - log_l
     d_epoch = log_l.groupby([after[k] for k in KEYS]).diff()
     after = after.assign(updates=d_update.notna(), update_rises=d_update > RISE_FLOOR,
                          epochs=d_epoch.notna(), epoch_rises=d_epoch > RISE_FLOOR)
-    counts = after.groupby(KEYS).agg(
-        exit_epoch=("epoch", "first"), updates=("updates", "sum"),
-        update_rises=("update_rises", "sum"), epochs=("epochs", "sum"),
-        epoch_rises=("epoch_rises", "sum"))
-    runs = cur.groupby(KEYS).agg(lowest_loss=("train_loss", "min"))
-    rows = runs.join(counts).reset_index()
-    rows[["updates", "update_rises", "epochs", "epoch_rises"]] = rows[
-        ["updates", "update_rises", "epochs", "epoch_rises"]].fillna(0).astype(int)
-    for unit in ("update", "epoch"):
-        n = rows[f"{unit}s"]
-        rows[f"share_{unit}"] = (rows[f"{unit}_rises"] / n).where(n >= MIN_CHANGES)
+    counted = ["updates", "update_rises", "epochs", "epoch_rises"]
+    counts = after.groupby(KEYS).agg(exit_epoch=("epoch", "first"),
+                                     **{c: (c, "sum") for c in counted})
+    rows = cur.groupby(KEYS).agg(lowest_loss=("train_loss", "min")).join(counts).reset_index()
+    rows[counted] = rows[counted].fillna(0).astype(int)
     fin = final.loc[final.grid == "main", [*KEYS, "repeat", "dataset"]]
-    return rows.merge(fin, on=KEYS, how="left").assign(grid="main")
+    return _shares(rows).merge(fin, on=KEYS, how="left").assign(grid="main")
 
 
 def rise_shares(rs: RunSet) -> pd.DataFrame:
@@ -147,9 +126,8 @@ def rise_shares(rs: RunSet) -> pd.DataFrame:
 
 
 def _window(run: pd.DataFrame, apart: int) -> tuple[int, int]:
-    """(changes, rises) of one run's full training loss between consecutive evaluations
-    ``apart`` updates apart, over the WINDOW of them after the checkpoint (the run's
-    first evaluation); sorted by step."""
+    """(changes, rises) of one run's loss between evaluations ``apart`` updates apart over
+    the WINDOW of them after its first evaluation (the checkpoint)."""
     since = run.step.to_numpy() - run.step.iloc[0]
     keep = (since % apart == 0) & (since <= WINDOW * apart)
     steps = since[keep]
@@ -159,41 +137,23 @@ def _window(run: pd.DataFrame, apart: int) -> tuple[int, int]:
 
 
 def count_checkpoint_rises(curves: pd.DataFrame, final: pd.DataFrame) -> pd.DataFrame:
-    """Per setting, batch size and replicate of the checkpoint grid: the changes of the
-    full training loss after the common checkpoint that are rises, per update (the
-    WINDOW updates after it) and per epoch (the WINDOW epochs of EPOCH samples after it).
-    Columns ``checkpoint_loss`` (at the run's first evaluation), ``updates``/
-    ``update_rises``, ``epochs``/``epoch_rises`` (finite changes and rises among them)
-    and the shares ``share_update``/``share_epoch``: NaN where the replicate is still in
-    the plateau at the checkpoint (loss above PLATEAU_EXIT) or its window has fewer than
-    MIN_CHANGES finite changes. ``preset`` names the setting the run continues."""
+    """Per setting (``preset``: the one the run continues), batch size and replicate of the
+    checkpoint grid: the loss at the checkpoint and the rises per update and per epoch over
+    the windows after it; no share while still in the plateau there."""
     cur = curves[curves.grid == CHECKPOINT].sort_values([*KEYS, "step"])
-    rows = []
-    for (preset, batch, replicate), run in cur.groupby(KEYS, sort=False):
-        updates, update_rises = _window(run, 1)
-        epochs, epoch_rises = _window(run, EPOCH // int(batch))
-        rows.append({"preset": CKPT_PRESETS.get(str(preset), str(preset)),
-                     "batch_size": batch, "replicate": replicate,
-                     "checkpoint_loss": run.train_loss.iloc[0], "updates": updates,
-                     "update_rises": update_rises, "epochs": epochs,
-                     "epoch_rises": epoch_rises, "ckpt_preset": preset})
-    cols = [*KEYS, "checkpoint_loss", "updates", "update_rises", "epochs", "epoch_rises"]
-    rows = pd.DataFrame(rows, columns=[*cols, "ckpt_preset"])
-    out = rows.checkpoint_loss <= PLATEAU_EXIT
-    for unit in ("update", "epoch"):
-        n = rows[f"{unit}s"]
-        rows[f"share_{unit}"] = (rows[f"{unit}_rises"] / n).where(out & (n >= MIN_CHANGES))
-    fin = final.loc[final.grid == CHECKPOINT, ["preset", "batch_size", "replicate", "grid",
-                                               "repeat", "dataset"]]
-    return rows.merge(fin.rename(columns={"preset": "ckpt_preset"}),
-                      on=["ckpt_preset", "batch_size", "replicate"], how="left"
-                      ).drop(columns="ckpt_preset")
+    rows = [[CKPT_PRESETS.get(str(preset), str(preset)), batch, replicate,
+             run.train_loss.iloc[0], *_window(run, 1), *_window(run, EPOCH // int(batch))]
+            for (preset, batch, replicate), run in cur.groupby(KEYS, sort=False)]
+    rows = pd.DataFrame(rows, columns=[*KEYS, "checkpoint_loss", "updates", "update_rises",
+                                       "epochs", "epoch_rises"])
+    fin = final.loc[final.grid == CHECKPOINT, [*KEYS, "grid", "repeat", "dataset"]]
+    fin = fin.assign(preset=[CKPT_PRESETS.get(str(p), str(p)) for p in fin.preset])
+    return _shares(rows, rows.checkpoint_loss <= PLATEAU_EXIT).merge(fin, on=KEYS, how="left")
 
 
 def checkpoint_shares(rs: RunSet) -> pd.DataFrame:
-    """:func:`count_checkpoint_rises` of a run set, derived once and kept with its
-    tables. Synthetic runs (calibration) bring this table ready-made: a share drawn from
-    a normal law has no loss curve that counts to it."""
+    """:func:`count_checkpoint_rises` of a run set, derived once and kept with its tables
+    (synthetic runs bring it ready-made: a drawn share has no loss curve)."""
     if SHARES not in rs._tables:
         rs._tables[SHARES] = count_checkpoint_rises(rs.curves, rs.final)
     return rs._tables[SHARES]
@@ -201,10 +161,8 @@ def checkpoint_shares(rs: RunSet) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class RiseShare(Measure):
-    """The share of the full training loss's changes after the common checkpoint that are
-    rises (:func:`count_checkpoint_rises`), per replicate and batch size; ``unit``
-    "update" or "epoch". Beside it, not judged: the other unit, the checkpoint's loss,
-    and the earlier rule's reading over each run's own post-plateau window."""
+    """The share of the full loss's changes after the common checkpoint that are rises, per
+    replicate and batch size, in ``unit`` "update" or "epoch"."""
 
     factor: Factor = BATCH
     label: str = "share of updates after the common checkpoint that raise the full loss"
@@ -227,7 +185,6 @@ class RiseShare(Measure):
                 "continued from the common checkpoint)")
 
     def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
-        """The checkpoint grid's points of ``settings`` (its presets name them)."""
         return {"preset": [c for c, p in CKPT_PRESETS.items() if p in settings],
                 self.factor.key: [BATCHES[0], BATCHES[-1]]}
 
@@ -239,47 +196,42 @@ class RiseShare(Measure):
         tables = {"From the common checkpoint, both units per setting and batch size (mean "
                   "and 95% CI over datasets; the claim's own unit is judged): replicates out "
                   "of the plateau at the checkpoint, their median loss there, and the "
-                  "median changes counted per run": _checkpoint_table(rows)}
+                  "median changes counted per run": _by_setting(
+                      rows.assign(out=rows.checkpoint_loss <= PLATEAU_EXIT),
+                      "checkpoint_loss", replicates=("replicate", "count"))}
         own = rise_shares(rs)
         if len(own):
             tables["The earlier rule, not judged: each run over its own window from its "
                    "first evaluation out of the plateau to the end of training (main grid, "
                    "every batch size; mean and 95% CI over datasets of the replicates that "
                    "left the plateau), with the median exit epoch (500 samples) and changes "
-                   "counted per run"] = _unit_table(own)
+                   "counted per run"] = _by_setting(own.assign(out=own.exit_epoch.notna()),
+                                                    "exit_epoch")
         return tables, [*_in_plateau(rows, judged), *BS5_NOTES]
 
 
-def _by_setting(rows: pd.DataFrame,
-                counts: Callable[[pd.DataFrame], pd.DataFrame]) -> pd.DataFrame:
-    """Per setting and batch size: ``counts`` of the setting's rows (indexed by batch
-    size), then both shares (mean and 95% CI over datasets)."""
+def _by_setting(rows: pd.DataFrame, first: str, **counts: tuple[str, str]) -> pd.DataFrame:
+    """Per setting and batch size: replicates out of the plateau (``rows.out``), ``counts``,
+    medians of ``first`` and the changes counted over those out of it, then both shares
+    (mean and 95% CI over datasets)."""
+    medians = {f"{c}_median": (c, "median") for c in (first, "updates", "epochs")}
     frames = []
     for preset, df in rows.groupby("preset", sort=False):
-        per_unit = [level_frame(*wide_frame(df, f"share_{unit}"), str(preset))
-                    .set_index("batch_size")[["mean", "ci_low", "ci_high"]]
-                    .add_prefix(f"{unit}_") for unit in ("update", "epoch")]
-        frames.append(counts(df).join(per_unit).reset_index().assign(setting=str(preset)))
+        per_unit = []
+        for unit in ("update", "epoch"):
+            levels, samples, clusters = wide_frame(df, f"share_{unit}")
+            t = Table(tuple(levels), np.column_stack([samples[b] for b in levels]), clusters)
+            per_unit.append(level_summary(t).set_index("level")[["mean", "ci_low", "ci_high"]]
+                            .add_prefix(f"{unit}_"))
+        table = df.groupby("batch_size").agg(out_of_plateau=("out", "sum"), **counts).join(
+            df[df.out].groupby("batch_size").agg(**medians))
+        frames.append(table.join(per_unit).reset_index().assign(setting=str(preset)))
     table = pd.concat(frames, ignore_index=True)
     return table[["setting", *(c for c in table if c != "setting")]]
 
 
-def _checkpoint_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """Per setting and batch size: replicates out of the plateau at the checkpoint, their
-    median loss there, changes counted per run, and both shares."""
-    def counts(df: pd.DataFrame) -> pd.DataFrame:
-        out = df[df.checkpoint_loss <= PLATEAU_EXIT]
-        return df.groupby("batch_size").agg(out_of_plateau=("checkpoint_loss", lambda v: int(
-            (v <= PLATEAU_EXIT).sum())), replicates=("replicate", "count")).join(
-            out.groupby("batch_size").agg(
-                checkpoint_loss_median=("checkpoint_loss", "median"),
-                updates_median=("updates", "median"), epochs_median=("epochs", "median")))
-    return _by_setting(rows, counts)
-
-
 def _in_plateau(rows: pd.DataFrame, judged: tuple[str, ...]) -> list[str]:
-    """A note per judged setting with replicates still in the plateau at the checkpoint:
-    they have no value (not testable), at either batch size."""
+    """A note per judged setting with replicates still in the plateau at the checkpoint."""
     notes = []
     for preset in judged:
         at = rows[rows.preset == preset].groupby("replicate").checkpoint_loss.first()
@@ -291,18 +243,6 @@ def _in_plateau(rows: pd.DataFrame, judged: tuple[str, ...]) -> list[str]:
                 f"theirs: {', '.join(f'{v:.3f}' for v in stuck)}): they have no value at "
                 "either batch size (not testable), and are not replaced.")
     return notes
-
-
-def _unit_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """Per setting and batch size: how many replicates left the plateau, when, how many
-    changes each counts, and both shares."""
-    def counts(df: pd.DataFrame) -> pd.DataFrame:
-        left = df[df.exit_epoch.notna()]
-        return df.groupby("batch_size").agg(out_of_plateau=("exit_epoch", "count")).join(
-            left.groupby("batch_size").agg(
-                exit_epoch_median=("exit_epoch", "median"),
-                updates_median=("updates", "median"), epochs_median=("epochs", "median")))
-    return _by_setting(rows, counts)
 
 
 BS5_NOTES = [
@@ -367,7 +307,7 @@ BS5A = Claim(
     "from a common checkpoint out of the initial plateau, the full training loss rises on "
     "a larger share of SGD's updates than of full-batch descent's.",
     measure=RiseShare(), rule=Paired("decreasing"), quantifier="all",
-    settings=BS5A_SETTINGS, min_effect=BS5_MIN_EFFECT, pilot_sd=BS5A_PILOT_SD,
+    settings=BS5_SETTINGS, min_effect=BS5_MIN_EFFECT, pilot_sd=BS5A_PILOT_SD,
     replicates=REPLICATES, parent="BS-5",
     revision="Split from BS-5 after the seed-0 run: BS-5 judged only monotonicity "
              "over every batch size and gave refuted (sgd, pair 1 → 4). Review "
@@ -397,7 +337,7 @@ BS5B = Claim(
     "the data seen, not only from one update to the next.",
     measure=RiseShare(label="share of epochs (400 samples seen) after the common "
                             "checkpoint over which the full loss rises", unit="epoch"),
-    rule=Paired("decreasing"), quantifier="all", settings=BS5B_SETTINGS,
+    rule=Paired("decreasing"), quantifier="all", settings=BS5_SETTINGS,
     min_effect=BS5_MIN_EFFECT, pilot_sd=BS5B_PILOT_SD, replicates=REPLICATES,
     parent="BS-5",
     revision="Split from BS-5 after the seed-0 run (the SGD vs full-batch contrast "

@@ -34,9 +34,8 @@ BS1_MIN_EFFECT, BS1_PILOT_SD = math.log(1.1), 0.07
 
 @dataclass(frozen=True)
 class TimingRuns(Measure):
-    """BS-1's runtime: log training seconds per epoch of each timing run (grid timing:
-    one model per run, alone on the machine, in rounds), unpaired across batch sizes
-    (row r = repeat r). The repeats time one model on one dataset: one cluster."""
+    """Log training seconds per epoch of each timing run, unpaired across batch sizes (row
+    r = repeat r); the repeats time one model on one dataset: one cluster."""
 
     factor: Factor = BATCH
     label: str = "seconds per epoch of a timing run"
@@ -53,7 +52,6 @@ class TimingRuns(Measure):
         return "s_per_epoch"
 
     def synthesize(self, tables: dict[str, Table]) -> RunSet:
-        """Timing points at the table's log seconds per epoch."""
         t = tables[PRIMARY]
         b = np.repeat(np.asarray(t.levels), t.values.shape[0]).astype(int)
         repeat = np.tile(np.arange(t.values.shape[0]), len(t.levels))

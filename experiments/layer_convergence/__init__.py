@@ -1,17 +1,10 @@
 """Do layers converge at different speeds, and do early layers learn slower? LC-1 ... LC-4.
 
-Faithful setup: Abid (2018) Exp 11 (grid ``abid``, preset abid2018), with the original's
-metric (the change of the last 50 weights per layer between snapshots after updates
-1, 3, ..., 749) beside better-founded ones on the same runs: relative distance of each
-layer's weights to their final value, and the linear CKA of each layer's representation
-with its final one (Kornblith et al. 2019; Raghu et al. 2017 found representations
-converge bottom-up); grid ``abid_relu`` repeats it with ReLU. Variants (preset
-``variants``): depth {3, 5, 9} × {plain sigmoid, ReLU, sigmoid + batch norm, sigmoid +
-residual blocks}, read through the gradient with respect to the first and the last
-hidden layer's output (the residual stream in a residual net); plain sigmoid also under
-plain SGD (grid ``plain_sgd``), where that gradient is the learning speed (LC-2).
-Every replicate has its own dataset (final.csv's ``dataset`` column); conditions are
-paired by replicate.
+Faithful setup: Abid (2018) Exp 11 (grid ``abid``, preset abid2018), its weights' and the
+representations' (linear CKA, Kornblith et al. 2019) distance to their end beside it; the
+variants (preset ``variants``, grids in conf/experiment/layer_convergence.yaml) read the
+gradient at the first and the last hidden layer's output. Every replicate has its own
+dataset; conditions are paired by replicate.
 """
 
 from __future__ import annotations

@@ -34,13 +34,9 @@ def variant_of(frame: pd.DataFrame) -> pd.Series:
 def grad_ratio(rs: RunSet, bn_train: bool = True) -> pd.DataFrame:
     """Per variant run and replicate: ``log_ratio`` = mean over evaluations of log10 (RMS
     per entry of the loss gradient with respect to the first / the last hidden layer's
-    output); < 0 = vanishing. Both ends are post-activation outputs (after BN's activation;
-    the residual stream in a residual net), so neither carries a σ' the other lacks, and
-    both are (batch, 50), so the ratio of ``grad_out_norm`` is the ratio of RMS per entry.
-    Batch norm is read with the probe's batch norm in train mode (``grad_out_norm_train``,
-    the batch's own statistics), the mode the gradients that train the net are computed
-    in; ``bn_train=False`` reads it in eval mode (running statistics), as LC-3 did before
-    its third revision. The other variants have no batch norm, so both modes agree."""
+    output); < 0 = vanishing. Both outputs are (batch, 50), so the ratio of
+    ``grad_out_norm`` is that of the RMS per entry. Batch norm is read in train mode
+    (``grad_out_norm_train``), or in eval mode with ``bn_train=False``."""
     ls = rs.sel("layer_stats", preset="variants")
     keys = ["optimizer", "variant", "activation", "depth", "replicate"]
     if ls.empty or "grad_out_norm" not in ls:
@@ -64,14 +60,17 @@ def per_depth(gr: pd.DataFrame, activation: str, variant: str, optimizer: str = 
     return sel.pivot(index="replicate", columns="depth", values="log_ratio").sort_index()
 
 
+def _first_at(log10: np.ndarray) -> np.ndarray:
+    """Per replicate, the first and the last hidden layer's values: 10^log10 and 1."""
+    return np.column_stack([10.0 ** log10, np.ones(log10.size)]).ravel()
+
+
 def variant_runs(ratios: dict[tuple[str, str, str], np.ndarray], clusters: np.ndarray,
                  updates: dict[tuple[str, str, str], np.ndarray] | None = None) -> RunSet:
     """Synthetic variant runs: per (activation, variant, optimizer) a (replicates, depths)
     array of log10 first / last hidden output-gradient ratios, as one evaluation's
-    layer_stats (batch norm's in both probe modes); ``updates``: per key, log10 first /
-    last hidden matrix relative update, as one interval's convergence_steps (layer 1 at
-    10^value, layer = depth at 1); ``clusters``: each replicate's dataset (the same in
-    every run, as replicate r's dataset is)."""
+    layer_stats; ``updates``: per key, log10 first / last hidden matrix relative update,
+    as one interval's convergence_steps; ``clusters``: each replicate's dataset."""
     frames, steps, finals = [], [], []
     for (act, var, opt), lr in ratios.items():
         reps = np.arange(lr.shape[0])
@@ -79,16 +78,13 @@ def variant_runs(ratios: dict[tuple[str, str, str], np.ndarray], clusters: np.nd
             point = {"preset": "variants", "activation": act, "depth": d,
                      "batch_norm": var == "bn", "residual": var == "residual",
                      OPTIMIZER: opt}
-            ratio = np.column_stack([10.0 ** lr[:, j], np.ones(reps.size)]).ravel()
-            frames.append(pd.DataFrame({
-                **point, "step": 0, "replicate": np.repeat(reps, 2),
-                "layer": np.tile([1, d], reps.size), "grad_out_norm": ratio,
-                "grad_out_norm_train": ratio}))
+            ends = {**point, "replicate": np.repeat(reps, 2), "layer": np.tile([1, d], reps.size)}
+            ratio = _first_at(lr[:, j])
+            frames.append(pd.DataFrame({**ends, "step": 0, "grad_out_norm": ratio,
+                                        "grad_out_norm_train": ratio}))
             if updates is not None and (act, var, opt) in updates:
-                steps.append(pd.DataFrame({
-                    **point, "step": 1, "replicate": np.repeat(reps, 2),
-                    "layer": np.tile([1, d], reps.size), "update_ratio": np.column_stack(
-                        [10.0 ** updates[act, var, opt][:, j], np.ones(reps.size)]).ravel()}))
+                steps.append(pd.DataFrame({**ends, "step": 1, "update_ratio":
+                                           _first_at(updates[act, var, opt][:, j])}))
             finals.append(pd.DataFrame({
                 **point, "grid": ("plain" if var == "plain" else var)
                 + ("_sgd" if opt == "sgd" else ""), "replicate": reps,

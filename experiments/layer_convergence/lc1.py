@@ -18,11 +18,8 @@ from harness.track.results import RunSet, dataset_of
 from .common import NAME, REPLICATES
 
 # A layer has settled once its distance from the end, over that distance at update 1,
-# stays below SETTLE: relative to its own start, so a head start does not count as
-# settling. The distance is ‖W_t − W_T‖/‖W_T‖ for the weights, so the share is the
-# layer's own path still to go, ‖W_t − W_T‖/‖W_1 − W_T‖ (the distance itself would favour
-# larger initial entries; see the revision, He init: fan-in 12 vs 50), and 1 − CKA_t for
-# the representations (CKA with the final representation starts high in a shallow layer).
+# stays below SETTLE: relative to its own start, so a head start does not count (why: the
+# revision and the notes).
 SETTLE = 0.1
 STEPS, EVAL_START, EVAL_EVERY = 750, 1, 11  # evaluations after updates 1, 12, ..., 749
 CKA = "cka_final"  # a similarity with the end (1 there): its distance is 1 − CKA
@@ -36,6 +33,7 @@ LC1_PRIMARY = "sigmoid: weights"
 # final weights itself, ‖W_t − W_T‖/‖W_T‖, below SETTLE (not relative to update 1)
 LC1_DISTANCE = "sigmoid: distance to the final weights"
 LC1_SHOWN = {LC1_DISTANCE: ("abid", "dist_final")}
+READ = {**LC1, **LC1_SHOWN}  # every setting Settling reads: name -> (grid, column)
 # 50 steps ≈ 4.5 evaluation intervals, 1/15 of the budget: a smaller gap is within the
 # resolution of a threshold rule on a curve sampled every 11 steps. Pilot SD: pair 3 → 4
 # (1 → 2: 40). (The earlier 136 was the pre-issue-11 page's pair 3 → 4, 12 replicates on
@@ -45,8 +43,8 @@ LAYER = Factor("layer", (1, 2, 3, 4), "layer")
 
 
 def settling_steps(frame: pd.DataFrame, column: str, threshold: float) -> pd.DataFrame:
-    """Per replicate and layer: the first evaluation step after which ``column`` stays
-    below ``threshold`` until the end (NaN if not even at the end)."""
+    """Per replicate and layer: the first step from which ``column`` stays below
+    ``threshold`` (NaN if not even at the end)."""
     wide = frame.pivot_table(index=["replicate", "layer"], columns="step", values=column,
                              aggfunc="first", dropna=False).sort_index(axis=1)
     steps, v = wide.columns.to_numpy(), wide.to_numpy(float)
@@ -58,17 +56,11 @@ def settling_steps(frame: pd.DataFrame, column: str, threshold: float) -> pd.Dat
     return wide.index.to_frame(index=False).assign(settle=settle)
 
 
-def distance(conv: pd.DataFrame, column: str) -> np.ndarray:
-    """How far each row is from the end by ``column``: itself, or 1 − it for CKA."""
-    v = conv[column].to_numpy(float)
-    return 1 - v if column == CKA else v
-
-
 def with_to_go(conv: pd.DataFrame, column: str = "dist_final") -> pd.DataFrame:
-    """``conv`` with ``to_go``, the share of the distance from the end still to go: the
-    distance over its value at the first evaluation (update 1), ‖W_t − W_T‖/‖W_1 − W_T‖
-    (‖W_T‖ cancels) or (1 − CKA_t)/(1 − CKA_1). Inf or NaN where the first is 0."""
-    d = pd.Series(distance(conv, column),
+    """``conv`` with ``to_go``: the distance from the end (``column``, or 1 − CKA) over its
+    value at the first evaluation (update 1). Inf or NaN where the first is 0."""
+    v = conv[column].to_numpy(float)
+    d = pd.Series(1 - v if column == CKA else v,
                   index=pd.MultiIndex.from_frame(conv[["replicate", "layer"]]))
     first = d[(conv.step == conv.step.min()).to_numpy()]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -77,9 +69,8 @@ def with_to_go(conv: pd.DataFrame, column: str = "dist_final") -> pd.DataFrame:
 
 def lc1_settling(rs: RunSet, setting: str) -> pd.DataFrame:
     """Per replicate and layer, the step at which ``setting``'s measure settles: a judged
-    setting's share still to go, the shown distance itself (the CKA settings without the
-    logits, the last layer)."""
-    grid, column = LC1[setting] if setting in LC1 else LC1_SHOWN[setting]
+    setting's share still to go, the shown one's distance itself (CKA: no logits)."""
+    grid, column = READ[setting]
     conv = rs.sel("convergence", grid=grid)
     if conv.empty or column not in conv:
         return pd.DataFrame(columns=["replicate", "layer", "settle"])
@@ -91,8 +82,8 @@ def lc1_settling(rs: RunSet, setting: str) -> pd.DataFrame:
 
 
 def _on_grid(table: Table | None, steps: np.ndarray, reps: int) -> np.ndarray:
-    """``table``'s settling steps (replicate × every layer) moved to the nearest
-    evaluation, the second at the earliest; inf where NaN or where there is no table."""
+    """``table``'s settling steps (replicate × layer) on the nearest evaluation from the
+    second on; inf where NaN or without a table."""
     if table is None:
         return np.full((reps, len(LAYER.levels)), np.inf)
     raw = pd.DataFrame(table.values, columns=table.levels).reindex(
@@ -103,13 +94,11 @@ def _on_grid(table: Table | None, steps: np.ndarray, reps: int) -> np.ndarray:
 
 def _log_distance(steps: np.ndarray, relative: np.ndarray, itself: np.ndarray | None
                   ) -> np.ndarray:
-    """log10 of a distance from the end per replicate, layer and evaluation (``steps``)
-    whose share still to go settles (below SETTLE) at ``relative`` and which itself settles
-    below SETTLE at ``itself`` (inf: never; None: not drawn). It starts at D and falls
-    log-linearly through each crossing, half an interval before its settling step;
-    D = 10^±0.5 puts the earlier crossing's level (D·SETTLE or SETTLE) above the later
-    one's (D = 1 with one crossing). After the last crossing it falls on, or levels off
-    halfway to the level of a crossing that never comes."""
+    """log10 distance per replicate, layer and evaluation whose share still to go settles
+    at ``relative`` and which itself settles at ``itself`` (inf: never; None: not drawn):
+    from D = 10^±0.5 (the earlier crossing's level above the later's; 1 with one crossing)
+    log-linear through each crossing half an interval before its step, then on down, or
+    levelling off halfway to a crossing that never comes."""
     top = math.log10(SETTLE)
     with np.errstate(invalid="ignore"):  # inf − inf: neither settles
         start = (np.zeros(relative.shape) if itself is None
@@ -131,9 +120,7 @@ def _log_distance(steps: np.ndarray, relative: np.ndarray, itself: np.ndarray | 
 
 @dataclass(frozen=True)
 class Settling(Measure):
-    """The settling step per replicate and layer in each setting of ``LC1`` and
-    ``LC1_SHOWN`` (:func:`lc1_settling`; NaN = never settled); clusters from the grid's
-    final.csv."""
+    """The settling step per replicate and layer in each setting of ``READ``."""
 
     factor: Factor = LAYER
     label: str = "settling step (optimizer updates)"
@@ -142,7 +129,7 @@ class Settling(Measure):
 
     def rows(self, rs: RunSet) -> pd.DataFrame:
         frames = []
-        for name, (grid, _) in {**LC1, **LC1_SHOWN}.items():
+        for name, (grid, _) in READ.items():
             settle = lc1_settling(rs, name)
             if not settle.empty:
                 reps = settle.replicate.to_numpy(int)
@@ -166,11 +153,9 @@ class Settling(Measure):
         return {"preset": ["abid2018"]}
 
     def synthesize(self, tables: dict[str, Table]) -> RunSet:
-        """Per grid, curves of each logged column (:func:`_log_distance`, CKA = 1 − the
-        distance) that settle at the tables' steps, rounded to evaluations every
-        EVAL_EVERY updates from two intervals before the earliest value (so any draw is
-        representable); a NaN, or a layer the table lacks, never settles. The shown
-        distance is drawn on the primary's curve."""
+        """Per grid, curves of each logged column (:func:`_log_distance`) settling at the
+        tables' steps on evaluations from two intervals before the earliest (so any draw is
+        representable); the shown distance is drawn on the primary's curve."""
         values = np.concatenate([t.values.ravel() for t in tables.values()])
         values = values[np.isfinite(values)]
         lo = np.floor((values.min(initial=EVAL_START) - EVAL_START) / EVAL_EVERY) - 2
@@ -179,8 +164,7 @@ class Settling(Measure):
         layers = np.asarray(LAYER.levels)
         convs, finals = [], []
         for grid in self.grid:
-            names = [n for n, (g, _) in {**LC1, **LC1_SHOWN}.items()
-                     if g == grid and n in tables]
+            names = [n for n, (g, _) in READ.items() if g == grid and n in tables]
             if not names:
                 continue
             reps, clusters = tables[names[0]].values.shape[0], tables[names[0]].clusters
@@ -205,10 +189,6 @@ class Settling(Measure):
 
     def context(self, rs: RunSet, judged: tuple[str, ...]
                 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
-        """How far each layer already is from its end at update 1, and notes on where the
-        label comes from, with the numbers: the primary's pairs, the shown distance's
-        pairs and head start, the representations' head start, the size of relu:
-        weights' gap."""
         rows = []
         for g in self.grid:
             conv = rs.sel("convergence", grid=g)
@@ -228,15 +208,15 @@ class Settling(Measure):
                                     clusters=t.clusters)
                for name in (LC1_PRIMARY, LC1_DISTANCE, "relu: weights")
                if (t := self.read(rs, name)) is not None}
+        by = {name: {p["pair"]: p for p in r.pairs} for name, r in res.items()}
 
         def pairs(name: str) -> str:
-            by = {p["pair"]: p for p in res[name].pairs} if name in res else {}
             return "; ".join(
-                f"{k}: not run" if (p := by.get(k)) is None else
+                f"{k}: not run" if (p := by.get(name, {}).get(k)) is None else
                 f"{k} {p['diff']:.1f} [{p['ci_low']:.1f}, {p['ci_high']:.1f}]"
                 for k in ("1 → 2", "2 → 3", "3 → 4")) + " steps"
 
-        primary = {p["pair"]: p for p in res[LC1_PRIMARY].pairs} if LC1_PRIMARY in res else {}
+        primary = by.get(LC1_PRIMARY, {})
         hidden = [primary[p] for p in ("1 → 2", "2 → 3") if p in primary]
         how = ("the hidden layers settle later-first, each pair significantly"
                if len(hidden) == 2 and all(p["holds"] for p in hidden)

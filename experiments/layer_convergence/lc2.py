@@ -1,6 +1,4 @@
-"""LC-2: the first hidden layer learns slower than the last: its gradient is smaller, more
-so deeper, and its weights move less per update relative to their size; primarily under
-plain SGD, where an update is lr × gradient."""
+"""LC-2: the first hidden layer learns slower than the last (gradient and relative update)."""
 
 from __future__ import annotations
 
@@ -43,10 +41,9 @@ RATIO_BASIS = (*GRADIENT_BASIS, *UPDATE)
 
 
 def relative_update(rs: RunSet) -> pd.DataFrame:
-    """Per optimizer, depth and replicate of plain sigmoid: the mean over training of
-    ‖ΔW‖/‖W‖ over 2 updates (``update_ratio``) of the first (``first``) and of the last
-    hidden weight matrix (``last``), and ``log_ratio`` = log10 first / last: how fast
-    each end actually moves, whatever the optimizer makes of its gradient."""
+    """Per optimizer, depth and replicate of plain sigmoid: the mean over training of the
+    first and the last hidden matrix's ‖ΔW‖/‖W‖ over 2 updates, and ``log_ratio`` = log10
+    first / last."""
     up = rs.sel("convergence_steps", preset="variants", activation="sigmoid")
     keys = ["optimizer", "depth", "replicate"]
     if up.empty or "update_ratio" not in up:
@@ -60,10 +57,8 @@ def relative_update(rs: RunSet) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class LayerSpeed(Measure):
-    """Per setting (plain sigmoid under one optimizer) and replicate: log10 first / last
-    hidden output-gradient RMS (:func:`grad_ratio`) at each depth and its change between
-    adjacent depths, and log10 first / last hidden matrix relative update
-    (:func:`relative_update`) at each depth."""
+    """Per setting (an optimizer) and replicate: :func:`grad_ratio` at each depth and its
+    change between adjacent depths, :func:`relative_update` at each depth."""
 
     factor: Factor = RATIO_MEMBERS
     label: str = ("log10 first/last hidden layer: output-gradient RMS at a depth, or its "

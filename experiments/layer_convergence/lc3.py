@@ -1,6 +1,4 @@
-"""LC-3: ReLU, batch norm and residual connections each reduce the imbalance of the
-gradient between a plain sigmoid net's first and last hidden layers (the vanishing the
-quote names, or an over-correction past it)."""
+"""LC-3: ReLU, batch norm and residual connections each reduce the gradient's imbalance."""
 
 from __future__ import annotations
 
@@ -24,8 +22,7 @@ REMEDIES = {"relu": ("relu", "plain"), "batch norm": ("sigmoid", "bn"),
             "residual": ("sigmoid", "residual")}
 # Every depth of the design has a vanishing to remove: the pilot's plain sigmoid log10
 # ratio was −0.23 [−0.34, −0.13] at depth 3, −0.41 [−0.59, −0.22] at 5, −1.27 [−1.81,
-# −0.72] at 9. Residual at depth 3 (one plain layer plus a single block, one skip, which
-# cannot stand for "residual structure") was left out after the first full run (Revision).
+# −0.72] at 9. Residual at depth 3: left out (the notes, the revision).
 LC3_DEPTHS = {"relu": DEPTHS, "batch norm": DEPTHS, "residual": (5, 9)}
 LC3_SETTING = "remedies vs plain sigmoid"
 # synthetic plain sigmoid log10 ratio: so far below 0 that a remedy's value LC3_FAR + v
@@ -36,19 +33,8 @@ LC3_FAR = -10.0
 # of 4, the attenuation of a single sigmoid layer at its steepest (σ' ≤ 1/4), so a net
 # whose two ends are this close holds less imbalance than one sigmoid layer introduces;
 # neither end's gradient can then be called vanishing or exploding against the other.
-# Declared with the two-sided revision (after the data had been seen); shown beside the
-# members, not judged (see ImbalanceRemoved).
+# Shown, not judged (why: the revision).
 BALANCED = math.log10(2.0)
-
-
-def imbalance(log_ratio: pd.Series) -> pd.Series:
-    """|log10 first / last hidden output-gradient RMS|: decades by which the two ends'
-    gradients differ, whichever is larger. The quote's remedies are for vanishing
-    (梯度消失), but its heading (为什么会出现梯度消失和梯度爆炸) covers exploding
-    (梯度爆炸) too: a remedy that leaves the first layer's gradient larger than the
-    last's has over-corrected, and counts as imbalance as much as a vanishing of the same
-    size (a one-sided max(0, −log10 ratio) would count any overshoot as fully removed)."""
-    return log_ratio.abs()
 
 
 def _member(remedy: str, depth: float) -> str:
@@ -61,19 +47,10 @@ MEMBERS = Factor("member", tuple(_member(k, d) for k, v in LC3_DEPTHS.items() fo
 
 @dataclass(frozen=True)
 class ImbalanceRemoved(Measure):
-    """imbalance(plain sigmoid) − imbalance(remedy) per replicate at one depth (from
-    :func:`grad_ratio`): > 0 where the remedy leaves the two ends closer than plain
-    sigmoid does, < 0 where it makes them further apart, by vanishing or by
-    over-correcting. Every remedy is read at every depth, those outside LC3_DEPTHS only
-    to be shown beside the members.
-
-    Why the margin for "balanced" (:data:`BALANCED`) is shown, not judged: the claim's
-    calibration draws its members independently (normal, the pilot SD), and every
-    member has to come back exactly through synthetic runs. A member "within the margin"
-    (log10 2 − |remedy|) is bounded above by log10 2, which such draws exceed, and beside
-    this measure it would differ from its remedy's member by |plain| − log10 2, the same
-    for every remedy at a depth, which independent draws break. A balance criterion
-    needs its own claim (an equivalence test of the signed log10 ratio within ±log10 2)."""
+    """Imbalance |log10 ratio| (:func:`grad_ratio`; an over-correction counts as a
+    vanishing of the same size) of plain sigmoid − of the remedy, per replicate at one
+    depth. Every remedy is read at every depth, those outside LC3_DEPTHS only shown.
+    The margin BALANCED is shown, not judged (why: the revision)."""
 
     factor: Factor = MEMBERS
     label: str = "imbalance removed vs plain sigmoid (|log10 ratio|, log10 units)"
@@ -92,7 +69,7 @@ class ImbalanceRemoved(Measure):
             frames += [pd.DataFrame({
                 "setting": LC3_SETTING, "member": _member(name, d), "remedy": name,
                 "depth": d, "replicate": base.index.to_numpy(int), "dataset": cl,
-                "removed": (imbalance(base[d]) - imbalance(alt[d])).to_numpy(float),
+                "removed": (base[d].abs() - alt[d].abs()).to_numpy(float),
                 "ratio": alt[d].to_numpy(float), "base": base[d].to_numpy(float)})
                 for d in DEPTHS if d in alt and d in base]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -183,7 +160,7 @@ def _bn_modes(rs: RunSet) -> pd.DataFrame:
             if d not in bn:
                 continue
             r = stats.mean_ci(bn[d], clusters=cl)
-            v = stats.mean_ci(imbalance(base[d]) - imbalance(bn[d]), clusters=cl)
+            v = stats.mean_ci(base[d].abs() - bn[d].abs(), clusters=cl)
             row |= {f"{mode}: mean log10 ratio": r.mean, f"{mode}: imbalance removed": v.mean,
                     f"{mode}: CI low": v.ci_low, f"{mode}: CI high": v.ci_high}
         rows.append(row)
