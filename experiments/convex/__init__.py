@@ -42,14 +42,14 @@ BS6_SD = 7.3e-8
 
 @dataclass(frozen=True)
 class Optimum:
-    """scikit-learn's solution on one training split (the step sizes' constants: the page's)."""
+    """scikit-learn's solution on one training split."""
 
     loss: float  # f*: mean cross-entropy at the optimum (nats)
     theta: np.ndarray  # (w1 − w0, b1 − b0) at the optimum: coef_ then intercept_
 
 
 def augmented(x: np.ndarray) -> np.ndarray:
-    """[X, 1]: the inputs with the bias's constant column."""
+    """[X, 1]: the inputs with the bias's column."""
     return np.hstack([x, np.ones((len(x), 1))])
 
 
@@ -61,8 +61,8 @@ def logistic_loss(x: np.ndarray, y: np.ndarray, theta: np.ndarray) -> float:
 
 @cache
 def compose_data(overrides: tuple[str, ...]) -> DictConfig:
-    """The data config of the experiment composed with ``overrides`` (plain ones: the
-    two grids differ only in the step size, so they share their datasets)."""
+    """The data config composed with ``overrides`` (the plain ones: the two grids differ
+    only in the step size, so they share their datasets)."""
     with hydra_context():
         return compose("config", overrides=[f"experiment={NAME}", *overrides]).data
 
@@ -70,8 +70,7 @@ def compose_data(overrides: tuple[str, ...]) -> DictConfig:
 @cache
 def optimum(overrides: tuple[str, ...], dataset: int) -> Optimum:
     """scikit-learn's unpenalized logistic regression (lbfgs, tight tolerance) on dataset
-    ``dataset`` of the experiment composed with ``overrides``, regenerated exactly as the
-    trainer drew it."""
+    ``dataset``, regenerated exactly as the trainer drew it."""
     ds = make_dataset(compose_data(overrides), dataset)
     model = LogisticRegression(C=np.inf, tol=1e-10, max_iter=10_000).fit(ds.x_train, ds.y_train)
     theta = np.r_[model.coef_[0], model.intercept_]
@@ -80,8 +79,7 @@ def optimum(overrides: tuple[str, ...], dataset: int) -> Optimum:
 
 @dataclass(frozen=True)
 class RelativeGap(Measure):
-    """BS-6's one member: per replicate, (f(θ_T) − f*)/f*, in the setting named by the step
-    size (SETTINGS)."""
+    """BS-6's one member: per replicate, (f(θ_T) − f*)/f*, the setting named by the step."""
 
     factor: Factor = Factor("member", ("relative gap",), "member")
     label: str = "relative training-loss gap (f(θ_T) − f*)/f*"
@@ -89,8 +87,7 @@ class RelativeGap(Measure):
     by: str = "setting"
 
     def rows(self, rs: RunSet) -> pd.DataFrame:
-        """final.csv with each replicate's ``optimum_loss`` (f* of its own dataset; synthetic
-        runs carry it) and ``gap``."""
+        # f* of each replicate's own dataset (synthetic runs carry it)
         fin = rs.final
         if fin.empty:
             return fin

@@ -37,9 +37,8 @@ IN2_MIN, IN2_SD, IN2A_SD = 0.05, 0.100, 0.085
 
 @dataclass(frozen=True)
 class InitAccuracy(Measure):
-    """Test accuracy per replicate and init scheme, per preset (:meth:`describe`); the
-    curve mean counts how fast an init gets there as well as where it ends, and ``minus``
-    pairs by replicate: the same dataset, data order and init seed."""
+    """Test accuracy per replicate and init scheme, per preset (:meth:`describe`);
+    ``minus`` pairs by replicate: the same dataset, data order and init seed."""
 
     label: str = "final test accuracy"
     grid: str | tuple[str, ...] | None = ("abid", "abid_normal", "moons", "moons_normal")
@@ -95,20 +94,6 @@ class InitAccuracy(Measure):
                 "replicate" if self.minus else what)
 
 
-def _symmetry_rows(rs: RunSet) -> pd.DataFrame:
-    """The constant inits' first-layer unit cosine at the end, per task (the symmetry
-    that makes them fail; shown beside IN-2a, not part of its rule)."""
-    rows = []
-    for task in TASKS:
-        cos, cl = by_scheme(rs, "unit_cosine", preset=task)
-        for s in (c for c in CONSTANT if c in cos):
-            e = stats.mean_ci(cos[s], clusters=cl)
-            rows.append({"setting": task, "init": s, "mean unit cosine": e.mean,
-                         "CI low": e.ci_low, "CI high": e.ci_high,
-                         "still copies (CI above 0.999)": bool(e.ci_low > SYMMETRIC)})
-    return pd.DataFrame(rows)
-
-
 @dataclass(frozen=True)
 class CurveMean(InitAccuracy):
     """IN-2a's statistic, shown beside the final accuracy, the constant inits' symmetry,
@@ -119,9 +104,15 @@ class CurveMean(InitAccuracy):
 
     def context(self, rs: RunSet, judged: tuple[str, ...]
                 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
-        finals, beaten = [], []
+        finals, beaten, symmetry = [], [], []
         for task in TASKS:
             fin, _ = by_scheme(rs, "test_acc", preset=task)
+            cos, cl = by_scheme(rs, "unit_cosine", preset=task)
+            for s in (c for c in CONSTANT if c in cos):  # the symmetry that makes them fail
+                e = stats.mean_ci(cos[s], clusters=cl)
+                symmetry.append({"setting": task, "init": s, "mean unit cosine": e.mean,
+                                 "CI low": e.ci_low, "CI high": e.ci_high,
+                                 "still copies (CI above 0.999)": bool(e.ci_low > SYMMETRIC)})
             table = self.read(rs, task)
             auc = {} if table is None else dict(zip(table.levels, table.columns(),
                                                     strict=True))
@@ -144,7 +135,7 @@ class CurveMean(InitAccuracy):
         return {"Per init: mean test accuracy over the curve (IN-2a's statistic) and at "
                 "the end (IN-2b's), mean over replicates": pd.DataFrame(finals),
                 "Constant inits: first-layer unit cosine at the end (the symmetry; not in "
-                "the rule)": _symmetry_rows(rs)}, notes
+                "the rule)": pd.DataFrame(symmetry)}, notes
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ MEMBER = "max |a − b| / max |b|"
 
 
 def final_first_layer(rs: RunSet, grid: str) -> np.ndarray | None:
-    """(R, entries) first-layer weights at the end of the run of ``grid``."""
+    """(replicates, entries): the first-layer weights at the end of ``grid``'s run."""
     fl = rs.sel("first_layer", grid=grid)
     if fl.empty:
         return None
@@ -33,14 +33,12 @@ def final_first_layer(rs: RunSet, grid: str) -> np.ndarray | None:
 
 
 def relative_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Per replicate: max |a − b| / max |b|."""
     return np.abs(a - b).max(1) / np.abs(b).max(1)
 
 
 @dataclass(frozen=True)
 class WeightGap(Measure):
-    """Per replicate and optimizer, :func:`relative_difference` of the final first-layer
-    weights of the run with L2 in the loss (a) and the run with decoupled decay (b)."""
+    """Per replicate and optimizer: MEMBER of the final first-layer weights."""
 
     factor: Factor = Factor("member", (MEMBER,), "statistic")
     label: str = ("relative difference of the final first-layer weights, max |a − b| / "
@@ -82,12 +80,12 @@ class WeightGap(Measure):
     def context(self, rs: RunSet, judged: tuple[str, ...]
                 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
         fin, ds, runs = rs.final, datasets(rs, "decay"), []
-        for g in (g for pair in RG3_GRIDS.values() for g in pair):
+        for g in self.grid:
             f = fin[fin.grid == g].sort_values("replicate")
             if f.empty:
                 continue
-            acc = stats.mean_ci(f.test_acc.to_numpy(float), clusters=ds)
-            norm = stats.mean_ci(f.weight_l2.to_numpy(float), clusters=ds)
+            acc, norm = (stats.mean_ci(f[c].to_numpy(float), clusters=ds)
+                         for c in ("test_acc", "weight_l2"))
             runs.append({"run": g, "test acc": acc.mean, "test acc ci_low": acc.ci_low,
                          "test acc ci_high": acc.ci_high, "norm of all weights": norm.mean,
                          "norm ci_low": norm.ci_low, "norm ci_high": norm.ci_high})

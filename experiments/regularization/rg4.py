@@ -41,10 +41,8 @@ def guard(lam: float) -> str:
 
 @dataclass(frozen=True)
 class Overfit(Measure):
-    """Per replicate of the overfit preset and penalty (the setting): the generalization
-    gap (test − training cross-entropy, the data term alone) at λ = 0 and, per λ, its
-    reduction (gap at λ = 0 − at λ) and the test accuracy change (at λ − at λ = 0),
-    replicate r paired across λ."""
+    """Per replicate and penalty: the gap (test − training cross-entropy) at λ = 0 and,
+    per λ, its reduction and the test accuracy change, replicate r paired across λ."""
 
     by: str = "setting"
 
