@@ -24,13 +24,10 @@ from harness.track.results import RunSet, dataset_of
 TAU = 0.03
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
 BIG = "normal σ=1"  # IN-3a's too large init
-# Xavier × 1/σ'(0) = 4 for sigmoid undoes its slope 1/4 at 0 but NOT its mean 1/2: that
-# offset gives each next-layer unit its own fixed pre-activation offset (variance ≈
-# gain²·fan_in·Var(w)/4 across units), pushing it into saturation (slope below 1/4), so
-# the per-unit spread still shrinks. A numpy re-simulation of the deep grid at init
-# (width 64, depth 20): −0.20 log10 per layer at ×4, −0.12 at ×6, −0.07 at ×8, −0.05 at
-# ×10. No gain makes sigmoid roughly constant: the ×4 grid is a shown contrast, not a
-# setting of IN-4.
+# Xavier × 1/σ'(0) = 4 for sigmoid, shown beside IN-4, not judged (why: its shown text;
+# the offset of each next-layer unit has variance ≈ gain²·fan_in·Var(w)/4 across units).
+# A numpy re-simulation of the deep grid at init (width 64, depth 20): −0.20 log10 per
+# layer at ×4, −0.12 at ×6, −0.07 at ×8, −0.05 at ×10: no gain makes it roughly constant.
 SIGMOID_GAIN = 4.0
 MATCHED = {"tanh": "xavier", "relu": "he"}  # variance-preserving (zero-mean units only)
 # IN-3a/b: 0.02 log10 per layer beyond +TAU (a further 2.5× over 20 layers). SD (IN-3a):

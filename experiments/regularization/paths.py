@@ -227,8 +227,7 @@ class NormPath(AbidPaths):
 
 
 RG1 = Claim(
-    "RG-1",
-    "002 (Q46)",
+    "RG-1", "002 (Q46)",
     "正则化如何影响权重? (the seed: 在神经网络出现high variance也就是overfitting的时候,"
     "regularization(正则化)是一个很常用的方法; Abid 2018 Exp 12's answer: "
     "regularization decreases the magnitude of the weights)",
@@ -249,8 +248,7 @@ RG1 = Claim(
            "not judged.",
            "L2 is primary: the penalty on the weights' magnitude itself, and the one "
            "whose shrinking weight range Abid reported."),
-    min_effect=RG1_MIN,
-    pilot_sd=RG1_SD,
+    min_effect=RG1_MIN, pilot_sd=RG1_SD,
     revision="Changed after the seed-0 run: support is a downward trend with no "
              "significant reversal over a λ range declared from the pilot (L1 λ ≤ "
              "1, L2 λ ≤ 3); the λ beyond it are tabled, not judged. The earlier "
@@ -494,8 +492,7 @@ def _rg2b_note(setting: str, table: Table, shares: pd.DataFrame) -> str:
 
 
 RG2A = Claim(
-    "RG-2a",
-    "001",
+    "RG-2a", "001",
     "L1 正则化:增加了所有权重w参数的绝对值之和,逼迫更多的w为0,也就是变稀疏",
     "L1 drives more weights to ≈ 0 than L2 does: at the same shrinkage of the "
     "weights (equal norm, not equal λ, whose units differ between the penalties), "
@@ -509,10 +506,8 @@ RG2A = Claim(
            "shrinkage both penalties reach in that replicate over RG-1's declared "
            "range, so every target is reached.",
            "Subgradient L1 as Abid; the proximal step's exact zeros are shown beside."),
-    min_effect=RG2A_MIN,
+    min_effect=RG2A_MIN, pilot_sd=RG2A_SD, parent="RG-2",
     min_effect_first=0.2,  # RG-2's, before the split (4a3cadc)
-    pilot_sd=RG2A_SD,
-    parent="RG-2",
     revision="Split from RG-2 after the seed-0 run, with its data in view (4a3cadc): RG-2 "
              "compared L1 and L2 at equal λ ∈ {0.1, 1, 10} on the share of |w| < 1e-3 "
              "(every λ significantly positive) and required no L2 weight exactly 0; it "
@@ -525,8 +520,7 @@ RG2A = Claim(
              "and a threshold relative to the weights' scale compares their shape, not "
              "their size.")
 RG2B = Claim(
-    "RG-2b",
-    "001",
+    "RG-2b", "001",
     "L2 正则化:增加了所有权重w参数的平方之和, 逼迫所有w趋向于0但是不为0",
     "L2 shrinks all weights toward 0 without making them 0: at no λ of the declared "
     "paths at which the net trains in this run does L2 raise the share of weights at ≈ 0 "
@@ -560,9 +554,7 @@ RG2B = Claim(
            f"Both settings judge a λ only where the net trains in this run ({TRAINS_RULE}): "
            "the restatement is about the λ at which the net trains; a λ at which it does "
            "not is shown with its share and the reason, not judged."),
-    min_effect=RG2B_MARGIN,
-    pilot_sd=RG2B_SD,
-    null_value=RG2B_MARGIN, no_effect=True,
+    min_effect=RG2B_MARGIN, pilot_sd=RG2B_SD, null_value=RG2B_MARGIN, no_effect=True,
     parent="RG-2",
     revision="Split from RG-2 after the seed-0 run, with its data in view (4a3cadc): RG-2's "
              "L2 half was 'no L2 weight exactly 0' over λ 0.01 to 100 (any exact zero "

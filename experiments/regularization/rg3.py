@@ -96,8 +96,7 @@ class WeightGap(Measure):
 
 
 RG3 = Claim(
-    "RG-3",
-    "000",
+    "RG-3", "000",
     "L2权重衰减和L2正则化的区别: L2正则式在损失函数中的添加正则项,"
     "而L2权重衰减是在权重更新回传时添加惩罚项",
     "L2-in-the-loss and decoupled weight decay give the same trajectory under plain SGD "
@@ -112,7 +111,4 @@ RG3 = Claim(
     rule=Check((Bound(MEMBER, "above", DIFF_TOL, refute="every", refute_at=SAME_TOL),),
                by_setting=(("sgd", (Bound(MEMBER, "below", SAME_TOL),)),)),
     quantifier="all", settings=Settings("adam", ("sgd",)),
-    min_effect=DIFF_TOL,
-    null_value=DIFF_TOL,
-    replicates=REPLICATES,
-    category=IMPLEMENTATION)
+    min_effect=DIFF_TOL, null_value=DIFF_TOL, replicates=REPLICATES, category=IMPLEMENTATION)

@@ -99,8 +99,7 @@ OVERFIT = Overfit(Factor("level", (*map(gain, OVERFIT_LAMBDAS), *map(guard, OVER
                   grid=("overfit_l1", "overfit_l2"))
 
 RG4 = Claim(
-    "RG-4",
-    "004",
+    "RG-4", "004",
     "L2正则化…解决过拟合问题",
     "L2 regularization (L1 as a second setting) reduces overfitting, the generalization "
     "gap (test − training cross-entropy), on a task where the unregularized model "
@@ -113,8 +112,7 @@ RG4 = Claim(
     gates=(Premise(OVERFIT, BASELINE, what="the generalization gap at λ = 0 (the plain net "
                    "overfits)", pilot=BASE_GAP),),
     quantifier="primary", settings=Settings("L2", robustness=("L1",)),
-    min_effect=LOSS_GAP_MIN,
-    pilot_sd=RG4_SD,
+    min_effect=LOSS_GAP_MIN, pilot_sd=RG4_SD,
     notes=("The plain net's training loss ends ≈ 0, so its generalization gap is its "
            "held-out cross-entropy: how confidently it errs, where the test-accuracy guard "
            "counts how often; a penalty narrows the gap both by raising the training loss "
