@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,7 @@ from sklearn.linear_model import LogisticRegression
 
 from harness.judge.claims import THEOREM, Claim, Experiment, Settings
 from harness.judge.families import Equivalent
-from harness.judge.measures import Factor, Measure
+from harness.judge.measures import Context, Factor, Measure
 from harness.judge.table import Table
 from harness.track.results import RunSet, hydra_context
 from harness.train.data import make_dataset
@@ -85,6 +86,7 @@ class RelativeGap(Measure):
     label: str = "relative training-loss gap (f(θ_T) − f*)/f*"
     grid: str | None = None
     by: str = "setting"
+    value_name: ClassVar[str] = "gap"
 
     def rows(self, rs: RunSet) -> pd.DataFrame:
         # f* of each replicate's own dataset (synthetic runs carry it)
@@ -100,9 +102,6 @@ class RelativeGap(Measure):
         return fin.assign(gap=(fin.train_loss - fin.optimum_loss) / fin.optimum_loss,
                           setting=name, member="relative gap")
 
-    def value_column(self) -> str:
-        return "gap"
-
     def synthesize(self, tables: dict[str, Table]) -> RunSet:
         """f* = 0.5 nats on every replicate and f(θ_T) at the table's gap."""
         runs = self._long(tables, "gap")
@@ -114,8 +113,7 @@ class RelativeGap(Measure):
     def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
         return {"optim.lr": [LR[s] for s in settings]}
 
-    def context(self, rs: RunSet, judged: tuple[str, ...]
-                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    def context(self, rs: RunSet, judged: tuple[str, ...]) -> Context:
         rows = []
         for name, part in self.cached_rows(rs).groupby("setting", sort=False):
             gap = part.gap.to_numpy(float)

@@ -11,7 +11,7 @@ from experiments.initialization.schemes import NAME, TASKS, by_scheme, init_of, 
 from harness.core import stats
 from harness.judge.claims import THEOREM, Claim, Settings
 from harness.judge.families import Equivalent, EveryMember, SomeMember
-from harness.judge.measures import Factor, Measure
+from harness.judge.measures import Context, Factor, Measure
 from harness.judge.table import Table
 from harness.track.results import RunSet
 
@@ -102,8 +102,7 @@ class CurveMean(InitAccuracy):
     label: str = "mean test accuracy over the evaluation points"
     curve: bool = True
 
-    def context(self, rs: RunSet, judged: tuple[str, ...]
-                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    def context(self, rs: RunSet, judged: tuple[str, ...]) -> Context:
         finals, beaten, symmetry = [], [], []
         for task in TASKS:
             fin, _ = by_scheme(rs, "test_acc", preset=task)
@@ -143,8 +142,7 @@ class FinalAccuracy(InitAccuracy):
     """IN-2b's statistic, shown beside the training accuracy, and Xavier's where a rival
     ends above it (the step budget)."""
 
-    def context(self, rs: RunSet, judged: tuple[str, ...]
-                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    def context(self, rs: RunSet, judged: tuple[str, ...]) -> Context:
         rows, notes = [], []
         for task in TASKS:
             fin = with_scheme(rs.sel(preset=task))

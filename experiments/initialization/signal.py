@@ -13,7 +13,7 @@ from experiments.initialization.schemes import NAME, init_of, with_scheme
 from harness.core import stats
 from harness.judge.claims import Claim, Settings
 from harness.judge.families import Equivalent, EveryMember
-from harness.judge.measures import Factor, Measure
+from harness.judge.measures import Context, Factor, Measure
 from harness.judge.table import Table
 from harness.track.results import RunSet, dataset_of
 
@@ -170,9 +170,6 @@ class DeepSlopes(Measure):
                     "dataset": v.dataset, "value": value.to_numpy(float)}))
         return pd.concat(frames, ignore_index=True)  # every measure names some inits
 
-    def value_column(self) -> str:
-        return "value"
-
     def synthesize(self, tables: dict[str, Table]) -> RunSet:
         """Layer profiles whose slopes are the tables' values (an unread slope is 0), the
         settings in the tables' order (the fit's sums follow the row order)."""
@@ -212,8 +209,7 @@ class DeepSlopes(Measure):
 class MatchedSlopes(DeepSlopes):
     """IN-4's slopes, with sigmoid's contrast beside (plain Xavier, Xavier × SIGMOID_GAIN)."""
 
-    def context(self, rs: RunSet, judged: tuple[str, ...]
-                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    def context(self, rs: RunSet, judged: tuple[str, ...]) -> Context:
         sl, depth = deepest_slopes(rs)
         contrast = []
         for init in ("xavier", f"xavier ×{SIGMOID_GAIN:g}"):
@@ -245,8 +241,7 @@ class MatchedSlopes(DeepSlopes):
 class TrainedSlopes(DeepSlopes):
     """IN-3b's slopes, with how far the first and the last hidden weight matrix moved."""
 
-    def context(self, rs: RunSet, judged: tuple[str, ...]
-                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    def context(self, rs: RunSet, judged: tuple[str, ...]) -> Context:
         ls, cv = (_hidden(rs.sel(t, preset=self.preset)) for t in ("layer_stats", "convergence"))
         if ls.empty or cv.empty:
             return {}, []

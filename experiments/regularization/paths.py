@@ -15,7 +15,7 @@ import pandas as pd
 from harness.core import stats
 from harness.judge.claims import Claim, Settings
 from harness.judge.families import EveryMember, Trend
-from harness.judge.measures import Factor, Measure
+from harness.judge.measures import Context, Factor, Measure
 from harness.judge.table import Table
 from harness.track.results import RunSet
 from harness.train.probes import WeightStats
@@ -183,6 +183,7 @@ class NormPath(AbidPaths):
     label: str = "norm of all weight matrices"
     by: str = "penalty"
     where: tuple = (("preset", "abid2018"),)
+    value_name: ClassVar[str] = "weight_l2"
 
     def rows(self, rs: RunSet) -> pd.DataFrame:
         frames = []
@@ -192,9 +193,6 @@ class NormPath(AbidPaths):
                      for lam in declared(rs, pen) if lam in PATH}
             frames.append(by_replicate(rs, steps, "lam_step", penalty=name))
         return pd.concat(frames, ignore_index=True)
-
-    def value_column(self) -> str:
-        return "weight_l2"
 
     def synthesize(self, tables: dict[str, Table]) -> RunSet:
         """Each penalty's path; λ = 0 is one run, the first table's: every other table is
@@ -211,8 +209,7 @@ class NormPath(AbidPaths):
                        for j, step in enumerate(t.levels) if step]
         return runset(frames)
 
-    def context(self, rs: RunSet, judged: tuple[str, ...]
-                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    def context(self, rs: RunSet, judged: tuple[str, ...]) -> Context:
         ds, shown = datasets(rs, "abid2018"), []
         for name, pen in PENALTIES.items():
             norms = path(rs, pen, "weight_l2")
@@ -317,6 +314,7 @@ class MatchedShare(AbidPaths):
                                           for q in NORM_RATIOS],
                             "share of the deepest common shrinkage")
     label: str = "share of weights at ≈ 0 (|w| < 0.1 RMS), L1 − L2 at a matched norm"
+    value_name: ClassVar[str] = "l1_minus_l2"
     REACH = 0.75  # synthetic runs' deepest shrinkage: 1 − 0.25, both exact in binary
 
     def rows(self, rs: RunSet) -> pd.DataFrame:
@@ -333,9 +331,6 @@ class MatchedShare(AbidPaths):
             l1, l2 = (at_norm(*runs[pen], 1 - q * (1 - reach)) for pen in ("l1", "l2"))
             levels[label] = {"L1": l1, "L2": l2, "l1_minus_l2": l1 - l2}
         return by_replicate(rs, levels, "shrinkage", preset="abid2018")
-
-    def value_column(self) -> str:
-        return "l1_minus_l2"
 
     def synthesize(self, tables: dict[str, Table]) -> RunSet:
         """Paths whose norms hit every matched target exactly (norm 8 at λ = 0, both
@@ -358,8 +353,7 @@ class MatchedShare(AbidPaths):
                        for lam, (ratio, share) in zip(lams, points, strict=True)]
         return runset(frames)
 
-    def context(self, rs: RunSet, judged: tuple[str, ...]
-                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    def context(self, rs: RunSet, judged: tuple[str, ...]) -> Context:
         shares = self.cached_rows(rs).groupby("shrinkage", sort=False).agg(
             L1=("L1", "mean"), L2=("L2", "mean"),
             replicates=("l1_minus_l2", lambda x: int(np.isfinite(x).sum()))).reset_index()
@@ -399,6 +393,7 @@ class ShareRise(AbidPaths):
     label: str = "share of weights at ≈ 0 (|w| < 0.1 RMS), L2 at λ − at λ = 0"
     grid: str | tuple[str, ...] | None = ("path_l1", "path_l2", SGD_GRID)
     no_value: ClassVar[str] = "the net does not train there in this run: shown, not judged"
+    value_name: ClassVar[str] = "rise"
 
     def describe(self) -> str:
         return (f"{self.label}, at each λ step at which the net trains in this run "
@@ -425,9 +420,6 @@ class ShareRise(AbidPaths):
         steps = self.steps(rs)[0]
         return steps.assign(rise=steps.rise.where(steps.trains)) if len(steps) else steps
 
-    def value_column(self) -> str:
-        return "rise"
-
     def levels_in(self, setting: str) -> None:
         return None  # the members are this run's: the λ steps at which the net trains
 
@@ -447,8 +439,7 @@ class ShareRise(AbidPaths):
                                          *((lams[k - 1], t.column(k)) for k in t.levels)]]
         return runset(frames)
 
-    def context(self, rs: RunSet, judged: tuple[str, ...]
-                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    def context(self, rs: RunSet, judged: tuple[str, ...]) -> Context:
         steps, checks = self.steps(rs)
         shares = steps.groupby(["preset", "lam_step", "lam", "trains"], sort=False)[
             ["share", "share at λ = 0"]].mean().reset_index().rename(

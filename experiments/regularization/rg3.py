@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -10,7 +11,7 @@ import pandas as pd
 from harness.core import stats
 from harness.judge.claims import IMPLEMENTATION, Claim, Settings
 from harness.judge.families import Bound, Check
-from harness.judge.measures import Factor, Measure
+from harness.judge.measures import Context, Factor, Measure
 from harness.judge.table import Table
 from harness.track.results import RunSet
 
@@ -45,6 +46,7 @@ class WeightGap(Measure):
                   "max |b| (a = L2 in the loss, b = decoupled decay)")
     grid: tuple[str, ...] = tuple(g for pair in RG3_GRIDS.values() for g in pair)
     by: str = "optimizer"
+    value_name: ClassVar[str] = "gap"
 
     def rows(self, rs: RunSet) -> pd.DataFrame:
         ds, frames = datasets(rs, "decay"), []
@@ -55,9 +57,6 @@ class WeightGap(Measure):
                                             "replicate": np.arange(len(wa)), "dataset": ds,
                                             "gap": relative_difference(wa, wb)}))
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-    def value_column(self) -> str:
-        return "gap"
 
     def synthesize(self, tables: dict[str, Table]) -> RunSet:
         """Runs whose weights differ by exactly the table's values: b = (1, 0, −½, ¼) in
@@ -77,8 +76,7 @@ class WeightGap(Measure):
                     "value": w.reshape(-1)}))
         return runset(frames, first_layer=pd.concat(layer, ignore_index=True))
 
-    def context(self, rs: RunSet, judged: tuple[str, ...]
-                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    def context(self, rs: RunSet, judged: tuple[str, ...]) -> Context:
         fin, ds, runs = rs.final, datasets(rs, "decay"), []
         for g in self.grid:
             f = fin[fin.grid == g].sort_values("replicate")

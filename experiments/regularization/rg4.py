@@ -64,9 +64,6 @@ class Overfit(Measure):
                         for level, v in cols.items()]
         return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
-    def value_column(self) -> str:
-        return "value"
-
     def synthesize(self, tables: dict[str, Table]) -> RunSet:
         """λ = 0 at test accuracy BASE_TEST and the first setting's gap over a training
         loss of 0.01 (shared, as in the grid); each λ at the test accuracy and gap its
