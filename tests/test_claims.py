@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import ClassVar
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from harness.core import stats
@@ -20,7 +23,8 @@ from harness.judge.claims import (
     missing,
 )
 from harness.judge.families import Custom, EveryMember
-from harness.judge.measures import Factor, Final
+from harness.judge.measures import Factor, Final, Measure
+from harness.track.results import RunSet
 from harness.track.tracking import PROJECT_ROOT
 
 
@@ -230,3 +234,21 @@ def test_the_label_under_a_restated_smallest_effect_is_computed_by_the_same_rule
     v = judge(claim, "t", Outcome([Setting("p", stats.SUPPORTED, e, parts=(("a", e),))]))
     assert v.verdict == stats.SUPPORTED and v.verdict_at_first_min_effect == stats.REFUTED
     assert v.as_json()["min_effect_first"] == 0.2
+
+
+def test_a_measure_reads_the_column_its_value_name_names_and_its_repr_omits_it():
+    @dataclass(frozen=True)
+    class Gap(Measure):
+        value_name: ClassVar[str] = "gap"
+
+        def rows(self, rs: RunSet) -> pd.DataFrame:
+            return rs.final
+
+    final = pd.DataFrame({"grid": "main", "preset": "a", "lr": [1, 2, 1, 2],
+                          "replicate": [0, 0, 1, 1], "dataset": [0, 0, 1, 1],
+                          "gap": [0.1, 0.2, 0.3, 0.4]})
+    measure = Gap(Factor("lr", (1, 2)), "a difference")
+    table = measure.read(RunSet.from_tables("t", ["preset", "lr"], final), "a")
+    np.testing.assert_array_equal(table.values, [[0.1, 0.2], [0.3, 0.4]])
+    assert "gap" not in repr(measure)  # a ClassVar: the rules lock's fingerprints omit it
+    assert Final(Factor("lr", (1,)), "x").value_column() == "test_acc"

@@ -133,7 +133,7 @@ def test_the_declared_range_is_read_whatever_this_run_says():
     final = runs.final
     final.loc[(final.l1 == 1.0) & (final.l2 == 0), "test_acc"] = 0.5  # L1 λ = 1 at chance
     assert paths.declared(runs, "l1") == [lam for lam in paths.PATH if lam <= 1.0]
-    check = paths.trains_check(runs, "l1", paths.datasets(runs, "abid2018"))
+    check = paths.trains_check(runs, "l1")
     assert list(check["λ"]) == paths.declared(runs, "l1")
     assert not check["trains in this run"].iloc[-1] and check["trains in this run"].iloc[:-1].all()
     v = judge(CLAIMS["RG-1"], paths.NAME, CLAIMS["RG-1"].decide(runs))
@@ -209,7 +209,7 @@ def test_rg2b_calibration_runs_all_train():
     member the family draws."""
     claim = CLAIMS["RG-2b"]
     runs = claim.simulate(np.random.default_rng(0), False)
-    steps = claim.measure.steps(runs)
+    steps, _ = claim.measure.steps(runs)
     assert steps.trains.all() and len(steps.drop_duplicates(["preset", "lam_step"])) == 12
 
 

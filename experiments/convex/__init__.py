@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,7 @@ from sklearn.linear_model import LogisticRegression
 
 from harness.judge.claims import THEOREM, Claim, Experiment, Settings
 from harness.judge.families import Equivalent
-from harness.judge.measures import Factor, Measure
+from harness.judge.measures import Context, Factor, Measure
 from harness.judge.table import Table
 from harness.track.results import RunSet, hydra_context
 from harness.train.data import make_dataset
@@ -42,14 +43,14 @@ BS6_SD = 7.3e-8
 
 @dataclass(frozen=True)
 class Optimum:
-    """scikit-learn's solution on one training split (the step sizes' constants: the page's)."""
+    """scikit-learn's solution on one training split."""
 
     loss: float  # f*: mean cross-entropy at the optimum (nats)
     theta: np.ndarray  # (w1 − w0, b1 − b0) at the optimum: coef_ then intercept_
 
 
 def augmented(x: np.ndarray) -> np.ndarray:
-    """[X, 1]: the inputs with the bias's constant column."""
+    """[X, 1]: the inputs with the bias's column."""
     return np.hstack([x, np.ones((len(x), 1))])
 
 
@@ -61,8 +62,8 @@ def logistic_loss(x: np.ndarray, y: np.ndarray, theta: np.ndarray) -> float:
 
 @cache
 def compose_data(overrides: tuple[str, ...]) -> DictConfig:
-    """The data config of the experiment composed with ``overrides`` (plain ones: the
-    two grids differ only in the step size, so they share their datasets)."""
+    """The data config composed with ``overrides`` (the plain ones: the two grids differ
+    only in the step size, so they share their datasets)."""
     with hydra_context():
         return compose("config", overrides=[f"experiment={NAME}", *overrides]).data
 
@@ -70,8 +71,7 @@ def compose_data(overrides: tuple[str, ...]) -> DictConfig:
 @cache
 def optimum(overrides: tuple[str, ...], dataset: int) -> Optimum:
     """scikit-learn's unpenalized logistic regression (lbfgs, tight tolerance) on dataset
-    ``dataset`` of the experiment composed with ``overrides``, regenerated exactly as the
-    trainer drew it."""
+    ``dataset``, regenerated exactly as the trainer drew it."""
     ds = make_dataset(compose_data(overrides), dataset)
     model = LogisticRegression(C=np.inf, tol=1e-10, max_iter=10_000).fit(ds.x_train, ds.y_train)
     theta = np.r_[model.coef_[0], model.intercept_]
@@ -80,17 +80,16 @@ def optimum(overrides: tuple[str, ...], dataset: int) -> Optimum:
 
 @dataclass(frozen=True)
 class RelativeGap(Measure):
-    """BS-6's one member: per replicate, (f(θ_T) − f*)/f*, in the setting named by the step
-    size (SETTINGS)."""
+    """BS-6's one member: per replicate, (f(θ_T) − f*)/f*, the setting named by the step."""
 
     factor: Factor = Factor("member", ("relative gap",), "member")
     label: str = "relative training-loss gap (f(θ_T) − f*)/f*"
     grid: str | None = None
     by: str = "setting"
+    value_name: ClassVar[str] = "gap"
 
     def rows(self, rs: RunSet) -> pd.DataFrame:
-        """final.csv with each replicate's ``optimum_loss`` (f* of its own dataset; synthetic
-        runs carry it) and ``gap``."""
+        # f* of each replicate's own dataset (synthetic runs carry it)
         fin = rs.final
         if fin.empty:
             return fin
@@ -103,9 +102,6 @@ class RelativeGap(Measure):
         return fin.assign(gap=(fin.train_loss - fin.optimum_loss) / fin.optimum_loss,
                           setting=name, member="relative gap")
 
-    def value_column(self) -> str:
-        return "gap"
-
     def synthesize(self, tables: dict[str, Table]) -> RunSet:
         """f* = 0.5 nats on every replicate and f(θ_T) at the table's gap."""
         runs = self._long(tables, "gap")
@@ -117,8 +113,7 @@ class RelativeGap(Measure):
     def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
         return {"optim.lr": [LR[s] for s in settings]}
 
-    def context(self, rs: RunSet, judged: tuple[str, ...]
-                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    def context(self, rs: RunSet, judged: tuple[str, ...]) -> Context:
         rows = []
         for name, part in self.cached_rows(rs).groupby("setting", sort=False):
             gap = part.gap.to_numpy(float)

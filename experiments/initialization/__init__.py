@@ -1,16 +1,8 @@
 """Does the initial value of the weights matter? Claims IN-1, IN-2a/b (:mod:`.accuracy`),
 IN-3a/b and IN-4 (:mod:`.signal`).
 
-Faithful setup: Abid (2018) Exp 10 (grids ``abid``/``abid_normal``, preset abid2018,
-test accuracy after updates 1, 51, ..., 451 as its notebook evaluates). Controls
-(conf/preset/): ``logreg``, a convex model compared with scikit-learn's optimum (IN-1);
-``moons``, a task whose Bayes boundary is not linear, so identical hidden units cannot
-solve it (IN-2a/b); ``deep``, depth × activation × init at init time and after 200
-steps of Adam (IN-3a, IN-4); ``deep_sgd``, sigmoid and tanh under Xavier at depth 20,
-at init and after 200 steps of plain SGD (IN-3b). Verdicts read the per-replicate
-tables the runs logged (final.csv, layer_stats.csv, convergence.csv); every replicate
-has its own dataset (final.csv's ``dataset`` column), and conditions are paired by
-replicate.
+Design and grids: conf/experiment/initialization.yaml; every replicate has its own
+dataset (final.csv's ``dataset`` column), and conditions are paired by replicate.
 
 Pilot SDs: the committed results/initialization page (12 replicates on 4 shared
 datasets), each backed out of a t-based CI over the 12 replicates as half-width / t(11) ·

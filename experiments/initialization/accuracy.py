@@ -11,7 +11,7 @@ from experiments.initialization.schemes import NAME, TASKS, by_scheme, init_of, 
 from harness.core import stats
 from harness.judge.claims import THEOREM, Claim, Settings
 from harness.judge.families import Equivalent, EveryMember, SomeMember
-from harness.judge.measures import Factor, Measure
+from harness.judge.measures import Context, Factor, Measure
 from harness.judge.table import Table
 from harness.track.results import RunSet
 
@@ -37,9 +37,8 @@ IN2_MIN, IN2_SD, IN2A_SD = 0.05, 0.100, 0.085
 
 @dataclass(frozen=True)
 class InitAccuracy(Measure):
-    """Test accuracy per replicate and init scheme, per preset (:meth:`describe`); the
-    curve mean counts how fast an init gets there as well as where it ends, and ``minus``
-    pairs by replicate: the same dataset, data order and init seed."""
+    """Test accuracy per replicate and init scheme, per preset (:meth:`describe`);
+    ``minus`` pairs by replicate: the same dataset, data order and init seed."""
 
     label: str = "final test accuracy"
     grid: str | tuple[str, ...] | None = ("abid", "abid_normal", "moons", "moons_normal")
@@ -95,20 +94,6 @@ class InitAccuracy(Measure):
                 "replicate" if self.minus else what)
 
 
-def _symmetry_rows(rs: RunSet) -> pd.DataFrame:
-    """The constant inits' first-layer unit cosine at the end, per task (the symmetry
-    that makes them fail; shown beside IN-2a, not part of its rule)."""
-    rows = []
-    for task in TASKS:
-        cos, cl = by_scheme(rs, "unit_cosine", preset=task)
-        for s in (c for c in CONSTANT if c in cos):
-            e = stats.mean_ci(cos[s], clusters=cl)
-            rows.append({"setting": task, "init": s, "mean unit cosine": e.mean,
-                         "CI low": e.ci_low, "CI high": e.ci_high,
-                         "still copies (CI above 0.999)": bool(e.ci_low > SYMMETRIC)})
-    return pd.DataFrame(rows)
-
-
 @dataclass(frozen=True)
 class CurveMean(InitAccuracy):
     """IN-2a's statistic, shown beside the final accuracy, the constant inits' symmetry,
@@ -117,11 +102,16 @@ class CurveMean(InitAccuracy):
     label: str = "mean test accuracy over the evaluation points"
     curve: bool = True
 
-    def context(self, rs: RunSet, judged: tuple[str, ...]
-                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
-        finals, beaten = [], []
+    def context(self, rs: RunSet, judged: tuple[str, ...]) -> Context:
+        finals, beaten, symmetry = [], [], []
         for task in TASKS:
             fin, _ = by_scheme(rs, "test_acc", preset=task)
+            cos, cl = by_scheme(rs, "unit_cosine", preset=task)
+            for s in (c for c in CONSTANT if c in cos):  # the symmetry that makes them fail
+                e = stats.mean_ci(cos[s], clusters=cl)
+                symmetry.append({"setting": task, "init": s, "mean unit cosine": e.mean,
+                                 "CI low": e.ci_low, "CI high": e.ci_high,
+                                 "still copies (CI above 0.999)": bool(e.ci_low > SYMMETRIC)})
             table = self.read(rs, task)
             auc = {} if table is None else dict(zip(table.levels, table.columns(),
                                                     strict=True))
@@ -144,7 +134,7 @@ class CurveMean(InitAccuracy):
         return {"Per init: mean test accuracy over the curve (IN-2a's statistic) and at "
                 "the end (IN-2b's), mean over replicates": pd.DataFrame(finals),
                 "Constant inits: first-layer unit cosine at the end (the symmetry; not in "
-                "the rule)": _symmetry_rows(rs)}, notes
+                "the rule)": pd.DataFrame(symmetry)}, notes
 
 
 @dataclass(frozen=True)
@@ -152,8 +142,7 @@ class FinalAccuracy(InitAccuracy):
     """IN-2b's statistic, shown beside the training accuracy, and Xavier's where a rival
     ends above it (the step budget)."""
 
-    def context(self, rs: RunSet, judged: tuple[str, ...]
-                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    def context(self, rs: RunSet, judged: tuple[str, ...]) -> Context:
         rows, notes = [], []
         for task in TASKS:
             fin = with_scheme(rs.sel(preset=task))

@@ -13,7 +13,7 @@ from experiments.initialization.schemes import NAME, init_of, with_scheme
 from harness.core import stats
 from harness.judge.claims import Claim, Settings
 from harness.judge.families import Equivalent, EveryMember
-from harness.judge.measures import Factor, Measure
+from harness.judge.measures import Context, Factor, Measure
 from harness.judge.table import Table
 from harness.track.results import RunSet, dataset_of
 
@@ -24,38 +24,30 @@ from harness.track.results import RunSet, dataset_of
 TAU = 0.03
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
 BIG = "normal σ=1"  # IN-3a's too large init
-# Xavier × 1/σ'(0) = 4 for sigmoid undoes its slope 1/4 at 0 but NOT its mean 1/2: that
-# offset gives each next-layer unit its own fixed pre-activation offset (variance ≈
-# gain²·fan_in·Var(w)/4 across units), pushing it into saturation (slope below 1/4), so
-# the per-unit spread still shrinks. A numpy re-simulation of the deep grid at init
-# (width 64, depth 20): −0.20 log10 per layer at ×4, −0.12 at ×6, −0.07 at ×8, −0.05 at
-# ×10. No gain makes sigmoid roughly constant: the ×4 grid is a shown contrast, not a
-# setting of IN-4.
+# Xavier × 1/σ'(0) = 4 for sigmoid, shown beside IN-4, not judged (why: its shown text;
+# the offset of each next-layer unit has variance ≈ gain²·fan_in·Var(w)/4 across units).
+# A numpy re-simulation of the deep grid at init (width 64, depth 20): −0.20 log10 per
+# layer at ×4, −0.12 at ×6, −0.07 at ×8, −0.05 at ×10: no gain makes it roughly constant.
 SIGMOID_GAIN = 4.0
 MATCHED = {"tanh": "xavier", "relu": "he"}  # variance-preserving (zero-mean units only)
 # IN-3a/b: 0.02 log10 per layer beyond +TAU (a further 2.5× over 20 layers). SD (IN-3a):
 # tanh N(0,1) gradient growth, 95% CI [0.311, 0.325] -> 0.011.
 IN3_MIN, IN3_SD = 0.02, 0.011
-# IN-3b: the quote's mechanism (σ' = f(1 − f) ≤ 1/4 multiplied layer by layer) in the
-# nets it speaks of: "通常" sigmoid (primary), beside tanh (slope 1 at 0), both under
-# Xavier, their ordinary init, trained with plain SGD (preset deep_sgd). Null and
-# smallest effect: IN-3's (+TAU and 0.02 log10 per layer), declared before any run, for
-# the gradient and for the weights' relative change alike (both log10 per layer). SD
-# (calibration and power only, no verdict reads it): seed 0's first deep_sgd runs, the
-# larger member SD of sigmoid: its relative-change decay 0.030 (gradient decay 0.011).
+# IN-3b (settings, null and smallest effect: the claim's notes). SD (calibration and
+# power only): seed 0's first deep_sgd runs, the larger member SD of sigmoid: its
+# relative-change decay 0.030 (gradient decay 0.011).
 ORDINARY = ("sigmoid", "tanh")
 IN3B_SD = 0.030
 # IN-4: the margin TAU. SD: tanh+xavier gradient growth, 90% CI [−0.031, −0.019] ->
 # 0.0116 (activation-std slope 0.0039).
 IN4_MIN, IN4_SD = TAU, 0.0116
-
-
 KEYS = ["activation", "scheme", "depth", "replicate"]  # one slope per run and replicate
 
 
-def _fit_slopes(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+def _fit_slopes(frame: pd.DataFrame, columns: dict[str, str],
+                negated: tuple[str, ...] = ()) -> pd.DataFrame:
     """Per ``KEYS`` group of ``frame`` (rows per layer): the least-squares slope over
-    ``layer`` of log10 of each column, named by ``columns`` (name -> column). A value
+    ``layer`` of log10 of each column (name -> column; ``negated``: −slope). A value
     exactly 0 carries no rate: left out of the fit (NaN with under two layers left)."""
     x = frame.layer.to_numpy(float)
     cols = {}
@@ -70,7 +62,8 @@ def _fit_slopes(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     def slope(n: str) -> pd.Series:
         m = sums[f"n{n}"]
         sxx = (sums[f"xx{n}"] - sums[f"x{n}"] ** 2 / m).where(m >= 2)
-        return (sums[f"xy{n}"] - sums[f"x{n}"] * sums[f"y{n}"] / m) / sxx
+        fit = (sums[f"xy{n}"] - sums[f"x{n}"] * sums[f"y{n}"] / m) / sxx
+        return -fit if n in negated else fit
 
     out = pd.DataFrame({name: slope(name) for name in columns})
     out.index.names = KEYS
@@ -83,40 +76,34 @@ def _hidden(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def layer_slopes(rs: RunSet, preset: str = "deep") -> pd.DataFrame:
-    """Per run of ``preset`` and replicate at step 0, with its ``dataset``: the
-    least-squares slopes over the hidden layers of log10 act_unit_std (``act_slope``:
-    < 0 shrinks forward) and of log10 grad_out_norm (``grad_growth`` = −slope: > 0
-    explodes towards the input). A value exactly 0 even in the float64 probes (zero
-    init; sigmoid's 1/2 + a spread below its resolution) is left out of the fit."""
+    """Per run of ``preset`` and replicate at step 0, with its ``dataset``: the slopes of
+    log10 act_unit_std (``act_slope``) and −log10 grad_out_norm (``grad_growth``: > 0
+    explodes towards the input). An exact 0 even in the float64 probes (zero init;
+    sigmoid's 1/2 + a spread below its resolution) is left out of the fit."""
     ls = rs.sel("layer_stats", preset=preset)
     if ls.empty:
         return pd.DataFrame(columns=[*KEYS, "act_slope", "grad_growth", "dataset"])
-    out = _fit_slopes(_hidden(ls[ls.step == 0]),
-                      {"act_slope": "act_unit_std", "grad_growth": "grad_out_norm"})
-    out["grad_growth"] = -out.grad_growth
+    out = _fit_slopes(_hidden(ls[ls.step == 0]), {"act_slope": "act_unit_std",
+                                                  "grad_growth": "grad_out_norm"},
+                      negated=("grad_growth",))
     return out.assign(dataset=dataset_of(rs.sel(preset=preset), out.replicate.to_numpy()))
 
 
 def update_slopes(rs: RunSet, preset: str) -> pd.DataFrame:
-    """Per run of ``preset`` and replicate at its last evaluation: ``update_growth``,
-    −the least-squares slope over the hidden layers of log10 dist_init = ‖W_t − W_0‖ /
-    ‖W_0‖, each weight matrix's relative change since initialization (> 0: the shallow
-    layers moved more; < 0: less). A matrix that did not change at all (every update
-    below float32's resolution of its entries) carries no rate: left out of the fit."""
+    """Per run of ``preset`` and replicate at its last evaluation: ``update_growth``, the
+    −slope of log10 dist_init = ‖W_t − W_0‖ / ‖W_0‖ (> 0: the shallow layers moved more).
+    A matrix that did not change at all in float32 is left out of the fit."""
     cv = rs.sel("convergence", preset=preset)
     if cv.empty:
         return pd.DataFrame(columns=[*KEYS, "update_growth"])
     cv = _hidden(cv)
     cv = cv[cv.step == cv.groupby(KEYS[:-1]).step.transform("max")]
-    out = _fit_slopes(cv, {"update_growth": "dist_init"})
-    out["update_growth"] = -out.update_growth
-    return out
+    return _fit_slopes(cv, {"update_growth": "dist_init"}, negated=("update_growth",))
 
 
 def deepest_slopes(rs: RunSet, preset: str = "deep", updates: bool = False
                    ) -> tuple[pd.DataFrame, int]:
-    """layer_slopes of the deepest nets of ``preset`` (IN-3a/b and IN-4 read those),
-    with their update_slopes when ``updates``."""
+    """layer_slopes (and update_slopes) of the deepest nets of ``preset``, and the depth."""
     sl = layer_slopes(rs, preset)
     if updates:
         sl = sl.merge(update_slopes(rs, preset), on=KEYS, how="left")
@@ -124,17 +111,15 @@ def deepest_slopes(rs: RunSet, preset: str = "deep", updates: bool = False
     return sl[sl.depth == depth], depth
 
 
-def _slopes_of(sl: pd.DataFrame, activation: str, init: str) -> pd.DataFrame:
-    return sl[(sl.activation == activation) & (sl.scheme == init)].sort_values("replicate")
+def _of(frame: pd.DataFrame, activation: str, init: str) -> pd.DataFrame:
+    return frame[(frame.activation == activation) & (frame.scheme == init)]
 
 
 def layer_runs(slopes: pd.DataFrame, preset: str = "deep", grid: str = "deep",
                steps: int = 200) -> RunSet:
-    """Runs of ``preset`` at depth 20 whose fitted slopes are ``slopes``' (a row per
-    activation, scheme and replicate: act_slope, grad_growth, dataset, and, when it has
-    one, update_growth), as exact log-linear layer profiles: at step 0 (layer_stats)
-    and, for update_growth, the relative change since initialization at step ``steps``
-    (convergence; 0 at step 0, as logged)."""
+    """Runs at depth 20 with exact log-linear layer profiles whose slopes are ``slopes``'
+    (a row per activation, scheme and replicate), at step 0 and, for ``update_growth``,
+    the relative change at step ``steps`` (convergence; 0 at step 0, as logged)."""
     layers = np.arange(1, 22)  # layer 21: the logits (the rules skip it)
     init, std, gain = zip(*map(init_of, slopes.scheme), strict=True)
     final = pd.DataFrame({
@@ -159,10 +144,8 @@ def layer_runs(slopes: pd.DataFrame, preset: str = "deep", grid: str = "deep",
 
 @dataclass(frozen=True)
 class DeepSlopes(Measure):
-    """Slopes over the hidden layers at the largest depth of ``preset``'s grid
-    (:func:`layer_slopes`, :func:`update_slopes`): one member per ``columns`` entry
-    (``act_slope``, ``grad_growth`` or ``update_growth``, a leading "-" for the negated
-    slope: decay), per activation under the init ``inits`` names for it."""
+    """Slopes at the largest depth of ``preset``'s grid: a member per ``columns`` entry
+    (a leading "-": negated, a decay), per activation under the init ``inits`` names."""
 
     label: str = "log10 per layer at the largest depth, at initialization"
     grid: str | tuple[str, ...] | None = ("deep", "deep_normal", "deep_sigmoid_gain")
@@ -173,14 +156,13 @@ class DeepSlopes(Measure):
 
     @property
     def updates(self) -> bool:
-        """Whether a member reads the weights' relative change after training."""
         return any(c.lstrip("-") == "update_growth" for c in self.columns)
 
     def rows(self, rs: RunSet) -> pd.DataFrame:
         sl, _ = deepest_slopes(rs, self.preset, self.updates)
         frames = []
         for act, init in self.inits:
-            v = _slopes_of(sl, act, init)
+            v = _of(sl, act, init).sort_values("replicate")
             for level, col in zip(self.factor.levels, self.columns, strict=True):
                 value = -v[col[1:]] if col.startswith("-") else v[col]
                 frames.append(pd.DataFrame({
@@ -188,13 +170,9 @@ class DeepSlopes(Measure):
                     "dataset": v.dataset, "value": value.to_numpy(float)}))
         return pd.concat(frames, ignore_index=True)  # every measure names some inits
 
-    def value_column(self) -> str:
-        return "value"
-
     def synthesize(self, tables: dict[str, Table]) -> RunSet:
-        """Exact log-linear layer profiles whose slopes are the tables' values (a slope
-        no member reads is 0), the settings in the tables' order (the fit's sums follow
-        the row order)."""
+        """Layer profiles whose slopes are the tables' values (an unread slope is 0), the
+        settings in the tables' order (the fit's sums follow the row order)."""
         rows = self._long(tables, "value")
         wide = rows.pivot(index=[self.by, "replicate", "dataset"], columns=self.factor.column,
                           values="value").reindex(pd.unique(rows[self.by]), level=self.by)
@@ -229,15 +207,13 @@ class DeepSlopes(Measure):
 
 @dataclass(frozen=True)
 class MatchedSlopes(DeepSlopes):
-    """IN-4's slopes under each activation's variance-preserving init, with sigmoid's
-    contrast beside them (plain Xavier and Xavier × SIGMOID_GAIN)."""
+    """IN-4's slopes, with sigmoid's contrast beside (plain Xavier, Xavier × SIGMOID_GAIN)."""
 
-    def context(self, rs: RunSet, judged: tuple[str, ...]
-                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    def context(self, rs: RunSet, judged: tuple[str, ...]) -> Context:
         sl, depth = deepest_slopes(rs)
         contrast = []
         for init in ("xavier", f"xavier ×{SIGMOID_GAIN:g}"):
-            v = _slopes_of(sl, "sigmoid", init)
+            v = _of(sl, "sigmoid", init).sort_values("replicate")
             for what, col in (("activation spread slope", "act_slope"),
                               ("gradient growth", "grad_growth")):
                 if len(v):
@@ -263,11 +239,9 @@ class MatchedSlopes(DeepSlopes):
 
 @dataclass(frozen=True)
 class TrainedSlopes(DeepSlopes):
-    """IN-3b's slopes (gradient at init, relative change after training), with the two
-    ends beside them: how far the first and the last hidden weight matrix moved."""
+    """IN-3b's slopes, with how far the first and the last hidden weight matrix moved."""
 
-    def context(self, rs: RunSet, judged: tuple[str, ...]
-                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    def context(self, rs: RunSet, judged: tuple[str, ...]) -> Context:
         ls, cv = (_hidden(rs.sel(t, preset=self.preset)) for t in ("layer_stats", "convergence"))
         if ls.empty or cv.empty:
             return {}, []
@@ -276,14 +250,11 @@ class TrainedSlopes(DeepSlopes):
         cv = cv[cv.step == cv.step.max()]
         fin = with_scheme(rs.sel(preset=self.preset))
         rows = []
-        for act, init in self.inits:
-            if act not in judged:
-                continue
-            g = ls[(ls.activation == act) & (ls.scheme == init)]
-            u = cv[(cv.activation == act) & (cv.scheme == init)]
-            f = fin[(fin.activation == act) & (fin.scheme == init)].sort_values("replicate")
+        for act, init in (a for a in self.inits if a[0] in judged):
+            g, u = _of(ls, act, init), _of(cv, act, init)
             if g.empty or u.empty:
                 continue
+            f = _of(fin, act, init).sort_values("replicate")
             grad = g.pivot(index="replicate", columns="layer", values="grad_out_norm")
             moved = u.pivot(index="replicate", columns="layer", values="dist_init")
             ratio = stats.mean_ci(np.log10(grad[1] / grad[depth]),

@@ -1,13 +1,5 @@
 """How L1, L2 and weight decay shape the weights, and whether they curb overfitting:
-claims RG-1 ... RG-4.
-
-Faithful setup: Abid (2018) Exp 12 (grids ``abid_l1``/``abid_l2``, preset abid2018),
-with one confound removed: every λ of a replicate trains on the same dataset from the
-same initial weights (each replicate has its own dataset). Controls: a log-spaced λ path
-for L1, L2 and proximal L1, an elastic-net grid, L2-in-the-loss vs weight decay (preset
-``decay``) and a task that overfits (preset ``overfit``, digits). Verdicts read the
-logged tables (final.csv, first_layer.csv); figures also weights.csv.
-"""
+claims RG-1 ... RG-4 (design and grids: conf/experiment/regularization.yaml)."""
 
 from harness.judge.claims import Experiment
 

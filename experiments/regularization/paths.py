@@ -15,7 +15,7 @@ import pandas as pd
 from harness.core import stats
 from harness.judge.claims import Claim, Settings
 from harness.judge.families import EveryMember, Trend
-from harness.judge.measures import Factor, Measure
+from harness.judge.measures import Context, Factor, Measure
 from harness.judge.table import Table
 from harness.track.results import RunSet
 from harness.train.probes import WeightStats
@@ -39,6 +39,9 @@ TRAINS_RULE = (f"mean test accuracy ≥ {CHANCE:g} + {TRAINS_KEEP:g} × (λ = 0'
 # 0.792 (λ = 3), 0.485 (λ = 10); the floor 0.69 keeps L1 λ ≤ 1 and L2 λ ≤ 3.
 TRAINS_UP_TO = {"l1": 1.0, "l2": 3.0}
 PENALTIES = {"L2": "l2", "L1": "l1"}  # setting name -> penalty column value, primary first
+RANGE_TITLE = ("Check, not decisive: does each λ of the declared range (L1 λ ≤ "
+               f"{TRAINS_UP_TO['l1']:g}, L2 λ ≤ {TRAINS_UP_TO['l2']:g}, from the pilot) train "
+               f"in this run? {TRAINS_RULE}")
 
 
 def labelled(frame: pd.DataFrame) -> pd.DataFrame:
@@ -62,8 +65,8 @@ def path(rs: RunSet, penalty: str, metric: str, preset: str = "abid2018"
 
 
 def datasets(rs: RunSet, preset: str) -> np.ndarray | None:
-    """The dataset of each replicate (ordered by replicate): the clusters of inference.
-    Replicate r trains on the same dataset in every condition of a preset."""
+    """Each replicate's dataset (ordered by replicate), the same in every condition of a
+    preset: the clusters of inference."""
     df = rs.sel(preset=preset)
     if df.empty or "dataset" not in df:
         return None
@@ -76,16 +79,14 @@ def declared(rs: RunSet, penalty: str) -> list[float]:
                   if lam <= TRAINS_UP_TO[penalty])
 
 
-def trains_check(rs: RunSet, penalty: str, ds: np.ndarray | None, preset: str = "abid2018",
+def trains_check(rs: RunSet, penalty: str, preset: str = "abid2018",
                  lams: tuple[float, ...] | None = None) -> pd.DataFrame:
-    """Whether each λ of the declared range (default: RG-1's; else λ = 0 and ``lams``)
-    trains in this run (TRAINS_RULE: from λ = 0 up to the first λ below the floor), with
-    the mean training accuracy beside. RG-1 and RG-2a report it beside the verdict, which
-    reads the declared range whatever it says; RG-2b judges only the λ at which it holds."""
+    """Whether each λ of the declared range (else λ = 0 and ``lams``) trains in this run
+    (TRAINS_RULE), with the mean training accuracy beside."""
     acc, train = path(rs, penalty, "test_acc", preset), path(rs, penalty, "train_acc", preset)
     if 0.0 not in acc:
         return pd.DataFrame()
-    floor = CHANCE + TRAINS_KEEP * (mean_or_nan(acc[0.0]) - CHANCE)
+    ds, floor = datasets(rs, preset), CHANCE + TRAINS_KEEP * (mean_or_nan(acc[0.0]) - CHANCE)
     rows = []
     for lam in declared(rs, penalty) if lams is None else [0.0, *(x for x in lams if x in acc)]:
         e = stats.mean_ci(acc[lam], clusters=ds)
@@ -97,13 +98,15 @@ def trains_check(rs: RunSet, penalty: str, ds: np.ndarray | None, preset: str = 
                          np.logical_and.accumulate(out["above the floor"].to_numpy())})
 
 
+def range_check(rs: RunSet) -> dict[str, pd.DataFrame]:
+    """RG-1's and RG-2a's check beside the verdict, which reads the declared range whatever
+    it says."""
+    return {RANGE_TITLE: pd.concat([trains_check(rs, pen) for pen in PENALTIES.values()],
+                                   ignore_index=True)}
+
+
 def mean_or_nan(x: np.ndarray | None) -> float:
     return float(np.nanmean(x)) if x is not None and np.isfinite(x).any() else math.nan
-
-
-RANGE_TITLE = ("Check, not decisive: does each λ of the declared range (L1 λ ≤ "
-               f"{TRAINS_UP_TO['l1']:g}, L2 λ ≤ {TRAINS_UP_TO['l2']:g}, from the pilot) train "
-               f"in this run? {TRAINS_RULE}")
 
 
 def reg_rows(grid: str, preset: str, l1: float, l2: float, proximal: bool = False,
@@ -123,9 +126,8 @@ def runset(frames: list[pd.DataFrame], **tables: pd.DataFrame) -> RunSet:
 
 def point(penalty: str, lam: float, clusters: np.ndarray, preset: str = "abid2018",
           **metrics: np.ndarray) -> pd.DataFrame:
-    """Synthetic final rows of one point of the abid2018 λ paths (λ = 0: the unpenalized
-    run of grid path_l1), or of RG-2b's SGD path (preset sgd, grid sgd_l2), replicate r on
-    dataset ``clusters[r]``; every λ trains."""
+    """Synthetic final rows of one point of a λ path (λ = 0: path_l1's unpenalized run;
+    preset sgd: RG-2b's grid), replicate r on dataset ``clusters[r]``; every λ trains."""
     r = len(clusters)
     grid = SGD_GRID if preset == "sgd" else f"path_{penalty}" if lam else "path_l1"
     return reg_rows(grid, preset, lam if penalty == "l1" else 0.0,
@@ -136,9 +138,8 @@ def point(penalty: str, lam: float, clusters: np.ndarray, preset: str = "abid201
 
 def by_replicate(rs: RunSet, levels: dict, column: str, preset: str = "abid2018",
                  **fixed: object) -> pd.DataFrame:
-    """Long rows of one preset's paths: per level (key of ``levels``, in ``column``) its
-    per-replicate arrays (replicates in order, as :func:`path` gives them), with each
-    replicate's dataset, the preset and the ``fixed`` columns."""
+    """Long rows: per level (in ``column``) its per-replicate arrays (ordered as
+    :func:`path` gives them), with each replicate's dataset and the ``fixed`` columns."""
     df = rs.sel(preset=preset)
     if df.empty or not levels:
         return pd.DataFrame()
@@ -151,14 +152,13 @@ def by_replicate(rs: RunSet, levels: dict, column: str, preset: str = "abid2018"
 
 @dataclass(frozen=True)
 class AbidPaths(Measure):
-    """Base of the measures read off the L1 and L2 λ paths under abid2018 (grids path_l1,
-    path_l2; λ = 0 is the unpenalized run of path_l1, shared by both penalties), over
-    RG-1's declared range (TRAINS_UP_TO)."""
+    """Base of the measures read off abid2018's L1 and L2 λ paths (λ = 0: path_l1's
+    unpenalized run, shared by both penalties)."""
 
     grid: str | tuple[str, ...] | None = ("path_l1", "path_l2")
 
     def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
-        """The path points (and the elastic net's, which one selection cannot exclude)."""
+        # the path points (and the elastic net's, which one selection cannot exclude)
         return {"preset": ["abid2018"], "reg.proximal": [False], "trainer.eval_every": [None],
                 "reg.l1": list(PATH), "reg.l2": list(PATH)}
 
@@ -175,15 +175,15 @@ RG1_MIN, RG1_SD = 0.2, 0.19
 
 @dataclass(frozen=True)
 class NormPath(AbidPaths):
-    """RG-1: per penalty (the setting) and replicate, the final norm of all weight
-    matrices at each λ step (PATH's index: half-decades, λ = 0 one step below 0.01) of
-    the penalty's declared range. Beside it, not judged: whether each λ still trains in
-    this run, and the norm at the λ beyond the range."""
+    """RG-1: per penalty and replicate, the final norm of all weight matrices at each λ
+    step (PATH's index) of the declared range; beside it, the range check and the norm
+    at the λ beyond."""
 
     factor: Factor = Factor("lam_step", range(PATH.index(TRAINS_UP_TO["l2"]) + 1), "λ step")
     label: str = "norm of all weight matrices"
     by: str = "penalty"
     where: tuple = (("preset", "abid2018"),)
+    value_name: ClassVar[str] = "weight_l2"
 
     def rows(self, rs: RunSet) -> pd.DataFrame:
         frames = []
@@ -193,9 +193,6 @@ class NormPath(AbidPaths):
                      for lam in declared(rs, pen) if lam in PATH}
             frames.append(by_replicate(rs, steps, "lam_step", penalty=name))
         return pd.concat(frames, ignore_index=True)
-
-    def value_column(self) -> str:
-        return "weight_l2"
 
     def synthesize(self, tables: dict[str, Table]) -> RunSet:
         """Each penalty's path; λ = 0 is one run, the first table's: every other table is
@@ -212,25 +209,22 @@ class NormPath(AbidPaths):
                        for j, step in enumerate(t.levels) if step]
         return runset(frames)
 
-    def context(self, rs: RunSet, judged: tuple[str, ...]
-                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
-        ds, checks, shown = datasets(rs, "abid2018"), [], []
+    def context(self, rs: RunSet, judged: tuple[str, ...]) -> Context:
+        ds, shown = datasets(rs, "abid2018"), []
         for name, pen in PENALTIES.items():
-            checks.append(trains_check(rs, pen, ds))
             norms = path(rs, pen, "weight_l2")
             for lam in sorted(x for x in norms if x > TRAINS_UP_TO[pen]):
                 e = stats.mean_ci(norms[lam], clusters=ds)
                 shown.append({"penalty": name, "λ": lam, "norm (mean)": e.mean,
                               "ci_low": e.ci_low, "ci_high": e.ci_high, "replicates": e.n})
-        return {RANGE_TITLE: pd.concat(checks, ignore_index=True),
+        return {**range_check(rs),
                 "Shown, not judged: norm of all weight matrices at the λ beyond the declared "
                 "range (the net no longer trains there), mean over replicates with its 95% CI":
                     pd.DataFrame(shown)}, []
 
 
 RG1 = Claim(
-    "RG-1",
-    "002 (Q46)",
+    "RG-1", "002 (Q46)",
     "正则化如何影响权重? (the seed: 在神经网络出现high variance也就是overfitting的时候,"
     "regularization(正则化)是一个很常用的方法; Abid 2018 Exp 12's answer: "
     "regularization decreases the magnitude of the weights)",
@@ -251,8 +245,7 @@ RG1 = Claim(
            "not judged.",
            "L2 is primary: the penalty on the weights' magnitude itself, and the one "
            "whose shrinking weight range Abid reported."),
-    min_effect=RG1_MIN,
-    pilot_sd=RG1_SD,
+    min_effect=RG1_MIN, pilot_sd=RG1_SD,
     revision="Changed after the seed-0 run: support is a downward trend with no "
              "significant reversal over a λ range declared from the pilot (L1 λ ≤ "
              "1, L2 λ ≤ 3); the λ beyond it are tabled, not judged. The earlier "
@@ -260,7 +253,6 @@ RG1 = Claim(
              "from the run's own data) gave supported. Review finding: a range read "
              "off the verdict's data is not declared before data, and strict "
              "per-pair drops ask more than the quote's 'decreases'.")
-
 
 # "≈ 0" for RG-2: |w| below 0.1 × the root mean square of all weights of the run
 # (probes.WeightStats.RELATIVE). Scale-free, so L1 and L2 are compared on the shape of
@@ -278,26 +270,17 @@ NORM_RATIOS = (1 / 3, 2 / 3, 1.0)
 # replicates of this sweep (own store, not committed), per-replicate L1 − L2 at the
 # matched norms: 0.02, 0.10, 0.10 (the largest taken).
 RG2A_MIN, RG2A_SD = 0.1, 0.1
-# RG-2b: L2 "does not make weights 0": at no λ step does it raise the share at ≈ 0 over
-# the unpenalized net's by RG2B_MARGIN. Principle, from the threshold alone (no run): L2
-# is the negative log of a Gaussian prior, L1 of a Laplace one, and at equal RMS a Laplace
-# puts 1 − exp(−0.1·√2) = 0.132 of its mass below 0.1 RMS, a Gaussian erf(0.1/√2) = 0.080.
-# A rise by their difference moves the weights as far toward 0 as trading L2's shape for
-# L1's, the sparsity the quote sets L1 apart by; a smaller one has not made weights 0.
-# SD: pilot as above, L2 λ = 3 − λ = 0 (the deciding λ), per-replicate SD 0.015.
+# RG-2b's margin, from the threshold alone (no run; why: the claim's notes): at equal RMS a
+# Laplace puts 1 − exp(−0.1·√2) = 0.132 of its mass below 0.1 RMS, a Gaussian
+# erf(0.1/√2) = 0.080. SD: pilot as above, L2 λ = 3 − λ = 0 (the deciding λ).
 LAPLACE_SHARE = 1 - math.exp(-WeightStats.RELATIVE * math.sqrt(2))
 GAUSS_SHARE = math.erf(WeightStats.RELATIVE / math.sqrt(2))
 RG2B_MARGIN = round(LAPLACE_SHARE - GAUSS_SHARE, 3)
 RG2B_SD = 0.015
-# RG-2b's settings and their L2 paths, one λ per λ step (the members). sgd (primary): grid
-# sgd_l2, plain SGD at lr 0.1 (the largest half-decade lr below gradient descent's
-# stability limit 2/λ_max at initialization: λ_max of the unpenalized training loss's
-# Hessian ≈ 16, 13.5 to 17.7 over 16 replicates of a data seed no verdict uses:
-# scripts/sgd_stability_limit.py) with the quote's penalty λ·Σw², i.e. weight decay:
-# every step scales every weight by 1 − 2·lr·λ, so the decay alone over the run is
-# exp(−2·lr·λ·steps); its λ run in half-decades from that decay at e^−0.045 (barely felt)
-# to e^−15 (a weight erased), as many steps as abid2018's. abid2018 (robustness): Abid's
-# Adam with λ·mean(W²) over RG-1's declared range.
+# RG-2b's settings and their L2 paths, one λ per λ step (the members; equal lengths:
+# tested). sgd's lr and λ: the claim's notes (λ_max of the unpenalized training loss's
+# Hessian 13.5 to 17.7 over 16 replicates: scripts/sgd_stability_limit.py), as many steps
+# as abid2018's; abid2018: RG-1's declared range.
 SGD_GRID, SGD_LR, SGD_STEPS = "sgd_l2", 0.1, 750
 RG2B_L2 = {"sgd": (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1),
            "abid2018": tuple(lam for lam in PATH if 0 < lam <= TRAINS_UP_TO["l2"])}
@@ -306,9 +289,8 @@ RG2B_L2 = {"sgd": (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1),
 def at_norm(norms: dict[float, np.ndarray], ys: dict[float, np.ndarray],
             lams: list[float], ratio: float | np.ndarray) -> np.ndarray:
     """Per replicate, ``ys`` where the norm of all weights first falls to ``ratio`` (one
-    value, or one per replicate) × its unpenalized (λ = 0) value along the λ path
-    ``lams``: linear interpolation between the two λ that bracket it; NaN where no λ of
-    ``lams`` reaches it."""
+    value, or one per replicate) × its λ = 0 value along the path ``lams``, linearly
+    interpolated between the two λ that bracket it; NaN where no λ reaches it."""
     n = np.stack([norms[lam] for lam in lams]) / norms[0.0]  # (λ, R)
     y = np.stack([ys[lam] for lam in lams])
     ratio = np.broadcast_to(np.asarray(ratio, float), n.shape[1:])
@@ -324,15 +306,15 @@ def at_norm(norms: dict[float, np.ndarray], ys: dict[float, np.ndarray],
 
 @dataclass(frozen=True)
 class MatchedShare(AbidPaths):
-    """RG-2a: per replicate, L1's minus L2's share of weights at ≈ 0 where the norm of all
-    weights has shrunk by each share (1/3, 2/3, 1) of the deepest shrinkage both penalties
-    reach in that replicate over the declared range (:func:`at_norm`). Beside it, not
-    judged: each penalty's share there, the range check and the exact zeros."""
+    """RG-2a: per replicate, L1's minus L2's share of weights at ≈ 0 where the norm has
+    shrunk by each share (NORM_RATIOS) of the deepest shrinkage both penalties reach in
+    that replicate over the declared range."""
 
     factor: Factor = Factor("shrinkage", [str(Fraction(q).limit_denominator(9))
                                           for q in NORM_RATIOS],
                             "share of the deepest common shrinkage")
     label: str = "share of weights at ≈ 0 (|w| < 0.1 RMS), L1 − L2 at a matched norm"
+    value_name: ClassVar[str] = "l1_minus_l2"
     REACH = 0.75  # synthetic runs' deepest shrinkage: 1 − 0.25, both exact in binary
 
     def rows(self, rs: RunSet) -> pd.DataFrame:
@@ -342,7 +324,6 @@ class MatchedShare(AbidPaths):
             if len(lams) < 2 or lams[0] != 0.0:
                 return pd.DataFrame()
             runs[pen] = path(rs, pen, "weight_l2"), path(rs, pen, NEAR_ZERO), lams
-        # per replicate, the deepest shrinkage both penalties reach while training
         reach = np.maximum(*[np.min([n[lam] / n[0.0] for lam in lams], axis=0)
                              for n, _, lams in runs.values()])
         levels = {}
@@ -350,9 +331,6 @@ class MatchedShare(AbidPaths):
             l1, l2 = (at_norm(*runs[pen], 1 - q * (1 - reach)) for pen in ("l1", "l2"))
             levels[label] = {"L1": l1, "L2": l2, "l1_minus_l2": l1 - l2}
         return by_replicate(rs, levels, "shrinkage", preset="abid2018")
-
-    def value_column(self) -> str:
-        return "l1_minus_l2"
 
     def synthesize(self, tables: dict[str, Table]) -> RunSet:
         """Paths whose norms hit every matched target exactly (norm 8 at λ = 0, both
@@ -375,31 +353,23 @@ class MatchedShare(AbidPaths):
                        for lam, (ratio, share) in zip(lams, points, strict=True)]
         return runset(frames)
 
-    def context(self, rs: RunSet, judged: tuple[str, ...]
-                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
-        rows = self.cached_rows(rs)
-        ds = datasets(rs, "abid2018")
-        shares = rows.groupby("shrinkage", sort=False).agg(
+    def context(self, rs: RunSet, judged: tuple[str, ...]) -> Context:
+        shares = self.cached_rows(rs).groupby("shrinkage", sort=False).agg(
             L1=("L1", "mean"), L2=("L2", "mean"),
             replicates=("l1_minus_l2", lambda x: int(np.isfinite(x).sum()))).reset_index()
+        zero = {pen: path(rs, pen, "weight_frac_zero") for pen in ("l1", "l2", "prox")}
+        lams = sorted(lam for lam in set().union(*map(set, zero.values())) if lam > 0)
         return {
             "Share of weights at ≈ 0 (|w| < 0.1 × RMS of all weights) where the norm of all "
             "weights has shrunk by the given share of the deepest shrinkage both penalties "
             "reach in that replicate while training (interpolated along each penalty's λ "
             "path), mean over the replicates reaching it in both": shares,
-            RANGE_TITLE: pd.concat([trains_check(rs, pen, ds) for pen in PENALTIES.values()],
-                                     ignore_index=True),
+            **range_check(rs),
             "Share of weights exactly 0 at the end, mean over replicates (float32: the "
-            "subgradient never lands on 0; the proximal step does)": _exact_zeros(rs)}, []
-
-
-def _exact_zeros(rs: RunSet) -> pd.DataFrame:
-    zero = {pen: path(rs, pen, "weight_frac_zero") for pen in ("l1", "l2", "prox")}
-    lams = sorted(lam for lam in set().union(*map(set, zero.values())) if lam > 0)
-    return pd.DataFrame([{"λ": lam, "L1": mean_or_nan(zero["l1"].get(lam)),
-                          "L2": mean_or_nan(zero["l2"].get(lam)),
-                          "L1, proximal step": mean_or_nan(zero["prox"].get(lam))} for lam in lams])
-
+            "subgradient never lands on 0; the proximal step does)": pd.DataFrame([
+                {"λ": lam, "L1": mean_or_nan(zero["l1"].get(lam)),
+                 "L2": mean_or_nan(zero["l2"].get(lam)),
+                 "L1, proximal step": mean_or_nan(zero["prox"].get(lam))} for lam in lams])}, []
 
 
 def _decay(lam: float) -> str:
@@ -413,12 +383,9 @@ def _l2_steps(setting: str) -> str:
 
 @dataclass(frozen=True)
 class ShareRise(AbidPaths):
-    """RG-2b: per setting (the preset: sgd, abid2018), replicate and λ step k (the k-th λ
-    > 0 of the setting's path, RG2B_L2) at which the net trains in this run (TRAINS_RULE,
-    the same rule in both settings: the restatement is about a net that trains), the
-    share of weights at ≈ 0 minus the unpenalized net's. Beside it, not judged: the
-    shares at every λ step (those where the net does not train, with the reason), the
-    trains check, and how near its margin each setting is decided."""
+    """RG-2b: per setting (the preset), replicate and λ step k (the k-th λ > 0 of
+    RG2B_L2[setting]) at which the net trains in this run, the share of weights at ≈ 0
+    minus the unpenalized net's; a step where it does not is shown with the reason."""
 
     factor: Factor = Factor("lam_step", range(1, len(RG2B_L2["sgd"]) + 1),
                             "L2 λ step (" + "; ".join(f"{name}: λ {_l2_steps(name)}"
@@ -426,45 +393,35 @@ class ShareRise(AbidPaths):
     label: str = "share of weights at ≈ 0 (|w| < 0.1 RMS), L2 at λ − at λ = 0"
     grid: str | tuple[str, ...] | None = ("path_l1", "path_l2", SGD_GRID)
     no_value: ClassVar[str] = "the net does not train there in this run: shown, not judged"
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if {len(lams) for lams in RG2B_L2.values()} != {len(self.factor.levels)}:
-            raise ValueError("RG2B_L2: every setting needs one λ per λ step")
+    value_name: ClassVar[str] = "rise"
 
     def describe(self) -> str:
         return (f"{self.label}, at each λ step at which the net trains in this run "
                 f"({TRAINS_RULE}; a λ step at which it does not is shown, not judged: it "
                 "is no member, nor counted by Holm)")
 
-    def steps(self, rs: RunSet) -> pd.DataFrame:
-        """Long rows of every λ step of each setting's path, per replicate, with whether
-        the net trains there in this run (``trains``: :func:`trains_check`)."""
-        frames = []
+    def steps(self, rs: RunSet) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+        """(Every λ step of each setting's path per replicate, with whether the net trains
+        there, ``trains``; each setting's :func:`trains_check`)."""
+        frames, checks = [], {}
         for setting, lams in RG2B_L2.items():
             ys = path(rs, "l2", NEAR_ZERO, setting)
-            check = trains_check(rs, "l2", datasets(rs, setting), setting, lams)
+            check = checks[setting] = trains_check(rs, "l2", setting, lams)
             trains = set(check["λ"][check["trains in this run"]]) if len(check) else set()
             levels = {k: {"lam": lam, "share": ys[lam], "share at λ = 0": ys[0.0],
                           "rise": ys[lam] - ys[0.0], "trains": lam in trains}
                       for k, lam in enumerate(lams, 1) if lam in ys and 0.0 in ys}
             frames.append(by_replicate(rs, levels, "lam_step", setting))
-        return pd.concat(frames, ignore_index=True)
+        return pd.concat(frames, ignore_index=True), checks
 
     def rows(self, rs: RunSet) -> pd.DataFrame:
-        """The λ steps at which the net trains (:meth:`steps`): the members; a step where
-        it does not has no value (left out, and a setting where no step trains is not
-        testable rather than missing)."""
-        steps = self.steps(rs)
+        # a step where the net does not train has no value (a setting where none trains
+        # is not testable rather than missing)
+        steps = self.steps(rs)[0]
         return steps.assign(rise=steps.rise.where(steps.trains)) if len(steps) else steps
 
-    def value_column(self) -> str:
-        return "rise"
-
     def levels_in(self, setting: str) -> None:
-        """None: which λ steps a setting judges (its members) is this run's, not the
-        declaration's: those at which the net trains."""
-        return None
+        return None  # the members are this run's: the λ steps at which the net trains
 
     def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
         return {**super().selection(settings), "preset": list(RG2B_L2), "reg.l1": [0.0],
@@ -482,27 +439,33 @@ class ShareRise(AbidPaths):
                                          *((lams[k - 1], t.column(k)) for k in t.levels)]]
         return runset(frames)
 
-    def context(self, rs: RunSet, judged: tuple[str, ...]
-                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
-        steps = self.steps(rs)
+    def context(self, rs: RunSet, judged: tuple[str, ...]) -> Context:
+        steps, checks = self.steps(rs)
         shares = steps.groupby(["preset", "lam_step", "lam", "trains"], sort=False)[
             ["share", "share at λ = 0"]].mean().reset_index().rename(
             columns={"preset": "setting", "lam_step": "λ step", "lam": "λ",
                      "trains": "judged (trains in this run)"})
-        checks = {setting: trains_check(rs, "l2", datasets(rs, setting), setting, lams)
-                  for setting, lams in RG2B_L2.items()}
         tables = {"L2: share of weights at ≈ 0 (|w| < 0.1 × RMS of all weights) at each λ "
                   "and at λ = 0, mean over replicates; a λ at which the net does not train "
                   "is shown, not judged": shares,
                   f"Decides which λ are judged: does each λ train in this run? {TRAINS_RULE}":
                       pd.concat([c.assign(setting=s) for s, c in checks.items()],
                                 ignore_index=True)}
-        thinned = {setting: table.thin()[0] for setting in judged
-                   if (table := self.read(rs, setting)) is not None}
-        notes = [_rg2b_note(setting, table, shares[shares.setting == setting])
-                 for setting, table in thinned.items() if table.levels]
-        notes += [_not_judged_note(setting, checks[setting]) for setting in judged
-                  if len(checks[setting]) and not checks[setting]["trains in this run"].all()]
+        notes = []
+        for setting in judged:
+            table = self.read(rs, setting)
+            if table is not None and (table := table.thin()[0]).levels:
+                notes.append(_rg2b_note(setting, table, shares[shares.setting == setting]))
+        for setting in judged:
+            check = checks[setting]
+            gone = check[~check["trains in this run"]] if len(check) else check
+            if len(gone):
+                why = [f"{r['λ']:g} (test accuracy {r['test acc']:.3f}"
+                       + (f" < floor {r['floor']:.3f})" if not r["above the floor"]
+                          else f" ≥ floor {r['floor']:.3f}, but above the first λ that fails)")
+                       for _, r in gone.iterrows()]
+                notes.append(f"RG-2b in {setting}: λ {', '.join(why)} shown, not judged: the "
+                             "net does not train there in this run.")
         return tables, notes
 
 
@@ -519,20 +482,8 @@ def _rg2b_note(setting: str, table: Table, shares: pd.DataFrame) -> str:
             f"against the margin {RG2B_MARGIN:g}.")
 
 
-def _not_judged_note(setting: str, check: pd.DataFrame) -> str:
-    """Which λ of ``setting``'s path RG-2b leaves unjudged, and why (TRAINS_RULE)."""
-    gone = check[~check["trains in this run"]]
-    why = [f"{r['λ']:g} (test accuracy {r['test acc']:.3f}"
-           + (f" < floor {r['floor']:.3f})" if not r["above the floor"]
-              else f" ≥ floor {r['floor']:.3f}, but above the first λ that fails)")
-           for _, r in gone.iterrows()]
-    return (f"RG-2b in {setting}: λ {', '.join(why)} shown, not judged: the net does not "
-            "train there in this run.")
-
-
 RG2A = Claim(
-    "RG-2a",
-    "001",
+    "RG-2a", "001",
     "L1 正则化:增加了所有权重w参数的绝对值之和,逼迫更多的w为0,也就是变稀疏",
     "L1 drives more weights to ≈ 0 than L2 does: at the same shrinkage of the "
     "weights (equal norm, not equal λ, whose units differ between the penalties), "
@@ -546,10 +497,8 @@ RG2A = Claim(
            "shrinkage both penalties reach in that replicate over RG-1's declared "
            "range, so every target is reached.",
            "Subgradient L1 as Abid; the proximal step's exact zeros are shown beside."),
-    min_effect=RG2A_MIN,
+    min_effect=RG2A_MIN, pilot_sd=RG2A_SD, parent="RG-2",
     min_effect_first=0.2,  # RG-2's, before the split (4a3cadc)
-    pilot_sd=RG2A_SD,
-    parent="RG-2",
     revision="Split from RG-2 after the seed-0 run, with its data in view (4a3cadc): RG-2 "
              "compared L1 and L2 at equal λ ∈ {0.1, 1, 10} on the share of |w| < 1e-3 "
              "(every λ significantly positive) and required no L2 weight exactly 0; it "
@@ -562,8 +511,7 @@ RG2A = Claim(
              "and a threshold relative to the weights' scale compares their shape, not "
              "their size.")
 RG2B = Claim(
-    "RG-2b",
-    "001",
+    "RG-2b", "001",
     "L2 正则化:增加了所有权重w参数的平方之和, 逼迫所有w趋向于0但是不为0",
     "L2 shrinks all weights toward 0 without making them 0: at no λ of the declared "
     "paths at which the net trains in this run does L2 raise the share of weights at ≈ 0 "
@@ -597,9 +545,7 @@ RG2B = Claim(
            f"Both settings judge a λ only where the net trains in this run ({TRAINS_RULE}): "
            "the restatement is about the λ at which the net trains; a λ at which it does "
            "not is shown with its share and the reason, not judged."),
-    min_effect=RG2B_MARGIN,
-    pilot_sd=RG2B_SD,
-    null_value=RG2B_MARGIN, no_effect=True,
+    min_effect=RG2B_MARGIN, pilot_sd=RG2B_SD, null_value=RG2B_MARGIN, no_effect=True,
     parent="RG-2",
     revision="Split from RG-2 after the seed-0 run, with its data in view (4a3cadc): RG-2's "
              "L2 half was 'no L2 weight exactly 0' over λ 0.01 to 100 (any exact zero "

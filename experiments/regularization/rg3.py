@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -10,7 +11,7 @@ import pandas as pd
 from harness.core import stats
 from harness.judge.claims import IMPLEMENTATION, Claim, Settings
 from harness.judge.families import Bound, Check
-from harness.judge.measures import Factor, Measure
+from harness.judge.measures import Context, Factor, Measure
 from harness.judge.table import Table
 from harness.track.results import RunSet
 
@@ -24,7 +25,7 @@ MEMBER = "max |a − b| / max |b|"
 
 
 def final_first_layer(rs: RunSet, grid: str) -> np.ndarray | None:
-    """(R, entries) first-layer weights at the end of the run of ``grid``."""
+    """(replicates, entries): the first-layer weights at the end of ``grid``'s run."""
     fl = rs.sel("first_layer", grid=grid)
     if fl.empty:
         return None
@@ -33,20 +34,19 @@ def final_first_layer(rs: RunSet, grid: str) -> np.ndarray | None:
 
 
 def relative_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Per replicate: max |a − b| / max |b|."""
     return np.abs(a - b).max(1) / np.abs(b).max(1)
 
 
 @dataclass(frozen=True)
 class WeightGap(Measure):
-    """Per replicate and optimizer, :func:`relative_difference` of the final first-layer
-    weights of the run with L2 in the loss (a) and the run with decoupled decay (b)."""
+    """Per replicate and optimizer: MEMBER of the final first-layer weights."""
 
     factor: Factor = Factor("member", (MEMBER,), "statistic")
     label: str = ("relative difference of the final first-layer weights, max |a − b| / "
                   "max |b| (a = L2 in the loss, b = decoupled decay)")
     grid: tuple[str, ...] = tuple(g for pair in RG3_GRIDS.values() for g in pair)
     by: str = "optimizer"
+    value_name: ClassVar[str] = "gap"
 
     def rows(self, rs: RunSet) -> pd.DataFrame:
         ds, frames = datasets(rs, "decay"), []
@@ -57,9 +57,6 @@ class WeightGap(Measure):
                                             "replicate": np.arange(len(wa)), "dataset": ds,
                                             "gap": relative_difference(wa, wb)}))
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-    def value_column(self) -> str:
-        return "gap"
 
     def synthesize(self, tables: dict[str, Table]) -> RunSet:
         """Runs whose weights differ by exactly the table's values: b = (1, 0, −½, ¼) in
@@ -79,15 +76,14 @@ class WeightGap(Measure):
                     "value": w.reshape(-1)}))
         return runset(frames, first_layer=pd.concat(layer, ignore_index=True))
 
-    def context(self, rs: RunSet, judged: tuple[str, ...]
-                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    def context(self, rs: RunSet, judged: tuple[str, ...]) -> Context:
         fin, ds, runs = rs.final, datasets(rs, "decay"), []
-        for g in (g for pair in RG3_GRIDS.values() for g in pair):
+        for g in self.grid:
             f = fin[fin.grid == g].sort_values("replicate")
             if f.empty:
                 continue
-            acc = stats.mean_ci(f.test_acc.to_numpy(float), clusters=ds)
-            norm = stats.mean_ci(f.weight_l2.to_numpy(float), clusters=ds)
+            acc, norm = (stats.mean_ci(f[c].to_numpy(float), clusters=ds)
+                         for c in ("test_acc", "weight_l2"))
             runs.append({"run": g, "test acc": acc.mean, "test acc ci_low": acc.ci_low,
                          "test acc ci_high": acc.ci_high, "norm of all weights": norm.mean,
                          "norm ci_low": norm.ci_low, "norm ci_high": norm.ci_high})
@@ -98,8 +94,7 @@ class WeightGap(Measure):
 
 
 RG3 = Claim(
-    "RG-3",
-    "000",
+    "RG-3", "000",
     "L2权重衰减和L2正则化的区别: L2正则式在损失函数中的添加正则项,"
     "而L2权重衰减是在权重更新回传时添加惩罚项",
     "L2-in-the-loss and decoupled weight decay give the same trajectory under plain SGD "
@@ -114,7 +109,4 @@ RG3 = Claim(
     rule=Check((Bound(MEMBER, "above", DIFF_TOL, refute="every", refute_at=SAME_TOL),),
                by_setting=(("sgd", (Bound(MEMBER, "below", SAME_TOL),)),)),
     quantifier="all", settings=Settings("adam", ("sgd",)),
-    min_effect=DIFF_TOL,
-    null_value=DIFF_TOL,
-    replicates=REPLICATES,
-    category=IMPLEMENTATION)
+    min_effect=DIFF_TOL, null_value=DIFF_TOL, replicates=REPLICATES, category=IMPLEMENTATION)

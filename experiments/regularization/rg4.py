@@ -16,7 +16,7 @@ from harness.judge.measures import Factor, Measure
 from harness.judge.table import Table
 from harness.track.results import RunSet
 
-from .paths import PENALTIES, REPLICATES, datasets, labelled, reg_rows, runset
+from .paths import PENALTIES, REPLICATES, by_replicate, labelled, reg_rows, runset
 
 OVERFIT_LAMBDAS = (1e-4, 1e-3, 1e-2)  # RG-4
 # RG-4: overfitting is the generalization gap in cross-entropy, test − training loss (nats),
@@ -41,10 +41,8 @@ def guard(lam: float) -> str:
 
 @dataclass(frozen=True)
 class Overfit(Measure):
-    """Per replicate of the overfit preset and penalty (the setting): the generalization
-    gap (test − training cross-entropy, the data term alone) at λ = 0 and, per λ, its
-    reduction (gap at λ = 0 − at λ) and the test accuracy change (at λ − at λ = 0),
-    replicate r paired across λ."""
+    """Per replicate and penalty: the gap (test − training cross-entropy) at λ = 0 and,
+    per λ, its reduction and the test accuracy change, replicate r paired across λ."""
 
     by: str = "setting"
 
@@ -53,7 +51,7 @@ class Overfit(Measure):
         if df.empty or not (df.penalty == "none").any():
             return pd.DataFrame()
         df = df.assign(gap=df.test_loss - df.train_loss)
-        base, ds, out = df[df.penalty == "none"], datasets(rs, "overfit"), []
+        base, out = df[df.penalty == "none"], []
         gap0, test0 = base.gap.to_numpy(float), base.test_acc.to_numpy(float)
         for name, pen in PENALTIES.items():
             cols = {BASELINE: gap0}
@@ -61,13 +59,9 @@ class Overfit(Measure):
                 cols[gain(lam)] = gap0 - g.gap.to_numpy(float)
                 cols[guard(lam)] = g.test_acc.to_numpy(float) - test0
             if len(cols) > 1:  # the penalty has runs
-                out += [pd.DataFrame({"setting": name, "level": level, "replicate":
-                                      np.arange(gap0.size), "dataset": ds, "value": v})
-                        for level, v in cols.items()]
+                out.append(by_replicate(rs, {level: {"value": v} for level, v in cols.items()},
+                                        "level", "overfit", setting=name))
         return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
-
-    def value_column(self) -> str:
-        return "value"
 
     def synthesize(self, tables: dict[str, Table]) -> RunSet:
         """λ = 0 at test accuracy BASE_TEST and the first setting's gap over a training
@@ -75,17 +69,15 @@ class Overfit(Measure):
         changes give."""
         first = next(iter(tables.values()))
         gap0, clusters = first.column(BASELINE), first.clusters
-        test0 = np.full(gap0.size, BASE_TEST)
-        train = np.full(gap0.size, 0.01)
+        test0, train = np.full(gap0.size, BASE_TEST), np.full(gap0.size, 0.01)
         frames = [reg_rows("overfit_l1", "overfit", 0.0, 0.0, dataset=clusters,
                            train_loss=train, test_loss=train + gap0, test_acc=test0)]
         for name, t in tables.items():
             pen = PENALTIES[name]
             for lam in OVERFIT_LAMBDAS:
-                test = test0 + t.column(guard(lam))
                 l1, l2 = (lam, 0.0) if pen == "l1" else (0.0, lam)
                 frames.append(reg_rows(f"overfit_{pen}", "overfit", l1, l2, dataset=clusters,
-                                       train_loss=train, test_acc=test,
+                                       train_loss=train, test_acc=test0 + t.column(guard(lam)),
                                        test_loss=train + gap0 - t.column(gain(lam))))
         return runset(frames)
 
@@ -101,8 +93,7 @@ OVERFIT = Overfit(Factor("level", (*map(gain, OVERFIT_LAMBDAS), *map(guard, OVER
                   grid=("overfit_l1", "overfit_l2"))
 
 RG4 = Claim(
-    "RG-4",
-    "004",
+    "RG-4", "004",
     "L2正则化…解决过拟合问题",
     "L2 regularization (L1 as a second setting) reduces overfitting, the generalization "
     "gap (test − training cross-entropy), on a task where the unregularized model "
@@ -115,8 +106,7 @@ RG4 = Claim(
     gates=(Premise(OVERFIT, BASELINE, what="the generalization gap at λ = 0 (the plain net "
                    "overfits)", pilot=BASE_GAP),),
     quantifier="primary", settings=Settings("L2", robustness=("L1",)),
-    min_effect=LOSS_GAP_MIN,
-    pilot_sd=RG4_SD,
+    min_effect=LOSS_GAP_MIN, pilot_sd=RG4_SD,
     notes=("The plain net's training loss ends ≈ 0, so its generalization gap is its "
            "held-out cross-entropy: how confidently it errs, where the test-accuracy guard "
            "counts how often; a penalty narrows the gap both by raising the training loss "

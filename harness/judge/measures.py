@@ -19,6 +19,9 @@ import pandas as pd
 from harness.judge.table import Table
 from harness.track.results import RunSet
 
+# what Measure.context returns: (tables, notes) shown beside the verdict, never judged
+Context = tuple[dict[str, pd.DataFrame], list[str]]
+
 
 @dataclass(frozen=True)
 class Factor:
@@ -59,6 +62,8 @@ class Measure:
     # why a level can lack values, as the verdict's notes say it (a measure that leaves a
     # level's values out on purpose names its reason)
     no_value: ClassVar[str] = "fewer than two replicates with a finite value"
+    # the column of :meth:`rows` that holds the values (where no field decides it)
+    value_name: ClassVar[str] = "value"
 
     def __post_init__(self) -> None:
         if isinstance(self.factor, dict):  # from YAML
@@ -73,10 +78,9 @@ class Measure:
         raise NotImplementedError
 
     def value_column(self) -> str:
-        raise NotImplementedError
+        return self.value_name
 
-    def context(self, rs: RunSet, judged: tuple[str, ...]) -> tuple[dict[str, pd.DataFrame],
-                                                                    list[str]]:
+    def context(self, rs: RunSet, judged: tuple[str, ...]) -> Context:
         """(tables, notes) shown beside the verdict, never judged: what a reader needs to
         read the measure (where it was taken, a spread beside it). None by default."""
         return {}, []
@@ -220,8 +224,7 @@ class Searched(Measure):
         final = search[["grid", "replicate", "dataset"]].drop_duplicates()
         return RunSet.from_tables("synthetic", [], final, search=search)
 
-    def context(self, rs: RunSet, judged: tuple[str, ...]) -> tuple[dict[str, pd.DataFrame],
-                                                                    list[str]]:
+    def context(self, rs: RunSet, judged: tuple[str, ...]) -> Context:
         """The search's size beside the verdict: per setting and member, the points checked
         and the extremes found over all chunks, every member the search logged."""
         df = self.cached_rows(rs)
