@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -20,7 +21,7 @@ from harness.core import stats
 from harness.judge.claims import Claim, Settings
 from harness.judge.families import Recovered
 from harness.judge.gates import Premise
-from harness.judge.measures import Factor, Measure
+from harness.judge.measures import Context, Factor, Measure
 from harness.judge.table import Table
 from harness.track.results import RunSet
 
@@ -42,6 +43,7 @@ class GapLeft(Measure):
     the largest)."""
 
     by: str = "setting"
+    value_name: ClassVar[str] = "left"
 
     def rows(self, rs: RunSet) -> pd.DataFrame:
         frames, out = by_preset(rs), []
@@ -58,11 +60,7 @@ class GapLeft(Measure):
                     for p, x in cols.items()]
         return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
-    def value_column(self) -> str:
-        return "left"
-
-    def context(self, rs: RunSet, judged: tuple[str, ...]
-                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    def context(self, rs: RunSet, judged: tuple[str, ...]) -> Context:
         rows = []
         for name in judged:
             table = replace(self, factor=Factor("control", ("gap", SHOWN))).read(rs, name)

@@ -20,7 +20,7 @@ from experiments.batch_size.common import (
 )
 from harness.judge.claims import Claim, Settings
 from harness.judge.families import Paired
-from harness.judge.measures import Factor, Measure
+from harness.judge.measures import Context, Factor, Measure
 from harness.judge.table import Table, level_summary
 from harness.track.results import RunSet
 from harness.train.probes import LossBursts
@@ -188,8 +188,7 @@ class RiseShare(Measure):
         return {"preset": [c for c, p in CKPT_PRESETS.items() if p in settings],
                 self.factor.key: [BATCHES[0], BATCHES[-1]]}
 
-    def context(self, rs: RunSet, judged: tuple[str, ...]
-                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    def context(self, rs: RunSet, judged: tuple[str, ...]) -> Context:
         rows = self.cached_rows(rs)
         if rows.empty or "checkpoint_loss" not in rows:  # synthetic runs: the shares only
             return {}, []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,7 @@ from experiments.batch_size.common import (
 from harness.judge.claims import Claim, Settings
 from harness.judge.families import Monotone
 from harness.judge.gates import CpuBound
-from harness.judge.measures import Factor, Measure
+from harness.judge.measures import Context, Factor, Measure
 from harness.judge.table import Table
 from harness.track.results import RunSet
 
@@ -42,14 +43,12 @@ class TimingRuns(Measure):
     grid: str = "timing"
     by: str = "setting"
     log: bool = True
+    value_name: ClassVar[str] = "s_per_epoch"
 
     def rows(self, rs: RunSet) -> pd.DataFrame:
         t = timing_runs(rs)
         return t.assign(setting=PRIMARY, replicate=t["repeat"].astype(int), dataset=0,
                         grid=self.grid) if len(t) else t
-
-    def value_column(self) -> str:
-        return "s_per_epoch"
 
     def synthesize(self, tables: dict[str, Table]) -> RunSet:
         t = tables[PRIMARY]
@@ -63,8 +62,7 @@ class TimingRuns(Measure):
     def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
         return {"preset": ["timing"], self.factor.key: list(self.factor.levels)}
 
-    def context(self, rs: RunSet, judged: tuple[str, ...]
-                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    def context(self, rs: RunSet, judged: tuple[str, ...]) -> Context:
         t = timing_runs(rs)
         if t.empty:
             return {}, []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -11,7 +12,7 @@ import pandas as pd
 from harness.core import stats
 from harness.judge.claims import Claim, Settings
 from harness.judge.families import Monotone
-from harness.judge.measures import Factor, Measure
+from harness.judge.measures import Context, Factor, Measure
 from harness.judge.table import Table
 from harness.track.results import RunSet, dataset_of
 
@@ -126,6 +127,7 @@ class Settling(Measure):
     label: str = "settling step (optimizer updates)"
     grid: tuple[str, ...] = ("abid", "abid_relu")
     by: str = "setting"
+    value_name: ClassVar[str] = "settle"
 
     def rows(self, rs: RunSet) -> pd.DataFrame:
         frames = []
@@ -136,9 +138,6 @@ class Settling(Measure):
                 frames.append(settle.assign(setting=name, replicate=reps,
                                             dataset=dataset_of(rs.sel(grid=grid), reps)))
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-    def value_column(self) -> str:
-        return "settle"
 
     def describe(self) -> str:
         return ("settling step per replicate: the first evaluation after which the layer's "
@@ -187,8 +186,7 @@ class Settling(Measure):
         return RunSet.from_tables(NAME, ["preset", "activation"], pd.concat(finals),
                                   convergence=pd.concat(convs, ignore_index=True))
 
-    def context(self, rs: RunSet, judged: tuple[str, ...]
-                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    def context(self, rs: RunSet, judged: tuple[str, ...]) -> Context:
         rows = []
         for g in self.grid:
             conv = rs.sel("convergence", grid=g)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
 from harness.judge.claims import Claim, Settings
 from harness.judge.families import EveryMember
-from harness.judge.measures import Factor, Measure
+from harness.judge.measures import Context, Factor, Measure
 from harness.judge.table import Table
 from harness.track.results import RunSet, dataset_of
 
@@ -65,6 +66,7 @@ class LayerSpeed(Measure):
                   "change deeper − shallower; relative update ‖ΔW‖/‖W‖ at a depth")
     grid: tuple[str, ...] = ("plain_sgd", "plain")
     by: str = "setting"
+    value_name: ClassVar[str] = "log_ratio"
 
     def rows(self, rs: RunSet) -> pd.DataFrame:
         gr, up = grad_ratio(rs), relative_update(rs)
@@ -84,9 +86,6 @@ class LayerSpeed(Measure):
                 "setting": setting, "member": name, "replicate": per.index.to_numpy(int),
                 "dataset": cl, "log_ratio": v.to_numpy(float)}) for name, v in values.items()]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-    def value_column(self) -> str:
-        return "log_ratio"
 
     def describe(self) -> str:
         return ("per replicate, the mean over evaluations of log10(RMS per entry of the loss "
@@ -113,8 +112,7 @@ class LayerSpeed(Measure):
                    for s, t in tables.items()}
         return variant_runs(ratios, next(iter(tables.values())).clusters, updates)
 
-    def context(self, rs: RunSet, judged: tuple[str, ...]
-                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    def context(self, rs: RunSet, judged: tuple[str, ...]) -> Context:
         up = relative_update(rs)
         fin = rs.sel(preset="variants", activation="sigmoid")
         fin = fin[variant_of(fin) == "plain"] if not fin.empty else fin

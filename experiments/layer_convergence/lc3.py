@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -11,7 +12,7 @@ import pandas as pd
 from harness.core import stats
 from harness.judge.claims import Claim, Settings
 from harness.judge.families import EveryMember
-from harness.judge.measures import Factor, Measure
+from harness.judge.measures import Context, Factor, Measure
 from harness.judge.table import Table
 from harness.track.results import RunSet, dataset_of
 
@@ -56,6 +57,7 @@ class ImbalanceRemoved(Measure):
     label: str = "imbalance removed vs plain sigmoid (|log10 ratio|, log10 units)"
     grid: tuple[str, ...] = ("plain", "relu", "bn", "residual")
     by: str = "setting"
+    value_name: ClassVar[str] = "removed"
 
     def rows(self, rs: RunSet) -> pd.DataFrame:
         gr = grad_ratio(rs)
@@ -73,9 +75,6 @@ class ImbalanceRemoved(Measure):
                 "ratio": alt[d].to_numpy(float), "base": base[d].to_numpy(float)})
                 for d in DEPTHS if d in alt and d in base]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-    def value_column(self) -> str:
-        return "removed"
 
     def describe(self) -> str:
         return ("imbalance removed = imbalance(plain sigmoid) − imbalance(remedy) per "
@@ -101,8 +100,7 @@ class ImbalanceRemoved(Measure):
                    for name, key in REMEDIES.items()}
         return variant_runs(ratios, t.clusters)
 
-    def context(self, rs: RunSet, judged: tuple[str, ...]
-                ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    def context(self, rs: RunSet, judged: tuple[str, ...]) -> Context:
         df, table = self.cached_rows(rs), self.read(rs, LC3_SETTING)
         if df.empty or table is None:
             return {}, []
