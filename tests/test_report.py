@@ -69,9 +69,10 @@ def test_report_without_runs_says_so(tmp_path, store):
     ("statistical_learning", ["ML-3a", "ML-3b", "ML-3c", "ML-3d", "ML-5a", "ML-5b", "ML-5c",
                               "ML-5d"], "ML-5a: the Monte Carlo check per setting",
      ["distances.png", "bias_variance.png"]),
-    ("loss_facts", ["LS-4", "LS-5a", "LS-6a", "LS-6b", "LS-6c", "LS-6d", "LS-8a", "LS-8b",
-                    "LS-8c", "LS-9"], "where the naive softmax breaks",
+    ("loss_facts", ["LS-4", "LS-5a", "LS-5b", "LS-6a", "LS-6b", "LS-6c", "LS-6d", "LS-8a",
+                    "LS-8b", "LS-8c", "LS-9"], "where the naive softmax breaks",
      ["accuracy_steps.png", "surrogates.png", "curvature.png"]),
+    ("multiclass", ["MC-1a", "MC-1b", "MC-2"], "OvO, OvR and ECOC", ["multiclass.png"]),
 ])
 def test_grid_experiment_report_decides_every_claim(smoke_stores, tmp_path, experiment,
                                                     claims, text, figures):
