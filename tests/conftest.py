@@ -151,6 +151,25 @@ BAD_VALUES = [
     ("trainer.task=nowhere.search", "trainer.task", "dotted path of a search function"),
     ("trainer.task=harness.train.search.COLUMNS", "trainer.task", "package.module.function"),
     ("trainer.eval_first=-1", "trainer.eval_first", "integers 0 .."),
+    ("data.test_class1_fraction=1", "data.test_class1_fraction", "0 < x < 1"),
+    ("data.cells=1", "data.cells", "integers >= 2"),
+    ("data.turns=0", "data.turns", "x > 0"),
+    ("data.dummy_dims=-1", "data.dummy_dims", "integers >= 0"),
+    ("data.dummy_noise=-1", "data.dummy_noise", "x >= 0"),
+    ("data.val_fraction=1", "data.val_fraction", "0 <= x < 1"),
+    ("data.val_fraction=0.999", "data.val_fraction", "at least 2 training points"),
+    ("data.preprocess=[pca,pca]", "data.preprocess", "distinct steps"),
+    ("data.preprocess=[pca]", "data.pca_components", "integers 1 .. 12"),
+    ("data.pca_components=3", "data.pca_components", "null unless data.preprocess has pca"),
+]
+# ... and with another task (composed on batch_size, then these overrides)
+BAD_TASK_VALUES = [
+    (["data.kind=moons", "data.dim=2", "data.test_class1_fraction=0.5"],
+     "data.test_class1_fraction", "with data.kind=gaussian"),
+    (["data.dim=1", "data.mean_vector=null", "data.mixing=orthogonal"], "data.mixing",
+     "a rotation needs two"),
+    (["data.dummy_dims=3", "data.preprocess=[pca]", "data.pca_components=16"],
+     "data.pca_components", "integers 1 .. 15"),
 ]
 # ... and wrong names or types (caught by Hydra/OmegaConf when composing).
 BAD_NAMES = [
@@ -159,7 +178,9 @@ BAD_NAMES = [
     ("model.activation=swishy", "model.activation", "sigmoid, tanh, relu"),
     ("model.init=glorot", "model.init", "xavier"),
     ("data.covariance=full", "data.covariance", "identity, abid"),
-    ("data.kind=mnist", "data.kind", "gaussian, moons, digits"),
+    ("data.kind=mnist", "data.kind", "gaussian, moons, digits, checkerboard, two_spirals"),
+    ("data.mixing=rotate", "data.mixing", "none, uniform, orthogonal"),
+    ("data.preprocess=[whiten]", "data.preprocess", "standardize, pca, minmax"),
     ("model.bias_init=glorot", "model.bias_init", "same"),
     ("model.dropout_placement=first", "model.dropout_placement", "every, last"),
     ("trainer.sampling=shuffle", "trainer.sampling", "epoch, random"),

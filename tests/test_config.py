@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import BAD_NAMES, BAD_VALUES, EXPERIMENTS
+from conftest import BAD_NAMES, BAD_TASK_VALUES, BAD_VALUES, EXPERIMENTS
 from hydra.errors import ConfigCompositionException
 from omegaconf.errors import ValidationError
 
@@ -42,6 +42,14 @@ def test_out_of_range_values_name_field_and_allowed_values(compose_cfg, override
     cfg = compose_cfg([override], experiment="batch_size")
     with pytest.raises(ConfigError) as err:
         validate(cfg)
+    assert field in str(err.value) and allowed in str(err.value)
+
+
+@pytest.mark.parametrize(("overrides", "field", "allowed"), BAD_TASK_VALUES)
+def test_data_options_out_of_their_task_name_field_and_allowed_values(compose_cfg, overrides,
+                                                                      field, allowed):
+    with pytest.raises(ConfigError) as err:
+        validate(compose_cfg(overrides, experiment="batch_size"))
     assert field in str(err.value) and allowed in str(err.value)
 
 

@@ -18,6 +18,8 @@ from tests.conftest import ROOT, assert_same_training, run_cli, runs_in
 SMALL = ["model.widths=[16,8]", "trainer.replicates=3", "trainer.steps=40",
          "trainer.epochs=null", "trainer.batch_size=16", "data.n=120", "trainer.evals=4"]
 
+DATA_OPTIONS = ["data.val_fraction=0.25", "data.dummy_dims=6", "data.mixing=uniform",
+                "data.preprocess=[standardize,pca]", "data.pca_components=5"]
 # each list: the points of one fused group (they differ only in per-replicate values)
 GROUPS = {
     "init, seeds, penalties": [
@@ -42,6 +44,9 @@ GROUPS = {
         ["model.batch_norm=true", "model.dropout=0.2", "model.dropout_scaling=test"],
         ["model.batch_norm=true", "model.dropout=0.4", "model.dropout_scaling=test",
          "optim.lr=0.01"]],
+    # each point's own datasets, validation splits and preprocessing fits
+    "data options: validation split, dummy dimensions, pca": [
+        [*DATA_OPTIONS, "optim.lr=0.01"], [*DATA_OPTIONS, "data.seed=3", "trainer.seed=2"]],
     "sgd lr, momentum, proximal l1": [
         ["optim.name=sgd", "reg.proximal=true", "reg.l1=0.01", "optim.lr=0.1"],
         ["optim.name=sgd", "reg.proximal=true", "reg.l1=0.1", "optim.lr=0.05",

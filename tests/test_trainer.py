@@ -192,3 +192,26 @@ def test_a_first_phase_refuses_a_batch_scaled_learning_rate(compose_cfg):
                                           r"are null while trainer.warmup_steps > 0"):
         validate(cfg)
 
+
+
+def test_a_validation_split_is_evaluated_like_the_test_set(compose_cfg):
+    """With data.val_fraction, every evaluation logs val_acc and val_loss (what early
+    stopping chooses on), computed as the test metrics are; without it, no val curves."""
+    from harness.train.data import replicate_data
+
+    small = ["trainer.replicates=2", "trainer.steps=30", "trainer.epochs=null",
+             "trainer.evals=3", "data.n=100", "model.widths=[8]"]
+    cfg = compose_cfg([*small, "data.val_fraction=0.25", "data.dummy_dims=3",
+                       "data.preprocess=[pca]", "data.pca_components=4"])
+    got = train(cfg)
+    assert {"val_acc", "val_loss"} <= set(got.curves) and got.curves["val_loss"].shape == (4, 2)
+    assert got.info["n_train"] == 60 and got.model.weights[0].shape == (2, 4, 8)
+    data = replicate_data(cfg.data, 2, torch.device("cpu"))
+    with torch.no_grad():
+        logits = got.model.eval()(data.x_val)
+    np.testing.assert_allclose(got.final["val_loss"],
+                               replicate_loss(logits, data.y_val, "cross_entropy").numpy(),
+                               rtol=1e-5)
+    np.testing.assert_allclose(got.final["val_acc"],
+                               (logits.argmax(-1) == data.y_val).float().mean(1).numpy())
+    assert not {"val_acc", "val_loss"} & set(train(compose_cfg(small)).curves)

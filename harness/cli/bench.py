@@ -47,7 +47,7 @@ from harness.track.results import hydra_context
 from harness.train.data import ReplicateData, batched_indices, replicate_data
 from harness.train.fusion import groups
 from harness.train.models import BatchedMLP, hidden_widths
-from harness.train.schema import Sampling, n_train
+from harness.train.schema import Sampling, input_dim, n_train
 from harness.train.trainer import (
     compile_step,
     resolve_device,
@@ -80,7 +80,7 @@ def _sync(device: torch.device) -> None:
 
 def sequential(cfg: DictConfig, device: torch.device) -> nn.Sequential:
     """The model written the usual way: ``nn.Linear`` + activation layers, torch's init."""
-    widths = [cfg.data.dim, *hidden_widths(cfg.model)]
+    widths = [input_dim(cfg), *hidden_widths(cfg.model)]
     layers: list[nn.Module] = []
     for fan_in, fan_out in zip(widths[:-1], widths[1:], strict=True):
         layers += [nn.Linear(fan_in, fan_out), nn.Sigmoid()]
@@ -333,7 +333,7 @@ def _step_ms(cfg: DictConfig, steps: int, warmup: int = 200) -> tuple[float, flo
     data = replicate_data(cfg.data, r, dev)
     idx = torch.randint(data.x_train.shape[1], (steps + warmup, r, cfg.trainer.batch_size),
                         device=dev)
-    model = BatchedMLP(cfg.model, cfg.data.dim, 2, list(range(r))).to(dev)
+    model = BatchedMLP(cfg.model, input_dim(cfg), 2, list(range(r))).to(dev)
     opt = _adam(list(model.parameters()), cfg, dev)
     forward = step_objective(model, data, cfg.trainer.loss, None)
     if cfg.trainer.compile:

@@ -19,7 +19,12 @@ NON_SEMANTIC = ("tracking", "claims", "trainer.device", "trainer.compile", "trai
 # stored before them computed: left out of the identity while they hold it, so those
 # runs keep their hashes (and no store retrains them); any other value is hashed.
 ADDED_OFF = {"trainer.warmup_steps": 0, "trainer.warmup_batch_size": None,
-             "trainer.eval_first": 0, "trainer.task": None}
+             "trainer.eval_first": 0, "trainer.task": None,
+             # Part 1's data options (harness/train/schema.py DataConfig)
+             "data.test_class1_fraction": None, "data.minmax_per_set": False, "data.cells": 4,
+             "data.turns": 2.0, "data.dummy_dims": 0, "data.dummy_noise": 1.0,
+             "data.mixing": "none", "data.val_fraction": 0.0, "data.preprocess": [],
+             "data.pca_components": None}
 
 
 def to_container(cfg: DictConfig) -> dict[str, Any]:

@@ -30,6 +30,9 @@ class DataKind(str, Enum):
     gaussian = "gaussian"  # two-class Gaussian mixture: linear Bayes boundary, known ceiling
     moons = "moons"  # sklearn make_moons: 2-D, two interleaved half circles (nonlinear)
     digits = "digits"  # sklearn's bundled 8×8 digits: 64-D, 10 classes, no download
+    # 2-D, class-balanced, boundaries no low-degree polynomial fits (AC-2's "任何非线性"):
+    checkerboard = "checkerboard"  # U[-1,1)², labelled by the colour of data.cells² squares
+    two_spirals = "two_spirals"  # two interleaved spirals of data.turns turns each
 
 
 class Covariance(str, Enum):
@@ -37,6 +40,25 @@ class Covariance(str, Enum):
 
     identity = "identity"  # Σ = I
     abid = "abid"  # Σ = cᵀc, c ~ U[0,1)^{d×d} (Abid 2018), one Σ per dataset
+
+
+class Mixing(str, Enum):
+    """The matrix R the inputs are multiplied by after the dummy dimensions (x ← x·R)."""
+
+    none = "none"  # no mixing: the informative dimensions stay apart from the dummy ones
+    # R ~ U[0,1)^{D×D}, a fresh one per dataset: Abid 2018 Exp 6 (not a rotation)
+    uniform = "uniform"
+    orthogonal = "orthogonal"  # R a uniform random rotation (scipy's special_ortho_group)
+
+
+class Preprocess(str, Enum):
+    """A preprocessing step fitted on a dataset's training split alone (scikit-learn),
+    then applied to its training, validation and test splits."""
+
+    standardize = "standardize"  # StandardScaler: z-scores with the training mean and SD
+    pca = "pca"  # PCA to data.pca_components components
+    # MinMaxScaler: the training min and range (Abid's per-set one: data.minmax_per_set)
+    minmax = "minmax"
 
 
 class Activation(str, Enum):
@@ -148,6 +170,33 @@ class DataConfig:
     # independent draws of everything random. k: replicates share k datasets (replicate
     # r trains on dataset r mod k) and inference must be clustered by dataset.
     num_datasets: int | None = None
+    # --- Part 1's data options (IM-1, IM-2, DR-1, AC-2, RG-5), applied in this order;
+    # each at its default leaves the data bit-identical to before it existed ---
+    # gaussian: the test set's class-1 prior. null: class1_fraction for both, the n points
+    # drawn together and split at random (so split counts vary). A number draws the two
+    # sets apart, with exact counts (round(n_split·prior) of class 1) taken as the first
+    # points of per-class pools drawn from streams of their own: points that differ only in
+    # class1_fraction share Σ, the test set and nested training sets (IM-1's pairing).
+    # Abid's n_min = int(n/(r+1)) is class1_fraction = 1 − int(n_train/(r+1))/n_train.
+    test_class1_fraction: float | None = None
+    # min–max normalize the training and the test set each with its own column min and
+    # range, (x − min)/(max − min), as Abid 2018's normalize_x (Exp 4) does; the validation
+    # split is carved after it, from the normalized training set
+    minmax_per_set: bool = False
+    cells: int = 4  # checkerboard: squares per side (4 = the 4×4 board)
+    turns: float = 2.0  # two_spirals: turns of each spiral
+    # append this many useless dimensions of dummy_noise·U[0,1) noise to every point, then
+    # mix all of them with ``mixing`` (Abid 2018 Exp 6): the input has dim + dummy_dims
+    # columns; noise and R come from a stream of the dataset's own, not from the task's
+    dummy_dims: int = 0
+    dummy_noise: float = 1.0
+    mixing: Mixing = Mixing.none
+    # held-out share of the training split, carved from it for validation (early stopping
+    # chooses on it, never on test); its loss and accuracy are curves like the test's. 0 = none
+    val_fraction: float = 0.0
+    # steps fitted on the (post-validation) training split alone, in order ([] = none)
+    preprocess: list[Preprocess] = field(default_factory=list)
+    pca_components: int | None = None  # with preprocess pca: components kept (else null)
 
 
 @dataclass
@@ -308,7 +357,9 @@ class ConfigError(ValueError):
     """A config value that is well-typed but out of range; names the field."""
 
 
-FIXED_DIM = {DataKind.moons: 2, DataKind.digits: 64}  # input size the task imposes
+# input size the task imposes
+FIXED_DIM = {DataKind.moons: 2, DataKind.digits: 64, DataKind.checkerboard: 2,
+             DataKind.two_spirals: 2}
 DIGITS_N = 1797  # samples in sklearn's bundled digits
 
 
@@ -331,8 +382,19 @@ def load_search(path: str) -> Callable[..., Any]:
 
 
 def n_train(cfg: DictConfig | Config) -> int:
-    """Training-set size after the split (sklearn's rounding: the test share rounds up)."""
-    return cfg.data.n - math.ceil(cfg.data.n * cfg.data.test_fraction)
+    """Training-set size after the splits (sklearn's rounding: the test share rounds up,
+    then the validation share of what is left does)."""
+    d = cfg.data
+    before_val = d.n - math.ceil(d.n * d.test_fraction)
+    return before_val - math.ceil(before_val * d.val_fraction)
+
+
+def input_dim(cfg: DictConfig | Config) -> int:
+    """The network's input size: the task's dimensions plus the dummy ones, or the PCA
+    components kept when data.preprocess has PCA."""
+    d = cfg.data
+    width = d.dim + d.dummy_dims
+    return d.pca_components if Preprocess.pca in d.preprocess else width
 
 
 # Names that become MLflow experiment names and folder names (logs/, mlartifacts/): no
@@ -471,7 +533,7 @@ def budget(cfg: DictConfig) -> Budget:
     d, t = cfg.data, cfg.trainer
     R = float(t.replicates)
     n_out = 10 if d.kind == DataKind.digits else 2
-    dims = [int(d.dim), *hidden_widths(cfg.model), n_out]
+    dims = [input_dim(cfg), *hidden_widths(cfg.model), n_out]
     params = sum(a * b + b for a, b in zip(dims[:-1], dims[1:], strict=True))
     if cfg.model.batch_norm:
         params += 2 * sum(dims[1:-1])
@@ -486,7 +548,7 @@ def budget(cfg: DictConfig) -> Budget:
     f32 = 4.0
     memory = {
         "parameters": R * params * f32 * 5,
-        "data": R * d.n * (d.dim * (8 + 2 * f32) + 2 * 8),
+        "data": R * d.n * ((d.dim + d.dummy_dims) * (8 + 2 * f32) + 2 * 8),
         "minibatch indices": (R * min(512.0, steps) * ntr * (f32 + 8)
                               if t.sampling == Sampling.random and t.batch_size > 1
                               else R * ntr * 8),
@@ -544,7 +606,7 @@ def _check_budget(cfg: DictConfig) -> None:
     _check(b.params <= MAX_PARAMS, model_key, model_value,
            f"models of at most {MAX_PARAMS:,} parameters per replicate (this one has "
            f"{b.params:,.0f}" + (f" with model.width={m.width}" if m.depth is not None else "")
-           + f" and data.dim={cfg.data.dim})")
+           + f" and input size {input_dim(cfg)})")
     _check_memory(cfg, b, model_key, model_value)
     if b.work > MAX_WORK:
         budget_key = (f"trainer.steps={t.steps}" if t.steps is not None
@@ -598,6 +660,38 @@ def _check_warmup(t: Any, o: Any, ntr: int) -> None:
            "batch size would make the shared first phase differ between points)")
 
 
+def _check_part1_data(cfg: DictConfig) -> None:
+    """The test prior, the 2-D tasks' shapes, dummy dimensions, validation split and
+    preprocessing (the Part 1 fields of DataConfig): a field only where it applies."""
+    d = cfg.data
+    if d.test_class1_fraction is not None:
+        _check(d.kind == DataKind.gaussian and 0 < d.test_class1_fraction < 1,
+               "data.test_class1_fraction", d.test_class1_fraction,
+               "0 < x < 1 with data.kind=gaussian, or null (class1_fraction, drawn jointly)")
+    _check(d.cells >= 2, "data.cells", d.cells, "integers >= 2")
+    _check(d.turns > 0, "data.turns", d.turns, "x > 0")
+    _check(d.dummy_dims >= 0, "data.dummy_dims", d.dummy_dims, "integers >= 0")
+    _check(d.dummy_noise >= 0, "data.dummy_noise", d.dummy_noise, "x >= 0")
+    width = d.dim + d.dummy_dims
+    _check(d.mixing != Mixing.orthogonal or width >= 2, "data.mixing", d.mixing.value,
+           "'none' or 'uniform' for one input dimension (a rotation needs two)")
+    _check(0 <= d.val_fraction < 1, "data.val_fraction", d.val_fraction, "0 <= x < 1")
+    ntr = n_train(cfg)
+    _check(ntr >= 2, "data.val_fraction", d.val_fraction,
+           "shares that leave at least 2 training points after the test and validation splits")
+    steps = [Preprocess(p) for p in d.preprocess]
+    _check(len(set(steps)) == len(steps), "data.preprocess", [p.value for p in steps],
+           "a list of distinct steps from standardize, pca, minmax")
+    if Preprocess.pca in steps:
+        top = min(ntr, width)
+        _check(d.pca_components is not None and 1 <= d.pca_components <= top,
+               "data.pca_components", d.pca_components,
+               f"integers 1 .. {top} (min of training points and input dimensions) with pca")
+    else:
+        _check(d.pca_components is None, "data.pca_components", d.pca_components,
+               "null unless data.preprocess has pca")
+
+
 def validate(cfg: DictConfig) -> None:
     """Range checks a type can't express; raise ConfigError naming field and allowed values.
 
@@ -630,6 +724,7 @@ def validate(cfg: DictConfig) -> None:
     if d.num_datasets is not None:
         _check(d.num_datasets >= 1, "data.num_datasets", d.num_datasets,
                "integers >= 1, or null (one dataset per replicate)")
+    _check_part1_data(cfg)
     _check(len(m.widths) >= 0 and all(w >= 1 for w in m.widths), "model.widths",
            list(m.widths), "a list of integers >= 1 (empty list = linear model)")
     if m.depth is not None:

@@ -45,6 +45,7 @@ from harness.train.schema import (
     RegConfig,
     TrainerConfig,
     eval_schedule,
+    input_dim,
     n_train,
 )
 
@@ -240,7 +241,7 @@ def train_group(cfgs: Sequence[DictConfig], label: str = "") -> list[TrainResult
     assert n_tr == n_train(cfg), "split size disagrees with schema.n_train"
     steps = total_steps(t, n_tr)
     seeds = [seed_for(c.trainer.seed, r) for c in cfgs for r in range(c.trainer.replicates)]
-    model = BatchedMLP(cfg.model, cfg.data.dim, data.n_classes, seeds,
+    model = BatchedMLP(cfg.model, input_dim(cfg), data.n_classes, seeds,
                        [c.model for c, n in zip(cfgs, sizes, strict=True) for _ in range(n)]
                        ).to(device)
     # the first point's rate switches dropout on for all: fusion.fusion_key keeps points
@@ -302,14 +303,18 @@ def train_group(cfgs: Sequence[DictConfig], label: str = "") -> list[TrainResult
     warm_samples = warm * (t.warmup_batch_size or 0)
     eval_at = [warm + s for s in eval_schedule(t, steps)]
     epoch_size = t.epoch_size or n_tr
-    rows: dict[str, list[torch.Tensor]] = {k: [] for k in
-                                            ("train_acc", "train_loss", "test_acc", "test_loss")}
+    # the held-out splits evaluated at every evaluation: test, and validation when
+    # data.val_fraction carves one (early stopping chooses a step on it, never on test)
+    splits = [("train", data.x_train, data.y_train), ("test", data.x_test, data.y_test)]
+    if data.x_val is not None:
+        splits.append(("val", data.x_val, data.y_val))
+    rows: dict[str, list[torch.Tensor]] = {f"{split}_{m}": [] for split, _, _ in splits
+                                           for m in ("acc", "loss")}
     times: list[float] = []
     diverged = torch.zeros(R, dtype=torch.bool, device=device)
 
     def record(step: int, elapsed: float) -> None:
-        for split, x, y in (("train", data.x_train, data.y_train),
-                            ("test", data.x_test, data.y_test)):
+        for split, x, y in splits:
             acc, loss = evaluate(x, y)
             bad = diverged | ~torch.isfinite(loss)
             rows[f"{split}_acc"].append(acc.masked_fill(bad, math.nan))
