@@ -19,7 +19,10 @@ NON_SEMANTIC = ("tracking", "claims", "trainer.device", "trainer.compile", "trai
 # stored before them computed: left out of the identity while they hold it, so those
 # runs keep their hashes (and no store retrains them); any other value is hashed.
 ADDED_OFF = {"trainer.warmup_steps": 0, "trainer.warmup_batch_size": None,
-             "trainer.eval_first": 0, "trainer.task": None}
+             "trainer.eval_first": 0, "trainer.task": None,
+             "model.leaky_slope": 0.01, "trainer.class_weight": None,
+             "trainer.label_smoothing": 0.0, "trainer.focal_gamma": 2.0,
+             "trainer.focal_alpha": None, "trainer.focal_alpha_class": 1}
 
 
 def to_container(cfg: DictConfig) -> dict[str, Any]:
