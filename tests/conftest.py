@@ -140,7 +140,7 @@ BAD_VALUES = [
     ("trainer.steps=10", "trainer.steps/trainer.epochs", "exactly one"),
     ("trainer.evals=0", "trainer.evals", ">= 1"),
     ("trainer.target_acc=2", "trainer.target_acc", "0 < x <= 1"),
-    ("trainer.probes=[gradz]", "trainer.probes", "['batch_norm', 'convergence', 'dropout'"),
+    ("trainer.probes=[gradz]", "trainer.probes", "['batch_norm', 'convergence', "),
     ("data.kind=moons", "data.dim", "2 (the input size of data.kind=moons)"),
     ("data.kind=digits", "data.dim", "64 (the input size of data.kind=digits)"),
     ("model.depth=-1", "model.depth", "integers >= 0 or null"),
@@ -161,6 +161,9 @@ BAD_VALUES = [
     ("data.preprocess=[pca,pca]", "data.preprocess", "distinct steps"),
     ("data.preprocess=[pca]", "data.pca_components", "integers 1 .. 12"),
     ("data.pca_components=3", "data.pca_components", "null unless data.preprocess has pca"),
+    ("model.leaky_slope=0.2", "model.leaky_slope", "0.01 (the default) unless model.activation"),
+    ("model.leaky_slope=-0.1", "model.leaky_slope", "0 <= x < 1"),
+    ("trainer.label_smoothing=1.5", "trainer.label_smoothing", "0 <= x < 1"),
 ]
 # ... and with another task (composed on batch_size, then these overrides)
 BAD_TASK_VALUES = [
@@ -184,7 +187,8 @@ BAD_NAMES = [
     ("model.bias_init=glorot", "model.bias_init", "same"),
     ("model.dropout_placement=first", "model.dropout_placement", "every, last"),
     ("trainer.sampling=shuffle", "trainer.sampling", "epoch, random"),
-    ("trainer.loss=hinge", "trainer.loss", "cross_entropy, mse"),
+    ("trainer.loss=hinge", "trainer.loss", "cross_entropy, mse, focal, mse_prob"),
+    ("model.activation=square", "model.activation", "identity, x2, sin, sign"),
     ("data.n=abc", "data.n", "Integer"),
     ("optim.lr=fast", "optim.lr", "Float"),
 ]

@@ -20,6 +20,9 @@ CASES = {
     "dropout, l1 and l2": ["model.dropout=0.3", "reg.l1=0.003", "reg.l2=0.01"],
     "sgd, proximal l1": ["optim.name=sgd", "optim.lr=0.1", "reg.proximal=true", "reg.l1=0.01"],
     "batch norm": ["model.batch_norm=true"],
+    # the objective's per-replicate class weights and the focal factor inside the graph
+    "balanced weights": ["trainer.class_weight=balanced", "data.class1_fraction=0.2"],
+    "focal": ["trainer.loss=focal", "trainer.focal_alpha=0.25", "data.class1_fraction=0.2"],
 }
 
 

@@ -82,8 +82,9 @@ def test_bn_train_mode_column_keeps_the_eval_columns_and_training(compose_cfg):
 def test_unknown_probe_is_a_config_error(compose_cfg):
     from harness.train.schema import ConfigError, validate
 
-    allowed = (r"\['batch_norm', 'convergence', 'dropout', 'first_layer', 'layer_stats', "
-               r"'layer_stats_bn_train', 'params', 'symmetry', 'weights'\]")
+    allowed = (r"\['batch_norm', 'convergence', 'dead_units', 'dropout', 'first_layer', "
+               r"'grad_share', 'layer_stats', 'layer_stats_bn_train', 'params', 'symmetry', "
+               r"'weights'\]")
     with pytest.raises(ConfigError, match=r"trainer.probes.*" + allowed):
         validate(compose_cfg(["trainer.probes=[gradz]"]))
 
@@ -266,3 +267,112 @@ def test_the_schema_names_every_registered_probe():
     from harness.train.schema import PROBE_NAMES
 
     assert set(PROBE_NAMES) == set(PROBES)
+
+
+def _dead_probe_case(compose_cfg, activation: str = "relu"):
+    """A 2-replicate net on 2×400 training examples whose first hidden unit is silenced by
+    a large negative bias, and whose second fires on the last training example alone."""
+    from omegaconf import OmegaConf
+
+    from harness.train.models import BatchedMLP
+    from harness.train.schema import ModelConfig
+
+    data = replicate_data(compose_cfg([]).data, 2, torch.device("cpu"))
+    data.x_train[:, :, 0] = data.x_train[:, :, 0].clamp(max=10)
+    data.x_train[:, -1, 0] = 100.0
+    model = BatchedMLP(OmegaConf.structured(ModelConfig(widths=[6, 5], activation=activation)),
+                       12, 2, [1, 2])
+    with torch.no_grad():
+        model.biases[0][:, :, 0] = -1e4
+        model.weights[0][:, :, 1] = 0
+        model.weights[0][:, 0, 1] = 1
+        model.biases[0][:, :, 1] = -50
+    return model, data
+
+
+def _dead_by_hand(model, x) -> list[torch.Tensor]:
+    """(R, units) per hidden layer: pre-activation <= 0 on every row of x."""
+    h, dead = x, []
+    for w, b in zip(model.weights[:-1], model.biases[:-1], strict=True):
+        z = torch.baddbmm(b, h, w)
+        dead.append((z <= 0).all(dim=1))
+        h = model.act(z)
+    return dead
+
+
+def test_dead_units_are_judged_on_the_whole_training_set(compose_cfg):
+    """Unit 1 fires on the last of 400 training examples only: alive (the first 256 would
+    call it dead). Unit 0 is dead; a bias that revives it counts a revival. The counts
+    are those computed by hand on the full training set."""
+    from harness.train.probes import DeadUnits, EvalContext
+    from harness.train.trainer import replicate_loss
+
+    model, data = _dead_probe_case(compose_cfg)
+    probe = DeadUnits()
+    before = _dead_by_hand(model, data.x_train)
+    assert before[0][:, 0].all() and not before[0][:, 1].any()
+    assert _dead_by_hand(model, data.x_train[:, :PROBE_BATCH])[0][:, 1].all()
+    probe.on_eval(EvalContext(0, model, data, replicate_loss))
+    with torch.no_grad():
+        model.biases[0][:, :, 0] = 1e4
+    after = _dead_by_hand(model, data.x_train)
+    probe.on_eval(EvalContext(5, model, data, replicate_loss))
+    table = probe.table().set_index(["step", "replicate", "layer"])
+    for step, dead in ((0, before), (5, after)):
+        for layer, d in enumerate(dead, 1):
+            rows = table.xs((step, layer), level=("step", "layer"))
+            assert rows.dead.tolist() == d.sum(1).tolist()
+            assert rows.dead_share.tolist() == pytest.approx((d.sum(1) / d.shape[1]).tolist())
+    revived = table.xs((5, 1), level=("step", "layer")).revived
+    assert revived.tolist() == (before[0] & ~after[0]).sum(1).tolist()
+    assert (revived >= 1).all()
+    assert (table.xs(0, level="step")[["revived", "died"]] == 0).all().all()
+    total = sum(d.sum(1) for d in after) / 11
+    torch.testing.assert_close(probe.summary()["dead_share"], total.double())
+
+
+def test_dead_units_probe_does_not_change_training_and_counts_leaky_units(compose_cfg):
+    common = ["trainer.steps=30", "model.activation=leaky_relu", "model.leaky_slope=0.1",
+              "model.init=he", "optim.name=sgd", "optim.lr=0.1"]
+    plain = _run(compose_cfg, *common)
+    probed = _run(compose_cfg, *common, "trainer.probes=[dead_units]")
+    for a, b in zip(plain.model.weights, probed.model.weights, strict=True):
+        assert torch.equal(a, b)
+    table = probed.tables["dead_units"]
+    assert sorted(table.step.unique()) == [0, 15, 30] and sorted(table.layer.unique()) == [1, 2]
+    assert ((table.dead_share >= 0) & (table.dead_share <= 1)).all()
+    assert probed.final["dead_share"].shape == (3,)
+
+
+def test_gradient_shares_are_the_cross_entropy_formula(compose_cfg):
+    """Softmax cross-entropy: ∂ℓ_i/∂z_i = p_i − onehot(y_i), so example i's share is
+    ‖p_i − onehot(y_i)‖₁ over the sum of all of them; groups by class and kind (p_t > 0.9,
+    right, wrong). Focal loss (γ = 2) takes share away from the easy examples."""
+    from harness.train.probes import EvalContext, GradShare
+    from harness.train.schema import Loss
+    from harness.train.trainer import LossSpec, replicate_loss
+
+    model, data = _dead_probe_case(compose_cfg)
+    with torch.no_grad():
+        model.weights[-1].mul_(20)  # confident logits: some p_t > 0.9, some wrong
+        logits = model.eval()(data.x_train)
+    y = data.y_train
+    p = logits.softmax(-1)
+    g = (p - torch.nn.functional.one_hot(y, 2)).abs().sum(-1)
+    p_t = p.gather(-1, y[..., None])[..., 0]
+    kind = torch.where(p_t > 0.9, 0, torch.where(logits.argmax(-1) == y, 1, 2))
+    probe, focal = GradShare(), GradShare()
+    probe.on_eval(EvalContext(0, model, data, lambda z, t: replicate_loss(z, t, "cross_entropy")))
+    spec = LossSpec(Loss.focal, focal_gamma=2.0)
+    focal.on_eval(EvalContext(0, model, data, lambda z, t: replicate_loss(z, t, spec)))
+    table = probe.table()
+    assert set(table.kind) == {"easy", "correct", "wrong"} and len(table) == 2 * 2 * 3
+    for row in table.itertuples():
+        mine = (y[row.replicate] == row._3) & (kind[row.replicate] == GradShare.KINDS.index(
+            row.kind))
+        assert row.count == mine.sum().item()
+        assert row.grad_share == pytest.approx(
+            (g[row.replicate][mine].sum() / g[row.replicate].sum()).item(), rel=1e-5, abs=1e-9)
+    assert table.groupby("replicate")["count"].sum().tolist() == [400, 400]
+    easy = probe.summary()["easy_grad_share"]
+    assert ((easy > 0) & (focal.summary()["easy_grad_share"] < easy)).all()

@@ -215,3 +215,40 @@ def test_a_validation_split_is_evaluated_like_the_test_set(compose_cfg):
     np.testing.assert_allclose(got.final["val_acc"],
                                (logits.argmax(-1) == data.y_val).float().mean(1).numpy())
     assert not {"val_acc", "val_loss"} & set(train(compose_cfg(small)).curves)
+
+
+@pytest.mark.parametrize(("activation", "slope", "formula"), [
+    ("x2", 0.01, lambda z: z * z), ("sin", 0.01, np.sin), ("sign", 0.01, np.sign),
+    ("leaky_relu", 0.01, lambda z: np.where(z > 0, z, 0.01 * z)),
+    ("leaky_relu", 0.2, lambda z: np.where(z > 0, z, 0.2 * z)),
+    ("leaky_relu", 0.0, lambda z: np.maximum(z, 0))])
+def test_activations_apply_their_formula(activation, slope, formula):
+    from omegaconf import OmegaConf
+
+    from harness.train.schema import ModelConfig
+
+    cfg = OmegaConf.structured(ModelConfig(widths=[5], activation=activation,
+                                           leaky_slope=slope))
+    model = BatchedMLP(cfg, 3, 2, [1, 2])
+    x = torch.randn(2, 40, 3)
+    hidden: list[torch.Tensor] = []
+    with torch.no_grad():
+        model(x, hidden)
+        z = torch.baddbmm(model.biases[0], x, model.weights[0]).numpy()
+    np.testing.assert_allclose(hidden[0].numpy(), formula(z), rtol=1e-6, atol=1e-7)
+
+
+def test_sign_activation_trains_the_read_out_only(compose_cfg):
+    """torch.sign's gradient is 0: the hidden layers keep their initial weights and biases
+    exactly (AC-2's random-features model), while the read-out learns."""
+    cfg = compose_cfg(["model.activation=sign", "model.widths=[8,8]", "trainer.replicates=2",
+                       "trainer.steps=20", "trainer.epochs=null", "trainer.evals=1",
+                       "data.kind=moons", "data.dim=2"])
+    validate(cfg)
+    model = train(cfg).model
+    for r in range(2):
+        init = init_layers(cfg.model, 2, 2, torch.Generator().manual_seed(seed_for(0, r)))
+        for i, (w, b) in enumerate(init):
+            same = torch.equal(model.weights[i][r].T, w) and torch.equal(
+                model.biases[i][r, 0], b)
+            assert same == (i < 2), f"layer {i + 1}"

@@ -24,7 +24,11 @@ ADDED_OFF = {"trainer.warmup_steps": 0, "trainer.warmup_batch_size": None,
              "data.test_class1_fraction": None, "data.minmax_per_set": False, "data.cells": 4,
              "data.turns": 2.0, "data.dummy_dims": 0, "data.dummy_noise": 1.0,
              "data.mixing": "none", "data.val_fraction": 0.0, "data.preprocess": [],
-             "data.pca_components": None}
+             "data.pca_components": None,
+             # Part 1's loss and activation options (ModelConfig, TrainerConfig)
+             "model.leaky_slope": 0.01, "trainer.class_weight": None,
+             "trainer.label_smoothing": 0.0, "trainer.focal_gamma": 2.0,
+             "trainer.focal_alpha": None, "trainer.focal_alpha_class": 1}
 
 
 def to_container(cfg: DictConfig) -> dict[str, Any]:

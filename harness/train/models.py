@@ -10,9 +10,10 @@ models exactly as R separate optimizers would (tests/test_trainer.py checks this
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 
 import torch
 import torch.nn.functional as F
@@ -35,7 +36,18 @@ ACTIVATIONS = {
     Activation.elu: F.elu,
     Activation.gelu: F.gelu,
     Activation.identity: lambda x: x,
+    Activation.x2: torch.square,
+    Activation.sin: torch.sin,
+    Activation.sign: torch.sign,
 }
+
+
+def activation(cfg: ModelConfig) -> Callable[[torch.Tensor], torch.Tensor]:
+    """The hidden layers' activation; leaky_relu with its slope ``model.leaky_slope``
+    (torch's 0.01 by default, so the default is F.leaky_relu itself)."""
+    if cfg.activation == Activation.leaky_relu:
+        return partial(F.leaky_relu, negative_slope=float(cfg.leaky_slope))
+    return ACTIVATIONS[cfg.activation]
 
 
 def init_weight_(w: torch.Tensor, scheme: Init, std: float, gen: torch.Generator) -> torch.Tensor:
@@ -159,7 +171,7 @@ class BatchedMLP(nn.Module):
         self.dropout_at_test = DropoutScaling(cfg.dropout_scaling) == DropoutScaling.test
         self.residual = bool(cfg.residual)
         self.replicates = len(seeds)
-        self.act = ACTIVATIONS[cfg.activation]
+        self.act = activation(cfg)
         per_rep = [init_layers(c, d_in, n_out, torch.Generator().manual_seed(s))
                    for c, s in zip(inits or [cfg] * len(seeds), seeds, strict=True)]
         self.weights = nn.ParameterList()
@@ -256,10 +268,12 @@ class BatchedMLP(nn.Module):
 
     def forward(self, x: torch.Tensor, hidden: list[torch.Tensor] | None = None,
                 bn_inputs: list[torch.Tensor] | None = None,
-                pre: list[torch.Tensor] | None = None) -> torch.Tensor:
+                pre: list[torch.Tensor] | None = None,
+                act_in: list[torch.Tensor] | None = None) -> torch.Tensor:
         """(R, B, d) -> (R, B, n_out) logits. For probes: each hidden layer's output is
-        appended to ``hidden``, each BN layer's input to ``bn_inputs``, and each weight
-        matrix's output x W + b (before BN, activation or residual sum) to ``pre``, when
+        appended to ``hidden``, each BN layer's input to ``bn_inputs``, each weight
+        matrix's output x W + b (before BN, activation or residual sum) to ``pre``, and
+        each activation's input (after BN when BN comes first) to ``act_in``, when
         given. Residual (model.residual): matrices 1-2, 3-4, ... form blocks
         h <- h + W2 σ(W1 h + b1) + b2; ``hidden`` gets σ(W1 h + b1), then the sum."""
         h, skip = x, None
@@ -279,6 +293,8 @@ class BatchedMLP(nn.Module):
                 skip = h
             if self.norms is not None and not self.bn_after:
                 z = self._norm(i, z, bn_inputs)
+            if act_in is not None:
+                act_in.append(z)
             z = self.act(z)
             if self.norms is not None and self.bn_after:
                 z = self._norm(i, z, bn_inputs)

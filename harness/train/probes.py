@@ -598,12 +598,131 @@ class FinalParams(Probe):
         return pd.concat(frames, ignore_index=True)
 
 
+class DeadUnits(Probe):
+    """Dead hidden units, judged on the FULL training set at every evaluation (AC-4).
+
+    A unit is dead when its activation's input (x W + b; BN's output where BN comes
+    first) is ≤ 0 on every training example of its replicate: a ReLU unit then outputs 0
+    and passes no gradient back on any of them. A minibatch would call units dead that
+    some other example still wakes, so the whole training set is used, in eval mode (BN
+    on running statistics, no dropout). For leaky_relu the same test counts "inactive"
+    units, which still pass α times their gradient. Per (step, replicate, layer), layer
+    l the l-th activation (a hidden layer; in a residual net, the block's inner one):
+    ``dead_share`` (dead over the layer's units), ``dead`` (their count), ``revived``
+    (dead at the previous evaluation, not now) and ``died`` (the reverse), both 0 at the
+    first evaluation; a unit that dies and revives between two evaluations is missed.
+    Summary: ``dead_share`` over all hidden units at the last evaluation. Nothing for a
+    net without hidden layers.
+    """
+
+    name = "dead_units"
+
+    def __init__(self) -> None:
+        self.steps: list[int] = []
+        self.values: dict[str, list[torch.Tensor]] = {"dead_share": [], "dead": [],
+                                                      "revived": [], "died": []}
+        self.prev: list[torch.Tensor] = []
+        self.total: torch.Tensor | None = None  # (R,) share of all hidden units, last eval
+
+    def on_eval(self, ctx: EvalContext) -> None:
+        model = ctx.model
+        was_training = model.training
+        model.eval()
+        act_in: list[torch.Tensor] = []
+        with torch.no_grad():
+            model(ctx.data.x_train, act_in=act_in)
+        model.train(was_training)
+        if not act_in:
+            return
+        dead = [(z <= 0).all(dim=1) for z in act_in]  # (R, units) per layer
+        prev = self.prev or dead
+
+        def per_layer(counts: list[torch.Tensor]) -> torch.Tensor:
+            return torch.stack([c.sum(1).to(torch.float64) for c in counts], 1)  # (R, L)
+
+        count = per_layer(dead)
+        units = torch.tensor([d.shape[1] for d in dead], dtype=torch.float64,
+                             device=count.device)
+        self.steps.append(ctx.step)
+        self.values["dead_share"].append(count / units)
+        self.values["dead"].append(count)
+        self.values["revived"].append(per_layer([p & ~d for p, d in zip(prev, dead,
+                                                                          strict=True)]))
+        self.values["died"].append(per_layer([~p & d for p, d in zip(prev, dead,
+                                                                       strict=True)]))
+        self.prev = dead
+        self.total = count.sum(1) / units.sum()
+
+    def summary(self) -> dict[str, torch.Tensor]:
+        return {} if self.total is None else {"dead_share": self.total}
+
+    def table(self) -> pd.DataFrame | None:
+        return _long(self.steps, self.values, layer=True) if self.steps else None
+
+
+class GradShare(Probe):
+    """Which training examples the loss gradient comes from (IM-3 (b), LS-1), at every
+    evaluation, on the FULL training set.
+
+    Per example i: g_i = ‖∂L/∂z_i‖₁, the gradient of the training objective L (the run's
+    own loss: focal, class-weighted, ...; eval mode) with respect to its logits z_i, the
+    signal every weight gradient is built from. Examples fall into groups by class and
+    kind: ``easy`` (p_t > EASY, p_t the softmax probability of the true class),
+    ``correct`` (classified right, p_t ≤ EASY) and ``wrong`` (misclassified). Table
+    ``grad_share``, one row per (step, replicate, class, kind): ``count`` and
+    ``grad_share``, the group's Σ g_i over all examples' (NaN where every gradient is 0).
+    Summary: ``easy_grad_share``, the easy examples' share at the last evaluation.
+    """
+
+    name = "grad_share"
+    EASY = 0.9  # IM-3: "easy" majority examples are those with p_t > 0.9
+    KINDS = ("easy", "correct", "wrong")
+
+    def __init__(self) -> None:
+        self.frames: list[pd.DataFrame] = []
+        self.easy: torch.Tensor | None = None
+
+    def on_eval(self, ctx: EvalContext) -> None:
+        model, x, y = ctx.model, ctx.data.x_train, ctx.data.y_train
+        was_training = model.training
+        model.eval()
+        with torch.no_grad():
+            logits = model(x)
+        model.train(was_training)
+        logits.requires_grad_(True)
+        (grad,) = torch.autograd.grad(ctx.loss(logits, y).sum(), logits)
+        logits = logits.detach()
+        p_t = logits.softmax(-1).gather(-1, y.unsqueeze(-1)).squeeze(-1)
+        kind = torch.where(p_t > self.EASY, 0, torch.where(logits.argmax(-1) == y, 1, 2))
+        n_kinds = len(self.KINDS)
+        groups = n_kinds * logits.shape[-1]
+        group = y * n_kinds + kind  # (R, n): class-major
+        mag = grad.abs().sum(-1).double()
+        sums = mag.new_zeros(y.shape[0], groups).scatter_add_(1, group, mag)
+        counts = torch.zeros_like(sums).scatter_add_(1, group, torch.ones_like(mag))
+        share = (sums / sums.sum(1, keepdim=True)).cpu().numpy()
+        self.easy = share.reshape(y.shape[0], -1, n_kinds)[:, :, 0].sum(1)
+        r = y.shape[0]
+        self.frames.append(pd.DataFrame({
+            "step": ctx.step, "replicate": np.repeat(np.arange(r), groups),
+            "class": np.tile(np.arange(groups) // n_kinds, r),
+            "kind": np.tile(np.asarray(self.KINDS)[np.arange(groups) % n_kinds], r),
+            "count": counts.cpu().numpy().reshape(-1), "grad_share": share.reshape(-1)}))
+
+    def summary(self) -> dict[str, torch.Tensor]:
+        return {} if self.easy is None else {"easy_grad_share": torch.as_tensor(self.easy)}
+
+    def table(self) -> pd.DataFrame | None:
+        return pd.concat(self.frames, ignore_index=True) if self.frames else None
+
+
 PROBES: dict[str, type[Probe]] = {"layer_stats": LayerStats,
                                   "layer_stats_bn_train": LayerStatsBNTrain,
                                   "symmetry": Symmetry, "weights": WeightStats,
                                   "first_layer": FirstLayer,
                                   "convergence": Convergence, "batch_norm": BatchNormStats,
-                                  "dropout": DropoutMean, "params": FinalParams}
+                                  "dropout": DropoutMean, "params": FinalParams,
+                                  "dead_units": DeadUnits, "grad_share": GradShare}
 
 
 def build_probes(cfg: TrainerConfig) -> list[Probe]:

@@ -69,6 +69,11 @@ class Activation(str, Enum):
     elu = "elu"
     gelu = "gelu"
     identity = "identity"
+    x2 = "x2"  # x² (torch.square): Abid 2018 Exp 7's polynomial activation
+    sin = "sin"
+    # torch.sign: its gradient is 0 wherever it is defined, so the layers below a sign
+    # activation never train (a random-features model with a trained read-out; AC-2)
+    sign = "sign"
 
 
 class Init(str, Enum):
@@ -103,6 +108,12 @@ class BiasInit(str, Enum):
 class Loss(str, Enum):
     cross_entropy = "cross_entropy"  # softmax cross-entropy on the logits
     mse = "mse"  # mean squared error of the logits against one-hot labels
+    # softmax focal loss −α_t (1−p_t)^γ log p_t (Lin et al. 2017), per example, mean over
+    # the batch; γ = trainer.focal_gamma, α_t from trainer.focal_alpha(_class)
+    focal = "focal"
+    # mean squared error of the softmax probabilities against one-hot labels (the loss
+    # that saturates with a squashing output, LS-1), mean over batch and classes
+    mse_prob = "mse_prob"
 
 
 class DropoutPlacement(str, Enum):
@@ -207,6 +218,8 @@ class ModelConfig:
     depth: int | None = None  # if set: this many hidden layers of `width` (replaces widths)
     width: int = 100  # hidden width used with depth
     activation: Activation = Activation.sigmoid
+    # activation=leaky_relu: the slope α for x < 0 (torch's default 0.01)
+    leaky_slope: float = 0.01
     init: Init = Init.xavier
     init_std: float = 0.01  # std for init=normal / bias_init=normal
     # multiplies the weights a scaled random scheme draws (xavier, xavier_normal, he,
@@ -264,7 +277,8 @@ class RegConfig:
 # to its class (a test checks the two agree). Named here so that validating a config
 # never imports the probes, which import this schema.
 PROBE_NAMES = ("layer_stats", "layer_stats_bn_train", "symmetry", "weights", "first_layer",
-               "convergence", "batch_norm", "dropout", "params")
+               "convergence", "batch_norm", "dropout", "params", "dead_units",
+               "grad_share")
 
 
 @dataclass
@@ -277,6 +291,24 @@ class TrainerConfig:
     epoch_size: int | None = None  # samples per "epoch" (default: training-set size)
     sampling: Sampling = Sampling.random
     loss: Loss = Loss.cross_entropy
+    # Options of the classification loss (the logged train_loss/test_loss are the training
+    # objective they define, less any weight penalty, so a time-to-target loss is the
+    # quantity optimized; with any of them on, or loss=focal/mse_prob, train_nll and
+    # test_nll log the plain softmax cross-entropy beside it, the likelihood every arm
+    # shares). cross_entropy only: class_weight is null, 'balanced' (n/(K·n_k) from each
+    # replicate's own training set, sklearn's definition) or a list of K per-class
+    # weights; the loss is then torch's weighted mean Σ w_y ℓ / Σ w_y over the batch
+    # (F.cross_entropy(weight=...)), so full-batch balanced weights train as the
+    # minority tiled to balance does (IM-2). label_smoothing: ε of torch's definition,
+    # targets (1−ε)·one-hot + ε/K; not with class_weight
+    class_weight: Any = None
+    label_smoothing: float = 0.0
+    # loss=focal only: γ, and α on class focal_alpha_class with 1−α on the others
+    # (RetinaNet's convention; null = no α, every α_t = 1). γ = 0 without α is
+    # cross-entropy exactly
+    focal_gamma: float = 2.0
+    focal_alpha: float | None = None
+    focal_alpha_class: int = 1
     evals: int = 50  # evaluation points, evenly spaced over the budget (plus step 0)
     # or evaluate right after updates eval_start, eval_start + eval_every, ... (<= the
     # budget), as Abid's notebook does (after updates 1, 51, ..., 451): null = use `evals`
@@ -532,7 +564,7 @@ def budget(cfg: DictConfig) -> Budget:
     """
     d, t = cfg.data, cfg.trainer
     R = float(t.replicates)
-    n_out = 10 if d.kind == DataKind.digits else 2
+    n_out = n_classes(d)
     dims = [input_dim(cfg), *hidden_widths(cfg.model), n_out]
     params = sum(a * b + b for a, b in zip(dims[:-1], dims[1:], strict=True))
     if cfg.model.batch_norm:
@@ -692,6 +724,47 @@ def _check_part1_data(cfg: DictConfig) -> None:
                "null unless data.preprocess has pca")
 
 
+def n_classes(d: Any) -> int:
+    """Classes of the task (the model's outputs): 10 digits, else 2."""
+    return 10 if d.kind == DataKind.digits else 2
+
+
+def _check_activation(m: Any) -> None:
+    _check(0 <= m.leaky_slope < 1, "model.leaky_slope", m.leaky_slope, "0 <= x < 1")
+    _check(m.leaky_slope == 0.01 or m.activation == Activation.leaky_relu, "model.leaky_slope",
+           m.leaky_slope, "0.01 (the default) unless model.activation=leaky_relu")
+
+
+def _check_loss(t: Any, k: int) -> None:
+    """The loss options: each in range, and each only with the loss that reads it, so a
+    point never carries (and hashes) an option that changes nothing."""
+    loss = Loss(t.loss)
+    weight = t.class_weight
+    if weight is not None:
+        _check(loss == Loss.cross_entropy, "trainer.class_weight", weight,
+               "null unless trainer.loss=cross_entropy")
+        given = OmegaConf.is_list(weight) or isinstance(weight, list)
+        _check(weight == "balanced" or (given and len(weight) == k and all(
+            isinstance(w, int | float) and not isinstance(w, bool) and w > 0 for w in weight)),
+            "trainer.class_weight", weight,
+            f"null, 'balanced' or a list of {k} numbers > 0 (one per class)")
+    eps = t.label_smoothing
+    _check(0 <= eps < 1, "trainer.label_smoothing", eps, "0 <= x < 1")
+    _check(eps == 0 or (loss == Loss.cross_entropy and weight is None),
+           "trainer.label_smoothing", eps,
+           "0 unless trainer.loss=cross_entropy and trainer.class_weight=null")
+    focal = loss == Loss.focal
+    _check(t.focal_gamma >= 0 and (focal or t.focal_gamma == 2), "trainer.focal_gamma",
+           t.focal_gamma, "x >= 0 with trainer.loss=focal, else 2 (the default)")
+    if t.focal_alpha is not None:
+        _check(focal and 0 < t.focal_alpha < 1, "trainer.focal_alpha", t.focal_alpha,
+               "0 < x < 1 with trainer.loss=focal, else null")
+    _check(0 <= t.focal_alpha_class < k and (t.focal_alpha is not None
+                                             or t.focal_alpha_class == 1),
+           "trainer.focal_alpha_class", t.focal_alpha_class,
+           f"a class 0 .. {k - 1} with trainer.focal_alpha set, else 1 (the default)")
+
+
 def validate(cfg: DictConfig) -> None:
     """Range checks a type can't express; raise ConfigError naming field and allowed values.
 
@@ -735,6 +808,7 @@ def validate(cfg: DictConfig) -> None:
     _check(m.init_gain == 1 or m.init in GAIN_SCHEMES, "model.init_gain", m.init_gain,
            f"1 unless model.init is one of {[i.value for i in GAIN_SCHEMES]}")
     _check(0 <= m.dropout < 1, "model.dropout", m.dropout, "0 <= p < 1")
+    _check_activation(m)
     if m.residual:
         hw = [m.width] * m.depth if m.depth is not None else list(m.widths)
         _check(len(hw) % 2 == 1 and len(set(hw)) == 1 and not m.batch_norm, "model.residual",
@@ -768,6 +842,7 @@ def validate(cfg: DictConfig) -> None:
     if t.epoch_size is not None:
         _check(t.epoch_size >= 1, "trainer.epoch_size", t.epoch_size, "integers >= 1 or null")
     _check(t.evals >= 1, "trainer.evals", t.evals, "integers >= 1")
+    _check_loss(t, n_classes(d))
     _check(0 < t.target_acc <= 1, "trainer.target_acc", t.target_acc, "0 < x <= 1")
     _check(t.jitter_window >= 0, "trainer.jitter_window", t.jitter_window, "integers >= 0")
     _check(t.jitter_burst >= 0, "trainer.jitter_burst", t.jitter_burst, "integers >= 0")

@@ -23,6 +23,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from omegaconf import DictConfig
+from sklearn.utils.class_weight import compute_class_weight
 
 from harness.core.confighash import to_container
 from harness.train.data import (
@@ -110,17 +111,88 @@ def make_optimizer(weights: Iterable[torch.nn.Parameter], others: Iterable[torch
     return torch.optim.Adagrad(params, lr, eps=o.eps, weight_decay=wd, fused=True)
 
 
-def replicate_loss(logits: torch.Tensor, y: torch.Tensor, loss: Loss) -> torch.Tensor:
-    """(R, B, C) logits, (R, B) labels -> (R,) mean loss of each replicate."""
-    if Loss(loss) == Loss.mse:
+@dataclass
+class LossSpec:
+    """The training objective: ``trainer.loss`` and its options (schema.TrainerConfig),
+    read once, since DictConfig access costs microseconds per step."""
+
+    kind: Loss = Loss.cross_entropy
+    class_weights: torch.Tensor | None = None  # (R, C): replicate r's weight of each class
+    label_smoothing: float = 0.0
+    focal_gamma: float = 2.0
+    focal_alpha: float | None = None
+    focal_alpha_class: int = 1
+
+    @property
+    def logs_nll(self) -> bool:
+        """Whether plain softmax cross-entropy is logged beside the objective (curves
+        train_nll, test_nll): for the objectives that differ from it and share its
+        classes' likelihood as the common yardstick (focal, mse_prob, class weights,
+        label smoothing). Runs with ``mse``, which predates them, keep their metrics."""
+        return (self.kind in (Loss.focal, Loss.mse_prob) or self.class_weights is not None
+                or self.label_smoothing > 0)
+
+
+def loss_spec(t: TrainerConfig, y_train: torch.Tensor, n_classes: int) -> LossSpec:
+    """The objective of ``t`` for replicates whose training labels are ``y_train`` (R, n):
+    ``class_weight=balanced`` gives each replicate sklearn's n/(K·n_k) from its own
+    training set (replicates draw their own datasets, so their class counts differ)."""
+    weights = None
+    if t.class_weight == "balanced":
+        classes = np.arange(n_classes)
+        weights = torch.as_tensor(np.stack([
+            compute_class_weight("balanced", classes=classes, y=y)
+            for y in y_train.cpu().numpy()]), dtype=torch.get_default_dtype())
+    elif t.class_weight is not None:
+        weights = torch.tensor([float(w) for w in t.class_weight]).expand(
+            y_train.shape[0], n_classes)
+    return LossSpec(Loss(t.loss), None if weights is None else weights.to(y_train.device),
+                    float(t.label_smoothing), float(t.focal_gamma),
+                    None if t.focal_alpha is None else float(t.focal_alpha),
+                    int(t.focal_alpha_class))
+
+
+def focal_loss(logits: torch.Tensor, y: torch.Tensor, gamma: float, alpha: float | None = None,
+               alpha_class: int = 1) -> torch.Tensor:
+    """Softmax focal loss per example, −α_t (1−p_t)^γ log p_t (Lin et al. 2017):
+    (..., C) logits, (...) labels -> (...). α_t = ``alpha`` on ``alpha_class`` and
+    1 − alpha on the others, or 1 without alpha. γ = 0 without alpha is cross-entropy
+    bit for bit (the factor is skipped, not computed as 1). 1 − p_t is taken as
+    −expm1(log p_t), exact where p_t ≈ 1 (1 − exp(log p_t) rounds to 0 there), and
+    floored at the smallest normal float, so at p_t = 1 a γ < 1 gives a zero gradient
+    rather than 0·∞."""
+    logp = logits.log_softmax(-1).gather(-1, y.unsqueeze(-1)).squeeze(-1)
+    loss = -logp
+    if gamma:
+        loss = loss * (-logp.expm1()).clamp_min(torch.finfo(logp.dtype).tiny).pow(gamma)
+    if alpha is not None:
+        loss = loss * torch.full_like(loss, 1 - alpha).masked_fill(y == alpha_class, alpha)
+    return loss
+
+
+def replicate_loss(logits: torch.Tensor, y: torch.Tensor,
+                   loss: Loss | str | LossSpec) -> torch.Tensor:
+    """(R, B, C) logits, (R, B) labels -> (R,) mean loss of each replicate; ``loss`` a kind
+    with its default options or a full :class:`LossSpec`. With class weights, torch's
+    weighted mean Σ w_y ℓ / Σ w_y (what F.cross_entropy(weight=...) computes)."""
+    spec = loss if isinstance(loss, LossSpec) else LossSpec(Loss(loss))
+    if spec.kind in (Loss.mse, Loss.mse_prob):
         target = F.one_hot(y, logits.shape[-1]).to(logits.dtype)
-        return (logits - target).pow(2).mean(dim=(1, 2))
+        out = logits if spec.kind == Loss.mse else logits.softmax(-1)
+        return (out - target).pow(2).mean(dim=(1, 2))
+    if spec.kind == Loss.focal:
+        return focal_loss(logits, y, spec.focal_gamma, spec.focal_alpha,
+                          spec.focal_alpha_class).mean(1)
     r, b, c = logits.shape
-    return F.cross_entropy(logits.reshape(r * b, c), y.reshape(r * b), reduction="none").view(
-        r, b).mean(1)
+    per_example = F.cross_entropy(logits.reshape(r * b, c), y.reshape(r * b), reduction="none",
+                                  label_smoothing=spec.label_smoothing).view(r, b)
+    if spec.class_weights is None:
+        return per_example.mean(1)
+    w = spec.class_weights.gather(1, y)
+    return (w * per_example).sum(1) / w.sum(1)
 
 
-def step_objective(model: BatchedMLP, data: ReplicateData, loss: Loss,
+def step_objective(model: BatchedMLP, data: ReplicateData, loss: Loss | LossSpec,
                    reg: RegConfig | None) -> Callable[[torch.Tensor], tuple[torch.Tensor,
                                                                                torch.Tensor]]:
     """The forward half of a training step as one function (what ``trainer.compile``
@@ -274,8 +346,8 @@ def train_group(cfgs: Sequence[DictConfig], label: str = "") -> list[TrainResult
     regularized = active(reg)
     proximal = regularized and reg.proximal and is_on(reg.l1)
 
-    loss_kind = Loss(t.loss)  # read once: DictConfig access costs microseconds per step
-    forward = step_objective(model, data, loss_kind, reg if regularized else None)
+    spec = loss_spec(t, data.y_train, data.n_classes)
+    forward = step_objective(model, data, spec, reg if regularized else None)
     cuda_graphs = t.compile and device.type == "cuda"
     if t.compile:
         for tensor in (data.x_train, data.y_train):  # a CUDA graph reads them in place
@@ -283,16 +355,18 @@ def train_group(cfgs: Sequence[DictConfig], label: str = "") -> list[TrainResult
         forward = compile_step(forward, device)
 
     def objective(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return replicate_loss(logits, y, loss_kind)
+        return replicate_loss(logits, y, spec)
 
-    def evaluate(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def evaluate(x: torch.Tensor, y: torch.Tensor
+                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(R,) accuracy, (R,) objective, and the logits."""
         model.eval()
         with torch.no_grad():
             logits = model(x)
             loss = objective(logits, y)
             acc = (logits.argmax(-1) == y).float().mean(1)
         model.train()
-        return acc, loss
+        return acc, loss, logits
 
     def full_train_loss() -> torch.Tensor:
         return evaluate(data.x_train, data.y_train)[1]
@@ -308,17 +382,21 @@ def train_group(cfgs: Sequence[DictConfig], label: str = "") -> list[TrainResult
     splits = [("train", data.x_train, data.y_train), ("test", data.x_test, data.y_test)]
     if data.x_val is not None:
         splits.append(("val", data.x_val, data.y_val))
-    rows: dict[str, list[torch.Tensor]] = {f"{split}_{m}": [] for split, _, _ in splits
-                                           for m in ("acc", "loss")}
+    rows: dict[str, list[torch.Tensor]] = {
+        f"{split}_{m}": [] for split, _, _ in splits
+        for m in ("acc", "loss", *(("nll",) if spec.logs_nll else ()))}
     times: list[float] = []
     diverged = torch.zeros(R, dtype=torch.bool, device=device)
 
     def record(step: int, elapsed: float) -> None:
         for split, x, y in splits:
-            acc, loss = evaluate(x, y)
+            acc, loss, logits = evaluate(x, y)
             bad = diverged | ~torch.isfinite(loss)
             rows[f"{split}_acc"].append(acc.masked_fill(bad, math.nan))
             rows[f"{split}_loss"].append(loss.masked_fill(bad, math.nan))
+            if spec.logs_nll:
+                nll = replicate_loss(logits, y, Loss.cross_entropy)
+                rows[f"{split}_nll"].append(nll.masked_fill(bad, math.nan))
         times.append(elapsed / R)
         for p in probes:
             p.on_eval(EvalContext(step, model, data, objective))
