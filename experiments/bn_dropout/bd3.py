@@ -1,7 +1,4 @@
-"""BD-3: BN and dropout together give no '1+1>2' (per 2×2 cell, the interaction contrast
-and BN+DO minus the better single, both claimed below +MARGIN by TOST's one side; '1+1>2'
-needs all three differences above it, Holm over a setting's judged cells; the
-capacity-collapse cell is a control)."""
+"""BD-3: BN and dropout together give no '1+1>2' (per 2×2 cell, see the rule's words)."""
 
 from __future__ import annotations
 
@@ -21,7 +18,6 @@ from experiments.bn_dropout.common import (
     Runs,
     acc,
     cond,
-    effect_row,
     placement_label,
     sim_final,
 )
@@ -77,6 +73,10 @@ def bd3_cell(runs: Runs, s: tuple[str, int], p: float, placement: str) -> dict |
     p_above = max(e.p if e.mean > MARGIN and np.isfinite(e.p) else 1.0 for e in above.values())
     return {"p": p, "acc": a, "vs": vs, "single": single, "members": members,
             "above": above, "p_above": p_above, "control": (s[1], p, placement) == CONTROL}
+
+
+def effect_row(e: stats.Effect) -> dict[str, float]:
+    return {"mean": e.mean, "ci_low": e.ci_low, "ci_high": e.ci_high, "p": e.p}
 
 
 def member_name(c: dict, key: str) -> str:
