@@ -221,16 +221,12 @@ class LossAreaRatio(Measure):
         return tables, [*_notes(primary), *notes]
 
     def synthesize(self, tables: dict[str, Table]) -> RunSet:
-        """Training-loss curves of one shape scaled per run, so that each setting's log area
-        ratio is the table's (each setting reads back its own value). A task's runs chain
-        from plain at LR: BN at LR from the same-lr setting's column; plain and BN at
-        LR_HIGH from the best-lr setting's, placed SIM_MARGIN below what the real
-        selection (:func:`best_lr`) needs to pick LR_HIGH for both methods, so that it
-        does, and the best-lr pair is not the same-lr pair (whose column is drawn apart).
-        The selection's own noise (picking the smaller of two noisy means) is thus not
-        drawn: calibration checks the test of the selected pair. Test accuracy 0.88 at
-        every evaluation and in final.csv (every run alike: the guard sees no difference,
-        the relative target is reached at once)."""
+        """Training-loss curves of one shape scaled per run, so that each setting reads back
+        its log area ratio. A task's runs chain from plain at LR: BN at LR from the same-lr
+        setting's column; plain and BN at LR_HIGH from the best-lr setting's, SIM_MARGIN
+        below what :func:`best_lr` needs to pick LR_HIGH for both, so the selection's own
+        noise is not drawn: calibration checks the test of the selected pair. Test accuracy
+        0.88 everywhere (the guard sees no difference)."""
         level, clusters, best = {}, {}, {}  # (task, bn, lr) -> log of the curve's scale
         for name, t in tables.items():
             task, _, is_best = name.partition(SEP)

@@ -1,7 +1,5 @@
 """The implementation checks, on the probes' tables: BD-4 (eval-mode BN normalizes with the
-running statistics, a Check) and
-BD-5 (with dropout, the eval output equals the train-time expectation, equivalence within
-±SCALE_TOL)."""
+running statistics) and BD-5 (dropout's eval output equals the train-time expectation)."""
 
 from __future__ import annotations
 
@@ -133,8 +131,7 @@ RUN_OF = {f"BN {bn}, rate {p:g}, {place}": (bn, p, place)  # a dropout run, in w
 @dataclass(frozen=True)
 class ProbeScale(Measure):
     """The dropout probe's scale − 1 per replicate (mean over its rows) at each run's last
-    evaluation; a setting is task and width × dropout scaling, a member one dropout run
-    (BN, rate, placement)."""
+    evaluation; a setting is task and width × dropout scaling, a member one dropout run."""
 
     factor: Factor = Factor("run", tuple(RUN_OF), "dropout run")
     label: str = ("eval-output scale against the train-time expectation, ⟨E[train], eval⟩ / "

@@ -1,5 +1,5 @@
-"""The claims read from final.csv through a family, a setting being a task and width: BD-1b
-(BN narrows the gap), BD-2 (dropout narrows it) and BD-6 (BN after the ReLU)."""
+"""BD-1b (BN narrows the gap), BD-2 (dropout narrows it) and BD-6 (BN after the ReLU): final.csv
+through a family, a setting being a task and width."""
 
 from __future__ import annotations
 
@@ -30,7 +30,6 @@ from harness.track.results import RunSet
 # Overfitting is the generalization gap in cross-entropy, test − training loss (nats): the
 # accuracy gap it replaced is saturated here (training accuracy 1.0 on digits, so it measured
 # test accuracy alone); its smallest effect, LOSS_GAP_MIN, is shared with RG-4.
-# where the training loss ends ≈ 0 (every digits net), the gap is the held-out loss
 LOSS_GAP_NOTE = ("On digits the training loss ends ≈ 0 (all but the width-32 net at "
                  "dropout 0.5 before every BN, seed 0: 1.05), so there the generalization "
                  "gap is the held-out cross-entropy: how confidently the net errs, where "
@@ -94,8 +93,7 @@ class TaskFinal(Final):
 
 
 def _gap_and_guard(factor: Factor, where: dict, **names: tuple) -> tuple[TaskFinal, TaskFinal]:
-    """The generalization gap in loss and the held-out accuracy its non-inferiority gate
-    reads."""
+    """The generalization gap in loss and the held-out accuracy its guard reads."""
     return (TaskFinal(factor=factor, metric="loss_gap",
                       label="generalization gap, test − training cross-entropy (nats)",
                       where=where, **names),
