@@ -124,9 +124,6 @@ def _pair_frame(plain: pd.DataFrame, bn: pd.DataFrame) -> pd.DataFrame:
     return frame.reset_index().assign(last_step=min(plain.step.max(), bn.step.max()))
 
 
-# The area of the loss, not of its log: a mean log loss weighs each evaluation alike, so
-# the many late ones, where both losses sit orders of magnitude below their start (and
-# float32 may reach 0), would make it the level reached rather than the speed.
 @dataclass(frozen=True)
 class LossAreaRatio(Measure):
     """Per replicate and compared pair (the factor's levels): log(plain's area / BN's), from
@@ -244,19 +241,15 @@ class LossAreaRatio(Measure):
             level[s, True, LR_HIGH] = high - v
         evals = np.arange(0.0, STEPS + EVAL_EVERY, EVAL_EVERY)
         shape = 2.3 * np.exp(-evals / 50.0)  # any shape reads back the same ratios
-        final, curves = [], []
-        for (s, bn, lr), v in level.items():
-            run = {"grid": "sim", **dict(zip(AXES, (*s, bn, False, 0.0, "every", lr,
-                                                     "inverted"), strict=True))}
-            final.append(pd.DataFrame({**run, "replicate": np.arange(v.size),
-                                       "dataset": clusters[s], "train_acc": 1.0,
-                                       "test_acc": 0.88}))
-            curves.append(pd.DataFrame({
-                **run, "replicate": np.repeat(np.arange(v.size), evals.size),
-                "step": np.tile(evals, v.size), "test_acc": 0.88,
-                "train_loss": (np.exp(v)[:, None] * shape[None, :]).ravel()}))
-        return RunSet.from_tables(NAME, AXES, pd.concat(final, ignore_index=True),
-                                  curves=pd.concat(curves, ignore_index=True))
+        curves = pd.concat([pd.DataFrame({
+            "grid": "sim", **dict(zip(AXES, (*s, bn, False, 0.0, "every", lr, "inverted"),
+                                      strict=True)),
+            "replicate": np.repeat(np.arange(v.size), evals.size),
+            "dataset": np.repeat(clusters[s], evals.size), "step": np.tile(evals, v.size),
+            "test_acc": 0.88, "train_loss": (np.exp(v)[:, None] * shape[None, :]).ravel()})
+            for (s, bn, lr), v in level.items()], ignore_index=True)
+        final = curves[curves.step == STEPS].drop(columns=["step", "train_loss"])
+        return RunSet.from_tables(NAME, AXES, final.assign(train_acc=1.0), curves=curves)
 
     def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
         return {**task_selection({SETTING_OF[n.partition(SEP)[0]] for n in settings}),
