@@ -59,23 +59,23 @@ class Runs:
 
     frames: dict[tuple, pd.DataFrame]
 
+    @staticmethod
+    def key(preset: str, width: int, bn: bool, after: bool, p: float, placement: str,
+            lr: float, scaling: str) -> tuple:
+        return (preset, int(width), bool(bn), bool(after), float(p),
+                str(placement) if p > 0 else "", float(lr), str(scaling) if p > 0 else "")
+
     @classmethod
     def of(cls, frame: pd.DataFrame) -> Runs:
         if frame.empty:
             return cls({})
-        out = {}
-        for (preset, width, bn, after, p, place, lr, scaling), g in with_defaults(
-                frame).groupby(AXES, sort=False):
-            key = (preset, int(width), bool(bn), bool(after), float(p),
-                   str(place) if p > 0 else "", float(lr), str(scaling) if p > 0 else "")
-            out[key] = g.sort_values("replicate", kind="stable")
-        return cls(out)
+        return cls({cls.key(*k): g.sort_values("replicate", kind="stable")
+                    for k, g in with_defaults(frame).groupby(AXES, sort=False)})
 
     def get(self, s: tuple[str, int], bn: bool, p: float = 0.0, placement: str = "every",
             after: bool = False, lr: float = LR, scaling: str = "inverted"
             ) -> pd.DataFrame | None:
-        return self.frames.get((s[0], s[1], bn, after, float(p), placement if p > 0 else "",
-                                float(lr), scaling if p > 0 else ""))
+        return self.frames.get(self.key(*s, bn, after, p, placement, lr, scaling))
 
     def settings(self) -> list[tuple[str, int]]:
         return ordered({(k[0], k[1]) for k in self.frames})

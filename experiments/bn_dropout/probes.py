@@ -161,15 +161,12 @@ class ProbeScale(Measure):
     def synthesize(self, tables: dict[str, Table]) -> RunSet:
         """One probe row per run and replicate at the last evaluation (step 600)."""
         rows = self._long(tables, "scale")
-        task = rows.setting.map(SCALING_OF)
-        run = rows.run.map(RUN_OF)
-        rows = rows.assign(preset=[t[0][0] for t in task], width=[t[0][1] for t in task],
-                           dropout_scaling=[t[1] for t in task],
-                           batch_norm=[r[0] for r in run], dropout=[r[1] for r in run],
-                           dropout_placement=[r[2] for r in run], scale=rows.scale + 1.0,
-                           step=600).drop(columns=["setting", "run"])
-        axes = ["preset", "width", "batch_norm", "dropout", "dropout_placement",
-                "dropout_scaling"]
+        axes = ["preset", "width", "dropout_scaling", "batch_norm", "dropout",
+                "dropout_placement"]
+        keys = [(*s, scaling, *RUN_OF[r]) for (s, scaling), r in zip(
+            rows.setting.map(SCALING_OF), rows.run, strict=True)]
+        rows = rows.assign(**dict(zip(axes, zip(*keys, strict=True), strict=True)),
+                           scale=rows.scale + 1.0, step=600).drop(columns=["setting", "run"])
         return RunSet.from_tables(NAME, axes, rows.drop(columns=["scale", "step"]),
                                   dropout=rows.drop(columns=["dataset"]))
 
