@@ -1,13 +1,8 @@
 """Batch norm × dropout: "1+1>2", or worse than either alone? Claims BD-1 ... BD-6.
 
-No 2018 original. The anchor is Li, Chen, Hu, Yang (CVPR 2019): dropout changes a unit's
-variance between training and test, and a BN layer fed by dropout then normalizes test
-data with running statistics that no longer match (variance shift); dropout only after
-the last BN avoids it. Factorial design on two tasks where the plain net overfits
-(presets bn_digits, bn_gaussian); the ``batch_norm`` and ``dropout`` probes measure the
-mechanism. Every replicate has its own dataset; conditions are paired by replicate.
-Verdicts read final.csv and the probes' tables; figures (:mod:`pages.bn_dropout`) also
-the curves.
+Factorial design on two tasks where the plain net overfits (presets bn_digits,
+bn_gaussian); the ``batch_norm`` and ``dropout`` probes measure the mechanism. Every
+replicate has its own dataset; conditions are paired by replicate.
 """
 
 from experiments.bn_dropout import bd1a, bd3, probes, task_final

@@ -1,7 +1,4 @@
-"""BD-3: BN and dropout together give no '1+1>2' (per 2×2 cell, the interaction contrast
-and BN+DO minus the better single, both claimed below +MARGIN by TOST's one side; '1+1>2'
-needs all three differences above it, Holm over a setting's judged cells; the
-capacity-collapse cell is a control)."""
+"""BD-3: BN and dropout together give no '1+1>2' (per 2×2 cell, see the rule's words)."""
 
 from __future__ import annotations
 
@@ -21,7 +18,6 @@ from experiments.bn_dropout.common import (
     Runs,
     acc,
     cond,
-    effect_row,
     placement_label,
     sim_final,
 )
@@ -39,6 +35,7 @@ BD3_MEMBERS = ("better", "contrast")  # the two members per rate
 # each at α/2 (Bonferroni): the upper bound of the 1 − α CI
 TOST_LEVEL = 1 - 2 * stats.ALPHA
 BONFERRONI_LEVEL = 1 - stats.ALPHA
+MEMBER_CI = {"contrast": (TOST_LEVEL, "TOST"), "better": (BONFERRONI_LEVEL, "Bonferroni")}
 # (width, dropout p, placement) of the capacity control: shown, never judged
 CONTROL = (32, 0.5, "every")
 CONTROL_WHY = (f"at dropout p = {CONTROL[1]:g} before every BN a {CONTROL[0]}-unit net keeps "
@@ -75,23 +72,16 @@ def bd3_cell(runs: Runs, s: tuple[str, int], p: float, placement: str) -> dict |
     above = {"interaction contrast": stats.mean_ci(contrast, null=MARGIN, clusters=ds),
              **{f"BN+DO − {k}": e for k, e in vs.items()}}
     p_above = max(e.p if e.mean > MARGIN and np.isfinite(e.p) else 1.0 for e in above.values())
-    return {"p": p, "acc": a, "vs": vs, "single": single, "members": members,
+    return {"p": p, "acc": a, "means": {k: float(np.nanmean(v)) for k, v in a.items()},
+            "vs": vs, "single": single, "members": members,
+            "names": {"contrast": "interaction contrast", "better": f"BN+DO − {single}"},
             "above": above, "p_above": p_above, "control": (s[1], p, placement) == CONTROL}
 
 
-def member_name(c: dict, key: str) -> str:
-    """A member in words, naming the single its 'better' member rests on."""
-    return "interaction contrast" if key == "contrast" else f"BN+DO − {c['single']}"
-
-
-def member_ci(key: str) -> tuple[float, str]:
-    """(CI level, method) of a member's support test."""
-    return (TOST_LEVEL, "TOST") if key == "contrast" else (BONFERRONI_LEVEL, "Bonferroni")
-
-
-def _bd3_setting(name: str, cells: list[dict], k: int) -> Setting:
+def _bd3_setting(name: str, cells: list[dict]) -> Setting:
     """One setting's verdict from its judged cells (``p_holm``: the cell's '1+1>2' p after
-    Holm over the setting's ``k`` judged cells)."""
+    Holm over them)."""
+    k = len(cells)
     refuting = [c for c in cells if c["p_holm"] < stats.ALPHA]
     if refuting:  # the strongest by effect: the cell whose weakest member is largest
         c = max(refuting, key=lambda c: min(e.mean for e in c["above"].values()))
@@ -111,10 +101,10 @@ def _bd3_setting(name: str, cells: list[dict], k: int) -> Setting:
     i = min((j for j, h in enumerate(holds) if h == (verdict == stats.SUPPORTED)),
             key=lambda j: size[j])
     c, key = members[i]
-    level, method = member_ci(key)
     how = stats.how_decided(verdict)
     if verdict == stats.INCONCLUSIVE:
-        how = f"its {level:.0%} upper bound {effects[i].ci_high:.3g} not below +{MARGIN:g}"
+        how = (f"its {MEMBER_CI[key][0]:.0%} upper bound {effects[i].ci_high:.3g} not "
+               f"below +{MARGIN:g}")
         up = [m for m, e in c["above"].items() if e.mean > MARGIN and e.p < stats.ALPHA]
         if c["p_above"] < stats.ALPHA:
             how += (f"; '1+1>2' here has intersection p {c['p_above']:.2g}, not significant "
@@ -123,51 +113,45 @@ def _bd3_setting(name: str, cells: list[dict], k: int) -> Setting:
             down = [m for m in c["above"] if m not in up]
             how += (f"; {', '.join(up)} above +{MARGIN:g}, but {', '.join(down)} not: "
                     "no '1+1>2'")
-    if key == "better":  # say so when the other single has the higher mean
-        means = {k: float(np.nanmean(c["acc"][k])) for k in ("BN", "DO")}
-        top = max(means, key=means.get)
-        if top != c["single"]:
-            how += (f" ({top} alone scores higher, {means[top]:.3f} vs "
-                    f"{means[c['single']]:.3f}; BN+DO − {top} = {c['vs'][top].fmt()})")
-    return Setting(name, verdict, effects[i], f"rate {c['p']:g}, {member_name(c, key)}: {how}",
+    top = max(("BN", "DO"), key=c["means"].get)
+    if key == "better" and top != c["single"]:  # say so when the other single scores higher
+        how += (f" ({top} alone scores higher, {c['means'][top]:.3f} vs "
+                f"{c['means'][c['single']]:.3f}; BN+DO − {top} = {c['vs'][top].fmt()})")
+    level, method = MEMBER_CI[key]
+    return Setting(name, verdict, effects[i], f"rate {c['p']:g}, {c['names'][key]}: {how}",
                    ci_level=level, ci_method=method)
+
+
+def _bd3_rows(name: str, c: dict) -> list[dict]:
+    """A cell's two rows of the page's table (its members, the contrast first)."""
+    return [{"setting": name, "dropout p": c["p"], "member": c["names"][key],
+             "judged": not c["control"],
+             **{"BN+DO" if k == "both" else k: v for k, v in c["means"].items()},
+             **{f: getattr(c["members"][key], f) for f in ("mean", "ci_low", "ci_high", "p")},
+             "CI level": MEMBER_CI[key][0], "CI method": MEMBER_CI[key][1],
+             f"holds (below +{MARGIN:g})": bool(c["members"][key].ci_high < MARGIN),
+             "p 1+1>2 (cell)": c["p_above"], "p_holm 1+1>2": c.get("p_holm", np.nan),
+             "1+1>2": c.get("p_holm", 1.0) < stats.ALPHA}
+            for key in BD3_MEMBERS[::-1]]
 
 
 def decide_bd3(rs: RunSet) -> Outcome:
     runs = Runs.of(rs.final)
-    groups = []
+    settings, rows, control = [], [], []
     for s in runs.settings():
         for placement in PLACEMENTS:
             cells = [c for p in runs.rates(s) if (c := bd3_cell(runs, s, p, placement))]
-            if cells:
-                groups.append((placement_label(s, placement), cells))
-    settings, rows = [], []
-    for name, cells in groups:
-        # a setting's own rates: Holm over its judged cells; never across settings, so
-        # the number of settings declared cannot erase a setting's refutation
-        judged = [c for c in cells if not c["control"]]
-        for c, a in zip(judged, stats.holm([c["p_above"] for c in judged])[1], strict=True):
-            c["p_holm"] = float(a)
-        if judged:
-            settings.append(_bd3_setting(name, judged, len(judged)))
-        for c in cells:
-            means = {k: float(np.nanmean(v)) for k, v in c["acc"].items()}
-            for key in BD3_MEMBERS[::-1]:
-                e = c["members"][key]
-                level, method = member_ci(key)
-                rows.append({"setting": name, "dropout p": c["p"],
-                             "member": member_name(c, key), "judged": not c["control"],
-                             "none": means["none"], "BN": means["BN"], "DO": means["DO"],
-                             "BN+DO": means["both"], **effect_row(e), "CI level": level,
-                             "CI method": method,
-                             f"holds (below +{MARGIN:g})": bool(e.ci_high < MARGIN),
-                             "p 1+1>2 (cell)": c["p_above"],
-                             "p_holm 1+1>2": c.get("p_holm", np.nan),
-                             "1+1>2": c.get("p_holm", 1.0) < stats.ALPHA})
+            name = placement_label(s, placement)
+            # a setting's own rates: Holm over its judged cells; never across settings, so
+            # the number of settings declared cannot erase a setting's refutation
+            judged = [c for c in cells if not c["control"]]
+            for c, a in zip(judged, stats.holm([c["p_above"] for c in judged])[1], strict=True):
+                c["p_holm"] = float(a)
+            settings += [_bd3_setting(name, judged)] if judged else []
+            rows += [r for c in cells for r in _bd3_rows(name, c)]
+            control += [f"{name}, p = {c['p']:g}" for c in cells if c["control"]]
     if not settings:
         return missing("BD-3 needs the 2×2 cells")
-    control = [f"{name}, p = {c['p']:g}" for name, cells in groups for c in cells
-               if c["control"]]
     return Outcome(settings, {
         "Test accuracy of the 2×2 cells; per dropout rate two members tested against "
         f"+{MARGIN:g} (claimed below): the interaction contrast acc(BN+DO) − acc(BN) − "

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from harness.core import stats
-
 NAME = "bn_dropout"
 # trainer.replicates in conf/experiment/bn_dropout.yaml (tests check they agree): the max
 # over the claims' replicates_needed, capped at REPLICATE_CAP
@@ -20,48 +18,38 @@ SETTINGS = (("bn_digits", 128), ("bn_digits", 32), ("bn_gaussian", 32))  # decla
 RATES = {"bn_digits": (0.1, 0.3, 0.5), "bn_gaussian": (0.3,)}  # dropout p per task
 PLACEMENTS = {"every": "dropout before BN (every)", "last": "dropout after the last BN (last)"}
 LR = 0.003  # the experiment's Adam learning rate (conf/experiment/bn_dropout.yaml)
-# Smallest effects worth reporting (headline units). Pilot SDs of the per-replicate
-# statistic, here and beside each claim: results/bn_dropout (24 replicates, t-based 95%
-# CIs), SD = CI half-width / t(0.975, 23) · √24, primary setting digits w128.
-# Gap reductions (BD-1b, BD-2): 2 points of accuracy (4 of 200 test images, a sixth of the
-# plain net's gap of 0.116); less does not "prevent overfitting" in a way worth reporting.
-GAP_MIN = 0.02
-# Test-accuracy differences (BD-3, BD-6, the guards): one point (2 of 200 test images).
+# Smallest test-accuracy difference worth reporting (BD-3, BD-6, the guards): one point (2
+# of 200 test images). Pilot SDs, beside each claim: results/bn_dropout (24 replicates,
+# t-based 95% CIs), SD = CI half-width / t(0.975, 23) · √24, primary setting digits w128.
 ACC_MIN = 0.01
-BD6_SD = 0.0128  # after − before ReLU: −0.0131 ± 0.0054
-STATS_COLUMNS = ["mean", "ci_low", "ci_high", "p"]
 # a condition; DEFAULTS for conditions without the lr or scaling axis
 AXES = ["preset", "width", "batch_norm", "bn_after_activation", "dropout",
         "dropout_placement", "lr", "dropout_scaling"]
 DEFAULTS = {"lr": LR, "dropout_scaling": "inverted"}
-TASKS = ("settings digits w128 (primary: the seeds name no setting; real images at the "
-         "wider, more usual width), digits w32, gaussian w32")
 
 
 def label(setting: tuple[str, int]) -> str:
     return f"{setting[0].removeprefix('bn_')} w{setting[1]}"
 
 
+SETTING_OF = {label(s): s for s in SETTINGS}  # "digits w128" -> (preset, width)
+
+
 def placement_label(setting: tuple[str, int], placement: str) -> str:
     return f"{label(setting)} / {PLACEMENTS[placement]}"
+
+
+def with_defaults(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(**{k: v for k, v in DEFAULTS.items() if k not in frame})
 
 
 def acc(frame: pd.DataFrame) -> np.ndarray:
     return frame.test_acc.to_numpy(float)
 
 
-def effect_row(e: stats.Effect, prefix: str = "") -> dict[str, float]:
-    return {f"{prefix}{k}": v for k, v in zip(STATS_COLUMNS, (e.mean, e.ci_low, e.ci_high,
-                                                              e.p), strict=True)}
-
-
 def ordered(found: set[tuple[str, int]]) -> list[tuple[str, int]]:
     """(preset, width) pairs that ran, in declared order (primary first), then the rest."""
     return [s for s in SETTINGS if s in found] + sorted(found - set(SETTINGS))
-
-
-def last_step(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame[frame.step == frame.step.max()]
 
 
 @dataclass
@@ -71,24 +59,23 @@ class Runs:
 
     frames: dict[tuple, pd.DataFrame]
 
+    @staticmethod
+    def key(preset: str, width: int, bn: bool, after: bool, p: float, placement: str,
+            lr: float, scaling: str) -> tuple:
+        return (preset, int(width), bool(bn), bool(after), float(p),
+                str(placement) if p > 0 else "", float(lr), str(scaling) if p > 0 else "")
+
     @classmethod
     def of(cls, frame: pd.DataFrame) -> Runs:
         if frame.empty:
             return cls({})
-        frame = frame.assign(**{k: v for k, v in DEFAULTS.items() if k not in frame})
-        out = {}
-        for (preset, width, bn, after, p, place, lr, scaling), g in frame.groupby(
-                AXES, sort=False):
-            key = (preset, int(width), bool(bn), bool(after), float(p),
-                   str(place) if p > 0 else "", float(lr), str(scaling) if p > 0 else "")
-            out[key] = g.sort_values("replicate", kind="stable")
-        return cls(out)
+        return cls({cls.key(*k): g.sort_values("replicate", kind="stable")
+                    for k, g in with_defaults(frame).groupby(AXES, sort=False)})
 
     def get(self, s: tuple[str, int], bn: bool, p: float = 0.0, placement: str = "every",
             after: bool = False, lr: float = LR, scaling: str = "inverted"
             ) -> pd.DataFrame | None:
-        return self.frames.get((s[0], s[1], bn, after, float(p), placement if p > 0 else "",
-                                float(lr), scaling if p > 0 else ""))
+        return self.frames.get(self.key(*s, bn, after, p, placement, lr, scaling))
 
     def settings(self) -> list[tuple[str, int]]:
         return ordered({(k[0], k[1]) for k in self.frames})
@@ -128,3 +115,8 @@ def sim_final(rng: np.random.Generator, sd: float, conds: list[tuple],
                 "lr": lr, "dropout_scaling": "inverted", "replicate": np.arange(r),
                 "dataset": np.arange(r, dtype=float), "train_acc": 1.0, "test_acc": test}))
     return pd.concat(frames, ignore_index=True)
+
+
+def task_selection(tasks: set[tuple[str, int]]) -> dict[str, list]:
+    """A measure's sweep points for its (preset, width) settings (``selection``)."""
+    return {"preset": sorted({t[0] for t in tasks}), "model.width": sorted({t[1] for t in tasks})}

@@ -1,7 +1,5 @@
 """The implementation checks, on the probes' tables: BD-4 (eval-mode BN normalizes with the
-running statistics, a Check) and
-BD-5 (with dropout, the eval output equals the train-time expectation, equivalence within
-±SCALE_TOL)."""
+running statistics) and BD-5 (dropout's eval output equals the train-time expectation)."""
 
 from __future__ import annotations
 
@@ -11,23 +9,20 @@ import pandas as pd
 
 from experiments.bn_dropout.common import (
     AXES,
-    DEFAULTS,
     LR,
     NAME,
     PLACEMENTS,
     PRIMARY,
     RATES,
     REPLICATES,
+    SETTING_OF,
     SETTINGS,
     label,
-    last_step,
     ordered,
+    task_selection,
+    with_defaults,
 )
-from harness.judge.claims import (
-    IMPLEMENTATION,
-    Claim,
-    Settings,
-)
+from harness.judge.claims import IMPLEMENTATION, Claim, Settings
 from harness.judge.families import Bound, Check, Equivalent, MeanBound
 from harness.judge.measures import Factor, Measure
 from harness.judge.table import Table
@@ -36,7 +31,14 @@ from harness.track.results import RunSet, dataset_of
 # Pilot: eval vs batch statistics 0.055 with a relative SD of 0.1 across replicates
 PROBE_SD = 0.1
 RUNNING, BATCH = "eval vs running, max |Δ|", "eval vs batch, mean |Δ| / std"
-SETTING_OF = {label(s): s for s in SETTINGS}
+
+
+def _of(frame: pd.DataFrame, s: tuple[str, int]) -> pd.DataFrame:
+    return frame[(frame.preset == s[0]) & (frame.width == s[1])]
+
+
+def _last(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[frame.step == frame.step.max()]
 
 
 @dataclass(frozen=True)
@@ -55,17 +57,13 @@ class BatchNormProbe(Measure):
         bn = rs.table("batch_norm")
         if bn.empty:
             return pd.DataFrame()
-        found = {(p, int(w)) for p, w in bn[["preset", "width"]].drop_duplicates()
-                 .itertuples(index=False)}
-        fin, frames = rs.final, []
-        for s in ordered(found):
-            last = last_step(bn[(bn.preset == s[0]) & (bn.width == s[1])])
-            per = last.groupby("replicate").agg(**{RUNNING: ("eval_vs_running", "max"),
-                                                   BATCH: ("eval_vs_batch", "mean")})
-            ds = pd.Series(dataset_of(fin[(fin.preset == s[0]) & (fin.width == s[1])],
-                                      per.index), index=per.index)
+        frames = []
+        for s in ordered(set(zip(bn.preset, bn.width.astype(int), strict=True))):
+            per = _last(_of(bn, s)).groupby("replicate").agg(
+                **{RUNNING: ("eval_vs_running", "max"), BATCH: ("eval_vs_batch", "mean")})
             long = per.reset_index().melt("replicate", var_name="member")
-            frames.append(long.assign(setting=label(s), dataset=ds[long.replicate].to_numpy()))
+            frames.append(long.assign(setting=label(s), dataset=dataset_of(
+                _of(rs.final, s), long.replicate.to_numpy())))
         return pd.concat(frames, ignore_index=True)
 
     def value_column(self) -> str:
@@ -88,8 +86,7 @@ class BatchNormProbe(Measure):
                                   batch_norm=bn)
 
     def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
-        return {"preset": sorted({SETTING_OF[n][0] for n in settings}),
-                "model.width": sorted({SETTING_OF[n][1] for n in settings}),
+        return {**task_selection({SETTING_OF[n] for n in settings}),
                 "model.batch_norm": [True]}
 
 
@@ -134,8 +131,7 @@ RUN_OF = {f"BN {bn}, rate {p:g}, {place}": (bn, p, place)  # a dropout run, in w
 @dataclass(frozen=True)
 class ProbeScale(Measure):
     """The dropout probe's scale − 1 per replicate (mean over its rows) at each run's last
-    evaluation; a setting is task and width × dropout scaling, a member one dropout run
-    (BN, rate, placement)."""
+    evaluation; a setting is task and width × dropout scaling, a member one dropout run."""
 
     factor: Factor = Factor("run", tuple(RUN_OF), "dropout run")
     label: str = ("eval-output scale against the train-time expectation, ⟨E[train], eval⟩ / "
@@ -147,19 +143,16 @@ class ProbeScale(Measure):
         do = rs.table("dropout")
         if do.empty or "scale" not in do:
             return pd.DataFrame()
-        do = do.assign(**{k: v for k, v in DEFAULTS.items() if k not in do})
-        fin, frames = rs.final, []
+        do, frames = with_defaults(do), []
         for name, (s, scaling) in SCALING_OF.items():
-            last = last_step(do[(do.preset == s[0]) & (do.width == s[1])
-                                & (do.dropout_scaling == scaling)])
-            per = last.groupby(["batch_norm", "dropout", "dropout_placement", "replicate"]
-                               ).scale.mean().reset_index()
+            per = _last(_of(do, s)[_of(do, s).dropout_scaling == scaling]).groupby(
+                ["batch_norm", "dropout", "dropout_placement", "replicate"]
+            ).scale.mean().reset_index()
             frames.append(per.assign(
                 setting=name, scale=per.scale - 1.0,
                 run=[f"BN {bool(b)}, rate {float(p):g}, {place}" for b, p, place in zip(
                     per.batch_norm, per.dropout, per.dropout_placement, strict=True)],
-                dataset=dataset_of(fin[(fin.preset == s[0]) & (fin.width == s[1])],
-                                   per.replicate.to_numpy())))
+                dataset=dataset_of(_of(rs.final, s), per.replicate.to_numpy())))
         return pd.concat(frames, ignore_index=True)
 
     def value_column(self) -> str:
@@ -168,21 +161,17 @@ class ProbeScale(Measure):
     def synthesize(self, tables: dict[str, Table]) -> RunSet:
         """One probe row per run and replicate at the last evaluation (step 600)."""
         rows = self._long(tables, "scale")
-        task = rows.setting.map(SCALING_OF)
-        run = rows.run.map(RUN_OF)
-        rows = rows.assign(preset=[t[0][0] for t in task], width=[t[0][1] for t in task],
-                           dropout_scaling=[t[1] for t in task],
-                           batch_norm=[r[0] for r in run], dropout=[r[1] for r in run],
-                           dropout_placement=[r[2] for r in run], scale=rows.scale + 1.0,
-                           step=600).drop(columns=["setting", "run"])
-        axes = ["preset", "width", "batch_norm", "dropout", "dropout_placement",
-                "dropout_scaling"]
+        axes = ["preset", "width", "dropout_scaling", "batch_norm", "dropout",
+                "dropout_placement"]
+        keys = [(*s, scaling, *RUN_OF[r]) for (s, scaling), r in zip(
+            rows.setting.map(SCALING_OF), rows.run, strict=True)]
+        rows = rows.assign(**dict(zip(axes, zip(*keys, strict=True), strict=True)),
+                           scale=rows.scale + 1.0, step=600).drop(columns=["setting", "run"])
         return RunSet.from_tables(NAME, axes, rows.drop(columns=["scale", "step"]),
                                   dropout=rows.drop(columns=["dataset"]))
 
     def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
-        return {"preset": sorted({SCALING_OF[n][0][0] for n in settings}),
-                "model.width": sorted({SCALING_OF[n][0][1] for n in settings}),
+        return {**task_selection({SCALING_OF[n][0] for n in settings}),
                 "model.dropout_scaling": sorted({SCALING_OF[n][1] for n in settings}),
                 "model.dropout": sorted({r[1] for r in RUN_OF.values()})}
 

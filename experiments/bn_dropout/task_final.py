@@ -1,5 +1,5 @@
-"""The claims read from final.csv through a family, a setting being a task and width: BD-1b
-(BN narrows the gap), BD-2 (dropout narrows it) and BD-6 (BN after the ReLU)."""
+"""BD-1b (BN narrows the gap), BD-2 (dropout narrows it) and BD-6 (BN after the ReLU): final.csv
+through a family, a setting being a task and width."""
 
 from __future__ import annotations
 
@@ -9,14 +9,15 @@ import pandas as pd
 
 from experiments.bn_dropout.common import (
     ACC_MIN,
-    BD6_SD,
-    DEFAULTS,
     LR,
     NAME,
     PRIMARY,
     REPLICATES,
+    SETTING_OF,
     SETTINGS,
     label,
+    task_selection,
+    with_defaults,
 )
 from experiments.loss_gap import LOSS_GAP_MIN, LOSS_GAP_WHY
 from harness.judge.claims import Claim, Settings
@@ -29,15 +30,14 @@ from harness.track.results import RunSet
 # Overfitting is the generalization gap in cross-entropy, test − training loss (nats): the
 # accuracy gap it replaced is saturated here (training accuracy 1.0 on digits, so it measured
 # test accuracy alone); its smallest effect, LOSS_GAP_MIN, is shared with RG-4.
-# where the training loss ends ≈ 0 (every digits net), the gap is the held-out loss
 LOSS_GAP_NOTE = ("On digits the training loss ends ≈ 0 (all but the width-32 net at "
                  "dropout 0.5 before every BN, seed 0: 1.05), so there the generalization "
                  "gap is the held-out cross-entropy: how confidently the net errs, where "
                  "the test-accuracy guard counts how often.")
-# Pilot SDs (calibration and power only), seed 0's loss gaps, digits w128:
+# Pilot SDs (calibration and power only), seed 0, digits w128: loss gaps, test accuracy
 BD1_SD = 0.593  # reduction by BN: 0.36 ± 0.59
 BD2_SD = 0.235  # by dropout at the standard rate 0.5: 0.08 ± 0.23
-SETTING_OF = {label(s): s for s in SETTINGS}  # "digits w128" -> (preset, width)
+BD6_SD = 0.0128  # after − before ReLU: −0.0131 ± 0.0054
 TASK_SETTINGS = Settings(label(PRIMARY), tuple(label(s) for s in SETTINGS[1:]))
 # BD-2 at the standard rate: a 32-unit net with dropout 0.5 after every block underfits
 # (the capacity control BD-3 also sets apart), so it cannot show an effect on overfitting
@@ -52,9 +52,7 @@ BD2_SETTINGS = Settings(label(PRIMARY), shown={label(s): (
 @dataclass(frozen=True)
 class TaskFinal(Final):
     """A metric of final.csv from every grid, the setting named by task and width ("digits
-    w128"); conditions without an lr or scaling axis get the experiment's defaults.
-    ``names``: the factor's levels in words (level -> its raw value in the runs), e.g.
-    "after" for bn_after_activation = True."""
+    w128"). ``names``: the factor's levels in words (level -> its raw value in the runs)."""
 
     grid: str | tuple[str, ...] | None = None
     by: str = "setting"
@@ -64,8 +62,7 @@ class TaskFinal(Final):
         fin = rs.final
         if fin.empty:
             return fin
-        fin = fin.assign(**{k: v for k, v in DEFAULTS.items() if k not in fin})
-        fin = fin.assign(setting=[label((p, int(w))) for p, w in zip(
+        fin = with_defaults(fin).assign(setting=[label((p, int(w))) for p, w in zip(
             fin.preset, fin.width, strict=True)])
         if {"train_loss", "test_loss"} <= set(fin):  # the generalization gap in loss
             fin = fin.assign(loss_gap=fin.test_loss - fin.train_loss)
@@ -90,15 +87,13 @@ class TaskFinal(Final):
 
     def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
         raw = dict(self.names)
-        return {"preset": sorted({SETTING_OF[n][0] for n in settings}),
-                "model.width": sorted({SETTING_OF[n][1] for n in settings}),
+        return {**task_selection({SETTING_OF[n] for n in settings}),
                 self.factor.key: [raw.get(b, b) for b in self.factor.levels],
                 **{c: [v] for c, v in self.where}}
 
 
 def _gap_and_guard(factor: Factor, where: dict, **names: tuple) -> tuple[TaskFinal, TaskFinal]:
-    """The generalization gap in loss and the held-out accuracy its non-inferiority gate
-    reads."""
+    """The generalization gap in loss and the held-out accuracy its guard reads."""
     return (TaskFinal(factor=factor, metric="loss_gap",
                       label="generalization gap, test − training cross-entropy (nats)",
                       where=where, **names),
