@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -132,6 +133,7 @@ class LossAreaRatio(Measure):
 
     grid: str | tuple[str, ...] | None = None
     by: str = "setting"
+    value_name: ClassVar[str] = "log_area_ratio"
 
     def levels_in(self, setting: str) -> tuple:
         return (BEST_PAIR,) if setting.endswith(SEP + BEST) else (SAME_PAIR,)
@@ -158,9 +160,6 @@ class LossAreaRatio(Measure):
                     **{area_column(*k): frame.replicate.map(v) for k, v in logs.items()}))
             frames += [f.assign(dataset=f.replicate.map(dataset)) for f in pairs]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-    def value_column(self) -> str:
-        return "log_area_ratio"
 
     def describe(self) -> str:
         return (f"{self.label}: per replicate, log(plain's area / BN's), each the area under "

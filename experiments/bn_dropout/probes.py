@@ -4,6 +4,7 @@ running statistics) and BD-5 (dropout's eval output equals the train-time expect
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import pandas as pd
 
@@ -65,9 +66,6 @@ class BatchNormProbe(Measure):
             frames.append(long.assign(setting=label(s), dataset=dataset_of(
                 _of(rs.final, s), long.replicate.to_numpy())))
         return pd.concat(frames, ignore_index=True)
-
-    def value_column(self) -> str:
-        return "value"
 
     def synthesize(self, tables: dict[str, Table]) -> RunSet:
         """One probe row per replicate at the last evaluation (step 600) of one BN run with
@@ -138,6 +136,7 @@ class ProbeScale(Measure):
                   "‖eval‖² − 1")
     grid: str | tuple[str, ...] | None = None
     by: str = "setting"
+    value_name: ClassVar[str] = "scale"
 
     def rows(self, rs: RunSet) -> pd.DataFrame:
         do = rs.table("dropout")
@@ -154,9 +153,6 @@ class ProbeScale(Measure):
                     per.batch_norm, per.dropout, per.dropout_placement, strict=True)],
                 dataset=dataset_of(_of(rs.final, s), per.replicate.to_numpy())))
         return pd.concat(frames, ignore_index=True)
-
-    def value_column(self) -> str:
-        return "scale"
 
     def synthesize(self, tables: dict[str, Table]) -> RunSet:
         """One probe row per run and replicate at the last evaluation (step 600)."""
