@@ -14,10 +14,20 @@ from omegaconf import OmegaConf
 from scipy.spatial.distance import jensenshannon
 from torch import nn
 
-from experiments.loss_facts import EXPERIMENT, accuracy, convexity, divergences, softmax, surrogates
+from experiments.loss_facts import (
+    EXPERIMENT,
+    accuracy,
+    convexity,
+    divergences,
+    focal,
+    saturation,
+    softmax,
+    surrogates,
+)
 from experiments.loss_facts.common import AUTOGRAD_ERROR
 from harness.core import stats
 from harness.judge.table import Table
+from harness.train.trainer import focal_loss
 
 
 def config(replicates: int = 8):
@@ -118,3 +128,45 @@ def test_the_timing_rows_are_ratios_of_positive_cpu_times(chunks):
     assert (rows.part == "LS-5b").all() and (rows.value > 0).all()
     assert set(rows.setting) == set(softmax.DTYPES)
     assert len(rows) == len(softmax.DTYPES) * len(softmax.SHAPES) * 4
+
+
+def test_focal_loss_is_a_quarter_of_cross_entropy_at_one_half_but_its_gradient_is_not():
+    found = focal.check(np.zeros(1), np.ones(1), 2.0)
+    assert found["ratio"][0] == pytest.approx(0.25, abs=1e-15)  # "减少了0.25倍": × 0.25
+    assert found["grad ratio"][0] == pytest.approx(0.5 * (0.5 + math.log(2)), rel=1e-12)
+    assert found[focal.LOSS] < 1e-15 and found[focal.GRAD] < 1e-15
+
+
+def test_a_focal_loss_with_the_wrong_power_is_found_on_the_grid():
+    z = np.linspace(-30, 30, 101)
+    wrong = np.array([0.2, 0.8])
+    assert focal.check(z, wrong, 2.0)[focal.LOSS] < focal.TOL
+    found = focal.check(z, wrong, 2.0, lambda x, y, g: focal_loss(x, y, g / 2))
+    assert found[focal.LOSS] > 0.1 and found[focal.GRAD] > 0.01
+
+
+def test_the_sigmoid_gradients_are_the_error_and_2e2_1_minus_e():
+    z = np.linspace(-16, 16, 321)
+    e = 1 / (1 + np.exp(z))
+    g = saturation.gradients(z, None)
+    # σ(z) − 1 holds p to ~1e-16 absolute: relative accuracy falls as e does
+    assert np.allclose(g["ce"].numpy(), e, rtol=0, atol=1e-15)
+    assert np.allclose(g["mse"].numpy(), 2 * e**2 * (1 - e), rtol=1e-6, atol=0)
+
+
+def test_the_squared_errors_gradient_levels_off_on_softmax_but_its_true_logit_entry_vanishes():
+    rows = saturation.ls1(config(), 0, np.random.default_rng(0)).set_index(
+        ["setting", "member"]).value
+    sig, soft = saturation.SIGMOID, saturation.SOFTMAX
+    assert rows[sig, saturation.MSE_PEAK] == pytest.approx(2 / 3, abs=0.01)
+    assert rows[sig, saturation.MSE_VANISHES] < saturation.VANISH
+    assert rows[soft, saturation.MSE_VANISHES] > 0.01  # uneven wrong classes: no vanishing
+    assert rows[soft, saturation.TRUE_VANISHES] < saturation.VANISH
+    assert rows[sig, saturation.MSE_FALLS] < 0 < rows[sig, saturation.MSE_RISES]
+
+
+def test_rises_reads_neighbours_inside_the_range_only():
+    e = np.array([0.1, 0.2, 0.3, 0.6, 0.95, 0.99])
+    g = np.array([1.0, 2.0, 3.0, 1.0, 0.5, 0.25])
+    assert np.allclose(saturation.rises(g, e, 0, 0.5), [1.0, 0.5])
+    assert np.allclose(saturation.rises(g, e, 0.9, 1), [-0.5])

@@ -10,7 +10,7 @@ from omegaconf import OmegaConf
 from sklearn.linear_model import LogisticRegression
 from torch import nn
 
-from experiments.training_facts import EXPERIMENT, adam, batchnorm, groupnorm, newton
+from experiments.training_facts import EXPERIMENT, adam, batchnorm, groupnorm, linear, newton
 from harness.train.schema import load_search
 
 
@@ -92,3 +92,28 @@ def test_pairs_are_counted_from_the_modules_jacobians():
     with torch.no_grad():
         gn_a.weight.uniform_(), ln_a.weight.uniform_()
     assert groupnorm.relative(gn_a(x), ln_a(x).detach()) > 1e-3
+
+
+def test_an_identity_net_is_its_composed_affine_map_and_a_tanh_net_is_not():
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(500, 2, generator=gen) * 5
+    for act, small in ((nn.Identity(), True), (nn.Tanh(), False)):
+        model = linear.mlp(3, act, gen)
+        with torch.no_grad():
+            rel, _ = linear.error(model(x), x, linear.layers(model)[0])
+        assert (rel < linear.TOL) == small, act
+
+
+def test_nets_trained_together_train_as_each_would_alone(monkeypatch):
+    monkeypatch.setattr(linear, "STEPS", 20)
+    x, y = linear.moons(np.random.default_rng(0))
+
+    def trained(names: tuple[str, ...]) -> nn.Module:
+        gen = torch.Generator().manual_seed(1)
+        models = {n: linear.mlp(2, nn.Identity(), gen) for n in names}
+        linear.train(models, x, y, torch.Generator().manual_seed(2))
+        return models["a"]
+
+    alone, together = trained(("a",)), trained(("a", "b"))
+    for p, q in zip(alone.parameters(), together.parameters(), strict=True):
+        assert torch.allclose(p, q, rtol=1e-6, atol=1e-7)

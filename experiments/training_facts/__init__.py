@@ -1,9 +1,10 @@
 """Training facts: Newton's inverse Hessian along its iterations (OP-6), Adam's bias
 correction (OP-7), what BatchNorm's output is (BD-8a, BD-8b), and GroupNorm's special
-cases and the statistics each normalization computes (NM-1a, NM-1b, NM-1c). Each is
-decided by an exact check over a stated search (harness/train/search.py): Newton paths in
-float64, a Monte Carlo of stated size, a briefly trained digits net, random shapes on
-torch's own modules."""
+cases and the statistics each normalization computes (NM-1a, NM-1b, NM-1c), and that an
+MLP without a nonlinear activation is one affine map (AC-1a). Each is decided by an exact
+check over a stated search (harness/train/search.py): Newton paths in float64, a Monte
+Carlo of stated size, a briefly trained digits net, random shapes on torch's own modules,
+briefly trained identity-activation nets on moons."""
 
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ from harness.judge.claims import Experiment
 from .adam import OP7
 from .batchnorm import BD8A, BD8B
 from .groupnorm import NM1A, NM1B, NM1C
+from .linear import AC1A
 from .newton import OP6
 
 EXPERIMENT = Experiment(
     name="training_facts",
     title="Training facts: Newton's inverse Hessian, Adam's bias correction, BatchNorm's "
-          "output, GroupNorm's special cases",
+          "output, GroupNorm's special cases, linear networks",
     original="No experiment in the original work: these are exact facts, decided by "
              "exact checks over a stated search (Newton paths, a Monte Carlo, a trained "
-             "digits net, random shapes on torch's own modules).",
-    claims=[OP6, OP7, BD8A, BD8B, NM1A, NM1B, NM1C])
+             "digits net, random shapes on torch's own modules, trained moons nets).",
+    claims=[OP6, OP7, BD8A, BD8B, NM1A, NM1B, NM1C, AC1A])
