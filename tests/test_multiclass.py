@@ -70,8 +70,19 @@ def test_the_timing_fits_ovo_and_ovr_in_alternating_order(monkeypatch):
         return model.fit(x, y), 0
 
     monkeypatch.setattr(searches, "fit", fit)
-    monkeypatch.setattr(searches, "TIMED", (searches.LR,))
-    rows = searches.timing(CFG, 0, np.random.default_rng(0))
+    monkeypatch.setattr(searches, "TIMED", ((searches.DIGITS, searches.LR),
+                                            (searches.MANY, searches.LR)))
     ovo, ovr = "OneVsOneClassifier", "OneVsRestClassifier"
-    assert searches.REPEATS == 3 and order == [ovo, ovr, ovr, ovo, ovo, ovr]
+    rows = searches.timing(CFG, 0, np.random.default_rng(0))
+    assert searches.REPEATS == {searches.DIGITS: 3, searches.MANY: 1}
+    assert order == [ovo, ovr, ovr, ovo, ovo, ovr, ovo, ovr]  # digits' 3 repeats, K = 20's 1
     assert set(rows.member) >= {searches.FIT.format(w) for w in (searches.OVO, searches.OVR)}
+    order.clear()
+    searches.timing(CFG, 1, np.random.default_rng(1))  # the next chunk starts the other way
+    assert order == [ovr, ovo, ovo, ovr, ovr, ovo, ovr, ovo]
+
+
+def test_the_many_class_timing_draws_twenty_classes_afresh_each_chunk():
+    draws = [searches.draw(searches.MANY, np.random.default_rng(r)) for r in range(2)]
+    assert all(np.unique(np.concatenate([d[2], d[3]])).size == 20 for d in draws)
+    assert not np.array_equal(draws[0][0], draws[1][0])

@@ -283,5 +283,16 @@ class Resampled(Searched):
     def describe(self) -> str:
         return (f"{self.label} (one value per replicate of the search "
                 f"`{self.task.rsplit('.', 1)[-1]}`, each its own resample or draw; "
-                f"search.csv{'; judged in logs' if self.log else ''}; where they are random "
-                "splits of one dataset, by Nadeau and Bengio's corrected resampled t-test)")
+                f"search.csv{'; judged in logs' if self.log else ''}"
+                f"{self._overlap_words()})")
+
+    def _overlap_words(self) -> str:
+        """Nadeau and Bengio's correction, named only where a setting uses it."""
+        if not self.overlap:
+            return ""
+        return ("; where they are random splits of one dataset, by Nadeau and Bengio's "
+                "corrected resampled t-test")
+
+    def corrected(self, setting: str) -> bool:
+        """Whether ``setting``'s replicates are overlapping splits (overlap-corrected)."""
+        return bool(dict(self.overlap).get(str(setting), 0.0))

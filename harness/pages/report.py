@@ -27,6 +27,7 @@ from harness.judge.claims import (
     judge,
     missing,
 )
+from harness.judge.measures import Resampled
 from harness.track import results, tracking
 
 log = logging.getLogger("harness.report")
@@ -258,6 +259,7 @@ def claim_section(c: Claim, v: Verdict, history: dict | None = None) -> str:
         power += (" **Below the declared smallest effect:** significant, but smaller than "
                   "the effect the claim declared worth reporting.")
     units = ("chunks of the search" if c.category == EXACT else
+             "random splits of one dataset, overlap-corrected" if _corrected(c, v) else
              f"replicates on {v.n_datasets} independent datasets")
     parts += [f"**Headline** ({v.effect_label}): {_headline(v)}, n = {v.n_replicates} "
               f"{units}; decided by "
@@ -266,6 +268,13 @@ def claim_section(c: Claim, v: Verdict, history: dict | None = None) -> str:
         parts += [f"**{title}**", "", markdown_table(table), ""]
     parts += [*[f"{n}\n" for n in v.notes]]
     return "\n".join(parts)
+
+
+def _corrected(c: Claim, v: Verdict) -> bool:
+    """Whether the headline's setting is judged over overlapping splits of one dataset
+    (a :class:`Resampled` measure's Nadeau–Bengio correction): not independent datasets."""
+    return isinstance(c.measure, Resampled) and c.measure.corrected(
+        v.headline_setting or c.primary)
 
 
 def experiment_page(exp: Experiment, rs: results.RunSet, verdicts: list[Verdict],
