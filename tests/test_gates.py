@@ -8,14 +8,16 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from harness.core import stats
 from harness.judge.claims import Claim, Settings, judge
 from harness.judge.families import NULL, PLANTED, Design, EveryMember, Paired
-from harness.judge.gates import NonInferior, Premise
+from harness.judge.gates import NonInferior, Premise, SearchCpuBound
 from harness.judge.measures import Factor, Final
 from harness.judge.table import Table
+from harness.track.results import RunSet
 
 MEASURE = Final(Factor("model.width", ("base", "a", "b")), "accuracy gain")
 PREMISE = Premise(MEASURE, "base", threshold=0.1, what="the baseline gain")
@@ -142,3 +144,19 @@ def test_a_blocking_guard_never_reads_as_no_meaningful_effect():
     verdict = judge(guarded, "t", outcome)
     assert verdict.verdict == stats.INCONCLUSIVE
     assert verdict.settings[0].basis == stats.UNDECIDED
+
+
+def test_a_search_chunk_that_waited_for_its_core_withholds_its_settings_timing():
+    """SearchCpuBound reads each chunk's CPU / wall rows of the setting it checks: one chunk
+    below the bound makes that setting inconclusive and is named; other settings pass."""
+    search = pd.DataFrame({"setting": ["a", "a", "a", "b"], "member": ["CPU / wall"] * 4,
+                           "value": [0.99, 0.93, 1.0, 0.99], "replicate": [0, 1, 2, 0],
+                           "points": 1, "grid": "timing"})
+    rs = RunSet.from_tables("x", [], search[["grid", "replicate"]].assign(dataset=0),
+                            search=search)
+    gate = SearchCpuBound(0.95)
+    held = gate.check(rs, "a")
+    assert not held.passed and "chunk 1 (0.93)" in held.notes[0]
+    assert gate.check(rs, "b").passed
+    unmeasured = gate.check(rs, "c")  # no rows: noted, not blocking (as CpuBound)
+    assert unmeasured.passed and "could not be checked" in unmeasured.notes[0]

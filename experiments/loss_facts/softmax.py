@@ -16,6 +16,7 @@ from omegaconf import DictConfig
 
 from harness.judge.claims import IMPLEMENTATION, Claim, Settings
 from harness.judge.families import Bound, Check, EveryMember
+from harness.judge.gates import SearchCpuBound
 from harness.judge.measures import Factor, Resampled
 from harness.train.search import row
 
@@ -216,12 +217,16 @@ LS5B = Claim(
                       task="experiments.loss_facts.softmax.ls5b", log=True),
     rule=EveryMember("negative", null=0.0), quantifier="primary",
     settings=Settings(PRIMARY, ("float64",)),
+    gates=(SearchCpuBound(0.95, grid="ls5b", members=tuple(CPU_SHARE.format(s) for s in SHAPES)),),
     revision="Revised after the seed-0 review (2026-12-07) of the first full run (commit "
     "e0bdffe): non-inferiority ('no slower': each log ratio significantly below ln 1.1, "
     "a no-effect claim) → superiority ('加快运算速度' says 'speeds up': each log ratio "
     "significantly below 0, an effect, smallest effect 10%); the hand-written form's time "
     "and CPU / wall are shown. The earlier rule gave supported (no slower): float32 CPU-time "
-    "ratio 0.76 at (64, 10), 0.40 at (1024, 1000).",
+    "ratio 0.76 at (64, 10), 0.40 at (1024, 1000). Second review (after five master seeds): "
+    "the validity gate SearchCpuBound(0.95) of MC-1a added (a chunk whose CPU / wall over "
+    "its timed calls is below 0.95 shared its core: its dtype is inconclusive), declared "
+    "before the seeds' CPU / wall values were read.",
     notes=("Quantifier primary, as LS-5a on the same sentence: '能够' states what "
            "log_softmax does, unhedged (no 可能), so within the primary dtype every shape "
            "tested must hold; float64 is scope.",

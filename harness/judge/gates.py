@@ -131,6 +131,48 @@ class CpuBound(Gate):
 
 
 @dataclass(frozen=True)
+class SearchCpuBound(CpuBound):
+    """:class:`CpuBound` for a search that times its own calls (harness/train/search.py):
+    each chunk logs, as rows ``members`` of every timed setting, its process CPU / wall
+    seconds over the timed calls; a chunk below ``bound`` waited for its core while it was
+    timed, so the setting's timing is invalid whatever the test says."""
+
+    members: tuple[str, ...] = ("CPU / wall",)
+
+    def runs(self, rs: RunSet, setting: str | None = None) -> pd.DataFrame:
+        t = rs.table("search")
+        if t is None or t.empty:
+            return pd.DataFrame(columns=["cpu_per_wall"])
+        t = t[t.member.isin(self.members) & ((t.setting == setting) if setting else True)]
+        return t.assign(cpu_per_wall=t.value.astype(float))
+
+    def check(self, rs: RunSet, setting: str) -> GateCheck:
+        t = self.runs(rs, setting)
+        if t.empty:
+            return GateCheck(True, notes=[f"No CPU / wall rows for {setting}: the CPU "
+                                          "bound could not be checked."])
+        under = t[t.cpu_per_wall < self.bound]
+        if under.empty:
+            return GateCheck(True, notes=[
+                f"{setting}: every chunk's CPU / wall ≥ {self.bound} (lowest "
+                f"{t.cpu_per_wall.min():.3f} over {len(t)} rows): timed with a core to itself."])
+        named = ", ".join(f"chunk {int(r.replicate)} ({r.cpu_per_wall:.2f})"
+                          for _, r in under.iterrows())
+        return GateCheck(False, f"{len(under)} chunks with CPU / wall < {self.bound}, "
+                                "i.e. sharing their core",
+                         [f"{setting}: {len(under)} of {len(t)} rows had CPU / wall "
+                          f"below {self.bound}: they shared their core while timed, so the "
+                          f"timing is invalid whatever the test says ({named})."])
+
+    def words(self) -> str:
+        return (f"CPU bound (validity): if any chunk's CPU / wall (rows "
+                f"{', '.join(repr(m) for m in self.members)}: process CPU / wall seconds over "
+                f"its timed calls, one thread) is below {self.bound} (a call with a core to "
+                "itself gives ≈ 1), it shared its core and the setting is inconclusive "
+                "whatever the test says; the offending chunks are named.")
+
+
+@dataclass(frozen=True)
 class NonInferior(Gate):
     """A guard: the claimed gain must not cost more than ``margin`` on a second metric
     (``measure``, e.g. held-out accuracy). Per level other than ``reference``: the paired
