@@ -78,7 +78,7 @@ def test_the_declared_steps_are_the_pilots_choice():
 def two_chunks() -> RunSet:
     """Two chunks of both searches, as one sweep's runs would log them."""
     frames = []
-    for grid in ("contamination", "descent"):
+    for grid in ("contamination", "settling"):
         cfg = OmegaConf.create({"trainer": {"task": TASK + grid, "replicates": 2, "seed": 0,
                                             "threads": 1, "progress": False}})
         frames.append(run_search(cfg).tables["search"].assign(grid=grid))
@@ -95,3 +95,14 @@ def test_every_judged_setting_has_the_levels_its_rule_reads(two_chunks, claim):
         assert np.isfinite(table.values).all()
     outcome = claim.decide(two_chunks)
     assert [s.setting for s in outcome.settings] == list(claim.settings.judged)
+
+
+def test_settling_counts_the_last_exceedance_not_the_first_touch():
+    """A curve that dips below the target at step 2 and comes back above at step 4 settles
+    at step 5; one still above at the end is not settled (the budget)."""
+    f = np.full((searches.BUDGET + 1, 2), 1.0 + 1e-6)
+    f[:5, 0] = [2.0, 1.5, 1.0, 1.2, 1.1]  # f* = 1: above, above, dip, above, above
+    f[-1, 1] = 1.1
+    settled, band, level = searches.settle(f, 1.0, 1e-4)
+    assert settled.tolist() == [5.0, searches.BUDGET]
+    assert band[1] == pytest.approx(0.1 - 1e-6) and level[0] == pytest.approx(1e-6)

@@ -173,23 +173,30 @@ def contamination(cfg: DictConfig, replicate: int, rng: np.random.Generator
     return pd.DataFrame(rows)
 
 
-# ---- LS-7: steps to a relative suboptimality under a fixed step
-TARGET = 1e-3  # (f − f*) / f*, each loss against its own optimum f* (the design notes)
-SGD_TARGET = 1e-2  # minibatch SGD: its noise floor at every grid step lies above 1e-3
-BUDGET = 1_000  # steps; a run that never reaches the target counts as BUDGET
+# ---- LS-7: steps until the loss stays at a relative suboptimality, at a fixed step
+# (revised after the five seeds' review: a settling time, not a first hit; see ls7.py)
+# full-batch GD and Adam: below the 1e-3 to 2.4e-2 band L1 ends in under full-batch GD
+# (the five seeds' runs), so the target tells a loss that settles from one that hovers
+TARGET = 1e-4  # (f − f*) / f*, each loss against its own optimum f*
+BUDGET = 1_000  # steps; a run that has not settled by then counts as BUDGET (a lower bound)
 BATCH = 20  # minibatch SGD's batch (10% of N), drawn without replacement each step
-STEP_GRID = (0.1, 0.3, 1.0, 3.0)  # half-decades around 2/L (L ≈ λmax(XᵀX/n) ≈ 1.3)
-TAIL = 0.1  # the band: max − min of (f − f*)/f* over the last 10% of the steps
+# half-decades around 2/L (L ≈ λmax(XᵀX/n) ≈ 1.3), extended by 10 because Adam's
+# smooth-L1 step was at the old grid's top (3)
+STEP_GRID = (0.1, 0.3, 1.0, 3.0, 10.0)
+TAIL = 0.1  # the end: the last 10% of the steps
 OPTIMIZERS = ("full-batch GD", f"minibatch SGD (batch {BATCH})", "Adam (full batch)")
 LOSSES = ("L1", "smooth-L1")
+# minibatch SGD at a fixed step never settles (its noise band, 0.5–9%, holds both
+# losses): it is judged on the mean (f − f*)/f* over the last 10% of the steps instead
+SGD_LEVEL = "mean (f − f*)/f* over the last 10% of steps"
 # the step per optimizer and loss: the grid's best on 8 pilot draws under
-# default_rng([99, k]) (no verdict reads them; tests/test_robust_regression.py derives
-# them again with choose_steps): the lowest median steps to the target, ties broken by
-# the lowest median band
-STEPS = {("full-batch GD", "L1"): 1.0, ("full-batch GD", "smooth-L1"): 1.0,
+# default_rng([PILOT_SEED, k]) (a seed no verdict reads; tests/test_robust_regression.py
+# derives them again with choose_steps): the lowest median settling steps (SGD: the lowest
+# median end level), ties broken by the lowest median band
+PILOT_SEED, PILOT_DRAWS = 101, 8
+STEPS = {("full-batch GD", "L1"): 0.3, ("full-batch GD", "smooth-L1"): 1.0,
          (OPTIMIZERS[1], "L1"): 0.3, (OPTIMIZERS[1], "smooth-L1"): 0.3,
-         ("Adam (full batch)", "L1"): 1.0, ("Adam (full batch)", "smooth-L1"): 3.0}
-PILOT_DRAWS = 8
+         ("Adam (full batch)", "L1"): 0.1, ("Adam (full batch)", "smooth-L1"): 0.3}
 ADAM = (0.9, 0.999, 1e-8)  # torch's and the paper's defaults
 BAND = "band over the last 10% of steps: {}"
 
@@ -243,31 +250,36 @@ def descend(x: np.ndarray, y: np.ndarray, loss: str, optimizer: str,
     return f
 
 
-def reach(f: np.ndarray, fstar: float, target: float) -> tuple[np.ndarray, np.ndarray]:
-    """(steps to the first (f − f*)/f* ≤ target, BUDGET where never; the band: max − min
-    of (f − f*)/f* over the last TAIL of the steps), per column."""
-    rel = (f - fstar) / fstar
-    hit = rel <= target
-    first = np.where(hit.any(0), hit.argmax(0), BUDGET)
-    tail = rel[-int(TAIL * BUDGET):]
-    return first.astype(float), tail.max(0) - tail.min(0)
+def settle(f: np.ndarray, fstar: float, target: float
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per column: the settling step, the first step after which (f − f*)/f* never exceeds
+    ``target`` up to BUDGET (BUDGET where it is still above at the end: not settled); the
+    band, max − min of (f − f*)/f* over the last TAIL of the steps; their mean."""
+    above = (f - fstar) / fstar > target
+    settled = np.where(above[-1], BUDGET, BUDGET + 1 - above[::-1].argmax(0))
+    tail = ((f - fstar) / fstar)[-int(TAIL * BUDGET):]
+    return settled.astype(float), tail.max(0) - tail.min(0), tail.mean(0)
 
 
 def race(x: np.ndarray, y: np.ndarray, optimizer: str, steps: dict[str, np.ndarray],
          seed: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per loss, (steps to target, band) at each of its step sizes; SGD's batches drawn
-    from ``seed``, the same for both losses."""
-    fstar = optima(x, y)
-    target = SGD_TARGET if optimizer == OPTIMIZERS[1] else TARGET
-    return {loss: reach(descend(x, y, loss, optimizer, steps[loss],
-                                np.random.default_rng(seed)), fstar[loss], target)
-            for loss in LOSSES}
+    """Per loss, (the judged value, the band) at each of its step sizes: the settling step
+    (minibatch SGD: the mean end level); SGD's batches drawn from ``seed``, the same for
+    both losses."""
+    fstar, out = optima(x, y), {}
+    for loss in LOSSES:
+        settled, band, level = settle(descend(x, y, loss, optimizer, steps[loss],
+                                              np.random.default_rng(seed)),
+                                      fstar[loss], TARGET)
+        out[loss] = (level if optimizer == OPTIMIZERS[1] else settled, band)
+    return out
 
 
-def descent(cfg: DictConfig, replicate: int, rng: np.random.Generator) -> pd.DataFrame:
-    """LS-7, one chunk: a fresh make_regression draw (n = 200, d = 5, noise 1); per
-    optimizer both losses run BUDGET steps from 0 at their STEPS; rows: steps to the
-    target per loss (judged) and the band over the last 10% of the steps (shown)."""
+def settling(cfg: DictConfig, replicate: int, rng: np.random.Generator) -> pd.DataFrame:
+    """LS-7 (revised), one chunk: a fresh make_regression draw (n = 200, d = 5, noise 1);
+    per optimizer both losses run BUDGET steps from 0 at their STEPS; rows: the settling
+    step per loss (minibatch SGD: the mean end level) (judged) and the band over the last
+    10% of the steps (shown)."""
     rows: list[dict[str, object]] = []
     with threadpool_limits(1):
         x, y, *_ = regression_draw(rng)
@@ -275,28 +287,35 @@ def descent(cfg: DictConfig, replicate: int, rng: np.random.Generator) -> pd.Dat
         for opt in OPTIMIZERS:
             got = race(x, y, opt, {loss: np.array([STEPS[opt, loss]]) for loss in LOSSES},
                        seed)
-            for loss, (first, band) in got.items():
-                rows += [row(opt, loss, first[0], BUDGET),
+            points = int(TAIL * BUDGET) if opt == OPTIMIZERS[1] else BUDGET
+            for loss, (value, band) in got.items():
+                rows += [row(opt, loss, value[0], points),
                          row(opt, BAND.format(loss), band[0], int(TAIL * BUDGET))]
     return pd.DataFrame(rows)
 
 
-def choose_steps(draws: int = PILOT_DRAWS) -> dict[tuple[str, str], float]:
-    """The grid's best step per optimizer and loss on ``draws`` pilot draws under
-    default_rng([99, k]): the lowest median steps to the target, ties broken by the
-    lowest median band (how STEPS was chosen)."""
+def pilot(draws: int = PILOT_DRAWS) -> list[dict[str, dict[str, tuple]]]:
+    """Every grid step's (judged value, band) per optimizer and loss on ``draws`` pilot
+    draws under default_rng([PILOT_SEED, k]), a seed no verdict reads."""
     grid, results = np.array(STEP_GRID), []
     with threadpool_limits(1):
         for k in range(draws):
-            rng = np.random.default_rng([99, k])
+            rng = np.random.default_rng([PILOT_SEED, k])
             x, y, *_ = regression_draw(rng)
             seed = int(rng.integers(2**31))
             results.append({opt: race(x, y, opt, dict.fromkeys(LOSSES, grid), seed)
                             for opt in OPTIMIZERS})
-    chosen = {}
+    return results
+
+
+def choose_steps(draws: int = PILOT_DRAWS) -> dict[tuple[str, str], float]:
+    """The grid's best step per optimizer and loss on the pilot draws: the lowest median
+    settling step (SGD: end level), ties broken by the lowest median band (how STEPS was
+    chosen)."""
+    results, chosen = pilot(draws), {}
     for opt in OPTIMIZERS:
         for loss in LOSSES:
-            first = np.median([r[opt][loss][0] for r in results], axis=0)
+            value = np.median([r[opt][loss][0] for r in results], axis=0)
             band = np.median([r[opt][loss][1] for r in results], axis=0)
-            chosen[opt, loss] = float(grid[np.lexsort((band, first))[0]])
+            chosen[opt, loss] = float(STEP_GRID[np.lexsort((band, value))[0]])
     return chosen
