@@ -4,8 +4,9 @@ Small MLPs with identity activations are trained inside the search on make_moons
 Abid's Exp 7 (plain torch, float32, Adam), and on many inputs their output f(x) is
 compared with the one affine map Wx + c composed from their trained layers in float64
 (W = W_L⋯W_1, c = W_L(⋯(W_2 b_1 + b_2)⋯) + b_L). The harness's own batched model
-(``model.activation=identity``) is checked the same way, and a tanh net shown beside as
-the control that the check sees a nonlinearity."""
+(``model.activation=identity``) is checked the same way. In every setting a LeakyReLU(0.99)
+net and a tanh net of the same shape, trained alongside, are judged positive controls:
+the check must flag them, or it could not have failed."""
 
 from __future__ import annotations
 
@@ -31,18 +32,43 @@ from harness.train.search import row
 # depend on how far training went, and the suite's time budget is short)
 N, NOISE, TRAIN, WIDTH, LR, BATCH, STEPS = 500, 0.1, 400, 30, 3e-3, 64, 100
 INPUTS, BOX = 10_000, 5.0  # inputs per net, uniform on [−5, 5]² (the moons lie in ~[−1, 2]²)
-# float32 (u ≈ 6e-8): a forward of L layers of fan-in ≤ 30 errs by at most ~L·30·u of
-# its own magnitude (Higham's bound for products; typically ~√30·u): the design notes'
-# 1e-5 relative
-TOL = 1e-5
+# The error is max|f(x) − (Wx + c)| over the inputs ÷ max|f(x)|, the forward's own output
+# scale. Its tolerance, from float32 rounding (u = 2⁻²⁴) of the stated depth and width: a
+# dot product of fan-in n errs by ~√n·u of Σ|w_i h_i|, and Σ|w_i h_i| is ~√n × |Σ w_i h_i|
+# for terms of mixed sign, so each matrix adds ~n·u of its own output; L matrices (hidden
+# + 1) of fan-in ≤ WIDTH: TOL = L·WIDTH·u (5.4e-6 at 2 hidden layers, 1.3e-5 at 6).
+# Refuted beyond REFUTE × TOL (an error an order above rounding is a nonlinearity or a
+# wrong composition); between the two, inconclusive.
+U, REFUTE = 2.0**-24, 10.0
+SLOPE = 0.99  # the near-linear control's negative slope (the review's counterexample)
 PRIMARY, DEEP, HARNESS = ("2→30→30→2, torch nn.Linear (Exp 7's shape)",
                           "2→30×6→2, torch nn.Linear", "2→30→30→2, harness BatchedMLP")
-TANH = "2→30→30→2, tanh (control: not affine)"
-REPLICATES = 2  # of the batched model, trained together
+HIDDEN = {PRIMARY: 2, DEEP: 6, HARNESS: 2}
+REPLICATES = 2  # of each batched model, trained together
 
-ERROR = "|f(x) − (Wx + c)| ÷ the forward's magnitude, largest over the inputs"
-ABSOLUTE = "|f(x) − (Wx + c)|, largest over the inputs"  # shown
-LOSS = f"training cross-entropy after {STEPS} Adam steps"  # shown
+NETS = ("identity", f"LeakyReLU({SLOPE:g})", "tanh")  # the claim's net, then the controls
+ERRORS = {net: f"{net} net: max|f(x) − (Wx + c)| ÷ max|f(x)| over the inputs"
+          + ("" if net == NETS[0] else " (control: must be flagged)") for net in NETS}
+ERROR = ERRORS[NETS[0]]
+ABSOLUTE = "identity net: max|f(x) − (Wx + c)| over the inputs"  # shown
+LOSSES = {net: f"{net} net: training cross-entropy after {STEPS} Adam steps"  # shown
+          for net in NETS}
+
+
+def tol(hidden: int) -> float:
+    """TOL = L·WIDTH·u for L = hidden + 1 matrices (see above)."""
+    return (hidden + 1) * WIDTH * U
+
+
+def bounds(hidden: int) -> tuple[Bound, ...]:
+    """The identity net below TOL (refuted beyond REFUTE × TOL); each control above
+    REFUTE × TOL, the identity's refutation bound: a control never refutes the claim (no
+    error is below 0), it withholds support when the check cannot see it."""
+    at = tol(hidden)
+    return (Bound(ERROR, "below", at, refute_at=REFUTE * at),
+            *(Bound(ERRORS[net], "above", REFUTE * at, refute="every", refute_at=0.0)
+              for net in NETS[1:]))
+
 
 Layers = list[tuple[torch.Tensor, torch.Tensor]]  # (weight (out, in), bias (out,))
 
@@ -61,8 +87,8 @@ def logits(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     return model(x)[None]
 
 
-def train(models: dict[str, nn.Module], x: torch.Tensor, y: torch.Tensor,
-          gen: torch.Generator) -> dict[str, float]:
+def train(models: dict[object, nn.Module], x: torch.Tensor, y: torch.Tensor,
+          gen: torch.Generator) -> dict[object, float]:
     """STEPS of Adam (float32) on random batches of BATCH, every net on the same batch,
     all in one optimizer on the sum of their losses (the nets share no parameter, so each
     trains exactly as it would alone: one backward and one fused step save time); each
@@ -112,15 +138,12 @@ def affine(layers: Layers) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def error(f: torch.Tensor, x: torch.Tensor, layers: Layers) -> tuple[float, float]:
-    """(largest relative, largest absolute) |f(x) − (Wx + c)| over the inputs ``x``: the
-    relative one over the forward's own magnitude, the same layers with |W_i|, |b_i| on
-    |x| (the scale of float rounding in a chain of products)."""
+    """(relative, absolute): max|f(x) − (Wx + c)| over the inputs ``x``, divided by
+    max|f(x)| (the forward's own output scale: an affine map is large at the box's
+    corners, so no near-zero output inflates it), and undivided."""
     w, c = affine(layers)
-    diff = (f.double() - (x.double() @ w.T + c)).abs()
-    scale = x.double().abs()
-    for weight, bias in layers:
-        scale = scale @ weight.double().abs().T + bias.double().abs()
-    return float((diff / scale).max()), float(diff.max())
+    diff = float((f.double() - (x.double() @ w.T + c)).abs().max())
+    return diff / float(f.double().abs().max()), diff
 
 
 def layers(model: nn.Module) -> list[Layers]:
@@ -131,28 +154,39 @@ def layers(model: nn.Module) -> list[Layers]:
     return [[(m.weight, m.bias) for m in model if isinstance(m, nn.Linear)]]
 
 
-def ac1(cfg: DictConfig, replicate: int, rng: np.random.Generator) -> pd.DataFrame:
-    """AC-1a, one chunk: per setting, nets trained on the chunk's own moons, checked on
-    INPUTS uniform inputs from the box (float32, one thread)."""
+def batched(net: str, rng: np.random.Generator) -> BatchedMLP:
+    """The harness's BatchedMLP, 2→30→30→2 with Exp 7's Xavier init, REPLICATES
+    replicates, with ``net``'s activation."""
+    act = {NETS[0]: {"activation": Activation.identity},
+           NETS[1]: {"activation": Activation.leaky_relu, "leaky_slope": SLOPE},
+           NETS[2]: {"activation": Activation.tanh}}[net]
+    return BatchedMLP(ModelConfig(widths=[WIDTH, WIDTH], init=Init.xavier,
+                                  bias_init=BiasInit.xavier, **act),
+                      2, 2, [int(rng.integers(2**31)) for _ in range(REPLICATES)])
+
+
+def ac1_scaled(cfg: DictConfig, replicate: int, rng: np.random.Generator) -> pd.DataFrame:
+    """AC-1a, one chunk (revised: the error over the output's own scale, judged controls):
+    per setting, an identity net and its two controls trained on the chunk's own moons,
+    checked on INPUTS uniform inputs from the box (float32, one thread)."""
     x, y = moons(rng)
     gen = torch.Generator().manual_seed(int(rng.integers(2**62)))
-    models = {PRIMARY: mlp(2, nn.Identity(), gen), DEEP: mlp(6, nn.Identity(), gen),
-              HARNESS: BatchedMLP(ModelConfig(widths=[WIDTH, WIDTH],
-                                              activation=Activation.identity,
-                                              init=Init.xavier, bias_init=BiasInit.xavier),
-                                  2, 2, [int(rng.integers(2**31)) for _ in range(REPLICATES)]),
-              TANH: mlp(2, nn.Tanh(), gen)}
+    acts = dict(zip(NETS, (nn.Identity(), nn.LeakyReLU(SLOPE), nn.Tanh()), strict=True))
+    models = {(setting, net): batched(net, rng) if setting == HARNESS
+              else mlp(HIDDEN[setting], acts[net], gen)
+              for setting in HIDDEN for net in NETS}
     losses = train(models, x, y, gen)
     inputs = (torch.rand(INPUTS, 2, generator=gen) * 2 - 1) * BOX
     rows = []
     with torch.no_grad():
-        for setting, model in models.items():
+        for (setting, net), model in models.items():
             found = [error(out, inputs, layer) for out, layer in
                      zip(logits(model, inputs), layers(model), strict=True)]
             points = len(found) * INPUTS
-            rows += [row(setting, ERROR, max(f[0] for f in found), points),
-                     row(setting, ABSOLUTE, max(f[1] for f in found), points),
-                     row(setting, LOSS, losses[setting], len(found))]
+            rows += [row(setting, ERRORS[net], max(f[0] for f in found), points),
+                     row(setting, LOSSES[net], losses[setting, net], len(found))]
+            if net == NETS[0]:
+                rows.append(row(setting, ABSOLUTE, max(f[1] for f in found), points))
     return pd.DataFrame(rows)
 
 
@@ -163,29 +197,52 @@ AC1A = Claim(
     "computes: on identity-activation MLPs trained on make_moons (Exp 7's data; Adam "
     f"{LR:g}, batches of {BATCH}, {STEPS} steps, float32), the output f(x) over "
     f"{INPUTS:,} inputs uniform on [−{BOX:g}, {BOX:g}]² equals Wx + c, with W = W_L⋯W_1 "
-    f"and c composed from the trained layers in float64, to within {TOL:g} of the "
-    "forward's own magnitude (|W_L|⋯|W_1||x| + …). Exp 7's shape 2→30→30→2 in torch "
-    "primary; 6 hidden layers, and the harness's BatchedMLP (model.activation=identity), "
-    "robustness.",
-    measure=Searched(factor=Factor("member", (ERROR,), "member"),
+    "and c composed from the trained layers in float64: max|f − (Wx + c)| ÷ max|f| below "
+    f"L·{WIDTH}·u (float32 rounding of L matrices of fan-in ≤ {WIDTH}), refuted beyond "
+    f"{REFUTE:g}× that; and LeakyReLU({SLOPE:g}) and tanh nets of the same shape, trained "
+    f"alongside, must score above {REFUTE:g}× it (positive controls). Exp 7's shape "
+    "2→30→30→2 in torch primary; 6 hidden layers, and the harness's BatchedMLP "
+    "(model.activation=identity), robustness.",
+    measure=Searched(factor=Factor("member", tuple(ERRORS.values()), "member"),
                      label="identity-activation MLPs trained on moons against one affine "
-                           "map", grid="ac1", task="experiments.training_facts.linear.ac1"),
-    rule=Check((Bound(ERROR, "below", TOL),), headline=ERROR),
-    quantifier="all", settings=Settings(PRIMARY, (DEEP, HARNESS), (
-        (TANH, "a control: the same check on a tanh net must find a large error"),)),
+                           "map", grid="ac1",
+                     task="experiments.training_facts.linear.ac1_scaled"),
+    rule=Check(bounds(HIDDEN[PRIMARY]), headline=ERROR,
+               by_setting=((DEEP, bounds(HIDDEN[DEEP])),)),
+    quantifier="all", settings=Settings(PRIMARY, (DEEP, HARNESS)),
+    revision="Changed after the runs of master seeds 0, 1, 17, 29 and 43, on review "
+             "(2026-12-07). (1) The error was divided by the chain |W_L|⋯|W_1||x| + …, "
+             "which grows with depth (at 6 hidden layers ~3,600× |f|), so it sat below "
+             "float32 rounding whatever the net did; it is now divided by max|f(x)|. (2) "
+             "The tolerance was 1e-5 for every depth; it is now L·30·u per setting "
+             "(5.4e-6, 1.3e-5), refuted beyond 10× (before: dichotomous at 1e-5). (3) "
+             "LeakyReLU(0.99) and tanh nets of each setting's shape are judged positive "
+             "controls that must exceed the refutation bound (before: one tanh net at 2 "
+             "hidden layers, shown and not judged). The search is renamed ac1 → "
+             "ac1_scaled so the rerun is not skipped. The earlier rule gave supported "
+             "under every seed (headline 8.79e-08); under it a 6-hidden-layer "
+             "LeakyReLU(0.99) net scored 2.6e-5, only 2.6× the tolerance, though its "
+             "outputs differ from the affine map by 0.68 (3%).",
     notes=("Quantifier all: '是一样的' is unhedged.",
-           "The error is taken relative to the forward's own magnitude (the same layers "
-           "with |W_i| and |b_i| applied to |x|), the scale of float32 rounding in a chain "
-           "of products, so a cancellation in Wx + c is not counted as a violation; the "
-           "absolute error is shown.",
+           "The error is relative to max|f(x)| over the inputs, the forward's own output "
+           "scale (an affine map's largest values are at the box's corners, far from "
+           "0); the absolute error and each net's training loss are shown, so a reader "
+           "sees the nets trained.",
+           f"The controls: a LeakyReLU({SLOPE:g}) net is 1% away from linear on negative "
+           "pre-activations, a tanh net saturates on the box; if either stays below "
+           f"{REFUTE:g}× the tolerance the check could not have failed and the setting is "
+           "inconclusive (a control never refutes the claim).",
            f"The search: per chunk, each net trained on its own moons draw and checked "
-           f"on {INPUTS:,} inputs of its own; {REPLICATES} replicates of the batched "
+           f"on {INPUTS:,} inputs of its own; {REPLICATES} replicates of each batched "
            "model trained together (each its own batches); Exp 7's Xavier weights and "
-           "biases; the training loss is shown, so a reader sees the nets trained.",
+           "biases.",
            "Before this claim was declared, the search was run under other seeds (not "
            "the run's) to time it: with 300 steps and one optimizer per net it took ~4 s "
            "of CPU per search, so the nets now train together in one optimizer (each "
-           "exactly as alone) for 100 steps; nothing else changed.",
+           "exactly as alone) for 100 steps; nothing else changed. For the revision, one "
+           "chunk under another seed (12345) was run to time it; the bounds were set "
+           "before.",
            "Part (b), an identity-activation MLP's test accuracy on moons equivalent to "
            "a one-layer model's, is empirical and declared elsewhere later."),
-    min_effect=TOL, null_value=TOL, category=EXACT, parent="AC-1", replicates=8)
+    min_effect=tol(HIDDEN[PRIMARY]), null_value=tol(HIDDEN[PRIMARY]), category=EXACT,
+    parent="AC-1", replicates=8)
