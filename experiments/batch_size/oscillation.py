@@ -147,7 +147,8 @@ def count_checkpoint_rises(curves: pd.DataFrame, final: pd.DataFrame) -> pd.Data
     rows = pd.DataFrame(rows, columns=[*KEYS, "checkpoint_loss", "updates", "update_rises",
                                        "epochs", "epoch_rises"])
     fin = final.loc[final.grid == CHECKPOINT, [*KEYS, "grid", "repeat", "dataset"]]
-    fin = fin.assign(preset=[CKPT_PRESETS.get(str(p), str(p)) for p in fin.preset])
+    # a map keeps the column's dtype where there are no checkpoint runs (a list would not)
+    fin = fin.assign(preset=fin.preset.astype(str).map(lambda p: CKPT_PRESETS.get(p, p)))
     return _shares(rows, rows.checkpoint_loss <= PLATEAU_EXIT).merge(fin, on=KEYS, how="left")
 
 
