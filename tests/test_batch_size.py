@@ -243,6 +243,22 @@ def test_loss_bursts_probe_summarises_complete_bursts():
     assert math.isclose(table.dlog_std[0], 0.0, abs_tol=1e-6)  # halving twice: flat
 
 
+def test_loss_bursts_of_one_step_keep_the_start_loss_alone():
+    """A burst of 1 (batch_size's earlier BS-5a reading) costs one pass over the training
+    set per evaluation and has no spread to summarise."""
+    probe = LossBursts(1)
+    for step in range(3):
+        if step:
+            loss = torch.tensor([1.0 / step])
+            probe.on_step(StepContext(step, 3, loss, lambda v=loss: v, None))
+        if step in (0, 1):
+            probe.on_eval(EvalContext(step, None, None, None))
+    table = probe.table()
+    assert table.step.tolist() == [0, 1]
+    assert table.start_loss.tolist() == [1.0, 0.5]
+    assert table[["dlog_std", "batch_loss_std"]].isna().all(axis=None)
+
+
 def test_main_grid_wall_times_are_never_read():
     """BS-1 and BS-3's time axis come from the timing grid only: scrambling every wall
     time of the main grid changes nothing."""

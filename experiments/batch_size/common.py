@@ -20,7 +20,7 @@ TIMING_REPEATS = 10  # trainer.repeat values of the timing grid (a test checks)
 # while timed. The 1-minute load averages are context only: they lag.
 CPU_BOUND = 0.9
 SAME_STEPS = 1171  # trainer.steps of conf/preset/same_steps.yaml: floor(150·500/64)
-BURST = 20  # trainer.jitter_burst of conf/experiment/batch_size.yaml (a test checks)
+BURST = 1  # trainer.jitter_burst of conf/experiment/batch_size.yaml (a test checks)
 N_TRAIN = 400  # the training split: data.n 500 less its test share 0.2 (a test checks)
 AXES = ["preset", "batch_size", "repeat"]
 BATCH = Factor("trainer.batch_size", BATCHES, "batch size")

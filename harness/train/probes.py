@@ -12,6 +12,7 @@ Experiments turn probes on through the config (``trainer.probes``, or
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -124,7 +125,9 @@ class LossBursts(Probe):
     (all ``burst`` steps inside the budget) and replicate: ``step`` (the evaluation it
     follows), ``start_loss`` (full loss after its first update), ``dlog_std`` (standard
     deviation of the step-to-step change of log full loss: oscillation relative to the
-    loss level) and ``batch_loss_std`` (spread of the minibatch losses).
+    loss level; NaN below 3 steps) and ``batch_loss_std`` (spread of the minibatch losses;
+    NaN for 1 step). Each traced step costs a forward pass over the whole training set,
+    so a burst of 1 (``start_loss`` alone) is the cheap reading.
     """
 
     name = "loss_bursts"
@@ -152,12 +155,15 @@ class LossBursts(Probe):
         done = []
         for e in self.starts:
             span = range(e + 1, e + self.burst + 1)
-            if self.burst < 2 or any(s not in self.full for s in span):
+            if any(s not in self.full for s in span):
                 continue
             full = torch.stack([self.full[s] for s in span])
+            none = torch.full_like(full[0], math.nan)  # too few steps for a spread
             rows["start_loss"].append(full[0])
-            rows["dlog_std"].append(full.clamp_min(self.FLOOR).log().diff(dim=0).std(dim=0))
-            rows["batch_loss_std"].append(torch.stack([self.batch[s] for s in span]).std(dim=0))
+            rows["dlog_std"].append(full.clamp_min(self.FLOOR).log().diff(dim=0).std(dim=0)
+                                    if self.burst > 2 else none)
+            rows["batch_loss_std"].append(torch.stack([self.batch[s] for s in span]).std(dim=0)
+                                          if self.burst > 1 else none)
             done.append(e)
         return _long(done, rows, layer=False) if done else None
 
