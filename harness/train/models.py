@@ -207,6 +207,18 @@ class BatchedMLP(nn.Module):
                             dtype=torch.float64)
 
     @contextmanager
+    def inference(self) -> Iterator[None]:
+        """Eval mode (batch norm on its running statistics, dropout off) and no autograd,
+        then back to the mode it found: how every evaluation and probe reads the model."""
+        was_training = self.training
+        self.eval()
+        try:
+            with torch.no_grad():
+                yield
+        finally:
+            self.train(was_training)
+
+    @contextmanager
     def forked_rng(self, device: torch.device) -> Iterator[None]:
         """Random draws inside leave every stream as it was: a probe's masks never change
         training's."""

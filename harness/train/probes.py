@@ -440,12 +440,9 @@ class Convergence(Probe):
 
     def on_eval(self, ctx: EvalContext) -> None:
         model = ctx.model
-        was_training = model.training
-        model.eval()
         hidden: list[torch.Tensor] = []
-        with torch.no_grad():
+        with model.inference():
             logits = model(ctx.data.x_train[:, :self.CKA_BATCH], hidden)
-        model.train(was_training)
         self.snaps.append((ctx.step, [w.detach().flatten(1).cpu().clone() for w in
                                       model.weights],
                            [h.cpu() for h in (*hidden, logits)]))
@@ -494,11 +491,9 @@ class BatchNormStats(Probe):
         model = ctx.model
         if model.norms is None:
             return
-        was_training = model.training
-        model.eval()
         inputs: list[torch.Tensor] = []
         cols: dict[str, list[torch.Tensor]] = {k: [] for k in self.values}
-        with torch.no_grad():
+        with model.inference():
             model(ctx.data.x_train[:, :PROBE_BATCH], bn_inputs=inputs)
             for z, bn in zip(inputs, model.norms, strict=True):
                 r, f = z.shape[0], z.shape[2]
@@ -515,7 +510,6 @@ class BatchNormStats(Probe):
                 cols["eval_vs_batch"].append(
                     from_channels((out - batch).abs(), r).mean(dim=(1, 2))
                     / from_channels(batch, r).std(dim=(1, 2)))
-        model.train(was_training)
         self.steps.append(ctx.step)
         for k, v in cols.items():
             self.values[k].append(torch.stack(v, 1))
@@ -552,16 +546,13 @@ class DropoutMean(Probe):
         model = ctx.model
         if model.dropout <= 0:
             return
-        was_training = model.training
-        model.eval()
         hidden: list[torch.Tensor] = []
-        with torch.no_grad():
+        with model.inference():
             model(ctx.data.x_train[:, :self.BATCH], hidden)
             h = hidden[-1]
             with model.forked_rng(h.device):
                 mean = model.drop(h.unsqueeze(0).expand(self.MASKS, *h.shape), True).mean(0)
             e = model.drop(h, False).flatten(1)
-        model.train(was_training)
         mean = mean.flatten(1)
         sq = (e * e).sum(1).clamp_min(1e-30)
         err = (mean - e).norm(dim=1) / sq.sqrt()
@@ -632,12 +623,9 @@ class DeadUnits(Probe):
 
     def on_eval(self, ctx: EvalContext) -> None:
         model = ctx.model
-        was_training = model.training
-        model.eval()
         act_in: list[torch.Tensor] = []
-        with torch.no_grad():
+        with model.inference():
             model(ctx.data.x_train, act_in=act_in)
-        model.train(was_training)
         if not act_in:
             return
         dead = [(z <= 0).all(dim=1) for z in act_in]  # (R, units) per layer
@@ -690,11 +678,8 @@ class GradShare(Probe):
 
     def on_eval(self, ctx: EvalContext) -> None:
         model, x, y = ctx.model, ctx.data.x_train, ctx.data.y_train
-        was_training = model.training
-        model.eval()
-        with torch.no_grad():
+        with model.inference():
             logits = model(x)
-        model.train(was_training)
         logits.requires_grad_(True)
         (grad,) = torch.autograd.grad(ctx.loss(logits, y).sum(), logits)
         logits = logits.detach()

@@ -360,12 +360,10 @@ def train_group(cfgs: Sequence[DictConfig], label: str = "") -> list[TrainResult
     def evaluate(x: torch.Tensor, y: torch.Tensor
                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(R,) accuracy, (R,) objective, and the logits."""
-        model.eval()
-        with torch.no_grad():
+        with model.inference():
             logits = model(x)
             loss = objective(logits, y)
             acc = (logits.argmax(-1) == y).float().mean(1)
-        model.train()
         return acc, loss, logits
 
     def full_train_loss() -> torch.Tensor:
