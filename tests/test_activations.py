@@ -1,0 +1,109 @@
+"""activations: the preset is Exp 7 as written, the one-layer model is one affine map, a
+sign net's hidden layers get no gradient, and the measures read back what they
+synthesize (the members computed from accuracies as declared)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+import torch.nn.functional as F
+from hydra import compose
+
+from experiments.activations import EXPERIMENT, ac1, ac2
+from harness.judge.table import Table
+from harness.track.results import RunSet, hydra_context
+from harness.train.models import BatchedMLP
+
+CLAIMS = {c.id: c for c in EXPERIMENT.claims}
+
+
+def _cfg(*overrides: str):
+    with hydra_context():
+        return compose("config", overrides=["experiment=activations", *overrides])
+
+
+@pytest.fixture(scope="module")
+def cfg():
+    return _cfg()
+
+
+def test_preset_is_exp7(cfg):
+    """experiments.py Experiment7.run with cell 47's arguments (iters 3 → replicates)."""
+    d, m, o, t = cfg.data, cfg.model, cfg.optim, cfg.trainer
+    assert (d.kind, d.n, d.noise, d.dim, d.test_fraction) == ("moons", 500, 0.1, 2, 0.2)
+    assert d.preprocess == [] and not d.minmax_per_set  # normalize_x=False
+    assert (m.depth, m.width, m.init, m.bias_init) == (2, 30, "xavier", "same")
+    assert (o.name, o.lr, t.batch_size, t.sampling, t.steps, t.loss) == (
+        "adam", 0.003, 64, "random", 800, "cross_entropy")
+    # step % 80 == 0, right after that step's update: updates 1, 81, ..., 721
+    assert (t.eval_start, t.eval_every) == (1, 80)
+    assert t.replicates == 24  # the cap (claims.REPLICATE_CAP); the claims ask 24 and 25
+
+
+def test_one_layer_model_is_one_affine_map():
+    """model.depth 0 (grid linear): one weight matrix and bias, no activation applied."""
+    c = _cfg("model.depth=0", "model.activation=sign")  # an activation would show
+    net = BatchedMLP(c.model, 2, 2, [0, 1])
+    assert len(net.weights) == 1
+    x = torch.randn(2, 50, 2)
+    torch.testing.assert_close(net(x), x @ net.weights[0] + net.biases[0])
+
+
+def test_sign_net_hidden_layers_get_no_gradient(cfg):
+    """torch.sign: the layers below it never train, only the read-out (AC-2a's note)."""
+    net = BatchedMLP(_cfg("model.activation=sign").model, 2, 2, [0, 1])
+    x, y = torch.randn(2, 64, 2), torch.randint(2, (2, 64))
+    F.cross_entropy(net(x).transpose(1, 2), y).backward()
+    for w, b in zip(net.weights[:-1], net.biases[:-1], strict=True):
+        assert not w.grad.any() and not b.grad.any()
+    assert net.weights[-1].grad.abs().sum() > 0
+
+
+def test_members_from_accuracies():
+    """Each member from a replicate's six accuracies, as declared."""
+    acc = pd.DataFrame({"relu": [1.0], "tanh": [0.99], "x2": [0.97], "sin": [1.0],
+                        "sign": [0.96], "identity": [0.88]})
+    v = {k: float(s.iloc[0]) for k, s in ac2.member_values(acc).items()}
+    assert v["x2 ≥ 0.95"] == pytest.approx(0.02)
+    assert v["relu − x2 < +0.02"] == pytest.approx(-0.01)  # x2 more than 0.02 below
+    assert v["relu − x2 > −0.02"] == pytest.approx(0.05)
+    assert v["relu − sign ≥ 0.02"] == pytest.approx(0.02)
+    assert v["relu − identity ≥ 0.02"] == pytest.approx(0.10)
+    assert tuple(v) == ac2.MEMBERS
+
+
+def test_members_read_from_runs():
+    """From final.csv-like rows (activation × replicate) to the member table."""
+    rng = np.random.default_rng(0)
+    acc = {a: rng.uniform(0.8, 1.0, 5) for a in ac2.ACTIVATIONS}
+    final = pd.DataFrame([{"grid": "abid", "preset": "abid2018", "activation": a,
+                           "replicate": r, "dataset": r, "test_acc": acc[a][r]}
+                          for a in ac2.ACTIVATIONS for r in range(5)])
+    m = CLAIMS["AC-2a"].measure
+    t = m.read(RunSet.from_tables("x", ["preset", "activation"], final), "abid2018")
+    want = ac2.member_values(pd.DataFrame(acc))
+    np.testing.assert_allclose(t.values, np.column_stack([want[k] for k in t.levels]))
+
+
+@pytest.mark.parametrize("cid", list(CLAIMS))
+def test_measures_read_back_what_they_synthesize(cid):
+    c = CLAIMS[cid]
+    m, levels = c.measure, c.measure.factor.levels
+    rng = np.random.default_rng(1)
+    tables = {s: Table(levels, rng.normal(0.9, 0.05, (6, len(levels))), np.arange(6))
+              for s in c.settings.every}
+    rs = m.synthesize(tables)
+    for s, t in tables.items():
+        np.testing.assert_allclose(m.read(rs, s).values, t.values)
+
+
+def test_arms_from_depth():
+    final = pd.DataFrame([{"grid": g, "preset": "abid2018", "activation": "identity",
+                           "depth": d, "replicate": r, "dataset": r, "test_acc": 0.8 + d / 100}
+                          for g, d in (("abid", 2), ("linear", 0)) for r in range(3)])
+    t = CLAIMS["AC-1b"].measure.read(
+        RunSet.from_tables("x", ["preset", "activation", "depth"], final), "abid2018")
+    assert t.levels == (ac1.MLP, ac1.ONE)
+    np.testing.assert_allclose(t.values[:, 0] - t.values[:, 1], 0.02)
