@@ -52,7 +52,7 @@ def test_one_layer_model_is_one_affine_map():
 
 
 def test_sign_net_hidden_layers_get_no_gradient(cfg):
-    """torch.sign: the layers below it never train, only the read-out (AC-2a's note)."""
+    """torch.sign: the layers below it never train, only the read-out (AC-2d's note)."""
     net = BatchedMLP(_cfg("model.activation=sign").model, 2, 2, [0, 1])
     x, y = torch.randn(2, 64, 2), torch.randint(2, (2, 64))
     F.cross_entropy(net(x).transpose(1, 2), y).backward()
@@ -61,30 +61,21 @@ def test_sign_net_hidden_layers_get_no_gradient(cfg):
     assert net.weights[-1].grad.abs().sum() > 0
 
 
-def test_members_from_accuracies():
-    """Each member from a replicate's six accuracies, as declared."""
-    acc = pd.DataFrame({"relu": [1.0], "tanh": [0.99], "x2": [0.97], "sin": [1.0],
-                        "sign": [0.96], "identity": [0.88]})
-    v = {k: float(s.iloc[0]) for k, s in ac2.member_values(acc).items()}
-    assert v["x2 ≥ 0.95"] == pytest.approx(0.02)
-    assert v["relu − x2 < +0.02"] == pytest.approx(-0.01)  # x2 more than 0.02 below
-    assert v["relu − x2 > −0.02"] == pytest.approx(0.05)
-    assert v["relu − sign ≥ 0.02"] == pytest.approx(0.02)
-    assert v["relu − identity ≥ 0.02"] == pytest.approx(0.10)
-    assert tuple(v) == ac2.MEMBERS
-
-
-def test_members_read_from_runs():
-    """From final.csv-like rows (activation × replicate) to the member table."""
-    rng = np.random.default_rng(0)
-    acc = {a: rng.uniform(0.8, 1.0, 5) for a in ac2.ACTIVATIONS}
+def test_ac2_families_read_raw_accuracies():
+    """AC-2a tests raw accuracy against the floor, AC-2d the raw relu − x against the
+    margin (so label rule v2's no-effect window sits around relu − x = 0), AC-2c is TOST."""
+    acc = {"relu": [1.0, 0.99, 1.0], "tanh": [0.99, 0.99, 1.0], "x2": [0.98, 0.99, 0.99],
+           "sin": [1.0, 0.98, 1.0], "sign": [0.96, 0.97, 0.95],
+           "identity": [0.88, 0.86, 0.9]}
     final = pd.DataFrame([{"grid": "abid", "preset": "abid2018", "activation": a,
-                           "replicate": r, "dataset": r, "test_acc": acc[a][r]}
-                          for a in ac2.ACTIVATIONS for r in range(5)])
-    m = CLAIMS["AC-2a"].measure
-    t = m.read(RunSet.from_tables("x", ["preset", "activation"], final), "abid2018")
-    want = ac2.member_values(pd.DataFrame(acc))
-    np.testing.assert_allclose(t.values, np.column_stack([want[k] for k in t.levels]))
+                           "replicate": r, "dataset": r, "test_acc": v}
+                          for a, vs in acc.items() for r, v in enumerate(vs)])
+    rs = RunSet.from_tables("x", ["preset", "activation"], final)
+    fits = CLAIMS["AC-2a"].rule.decide(CLAIMS["AC-2a"].measure.read(rs, "abid2018"))
+    assert fits.effect.null == ac2.FLOOR and fits.effect.mean == pytest.approx(0.9867, abs=1e-4)
+    worse = CLAIMS["AC-2d"].rule.decide(CLAIMS["AC-2d"].measure.read(rs, "abid2018"))
+    assert worse.effect.null == ac2.MARGIN and worse.effect.mean == pytest.approx(0.0367, abs=1e-4)
+    assert CLAIMS["AC-2c"].ci_level == 0.90
 
 
 @pytest.mark.parametrize("cid", list(CLAIMS))

@@ -14,7 +14,7 @@ from harness.train.data import make_dataset
 
 NAME = "activations"
 PRIMARY = "abid2018"  # Exp 7 as written (conf/experiment/activations.yaml, grid abid)
-LONG = "abid2018_long"  # AC-1b's robustness setting: 10x the steps (preset abid2018_long)
+LONG = "abid2018_long"  # AC-1b's primary: 10x the steps, converged (preset abid2018_long)
 ACTIVATIONS = ("relu", "tanh", "x2", "sin", "sign", "identity")  # cell 47's order
 # Abid (2018) Exp 7: final test accuracy (after update 721), mean of 3 iters, read off
 # the notebook's figure (/work/shared/reference: ≈1.0 for relu, tanh, x², sin)
