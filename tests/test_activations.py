@@ -52,7 +52,7 @@ def test_one_layer_model_is_one_affine_map():
 
 
 def test_sign_net_hidden_layers_get_no_gradient(cfg):
-    """torch.sign: the layers below it never train, only the read-out (AC-2d's note)."""
+    """torch.sign: the layers below it never train, only the read-out (AC-2a3's note)."""
     net = BatchedMLP(_cfg("model.activation=sign").model, 2, 2, [0, 1])
     x, y = torch.randn(2, 64, 2), torch.randint(2, (2, 64))
     F.cross_entropy(net(x).transpose(1, 2), y).backward()
@@ -62,8 +62,8 @@ def test_sign_net_hidden_layers_get_no_gradient(cfg):
 
 
 def test_ac2_families_read_raw_accuracies():
-    """AC-2a tests raw accuracy against the floor, AC-2d the raw relu − x against the
-    margin (so label rule v2's no-effect window sits around relu − x = 0), AC-2c is TOST."""
+    """AC-2a1 tests raw accuracy against the floor, AC-2a3 the raw relu − x against the
+    margin (so label rule v2's no-effect window sits around relu − x = 0), AC-2a2 is TOST."""
     acc = {"relu": [1.0, 0.99, 1.0], "tanh": [0.99, 0.99, 1.0], "x2": [0.98, 0.99, 0.99],
            "sin": [1.0, 0.98, 1.0], "sign": [0.96, 0.97, 0.95],
            "identity": [0.88, 0.86, 0.9]}
@@ -71,11 +71,11 @@ def test_ac2_families_read_raw_accuracies():
                            "replicate": r, "dataset": r, "test_acc": v}
                           for a, vs in acc.items() for r, v in enumerate(vs)])
     rs = RunSet.from_tables("x", ["preset", "activation"], final)
-    fits = CLAIMS["AC-2a"].rule.decide(CLAIMS["AC-2a"].measure.read(rs, "abid2018"))
+    fits = CLAIMS["AC-2a1"].rule.decide(CLAIMS["AC-2a1"].measure.read(rs, "abid2018"))
     assert fits.effect.null == ac2.FLOOR and fits.effect.mean == pytest.approx(0.9867, abs=1e-4)
-    worse = CLAIMS["AC-2d"].rule.decide(CLAIMS["AC-2d"].measure.read(rs, "abid2018"))
+    worse = CLAIMS["AC-2a3"].rule.decide(CLAIMS["AC-2a3"].measure.read(rs, "abid2018"))
     assert worse.effect.null == ac2.MARGIN and worse.effect.mean == pytest.approx(0.0367, abs=1e-4)
-    assert CLAIMS["AC-2c"].ci_level == 0.90
+    assert CLAIMS["AC-2a2"].ci_level == 0.90
 
 
 @pytest.mark.parametrize("cid", list(CLAIMS))

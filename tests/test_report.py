@@ -75,7 +75,7 @@ def test_report_without_runs_says_so(tmp_path, store):
     ("multiclass", ["MC-1a", "MC-1b", "MC-2"], "OvO, OvR and ECOC", ["multiclass.png"]),
     ("robust_regression", ["LS-2", "LS-7"], "steps and end bands of L1 and smooth-L1",
      ["robust_regression.png"]),
-    ("activations", ["AC-2a", "AC-2c", "AC-2d", "AC-1b"], "Abid 2018 beside ours",
+    ("activations", ["AC-2a1", "AC-2a2", "AC-2a3", "AC-1b"], "Abid 2018 beside ours",
      ["curves.png"]),
 ])
 def test_grid_experiment_report_decides_every_claim(smoke_stores, tmp_path, experiment,

@@ -14,6 +14,7 @@ from harness.train.data import make_dataset
 
 NAME = "activations"
 PRIMARY = "abid2018"  # Exp 7 as written (conf/experiment/activations.yaml, grid abid)
+NOISY = "abid2018_noise03"  # AC-2a1/a2/a3 robustness (added after data): make_moons noise 0.3
 LONG = "abid2018_long"  # AC-1b's primary: 10x the steps, converged (preset abid2018_long)
 ACTIVATIONS = ("relu", "tanh", "x2", "sin", "sign", "identity")  # cell 47's order
 # Abid (2018) Exp 7: final test accuracy (after update 721), mean of 3 iters, read off
