@@ -190,6 +190,23 @@ def test_only_an_undecided_verdict_is_flagged_underpowered(label, flagged):
     assert v.underpowered is flagged
 
 
+def test_a_claim_tested_against_its_own_margin_is_not_flagged_below_its_smallest_effect():
+    """relu − sign 0.03 against the null 0.02 ("at least 0.02 below"): 0.01 past the null
+    is below a smallest effect of 0.02 only if that effect is measured from no effect;
+    ``margin_null`` says the margin is the yardstick (AC-2a3), and leaves the lock of
+    every claim without it unchanged."""
+    from harness.judge.claims import Verdict
+    from harness.judge.lock import declaration
+
+    v = Verdict("X-1", "e", "supported", 0.03, 0.025, 0.035, 24, null_value=0.02,
+                min_effect=0.02)
+    assert v.below_min_effect
+    assert not replace(v, margin_null=True).below_min_effect
+    c = _claim()
+    assert "margin_null" not in declaration(c)
+    assert declaration(replace(c, margin_null=True)) != declaration(c)
+
+
 def test_underpowered_follows_the_whole_rules_calibrated_power_where_there_is_one():
     out = Outcome([_setting("a", "inconclusive", 0.0, 0.5)])
     v = judge(_claim(), "exp", out)

@@ -92,6 +92,7 @@ class Verdict:
     # Claim.min_effect_first, and the label the same data get under it
     min_effect_first: float | None = None
     verdict_at_first_min_effect: str = ""
+    margin_null: bool = False  # Claim.margin_null
 
     @property
     def underpowered(self) -> bool:
@@ -109,10 +110,11 @@ class Verdict:
     @property
     def below_min_effect(self) -> bool:
         """Decided, but by an effect smaller than the one declared worth reporting (for
-        a difference claim; an equivalence claim's margin is its own yardstick)."""
+        a difference claim; an equivalence claim's margin is its own yardstick, and so is
+        the margin of a claim whose null is that margin, ``margin_null``)."""
         head = next((s for s in self.settings if s.setting == self.headline_setting), None)
         if (self.verdict == stats.INCONCLUSIVE or self.category != EMPIRICAL
-                or self.equivalence_margin is not None
+                or self.equivalence_margin is not None or self.margin_null
                 or (head is not None and (head.basis == stats.NO_EFFECT or head.sized))
                 or self.min_effect is None or self.null_value is None
                 or not np.isfinite(self.effect)):
@@ -235,6 +237,11 @@ class Claim:
     # it: under label rule v2 it decides labels, so the label under the first value is
     # computed and printed beside the label (None: never restated)
     min_effect_first: float | None = None
+    # the test's null is the claim's own declared margin ("at least 0.02 below relu",
+    # tested against 0.02): an effect past it is already the effect worth reporting (the
+    # test is sized against its margin), so "below the declared smallest effect", which
+    # measures from the null, is not asked of it
+    margin_null: bool = False
 
     def __post_init__(self) -> None:
         if isinstance(self.settings, dict):
@@ -602,6 +609,7 @@ def _judge(claim: Claim, experiment: str, outcome: Outcome) -> Verdict:
                    primary_setting=claim.primary, min_effect=claim.min_effect,
                    tables=outcome.tables, notes=outcome.notes, settings=settings,
                    revision=claim.revision, quantifier=claim.quantifier,
+                   margin_null=claim.margin_null,
                    scope=stats.scope(claim.primary, {s.setting: s.verdict for s in settings}))
     head = headline(claim, label, settings)
     if head is None:

@@ -30,7 +30,9 @@ def declaration(claim: Claim) -> str:
         claim.effect_label,
         repr((claim.min_effect, claim.quantifier, claim.no_effect, claim.pilot_sd,
               claim.null_value, claim.equivalence_margin, claim.category, claim.replicates,
-              claim.notes))])
+              claim.notes)),
+        # only where set, so that adding the field left every other fingerprint as it was
+        *(["margin_null"] if claim.margin_null else [])])
 
 
 def fingerprint(claim: Claim) -> str:
