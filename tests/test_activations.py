@@ -42,6 +42,18 @@ def test_preset_is_exp7(cfg):
     assert t.replicates == 24  # the cap (claims.REPLICATE_CAP); the claims ask 24 and 25
 
 
+def test_noisy_preset_changes_only_the_noise_and_smoke_cuts_every_budget(cfg):
+    """abid2018_noise03 (AC-2's robustness setting) is Exp 7 with make_moons noise 0.3;
+    profile=smoke drops the 8,000-step budget of abid2018_long too (steps null, 2 epochs)."""
+    noisy = _cfg("preset=abid2018_noise03")
+    assert noisy.data.noise == 0.3
+    assert (noisy.trainer.steps, noisy.model.width, noisy.optim.lr) == (
+        cfg.trainer.steps, cfg.model.width, cfg.optim.lr)
+    for preset in ("abid2018", "abid2018_long", "abid2018_noise03"):
+        t = _cfg(f"preset={preset}", "profile=smoke").trainer
+        assert (t.steps, t.epochs, t.replicates) == (None, 2, 3), preset
+
+
 def test_one_layer_model_is_one_affine_map():
     """model.depth 0 (grid linear): one weight matrix and bias, no activation applied."""
     c = _cfg("model.depth=0", "model.activation=sign")  # an activation would show
