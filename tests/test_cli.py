@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 import pytest
-from conftest import BAD_NAMES, BAD_VALUES, EXPERIMENTS, run_cli, runs_in
+from conftest import BAD_NAMES, BAD_VALUES, EXPERIMENTS, run_cli, run_main, runs_in
 
 
 def test_smoke_sweep_logs_every_point_once(smoke_store):
@@ -71,11 +71,14 @@ def test_metric_curves_have_every_evaluation_step(smoke_store):
 
 
 @pytest.mark.parametrize("experiment", EXPERIMENTS)
-def test_single_run_of_every_experiment(tmp_path, store, experiment):
+def test_single_run_of_every_experiment(tmp_path, store, experiment, monkeypatch, capsys):
+    """Through the real CLI, then again in-process (the same entry point without a second
+    interpreter start): the finished point is skipped, not retrained."""
     proc = run_cli([f"experiment={experiment}", "profile=smoke"], store, tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    again = run_cli([f"experiment={experiment}", "profile=smoke"], store, tmp_path)
-    assert "already FINISHED" in again.stdout + again.stderr
+    code, text = run_main([f"experiment={experiment}", "profile=smoke"], tmp_path,
+                          monkeypatch, capsys)
+    assert code == 0 and "already FINISHED" in text
     assert len(runs_in(store)) == 1
 
 
@@ -131,7 +134,8 @@ def test_help_explains_usage(tmp_path, store):
     proc = run_cli(["--help"], store, tmp_path, timeout=60)
     assert proc.returncode == 0
     assert "python -m harness.run -m experiment=batch_size" in proc.stdout
-    assert "experiment: batch_size" in proc.stdout  # the config groups are listed
+    groups = [line for line in proc.stdout.splitlines() if line.startswith("experiment: ")]
+    assert groups and "batch_size" in groups[0]  # the config groups are listed
 
 
 def _wait_for(pred, timeout: float = 120.0) -> None:

@@ -206,10 +206,12 @@ def test_stored_runs_keep_their_hashes(compose_cfg):
     """The new fields at their defaults are not part of a point's identity: an existing
     experiment hashes as it did before them (the value below is main's before this
     change); any other value is hashed, and keeps points apart in fusion."""
-    cfg = compose_cfg(experiment="batch_size")
+    # batch_size as it was then: its loss-burst probe traced 20 updates until fb86238
+    cfg = compose_cfg(["trainer.jitter_burst=20"], experiment="batch_size")
     assert config_hash(cfg) == "c73f7e62aee5280a"
     assert set(LOSS_FIELDS).isdisjoint(semantic_config(cfg)["trainer"])
     assert "leaky_slope" not in semantic_config(cfg)["model"]
-    on = compose_cfg(["trainer.label_smoothing=0.1"], experiment="batch_size")
+    on = compose_cfg(["trainer.jitter_burst=20", "trainer.label_smoothing=0.1"],
+                     experiment="batch_size")
     assert semantic_config(on)["trainer"]["label_smoothing"] == 0.1
     assert fusion.fusion_key(on) != fusion.fusion_key(cfg)
