@@ -10,7 +10,15 @@ from omegaconf import OmegaConf
 from sklearn.linear_model import LogisticRegression
 from torch import nn
 
-from experiments.training_facts import EXPERIMENT, adam, batchnorm, groupnorm, linear, newton
+from experiments.training_facts import (
+    EXPERIMENT,
+    adam,
+    batchnorm,
+    dead,
+    groupnorm,
+    linear,
+    newton,
+)
 from harness.train.schema import load_search
 
 
@@ -92,6 +100,18 @@ def test_pairs_are_counted_from_the_modules_jacobians():
     with torch.no_grad():
         gn_a.weight.uniform_(), ln_a.weight.uniform_()
     assert groupnorm.relative(gn_a(x), ln_a(x).detach()) > 1e-3
+
+
+def test_a_unit_killed_by_its_bias_is_dead_with_zero_gradients_and_its_successors_are_not():
+    net, x = dead.he_mlp(torch.Generator().manual_seed(0)), torch.rand(50, 64)
+    with torch.no_grad():
+        net[0].bias[3] = -1e3  # pre-activation < 0 on every input in [0, 1]⁶⁴
+    masks = dead.dead_masks(net, x)
+    assert masks[0][3] and masks[0].sum() < 100
+    torch.nn.functional.cross_entropy(net(x), torch.arange(50) % 10).backward()
+    assert dead.largest(dead.incoming(net, 0, grad=True)[3]) == 0.0
+    assert dead.largest(net[2].weight.grad[:, 3]) == 0.0  # its outgoing weights too
+    assert dead.largest(dead.incoming(net, 1, grad=True)) > 0  # the units after it: not
 
 
 def test_an_identity_net_is_its_composed_affine_map_and_near_linear_nets_are_flagged():
