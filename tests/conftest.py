@@ -86,9 +86,13 @@ def runs_in(uri: str, parents: bool = False):
     return runs[runs["tags.harness.role"] != "sweep"]
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Under pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``), every test that
-    reads a session smoke store runs on one worker, so each store is built once."""
+    reads a session smoke store runs on one worker, so each store is built once. First:
+    xdist's worker reads the marks into the node ids in its own hook, which otherwise runs
+    before this one; and pytest < 9 (pyproject.toml), whose node ids xdist can rename.
+    Without both, both workers built the batch_size store (2 minutes each)."""
     for item in items:
         if {"smoke_stores", "smoke_store"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.xdist_group("smoke"))
