@@ -1,7 +1,8 @@
 """Training facts: Newton's inverse Hessian along its iterations (OP-6), Adam's bias
 correction (OP-7), what BatchNorm's output is (BD-8a, BD-8b), and GroupNorm's special
 cases and the statistics each normalization computes (NM-1a, NM-1b, NM-1c), and that an
-MLP without a nonlinear activation is one affine map (AC-1a). Each is decided by an exact
+MLP without a nonlinear activation is one affine map (AC-1a), and that Adagrad's effective
+step never increases while RMSprop's and Adadelta's do (OP-2a). Each is decided by an exact
 check over a stated search (harness/train/search.py): Newton paths in float64, a Monte
 Carlo of stated size, a briefly trained digits net, random shapes on torch's own modules,
 briefly trained identity-activation nets on moons."""
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from harness.judge.claims import Experiment
 
+from .adagrad import OP2A
 from .adam import OP7
 from .batchnorm import BD8A, BD8B
 from .groupnorm import NM1A, NM1B, NM1C
@@ -23,4 +25,4 @@ EXPERIMENT = Experiment(
     original="No experiment in the original work: these are exact facts, decided by "
              "exact checks over a stated search (Newton paths, a Monte Carlo, a trained "
              "digits net, random shapes on torch's own modules, trained moons nets).",
-    claims=[OP6, OP7, BD8A, BD8B, NM1A, NM1B, NM1C, AC1A])
+    claims=[OP6, OP7, BD8A, BD8B, NM1A, NM1B, NM1C, AC1A, OP2A])
