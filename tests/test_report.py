@@ -65,7 +65,7 @@ def test_report_without_runs_says_so(tmp_path, store):
     ("classic_ml", ["ML-1a", "ML-1b", "ML-1c", "ML-2a", "ML-2b", "ML-4"],
      "k-means++ against random seeding", ["kmeans_seeding.png"]),
     ("training_facts", ["OP-6", "OP-7", "BD-8a", "BD-8b", "NM-1a", "NM-1b", "NM-1c", "BD-10a",
-                        "AC-1a", "AC-4a", "AC-4b"], "The search (points checked",
+                        "AC-1a", "AC-4a", "AC-4b", "OP-2a"], "The search (points checked",
      ["newton.png", "adam.png", "bn.png"]),
     ("statistical_learning", ["ML-3a", "ML-3b", "ML-3c", "ML-3d", "ML-5a", "ML-5b", "ML-5c",
                               "ML-5d"], "ML-5a: the Monte Carlo check per setting",

@@ -3,6 +3,8 @@ counterexample is found, and the formulas agree with torch's and scikit-learn's 
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 import torch
@@ -12,6 +14,7 @@ from torch import nn
 
 from experiments.training_facts import (
     EXPERIMENT,
+    adagrad,
     adam,
     batchnorm,
     dead,
@@ -143,3 +146,45 @@ def test_nets_trained_together_train_as_each_would_alone(monkeypatch):
     alone, together = trained(("a",)), trained(("a", "b"))
     for p, q in zip(alone.parameters(), together.parameters(), strict=True):
         assert torch.allclose(p, q, rtol=1e-6, atol=1e-7)
+
+
+def test_the_declared_optimizer_settings_are_torchs_defaults():
+    for cls, kw in adagrad.OPTIMIZERS.values():
+        defaults = inspect.signature(cls.__init__).parameters
+        assert all(defaults[k].default == v for k, v in kw.items()), cls
+
+
+@pytest.mark.parametrize("name", list(adagrad.OPTIMIZERS))
+def test_each_parameter_change_is_minus_the_effective_step_times_the_gradient(name):
+    """Δp = −e·g up to float32 rounding (u = 2⁻²⁴: of p's update, ≤ u|p|, and of the
+    step's two or three roundings); the seed's Adagrad (ε inside the root) and Adadelta's
+    step with acc_delta read after the step (the wrong order) are off far beyond it."""
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 3))
+    cls, kw = adagrad.OPTIMIZERS[name]
+    opt, u = cls(net.parameters(), **kw), 2.0**-24
+    x, y = torch.randn(64, 8), torch.randint(3, (64,))
+    flat = lambda ts: torch.cat([t.detach().double().flatten() for t in ts])  # noqa: E731
+    wrong = {"Adagrad": lambda s: kw["lr"] / (s["sum"] + kw["eps"]).sqrt(),
+             "Adadelta": lambda s: kw["lr"] * (s["acc_delta"] + kw["eps"]).sqrt()
+             / (s["square_avg"] + kw["eps"]).sqrt()}.get(name)
+    beyond = 0.0  # the wrong formula's largest error, in tolerances
+    for _ in range(20):
+        before = flat(net.parameters())
+        e = adagrad.step(opt, nn.functional.cross_entropy(net(x), y))
+        after, g = flat(net.parameters()), flat(p.grad for p in net.parameters())
+        tol = 2 * u * after.abs() + 4 * u * (e * g).abs() + 1e-300  # never 0/0
+        assert ((after - before + e * g).abs() - tol).max() <= 0
+        if wrong is not None:
+            other = flat(wrong(s) for s in opt.state.values())
+            beyond = max(beyond, float(((after - before + other * g).abs() / tol).max()))
+    assert wrong is None or beyond > 10
+
+
+def test_the_rise_flags_rmsprop_and_adadelta_and_never_adagrad():
+    """The member that judges Adagrad (largest rise) flags the other two: a positive
+    control of the check; Adagrad's rise is at most 0 exactly."""
+    found = adagrad.run(np.random.default_rng(3), steps=30)
+    assert found["Adagrad"]["largest"] <= 0 and found["Adagrad"]["rises"] == 0
+    for name in ("RMSprop", "Adadelta"):
+        assert found[name]["largest"] > adagrad.AT and found[name]["rises"] > 0
