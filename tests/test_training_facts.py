@@ -17,6 +17,7 @@ from experiments.training_facts import (
     adagrad,
     adam,
     batchnorm,
+    constant_step,
     dead,
     groupnorm,
     linear,
@@ -115,6 +116,20 @@ def test_a_unit_killed_by_its_bias_is_dead_with_zero_gradients_and_its_successor
     assert dead.largest(dead.incoming(net, 0, grad=True)[3]) == 0.0
     assert dead.largest(net[2].weight.grad[:, 3]) == 0.0  # its outgoing weights too
     assert dead.largest(dead.incoming(net, 1, grad=True)) > 0  # the units after it: not
+
+
+def test_the_optimum_is_where_the_gradient_vanishes_and_the_gradient_is_f_s():
+    for p in constant_step.problems(np.random.default_rng(0)).values():
+        w, eps = np.random.default_rng(1).standard_normal((1, p.x.shape[1])), 1e-6
+        bump = eps * np.eye(p.x.shape[1])
+        numeric = (p.f(w + bump) - p.f(w - bump)) / (2 * eps)
+        np.testing.assert_allclose(p.grad(w)[0], numeric, rtol=1e-6, atol=1e-8)
+        big, big_max = p.smoothness()
+        assert big <= big_max  # one example's term is at least as curved as their mean
+    ridge = constant_step.problems(np.random.default_rng(0))[constant_step.RIDGE]
+    n, d = ridge.x.shape
+    w = np.linalg.solve(ridge.x.T @ ridge.x / n + ridge.lam * np.eye(d), ridge.x.T @ ridge.y / n)
+    assert constant_step.optimum(ridge) == pytest.approx(float(ridge.f(w)), rel=1e-12)
 
 
 def test_an_identity_net_is_its_composed_affine_map_and_near_linear_nets_are_flagged():
