@@ -1,0 +1,77 @@
+"""The optimizer searches (OP-1, OP-8): the batched paths against torch.optim on a
+rotated quadratic, the early-stopped tuning against a run to the cap, and the rows the
+claims read."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from omegaconf import OmegaConf
+from scipy.stats import ortho_group
+
+from experiments.optimizers import EXPERIMENT, searches
+from harness.train.data import seed_for
+
+
+def config(replicates: int = 3, seed: int = 7):
+    return OmegaConf.create({"trainer": {"seed": seed, "replicates": replicates}})
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_the_eigenbasis_paths_are_torch_sgds_on_a_rotated_quadratic(nesterov):
+    """torch.optim.SGD on ½(x − x*)ᵀQΛQᵀ(x − x*) from x* + Qy0: heavy ball's iterate is
+    x* + Q(y0·h); torch's Nesterov iterate is the seed's look-ahead θ − γv."""
+    rng = np.random.default_rng(0)
+    lam, eta, gamma, d = searches.spectrum(100), 0.8, 0.9, searches.D
+    q, xstar, y0 = ortho_group.rvs(d, random_state=1), rng.normal(size=d), rng.normal(size=d)
+    a = torch.tensor(q @ np.diag(lam) @ q.T)
+    p = torch.tensor(xstar + q @ y0, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=eta, momentum=gamma, nesterov=nesterov)
+    h, v = np.ones(d), np.zeros(d)
+    for _ in range(60):
+        opt.zero_grad()
+        (0.5 * (p - torch.tensor(xstar)) @ a @ (p - torch.tensor(xstar))).backward()
+        opt.step()
+        h, v = searches.step(h, v, lam, eta, gamma, float(nesterov))
+        ours = y0 * (h - gamma * v if nesterov else h)
+        assert np.allclose(q.T @ (p.detach().numpy() - xstar), ours, atol=1e-10)
+
+
+def test_early_stopped_tuning_chooses_and_hits_as_a_run_to_the_cap():
+    y0 = np.stack([searches.draws(3, r) for r in range(4)])
+    lam, cap = searches.spectrum(100), 2000
+    configs = searches.grid((0.5, 0.9), True)
+    groups = {"all": np.arange(len(configs[0])), "γ = 0.9": np.arange(20, 40)}
+    early, picks = searches.tuned(lam, y0, cap, configs, groups)
+    full = searches.descend(lam, *(c[:, None] for c in configs), y0, cap,
+                            lambda *_: False)
+    for name, g in groups.items():
+        s = np.log(full["hit"][:, :searches.TUNING, g]).mean(1)
+        assert (picks[name] == g[np.argmin(s, 1)]).all()
+        i = picks[name][:, None]
+        for key in ("flips", "every_flip", "cosine"):
+            assert np.allclose(np.take_along_axis(early[key], i, 1),
+                               np.take_along_axis(full[key], i, 1))
+        assert (np.take_along_axis(early["hit"][:, -1], i, 1)
+                == np.take_along_axis(full["hit"][:, -1], i, 1)).all()
+
+
+def test_a_chunk_reads_its_own_draws_and_every_member_per_kappa():
+    rows = searches.quadratic(config(), 1, np.random.default_rng(seed_for(7, 1)))
+    assert set(rows.setting) == {searches.kappa_setting(k) for k in searches.KAPPAS}
+    assert rows.groupby(["setting", "member"]).size().eq(1).all()
+    for claim in EXPERIMENT.claims[:4]:
+        assert set(claim.measure.factor.levels) <= set(rows.member)
+    with pytest.raises(ValueError, match="own stream"):
+        searches.quadratic(config(), 1, np.random.default_rng(seed_for(7, 2)))
+
+
+def test_nag_moves_rare_and_frequent_parameters_alike_and_adagrad_does_not():
+    rows = searches.sparse(config(), 0, np.random.default_rng(0)).set_index(
+        ["setting", "member"]).value
+    for pair in searches.SPARSE:
+        s = searches.sparse_setting(*pair)
+        assert abs(rows[s, searches.SPREAD]) < 1e-12
+        assert abs(rows[s, searches.UPDATE.format(searches.HB)]) < 1e-12
+        assert rows[s, searches.UPDATE.format("Adagrad")] > 1.0
