@@ -75,6 +75,8 @@ def test_report_without_runs_says_so(tmp_path, store):
                     "LS-8b", "LS-8c", "LS-9", "LS-1a", "IM-3a"], "where the naive softmax breaks",
      ["accuracy_steps.png", "surrogates.png", "curvature.png"]),
     ("multiclass", ["MC-1a", "MC-1b", "MC-2"], "OvO, OvR and ECOC", ["multiclass.png"]),
+    ("optimizers", ["OP-1a", "OP-1b", "OP-8a", "OP-8b", "OP-8c"],
+     "top-eigencoordinate paths and suboptimality", ["optimizers.png"]),
     ("robust_regression", ["LS-2", "LS-7"], "steps and end bands of L1 and smooth-L1",
      ["robust_regression.png"]),
     ("activations", ["AC-2a1", "AC-2a2", "AC-2a3", "AC-1b"], "Abid 2018 beside ours",
