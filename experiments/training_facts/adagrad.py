@@ -162,5 +162,8 @@ OP2A = Claim(
            "Weights of always-blank pixels and of dead ReLU units get zero gradients: "
            "their step stays constant (a rise of exactly 0).",
            "While the search was written one chunk was run on trial seeds, for its time "
-           "only: 300 steps became 200; the rule was declared before the full run."),
+           "only: 300 steps became 200; the rule was declared before the full run.",
+           "Adadelta's first rises need no noisy gradient: its numerator √(E[Δ²] + ε) grows "
+           "from ε while its accumulator fills, so its 'not monotone' is partly warm-up; "
+           "rises after a warm-up are not counted apart (review)."),
     min_effect=AT, null_value=AT, category=IMPLEMENTATION, parent="OP-2", replicates=8)

@@ -75,4 +75,8 @@ BD10A = Claim(
     rule=Check((Bound(LN, "below", TOL), Bound(GN, "below", TOL),
                 Bound(BN, "above", BN_MOVES, refute_at=TOL))),
     quantifier="all", settings=Settings(SETTING), parent="BD-10", category=IMPLEMENTATION,
-    replicates=8, min_effect=TOL, null_value=TOL)
+    replicates=8, min_effect=TOL, null_value=TOL,
+    notes=("Near definitional: LN and GN compute each sample's statistics from that sample "
+           "alone, which is what the quote's 与Batch Size无关 says; the check confirms "
+           "torch's modules do so. The quote's 受限于Batch size, BN's accuracy at batch 1 "
+           "or 2, is BD-10b (BN's drop against LN's and GN's from batch 64 to 2), not run.",))

@@ -173,6 +173,16 @@ OP5A = _op5(
     "would be near 1e-4 after its 8,000–23,000 steps). The interpolation regime, where "
     "every example's gradient vanishes at the optimum, is judged beside the noisy "
     "problems.",
+    notes=("Quantifier all: '即使…强凸…仍旧无法' is universal, so one strongly convex "
+           "problem on which constant-step SGD converges linearly refutes it. The noisy "
+           "problems stall at a floor that shrinks with η, as the quote's '准确度下降' "
+           "implies; only the noise-free consistent system (strongly convex: n > d, full "
+           "column rank) converges, to float64's floor.",
+           "The design's plateau test (falls < 2× from T/2 to T) was replaced before the "
+           "rule by 'falls < 10× over the second half': at a noise floor single epoch-ends "
+           "scatter by 3–10×, so a 2× test fails by chance (a look at one chunk).",
+           "Where a run sits at the 1e-30 rounding floor its fitted fall is 1 and reads as "
+           "'holds'; its level decides (below 1e-12)."),
     min_effect=FLOOR, null_value=FLOOR)
 OP5B = _op5(
     "b", "越接近最优值时,步长应该不断减小,否则会在最优值附近来回震荡。",
@@ -185,4 +195,10 @@ OP5B = _op5(
     f"(0, 2/L)) it stays above {GD_REACHES:g} relative suboptimality after {GD_STEPS} "
     f"steps; refuted where it reaches {GD_REACHES:g}. SGD's runs are shown beside it (the "
     "sentence is about 梯度下降法).",
+    notes=("Quantifier all: '应该不断减小,否则会…来回震荡' states a necessity.",
+           "At η = 1.8/L the iterates do swing back and forth across the optimum along the "
+           "top eigendirection (来回), with an amplitude that shrinks geometrically: "
+           "swinging is not a failure to converge.",
+           "If 步长 means the step's length η‖∇f‖, a fixed η already shrinks it near the "
+           "optimum; the claim is read as the step size η, which is what schedules change."),
     min_effect=GD_REACHES, null_value=GD_REACHES)
