@@ -58,13 +58,34 @@ def test_early_stopped_tuning_chooses_and_hits_as_a_run_to_the_cap():
 
 
 def test_a_chunk_reads_its_own_draws_and_every_member_per_kappa():
-    rows = searches.quadratic(config(), 1, np.random.default_rng(seed_for(7, 1)))
+    rows = searches.steps_and_overshoots(config(), 1, np.random.default_rng(seed_for(7, 1)))
     assert set(rows.setting) == {searches.kappa_setting(k) for k in searches.KAPPAS}
     assert rows.groupby(["setting", "member"]).size().eq(1).all()
     for claim in EXPERIMENT.claims[:4]:
         assert set(claim.measure.factor.levels) <= set(rows.member)
     with pytest.raises(ValueError, match="own stream"):
-        searches.quadratic(config(), 1, np.random.default_rng(seed_for(7, 2)))
+        searches.steps_and_overshoots(config(), 1, np.random.default_rng(seed_for(7, 2)))
+    fine = rows.set_index(["setting", "member"]).value
+    for k in searches.KAPPAS:  # the control's step lies above the judged grid's 1.59
+        assert fine[searches.kappa_setting(k), searches.ETA.format(searches.GD_FINE)] > 1.6
+
+
+def test_the_whole_path_count_is_the_top_coordinates_and_stops_before_the_cap():
+    """OP-8a's count at η = 1.263 (NAG's tuned η): the same at the shortest cap (200, κ = 10)
+    and at the longest (20000), and equal to descend's top coordinate's sign changes."""
+    eta = np.array([searches.LRS[14]] * 2)
+    gamma, nest = np.full(2, searches.GAMMA), np.array([0.0, 1.0])
+    short, moved = searches.top_path(eta, gamma, nest, 200)
+    long, _ = searches.top_path(eta, gamma, nest, 20000)
+    assert abs(eta[0] - 1.263) < 1e-3 and (short == long).all()
+    assert tuple(short) == (47, 28) and (moved > 1).all()
+    lam = searches.spectrum(10)
+    h, v, flips = np.ones((2, searches.D)), np.zeros((2, searches.D)), np.zeros(2)
+    for _ in range(200):
+        new, v = searches.step(h, v, lam, eta[:, None], gamma[:, None], nest[:, None])
+        flips += (new[:, 0] * h[:, 0] < 0) & (h[:, 0] ** 2 >= searches.TARGET)
+        h = new
+    assert (flips == short).all()
 
 
 def test_nag_moves_rare_and_frequent_parameters_alike_and_adagrad_does_not():

@@ -12,9 +12,9 @@ from harness.judge.families import Bound, Check, Paired
 from harness.judge.measures import Factor, Searched
 
 from .common import (
-    FLIP_FLOOR,
-    FLIP_LABEL,
-    FLIP_WORDS,
+    COUNT_FLOOR,
+    COUNT_LABEL,
+    COUNT_WORDS,
     LOOKED,
     METHOD,
     NOT_RUN,
@@ -26,7 +26,7 @@ from .common import (
 from .searches import (
     AT_NAG,
     BOTH,
-    FLIPS,
+    COUNT,
     GAMMA,
     GAMMAS,
     GRADIENT_STEPS,
@@ -48,7 +48,9 @@ QUOTE_AB = ("pros: 当梯度方向快要改变的时候,它提前获得了该信
 QUOTE_C = ("这个算法就可以对低频的参数做较大的更新,对高频的做较小的更新,也因此,对于稀疏的数据它"
            "的表现很好,很好地提高了 SGD 的鲁棒性。")
 # SDs of the primary's (κ = 100) per-replicate log ratio in the pilot (master seed 99, 24
-# replicates; not the run's seed), rounded up: flips 0.040, steps 0.053
+# replicates; not the run's seed), rounded up: flips 0.040, steps 0.053. SD_8A is the
+# rate's, kept for the revised count (whose seed-99 SD is 0: every replicate's NAG η is
+# the same there), so the declared power is not raised by the revision
 SD_8A, SD_8B = 0.05, 0.06
 QUANTIFIER = ("Quantifier primary: 减弱了这个过程,再次减少了无用的迭代 is stated plainly (no "
               "一定, no 可能) of NAG against the momentum just before it; κ = 100 is primary "
@@ -57,16 +59,31 @@ QUANTIFIER = ("Quantifier primary: 减弱了这个过程,再次减少了无用�
 OP8A = Claim(
     "OP-8a", SEED, QUOTE_AB,
     f"减弱了这个过程: at the same (η, γ = {GAMMA}) NAG overshoots less than classical "
-    "momentum: fewer sign changes per 100 steps of the top-eigenvector coordinate of "
-    "x − x* (log rate(momentum) − log rate(NAG) > 0). The common η is NAG's tuned η at "
-    f"γ = {GAMMA} (momentum is stable there; at momentum's tuned η NAG can diverge). "
-    + FLIP_WORDS,
-    measure=measure((FLIPS.format(AT_NAG), FLIPS.format(TUNED.format(NAG))), FLIP_LABEL,
-                    FLIP_FLOOR),
+    "momentum: fewer sign changes of the top-eigenvector coordinate of x − x* over the "
+    "whole path, a count (log count(momentum) − log count(NAG) > 0). The common η is "
+    f"NAG's tuned η at γ = {GAMMA} (momentum is stable there; at momentum's tuned η NAG "
+    "can diverge). " + COUNT_WORDS,
+    measure=measure((COUNT.format(AT_NAG), COUNT.format(TUNED.format(NAG))), COUNT_LABEL,
+                    COUNT_FLOOR),
     rule=Paired(direction="decreasing"), quantifier="primary", parent="OP-8",
     settings=Settings(PRIMARY, ROBUST),
-    notes=(QUANTIFIER, METHOD, NOT_RUN, LOOKED),
-    min_effect=math.log(1 / 0.8), pilot_sd=SD_8A, replicates=24)
+    notes=(QUANTIFIER, "Shown beside the count: the earlier rate per 100 steps of each "
+           "run's own window, the total movement of the top coordinate and the lag-1 "
+           "cosine of updates.", METHOD, NOT_RUN, LOOKED),
+    min_effect=math.log(1 / 0.8), pilot_sd=SD_8A, replicates=24,
+    revision="Changed after the runs of master seeds 0, 1, 17, 29 and 43, on review "
+             "(2026-12-07): the metric was the rate of counted sign changes per 100 steps "
+             "of each run's own window (steps 1 … its steps to the target); it is now "
+             "their count over the whole path, with the same cutoff and the same smallest "
+             "effect (20% fewer, the design notes). Why: the design notes ask for "
+             "overshoots (sign changes of the top-eigenvector coordinate), a count; NAG "
+             "reaches the target sooner, so its shorter window inflated its rate. At the "
+             "common η = 1.263 (every replicate, every κ) the top coordinate's path does "
+             "not depend on κ: NAG overshoots 28 times, momentum 47 (log ratio 0.52), and "
+             "the rate's κ-dependence came from the window lengths alone. The earlier "
+             "rule gave refuted under all five seeds (seed 0, κ = 100: −0.051 [−0.071, "
+             "−0.032], no meaningful effect; κ = 10 refuted, −0.713; κ = 1000 supported, "
+             "0.533).")
 
 OP8B = Claim(
     "OP-8b", SEED, QUOTE_AB,

@@ -39,11 +39,16 @@ GAMMA = 0.9  # the seed's "γ 一般为0.9"
 # each method's best; 0.05 is ~40× below the best GD step at κ = 10
 LRS = tuple(np.geomspace(0.05, 4.0, 20))
 GAMMAS = (0.5, 0.8, 0.9, 0.95, 0.99)  # OP-8b's (η, γ) grid: γ on this × LRS
+# OP-1a's shown control, declared on review: gradient descent's best fixed step is near
+# 2/(L + μ), in [1/L, 2/L) at every κ, where the judged grid has only 1.59 (its next
+# value, 2, is the edge itself); 200 values η = (1 + k/200)/L, k = 0 … 199 (spacing 0.005)
+FINE = tuple(1.0 + np.arange(200) / 200)
 TUNING = 4  # tuning draws per replicate (the verdict reads only the replicate's own draw)
 CHECK = 20  # steps between the checks whether every replicate's tuning is decided
 
 GD, HB, NAG = "gradient descent", "momentum", "NAG"
 GD_TUNED = f"{GD} (η tuned)"
+GD_FINE = f"{GD} (η tuned on the fine grid below 2/L)"
 TUNED = "{} (η tuned, γ = 0.9)"
 BOTH = "{} (η and γ tuned)"
 # OP-8a's common (η, γ = 0.9): NAG's tuned η, where heavy ball is stable too (its edge
@@ -52,6 +57,8 @@ AT_NAG = f"momentum at NAG's tuned η, γ = {GAMMA}"
 STEPS = "steps to target: {}"
 FLIPS = "sign changes per 100 steps: {}"
 EVERY = "every sign change per 100 steps (however small): {}"
+COUNT = "sign changes over the whole path: {}"
+MOVED = "total movement Σ|Δy₁|/|y₁,0| over the whole path: {}"
 COSINE = "lag-1 cosine of updates: {}"
 ETA, GAMMA_OF = "tuned η: {}", "tuned γ: {}"
 
@@ -65,7 +72,7 @@ def spectrum(kappa: int) -> np.ndarray:
     return np.geomspace(1.0, 1.0 / kappa, D)
 
 
-def step(h: np.ndarray, v: np.ndarray, lam: np.ndarray, eta: np.ndarray, gamma: np.ndarray,
+def step(h: np.ndarray, v: np.ndarray, lam: np.ndarray | float, eta: np.ndarray, gamma: np.ndarray,
          nesterov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """One update of every path, the seed's rules with g = λh: heavy ball v ← γv + η∇f(θ),
     NAG v ← γv + η∇f(θ − γv); θ ← θ − v (gradient descent: γ = 0)."""
@@ -117,6 +124,24 @@ def descend(lam: np.ndarray, eta: np.ndarray, gamma: np.ndarray, nesterov: np.nd
             "cosine": cos_sum / np.maximum(window - 1, 1)}
 
 
+def top_path(eta: np.ndarray, gamma: np.ndarray, nesterov: np.ndarray, cap: int
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """The top eigencoordinate over the whole path, steps 1 … cap, of configs (C,): the
+    count of its sign changes at steps t with |h₁,t−1| ≥ √TARGET (the cutoff of
+    :func:`descend`, relative to its own start), and its total movement Σ|h₁,t − h₁,t−1|.
+    Its path h₁ (λ₁ = 1) is the same for every draw and every κ: only the config and the
+    cap enter. A stable path's count stops where its envelope stays below the cutoff."""
+    h, v = np.ones(len(eta)), np.zeros(len(eta))
+    count, moved = np.zeros(len(eta)), np.zeros(len(eta))
+    with np.errstate(all="ignore"):
+        for _ in range(cap):
+            h_new, v = step(h, v, 1.0, eta, gamma, nesterov)
+            count += (h_new * h < 0) & (h**2 >= TARGET)
+            moved += np.abs(v)  # h_t − h_t−1 = −v_t
+            h = h_new
+    return count, moved
+
+
 def scores(hit: np.ndarray, reached: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
     """Per replicate and config: the tuning score, the mean log steps over the tuning
     draws (a lower bound while a draw is unreached: it hits at t + 1 or later), and
@@ -166,9 +191,10 @@ def tuned(lam: np.ndarray, y0: np.ndarray, cap: int, configs: tuple[np.ndarray, 
     return out, picks(out["hit"], out["hit"] < cap, cap)[0]
 
 
-def grid(gammas: tuple[float, ...], nesterov: bool) -> tuple[np.ndarray, ...]:
-    """(η, γ, nesterov) over gammas × LRS, γ-major (the tie order: smaller γ, then η)."""
-    g, e = np.repeat(gammas, len(LRS)), np.tile(LRS, len(gammas))
+def grid(gammas: tuple[float, ...], nesterov: bool, lrs: tuple[float, ...] = LRS
+         ) -> tuple[np.ndarray, ...]:
+    """(η, γ, nesterov) over gammas × lrs, γ-major (the tie order: smaller γ, then η)."""
+    g, e = np.repeat(gammas, len(lrs)), np.tile(lrs, len(gammas))
     return e, g, np.full(len(e), float(nesterov))
 
 
@@ -181,7 +207,9 @@ def draws(seed: int, replicate: int) -> np.ndarray:
 @lru_cache(maxsize=2)
 def quadratics(seed: int, replicates: int) -> pd.DataFrame:
     """Every replicate's rows (column chunk), batched over replicates: per κ one loop for
-    gradient descent's 20 steps, one for momentum's and NAG's 100 (η, γ) each."""
+    gradient descent's 20 steps, one for its 200 fine steps (OP-1a's shown control), one
+    for momentum's and NAG's 100 (η, γ) each; then the top eigencoordinate's whole path
+    at every chosen config."""
     y0 = np.stack([draws(seed, r) for r in range(replicates)])
     hb, nag = grid(GAMMAS, False), grid(GAMMAS, True)
     both = tuple(np.concatenate(pair) for pair in zip(hb, nag, strict=True))
@@ -196,27 +224,34 @@ def quadratics(seed: int, replicates: int) -> pd.DataFrame:
     with threadpool_limits(1):
         for kappa in KAPPAS:
             lam, cap, s = spectrum(kappa), CAP_PER_KAPPA * kappa, kappa_setting(kappa)
-            gd, gd_pick = tuned(lam, y0, cap, grid((0.0,), False),
-                                {GD: np.arange(len(LRS))})
+            plain, fine_grid = grid((0.0,), False), grid((0.0,), False, FINE)
+            gd, gd_pick = tuned(lam, y0, cap, plain, {GD: np.arange(len(LRS))})
+            fine, fine_pick = tuned(lam, y0, cap, fine_grid, {GD: np.arange(len(FINE))})
             mom, picks = tuned(lam, y0, cap, both, groups, hb_at_nag)
-            runs = {GD_TUNED: (gd, gd_pick[GD], LRS),
-                    **{name: (mom, p, both[0]) for name, p in picks.items()},
-                    AT_NAG: (mom, hb_at_nag(picks), both[0])}
-            for r in range(replicates):
-                for name, (out, pick, etas) in runs.items():
+            runs = {GD_TUNED: (gd, gd_pick[GD], plain), GD_FINE: (fine, fine_pick[GD], fine_grid),
+                    **{name: (mom, p, both) for name, p in picks.items()},
+                    AT_NAG: (mom, hb_at_nag(picks), both)}
+            for name, (out, pick, configs) in runs.items():
+                count, moved = top_path(*(c[pick] for c in configs), cap)
+                for r in range(replicates):
                     i, tag = int(pick[r]), {"chunk": str(r)}
                     rows += [row(s, STEPS.format(name), out["hit"][r, -1, i], 1, **tag),
                              row(s, FLIPS.format(name), out["flips"][r, i], 1, **tag),
                              row(s, EVERY.format(name), out["every_flip"][r, i], 1, **tag),
                              row(s, COSINE.format(name), out["cosine"][r, i], 1, **tag),
-                             row(s, ETA.format(name), etas[i], 1, **tag)]
+                             row(s, COUNT.format(name), count[r], 1, **tag),
+                             row(s, MOVED.format(name), moved[r], 1, **tag),
+                             row(s, ETA.format(name), configs[0][i], 1, **tag)]
                     if "γ tuned" in name:
-                        rows.append(row(s, GAMMA_OF.format(name), both[1][i], 1, **tag))
+                        rows.append(row(s, GAMMA_OF.format(name), configs[1][i], 1, **tag))
     return pd.DataFrame(rows)
 
 
-def quadratic(cfg: DictConfig, replicate: int, rng: np.random.Generator) -> pd.DataFrame:
-    """OP-1 and OP-8 (a, b), chunk r: its rows of the batched run. Its draws are those of
+def steps_and_overshoots(cfg: DictConfig, replicate: int, rng: np.random.Generator
+                         ) -> pd.DataFrame:
+    """OP-1 and OP-8 (a, b), chunk r: its rows of the batched run (steps to the target,
+    windowed rates and whole-path counts of the top eigencoordinate's sign changes, and
+    OP-1a's fine-grid gradient-descent control). Its draws are those of
     its own stream (checked against ``rng``, the stream the engine hands the chunk)."""
     if not np.array_equal(rng.normal(size=(TUNING + 1, D)), draws(cfg.trainer.seed,
                                                                    replicate)):
