@@ -61,7 +61,7 @@ bench-suite: setup
 	$(BIN)/python -m harness.bench --suite
 
 lint: setup
-	$(BIN)/ruff check harness experiments pages tests scripts hydra_plugins
+	$(BIN)/ruff check harness experiments tasks pages tests scripts hydra_plugins
 	$(BIN)/lint-imports
 
 clean:

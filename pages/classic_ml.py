@@ -12,11 +12,11 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FormatStrFormatter
 
 from experiments.classic_ml.ml2 import SETTINGS
-from experiments.classic_ml.searches import ITERATIONS, ML2_INITS, REFERENCE_INITS, TO_BEST
 from harness.judge.claims import Verdict
 from harness.pages import plots
 from harness.pages.report import markdown_table
 from harness.track.results import RunSet
+from tasks.classic_ml.searches import ITERATIONS, ML2_INITS, REFERENCE_INITS, TO_BEST
 
 FAR = 1.1  # the design notes' "inertia > 1.1 × the best found"
 

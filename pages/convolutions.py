@@ -11,10 +11,10 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from experiments.convolutions import boxes, seed_iou
 from harness.judge.claims import Verdict
 from harness.pages import plots
 from harness.track.results import RunSet
+from tasks.convolutions import boxes, seed_iou
 
 TARGET = (0.0, 0.0, 1.0, 1.0)  # the unit target box of the figure
 LIFT = 0.3  # the sliding box sits this much higher, so no edge stays aligned

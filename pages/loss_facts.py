@@ -12,10 +12,10 @@ import pandas as pd
 import torch
 from matplotlib.figure import Figure
 
-from experiments.loss_facts import accuracy, convexity, softmax, surrogates
 from harness.judge.claims import Verdict
 from harness.pages import plots
 from harness.track.results import RunSet
+from tasks.loss_facts import accuracy, convexity, softmax, surrogates
 
 
 def _rows(rs: RunSet, part: str) -> pd.DataFrame:

@@ -11,7 +11,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from experiments.multiclass.searches import (
+from harness.judge.claims import Verdict
+from harness.pages import plots
+from harness.track.results import RunSet
+from tasks.multiclass.searches import (
     ACCURACY,
     CPU_SHARE,
     ECOC,
@@ -22,9 +25,6 @@ from experiments.multiclass.searches import (
     TIMED,
     setting,
 )
-from harness.judge.claims import Verdict
-from harness.pages import plots
-from harness.track.results import RunSet
 
 WRAPPERS = (OVO, OVR)
 COLOURS = {OVO: "C0", OVR: "C1", f"{ECOC} 1.5": "C2", f"{ECOC} 5": "C3"}  # this figure's own

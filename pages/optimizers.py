@@ -11,7 +11,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from experiments.optimizers.searches import (
+from harness.judge.claims import Verdict
+from harness.pages import plots
+from harness.track.results import RunSet
+from tasks.optimizers.searches import (
     ETA,
     GAMMA,
     GD_FINE,
@@ -27,9 +30,6 @@ from experiments.optimizers.searches import (
     spectrum,
     step,
 )
-from harness.judge.claims import Verdict
-from harness.pages import plots
-from harness.track.results import RunSet
 
 HORIZON = 250  # the figure's horizon at κ = 100 (GD reaches the target near 230)
 MOMENTUM = TUNED.format(HB)

@@ -10,7 +10,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from experiments.robust_regression.searches import (
+from harness.judge.claims import Verdict
+from harness.pages import plots
+from harness.track.results import RunSet
+from tasks.robust_regression.searches import (
     BAND,
     EPSILONS,
     LOSSES,
@@ -19,9 +22,6 @@ from experiments.robust_regression.searches import (
     TARGET,
     y_setting,
 )
-from harness.judge.claims import Verdict
-from harness.pages import plots
-from harness.track.results import RunSet
 
 COLOURS = {"MSE": "C0", "Huber": "C1", "smooth-L1": "C2", "MAE": "C3", "L1": "C3"}
 

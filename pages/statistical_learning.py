@@ -13,7 +13,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from experiments.statistical_learning.searches import (
+from harness.core import stats
+from harness.judge.claims import Verdict
+from harness.pages import plots
+from harness.pages.report import markdown_table
+from harness.track.results import RunSet
+from tasks.statistical_learning.searches import (
     BIAS,
     CONTRAST_SETTINGS,
     DECOMPOSITION,
@@ -34,11 +39,6 @@ from experiments.statistical_learning.searches import (
     VARIANCE,
     member,
 )
-from harness.core import stats
-from harness.judge.claims import Verdict
-from harness.pages import plots
-from harness.pages.report import markdown_table
-from harness.track.results import RunSet
 
 STYLE = {"Euclidean": "-", "cosine": "--"}
 # one colour per setting of a panel (tab10): plots.color's hashed colours can coincide

@@ -12,10 +12,10 @@ import torch
 from matplotlib.figure import Figure
 from scipy.stats import norm
 
-from experiments.training_facts import adam, batchnorm, newton
 from harness.judge.claims import Verdict
 from harness.pages import plots
 from harness.track.results import RunSet
+from tasks.training_facts import adam, batchnorm, newton
 
 # OP-6's paths drawn: the grid's ends and scikit-learn's default, with their colours
 C_SHOWN = {0.01: plots.BLUE, 1.0: plots.ORANGE, 100.0: plots.GREEN}

@@ -12,8 +12,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.svm import SVC
 from threadpoolctl import threadpool_info
 
-from experiments.classic_ml import EXPERIMENT, searches
+from experiments.classic_ml import EXPERIMENT
 from experiments.classic_ml.ml2 import ML2A
+from tasks.classic_ml import searches
 
 CFG = OmegaConf.create({"trainer": {"replicates": 3, "seed": 0}})
 
@@ -43,7 +44,7 @@ def test_the_exact_checks_hold_on_one_chunk(chunks):
             side = 1 if bound.side == "below" else -1
             values = rows[rows.member == bound.member].value
             assert (side * values < side * bound.at).all(), (claim.id, bound.member)
-    warned = chunks["experiments.classic_ml.searches.ml1a"]
+    warned = chunks["tasks.classic_ml.searches.ml1a"]
     assert warned[warned.member.str.startswith("convergence")].value.sum() == 0
 
 

@@ -12,8 +12,9 @@ import torch
 from omegaconf import OmegaConf
 from torch import nn
 
-from experiments.convolutions import EXPERIMENT, boxes, searches, seed_iou
+from experiments.convolutions import EXPERIMENT
 from harness.train.schema import load_search
+from tasks.convolutions import boxes, searches, seed_iou
 
 
 @pytest.mark.parametrize("claim", EXPERIMENT.claims[1:], ids=lambda c: c.id)

@@ -14,8 +14,12 @@ from omegaconf import OmegaConf
 from scipy.spatial.distance import jensenshannon
 from torch import nn
 
-from experiments.loss_facts import (
-    EXPERIMENT,
+from experiments.loss_facts import EXPERIMENT
+from experiments.loss_facts.accuracy import LS4
+from harness.core import stats
+from harness.judge.table import Table
+from harness.train.trainer import focal_loss
+from tasks.loss_facts import (
     accuracy,
     convexity,
     divergences,
@@ -24,10 +28,7 @@ from experiments.loss_facts import (
     softmax,
     surrogates,
 )
-from experiments.loss_facts.common import AUTOGRAD_ERROR
-from harness.core import stats
-from harness.judge.table import Table
-from harness.train.trainer import focal_loss
+from tasks.loss_facts.common import AUTOGRAD_ERROR, TOL
 
 
 def config(replicates: int = 8):
@@ -88,7 +89,7 @@ def test_autograd_errors_score_inconclusive_and_a_differentiable_step_would_refu
     assert accuracy.nonzero_grad(model, x, y)[0] == 0
     assert accuracy.nonzero_grad(model, x, y, accuracy.heaviside_step)[0] == AUTOGRAD_ERROR
     assert accuracy.nonzero_grad(model, x, y, torch.sigmoid)[0] > 1
-    rule, levels = accuracy.LS4.rule, accuracy.JUDGED
+    rule, levels = LS4.rule, accuracy.JUDGED
     for score, verdict in ((0.0, stats.SUPPORTED), (AUTOGRAD_ERROR, stats.INCONCLUSIVE),
                            (1.0, stats.REFUTED)):
         table = Table(levels, np.array([[0.0, score, 0.0]] * 4), np.arange(4))
@@ -126,7 +127,7 @@ def test_the_two_timed_forms_compute_the_same_log_probabilities():
 
 
 def test_the_timing_rows_are_ratios_of_positive_cpu_times(chunks):
-    rows = chunks["experiments.loss_facts.softmax.ls5b"]
+    rows = chunks["tasks.loss_facts.softmax.ls5b"]
     assert (rows.part == "LS-5b").all() and (rows.value > 0).all()
     assert set(rows.setting) == set(softmax.DTYPES)
     # per dtype and shape: the CPU and wall ratios, CPU / wall, and three forms' seconds
@@ -143,7 +144,7 @@ def test_focal_loss_is_a_quarter_of_cross_entropy_at_one_half_but_its_gradient_i
 def test_a_focal_loss_with_the_wrong_power_is_found_on_the_grid():
     z = np.linspace(-30, 30, 101)
     wrong = np.array([0.2, 0.8])
-    assert focal.check(z, wrong, 2.0)[focal.LOSS] < focal.TOL
+    assert focal.check(z, wrong, 2.0)[focal.LOSS] < TOL
     found = focal.check(z, wrong, 2.0, lambda x, y, g: focal_loss(x, y, g / 2))
     assert found[focal.LOSS] > 0.1 and found[focal.GRAD] > 0.01
 

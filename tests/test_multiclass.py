@@ -10,9 +10,10 @@ import pytest
 from omegaconf import OmegaConf
 from sklearn.multiclass import OutputCodeClassifier
 
-from experiments.multiclass import EXPERIMENT, searches
+from experiments.multiclass import EXPERIMENT
 from experiments.multiclass.mc import MC1A, MC2
 from harness.train.data import seed_for
+from tasks.multiclass import searches
 
 CFG = OmegaConf.create({"trainer": {"replicates": 3, "seed": 0}})
 

@@ -10,8 +10,9 @@ import torch
 from omegaconf import OmegaConf
 from scipy.stats import ortho_group
 
-from experiments.optimizers import EXPERIMENT, searches
+from experiments.optimizers import EXPERIMENT
 from harness.train.data import seed_for
+from tasks.optimizers import searches
 
 
 def config(replicates: int = 3, seed: int = 7):

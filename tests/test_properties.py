@@ -9,7 +9,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from experiments.convolutions.searches import separable, separable_formula
+from tasks.convolutions.searches import separable, separable_formula
 
 channels = st.integers(1, 4096)
 

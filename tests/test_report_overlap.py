@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from experiments.loss_facts.softmax import LS5B
 from experiments.multiclass.mc import MC1A
-from experiments.multiclass.searches import DIGITS, LR, MANY, SVM, setting
 from harness.judge.claims import Verdict
 from harness.pages.report import claim_section
+from tasks.multiclass.searches import DIGITS, LR, MANY, SVM, setting
 
 
 def _verdict(claim_id: str, headline_setting: str, n: int) -> Verdict:

@@ -11,11 +11,12 @@ import torch
 from omegaconf import OmegaConf
 from scipy.optimize import linprog
 
-from experiments.robust_regression import EXPERIMENT, searches
+from experiments.robust_regression import EXPERIMENT
 from harness.track.results import RunSet
 from harness.train.search import run_search
+from tasks.robust_regression import searches
 
-TASK = "experiments.robust_regression.searches."
+TASK = "tasks.robust_regression.searches."
 
 
 def draw(seed: int = 0) -> tuple[np.ndarray, ...]:

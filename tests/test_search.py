@@ -9,12 +9,12 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
-from experiments.convolutions import searches
 from harness.judge.measures import Factor, Searched
 from harness.judge.table import Table
 from harness.train.search import COLUMNS, row, run_search, share
+from tasks.convolutions import searches
 
-CV1 = "experiments.convolutions.searches.cv1"
+CV1 = "tasks.convolutions.searches.cv1"
 
 
 def config(task: str, replicates: int = 3):

@@ -10,14 +10,15 @@ import pytest
 from omegaconf import OmegaConf
 from sklearn.metrics.pairwise import cosine_distances, euclidean_distances
 
-from experiments.statistical_learning import EXPERIMENT, searches
+from experiments.statistical_learning import EXPERIMENT
 from experiments.statistical_learning.ml5 import Z_BOUND
 from harness.judge.measures import Factor, Resampled
 from harness.judge.table import Table
 from harness.track.results import RunSet
 from harness.train.search import run_search
+from tasks.statistical_learning import searches
 
-TASK = "experiments.statistical_learning.searches."
+TASK = "tasks.statistical_learning.searches."
 
 
 def config(task: str, replicates: int = 1):

@@ -12,8 +12,9 @@ from omegaconf import OmegaConf
 from sklearn.linear_model import LogisticRegression
 from torch import nn
 
-from experiments.training_facts import (
-    EXPERIMENT,
+from experiments.training_facts import EXPERIMENT
+from harness.train.schema import load_search
+from tasks.training_facts import (
     adagrad,
     adam,
     batchnorm,
@@ -23,7 +24,6 @@ from experiments.training_facts import (
     linear,
     newton,
 )
-from harness.train.schema import load_search
 
 
 def config(replicates: int = 8):

@@ -8,13 +8,12 @@ import math
 from harness.judge.claims import Claim, Settings
 from harness.judge.families import Paired
 from harness.judge.measures import Factor, Resampled
-
-from .searches import INERTIA, ITERATIONS, ML2_INITS, REFERENCE_INITS
+from tasks.classic_ml.searches import INERTIA, ITERATIONS, ML2_INITS, REFERENCE_INITS
 
 SEED = "001 (K-Means)"
 QUOTE = "K-mean ++ 改进了初始化方式"
 REPLICATES = 24  # the project's cap (the pilot SDs ask for more at these smallest effects)
-TASK = "experiments.classic_ml.searches.ml2"
+TASK = "tasks.classic_ml.searches.ml2"
 SETTINGS = Settings("blobs k = 25, well separated",
                     ("blobs k = 25, overlapping", "digits k = 10", "iris k = 3"))
 # the design notes' smallest effects, as log ratios: 1% inertia, 10% iterations

@@ -6,8 +6,7 @@ from __future__ import annotations
 from harness.judge.claims import EXACT, Claim, Settings
 from harness.judge.families import Bound, Check
 from harness.judge.measures import Factor, Searched
-
-from .searches import CHANGED, EXACT_TOL, ML4_EDITS, SVM_TOL, UNCHANGED
+from tasks.classic_ml.searches import CHANGED, EXACT_TOL, ML4_EDITS, SVM_TOL, UNCHANGED
 
 REPLICATES = 24  # chunks of the search: 24 resamples per dataset, 4 refits each
 SVM_SV, SVM_FAR, SVM_WRONG, LR_SV, LR_FAR, _ = (f"{m}: {e}" for m in ("SVM", "LR")
@@ -28,7 +27,7 @@ ML4 = Claim(
                                    "member"),
                      label="relative change of the hyperplane (w, b) after the edit, "
                            "‖Δ(w, b)‖ / ‖(w, b)‖",
-                     grid="ml4", task="experiments.classic_ml.searches.ml4_edits"),
+                     grid="ml4", task="tasks.classic_ml.searches.ml4_edits"),
     rule=Check((Bound(SVM_SV, "below", UNCHANGED, refute_at=CHANGED),
                 Bound(SVM_FAR, "below", UNCHANGED, refute_at=CHANGED),
                 Bound(SVM_WRONG, "below", UNCHANGED, refute_at=CHANGED),

@@ -8,8 +8,7 @@ import numpy as np
 from harness.judge.claims import EXACT, Claim, Settings
 from harness.judge.families import Bound, Check
 from harness.judge.measures import Factor, Searched
-
-from .searches import (
+from tasks.convolutions.searches import (
     BIAS_C_OUT,
     C_OUTS,
     CHANNELS,
@@ -41,7 +40,7 @@ CV1 = Claim(
         factor=Factor("member", (CV1_FORMULA, CV1_NEAR), "member"),
         label="parameter counts of nn.Conv2d: torch against the formula, and the ratio "
               "separable / standard against 1/9",
-        grid="cv1", task="experiments.convolutions.searches.cv1"),
+        grid="cv1", task="tasks.convolutions.searches.cv1"),
     rule=Check((Bound(CV1_FORMULA, "below", 0.5), Bound(CV1_NEAR, "below", MARGIN)),
                headline=CV1_NEAR),
     quantifier="primary",

@@ -6,8 +6,14 @@ from __future__ import annotations
 from harness.judge.claims import EXACT, Claim, Settings
 from harness.judge.families import Bound, Check
 from harness.judge.measures import Factor, Searched
-
-from .searches import FEWER, FIELD, FIELD_CHANNELS, FORMULA, STACK_CHANNELS, STACKS
+from tasks.convolutions.searches import (
+    FEWER,
+    FIELD,
+    FIELD_CHANNELS,
+    FORMULA,
+    STACK_CHANNELS,
+    STACKS,
+)
 
 # counts (pixels, parameters) are integers: below 0.5 means none / equal; "fewer": a
 # ratio strictly below 1. Each bound also refutes (support and refutation dichotomous)
@@ -31,7 +37,7 @@ CV2 = Claim(
         factor=Factor("member", (FIELD, FORMULA, FEWER), "member"),
         label="receptive fields by autograd and parameter counts of nn.Conv2d: stacked "
               "3×3 convs against one K×K",
-        grid="cv2", task="experiments.convolutions.searches.cv2"),
+        grid="cv2", task="tasks.convolutions.searches.cv2"),
     rule=Check((Bound(FIELD, "below", EXACT_COUNT), Bound(FORMULA, "below", EXACT_COUNT),
                 Bound(FEWER, "below", FEWER_AT)), headline=FEWER),
     quantifier="all",

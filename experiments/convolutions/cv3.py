@@ -7,9 +7,7 @@ from __future__ import annotations
 from harness.judge.claims import EXACT, Claim, Settings
 from harness.judge.families import Bound, Check
 from harness.judge.measures import Factor, Searched
-
-from .cv2 import EXACT_COUNT
-from .searches import (
+from tasks.convolutions.searches import (
     BETWEEN,
     FACTORED,
     FIELD,
@@ -24,6 +22,8 @@ from .searches import (
     SINGLE_DEFECT,
     STACK_CHANNELS,
 )
+
+from .cv2 import EXACT_COUNT
 
 SEED = "001 (基础卷积神经网络 7: Inception v3)"
 QUOTE = ("inception V3把googlenet里一些77的卷积变成了17和71的两层串联,33的也一样,变成了13和31,"
@@ -51,7 +51,7 @@ CV3A = Claim(
         factor=Factor("member", (FIELD, FORMULA, MACS), "member"),
         label="receptive fields by autograd, parameter counts and multiply-adds of "
               "nn.Conv2d: 1×n then n×1 against n×n",
-        grid="cv3a", task="experiments.convolutions.searches.cv3a"),
+        grid="cv3a", task="tasks.convolutions.searches.cv3a"),
     rule=Check((Bound(FIELD, "below", EXACT_COUNT), Bound(FORMULA, "below", EXACT_COUNT),
                 Bound(MACS, "below", MACS_AT)), headline=MACS),
     quantifier="all",
@@ -76,7 +76,7 @@ CV3B = Claim(
     measure=Searched(
         factor=Factor("member", (SINGLE_DEFECT, PAIR_DEFECT), "member"),
         label="affinity defects of nn.Conv2d: the n×n conv and the 1×n, n×1 pair",
-        grid="cv3b", task="experiments.convolutions.searches.cv3b"),
+        grid="cv3b", task="tasks.convolutions.searches.cv3b"),
     rule=Check((Bound(SINGLE_DEFECT, "below", ROUNDING, refute_at=NONLINEAR),
                 Bound(PAIR_DEFECT, "above", NONLINEAR, refute="every", refute_at=ROUNDING)),
                headline=PAIR_DEFECT),

@@ -6,9 +6,7 @@ from __future__ import annotations
 from harness.judge.claims import EXACT, Claim, Settings
 from harness.judge.families import Bound, Check
 from harness.judge.measures import Factor, Searched
-
-from .cv2 import EXACT_COUNT
-from .pointwise import (
+from tasks.convolutions.pointwise import (
     AFTER,
     DEFECT,
     EVERY_PIXEL,
@@ -24,7 +22,9 @@ from .pointwise import (
     SIDE,
     UNMIXED,
 )
-from .searches import FORMULA, NONLINEAR, ROUNDING
+from tasks.convolutions.searches import FORMULA, NONLINEAR, ROUNDING
+
+from .cv2 import EXACT_COUNT
 
 SEED, QUOTE = "004 (1*1卷积)", "1*1卷积: 实现跨通道交互、升降维、增加非线性"
 ALONE, WITH_RELU = AFTER
@@ -43,7 +43,7 @@ CV4A = Claim(
     measure=Searched(
         factor=Factor("member", (LINEAR_GAP, OFF_PIXEL, UNMIXED), "member"),
         label="a 1×1 nn.Conv2d against nn.Linear per pixel, and its Jacobian at one pixel",
-        grid="cv4a", task="experiments.convolutions.pointwise.cv4a"),
+        grid="cv4a", task="tasks.convolutions.pointwise.cv4a"),
     rule=Check((Bound(LINEAR_GAP, "below", ROUNDING), Bound(OFF_PIXEL, "below", EXACT_COUNT),
                 Bound(UNMIXED, "below", EXACT_COUNT)), headline=LINEAR_GAP),
     quantifier="all",
@@ -64,7 +64,7 @@ CV4B = Claim(
     measure=Searched(
         factor=Factor("member", (SHAPE, FORMULA), "member"),
         label="output shapes and parameter counts of a 1×1 nn.Conv2d",
-        grid="cv4b", task="experiments.convolutions.pointwise.cv4b"),
+        grid="cv4b", task="tasks.convolutions.pointwise.cv4b"),
     rule=Check((Bound(SHAPE, "below", EXACT_COUNT), Bound(FORMULA, "below", EXACT_COUNT)),
                headline=FORMULA),
     quantifier="all",
@@ -87,7 +87,7 @@ CV4C = Claim(
     measure=Searched(
         factor=Factor("member", (DEFECT,), "member"),
         label="affinity defect of a 1×1 nn.Conv2d, alone or followed by a ReLU",
-        grid="cv4c", task="experiments.convolutions.pointwise.cv4c"),
+        grid="cv4c", task="tasks.convolutions.pointwise.cv4c"),
     rule=Check((Bound(DEFECT, "above", NONLINEAR, refute="every", refute_at=ROUNDING),),
                headline=DEFECT),
     quantifier="primary",

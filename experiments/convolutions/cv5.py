@@ -9,8 +9,7 @@ import math
 from harness.judge.claims import EXACT, IMPLEMENTATION, Claim, Settings
 from harness.judge.families import Bound, Check
 from harness.judge.measures import Factor, Searched
-
-from .boxes import (
+from tasks.convolutions.boxes import (
     APART,
     DIOU_FAR,
     DIOU_GRAD,
@@ -32,6 +31,7 @@ from .boxes import (
     SEED_PAIRS,
     SIDE,
 )
+
 from .cv2 import EXACT_COUNT
 
 SEED = "003 (Q1: IoU, GIoU and DIoU loss)"
@@ -64,14 +64,14 @@ CV5A = Claim(
                       "member"),
         label="IoU, GIoU and DIoU losses of disjoint boxes and their gradients (autograd, "
               "float64)",
-        grid="cv5a", task="experiments.convolutions.boxes.cv5a"),
+        grid="cv5a", task="tasks.convolutions.boxes.cv5a"),
     rule=Check((Bound(IOU_LOSS, "below", ZERO), Bound(IOU_GRAD, "below", ZERO),
                 Bound(GIOU_R, "above", PENALTY_AT), Bound(GIOU_GRAD, "above", GRAD_AT),
                 Bound(DIOU_R, "above", PENALTY_AT), Bound(DIOU_GRAD, "above", GRAD_AT)),
                headline=GIOU_R),
     quantifier="all",
     settings=Settings(DISJOINT),
-    notes=("The formulas are written once, in torch (experiments/convolutions/boxes.py, "
+    notes=("The formulas are written once, in torch (tasks/convolutions/boxes.py, "
            "after Rezatofighi et al. 2019 and Zheng et al. 2020); CV-5c checks the seed's "
            "own code against them.",
            "One chunk of the search was run while it was written; its values were as "
@@ -93,7 +93,7 @@ CV5B = Claim(
     measure=Searched(
         factor=Factor("member", (GIOU_FAR, DIOU_FAR), "member"),
         label="GIoU and DIoU penalties of boxes moved apart, scaled by the separation s",
-        grid="cv5b", task="experiments.convolutions.boxes.cv5b"),
+        grid="cv5b", task="tasks.convolutions.boxes.cv5b"),
     rule=Check((Bound(GIOU_FAR, "below", FAR_AT), Bound(DIOU_FAR, "below", FAR_AT)),
                headline=GIOU_FAR),
     quantifier="all",
@@ -116,7 +116,7 @@ CV5C = Claim(
     "8、手写IOU、GIOU、DIOU、CIOU的代码 … def IOU_score(box1,box2): … def GIOU_score(box1,box2): "
     "… def DIOU_score(box1,box2): … def CIOU_score(box1,box2): …",
     "The seed's IOU_score, GIOU_score, DIOU_score and CIOU_score (kept in "
-    "experiments/convolutions/seed_iou.py) return IoU, GIoU = IoU − |C ∖ (P ∪ G)|/|C|, "
+    "tasks/convolutions/seed_iou.py) return IoU, GIoU = IoU − |C ∖ (P ∪ G)|/|C|, "
     "DIoU = IoU − ρ²/c² and CIoU = IoU − ρ²/c² − αv (box1 the prediction, box2 the target) "
     f"within {SEED_TOL:g} of the formulas (CV-5a's, in float64), and raise on no pair. "
     f"Primary: pairs with positive coordinates (corners uniform in (0, {SIDE:g})², as in "
@@ -128,7 +128,7 @@ CV5C = Claim(
     measure=Searched(
         factor=Factor("member", (*SEED_DIFF.values(), RAISES), "member"),
         label="the seed's IoU, GIoU, DIoU and CIoU functions against the formulas",
-        grid="cv5c", task="experiments.convolutions.boxes.cv5c"),
+        grid="cv5c", task="tasks.convolutions.boxes.cv5c"),
     rule=Check((*FUNCTIONS, NO_RAISE), headline=SEED_DIFF["CIOU_score"],
                by_setting=((FLAT, (*FUNCTIONS[:3], NO_RAISE)),)),
     quantifier="all",

@@ -10,8 +10,7 @@ from harness.judge.claims import Claim, Settings
 from harness.judge.families import Equivalent, Paired
 from harness.judge.gates import SearchCpuBound
 from harness.judge.measures import Factor, Resampled
-
-from .searches import (
+from tasks.multiclass.searches import (
     BEST,
     CPU_SHARE,
     DIGITS,
@@ -39,7 +38,7 @@ QUOTE_MC2 = "其中OvO具备性能优势,而MvM则具备判断效力优势。"
 # budget once MC-1a's K = 20 timing (~1 s CPU a chunk) was added: on digits the corrected
 # SE is √(1/k + n_test/n_train)·s, 0.559·s at k = 16 against 0.540·s at 24
 REPLICATES = 16
-TASK = "experiments.multiclass.searches."
+TASK = "tasks.multiclass.searches."
 SLOWER = math.log(1.1)  # MC-1a: the design notes' smallest effect, 10% fit time (log ratio)
 MARGIN = 0.02  # MC-1b: the design notes' equivalence margin, ±0.02 accuracy
 ECOC_MIN = 0.01  # MC-2: the design notes' smallest effect, 0.01 accuracy
@@ -216,7 +215,7 @@ MC2 = Claim(
            "unhedged (no 一定 or 总是 that would make it universal); as for the project's "
            "other generic statements, the typical setting decides and the others give "
            "scope.",
-           "The better of OvO and OvR per base and data (experiments/multiclass/searches.py "
+           "The better of OvO and OvR per base and data (tasks/multiclass/searches.py "
            "BETTER), by the pilot's mean accuracy: OvO with LogisticRegression on digits "
            "(0.982 against 0.966), with DecisionTree (0.904 against 0.819) and on the "
            "synthetic data (0.655 against 0.562). Comparing with the worse of the two would "

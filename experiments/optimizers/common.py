@@ -4,8 +4,7 @@ and the prose of its design."""
 from __future__ import annotations
 
 from harness.judge.measures import Factor, Resampled
-
-from .searches import (
+from tasks.optimizers.searches import (
     CAP_PER_KAPPA,
     GAMMAS,
     KAPPAS,
@@ -80,5 +79,5 @@ def measure(levels: tuple[str, str], label: str, floor: float = 0.0) -> Resample
     """The quadratic search's rows at two members, judged in logs (a log ratio)."""
     return Resampled(factor=Factor("member", levels, "method"),
                      label=f"{label} (a difference is a log ratio)",
-                     grid="quadratics", task="experiments.optimizers.searches.steps_and_overshoots",
+                     grid="quadratics", task="tasks.optimizers.searches.steps_and_overshoots",
                      log=True, floor=floor)

@@ -7,6 +7,7 @@ import math
 
 from harness.judge.claims import Claim, Settings
 from harness.judge.families import Paired
+from tasks.optimizers.searches import FINE, FLIPS, GD_TUNED, HB, STEPS, TUNED
 
 from .common import (
     DESIGN,
@@ -21,7 +22,6 @@ from .common import (
     STEP_WORDS,
     measure,
 )
-from .searches import FINE, FLIPS, GD_TUNED, HB, STEPS, TUNED
 
 SEED = "001 (2. 梯度下降算法改进 · Momentum)"
 QUOTE = ("Momentum 通过加入 γ*v_{t−1},可以加速SGD,并且抑制震荡。 … γ一般为0.9。 … cons: "

@@ -10,20 +10,7 @@ import math
 from harness.judge.claims import IMPLEMENTATION, Claim, Settings
 from harness.judge.families import Bound, Check, Paired
 from harness.judge.measures import Factor, Searched
-
-from .common import (
-    COUNT_FLOOR,
-    COUNT_LABEL,
-    COUNT_WORDS,
-    LOOKED,
-    METHOD,
-    NOT_RUN,
-    PRIMARY,
-    ROBUST,
-    STEP_WORDS,
-    measure,
-)
-from .searches import (
+from tasks.optimizers.searches import (
     AT_NAG,
     BOTH,
     COUNT,
@@ -40,6 +27,19 @@ from .searches import (
     TUNED,
     UPDATE,
     sparse_setting,
+)
+
+from .common import (
+    COUNT_FLOOR,
+    COUNT_LABEL,
+    COUNT_WORDS,
+    LOOKED,
+    METHOD,
+    NOT_RUN,
+    PRIMARY,
+    ROBUST,
+    STEP_WORDS,
+    measure,
 )
 
 SEED = "001 (Nesterov accelerated 下降法(NAG))"
@@ -119,7 +119,7 @@ OP8C = Claim(
     measure=Searched(factor=Factor("member", (UPDATE.format(NAG),), "member"),
                      label="rare / frequent displacement per unit gradient − 1 (the "
                            "chunk's smallest)",
-                     grid="sparse", task="experiments.optimizers.searches.sparse"),
+                     grid="sparse", task="tasks.optimizers.searches.sparse"),
     rule=Check((Bound(UPDATE.format(NAG), "above", LARGER, refute_at=SAME),),
                headline=UPDATE.format(NAG)),
     quantifier="primary", parent="OP-8", settings=Settings(PRIMARY_C, tuple(ROBUST_C)),

@@ -8,8 +8,7 @@ import math
 from harness.judge.claims import Claim, Settings
 from harness.judge.families import EveryMember
 from harness.judge.measures import Factor, Resampled
-
-from .searches import (
+from tasks.robust_regression.searches import (
     DIABETES_EPSILON,
     DIABETES_TEST,
     EPSILONS,
@@ -49,7 +48,7 @@ LS2 = Claim(
     "diabetes give the scope.",
     measure=Resampled(factor=Factor("member", MODELS, "loss"), label=LOG_RATIO,
                       grid="contamination",
-                      task="experiments.robust_regression.searches.contamination",
+                      task="tasks.robust_regression.searches.contamination",
                       log=True, overlap=((DIABETES, DIABETES_TEST / (1 - DIABETES_TEST)),)),
     rule=EveryMember(reference="MSE", direction="positive"),
     quantifier="primary",

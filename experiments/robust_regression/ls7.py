@@ -8,8 +8,7 @@ import math
 from harness.judge.claims import Claim, Settings
 from harness.judge.families import EveryMember
 from harness.judge.measures import Factor, Resampled
-
-from .searches import (
+from tasks.robust_regression.searches import (
     BATCH,
     BUDGET,
     LOSSES,
@@ -43,7 +42,7 @@ LS7 = Claim(
     measure=Resampled(factor=Factor("member", LOSSES, "loss"),
                       label=f"steps until (f − f*)/f* stays ≤ {TARGET:g} (SGD: {SGD_LEVEL})",
                       grid="settling", log=True,
-                      task="experiments.robust_regression.searches.settling"),
+                      task="tasks.robust_regression.searches.settling"),
     rule=EveryMember(reference="L1", direction="positive", statistic="sign"),
     quantifier="primary", settings=Settings(OPTIMIZERS[0], OPTIMIZERS[1:]),
     notes=(

@@ -11,13 +11,12 @@ import numpy as np
 from harness.judge.claims import Claim, Settings
 from harness.judge.families import EveryMember, Paired, Trend
 from harness.judge.measures import Factor, Resampled
-
-from .searches import CHUNKS, DIMS, NOISE, PILOT, POINTS, QUERIES, member
+from tasks.statistical_learning.searches import CHUNKS, DIMS, NOISE, PILOT, POINTS, QUERIES, member
 
 SEED = "000 (常见的距离度量)"
 EUCLID = "欧氏距离:度量距离长度,随着维度的增加会越来越不可靠。"
 COSINE = "余弦距离:将向量之间的角度作为相似度的度量,忽略向量的长度,以适应高维空间的数据。"
-TASK = "experiments.statistical_learning.searches."
+TASK = "tasks.statistical_learning.searches."
 CONTRAST_SETTINGS = Settings("uniform", ("Gaussian", "random norms", "mixture"))
 KNN_SETTINGS = Settings("digits", ("Gaussian mixture", "digits, random norms"))
 HIGH = max(NOISE)  # "high dimension": digits' 64 pixels + 1000 noise dimensions

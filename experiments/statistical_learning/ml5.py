@@ -12,8 +12,7 @@ from scipy.stats import norm
 from harness.judge.claims import EXACT, Claim, Settings
 from harness.judge.families import Bound, Check, Trend
 from harness.judge.measures import Factor, Resampled, Searched
-
-from .searches import (
+from tasks.statistical_learning.searches import (
     BIAS,
     CHUNKS,
     DECOMPOSITION,
@@ -35,7 +34,7 @@ from .searches import (
 )
 
 SEED = "003 (Q10 噪声、偏差和方差的区别)"
-TASK = "experiments.statistical_learning.searches.bias_variance"
+TASK = "tasks.statistical_learning.searches.bias_variance"
 # ML-5a: |z| per point, Bonferroni over every point of the full run (CHUNKS × the
 # points of a chunk: polynomial degrees × sizes, random features p and n) at a
 # family-wise α of 0.05, two-sided: a true decomposition is refuted by chance at most

@@ -15,8 +15,8 @@ Replicate r is chunk r, with its own seed (``seed_for(trainer.seed, r)``): a ran
 draws afresh under another master seed, and a grid is split over the chunks by r. The run
 logs the rows as its ``search.csv`` (read by :class:`harness.judge.measures.Searched`)
 and, per chunk, the points checked and the seconds taken in final.csv. The search is
-found by import, as Hydra finds a ``_target_``: the engine never imports the experiments
-statically.
+found by import, as Hydra finds a ``_target_`` (the searches live in ``tasks/``): the engine
+never imports them, or the experiments, statically.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 
-from experiments.classic_ml.searches import TEST, fit, one_thread, rows, seed, split
+from tasks.classic_ml.searches import TEST, fit, one_thread, rows, seed, split
 
 # the base learners, at scikit-learn's defaults (random_state drawn per chunk for the tree)
 LR, SVM, TREE = "LogisticRegression", "SVC (rbf)", "DecisionTree"

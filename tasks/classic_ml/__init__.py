@@ -1,0 +1,1 @@
+"""The searches of the classic_ml experiment (experiments/classic_ml)."""

@@ -1,0 +1,1 @@
+"""The searches of the convolutions experiment (experiments/convolutions)."""

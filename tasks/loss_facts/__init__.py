@@ -1,0 +1,1 @@
+"""The searches of the loss_facts experiment (experiments/loss_facts)."""

@@ -1,0 +1,1 @@
+"""The searches of the multiclass experiment (experiments/multiclass)."""

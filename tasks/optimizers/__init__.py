@@ -1,0 +1,1 @@
+"""The searches of the optimizers experiment (experiments/optimizers)."""

@@ -1,0 +1,1 @@
+"""The searches of the robust_regression experiment (experiments/robust_regression)."""

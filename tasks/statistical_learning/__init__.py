@@ -1,0 +1,1 @@
+"""The searches of the statistical_learning experiment (experiments/statistical_learning)."""

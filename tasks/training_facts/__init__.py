@@ -1,0 +1,1 @@
+"""The searches of the training_facts experiment (experiments/training_facts)."""
