@@ -1,4 +1,4 @@
-"""The optimizer searches (OP-1, OP-8): the batched paths against torch.optim on a
+"""The optimizer searches (OP-1, OP-4a, OP-8): the batched paths against torch.optim on a
 rotated quadratic, the early-stopped tuning against a run to the cap, and the rows the
 claims read."""
 
@@ -9,10 +9,11 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 from scipy.stats import ortho_group
+from sklearn.linear_model import LogisticRegression
 
 from experiments.optimizers import EXPERIMENT
 from harness.train.data import seed_for
-from tasks.optimizers import searches
+from tasks.optimizers import searches, solvers
 
 
 def config(replicates: int = 3, seed: int = 7):
@@ -62,7 +63,7 @@ def test_a_chunk_reads_its_own_draws_and_every_member_per_kappa():
     rows = searches.steps_and_overshoots(config(), 1, np.random.default_rng(seed_for(7, 1)))
     assert set(rows.setting) == {searches.kappa_setting(k) for k in searches.KAPPAS}
     assert rows.groupby(["setting", "member"]).size().eq(1).all()
-    for claim in EXPERIMENT.claims[:4]:
+    for claim in (c for c in EXPERIMENT.claims if c.measure.grid == "quadratics"):
         assert set(claim.measure.factor.levels) <= set(rows.member)
     with pytest.raises(ValueError, match="own stream"):
         searches.steps_and_overshoots(config(), 1, np.random.default_rng(seed_for(7, 2)))
@@ -97,3 +98,40 @@ def test_nag_moves_rare_and_frequent_parameters_alike_and_adagrad_does_not():
         assert abs(rows[s, searches.SPREAD]) < 1e-12
         assert abs(rows[s, searches.UPDATE.format(searches.HB)]) < 1e-12
         assert rows[s, searches.UPDATE.format("Adagrad")] > 1.0
+
+
+def test_the_logistic_objective_is_scikit_learns_and_its_gradient_is_exact():
+    """F and ∇F against a finite difference, and Newton's optimum against scikit-learn's
+    LogisticRegression at the same C (its objective: ½‖w‖² + C Σ log-loss, b unpenalized)."""
+    xt, y = solvers.data(solvers.BREAST, np.random.default_rng(0))
+    f = solvers.Logistic(xt, y)
+    theta = np.random.default_rng(1).normal(size=xt.shape[1]) * 0.1
+    e = np.eye(len(theta))[3] * 1e-6
+    assert (f.value(theta + e) - f.value(theta - e)) / 2e-6 == pytest.approx(
+        f.grad(theta)[3], rel=1e-6)
+    newton = solvers.newton(xt[:, :-1], y, f.c).thetas[-1]
+    sk = LogisticRegression(C=f.c, tol=1e-12, max_iter=10_000).fit(xt[:, :-1], y)
+    assert f.value(newton) <= f.value(np.r_[sk.coef_[0], sk.intercept_]) + 1e-9
+    assert np.allclose(newton, np.r_[sk.coef_[0], sk.intercept_], atol=1e-4)
+
+
+def test_gradient_descent_stops_at_the_first_step_to_reach_and_a_divergent_step_is_never():
+    xt, y = solvers.data(solvers.SYNTHETIC, np.random.default_rng(2))
+    f = solvers.Logistic(xt, y)
+    target = f.value(solvers.newton(xt[:, :-1], y, f.c).thetas[-1]) + 1e-3
+    values = solvers.descend(f, target)
+    assert (values[-1] <= target).any() and not (values[-2] <= target).any()
+    assert np.isinf(values[-1, -1])  # 1024/L: F rises above F(0) at once
+    assert solvers.first_below(np.array([3.0, 2.0, 1.0]), 1.5) == 2
+    assert solvers.first_below(np.array([3.0, 2.0]), 1.0) == solvers.CAP
+
+
+def test_a_solver_chunk_counts_every_method_in_both_settings():
+    rows = solvers.iterations(config(), 0, np.random.default_rng(3))
+    for setting in solvers.SETTINGS:
+        got = rows[rows.setting == setting].set_index("member").value
+        counts = [got[solvers.ITERATIONS.format(m)] for m in solvers.METHODS]
+        assert all(1 <= c < solvers.CAP and c == int(c) for c in counts)
+        assert got[solvers.ITERATIONS.format(solvers.NEWTON)] < got[
+            solvers.ITERATIONS.format(solvers.GD)]
+        assert got[solvers.GD_STEP] in solvers.GD_STEPS

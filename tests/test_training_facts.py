@@ -50,8 +50,8 @@ def test_newton_reaches_scikit_learns_optimum_and_its_first_step_grows_the_inver
 
 def test_a_decreasing_inverse_hessian_is_no_violation_and_a_growing_one_is():
     def path(*scales: float) -> newton.Path:
-        return newton.Path([s * np.eye(3) for s in scales], np.ones(2), np.ones(2),
-                           np.zeros(3))
+        return newton.Path([np.zeros(3)] * len(scales), [s * np.eye(3) for s in scales],
+                           np.ones(2), np.ones(2), np.zeros(3))
 
     assert newton.violations(path(1.0, 2.0))[0] == pytest.approx(-0.5)
     assert newton.violations(path(2.0, 1.0))[0] == pytest.approx(1.0)

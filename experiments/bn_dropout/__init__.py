@@ -1,11 +1,11 @@
-"""Batch norm × dropout: "1+1>2", or worse than either alone? Claims BD-1 ... BD-6.
+"""Batch norm × dropout: "1+1>2", or worse than either alone? Claims BD-1 ... BD-7.
 
 Factorial design on two tasks where the plain net overfits (presets bn_digits,
 bn_gaussian); the ``batch_norm`` and ``dropout`` probes measure the mechanism. Every
 replicate has its own dataset; conditions are paired by replicate.
 """
 
-from experiments.bn_dropout import bd1a, bd3, probes, task_final
+from experiments.bn_dropout import bd1a, bd3, bd7, probes, task_final
 from experiments.bn_dropout.common import NAME
 from harness.judge.claims import Experiment
 
@@ -20,5 +20,5 @@ BN accumulated in training, so BN normalizes test data wrongly and accuracy drop
 placing dropout only after the last BN layer (or using a variance-stable dropout) avoids
 it. The seeds' claims (004, 001) summarize this as "BN and dropout each reduce
 overfitting and speed training; together no 1+1>2, maybe worse than either alone".""",
-    claims=[bd1a.CLAIM, BD1B, BD2, bd3.CLAIM, probes.BD4, probes.BD5, BD6],
+    claims=[bd1a.CLAIM, BD1B, BD2, bd3.CLAIM, probes.BD4, probes.BD5, BD6, bd7.CLAIM],
 )

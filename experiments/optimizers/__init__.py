@@ -9,6 +9,7 @@ from __future__ import annotations
 from harness.judge.claims import Experiment
 
 from .op1 import OP1A, OP1B
+from .op4 import OP4A
 from .op8 import OP8A, OP8B, OP8C
 
 EXPERIMENT = Experiment(
@@ -19,4 +20,4 @@ EXPERIMENT = Experiment(
              "gradient-descent, heavy-ball and NAG paths on quadratics (numpy, float64), "
              "each chunk a replicate with its own tuning draws, and on torch.optim's "
              "updates over sparse gradient patterns.",
-    claims=[OP1A, OP1B, OP8A, OP8B, OP8C])
+    claims=[OP1A, OP1B, OP4A, OP8A, OP8B, OP8C])

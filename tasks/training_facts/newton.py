@@ -42,9 +42,11 @@ STEP = "Newton step ‖H⁻¹∇F‖ at the last iterate / at 0, largest over pa
 
 @dataclass(frozen=True)
 class Path:
-    """One Newton path: per iterate k = 0 … K, the Hessian, the gradient's norm and the
-    Newton step's norm ‖H⁻¹g‖ (the step actually taken is s·H⁻¹g, s from backtracking)."""
+    """One Newton path: per iterate k = 0 … K, the iterate, the Hessian, the gradient's norm
+    and the Newton step's norm ‖H⁻¹g‖ (the step actually taken is s·H⁻¹g, s from
+    backtracking)."""
 
+    thetas: list[np.ndarray]
     hessians: list[np.ndarray]
     grads: np.ndarray
     steps: np.ndarray
@@ -59,20 +61,21 @@ def newton(x: np.ndarray, y: np.ndarray, c: float) -> Path:
     def objective(t: np.ndarray) -> float:
         return 0.5 * pen @ t**2 + c * np.logaddexp(0.0, -sign * (xt @ t)).sum()
 
-    theta, hessians, grads, steps = np.zeros(xt.shape[1]), [], [], []
+    theta, thetas, hessians, grads, steps = np.zeros(xt.shape[1]), [], [], [], []
     for _ in range(MAX_ITER):
         p = expit(xt @ theta)
         g = pen * theta + c * xt.T @ (p - y)
         h = np.diag(pen) + c * (xt.T * (p * (1 - p))) @ xt
         delta = -cho_solve(cho_factor(h), g)
-        hessians.append(h), grads.append(np.linalg.norm(g)), steps.append(np.linalg.norm(delta))
+        thetas.append(theta), hessians.append(h)
+        grads.append(np.linalg.norm(g)), steps.append(np.linalg.norm(delta))
         if grads[-1] <= GTOL * grads[0]:
             break
         s, f0 = 1.0, objective(theta)
         while objective(theta + s * delta) > f0 + ARMIJO * s * g @ delta and s > 1e-10:
             s /= 2
         theta = theta + s * delta
-    return Path(hessians, np.array(grads), np.array(steps), theta)
+    return Path(thetas, hessians, np.array(grads), np.array(steps), theta)
 
 
 def inverse(h: np.ndarray) -> np.ndarray:
