@@ -228,6 +228,16 @@ def test_no_meaningful_effect_is_an_effect_near_zero_not_near_a_threshold():
     assert v.verdict == "refuted" and v.settings[0].basis == "no meaningful effect"
 
 
+def test_a_claim_sized_against_its_own_margin_is_refuted_by_a_significant_shortfall():
+    """A claim of at least 10× (null log 10, margin_null): 6.9× with a CI below log 10 falls
+    short of the margin, an opposite effect to the claim, not "no meaningful effect" (its
+    CI lies inside ± the smallest effect around 0 only because that is the margin)."""
+    short = Setting("a", "refuted", stats.Effect(1.93, 1.9, 1.96, 20, 1e-9, 20, 2.303), "t")
+    claim = _claim(null_value=2.303, min_effect=2.303, margin_null=True)
+    v = judge(claim, "exp", Outcome([short]))
+    assert v.verdict == "refuted" and v.settings[0].basis == "opposite effect"
+
+
 def test_an_undecided_hedged_claim_is_headlined_by_what_left_it_undecided():
     out = Outcome([_setting("a", "refuted", -0.05, 0.001), _setting("b", "inconclusive", 0.0, 0.5)])
     v = judge(_claim(quantifier="some"), "exp", out)

@@ -46,8 +46,8 @@ CONTROL_WHY = (f"at dropout p = {CONTROL[1]:g} before every BN a {CONTROL[0]}-un
                "the seed-0 run had been seen")
 BD3_UNTESTED = ("Not tested here: the seed's sentence opens 'BN和Dropout单独使用都能减少过拟合并"
                 "加速训练速度' (each alone reduces overfitting and speeds training). BD-1a "
-                "tests BN's speed-up, BD-1b and BD-2 each one's overfitting; that dropout "
-                "alone speeds training is not tested by any claim.")
+                "tests BN's speed-up, BD-1b and BD-2 each one's overfitting, and BD-7 "
+                "(declared 2026-12-07) whether dropout alone speeds training.")
 
 
 def bd3_cell(runs: Runs, s: tuple[str, int], p: float, placement: str) -> dict | None:

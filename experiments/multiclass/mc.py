@@ -140,6 +140,14 @@ MC1A = Claim(
     "slower), SVC on digits refuted too."
     + SECOND_REVIEW,
     notes=(SOME_WHY,
+           "The label turns on the machine (disclosed 2026-12-07, rule unchanged): on the "
+           "machine of the results committed before then it was supported under all five "
+           "master seeds, through digits, SVC (rbf) (seed 0: 0.160 [0.110, 0.209]); rerun "
+           "on another 2-core KVM Xeon with the same torch 2.13.0+cpu, OvO's advantage with "
+           "SVC on digits is near the declared 10% (0.061–0.113 over the seeds), so seed 0 "
+           "is refuted there (0.061 [0.035, 0.088], inside ±0.095: no meaningful effect) "
+           "and seeds 1, 17, 29 and 43 supported. The primary (LogisticRegression, OvO "
+           "2.7× slower) and the K = 20 settings are refuted on both machines.",
            "Timing runs alone: grid timing is hydra.sweeper.exclusive. A chunk: one split of "
            "digits and one fresh draw of the K = 20 data; per (data, base), "
            f"{REPEATS[DIGITS]} repeats on digits and {REPEATS[MANY]} on K = 20 (the time "

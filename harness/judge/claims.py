@@ -461,7 +461,11 @@ def no_effect(claim: Claim, settings: list[Setting]) -> dict[str, tuple[str, sta
     level over the parts that could each refute the claim: every part of every setting
     for a universal claim ("all"), each setting's parts otherwise. Where a setting needs
     "any" part, every part must be inside (intersection-union: its largest p stands for
-    it). A setting whose premise failed is not screened."""
+    it). A setting whose premise failed is not screened, and neither is a claim whose null
+    is its own margin (``margin_null``): a significant shortfall from the margin already
+    refutes it (:func:`basis`), and an effect near 0 is not the only way to fall short."""
+    if claim.margin_null:
+        return {}
     m, level = claim.min_effect, stats.ALPHA / 2
     candidates = []
     for s in settings:
@@ -492,17 +496,18 @@ def basis(claim: Claim, s: Setting, inside: tuple[str, stats.Effect, str] | None
     the smallest effect in size ("opposite effect"; a statistic tested against its own
     margin, ``sized``, is that already) or by a part shown inside ± it (``inside``
     from :func:`no_effect`: "no meaningful effect", which also overrides a significant but
-    small effect); a smaller opposite effect is undecided, and so is a significant effect
-    whose own CI lies inside ± the smallest effect (not meaningful support, though not
-    refuting once corrected for the parts). A claim of no effect, and a check, keep their
-    rule's verdict."""
+    small effect; a claim whose null is its own margin, ``margin_null``, is sized: a
+    significant shortfall from the margin refutes it); a smaller opposite effect is
+    undecided, and so is a significant effect whose own CI lies inside ± the smallest
+    effect (not meaningful support, though not refuting once corrected for the parts). A
+    claim of no effect, and a check, keep their rule's verdict."""
     v, e, m = s.verdict, s.effect, claim.min_effect
     if claim.category != EMPIRICAL:
         return replace(s, basis=stats.CHECK if v != stats.INCONCLUSIVE else stats.UNDECIDED)
     if claim.asserts_no_effect:
         return replace(s, basis={stats.SUPPORTED: stats.NO_EFFECT,
                                  stats.REFUTED: stats.EFFECT}.get(v, stats.UNDECIDED))
-    if v == stats.REFUTED and (s.sized or abs(e.mean - e.null) >= m):
+    if v == stats.REFUTED and (s.sized or claim.margin_null or abs(e.mean - e.null) >= m):
         return replace(s, basis=stats.OPPOSITE)
     if inside is not None:
         name, effect, how = inside
