@@ -12,9 +12,11 @@ from __future__ import annotations
 from harness.judge.claims import IMPLEMENTATION, Claim, Settings
 from harness.judge.families import Bound, Check
 from tasks.loss_facts.common import TOL
-from tasks.loss_facts.focal import GRAD, HALF, LOSS, PRIMARY, SETTINGS
+from tasks.loss_facts.focal import GRAD, HALF, LOSS, SETTINGS
 
 from .common import measure
+
+PRIMARY = "γ = 2, 2 classes"  # the paper's γ (文章中取2), a detector's binary case
 
 IM3A = Claim(
     "IM-3a", "003 (Q1, Focal Loss); 000 (如何解决正负样本不均衡)",

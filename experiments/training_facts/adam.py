@@ -5,6 +5,8 @@ The search: :mod:`tasks.training_facts.adam`."""
 
 from __future__ import annotations
 
+from scipy.stats import norm
+
 from harness.judge.claims import EXACT, Claim, Settings
 from harness.judge.families import Bound, Check
 from harness.judge.measures import Factor, Searched
@@ -18,12 +20,17 @@ from tasks.training_facts.adam import (
     STATE,
     STEP,
     STEPS,
+    TESTS,
     TORCH,
-    TORCH_TOL,
     TOWARD_0,
     V_HAT,
-    Z,
 )
+
+Z = float(norm.isf(0.01 / 2 / TESTS))
+# torch against the recursions, float64: both recursions contract, so rounding stays
+# ~2⁻⁵³/(1 − β2) ≈ 1e-13 of the largest value; 1e-10 leaves three orders, while a wrong
+# β, a missing or misplaced correction is off by 1e-3 or more
+TORCH_TOL = 1e-10
 
 OP7 = Claim(
     "OP-7", "001 (Adam)", "如果mt和vt被初始化为0向量,那它们就会向0偏置,所以做了偏差校正,"

@@ -12,13 +12,21 @@ from tasks.training_facts.batchnorm import (
     AFFINE,
     AFTER,
     ALPHA,
+    BATCH,
     BEFORE,
     CONSTANT,
+    EPOCHS,
+    HIDDEN,
+    LR,
     MEAN,
     NORMAL,
-    SETUP,
     VAR,
 )
+
+SETUP = (f"A 64–{HIDDEN}–10 net trained {EPOCHS} epochs (Adam, lr {LR}, batch {BATCH}) on "
+         "the chunk's own 80% of digits, BN after the ReLU (001's recommended placement; "
+         "primary) or before it; BN's own F.batch_norm (training mode, no affine) in "
+         f"float64 on the BN inputs of the held-out 20% in batches of {BATCH}.")
 
 
 def _bd8(part: str, members: tuple[str, ...], rule: Check, hypothesis: str,

@@ -8,19 +8,28 @@ from harness.judge.claims import IMPLEMENTATION, Claim, Settings
 from harness.judge.families import Bound, Check
 from harness.judge.measures import Factor, Searched
 from tasks.training_facts.dead import (
+    ADAM,
     AFTER,
     FOUND,
     GRAD,
     LIVE,
+    MOMENTUM,
     MOVED,
     PLAIN,
-    QUOTE,
     REVIVED,
     REVIVED2,
-    SHOWN,
     STEPS,
     ZERO,
 )
+
+QUOTE = ("在x<0时,梯度为0。这个神经元及之后的神经元梯度永远为0,不再对任何数据有所响应,导致"
+         "相应参数永远不会被更新。")
+SHOWN = ((MOMENTUM, "momentum's velocity can move a unit for a while after it died (it "
+                    "decays as 0.9ᵏ): '参数永远不会被更新' is judged where the update is the "
+                    "gradient alone, plain SGD; the units found dead here had mostly died "
+                    "long before, see the table for their change"),
+         (ADAM, "Adam's moment estimates can move a dead unit's parameters for a while "
+                "too (they decay as 0.9ᵏ and 0.999ᵏ)"))
 
 PREMISE = Bound(FOUND, "above", 0.5, refute="every", refute_at=0.0)  # withholds support
 

@@ -29,7 +29,6 @@ STEPS = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7)  # finite-difference steps h
 GRAD_POINTS = 8  # points per chunk where autograd's gradient is read
 GD_STEPS, GD_LR = 100, 0.1  # "gradient ascent on accuracy" from one point per chunk
 TASKS = {"digits": 10, "gaussian mixture": 2}  # task -> classes
-PRIMARY = "digits"  # "以数字识别任务为例": the quote's own example
 
 
 def moves(h: float) -> str:

@@ -23,7 +23,6 @@ Z_MAX, Z_STEPS = 30.0, 5_000
 # setting -> (γ, classes); the wrong classes share 1 − p_t in proportions drawn per chunk
 SETTINGS = {"γ = 2, 2 classes": (2.0, 2), "γ = 2, 10 classes": (2.0, 10),
             "γ = 1, 2 classes": (1.0, 2), "γ = 5, 2 classes": (5.0, 2)}
-PRIMARY = "γ = 2, 2 classes"  # the paper's γ (文章中取2), a detector's binary case
 
 LOSS = "focal/CE against (1 − p_t)^γ: |p_t the ratio implies − p_t|, largest"
 GRAD = "∂focal/∂z by autograd against g(p_t)·∂CE/∂z: absolute error, largest"

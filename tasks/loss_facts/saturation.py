@@ -23,9 +23,6 @@ CLASSES = 10
 # "误差增大…梯度会增大" judged where the example is still on the right side of the boundary
 # (e ≤ 0.5); "误差很大" read as confidently wrong, e ≥ 0.9 (p_t ≤ 0.1)
 SMALL, LARGE = 0.5, 0.9
-# a relative change between neighbours beyond ±1e-12 is not rounding (the gradients are
-# computed to ~1e-15 relative; the grid's smallest true relative change is ~3e-9)
-RISE = 1e-12
 # at the grid's largest error (1 − e ≈ 1.1e-7) a gradient proportional to 1 − e is
 # ~1e-6 of its peak, one that levels off O(1): "toward 0" is below 1e-3 of the peak
 VANISH = 1e-3

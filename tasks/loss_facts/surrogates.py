@@ -81,14 +81,3 @@ def ls8(cfg: DictConfig, replicate: int, rng: np.random.Generator) -> pd.DataFra
     return pd.DataFrame(rows)
 
 
-_BASES = ("The seed's formulas are lost, but its gaps match 《百面机器学习》 ch. 7 ('当预测值"
-          "f∈[−1,1]时', '当fy≥1时'), which writes both losses with log₂, the base under which "
-          "ℓ(0) = 1: log₂ is primary (faithful to the source); natural log, as libraries "
-          "compute these losses (torch, scikit-learn's log_loss), gives the scope: there ℓ(0) "
-          "= ln 2 < 1, the textbook loss times ln 2.")
-_REVISED = ("Changed after the runs of master seeds 0, 1, 17, 29 and 43, on review "
-            "(2026-12-07): log₂ became the primary setting and the natural log the scope. "
-            "The earlier rule had the natural log primary and gave refuted (at m = 0 the 0-1 "
-            "loss exceeds ℓ by 1 − ln 2 = 0.307 under every seed); log₂ held. Why: the "
-            "seed's text is the textbook's, whose losses are in log₂ (the review matched its "
-            "gaps), and a primary setting follows the original where there is one.")

@@ -12,7 +12,6 @@ import pandas as pd
 import torch
 from omegaconf import DictConfig
 from scipy.signal import lfilter
-from scipy.stats import norm
 
 from harness.train.search import row
 
@@ -31,11 +30,6 @@ DISTRIBUTIONS = {
 # chunks × settings) at a family-wise 1%: under the formulas a false refutation has
 # probability ≤ 0.01 (declared before the search)
 TESTS = len(CHECKPOINTS) * 2 * 8 * len(DISTRIBUTIONS)
-Z = float(norm.isf(0.01 / 2 / TESTS))
-# torch against the recursions, float64: both recursions contract, so rounding stays
-# ~2⁻⁵³/(1 − β2) ≈ 1e-13 of the largest value; 1e-10 leaves three orders, while a wrong
-# β, a missing or misplaced correction is off by 1e-3 or more
-TORCH_TOL = 1e-10
 M_HAT = "|z| of mean m̂ₜ against E[g] (= mₜ against (1 − β1ᵗ)E[g]), largest over t"
 V_HAT = "|z| of mean v̂ₜ against E[g²] (= vₜ against (1 − β2ᵗ)E[g²]), largest over t"
 TOWARD_0 = "bias of m₁, v₁ toward 0 in standard errors, the smaller"

@@ -123,7 +123,3 @@ def bd8(cfg: DictConfig, replicate: int, rng: np.random.Generator) -> pd.DataFra
     return pd.DataFrame(rows)
 
 
-SETUP = (f"A 64–{HIDDEN}–10 net trained {EPOCHS} epochs (Adam, lr {LR}, batch {BATCH}) on "
-         "the chunk's own 80% of digits, BN after the ReLU (001's recommended placement; "
-         "primary) or before it; BN's own F.batch_norm (training mode, no affine) in "
-         f"float64 on the BN inputs of the held-out 20% in batches of {BATCH}.")

@@ -29,16 +29,6 @@ from harness.train.search import row
 EPOCHS, WINDOW, GD_STEPS, ROUNDING = 40, 10, 2000, 1e-30
 SGD_STEPS = (1.0, 0.5, 0.25)  # × 1/L_max, L_max the largest per-example smoothness
 GD_FIXED = (1.0, 1.8)  # × 1/L: η = 1/L and one in (1/L, 2/L)
-# Sizes and penalties so that SGD's transient, ~1/(η·μ) steps, ends well before T/2 at the
-# smallest step (about 10 of the 20 epochs): make_regression n = 200, d = 10; logistic
-# λ = 1 (L_max ≈ 105)
-# Declared thresholds: linear convergence falls ≥ 10× over the second half (the design's
-# line) or reaches 1e-12 (O(1/t) after 8,000–23,000 steps is ~1e-4); a noise floor stays
-# above 1e-8; GD reaching 1e-10 refutes "it must shrink its step". The design's plateau
-# test (falls < 2×) was dropped before the rule: at a floor single epoch-ends scatter by
-# 3–10× (log10 SD ≈ 0.3 in a look at one chunk), so a fitted 20-epoch fall crosses 2× by
-# chance in ~1 row in 10, while 10× sits ~4 SDs out
-LINEAR, FLOOR, CONVERGED, GD_REACHES = 10.0, 1e-8, 1e-12, 1e-10
 RIDGE, LOGISTIC, INTERPOLATION = ("noisy ridge (make_regression, λ = 0.01)",
                                   "L2 logistic (breast_cancer, λ = 1)",
                                   "consistent least squares (noise-free, λ = 0)")
@@ -144,4 +134,3 @@ def op5(cfg: DictConfig, replicate: int, rng: np.random.Generator) -> pd.DataFra
     return pd.DataFrame(rows)
 
 
-SGD_MEMBERS = tuple(m.format(c) for c in SGD_STEPS for m in (LEVEL, FALL))
