@@ -88,6 +88,23 @@ def loss_areas(*runs: pd.DataFrame, fraction: float = 1.0) -> tuple[pd.Series, .
                  for w in wide)
 
 
+def scaled_curves(runs: dict[tuple, tuple[np.ndarray, np.ndarray]]) -> RunSet:
+    """Simulated runs whose training-loss curves share one shape, each replicate's scaled
+    by exp(its log level), so that any two runs' log ratio of areas is the difference of
+    their levels (any shape reads back the same ratios). ``runs``: each run's AXES values
+    -> (log levels, clusters) per replicate; test accuracy 0.88 everywhere."""
+    evals = np.arange(0.0, STEPS + EVAL_EVERY, EVAL_EVERY)
+    shape = 2.3 * np.exp(-evals / 50.0)
+    curves = pd.concat([pd.DataFrame({
+        "grid": "sim", **dict(zip(AXES, axes, strict=True)),
+        "replicate": np.repeat(np.arange(v.size), evals.size),
+        "dataset": np.repeat(clusters, evals.size), "step": np.tile(evals, v.size),
+        "test_acc": 0.88, "train_loss": (np.exp(v)[:, None] * shape[None, :]).ravel()})
+        for axes, (v, clusters) in runs.items()], ignore_index=True)
+    final = curves[curves.step == STEPS].drop(columns=["step", "train_loss"])
+    return RunSet.from_tables(NAME, AXES, final.assign(train_acc=1.0), curves=curves)
+
+
 def best_lr(log_areas: dict[float, pd.Series]) -> float:
     """A method's best lr: the one whose runs have the smaller mean log area over the
     replicates (the first lr on a tie); a run without an area (diverged) counts as
@@ -238,17 +255,8 @@ class LossAreaRatio(Measure):
             high = level[s, False, LR_HIGH] = np.full(v.size, -SIM_MARGIN + min(
                 0.0, float(np.mean(bn + v))))
             level[s, True, LR_HIGH] = high - v
-        evals = np.arange(0.0, STEPS + EVAL_EVERY, EVAL_EVERY)
-        shape = 2.3 * np.exp(-evals / 50.0)  # any shape reads back the same ratios
-        curves = pd.concat([pd.DataFrame({
-            "grid": "sim", **dict(zip(AXES, (*s, bn, False, 0.0, "every", lr, "inverted"),
-                                      strict=True)),
-            "replicate": np.repeat(np.arange(v.size), evals.size),
-            "dataset": np.repeat(clusters[s], evals.size), "step": np.tile(evals, v.size),
-            "test_acc": 0.88, "train_loss": (np.exp(v)[:, None] * shape[None, :]).ravel()})
-            for (s, bn, lr), v in level.items()], ignore_index=True)
-        final = curves[curves.step == STEPS].drop(columns=["step", "train_loss"])
-        return RunSet.from_tables(NAME, AXES, final.assign(train_acc=1.0), curves=curves)
+        return scaled_curves({(*s, bn, False, 0.0, "every", lr, "inverted"): (v, clusters[s])
+                              for (s, bn, lr), v in level.items()})
 
     def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
         return {**task_selection({SETTING_OF[n.partition(SEP)[0]] for n in settings}),

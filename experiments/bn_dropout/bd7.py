@@ -14,15 +14,12 @@ import pandas as pd
 from experiments.bn_dropout.bd1a import (
     AREA_SD,
     EARLY_FRACTION,
-    EVAL_EVERY,
     MIN_RATIO,
-    STEPS,
     loss_areas,
+    scaled_curves,
 )
 from experiments.bn_dropout.common import (
-    AXES,
     LR,
-    NAME,
     PRIMARY,
     REPLICATES,
     SETTING_OF,
@@ -123,23 +120,11 @@ class DropoutArea(Measure):
     def synthesize(self, tables: dict[str, Table]) -> RunSet:
         """Training-loss curves of one shape: without dropout at scale 1, at rate p scaled
         by exp(−value), so each replicate reads back its log ratio."""
-        evals = np.arange(0.0, STEPS + EVAL_EVERY, EVAL_EVERY)
-        shape = 2.3 * np.exp(-evals / 50.0)
-        frames = []
-        for name, t in tables.items():
-            s, r = SETTING_OF[name], len(t.clusters)
-            runs = {0.0: np.zeros(r), **{p: -t.column(p) for p in t.levels}}
-            for p, v in runs.items():
-                frames.append(pd.DataFrame({
-                    "grid": "sim", **dict(zip(AXES, (*s, False, False, p, "every", LR,
-                                                     "inverted"), strict=True)),
-                    "replicate": np.repeat(np.arange(r), evals.size),
-                    "dataset": np.repeat(t.clusters, evals.size),
-                    "step": np.tile(evals, r), "test_acc": 0.88,
-                    "train_loss": (np.exp(v)[:, None] * shape[None, :]).ravel()}))
-        curves = pd.concat(frames, ignore_index=True)
-        final = curves[curves.step == STEPS].drop(columns=["step", "train_loss"])
-        return RunSet.from_tables(NAME, AXES, final.assign(train_acc=1.0), curves=curves)
+        return scaled_curves({
+            (*SETTING_OF[name], False, False, p, "every", LR, "inverted"): (v, t.clusters)
+            for name, t in tables.items()
+            for p, v in {0.0: np.zeros(len(t.clusters)),
+                         **{p: -t.column(p) for p in t.levels}}.items()})
 
     def selection(self, settings: tuple[str, ...]) -> dict[str, list]:
         return {**task_selection({SETTING_OF[n] for n in settings}),
