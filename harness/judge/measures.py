@@ -46,6 +46,13 @@ def _where(value: Any) -> tuple[tuple[str, Any], ...]:
     return tuple(sorted(dict(value or {}).items()))
 
 
+def _cells(column: pd.Series) -> pd.Series:
+    """An axis column's cells as objects, a missing one (a point that leaves the key at
+    null, e.g. data.pca_components without PCA) as None, so that a level or a ``where``
+    value of None selects it (pandas reads None among numbers as NaN)."""
+    return column.astype(object).where(column.notna(), None)
+
+
 @dataclass(frozen=True)
 class Measure:
     """Base of every measure: a metric per replicate at every level of ``factor``, in the
@@ -104,13 +111,13 @@ class Measure:
         if df.empty or self.value_column() not in df:
             return None
         df = df[df[self.by].astype(str) == str(setting)]
-        col = self.factor.column
-        df = df[df[col].isin(self.factor.levels)]
+        cells = _cells(df[self.factor.column])
+        df, cells = df[cells.isin(self.factor.levels)], cells[cells.isin(self.factor.levels)]
         if df.empty:
             return None
-        present = set(df[col].tolist())
+        present = set(cells.tolist())
         levels = [b for b in self.factor.levels if b in present]
-        li = pd.Index(levels).get_indexer(df[col].to_numpy())
+        li = pd.Index(levels, dtype=object).get_indexer(cells.to_numpy())
         reps, ri = np.unique(df.replicate.to_numpy(int), return_inverse=True)
         values = np.full((reps.size, len(levels)), np.nan)
         raw = df[self.value_column()].to_numpy(float)
@@ -129,7 +136,8 @@ class Measure:
             grids = (self.grid,) if isinstance(self.grid, str) else self.grid
             df = df[df.grid.isin(grids)]
         for col, value in self.where:
-            df = df[df[col.rsplit(".", 1)[-1]] == value]
+            cells = _cells(df[col.rsplit(".", 1)[-1]])
+            df = df[cells.isna() if value is None else cells == value]
         return df
 
     # ---- calibration

@@ -25,15 +25,22 @@ from harness.judge.table import Table
 class Trend(Family):
     direction: str = "decreasing"
     # positions of the levels on the x axis (default: the levels themselves, or their
-    # index when they are not numbers); the headline is per unit of x
-    x: tuple[float, ...] | None = None
+    # index when they are not numbers); the headline is per unit of x. A tuple is aligned
+    # with the factor's levels (every setting runs them all); a mapping level -> position
+    # also serves settings that run a subset of them
+    x: tuple[float, ...] | dict | None = None
 
     def __post_init__(self) -> None:
         direction_sign(self.direction)
-        if self.x is not None:
+        if isinstance(self.x, dict):  # kept as (level, position) pairs: hashable, ordered
+            object.__setattr__(self, "x", tuple((k, float(v)) for k, v in self.x.items()))
+        elif self.x is not None:
             object.__setattr__(self, "x", tuple(float(v) for v in self.x))
 
     def positions(self, levels: tuple) -> np.ndarray:
+        if self.x and isinstance(self.x[0], tuple):
+            at = dict(self.x)
+            return np.asarray([at[level] for level in levels], float)
         if self.x is not None:
             return np.asarray(self.x, float)
         try:
