@@ -81,6 +81,8 @@ def test_report_without_runs_says_so(tmp_path, store):
      ["robust_regression.png"]),
     ("activations", ["AC-2a1", "AC-2a2", "AC-2a3", "AC-1b"], "Abid 2018 beside ours",
      ["curves.png"]),
+    ("dimensionality", ["DR-1a", "DR-1b"], "Abid 2018 beside ours (Exp 6",
+     ["dimensionality.png"]),
 ])
 def test_grid_experiment_report_decides_every_claim(smoke_stores, tmp_path, experiment,
                                                     claims, text, figures):
