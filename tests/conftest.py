@@ -144,7 +144,7 @@ BAD_VALUES = [
     ("trainer.steps=10", "trainer.steps/trainer.epochs", "exactly one"),
     ("trainer.evals=0", "trainer.evals", ">= 1"),
     ("trainer.target_acc=2", "trainer.target_acc", "0 < x <= 1"),
-    ("trainer.probes=[gradz]", "trainer.probes", "['batch_norm', 'convergence', "),
+    ("trainer.probes=[gradz]", "trainer.probes", "['batch_norm', 'calibration', "),
     ("data.kind=moons", "data.dim", "2 (the input size of data.kind=moons)"),
     ("data.kind=digits", "data.dim", "64 (the input size of data.kind=digits)"),
     ("model.depth=-1", "model.depth", "integers >= 0 or null"),

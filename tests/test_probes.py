@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -82,7 +83,8 @@ def test_bn_train_mode_column_keeps_the_eval_columns_and_training(compose_cfg):
 def test_unknown_probe_is_a_config_error(compose_cfg):
     from harness.train.schema import ConfigError, validate
 
-    allowed = (r"\['batch_norm', 'convergence', 'dead_units', 'dropout', 'first_layer', "
+    allowed = (r"\['batch_norm', 'calibration', 'convergence', 'dead_units', 'dropout', "
+               r"'first_layer', "
                r"'grad_share', 'layer_stats', 'layer_stats_bn_train', 'params', 'symmetry', "
                r"'weights'\]")
     with pytest.raises(ConfigError, match=r"trainer.probes.*" + allowed):
@@ -376,3 +378,43 @@ def test_gradient_shares_are_the_cross_entropy_formula(compose_cfg):
     assert table.groupby("replicate")["count"].sum().tolist() == [400, 400]
     easy = probe.summary()["easy_grad_share"]
     assert ((easy > 0) & (focal.summary()["easy_grad_share"] < easy)).all()
+
+
+def test_top_label_ece_matches_its_definition_by_hand():
+    """15 equal-width bins (b−1)/15 < conf ≤ b/15, the first also 0: Σ_b n_b/n ·
+    |accuracy_b − confidence_b|, per replicate; a confidence of exactly 1/15 falls in bin
+    1, and 0 and 1 land in the first and the last."""
+    from harness.train.probes import ECE_BINS, top_label_ece
+
+    rng = np.random.default_rng(0)
+    conf = rng.uniform(0, 1, (3, 500))
+    conf[:, :4] = [0.0, 1 / 15, 2 / 15, 1.0]
+    right = (rng.uniform(0, 1, conf.shape) < conf).astype(float)
+    by_hand = []
+    for c, r in zip(conf, right, strict=True):
+        b = np.clip(np.ceil(c * ECE_BINS), 1, ECE_BINS)
+        by_hand.append(sum(abs(r[b == k].sum() - c[b == k].sum())
+                           for k in range(1, ECE_BINS + 1)) / c.size)
+    got = top_label_ece(torch.tensor(conf), torch.tensor(right))
+    np.testing.assert_allclose(got.numpy(), by_hand, rtol=1e-12)
+    ones = torch.ones(2, 10, dtype=torch.float64)
+    assert top_label_ece(ones, ones).tolist() == [0.0, 0.0]  # sure and right: calibrated
+    assert top_label_ece(ones, 0 * ones).tolist() == [1.0, 1.0]  # sure and wrong
+
+
+def test_calibration_probe_reads_the_test_set_in_eval_mode(compose_cfg):
+    """Its summary is the last evaluation's mean max-softmax probability and top-label
+    ECE of the trained replicates on their own test sets; its table has every evaluation."""
+    from harness.train.probes import top_label_ece
+
+    cfg = compose_cfg(["trainer.steps=20", "trainer.evals=2", "trainer.probes=[calibration]",
+                       "trainer.replicates=2", "model.dropout=0.3"])
+    res = train(cfg)
+    data = replicate_data(cfg.data, 2, torch.device("cpu"))
+    with res.model.inference():
+        probs = torch.softmax(res.model(data.x_test).double(), -1)
+    conf, pred = probs.max(-1)
+    np.testing.assert_allclose(res.final["test_conf"], conf.mean(1).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(res.final["test_ece"], top_label_ece(
+        conf, (pred == data.y_test).double()).numpy(), rtol=1e-6)
+    assert len(res.tables["calibration"]) == 2 * 3  # replicates × evaluations (0, 10, 20)

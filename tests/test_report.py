@@ -83,6 +83,7 @@ def test_report_without_runs_says_so(tmp_path, store):
      ["curves.png"]),
     ("dimensionality", ["DR-1a", "DR-1b"], "Abid 2018 beside ours (Exp 6",
      ["dimensionality.png"]),
+    ("label_smoothing", ["LS-3a", "LS-3b", "LS-3c"], "Means per ε", ["label_smoothing.png"]),
 ])
 def test_grid_experiment_report_decides_every_claim(smoke_stores, tmp_path, experiment,
                                                     claims, text, figures):

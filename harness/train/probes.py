@@ -595,6 +595,48 @@ class FinalParams(Probe):
         return pd.concat(frames, ignore_index=True)
 
 
+class Calibration(Probe):
+    """How confident the model is on the test set, and how far that is from its accuracy
+    (LS-3), at every evaluation, in eval mode. ``test_conf``: mean max-softmax
+    probability; ``test_ece``: top-label expected calibration error over ECE_BINS
+    equal-width bins of that probability, Σ_b (n_b/n)·|accuracy_b − confidence_b| (Guo
+    et al. 2017), the binning declared here, before any run. Summary: the last values."""
+
+    name = "calibration"
+
+    def __init__(self) -> None:
+        self.steps: list[int] = []
+        self.values: dict[str, list[torch.Tensor]] = {"test_conf": [], "test_ece": []}
+
+    def on_eval(self, ctx: EvalContext) -> None:
+        with ctx.model.inference():
+            probs = torch.softmax(ctx.model(ctx.data.x_test).double(), -1)  # (R, n, C)
+        conf, pred = probs.max(-1)
+        right = (pred == ctx.data.y_test).double()
+        self.steps.append(ctx.step)
+        self.values["test_conf"].append(conf.mean(1))
+        self.values["test_ece"].append(top_label_ece(conf, right))
+
+    def summary(self) -> dict[str, torch.Tensor]:
+        return {k: v[-1] for k, v in self.values.items()}
+
+    def table(self) -> pd.DataFrame:
+        return _long(self.steps, self.values, layer=False)
+
+
+ECE_BINS = 15  # equal-width bins of the top-label probability (Guo et al. 2017's 15)
+
+
+def top_label_ece(conf: torch.Tensor, right: torch.Tensor, bins: int = ECE_BINS
+                  ) -> torch.Tensor:
+    """(R,) top-label ECE of per-example confidences ``conf`` and 0/1 ``right`` (R, n):
+    bin b holds the confidences in ((b−1)/bins, b/bins] (the first also 0)."""
+    idx = (conf * bins).ceil().long().clamp(1, bins) - 1
+    zeros = conf.new_zeros(conf.shape[0], bins)
+    gap = zeros.scatter_add(1, idx, right) - zeros.scatter_add(1, idx, conf)
+    return gap.abs().sum(1) / conf.shape[1]
+
+
 class DeadUnits(Probe):
     """Dead hidden units, judged on the FULL training set at every evaluation (AC-4).
 
@@ -713,7 +755,8 @@ PROBES: dict[str, type[Probe]] = {"layer_stats": LayerStats,
                                   "first_layer": FirstLayer,
                                   "convergence": Convergence, "batch_norm": BatchNormStats,
                                   "dropout": DropoutMean, "params": FinalParams,
-                                  "dead_units": DeadUnits, "grad_share": GradShare}
+                                  "dead_units": DeadUnits, "grad_share": GradShare,
+                                  "calibration": Calibration}
 
 
 def build_probes(cfg: TrainerConfig) -> list[Probe]:

@@ -278,7 +278,7 @@ class RegConfig:
 # never imports the probes, which import this schema.
 PROBE_NAMES = ("layer_stats", "layer_stats_bn_train", "symmetry", "weights", "first_layer",
                "convergence", "batch_norm", "dropout", "params", "dead_units",
-               "grad_share")
+               "grad_share", "calibration")
 
 
 @dataclass
