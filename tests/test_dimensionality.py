@@ -61,6 +61,8 @@ def test_trend_reads_a_setting_that_runs_a_subset_of_the_levels():
     d = c.rule.decide(t)
     assert d.verdict == "supported" and d.effect.mean == pytest.approx(0.2)
     assert Trend(x={1: 0.0, 2: 1.0}) == Trend(x={1: 0, 2: 1})  # hashable, comparable data
+    with pytest.raises(ValueError, match=r"no position for levels \[3\]"):
+        Trend(x={1: 0.0, 2: 1.0}).positions((1, 3))
 
 
 def test_presets_are_exp6_as_written_and_the_controls_keep_its_80_training_points():
@@ -78,3 +80,18 @@ def test_presets_are_exp6_as_written_and_the_controls_keep_its_80_training_point
     for p, cfg in cfgs.items():
         assert cfg.trainer.batch_size == n_train(cfg) == 80, p
         assert cfg.data.n - n_train(cfg) == (20 if p == dr1.PRIMARY else 1000), p
+
+
+def test_the_grids_sweep_the_levels_the_claims_declare():
+    """conf/experiment/dimensionality.yaml repeats DIMS and CONTROL_DIMS: they must agree."""
+    from harness.track.results import sweep_points
+
+    keys, points = sweep_points("dimensionality")
+    assert "data.dummy_dims" in keys
+    by_grid: dict[str, set[int]] = {}
+    for grid, overrides in points:
+        value = next(o for o in overrides if o.startswith("data.dummy_dims="))
+        by_grid.setdefault(grid, set()).add(int(value.split("=")[1]))
+    assert by_grid["abid"] == by_grid["abid_pca"] == set(dr1.DIMS)
+    for grid in ("controls", "controls_pca", "standardized", "standardized_pca"):
+        assert by_grid[grid] == set(dr1.CONTROL_DIMS), grid

@@ -390,13 +390,21 @@ def test_top_label_ece_matches_its_definition_by_hand():
     conf = rng.uniform(0, 1, (3, 500))
     conf[:, :4] = [0.0, 1 / 15, 2 / 15, 1.0]
     right = (rng.uniform(0, 1, conf.shape) < conf).astype(float)
+    edges = np.arange(ECE_BINS + 1) / ECE_BINS  # Guo et al.'s loop over bin edges
     by_hand = []
     for c, r in zip(conf, right, strict=True):
-        b = np.clip(np.ceil(c * ECE_BINS), 1, ECE_BINS)
-        by_hand.append(sum(abs(r[b == k].sum() - c[b == k].sum())
-                           for k in range(1, ECE_BINS + 1)) / c.size)
+        ece = 0.0
+        for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+            inside = (c > lo) & (c <= hi) | ((c == 0) & (lo == 0))
+            ece += abs(r[inside].sum() - c[inside].sum()) / c.size
+        by_hand.append(ece)
     got = top_label_ece(torch.tensor(conf), torch.tensor(right))
     np.testing.assert_allclose(got.numpy(), by_hand, rtol=1e-12)
+    # worked by hand: 0.2 = 3/15 tops bin 3 (0.133, 0.2], right: 0.8; 0.25 in bin 4, wrong:
+    # 0.25; 0.9 in bin 14 (0.867, 0.933], wrong: 0.9; 1.0 in bin 15, right: 0 → 1.95 / 4
+    four = top_label_ece(torch.tensor([[0.2, 0.25, 0.9, 1.0]], dtype=torch.float64),
+                         torch.tensor([[1.0, 0.0, 0.0, 1.0]], dtype=torch.float64))
+    assert four.item() == pytest.approx(1.95 / 4)
     ones = torch.ones(2, 10, dtype=torch.float64)
     assert top_label_ece(ones, ones).tolist() == [0.0, 0.0]  # sure and right: calibrated
     assert top_label_ece(ones, 0 * ones).tolist() == [1.0, 1.0]  # sure and wrong

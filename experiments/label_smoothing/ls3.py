@@ -30,7 +30,9 @@ ECE_MIN, CONF_MIN, ACC_MARGIN = 0.01, 0.01, 0.01
 # (master seed 101, 8 replicates, not a verdict seed): ECE 0.0126, confidence 0.0045,
 # NLL gap 0.0226 (on all digits 0.0092, 0.0057, 0.0512)
 SD_ECE, SD_CONF, SD_GAP = 0.0126, 0.0045, 0.0226
-REPLICATES = 12  # trainer.replicates; LS-3a's 80% power at 0.01 would ask for 13
+# trainer.replicates, chosen after the pilot; LS-3a's 80% power at 0.01 would ask for 15
+# (the rules lock's count), LS-3b's and LS-3c's for 4
+REPLICATES = 12
 
 QUOTE = ("label smoothing是一种正则化的方式,全称为Label Smoothing Regularization(LSR) … "
          "在训练ImageNet-1k的实验里通常将该值设置为0.1")
@@ -68,7 +70,7 @@ class NllGap(Final):
 
     def rows(self, rs: RunSet) -> pd.DataFrame:
         fin = self._select(rs.final)
-        if fin.empty or "nll_gap" in fin:
+        if fin.empty:
             return fin
         test = fin.test_nll.where(fin.test_nll.notna(), fin.test_loss) if "test_nll" in fin \
             else fin.test_loss
@@ -94,18 +96,38 @@ SCOPE = ("The quote says what label smoothing is (a regularizer) and the value u
 
 CLAIMS = (
     Claim("LS-3a", hypothesis=(
-        "Training with label smoothing ε = 0.1 lowers over-confidence: the test set's "
-        "top-label expected calibration error (15 equal-width bins) is lower than with "
-        "ε = 0."), measure=measure("test_ece", "top-label ECE on the test set"),
-        min_effect=ECE_MIN, pilot_sd=SD_ECE, notes=(PILOT, ECE_WORDS, SCOPE), **COMMON),
+        "Training with label smoothing ε = 0.1 improves calibration: the test set's "
+        "top-label expected calibration error (15 equal-width bins; it counts "
+        "over- and under-confidence alike) is lower than with ε = 0."),
+        measure=measure("test_ece", "top-label ECE on the test set"),
+        min_effect=ECE_MIN, pilot_sd=SD_ECE, revision=(
+            "The hypothesis was reworded after the five-seed runs and their review; the "
+            "rule (measure, family, settings, smallest effect) is unchanged. It said "
+            "'lowers over-confidence', which ECE, unsigned, does not measure: the net "
+            "went from slightly over-confident (confidence − accuracy +0.03) to "
+            "under-confident (−0.18), so its over-confidence was removed and overshot. "
+            "The rule gave, and gives, refuted under seeds 0, 1, 17, 29, 43: ECE(0) − "
+            "ECE(0.1) = −0.153 [−0.162, −0.144], −0.153 [−0.163, −0.142], −0.147 "
+            "[−0.156, −0.138], −0.143 [−0.156, −0.130], −0.161 [−0.172, −0.150]."),
+        notes=(PILOT, ECE_WORDS, SCOPE, (
+            "Scope: the unsmoothed net here is nearly calibrated already (ECE ≈ 0.03), "
+            "the small-network regime where Guo et al. (2017) found networks well "
+            "calibrated; the literature's gain (Müller et al. 2019) is for over-confident "
+            "deep ImageNet and CIFAR networks, which this verdict says nothing about. "
+            "With 10 classes, ε = 0.1 also smooths harder than on ImageNet's 1,000: the "
+            "smoothed optimum's logit gap is ln(0.91/0.01) ≈ 4.5 against ≈ 9.1. "
+            "Confidence − accuracy crosses 0 between ε = 0 and 0.05 (the page), so no "
+            "swept ε is small enough to show whether a little smoothing would have "
+            "helped.")), **COMMON),
     Claim("LS-3b", hypothesis=(
         "Training with label smoothing ε = 0.1 lowers confidence: the mean max-softmax "
         "probability on the test set is lower than with ε = 0."),
         measure=measure("test_conf", "mean max-softmax probability on the test set"),
         min_effect=CONF_MIN, pilot_sd=SD_CONF, notes=(PILOT, SCOPE, (
-            "Largely by construction: the smoothed target puts at most 1 − ε + ε/10 = "
-            "0.91 on the true class, so a net that fits it cannot be surer; the "
-            "verdict checks that the trained net does follow its targets there.")),
+            "Nearly true by definition: the smoothed loss is lowest when the net puts "
+            "1 − ε + ε/10 = 0.91 on the true class, so being surer raises the loss it "
+            "minimises; the verdict checks that the trained net does follow its "
+            "targets there.")),
         **COMMON),
     Claim("LS-3c", hypothesis=(
         "Label smoothing regularizes: training with ε = 0.1 narrows the generalization "
@@ -113,9 +135,20 @@ CLAIMS = (
         "nats) compared with ε = 0, without lowering test accuracy by more than "
         f"{ACC_MARGIN:g}."), measure=GAP, min_effect=LOSS_GAP_MIN, pilot_sd=SD_GAP,
         gates=(NonInferior(ACCURACY, 0.0, ACC_MARGIN),), notes=(PILOT, SCOPE, (
-            "The catalogue's (b) also names the accuracy gap: training accuracy is 1.0 "
-            "at every ε here, so that gap is test accuracy itself (a saturated metric); "
-            "the page shows it, the likelihood gap is judged."), (
+            "The catalogue's (b) also names the accuracy gap: training accuracy is "
+            "saturated at 1.0 at every ε here, so that gap is the test error itself, "
+            "which the guard's table reports (ε 0.1 − 0); the likelihood gap is "
+            "judged."), (
+            "Expect this label to sit between inconclusive and 'no meaningful effect' "
+            "from seed to seed: the effect is near the rule's boundary, and the paired "
+            "difference's SD over replicates was 0.031–0.100 nats under the five seeds "
+            "against the pilot's 0.0226 (the ε = 0 gap has a heavy tail), so the "
+            "calibrated power overstates it. Under seeds 0, 1, 17, 29, 43 the primary's "
+            "ε 0 − 0.1 gap was −0.042, −0.030, −0.021, +0.029, −0.044 nats: no seed "
+            "supports a narrowing; it is at most small and more often the other way."), (
+            "The gap mixes calibration with generalization: smoothing floors the "
+            "training NLL (≈ −ln 0.91 ≈ 0.09 at the smoothed optimum) and its "
+            "under-confidence raises the test NLL; the page shows both apart."), (
             "Both likelihoods are the plain softmax cross-entropy of the true class, not "
             "the smoothed objective the ε > 0 nets minimise (logged apart as train_loss "
             "and test_loss)."),

@@ -46,7 +46,7 @@ def _where(value: Any) -> tuple[tuple[str, Any], ...]:
     return tuple(sorted(dict(value or {}).items()))
 
 
-def _cells(column: pd.Series) -> pd.Series:
+def axis_cells(column: pd.Series) -> pd.Series:
     """An axis column's cells as objects, a missing one (a point that leaves the key at
     null, e.g. data.pca_components without PCA) as None, so that a level or a ``where``
     value of None selects it (pandas reads None among numbers as NaN)."""
@@ -111,7 +111,7 @@ class Measure:
         if df.empty or self.value_column() not in df:
             return None
         df = df[df[self.by].astype(str) == str(setting)]
-        cells = _cells(df[self.factor.column])
+        cells = axis_cells(df[self.factor.column])
         df, cells = df[cells.isin(self.factor.levels)], cells[cells.isin(self.factor.levels)]
         if df.empty:
             return None
@@ -136,7 +136,7 @@ class Measure:
             grids = (self.grid,) if isinstance(self.grid, str) else self.grid
             df = df[df.grid.isin(grids)]
         for col, value in self.where:
-            cells = _cells(df[col.rsplit(".", 1)[-1]])
+            cells = axis_cells(df[col.rsplit(".", 1)[-1]])
             df = df[cells.isna() if value is None else cells == value]
         return df
 

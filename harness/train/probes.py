@@ -595,6 +595,9 @@ class FinalParams(Probe):
         return pd.concat(frames, ignore_index=True)
 
 
+ECE_BINS = 15  # equal-width bins of the top-label probability (Guo et al. 2017's 15)
+
+
 class Calibration(Probe):
     """How confident the model is on the test set, and how far that is from its accuracy
     (LS-3), at every evaluation, in eval mode. ``test_conf``: mean max-softmax
@@ -624,14 +627,14 @@ class Calibration(Probe):
         return _long(self.steps, self.values, layer=False)
 
 
-ECE_BINS = 15  # equal-width bins of the top-label probability (Guo et al. 2017's 15)
-
 
 def top_label_ece(conf: torch.Tensor, right: torch.Tensor, bins: int = ECE_BINS
                   ) -> torch.Tensor:
     """(R,) top-label ECE of per-example confidences ``conf`` and 0/1 ``right`` (R, n):
-    bin b holds the confidences in ((b−1)/bins, b/bins] (the first also 0)."""
-    idx = (conf * bins).ceil().long().clamp(1, bins) - 1
+    bin b holds the confidences in ((b−1)/bins, b/bins] (the first also 0), the edges
+    k/bins as doubles, so a confidence equal to one falls below it."""
+    inner = torch.arange(1, bins, dtype=conf.dtype, device=conf.device) / bins
+    idx = torch.bucketize(conf.contiguous(), inner)
     zeros = conf.new_zeros(conf.shape[0], bins)
     gap = zeros.scatter_add(1, idx, right) - zeros.scatter_add(1, idx, conf)
     return gap.abs().sum(1) / conf.shape[1]

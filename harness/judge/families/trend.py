@@ -28,7 +28,7 @@ class Trend(Family):
     # index when they are not numbers); the headline is per unit of x. A tuple is aligned
     # with the factor's levels (every setting runs them all); a mapping level -> position
     # also serves settings that run a subset of them
-    x: tuple[float, ...] | dict | None = None
+    x: tuple[float, ...] | tuple[tuple[object, float], ...] | dict | None = None
 
     def __post_init__(self) -> None:
         direction_sign(self.direction)
@@ -40,6 +40,9 @@ class Trend(Family):
     def positions(self, levels: tuple) -> np.ndarray:
         if self.x and isinstance(self.x[0], tuple):
             at = dict(self.x)
+            if missing := [level for level in levels if level not in at]:
+                raise ValueError(f"Trend.x has no position for levels {missing}: allowed "
+                                 f"values are {list(at)}")
             return np.asarray([at[level] for level in levels], float)
         if self.x is not None:
             return np.asarray(self.x, float)
