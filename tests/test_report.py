@@ -85,9 +85,9 @@ def test_report_without_runs_says_so(tmp_path, store):
      ["dimensionality.png"]),
     ("label_smoothing", ["LS-3a", "LS-3b", "LS-3c"], "Means per ε", ["label_smoothing.png"]),
 ])
-def test_grid_experiment_report_decides_every_claim(smoke_stores, tmp_path, experiment,
-                                                    claims, text, figures):
-    verdicts = report.build(tmp_path, registry(), [experiment], ["profile=smoke"],
+def test_grid_experiment_report_decides_every_claim(smoke_stores, smoke_overrides, tmp_path,
+                                                    experiment, claims, text, figures):
+    verdicts = report.build(tmp_path, registry(), [experiment], smoke_overrides(experiment),
                             smoke_stores(experiment))
     assert [v.claim for v in verdicts] == claims
     # every rule found its runs (RG-2b's SGD nets do not train under smoke: not testable)
