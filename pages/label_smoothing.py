@@ -9,7 +9,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from experiments.label_smoothing.ls3 import EPS, FEW, FULL, GAP
+from experiments.label_smoothing.ls3 import EPS, FEW, FULL, GAP, cross_entropy
 from harness.judge.claims import Verdict
 from harness.pages import plots
 from harness.track.results import RunSet
@@ -20,18 +20,12 @@ PANELS = (("test_acc", "test accuracy"), ("test_conf", "mean confidence (max sof
 WORDS = {FEW: "300 training digits (primary)", FULL: "all digits, 80/20"}
 
 
-def _nll(fin: pd.DataFrame, split: str) -> pd.Series:
-    """Plain cross-entropy on ``split``: *_nll where the objective differs (ε > 0)."""
-    loss = fin[f"{split}_loss"]
-    return fin[f"{split}_nll"].fillna(loss) if f"{split}_nll" in fin else loss
-
-
 def _final(rs: RunSet) -> pd.DataFrame:
     fin = GAP.rows(rs)
     if fin.empty:
         return fin
-    return fin.assign(over=fin.test_conf - fin.test_acc, train_ce=_nll(fin, "train"),
-                      test_ce=_nll(fin, "test"))
+    return fin.assign(over=fin.test_conf - fin.test_acc, train_ce=cross_entropy(fin, "train"),
+                      test_ce=cross_entropy(fin, "test"))
 
 
 def _fig(fin: pd.DataFrame, out: Path) -> None:

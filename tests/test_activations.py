@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import assert_measure_round_trips
 from hydra import compose
 
 from experiments.activations import EXPERIMENT, ac1, ac2
-from harness.judge.table import Table
 from harness.track.results import RunSet, hydra_context
 from harness.train.models import BatchedMLP
 
@@ -92,14 +92,7 @@ def test_ac2_families_read_raw_accuracies():
 
 @pytest.mark.parametrize("cid", list(CLAIMS))
 def test_measures_read_back_what_they_synthesize(cid):
-    c = CLAIMS[cid]
-    m, levels = c.measure, c.measure.factor.levels
-    rng = np.random.default_rng(1)
-    tables = {s: Table(levels, rng.normal(0.9, 0.05, (6, len(levels))), np.arange(6))
-              for s in c.settings.every}
-    rs = m.synthesize(tables)
-    for s, t in tables.items():
-        np.testing.assert_allclose(m.read(rs, s).values, t.values)
+    assert_measure_round_trips(CLAIMS[cid], 0.9)
 
 
 def test_arms_from_depth():

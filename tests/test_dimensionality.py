@@ -9,10 +9,10 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import assert_measure_round_trips
 
 from experiments.dimensionality import dr1
 from harness.judge.families import Trend
-from harness.judge.table import Table
 from harness.track.results import RunSet, hydra_context
 
 CLAIMS = {c.id: c for c in dr1.CLAIMS}
@@ -20,14 +20,7 @@ CLAIMS = {c.id: c for c in dr1.CLAIMS}
 
 @pytest.mark.parametrize("cid", list(CLAIMS))
 def test_measures_read_back_what_they_synthesize(cid):
-    c = CLAIMS[cid]
-    m, levels = c.measure, c.measure.factor.levels
-    rng = np.random.default_rng(1)
-    tables = {s: Table(levels, rng.normal(0.9, 0.05, (6, len(levels))), np.arange(6))
-              for s in c.settings.every}
-    rs = m.synthesize(tables)
-    for s, t in tables.items():
-        np.testing.assert_allclose(m.read(rs, s).values, t.values)
+    assert_measure_round_trips(CLAIMS[cid], 0.9)
 
 
 def _runs(rows: list[dict]) -> RunSet:

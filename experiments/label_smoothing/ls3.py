@@ -60,11 +60,18 @@ def measure(metric: str, label: str) -> Final:
     return Final(FACTOR, label=label, grid=("few", "full"), metric=metric)
 
 
+def cross_entropy(fin: pd.DataFrame, split: str) -> pd.Series:
+    """Plain softmax cross-entropy of the final net on ``split`` (nats): ``*_nll`` where
+    the objective differs from it (ε > 0), else ``*_loss``, which then is that
+    likelihood."""
+    loss = fin[f"{split}_loss"]
+    return fin[f"{split}_nll"].fillna(loss) if f"{split}_nll" in fin else loss
+
+
 @dataclass(frozen=True)
 class NllGap(Final):
-    """Test − training negative log-likelihood (plain softmax cross-entropy, nats) of the
-    final net on the full sets: ``*_nll`` where the objective differs from it (ε > 0),
-    else ``*_loss``, which then is that likelihood."""
+    """Test − training negative log-likelihood of the final net on the full sets
+    (:func:`cross_entropy` of each)."""
 
     metric: str = "nll_gap"
 
@@ -72,11 +79,7 @@ class NllGap(Final):
         fin = self._select(rs.final)
         if fin.empty:
             return fin
-        test = fin.test_nll.where(fin.test_nll.notna(), fin.test_loss) if "test_nll" in fin \
-            else fin.test_loss
-        train = fin.train_nll.where(fin.train_nll.notna(), fin.train_loss) \
-            if "train_nll" in fin else fin.train_loss
-        return fin.assign(nll_gap=test - train)
+        return fin.assign(nll_gap=cross_entropy(fin, "test") - cross_entropy(fin, "train"))
 
     def synthesize(self, tables: dict[str, Table]) -> RunSet:
         final = self._long(tables, "nll_gap")
