@@ -112,7 +112,8 @@ class Measure:
             return None
         df = df[df[self.by].astype(str) == str(setting)]
         cells = axis_cells(df[self.factor.column])
-        df, cells = df[cells.isin(self.factor.levels)], cells[cells.isin(self.factor.levels)]
+        keep = cells.isin(self.factor.levels)
+        df, cells = df[keep], cells[keep]
         if df.empty:
             return None
         present = set(cells.tolist())

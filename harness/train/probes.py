@@ -627,7 +627,6 @@ class Calibration(Probe):
         return _long(self.steps, self.values, layer=False)
 
 
-
 def top_label_ece(conf: torch.Tensor, right: torch.Tensor, bins: int = ECE_BINS
                   ) -> torch.Tensor:
     """(R,) top-label ECE of per-example confidences ``conf`` and 0/1 ``right`` (R, n):
