@@ -86,16 +86,37 @@ def runs_in(uri: str, parents: bool = False):
     return runs[runs["tags.harness.role"] != "sweep"]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "smoke(experiment): the test reads that experiment's "
+                            "store from smoke_stores")
+
+
+def smoke_experiment(item: pytest.Item) -> str | None:
+    """The experiment whose smoke store a test reads: batch_size for ``smoke_store``, the
+    ``experiment`` parameter or the ``smoke("name")`` mark for ``smoke_stores``."""
+    names = set(getattr(item, "fixturenames", ()))
+    if "smoke_store" in names:
+        return "batch_size"
+    if "smoke_stores" not in names:
+        return None
+    mark = item.get_closest_marker("smoke")
+    if mark is not None:
+        return mark.args[0]
+    return item.callspec.params["experiment"]
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``), every test that
-    reads a session smoke store runs on one worker, so each store is built once. First:
-    xdist's worker reads the marks into the node ids in its own hook, which otherwise runs
-    before this one; and pytest < 9 (pyproject.toml), whose node ids xdist can rename.
-    Without both, both workers built the batch_size store (2 minutes each)."""
+    """Under pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``), the tests that
+    read one experiment's smoke store run on one worker, so each store is built once, and
+    the stores spread over both workers (one group for all of them made that worker the
+    suite's critical path). First: xdist's worker reads the marks into the node ids in its
+    own hook, which otherwise runs before this one; and pytest < 9 (pyproject.toml), whose
+    node ids xdist can rename. Without both, both workers built the batch_size store."""
     for item in items:
-        if {"smoke_stores", "smoke_store"} & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.xdist_group("smoke"))
+        experiment = smoke_experiment(item)
+        if experiment is not None:
+            item.add_marker(pytest.mark.xdist_group(f"smoke-{experiment}"))
 
 
 # Where an experiment's whole declared sweep costs more than a smoke test should, the axis
@@ -116,20 +137,29 @@ def smoke_overrides():
 
 
 @pytest.fixture(scope="session")
-def smoke_stores(tmp_path_factory):
+def smoke_stores(tmp_path_factory, migrated_store_file):
     """smoke_stores(experiment) -> tracking URI of that experiment's whole declared sweep
-    (every grid), under :func:`smoke_overrides`, run once per session through the CLI on 2
-    joblib workers, as `make run-all` runs it but with its points fused (up to 8 a job: a third
-    less time at this size; tests/test_fusion.py checks a fused sweep logs the same runs)."""
+    (every grid), under :func:`smoke_overrides`, run once per session through the CLI with
+    its points fused (up to 8 a job: a third less time at this size; tests/test_fusion.py
+    checks a fused sweep logs the same runs), into a copy of an empty migrated store.
+
+    batch_size's sweep runs as `make run-all` runs it, on 2 joblib workers (its tests check
+    both trained); the others in the sweep's own process (Hydra's basic launcher): at this
+    size two workers' start-up (~4 s each, per launch) cost more than they save, and the
+    other pytest worker has the second core."""
+    import shutil
+
     uris: dict[str, str] = {}
 
     def get(experiment: str) -> str:
         if experiment not in uris:
             tmp = tmp_path_factory.mktemp(experiment)
+            shutil.copyfile(migrated_store_file, tmp / "mlflow.db")
             uri = f"sqlite:///{tmp / 'mlflow.db'}"
+            launch = (["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"]
+                      if experiment == "batch_size" else [])
             proc = run_cli(["-m", f"experiment={experiment}", *_smoke_overrides(experiment),
-                            "hydra/launcher=joblib", "hydra.launcher.n_jobs=2",
-                            "hydra.sweeper.fuse=true"], uri, tmp)
+                            *launch, "hydra.sweeper.fuse=true"], uri, tmp)
             assert proc.returncode == 0, proc.stderr[-3000:]
             uris[experiment] = uri
         return uris[experiment]

@@ -71,7 +71,7 @@ def test_metric_curves_have_every_evaluation_step(smoke_store):
 
 
 @pytest.mark.parametrize("experiment", EXPERIMENTS)
-def test_single_run_of_every_experiment(tmp_path, store, experiment, monkeypatch, capsys):
+def test_single_run_of_every_experiment(tmp_path, ready_store, experiment, monkeypatch, capsys):
     """The experiment's default point through the real hydra.main entry point, in-process
     (no interpreter start: every experiment's sweep runs through the CLI itself in
     tests/test_report.py), then again: the finished point is skipped, not retrained."""
@@ -80,7 +80,7 @@ def test_single_run_of_every_experiment(tmp_path, store, experiment, monkeypatch
     assert code == 0, text[-3000:]
     code, text = run_main(args, tmp_path, monkeypatch, capsys)
     assert code == 0 and "already FINISHED" in text
-    assert len(runs_in(store)) == 1
+    assert len(runs_in(ready_store)) == 1
 
 
 @pytest.mark.parametrize(
@@ -89,14 +89,14 @@ def test_single_run_of_every_experiment(tmp_path, store, experiment, monkeypatch
      ("optim.name=adamx", "expected one of [sgd, adam, adamw, rmsprop, adagrad]"),
      ("trainer.device=tpu", "expected one of [auto, cpu, cuda]")],
 )
-def test_bad_override_fails_before_training_and_creates_no_run(tmp_path, store, override,
+def test_bad_override_fails_before_training_and_creates_no_run(tmp_path, ready_store, override,
                                                                  message):
-    proc = run_cli(["experiment=batch_size", override], store, tmp_path, timeout=60)
+    proc = run_cli(["experiment=batch_size", override], ready_store, tmp_path, timeout=60)
     assert proc.returncode != 0
     assert message in proc.stderr + proc.stdout
     assert override.split("=")[0] in proc.stderr + proc.stdout
     assert "Traceback" not in proc.stderr
-    runs = runs_in(store)
+    runs = runs_in(ready_store)
     assert len(runs) == 0
 
 
@@ -118,12 +118,13 @@ def test_every_bad_override_fails_in_the_entry_point_without_a_run(
     assert not (tmp_path / "mlflow.db").exists()
 
 
-def test_diverging_point_is_recorded_and_the_sweep_goes_on(tmp_path, store):
+def test_diverging_point_is_recorded_and_the_sweep_goes_on(tmp_path, ready_store):
     proc = run_cli(["-m", "experiment=batch_size", "profile=smoke", "preset=abid2018",
                     "trainer.batch_size=64", "optim.name=sgd", "model.activation=identity",
-                    "model.init=he", "optim.lr=1e6,0.01", "trainer.repeat=0"], store, tmp_path)
+                    "model.init=he", "optim.lr=1e6,0.01", "trainer.repeat=0"],
+                   ready_store, tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    runs = runs_in(store).set_index("params.optim.lr")
+    runs = runs_in(ready_store).set_index("params.optim.lr")
     assert (runs.status == "FINISHED").all() and len(runs) == 2
     assert runs.loc["1000000.0", "metrics.diverged"] == 1.0  # every replicate diverged
     assert runs.loc["0.01", "metrics.diverged"] == 0.0
@@ -163,39 +164,40 @@ SLOW_SWEEP = ["-m", "experiment=batch_size", "profile=smoke", "preset=abid2018",
               "trainer.batch_size=400,256,1,64", "trainer.epochs=30", "trainer.repeat=0"]
 
 
-def test_sweep_killed_midway_resumes_without_duplicates(tmp_path, store):
-    proc = run_cli(SLOW_SWEEP, store, tmp_path, stdout=subprocess.DEVNULL,
+def test_sweep_killed_midway_resumes_without_duplicates(tmp_path, ready_store):
+    proc = run_cli(SLOW_SWEEP, ready_store, tmp_path, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL, start_new_session=True)
-    _wait_for(lambda: _count(store, "FINISHED") >= 2)
+    _wait_for(lambda: _count(ready_store, "FINISHED") >= 2)
     time.sleep(1.0)  # now inside the long batch-1 point
     import os
 
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    before = runs_in(store)
+    before = runs_in(ready_store)
     done_before = set(before[before.status == "FINISHED"].run_id)
     assert 2 <= len(done_before) < 4
-    again = run_cli(SLOW_SWEEP, store, tmp_path)
+    again = run_cli(SLOW_SWEEP, ready_store, tmp_path)
     assert again.returncode == 0, again.stderr[-3000:]
-    runs = runs_in(store)
+    runs = runs_in(ready_store)
     finished = runs[runs.status == "FINISHED"]
     assert len(finished) == 4 and finished["tags.config_hash"].is_unique
     assert done_before <= set(finished.run_id)  # finished points were not re-trained
     assert "RUNNING" not in set(runs.status)  # the SIGKILLed orphan was marked KILLED
 
 
-def test_ctrl_c_marks_the_active_run_killed(tmp_path, store):
+def test_ctrl_c_marks_the_active_run_killed(tmp_path, ready_store):
     proc = run_cli(["experiment=batch_size", "profile=smoke", "trainer.batch_size=1",
-                    "trainer.epochs=200"], store, tmp_path, stdout=subprocess.DEVNULL,
+                    "trainer.epochs=200"], ready_store, tmp_path, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
-    _wait_for(lambda: _count(store) >= 1)
+    _wait_for(lambda: _count(ready_store) >= 1)
     time.sleep(0.5)
     proc.send_signal(signal.SIGINT)
     proc.wait(timeout=60)
-    assert runs_in(store).status.tolist() == ["KILLED"]
+    assert runs_in(ready_store).status.tolist() == ["KILLED"]
 
 
 
+@pytest.mark.smoke("initialization")
 def test_initialization_grids_run_as_one_sweep(smoke_stores):
     runs = runs_in(smoke_stores("initialization"))
     assert len(runs) == 92 and (runs.status == "FINISHED").all()

@@ -26,20 +26,20 @@ def _exactly_once(uri: str, points: int) -> None:
     assert runs["tags.config_hash"].is_unique
 
 
-def test_submitit_local_executor(tmp_path, store):
+def test_submitit_local_executor(tmp_path, ready_store):
     proc = run_cli([*SMALL_SWEEP, "hydra/launcher=submitit_local",
-                    "hydra.launcher.timeout_min=5"], store, tmp_path)
+                    "hydra.launcher.timeout_min=5"], ready_store, tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    _exactly_once(store, 4)
-    assert set(runs_in(store)["tags.launcher"]) == {"LocalLauncher"}
+    _exactly_once(ready_store, 4)
+    assert set(runs_in(ready_store)["tags.launcher"]) == {"LocalLauncher"}
 
 
-def test_ray_launcher(tmp_path, store):
+def test_ray_launcher(tmp_path, ready_store):
     pytest.importorskip("hydra_plugins.hydra_ray_launcher",
                         reason="Ray lives in its own extra: pip install -e '.[ray]'")
-    proc = run_cli([*SMALL_SWEEP, "hydra/launcher=ray_cluster"], store, tmp_path, timeout=600)
+    proc = run_cli([*SMALL_SWEEP, "hydra/launcher=ray_cluster"], ready_store, tmp_path, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    _exactly_once(store, 4)
+    _exactly_once(ready_store, 4)
 
 
 def _free_port() -> int:
