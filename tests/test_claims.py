@@ -181,6 +181,14 @@ def test_every_experiment_runs_its_planned_replicates():
             declared == {cfg.trainer.replicates}), name
 
 
+def test_every_experiment_asks_the_suite_for_at_least_one_sweep_process():
+    from harness.cli.registry import registry
+
+    for name, exp in registry().items():
+        assert exp.sweep_jobs is None or (isinstance(exp.sweep_jobs, int)
+                                          and exp.sweep_jobs >= 1), name
+
+
 @pytest.mark.parametrize(("label", "flagged"), [("inconclusive", True), ("supported", False),
                                                 ("refuted", False)])
 def test_only_an_undecided_verdict_is_flagged_underpowered(label, flagged):

@@ -261,6 +261,16 @@ def test_suite_honours_a_tracking_uri_override_in_every_step(tmp_path, migrated_
     assert "tracking.uri" not in page  # where the runs live is not part of the recipe
 
 
+def test_suite_sweeps_light_experiments_in_one_process():
+    from harness.cli import suite
+    from harness.cli.registry import registry
+
+    exps = registry()
+    assert suite.jobs_for(exps["convex"], 2) == 1  # its points are light (results/bench.md)
+    assert suite.jobs_for(exps["batch_size"], 2) == 2 and suite.jobs_for(exps["convex"], 1) == 1
+    assert "hydra/launcher=joblib" not in suite.sweep_command("convex", 1, [])
+
+
 def test_seed_store_prefers_an_explicit_store(monkeypatch):
     from harness.cli import suite
 

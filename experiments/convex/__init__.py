@@ -166,4 +166,5 @@ objective on the same replicate's training split.""",
                      "2/λmax makes the optimum repelling), so judging η = "
                      f"{UNSTABLE:g} tested arithmetic, not the quote, which names no step."),
     ],
+    sweep_jobs=1,  # light points: one process is faster (results/bench.md)
 )

@@ -20,4 +20,5 @@ EXPERIMENT = Experiment(
              "gradient-descent, heavy-ball and NAG paths on quadratics (numpy, float64), "
              "each chunk a replicate with its own tuning draws, and on torch.optim's "
              "updates over sparse gradient patterns.",
-    claims=[OP1A, OP1B, OP4A, OP8A, OP8B, OP8C])
+    claims=[OP1A, OP1B, OP4A, OP8A, OP8B, OP8C],
+    sweep_jobs=1)  # light searches: one process is faster (results/bench.md)

@@ -46,6 +46,12 @@ def sweep_command(name: str, jobs: int, overrides: list[str]) -> list[str]:
     return cmd
 
 
+def jobs_for(exp: Experiment, jobs: int) -> int:
+    """``--jobs``, capped by the sweep processes the experiment asks for
+    (``Experiment.sweep_jobs``: 1 where its points are too light for workers to pay)."""
+    return min(jobs, exp.sweep_jobs or jobs)
+
+
 def seed_overrides(seed: int) -> list[str]:
     """The master seed: every dataset, initialization and minibatch order drawn anew."""
     return [] if seed == 0 else [f"data.seed={seed}", f"trainer.seed={seed}"]
@@ -159,7 +165,7 @@ def main(argv: list[str] | None = None) -> None:
     for name in names:
         # an explicit tracking.uri beats the environment in every sweep point: pass it on,
         # made absolute (the sweeps run from the project root)
-        cmd = sweep_command(name, args.jobs,
+        cmd = sweep_command(name, jobs_for(exps[name], args.jobs),
                             [*overrides, *([f"tracking.uri={uri}"] if explicit else []),
                              *(["tracking.dry_run=true"] if args.dry_run else []),
                              *select_override([c for e, c in claims if e == name])])

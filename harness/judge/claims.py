@@ -643,3 +643,7 @@ class Experiment:
     # the rules), and an experiment without one gets the generated sections only
     report: Callable[[RunSet, list[Verdict], Path], str] | None = None
     original: str = ""  # what the original work reported, as markdown
+    # the most sweep processes `make run-all` gives it (None: as many as --jobs). 1 where
+    # its points are so light that two joblib workers' start-up (~7 s: each imports torch,
+    # MLflow and Hydra) costs more than the second core saves (results/bench.md)
+    sweep_jobs: int | None = None

@@ -18,6 +18,7 @@ infinite: a diverged replicate) are counted in the legend label, never dropped s
 from __future__ import annotations
 
 import math
+import re
 import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -111,6 +112,17 @@ def color(factor: str, level: object) -> str:
         return c
     free = [c for c in FALLBACK if c not in fixed.values()] or FALLBACK
     return free[zlib.crc32(f"{factor}\x00{_key(level)}".encode()) % len(free)]
+
+
+# CJK ideographs and punctuation, with the colon and space that follow them
+_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+[:：]?\s*")
+
+
+def plain_label(text: str) -> str:
+    """``text`` without CJK characters, for a figure: matplotlib's bundled font (DejaVu
+    Sans) has no glyphs for them and draws empty boxes. CV-4b's setting "降维: C_out <
+    C_in" reads "C_out < C_in" on a figure; the pages' tables keep the Chinese."""
+    return _CJK.sub("", text).strip() or text
 
 
 def save(fig: Figure, path: Path | str, dpi: int = DPI,

@@ -28,6 +28,7 @@ from harness.judge.claims import (
     missing,
 )
 from harness.judge.measures import Resampled
+from harness.pages.plots import plain_label
 from harness.track import results, tracking
 
 log = logging.getLogger("harness.report")
@@ -467,7 +468,7 @@ def overview_figure(verdicts: list[dict], path: Path) -> None:
                 ax.plot([lo / scale, hi / scale], [y, y], color=colour, lw=2)
                 ax.plot((s["effect"] - null) / scale, y, "o", color=colour, ms=4)
             primary = " *" if s["setting"] == v.get("primary_setting") else ""
-            labels.append(f"{v['claim']} · {s['setting']}{primary}")
+            labels.append(f"{v['claim']} · {plain_label(s['setting'])}{primary}")
             pos.append(y)
             y -= 1
         y -= 0.5 if settings else 0
