@@ -23,7 +23,7 @@ $(VENV)/.installed: pyproject.toml
 run-all: setup
 	$(BIN)/python -m harness.suite --jobs $(JOBS)
 
-## the whole test suite, on $(JOBS) pytest-xdist workers (the smoke-store tests on one)
+## the whole test suite, on $(JOBS) pytest-xdist workers (each smoke store's tests on one)
 test: setup
 	$(BIN)/python -m pytest -q -n $(JOBS) --dist loadgroup
 

@@ -86,23 +86,25 @@ def runs_in(uri: str, parents: bool = False):
     return runs[runs["tags.harness.role"] != "sweep"]
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "smoke(experiment): the test reads that experiment's "
-                            "store from smoke_stores")
+# the experiment whose smoke store `smoke_store` is; the smoke sweeps that run on 2 joblib
+# workers, as `make run-all` runs them (one that trains, one whose points run searches)
+SMOKE_STORE = "batch_size"
+SMOKE_JOBLIB = (SMOKE_STORE, "convolutions")
 
 
 def smoke_experiment(item: pytest.Item) -> str | None:
-    """The experiment whose smoke store a test reads: batch_size for ``smoke_store``, the
-    ``experiment`` parameter or the ``smoke("name")`` mark for ``smoke_stores``."""
+    """The experiment whose smoke store a test reads: :data:`SMOKE_STORE` for
+    ``smoke_store``, the ``experiment`` parameter for ``smoke_stores``."""
     names = set(getattr(item, "fixturenames", ()))
     if "smoke_store" in names:
-        return "batch_size"
+        return SMOKE_STORE
     if "smoke_stores" not in names:
         return None
-    mark = item.get_closest_marker("smoke")
-    if mark is not None:
-        return mark.args[0]
-    return item.callspec.params["experiment"]
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if params.get("experiment") not in EXPERIMENTS:
+        raise pytest.UsageError(f"{item.nodeid} reads smoke_stores: it needs an "
+                                f"'experiment' parameter, one of {EXPERIMENTS}")
+    return params["experiment"]
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -143,10 +145,10 @@ def smoke_stores(tmp_path_factory, migrated_store_file):
     its points fused (up to 8 a job: a third less time at this size; tests/test_fusion.py
     checks a fused sweep logs the same runs), into a copy of an empty migrated store.
 
-    batch_size's sweep runs as `make run-all` runs it, on 2 joblib workers (its tests check
-    both trained); the others in the sweep's own process (Hydra's basic launcher): at this
-    size two workers' start-up (~4 s each, per launch) cost more than they save, and the
-    other pytest worker has the second core."""
+    The :data:`SMOKE_JOBLIB` sweeps run as `make run-all` runs them, on 2 joblib workers
+    (tests check both worked); the others in the sweep's own process (Hydra's basic
+    launcher): at this size the workers' start-up (~7 s: each imports torch, MLflow and
+    Hydra) costs more than they save, and the other pytest worker has the second core."""
     import shutil
 
     uris: dict[str, str] = {}
@@ -157,7 +159,7 @@ def smoke_stores(tmp_path_factory, migrated_store_file):
             shutil.copyfile(migrated_store_file, tmp / "mlflow.db")
             uri = f"sqlite:///{tmp / 'mlflow.db'}"
             launch = (["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"]
-                      if experiment == "batch_size" else [])
+                      if experiment in SMOKE_JOBLIB else [])
             proc = run_cli(["-m", f"experiment={experiment}", *_smoke_overrides(experiment),
                             *launch, "hydra.sweeper.fuse=true"], uri, tmp)
             assert proc.returncode == 0, proc.stderr[-3000:]
@@ -169,7 +171,7 @@ def smoke_stores(tmp_path_factory, migrated_store_file):
 
 @pytest.fixture(scope="session")
 def smoke_store(smoke_stores):
-    return smoke_stores("batch_size")
+    return smoke_stores(SMOKE_STORE)
 
 
 # Bad overrides: well-typed but out of range (caught by schema.validate before training)...

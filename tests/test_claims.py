@@ -185,7 +185,7 @@ def test_every_experiment_asks_the_suite_for_at_least_one_sweep_process():
     from harness.cli.registry import registry
 
     for name, exp in registry().items():
-        assert exp.sweep_jobs is None or (isinstance(exp.sweep_jobs, int)
+        assert exp.sweep_jobs is None or (type(exp.sweep_jobs) is int
                                           and exp.sweep_jobs >= 1), name
 
 

@@ -83,21 +83,41 @@ def test_single_run_of_every_experiment(tmp_path, ready_store, experiment, monke
     assert len(runs_in(ready_store)) == 1
 
 
+def test_a_single_run_creates_its_store(tmp_path, store, monkeypatch, capsys):
+    """Without a sweep, the point's own process creates and migrates the store (every
+    other single-run test starts from a migrated copy)."""
+    from mlflow import MlflowClient
+
+    code, text = run_main(["experiment=batch_size", "profile=smoke"], tmp_path, monkeypatch,
+                          capsys)
+    assert code == 0, text[-3000:]
+    assert (tmp_path / "mlflow.db").exists()
+    assert runs_in(store).status.tolist() == ["FINISHED"]
+    assert [e.name for e in MlflowClient(store).search_experiments()] == ["batch_size"]
+
+
+@pytest.mark.parametrize("experiment", ["convolutions"])
+def test_search_points_run_in_two_joblib_workers(smoke_stores, experiment):
+    """make run-all's launcher for a sweep whose points run searches (trainer.task)."""
+    runs = runs_in(smoke_stores(experiment))
+    assert set(runs["tags.launcher"]) == {"JoblibLauncher(n_jobs=2)"}
+    assert runs["tags.pid"].nunique() == 2 and (runs.status == "FINISHED").all()
+
+
 @pytest.mark.parametrize(
     ("override", "message"),
     [("data.n=-5", "data.n=-5 is invalid: allowed values are integers >= 4"),
      ("optim.name=adamx", "expected one of [sgd, adam, adamw, rmsprop, adagrad]"),
      ("trainer.device=tpu", "expected one of [auto, cpu, cuda]")],
 )
-def test_bad_override_fails_before_training_and_creates_no_run(tmp_path, ready_store, override,
+def test_bad_override_fails_before_training_and_creates_no_run(tmp_path, store, override,
                                                                  message):
-    proc = run_cli(["experiment=batch_size", override], ready_store, tmp_path, timeout=60)
+    proc = run_cli(["experiment=batch_size", override], store, tmp_path, timeout=60)
     assert proc.returncode != 0
     assert message in proc.stderr + proc.stdout
     assert override.split("=")[0] in proc.stderr + proc.stdout
     assert "Traceback" not in proc.stderr
-    runs = runs_in(ready_store)
-    assert len(runs) == 0
+    assert not (tmp_path / "mlflow.db").exists()  # no store, so no run
 
 
 @pytest.mark.parametrize(("override", "field", "allowed"), BAD_VALUES + BAD_NAMES)
@@ -150,11 +170,8 @@ def _wait_for(pred, timeout: float = 120.0) -> None:
 
 
 def _count(uri: str, status: str | None = None) -> int:
-    """Runs in the store (with ``status``), 0 while the store does not exist yet."""
-    try:
-        runs = runs_in(uri)
-    except Exception:  # noqa: BLE001 - store not created yet
-        return 0
+    """Runs in the store (with ``status``)."""
+    runs = runs_in(uri)
     if not len(runs):
         return 0
     return len(runs) if status is None else int((runs.status == status).sum())
@@ -196,10 +213,9 @@ def test_ctrl_c_marks_the_active_run_killed(tmp_path, ready_store):
     assert runs_in(ready_store).status.tolist() == ["KILLED"]
 
 
-
-@pytest.mark.smoke("initialization")
-def test_initialization_grids_run_as_one_sweep(smoke_stores):
-    runs = runs_in(smoke_stores("initialization"))
+@pytest.mark.parametrize("experiment", ["initialization"])
+def test_initialization_grids_run_as_one_sweep(smoke_stores, experiment):
+    runs = runs_in(smoke_stores(experiment))
     assert len(runs) == 92 and (runs.status == "FINISHED").all()
     assert runs["tags.config_hash"].is_unique
     counts = runs["tags.preset"].value_counts().to_dict()

@@ -26,8 +26,10 @@ def test_a_level_has_one_colour_in_every_call_and_spelling():
     assert plots.color("task", "no such level") == plots.color("task", "no such level")
 
 
-@pytest.mark.parametrize(("text", "shown"), [("降维: C_out < C_in", "C_out < C_in"),
-                                            ("digits w128", "digits w128"), ("升维", "升维")])
+@pytest.mark.parametrize(("text", "shown"), [
+    ("降维: C_out < C_in", "C_out < C_in"), ("digits w128", "digits w128"), ("升维", "升维"),
+    ("w128 降维 ε 0.1", "w128 ε 0.1"),
+    ("ε＝0.1, 1〜10, log₂ 10⁸ · −", "ε＝0.1, 1〜10, log₂ 10⁸ · −")])  # only ideographs go
 def test_figure_labels_drop_the_cjk_the_bundled_font_cannot_draw(text, shown):
     assert plots.plain_label(text) == shown  # all-CJK text stays (a label is never empty)
 

@@ -261,14 +261,21 @@ def test_suite_honours_a_tracking_uri_override_in_every_step(tmp_path, migrated_
     assert "tracking.uri" not in page  # where the runs live is not part of the recipe
 
 
-def test_suite_sweeps_light_experiments_in_one_process():
+def test_suite_sweeps_light_experiments_in_one_process(tmp_path, monkeypatch):
+    """--jobs 2 gives batch_size two joblib workers and convex (sweep_jobs = 1) none."""
     from harness.cli import suite
-    from harness.cli.registry import registry
 
-    exps = registry()
-    assert suite.jobs_for(exps["convex"], 2) == 1  # its points are light (results/bench.md)
-    assert suite.jobs_for(exps["batch_size"], 2) == 2 and suite.jobs_for(exps["convex"], 1) == 1
-    assert "hydra/launcher=joblib" not in suite.sweep_command("convex", 1, [])
+    commands: list[list[str]] = []
+
+    def run(cmd, **_):
+        commands.append(cmd)
+        return subprocess.CompletedProcess(cmd, 0)
+
+    monkeypatch.setattr(suite.subprocess, "run", run)
+    suite.main(["--dry-run", "--jobs", "2", "--experiment", "batch_size", "--experiment",
+                "convex", f"tracking.uri=sqlite:///{tmp_path / 'x.db'}"])
+    joblib = {c[c.index("-m", 2) + 1]: "hydra/launcher=joblib" in c for c in commands}
+    assert joblib == {"experiment=batch_size": True, "experiment=convex": False}
 
 
 def test_seed_store_prefers_an_explicit_store(monkeypatch):

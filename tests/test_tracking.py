@@ -79,6 +79,20 @@ def test_keyboard_interrupt_marks_killed(store, compose_cfg):
     assert client.get_run(run.run_id).info.status == "KILLED"
 
 
+def test_an_interrupt_wrapped_by_the_code_it_hit_marks_killed(store, compose_cfg):
+    """A Ctrl-C while torch imported torch._dynamo (at the first optimizer) arrived as
+    Python's RuntimeError "Error calling __set_name__ ..." caused by the KeyboardInterrupt."""
+    cfg, client, exp_id = _open(store, compose_cfg)
+    with pytest.raises(RuntimeError), tracking.TrackedRun(client, exp_id, cfg, "h", "p",
+                                                          {}) as run:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise RuntimeError("Error calling __set_name__") from exc
+    assert client.get_run(run.run_id).info.status == "KILLED"
+    assert not tracking.interrupted(ValueError("no interrupt anywhere"))
+
+
 def test_orphans_of_dead_processes_are_reaped(store, compose_cfg):
     cfg, client, exp_id = _open(store, compose_cfg)
     run = tracking.TrackedRun(client, exp_id, cfg, "h", "p", {"pid": "999999999"})

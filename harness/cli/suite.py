@@ -1,7 +1,8 @@
 """``make run-all``: every registered experiment's declared sweep, then every report.
 
 Each experiment runs as ``python -m harness.run -m experiment=NAME`` (the same command a
-user types), on Hydra's joblib launcher when ``--jobs`` > 1. Points already FINISHED in
+user types), on Hydra's joblib launcher when ``--jobs`` > 1 (capped per experiment by
+``Experiment.sweep_jobs``: light sweeps run in one process). Points already FINISHED in
 MLflow are skipped, so the suite is idempotent and resumes after an interruption. Prints
 the wall time per experiment and in total; each sweep prints one line per finished
 point (k/N, elapsed, ETA). ``--dry-run`` lists every point's status instead. ``--seed K``
@@ -111,7 +112,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m harness.suite", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
-                        help="parallel sweep points (joblib launcher); 1 = in-process")
+                        help="parallel sweep points (joblib launcher); 1 = in-process; an "
+                             "experiment whose points are light runs in one process anyway "
+                             "(Experiment.sweep_jobs)")
     parser.add_argument("--experiment", action="append", dest="experiments",
                         help="only this experiment (repeatable; default: all registered)")
     parser.add_argument("--seed", type=int, default=0,

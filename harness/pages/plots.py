@@ -114,15 +114,16 @@ def color(factor: str, level: object) -> str:
     return free[zlib.crc32(f"{factor}\x00{_key(level)}".encode()) % len(free)]
 
 
-# CJK ideographs and punctuation, with the colon and space that follow them
-_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+[:：]?\s*")
+# CJK ideographs (unified, extension A, compatibility), with a colon that follows them
+_IDEOGRAPHS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+[:：]?")
 
 
 def plain_label(text: str) -> str:
-    """``text`` without CJK characters, for a figure: matplotlib's bundled font (DejaVu
+    """``text`` without CJK ideographs, for a figure: matplotlib's bundled font (DejaVu
     Sans) has no glyphs for them and draws empty boxes. CV-4b's setting "降维: C_out <
-    C_in" reads "C_out < C_in" on a figure; the pages' tables keep the Chinese."""
-    return _CJK.sub("", text).strip() or text
+    C_in" reads "C_out < C_in" on a figure; the pages' tables keep the Chinese. Text that
+    is nothing but ideographs is kept (a label is never empty)."""
+    return " ".join(_IDEOGRAPHS.sub(" ", text).split()) or text
 
 
 def save(fig: Figure, path: Path | str, dpi: int = DPI,

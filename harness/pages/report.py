@@ -426,8 +426,10 @@ def build(out: Path, exps: dict[str, Experiment], names: list[str] | None = None
     merged = [v for v in previous if v["experiment"] not in all_verdicts and v["experiment"]
               in exps]
     merged += [v.as_json() for vs in all_verdicts.values() for v in vs]
-    order = list(exps)  # registry order, however few were rebuilt: a partial report
-    merged.sort(key=lambda v: order.index(v["experiment"]))  # reorders nothing (stable)
+    # registry order however few were rebuilt; a stable sort: each experiment's claims
+    # keep their order
+    rank = {name: i for i, name in enumerate(exps)}
+    merged.sort(key=lambda v: rank.get(v["experiment"], len(rank)))
     verdicts_path.write_text(json.dumps(merged, indent=2, ensure_ascii=False) + "\n")
     _index(out, exps, merged)
     return [v for vs in all_verdicts.values() for v in vs]

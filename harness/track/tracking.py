@@ -894,6 +894,21 @@ def curves_frame(result: TrainResult) -> pd.DataFrame:
     return frame
 
 
+def interrupted(exc: BaseException) -> bool:
+    """A Ctrl-C or SIGTERM, or an error that code it hit made of one: Python wraps an
+    exception raised in ``__set_name__`` in a RuntimeError whose cause is the original, so
+    a Ctrl-C during a class body (torch imports torch._dynamo, ~2 s, at the first optimizer
+    a process makes) reached the run as RuntimeError and ended it FAILED."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
 class TrackedRun:
     """A run that always ends FINISHED, FAILED (traceback attached) or KILLED (Ctrl-C,
     SIGTERM). While it runs, a daemon thread refreshes its ``heartbeat`` tag every
@@ -978,7 +993,7 @@ class TrackedRun:
                 log.warning("run %s was reaped and its point FINISHED elsewhere; it stays "
                             "KILLED", self.run_id)
                 return False
-        elif issubclass(exc_type, KeyboardInterrupt):
+        elif interrupted(exc if exc is not None else exc_type()):
             status = "KILLED"
         else:
             status = "FAILED"
