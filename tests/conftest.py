@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hydra import compose
@@ -149,15 +151,12 @@ def smoke_stores(tmp_path_factory, migrated_store_file):
     (tests check both worked); the others in the sweep's own process (Hydra's basic
     launcher): at this size the workers' start-up (~7 s: each imports torch, MLflow and
     Hydra) costs more than they save, and the other pytest worker has the second core."""
-    import shutil
-
     uris: dict[str, str] = {}
 
     def get(experiment: str) -> str:
         if experiment not in uris:
             tmp = tmp_path_factory.mktemp(experiment)
-            shutil.copyfile(migrated_store_file, tmp / "mlflow.db")
-            uri = f"sqlite:///{tmp / 'mlflow.db'}"
+            uri = _copy_store(migrated_store_file, tmp)
             launch = (["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"]
                       if experiment in SMOKE_JOBLIB else [])
             proc = run_cli(["-m", f"experiment={experiment}", *_smoke_overrides(experiment),
@@ -276,13 +275,18 @@ def migrated_store_file(tmp_path_factory):
     return path
 
 
+def _copy_store(template: Path, folder: Path) -> str:
+    """URI of a copy of ``template`` (:func:`migrated_store_file`) as folder/mlflow.db."""
+    import shutil
+
+    shutil.copyfile(template, folder / "mlflow.db")
+    return f"sqlite:///{folder / 'mlflow.db'}"
+
+
 @pytest.fixture
 def ready_store(tmp_path, monkeypatch, migrated_store_file):
     """Like ``store``, but the file already exists, migrated and empty."""
-    import shutil
-
-    shutil.copyfile(migrated_store_file, tmp_path / "mlflow.db")
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    uri = _copy_store(migrated_store_file, tmp_path)
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     return uri
 

@@ -993,7 +993,7 @@ class TrackedRun:
                 log.warning("run %s was reaped and its point FINISHED elsewhere; it stays "
                             "KILLED", self.run_id)
                 return False
-        elif interrupted(exc if exc is not None else exc_type()):
+        elif issubclass(exc_type, KeyboardInterrupt) or (exc is not None and interrupted(exc)):
             status = "KILLED"
         else:
             status = "FAILED"
